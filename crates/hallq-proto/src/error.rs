@@ -1,0 +1,177 @@
+//! Stable error codes and the words a person sees for each, in Chinese and English.
+//!
+//! A kiosk or a counter shows [`ErrorCode::message`]; logs and reports use the code. Codes are
+//! part of the contract: they are never renamed, only added.
+
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::LocalText;
+
+/// Why the hub refused a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum ErrorCode {
+    // Decoding and identity.
+    Malformed,
+    UnsupportedVersion,
+    TooLarge,
+    UnknownKind,
+    InvalidField,
+    UnknownDevice,
+    DeviceMismatch,
+    Forbidden,
+    RateLimited,
+    // Hall and configuration.
+    HallClosed,
+    UnknownBusiness,
+    UnknownCounter,
+    UnknownTicket,
+    UnknownVisit,
+    UnknownComplaint,
+    NumbersExhausted,
+    // Counter state.
+    NotSignedIn,
+    AlreadySignedIn,
+    CounterClosed,
+    CounterPaused,
+    CounterBusy,
+    NotCalling,
+    NotServing,
+    NothingWaiting,
+    NotInSkills,
+    NoShowTooEarly,
+    TicketNotWaiting,
+    TicketNotSkipped,
+    NothingToRate,
+    // The hub itself.
+    Internal,
+}
+
+impl ErrorCode {
+    /// What a person sees: Chinese first, then English.
+    pub fn message(self) -> LocalText {
+        let (zh, en) = match self {
+            Self::Malformed => (
+                "指令格式错误",
+                "The command is not valid JSON of the hallq contract.",
+            ),
+            Self::UnsupportedVersion => (
+                "指令版本不受支持，请升级设备程序",
+                "Unsupported schema version; please update the device software.",
+            ),
+            Self::TooLarge => ("指令过大", "The command is too large."),
+            Self::UnknownKind => ("未知的指令类型", "Unknown command kind."),
+            Self::InvalidField => ("指令中有无效的内容", "A field of the command is invalid."),
+            Self::UnknownDevice => (
+                "设备未登记，请联系工作人员",
+                "This device is not registered; please ask staff.",
+            ),
+            Self::DeviceMismatch => (
+                "设备身份不符",
+                "The command names another device than the one that sent it.",
+            ),
+            Self::Forbidden => ("此设备无权执行该操作", "This device may not do that."),
+            Self::RateLimited => (
+                "操作过于频繁，请稍后再试",
+                "Too many requests; please try again shortly.",
+            ),
+            Self::HallClosed => ("营业厅已停止取号", "The hall is not issuing tickets now."),
+            Self::UnknownBusiness => ("未知的业务类型", "Unknown business type."),
+            Self::UnknownCounter => ("未知的窗口", "Unknown counter."),
+            Self::UnknownTicket => ("找不到该号码", "No such ticket today."),
+            Self::UnknownVisit => ("找不到该客户到访记录", "No such visit."),
+            Self::UnknownComplaint => ("找不到该投诉", "No such complaint."),
+            Self::NumbersExhausted => (
+                "今日该业务号码已用完，请联系工作人员",
+                "No numbers left for this business today; please ask staff.",
+            ),
+            Self::NotSignedIn => ("请先签到", "Please sign in first."),
+            Self::AlreadySignedIn => (
+                "该窗口已有员工签到",
+                "Another staff member is signed in at this counter.",
+            ),
+            Self::CounterClosed => ("窗口未开放", "The counter is closed."),
+            Self::CounterPaused => ("窗口暂停中", "The counter is paused."),
+            Self::CounterBusy => ("请先完成当前客户", "Finish the current customer first."),
+            Self::NotCalling => ("当前没有呼叫中的号码", "No ticket is being called."),
+            Self::NotServing => ("当前没有办理中的客户", "No customer is being served."),
+            Self::NothingWaiting => ("没有等候的客户", "Nobody is waiting."),
+            Self::NotInSkills => (
+                "该窗口不办理此业务",
+                "This counter does not serve that business.",
+            ),
+            Self::NoShowTooEarly => ("请先重呼后再过号", "Recall the ticket before skipping it."),
+            Self::TicketNotWaiting => ("该号码不在等候中", "That ticket is not waiting."),
+            Self::TicketNotSkipped => ("该号码未过号", "That ticket was not skipped."),
+            Self::NothingToRate => ("当前没有可评价的服务", "There is no service to rate now."),
+            Self::Internal => (
+                "系统内部错误，请联系工作人员",
+                "Internal error; please ask staff.",
+            ),
+        };
+        LocalText::new(zh, en)
+    }
+
+    /// Whether the same command may succeed if the device sends it again later (with a new id).
+    /// A kiosk's outbox retries these; it never retries the others.
+    pub fn is_transient(self) -> bool {
+        matches!(self, Self::RateLimited | Self::Internal)
+    }
+}
+
+/// An error as it travels in a reply: the stable code and both messages, with an optional detail
+/// for engineers (never personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// The message in Chinese.
+    pub zh: String,
+    /// The message in English.
+    pub en: String,
+    /// Which field or value was wrong, for engineers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl ErrorInfo {
+    /// The error `code` with its standard messages.
+    pub fn new(code: ErrorCode) -> Self {
+        let m = code.message();
+        Self {
+            code,
+            zh: m.zh,
+            en: m.en,
+            detail: None,
+        }
+    }
+
+    /// Adds an engineer's detail.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+impl From<ErrorCode> for ErrorInfo {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_stable_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::NoShowTooEarly).unwrap(),
+            "\"no_show_too_early\""
+        );
+        let e = ErrorInfo::new(ErrorCode::Forbidden);
+        assert_eq!(e.zh, "此设备无权执行该操作");
+        assert!(e.en.contains("may not"));
+    }
+}

@@ -1,0 +1,142 @@
+//! One example of every command kind, in [`Command::KINDS`] order.
+//!
+//! Tests decode each one back, docs/protocol.md is checked against them, and the simulator and
+//! the docs use them as living documentation of the contract.
+
+use crate::command::{Command, IssueTicket, KioskStep, Pin, TicketRef, Touch};
+use crate::ids::{
+    AnnouncementId, BusinessCode, ComplaintId, CounterNo, Phone, StaffNo, TicketId, Timestamp,
+    VisitId,
+};
+use crate::vocab::{
+    ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score, ServiceResult,
+    TransferTarget,
+};
+
+fn code(s: &str) -> BusinessCode {
+    BusinessCode::new(s).unwrap_or_else(|_| unreachable!("example codes are valid"))
+}
+
+fn visit() -> Option<VisitId> {
+    VisitId::new("V20261123-0007").ok()
+}
+
+fn ticket_id() -> TicketId {
+    TicketId::new("20261123-0042").unwrap_or_else(|_| unreachable!("example ids are valid"))
+}
+
+/// One command of each kind.
+pub fn examples() -> Vec<Command> {
+    let touch = |business: Option<&str>, resolved| Touch {
+        visit: visit(),
+        business: business.map(code),
+        resolved,
+        note: None,
+    };
+    vec![
+        Command::IssueTicket(IssueTicket {
+            business: code("basic"),
+            priority_reason: Some(PriorityReason::Elderly),
+            green_channel: None,
+            lang: Lang::Zh,
+            phone: Phone::parse("13800131234").ok(),
+            session: Some("k1-s0815".into()),
+            visit: None,
+        }),
+        Command::SessionStarted {
+            session: "k1-s0815".into(),
+        },
+        Command::SelfServiceChosen {
+            session: "k1-s0815".into(),
+            business: code("basic"),
+        },
+        Command::SessionAbandoned {
+            session: "k1-s0816".into(),
+            step: KioskStep::Phone,
+        },
+        Command::PrintResult {
+            ticket: ticket_id(),
+            ok: false,
+            reprint: false,
+            error: Some("paper out".into()),
+        },
+        Command::Consultation(touch(Some("complex"), Some(true))),
+        Command::Wandering(Touch::default()),
+        Command::ProductExperience(touch(Some("complex"), None)),
+        Command::DocumentPrecheck(touch(Some("basic"), Some(true))),
+        Command::SignIn {
+            staff: StaffNo::new("E1024").unwrap_or_else(|_| unreachable!()),
+            pin: Some(Pin("1234".into())),
+        },
+        Command::SignOut {},
+        Command::OpenCounter { counter: None },
+        Command::CloseCounter {
+            counter: Some(CounterNo(5)),
+        },
+        Command::Pause {
+            reason: PauseReason::Meal,
+            note: None,
+        },
+        Command::Resume {},
+        Command::CallNext {},
+        Command::CallTicket {
+            ticket: TicketRef("A012".into()),
+        },
+        Command::Recall {},
+        Command::StartService {},
+        Command::BackOffice { waiting: true },
+        Command::Finish {
+            result: ServiceResult::Done,
+            note: None,
+        },
+        Command::NoShow {},
+        Command::Transfer {
+            to: TransferTarget::Business(code("complex")),
+            note: Some("wants a contract phone".into()),
+        },
+        Command::Requeue {
+            ticket: TicketRef("A012".into()),
+        },
+        Command::CancelTicket {
+            ticket: TicketRef("B003".into()),
+            reason: Some("customer left".into()),
+        },
+        Command::Rate {
+            score: Score::VerySatisfied,
+        },
+        Command::ComplaintOpen {
+            category: ComplaintCategory::General,
+            summary: "tariff charged twice".into(),
+            visit: visit(),
+            ticket: Some(TicketRef("A012".into())),
+            business: Some(code("basic")),
+            responsibility: Some("billing".into()),
+        },
+        Command::ComplaintUpdate {
+            complaint: ComplaintId::new("C20261123-01").unwrap_or_else(|_| unreachable!()),
+            note: "called the customer back".into(),
+            contacted: true,
+        },
+        Command::ComplaintResolve {
+            complaint: ComplaintId::new("C20261123-01").unwrap_or_else(|_| unreachable!()),
+            resolution: "refund issued".into(),
+        },
+        Command::AnnouncementPost {
+            announcement: AnnouncementId::new("upgrade").ok(),
+            text: LocalText::new(
+                "今晚 22:00 系统升级，届时暂停办理业务",
+                "System upgrade tonight at 22:00; counters pause then.",
+            ),
+            starts_at_ms: None,
+            ends_at_ms: Some(Timestamp(1_795_478_400_000)),
+            where_to_ask: Some(LocalText::new("咨询台", "information desk")),
+        },
+        Command::AnnouncementClear {
+            announcement: AnnouncementId::new("upgrade").unwrap_or_else(|_| unreachable!()),
+        },
+        Command::DoorCount {
+            entered: 3,
+            passed_by: Some(11),
+        },
+    ]
+}

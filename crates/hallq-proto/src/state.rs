@@ -1,0 +1,338 @@
+//! Retained state, published by the hub so that a device that (re)connects sees the present at
+//! once; the call event; and device presence.
+//!
+//! Every retained message carries a revision (`rev`) that only grows while the hub runs, so a
+//! device can drop a stale message that arrives late.
+
+use serde::{Deserialize, Serialize};
+
+use crate::SCHEMA_VERSION;
+use crate::ids::{
+    AnnouncementId, BusinessCode, BusinessDay, CounterNo, DeviceId, HallId, StaffNo, TicketId,
+    TicketNo, Timestamp,
+};
+use crate::vocab::{BusinessClass, LocalText, PauseReason, Priority};
+
+/// The wall display's board, on `…/state/board` (retained).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    /// Schema version.
+    pub v: u32,
+    /// Grows with every change.
+    pub rev: u64,
+    /// When it was published.
+    pub at_ms: Timestamp,
+    /// The hall.
+    pub hall: HallId,
+    /// The hall's name, for the display's header.
+    pub hall_name: LocalText,
+    /// The business day shown.
+    pub business_day: BusinessDay,
+    /// Whether tickets are being issued.
+    pub open: bool,
+    /// The latest calls, newest first (the display shows the first ones large).
+    pub calls: Vec<CallEntry>,
+    /// Waiting count and estimated wait per business type.
+    pub queues: Vec<QueueInfo>,
+    /// Temporary announcements in effect: red background, white text.
+    pub announcements: Vec<Announcement>,
+    /// Maintenance notices (a kiosk offline, a counter dropped).
+    pub notices: Vec<Notice>,
+}
+
+/// One call on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallEntry {
+    /// The number called.
+    pub number: TicketNo,
+    /// The counter it was called to.
+    pub counter: CounterNo,
+    /// Its business type.
+    pub business: BusinessCode,
+    /// When (the latest recall's time for a recall).
+    pub at_ms: Timestamp,
+    /// 0 for the first call, then 1, 2 … for recalls.
+    pub recall: u32,
+}
+
+/// One business type's queue on the board and the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueInfo {
+    /// The business type.
+    pub business: BusinessCode,
+    /// Its name.
+    pub name: LocalText,
+    /// Its ticket prefix.
+    pub prefix: String,
+    /// Tickets waiting.
+    pub waiting: u32,
+    /// Estimated minutes for a ticket taken now; `null` when no counter serves it now.
+    pub estimated_wait_min: Option<u32>,
+    /// Counters open that serve it.
+    pub counters_open: u32,
+}
+
+/// A temporary announcement (DOMAIN.md: business changes, system upgrades).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// Its id.
+    pub id: AnnouncementId,
+    /// The text.
+    pub text: LocalText,
+    /// When it takes effect.
+    pub starts_at_ms: Timestamp,
+    /// When it ends; `null` for the end of the day.
+    pub ends_at_ms: Option<Timestamp>,
+    /// Where to ask.
+    pub where_to_ask: Option<LocalText>,
+}
+
+/// A notice the hub raises by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// What it is about.
+    pub kind: NoticeKind,
+    /// The device concerned.
+    pub device: Option<DeviceId>,
+    /// The counter concerned.
+    pub counter: Option<CounterNo>,
+    /// The words shown.
+    pub text: LocalText,
+}
+
+/// Kinds of notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A kiosk or self-service device is offline: DOMAIN.md's maintenance notice.
+    DeviceMaintenance,
+    /// A counter's terminal dropped off the network.
+    CounterOffline,
+}
+
+impl NoticeKind {
+    /// The words DOMAIN.md prescribes for a device under maintenance.
+    pub fn maintenance_text() -> LocalText {
+        LocalText::new(
+            "设备维护中，如需办理业务请至人工窗口或联系工作人员",
+            "Device under maintenance; please go to a staffed counter or ask staff.",
+        )
+    }
+}
+
+/// One counter's state, on `…/state/counter/{no}` (retained). The counter terminal, its LED
+/// strip and its evaluator all read this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterState {
+    /// Schema version.
+    pub v: u32,
+    /// Grows with every change of this counter.
+    pub rev: u64,
+    /// The counter.
+    pub counter: CounterNo,
+    /// Its name ("3 号窗口").
+    pub name: LocalText,
+    /// The business types it serves, in order of preference.
+    pub skills: Vec<BusinessCode>,
+    /// Whether it is open for calling.
+    pub open: bool,
+    /// The clerk signed in.
+    pub staff: Option<StaffNo>,
+    /// Whether its terminal is connected.
+    pub online: bool,
+    /// What it is doing.
+    pub activity: Activity,
+    /// Set after a finish while the evaluator waits for the customer's rating.
+    pub awaiting_rating: Option<RatingPrompt>,
+    /// Tickets sent to this counter by transfer, waiting for it.
+    pub directed_waiting: u32,
+    /// Tickets finished here today.
+    pub served_today: u32,
+}
+
+impl CounterState {
+    /// A closed counter with nobody signed in.
+    pub fn closed(counter: CounterNo, name: LocalText, skills: Vec<BusinessCode>) -> Self {
+        Self {
+            v: SCHEMA_VERSION,
+            rev: 0,
+            counter,
+            name,
+            skills,
+            open: false,
+            staff: None,
+            online: false,
+            activity: Activity::Idle,
+            awaiting_rating: None,
+            directed_waiting: 0,
+            served_today: 0,
+        }
+    }
+}
+
+/// What a counter is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Activity {
+    /// Waiting for the clerk to call.
+    Idle,
+    /// Paused.
+    Paused {
+        /// Why.
+        reason: PauseReason,
+        /// Since when.
+        since_ms: Timestamp,
+    },
+    /// A ticket is being called; the customer has not arrived yet.
+    Calling(TicketAtCounter),
+    /// A customer is being served.
+    Serving {
+        /// The ticket.
+        #[serde(flatten)]
+        ticket: TicketAtCounter,
+        /// When service started.
+        since_ms: Timestamp,
+        /// The handling-time limit in minutes for this business type.
+        limit_min: u32,
+        /// Whether the service waits on the back office (touchpoint 13).
+        back_office: bool,
+    },
+}
+
+/// The ticket a counter is calling or serving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketAtCounter {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Its number.
+    pub number: TicketNo,
+    /// Its business type.
+    pub business: BusinessCode,
+    /// Its priority.
+    pub priority: Priority,
+    /// When it was (last) called.
+    pub called_at_ms: Timestamp,
+    /// Recalls so far.
+    pub recalls: u32,
+    /// A transfer note from the previous clerk.
+    pub note: Option<String>,
+}
+
+/// The evaluator's prompt after a finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingPrompt {
+    /// The ticket to rate.
+    pub ticket: TicketId,
+    /// Its number.
+    pub number: TicketNo,
+    /// When the prompt times out.
+    pub until_ms: Timestamp,
+}
+
+/// The services on offer, on `…/state/services` (retained): what the kiosk's welcome screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Services {
+    /// Schema version.
+    pub v: u32,
+    /// Grows with every change.
+    pub rev: u64,
+    /// When it was published.
+    pub at_ms: Timestamp,
+    /// Whether tickets are being issued.
+    pub open: bool,
+    /// The hall's name, for the printout's header.
+    pub hall_name: LocalText,
+    /// The business types, in the order the kiosk shows them.
+    pub services: Vec<ServiceInfo>,
+}
+
+/// One business type on offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    /// Its code.
+    pub business: BusinessCode,
+    /// Its name.
+    pub name: LocalText,
+    /// Its ticket prefix.
+    pub prefix: String,
+    /// Its class.
+    pub class: BusinessClass,
+    /// Tickets waiting.
+    pub waiting: u32,
+    /// Estimated minutes for a ticket taken now.
+    pub estimated_wait_min: Option<u32>,
+    /// Counters open that serve it.
+    pub counters_open: u32,
+    /// The handling-time limit in minutes.
+    pub limit_min: u32,
+    /// Documents to have ready (one-time notification).
+    pub documents: Vec<LocalText>,
+    /// The self-service or app alternative offered first (channel diversion), if any.
+    pub self_service: Option<LocalText>,
+}
+
+/// The hub's status, on `…/state/hub` (retained; the hub's will publishes `offline`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubStatus {
+    /// Schema version.
+    pub v: u32,
+    /// Online or offline.
+    pub status: Liveness,
+    /// The hall.
+    pub hall: HallId,
+    /// When this status was published; `null` in the will, which is written in advance.
+    pub at_ms: Option<Timestamp>,
+    /// The hub's version.
+    pub version: String,
+}
+
+/// Online or offline, for the hub and for devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Liveness {
+    /// Connected and working.
+    Online,
+    /// Gone: published by the broker as the last will, or on a clean shutdown.
+    Offline,
+}
+
+/// A call to announce, on `…/event/call` (not retained: a display that was off does not
+/// speak old calls when it comes back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallEvent {
+    /// Schema version.
+    pub v: u32,
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Its number.
+    pub number: TicketNo,
+    /// Its business type.
+    pub business: BusinessCode,
+    /// The counter.
+    pub counter: CounterNo,
+    /// 0 for the first call, then the recall count.
+    pub recall: u32,
+    /// When.
+    pub at_ms: Timestamp,
+    /// What the voice says.
+    pub speech: LocalText,
+}
+
+/// A device's presence, on `…/presence/{device}` (retained): its birth when it connects, and
+/// its will (`offline`) when it drops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Presence {
+    /// Schema version.
+    pub v: u32,
+    /// The device.
+    pub device: DeviceId,
+    /// Online (birth) or offline (will).
+    pub status: Liveness,
+    /// The firmware profile the device runs (birth only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The device software's version (birth only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
