@@ -1,6 +1,7 @@
 //! The contract as a device sees it: every example command survives the wire, and every kind of
 //! bad payload is refused with its own stable code.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test with its line
 use hallq_proto::command::Undecodable;
 use hallq_proto::examples::examples;
 use hallq_proto::{

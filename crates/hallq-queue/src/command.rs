@@ -1,0 +1,176 @@
+//! The engine's commands: what the hub asks of the queue after it has decoded, validated and
+//! authorized a device's command and resolved which counter it is for.
+
+use hallq_proto::command::TicketRef;
+use hallq_proto::{
+    BusinessCode, BusinessDay, CounterNo, Lang, PauseReason, Priority, PriorityReason, Score,
+    ServiceResult, StaffNo, TicketId, Touchpoint, TransferTarget, VisitId,
+};
+
+/// Which visit a touchpoint belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitRef {
+    /// A visit already started (the greeter's handheld carries its id).
+    Existing(VisitId),
+    /// A new visit starts with this touchpoint.
+    New,
+    /// No visit: counts at the door, which no person can be tied to.
+    Anonymous,
+}
+
+/// A command for the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Start the business day `day`: ticket numbers restart and the hall issues tickets.
+    OpenDay {
+        /// The new day.
+        day: BusinessDay,
+    },
+    /// The daily reset: every live ticket and visit is closed, counters are closed.
+    CloseDay,
+    /// Issue a ticket.
+    IssueTicket {
+        /// The business type.
+        business: BusinessCode,
+        /// Its priority, after the hub checked any green-channel code.
+        priority: Priority,
+        /// Why priority was given (care).
+        reason: Option<PriorityReason>,
+        /// Who granted the priority (the greeter's device, or the green-channel code's holder
+        /// class); recorded with the ticket.
+        granted_by: Option<String>,
+        /// The customer's language.
+        lang: Lang,
+        /// Whether a "your turn is near" notice was asked for (the number itself is kept apart).
+        notify: bool,
+        /// A visit a greeter already started.
+        visit: Option<VisitId>,
+    },
+    /// Record a touchpoint that changes no queue (greeter, kiosk session, door, complaint).
+    Touch {
+        /// The visit.
+        visit: VisitRef,
+        /// Which touchpoint.
+        touchpoint: Touchpoint,
+        /// The business concerned.
+        business: Option<BusinessCode>,
+        /// Whether the matter was settled on the spot.
+        resolved: Option<bool>,
+        /// For door counts: how many people.
+        count: Option<u32>,
+        /// What happened, in a word (`consultation`, `self_service_chosen`, `door_entered`, …).
+        what: String,
+    },
+    /// The kiosk printed a ticket or failed to.
+    PrintResult {
+        /// The ticket.
+        ticket: TicketId,
+        /// Whether the printer took it.
+        ok: bool,
+        /// Whether it was a reprint.
+        reprint: bool,
+    },
+    /// A clerk signs in; the counter opens.
+    SignIn {
+        /// The counter.
+        counter: CounterNo,
+        /// The clerk.
+        staff: StaffNo,
+    },
+    /// The clerk signs out; the counter closes.
+    SignOut {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// Open the counter for calling.
+    OpenCounter {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// Close the counter.
+    CloseCounter {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// Pause the counter.
+    Pause {
+        /// The counter.
+        counter: CounterNo,
+        /// Why.
+        reason: PauseReason,
+    },
+    /// Resume after a pause.
+    Resume {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// Call the next ticket by the counter's skills.
+    CallNext {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// Call a specific waiting ticket.
+    CallTicket {
+        /// The counter.
+        counter: CounterNo,
+        /// The ticket.
+        ticket: TicketRef,
+    },
+    /// Call the ticket being called again.
+    Recall {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// The called customer arrived.
+    StartService {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// The service waits on the back office, or stops waiting.
+    BackOffice {
+        /// The counter.
+        counter: CounterNo,
+        /// Start or end of the wait.
+        waiting: bool,
+    },
+    /// The service ends.
+    Finish {
+        /// The counter.
+        counter: CounterNo,
+        /// The result.
+        result: ServiceResult,
+    },
+    /// The called customer did not come.
+    NoShow {
+        /// The counter.
+        counter: CounterNo,
+    },
+    /// Send the ticket at the counter elsewhere.
+    Transfer {
+        /// The counter.
+        counter: CounterNo,
+        /// Where to.
+        to: TransferTarget,
+        /// A note for the next clerk.
+        note: Option<String>,
+    },
+    /// Put a skipped ticket back in its queue.
+    Requeue {
+        /// The ticket.
+        ticket: TicketRef,
+    },
+    /// Withdraw a waiting ticket: the customer left.
+    Cancel {
+        /// The ticket.
+        ticket: TicketRef,
+    },
+    /// The customer rated the service just finished at `counter`.
+    Rate {
+        /// The counter whose evaluator was pressed.
+        counter: CounterNo,
+        /// The rating.
+        score: Score,
+    },
+    /// Time passed: apply time-outs (automatic no-show, rating prompt, idle visits).
+    Tick,
+}

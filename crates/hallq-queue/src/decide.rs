@@ -1,0 +1,601 @@
+//! `decide`: what a command makes happen, given the state and the time. It only reads the state;
+//! [`crate::HallState::evolve`] applies the events it returns.
+
+use hallq_proto::command::TicketRef;
+use hallq_proto::{
+    BusinessCode, BusinessDay, CounterNo, StaffNo, TicketId, TicketNo, Timestamp, TransferTarget,
+    VisitId,
+};
+
+use crate::command::{Command, VisitRef};
+use crate::config::QueueConfig;
+use crate::error::QueueError;
+use crate::event::{CloseReason, EventKind as E, VisitOutcome};
+use crate::state::{Act, CounterRt, HallState, TicketStatus};
+
+/// The events `cmd` causes at `now`, or why it is refused.
+pub(crate) fn decide(
+    cfg: &QueueConfig,
+    st: &HallState,
+    cmd: &Command,
+    now: Timestamp,
+) -> Result<Vec<E>, QueueError> {
+    let mut out = Vec::new();
+    match cmd {
+        Command::OpenDay { day } => {
+            if st.day.is_some() && st.open {
+                close_day(st, &mut out);
+            }
+            out.push(E::DayOpened { day: *day });
+        }
+        Command::CloseDay => close_day(st, &mut out),
+        Command::IssueTicket {
+            business,
+            priority,
+            reason,
+            granted_by,
+            lang,
+            notify,
+            visit,
+        } => {
+            let day = open_day(st)?;
+            cfg.business(business)
+                .ok_or_else(|| QueueError::UnknownBusiness(business.clone()))?;
+            let seq = next_number(cfg, st, business)?;
+            let visit = match visit {
+                Some(v) => known_visit(st, v)?,
+                None => new_visit(st, day, &mut out),
+            };
+            let prefix = cfg.business(business).map_or("", |b| b.prefix.as_str());
+            out.push(E::TicketIssued {
+                ticket: ticket_id(day, st.tickets.len() + 1),
+                visit,
+                number: TicketNo::format(prefix, seq),
+                seq,
+                business: business.clone(),
+                priority: *priority,
+                reason: *reason,
+                granted_by: granted_by.clone(),
+                lang: *lang,
+                notify: *notify,
+            });
+        }
+        Command::Touch {
+            visit,
+            touchpoint,
+            business,
+            resolved,
+            count,
+            what,
+        } => {
+            let visit = match visit {
+                VisitRef::Existing(v) => Some(known_visit(st, v)?),
+                VisitRef::New => Some(new_visit(st, open_day(st)?, &mut out)),
+                VisitRef::Anonymous => None,
+            };
+            if let Some(b) = business {
+                cfg.business(b)
+                    .ok_or_else(|| QueueError::UnknownBusiness(b.clone()))?;
+            }
+            out.push(E::Touched {
+                visit,
+                touchpoint: *touchpoint,
+                what: what.clone(),
+                business: business.clone(),
+                resolved: *resolved,
+                count: *count,
+            });
+        }
+        Command::PrintResult {
+            ticket,
+            ok,
+            reprint,
+        } => {
+            let idx = st
+                .idx(ticket)
+                .ok_or_else(|| QueueError::UnknownTicket(ticket.to_string()))?;
+            let visit = st.tickets[idx].visit.clone();
+            out.push(E::TicketPrinted {
+                ticket: ticket.clone(),
+                visit,
+                ok: *ok,
+                reprint: *reprint,
+            });
+        }
+        Command::SignIn { counter, staff } => {
+            let c = counter_rt(st, *counter)?;
+            match &c.staff {
+                Some(s) if s != staff => return Err(QueueError::AlreadySignedIn(*counter)),
+                Some(_) => {}
+                None => out.push(E::SignedIn {
+                    counter: *counter,
+                    staff: staff.clone(),
+                }),
+            }
+            if !c.open {
+                out.push(E::CounterOpened { counter: *counter });
+            }
+        }
+        Command::SignOut { counter } => {
+            let c = counter_rt(st, *counter)?;
+            let staff = c.staff.clone().ok_or(QueueError::NotSignedIn(*counter))?;
+            not_busy(*counter, c)?;
+            if c.open {
+                out.push(E::CounterClosed { counter: *counter });
+            }
+            out.push(E::SignedOut {
+                counter: *counter,
+                staff,
+            });
+        }
+        Command::OpenCounter { counter } => {
+            let c = counter_rt(st, *counter)?;
+            c.staff.as_ref().ok_or(QueueError::NotSignedIn(*counter))?;
+            if !c.open {
+                out.push(E::CounterOpened { counter: *counter });
+            }
+        }
+        Command::CloseCounter { counter } => {
+            let c = counter_rt(st, *counter)?;
+            not_busy(*counter, c)?;
+            if c.open {
+                out.push(E::CounterClosed { counter: *counter });
+            }
+        }
+        Command::Pause { counter, reason } => {
+            let c = counter_rt(st, *counter)?;
+            staffed_and_open(*counter, c)?;
+            not_busy(*counter, c)?;
+            if !matches!(c.act, Act::Paused { .. }) {
+                out.push(E::CounterPaused {
+                    counter: *counter,
+                    reason: *reason,
+                });
+            }
+        }
+        Command::Resume { counter } => {
+            if matches!(counter_rt(st, *counter)?.act, Act::Paused { .. }) {
+                out.push(E::CounterResumed { counter: *counter });
+            }
+        }
+        Command::CallNext { counter } => {
+            let staff = ready_to_call(st, *counter)?;
+            let idx = pick_next(cfg, st, *counter).ok_or(QueueError::NothingWaiting(*counter))?;
+            call(st, *counter, staff, idx, false, &mut out);
+        }
+        Command::CallTicket { counter, ticket } => {
+            let staff = ready_to_call(st, *counter)?;
+            let idx = resolve(st, ticket)?;
+            let t = &st.tickets[idx];
+            if t.status != TicketStatus::Waiting {
+                return Err(QueueError::TicketNotWaiting(t.number.to_string()));
+            }
+            let skills = cfg
+                .counter(*counter)
+                .map(|c| &c.skills[..])
+                .unwrap_or_default();
+            let allowed = match t.directed {
+                Some(c) => c == *counter,
+                None => skills.contains(&t.business),
+            };
+            if !allowed {
+                return Err(QueueError::NotInSkills(*counter));
+            }
+            call(st, *counter, staff, idx, true, &mut out);
+        }
+        Command::Recall { counter } => {
+            let c = counter_rt(st, *counter)?;
+            let Act::Calling { idx, recalls, .. } = c.act else {
+                return Err(QueueError::NotCalling(*counter));
+            };
+            let t = &st.tickets[idx];
+            out.push(E::TicketCalled {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter: *counter,
+                staff: c.staff.clone().ok_or(QueueError::NotSignedIn(*counter))?,
+                recall: recalls + 1,
+                by_hand: false,
+            });
+        }
+        Command::StartService { counter } => {
+            let c = counter_rt(st, *counter)?;
+            let Act::Calling { idx, .. } = c.act else {
+                return Err(QueueError::NotCalling(*counter));
+            };
+            let t = &st.tickets[idx];
+            out.push(E::ServiceStarted {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter: *counter,
+                staff: c.staff.clone().ok_or(QueueError::NotSignedIn(*counter))?,
+            });
+        }
+        Command::BackOffice { counter, waiting } => {
+            let c = counter_rt(st, *counter)?;
+            let Act::Serving {
+                idx, back_office, ..
+            } = c.act
+            else {
+                return Err(QueueError::NotServing(*counter));
+            };
+            if back_office != *waiting {
+                let t = &st.tickets[idx];
+                out.push(E::BackOffice {
+                    ticket: t.id.clone(),
+                    visit: t.visit.clone(),
+                    counter: *counter,
+                    waiting: *waiting,
+                });
+            }
+        }
+        Command::Finish { counter, result } => {
+            let c = counter_rt(st, *counter)?;
+            let Act::Serving { idx, since, .. } = c.act else {
+                return Err(QueueError::NotServing(*counter));
+            };
+            let t = &st.tickets[idx];
+            out.push(E::ServiceFinished {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter: *counter,
+                staff: c.staff.clone().ok_or(QueueError::NotSignedIn(*counter))?,
+                business: t.business.clone(),
+                result: *result,
+                handling_secs: u32::try_from(now.secs_since(since).max(0)).unwrap_or(u32::MAX),
+            });
+            if cfg.rating_timeout_secs == 0 {
+                end_visit_if_done(st, &t.visit, idx, VisitOutcome::Served, &mut out);
+            }
+        }
+        Command::NoShow { counter } => {
+            let c = counter_rt(st, *counter)?;
+            let Act::Calling {
+                idx,
+                first_at,
+                recalls,
+                ..
+            } = c.act
+            else {
+                return Err(QueueError::NotCalling(*counter));
+            };
+            let waited = now.secs_since(first_at) >= i64::from(cfg.recall.no_show_after_secs);
+            if recalls < cfg.recall.recalls_before_no_show && !waited {
+                return Err(QueueError::NoShowTooEarly(*counter));
+            }
+            no_show(st, *counter, idx, recalls, false, &mut out);
+        }
+        Command::Transfer { counter, to, note } => {
+            let c = counter_rt(st, *counter)?;
+            let (Act::Calling { idx, .. } | Act::Serving { idx, .. }) = c.act else {
+                return Err(QueueError::NotServing(*counter));
+            };
+            match to {
+                TransferTarget::Business(b) if cfg.business(b).is_none() => {
+                    return Err(QueueError::UnknownBusiness(b.clone()));
+                }
+                TransferTarget::Counter(n) if cfg.counter(*n).is_none() => {
+                    return Err(QueueError::UnknownCounter(*n));
+                }
+                _ => {}
+            }
+            let t = &st.tickets[idx];
+            out.push(E::TicketTransferred {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter: *counter,
+                to: to.clone(),
+                note: note.clone(),
+            });
+        }
+        Command::Requeue { ticket } => {
+            let idx = resolve(st, ticket)?;
+            let t = &st.tickets[idx];
+            if t.status != TicketStatus::Skipped {
+                return Err(QueueError::TicketNotSkipped(t.number.to_string()));
+            }
+            out.push(E::TicketRequeued {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+            });
+        }
+        Command::Cancel { ticket } => {
+            let idx = resolve(st, ticket)?;
+            let t = &st.tickets[idx];
+            if t.status != TicketStatus::Waiting {
+                return Err(QueueError::TicketNotWaiting(t.number.to_string()));
+            }
+            out.push(E::TicketCancelled {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+            });
+            end_visit_if_done(st, &t.visit, idx, VisitOutcome::WalkedOut, &mut out);
+        }
+        Command::Rate { counter, score } => {
+            let c = counter_rt(st, *counter)?;
+            let r = c
+                .rating
+                .as_ref()
+                .ok_or(QueueError::NothingToRate(*counter))?;
+            if r.until <= now {
+                return Err(QueueError::NothingToRate(*counter));
+            }
+            let t = &st.tickets[r.idx];
+            out.push(E::Rated {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter: *counter,
+                staff: r.staff.clone(),
+                score: *score,
+            });
+            end_visit_if_done(st, &t.visit, r.idx, VisitOutcome::Served, &mut out);
+        }
+        Command::Tick => tick(cfg, st, now, &mut out),
+    }
+    Ok(out)
+}
+
+/// The first time-out due at `now`: an automatic no-show, an evaluator's prompt, or a visit
+/// without a ticket gone idle. One at a time, so each decision sees the previous one applied;
+/// [`crate::Engine::apply`] repeats `Tick` until nothing is due.
+fn tick(cfg: &QueueConfig, st: &HallState, now: Timestamp, out: &mut Vec<E>) {
+    for (&no, c) in &st.counters {
+        if let Act::Calling {
+            idx,
+            first_at,
+            recalls,
+            ..
+        } = c.act
+        {
+            let limit = i64::from(cfg.recall.auto_no_show_after_secs);
+            if limit > 0 && now.secs_since(first_at) >= limit {
+                return no_show(st, no, idx, recalls, true, out);
+            }
+        }
+        if let Some(r) = &c.rating
+            && r.until <= now
+        {
+            return skip_rating(st, no, r.idx, out);
+        }
+    }
+    let idle_ms = i64::from(cfg.visit_idle_end_min) * 60_000;
+    let idle = st
+        .visits
+        .iter()
+        .filter(|(_, v)| !v.ended && v.tickets.is_empty() && now.0 - v.last_at.0 >= idle_ms)
+        .map(|(id, _)| id)
+        .min();
+    if let Some(visit) = idle {
+        out.push(E::VisitEnded {
+            visit: visit.clone(),
+            outcome: VisitOutcome::NoTicket,
+        });
+    }
+}
+
+/// The daily reset: every live ticket and open visit closes, every counter closes.
+fn close_day(st: &HallState, out: &mut Vec<E>) {
+    for t in st.tickets.iter().filter(|t| t.status.is_live()) {
+        out.push(E::TicketClosed {
+            ticket: t.id.clone(),
+            visit: t.visit.clone(),
+            reason: CloseReason::DailyReset,
+        });
+    }
+    let mut open: Vec<(&VisitId, bool)> = st
+        .visits
+        .iter()
+        .filter(|(_, v)| !v.ended)
+        .map(|(id, v)| (id, v.tickets.is_empty()))
+        .collect();
+    open.sort();
+    for (visit, no_ticket) in open {
+        let outcome = if no_ticket {
+            VisitOutcome::NoTicket
+        } else {
+            VisitOutcome::ClosedByReset
+        };
+        out.push(E::VisitEnded {
+            visit: visit.clone(),
+            outcome,
+        });
+    }
+    for (&counter, c) in &st.counters {
+        if c.open {
+            out.push(E::CounterClosed { counter });
+        }
+        if let Some(staff) = &c.staff {
+            out.push(E::SignedOut {
+                counter,
+                staff: staff.clone(),
+            });
+        }
+    }
+    if let Some(day) = st.day {
+        out.push(E::DayClosed { day });
+    }
+}
+
+fn call(
+    st: &HallState,
+    counter: CounterNo,
+    staff: StaffNo,
+    idx: usize,
+    by_hand: bool,
+    out: &mut Vec<E>,
+) {
+    if let Some(r) = st.counters.get(&counter).and_then(|c| c.rating.as_ref()) {
+        skip_rating(st, counter, r.idx, out);
+    }
+    let t = &st.tickets[idx];
+    out.push(E::TicketCalled {
+        ticket: t.id.clone(),
+        visit: t.visit.clone(),
+        counter,
+        staff,
+        recall: 0,
+        by_hand,
+    });
+}
+
+fn skip_rating(st: &HallState, counter: CounterNo, idx: usize, out: &mut Vec<E>) {
+    let t = &st.tickets[idx];
+    out.push(E::RatingSkipped {
+        ticket: t.id.clone(),
+        visit: t.visit.clone(),
+        counter,
+    });
+    end_visit_if_done(st, &t.visit, idx, VisitOutcome::Served, out);
+}
+
+fn no_show(
+    st: &HallState,
+    counter: CounterNo,
+    idx: usize,
+    recalls: u32,
+    auto: bool,
+    out: &mut Vec<E>,
+) {
+    let t = &st.tickets[idx];
+    out.push(E::NoShow {
+        ticket: t.id.clone(),
+        visit: t.visit.clone(),
+        counter,
+        recalls,
+        auto,
+    });
+    end_visit_if_done(st, &t.visit, idx, VisitOutcome::NoShow, out);
+}
+
+/// Ends `visit` with `outcome` when ticket `idx` was its last open matter.
+fn end_visit_if_done(
+    st: &HallState,
+    visit: &VisitId,
+    idx: usize,
+    outcome: VisitOutcome,
+    out: &mut Vec<E>,
+) {
+    let Some(v) = st.visits.get(visit) else {
+        return;
+    };
+    let others_live = v
+        .tickets
+        .iter()
+        .any(|&i| i != idx && st.tickets[i].status.is_live());
+    let others_rating = st
+        .counters
+        .values()
+        .filter_map(|c| c.rating.as_ref())
+        .any(|r| r.idx != idx && v.tickets.contains(&r.idx));
+    if !v.ended && !others_live && !others_rating {
+        out.push(E::VisitEnded {
+            visit: visit.clone(),
+            outcome,
+        });
+    }
+}
+
+/// The ticket call-next gives `counter`: first those transferred to it, then, in the order of its
+/// skills, the first business type with someone waiting, and in that queue the lowest key (the
+/// earliest queue time after priority's head start).
+pub(crate) fn pick_next(cfg: &QueueConfig, st: &HallState, counter: CounterNo) -> Option<usize> {
+    if let Some(&(_, idx)) = st.directed.get(&counter).and_then(|q| q.first()) {
+        return Some(idx);
+    }
+    let skills = &cfg.counter(counter)?.skills;
+    skills.iter().find_map(|b| {
+        st.queues
+            .get(b)
+            .and_then(|q| q.first())
+            .map(|&(_, idx)| idx)
+    })
+}
+
+fn next_number(
+    cfg: &QueueConfig,
+    st: &HallState,
+    business: &BusinessCode,
+) -> Result<u32, QueueError> {
+    let b = cfg
+        .business(business)
+        .ok_or_else(|| QueueError::UnknownBusiness(business.clone()))?;
+    let (first, last) = (b.first_number, b.last_number);
+    let start = st.next_seq.get(business).copied().unwrap_or(first);
+    let start = if (first..=last).contains(&start) {
+        start
+    } else {
+        first
+    };
+    let span = last - first + 1;
+    (0..span)
+        .map(|i| first + (start - first + i) % span)
+        .find(|n| !st.held.contains(&(business.clone(), *n)))
+        .ok_or_else(|| QueueError::NumbersExhausted(business.clone()))
+}
+
+fn ticket_id(day: BusinessDay, serial: usize) -> TicketId {
+    TicketId::new(format!("{day}-{serial:04}"))
+        .unwrap_or_else(|_| unreachable!("id is short ASCII"))
+}
+
+fn new_visit(st: &HallState, day: BusinessDay, out: &mut Vec<E>) -> VisitId {
+    let visit = VisitId::new(format!("V{day}-{:04}", st.visit_serial + 1))
+        .unwrap_or_else(|_| unreachable!("id is short ASCII"));
+    out.push(E::VisitStarted {
+        visit: visit.clone(),
+    });
+    visit
+}
+
+fn known_visit(st: &HallState, v: &VisitId) -> Result<VisitId, QueueError> {
+    st.visits
+        .contains_key(v)
+        .then(|| v.clone())
+        .ok_or_else(|| QueueError::UnknownVisit(v.to_string()))
+}
+
+fn open_day(st: &HallState) -> Result<BusinessDay, QueueError> {
+    st.day.filter(|_| st.open).ok_or(QueueError::HallClosed)
+}
+
+fn counter_rt(st: &HallState, no: CounterNo) -> Result<&CounterRt, QueueError> {
+    st.counters.get(&no).ok_or(QueueError::UnknownCounter(no))
+}
+
+fn staffed_and_open(no: CounterNo, c: &CounterRt) -> Result<StaffNo, QueueError> {
+    let staff = c.staff.clone().ok_or(QueueError::NotSignedIn(no))?;
+    if !c.open {
+        return Err(QueueError::CounterClosed(no));
+    }
+    Ok(staff)
+}
+
+fn not_busy(no: CounterNo, c: &CounterRt) -> Result<(), QueueError> {
+    match c.act {
+        Act::Calling { .. } | Act::Serving { .. } => Err(QueueError::CounterBusy(no)),
+        Act::Idle | Act::Paused { .. } => Ok(()),
+    }
+}
+
+fn ready_to_call(st: &HallState, no: CounterNo) -> Result<StaffNo, QueueError> {
+    let c = counter_rt(st, no)?;
+    let staff = staffed_and_open(no, c)?;
+    match c.act {
+        Act::Paused { .. } => Err(QueueError::CounterPaused(no)),
+        Act::Calling { .. } | Act::Serving { .. } => Err(QueueError::CounterBusy(no)),
+        Act::Idle => Ok(staff),
+    }
+}
+
+/// Finds a ticket by id, or by the number printed on it (the latest ticket with that number).
+fn resolve(st: &HallState, r: &TicketRef) -> Result<usize, QueueError> {
+    if let Ok(id) = TicketId::new(r.0.clone())
+        && let Some(idx) = st.idx(&id)
+    {
+        return Ok(idx);
+    }
+    st.tickets
+        .iter()
+        .rposition(|t| t.number.0.eq_ignore_ascii_case(r.0.trim()))
+        .ok_or_else(|| QueueError::UnknownTicket(r.0.clone()))
+}

@@ -1,0 +1,303 @@
+//! Events: what happened, one journal row each. The engine's state is a fold over them.
+
+use hallq_proto::{
+    BusinessCode, BusinessDay, CounterNo, Lang, PauseReason, Priority, PriorityReason, Score,
+    ServiceResult, StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
+};
+use serde::{Deserialize, Serialize};
+
+/// One thing that happened, at the hub's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// When (the hub's clock).
+    pub at_ms: Timestamp,
+    /// What.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// How a visit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitOutcome {
+    /// Served at a counter.
+    Served,
+    /// Called and did not come.
+    NoShow,
+    /// Left while waiting, and told staff.
+    WalkedOut,
+    /// Still open at the daily reset.
+    ClosedByReset,
+    /// Never took a ticket (guided at the door, or self-service).
+    NoTicket,
+}
+
+/// Why a ticket left the queue without being served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The daily reset closed it.
+    DailyReset,
+}
+
+/// What happened. Each kind names its touchpoint through [`EventKind::touchpoint`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum EventKind {
+    /// A business day began.
+    DayOpened { day: BusinessDay },
+    /// The daily reset ran.
+    DayClosed { day: BusinessDay },
+    /// A visit began (touchpoint 2, arrival).
+    VisitStarted { visit: VisitId },
+    /// A touchpoint that changes no queue.
+    Touched {
+        visit: Option<VisitId>,
+        touchpoint: Touchpoint,
+        what: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business: Option<BusinessCode>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    /// A ticket was issued (touchpoint 11 begins).
+    TicketIssued {
+        ticket: TicketId,
+        visit: VisitId,
+        number: TicketNo,
+        /// The number without its prefix, for the number range.
+        seq: u32,
+        business: BusinessCode,
+        priority: Priority,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<PriorityReason>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        granted_by: Option<String>,
+        lang: Lang,
+        notify: bool,
+    },
+    /// The kiosk printed the ticket, or failed to.
+    TicketPrinted {
+        ticket: TicketId,
+        visit: VisitId,
+        ok: bool,
+        reprint: bool,
+    },
+    /// A ticket was called; `recall` is 0 for the first call.
+    TicketCalled {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        staff: StaffNo,
+        recall: u32,
+        /// Whether the clerk picked this ticket by hand rather than by call-next.
+        by_hand: bool,
+    },
+    /// Service began (touchpoint 12).
+    ServiceStarted {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        staff: StaffNo,
+    },
+    /// The service began or stopped waiting on the back office (touchpoint 13).
+    BackOffice {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        waiting: bool,
+    },
+    /// The service ended (touchpoint 14).
+    ServiceFinished {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        staff: StaffNo,
+        business: BusinessCode,
+        result: ServiceResult,
+        /// Seconds from service start to finish: the handling time.
+        handling_secs: u32,
+    },
+    /// The called customer did not come; the ticket is skipped.
+    NoShow {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        recalls: u32,
+        auto: bool,
+    },
+    /// The ticket went to another queue or counter (touchpoint 11 again).
+    TicketTransferred {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        to: TransferTarget,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A skipped ticket went back in its queue.
+    TicketRequeued { ticket: TicketId, visit: VisitId },
+    /// A waiting ticket was withdrawn.
+    TicketCancelled { ticket: TicketId, visit: VisitId },
+    /// A live ticket was closed without service.
+    TicketClosed {
+        ticket: TicketId,
+        visit: VisitId,
+        reason: CloseReason,
+    },
+    /// The customer rated the service.
+    Rated {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        staff: StaffNo,
+        score: Score,
+    },
+    /// The evaluator's prompt ended without a rating (timed out, or the counter called on).
+    RatingSkipped {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+    },
+    /// The visit ended (touchpoint 16).
+    VisitEnded {
+        visit: VisitId,
+        outcome: VisitOutcome,
+    },
+    /// A clerk signed in.
+    SignedIn { counter: CounterNo, staff: StaffNo },
+    /// A clerk signed out.
+    SignedOut { counter: CounterNo, staff: StaffNo },
+    /// A counter opened for calling.
+    CounterOpened { counter: CounterNo },
+    /// A counter closed.
+    CounterClosed { counter: CounterNo },
+    /// A counter paused.
+    CounterPaused {
+        counter: CounterNo,
+        reason: PauseReason,
+    },
+    /// A counter resumed.
+    CounterResumed { counter: CounterNo },
+}
+
+impl EventKind {
+    /// The customer touchpoint (DOMAIN.md's 16) this event records; `None` for the hall's own
+    /// operations (days, counters, sign-ins), which belong to no visit.
+    pub fn touchpoint(&self) -> Option<Touchpoint> {
+        use EventKind as E;
+        Some(match self {
+            E::VisitStarted { .. } => Touchpoint::Arrival,
+            E::Touched { touchpoint, .. } => *touchpoint,
+            E::TicketIssued { .. }
+            | E::TicketPrinted { .. }
+            | E::TicketCalled { .. }
+            | E::NoShow { .. }
+            | E::TicketTransferred { .. }
+            | E::TicketRequeued { .. }
+            | E::TicketCancelled { .. } => Touchpoint::Queueing,
+            E::ServiceStarted { .. } => Touchpoint::Communication,
+            E::BackOffice { .. } => Touchpoint::WaitingDuringHandling,
+            E::ServiceFinished {
+                result: ServiceResult::Sale,
+                ..
+            } => Touchpoint::Purchase,
+            E::ServiceFinished { .. } => Touchpoint::HandlingResult,
+            E::TicketClosed { .. }
+            | E::Rated { .. }
+            | E::RatingSkipped { .. }
+            | E::VisitEnded { .. } => Touchpoint::Departure,
+            E::DayOpened { .. }
+            | E::DayClosed { .. }
+            | E::SignedIn { .. }
+            | E::SignedOut { .. }
+            | E::CounterOpened { .. }
+            | E::CounterClosed { .. }
+            | E::CounterPaused { .. }
+            | E::CounterResumed { .. } => return None,
+        })
+    }
+
+    /// The visit this event belongs to.
+    pub fn visit(&self) -> Option<&VisitId> {
+        use EventKind as E;
+        match self {
+            E::VisitStarted { visit } | E::VisitEnded { visit, .. } => Some(visit),
+            E::Touched { visit, .. } => visit.as_ref(),
+            E::TicketIssued { visit, .. }
+            | E::TicketPrinted { visit, .. }
+            | E::TicketCalled { visit, .. }
+            | E::ServiceStarted { visit, .. }
+            | E::BackOffice { visit, .. }
+            | E::ServiceFinished { visit, .. }
+            | E::NoShow { visit, .. }
+            | E::TicketTransferred { visit, .. }
+            | E::TicketRequeued { visit, .. }
+            | E::TicketCancelled { visit, .. }
+            | E::TicketClosed { visit, .. }
+            | E::Rated { visit, .. }
+            | E::RatingSkipped { visit, .. } => Some(visit),
+            _ => None,
+        }
+    }
+
+    /// The ticket this event concerns.
+    pub fn ticket(&self) -> Option<&TicketId> {
+        use EventKind as E;
+        match self {
+            E::TicketIssued { ticket, .. }
+            | E::TicketPrinted { ticket, .. }
+            | E::TicketCalled { ticket, .. }
+            | E::ServiceStarted { ticket, .. }
+            | E::BackOffice { ticket, .. }
+            | E::ServiceFinished { ticket, .. }
+            | E::NoShow { ticket, .. }
+            | E::TicketTransferred { ticket, .. }
+            | E::TicketRequeued { ticket, .. }
+            | E::TicketCancelled { ticket, .. }
+            | E::TicketClosed { ticket, .. }
+            | E::Rated { ticket, .. }
+            | E::RatingSkipped { ticket, .. } => Some(ticket),
+            _ => None,
+        }
+    }
+
+    /// The counter this event concerns.
+    pub fn counter(&self) -> Option<CounterNo> {
+        use EventKind as E;
+        match self {
+            E::TicketCalled { counter, .. }
+            | E::ServiceStarted { counter, .. }
+            | E::BackOffice { counter, .. }
+            | E::ServiceFinished { counter, .. }
+            | E::NoShow { counter, .. }
+            | E::TicketTransferred { counter, .. }
+            | E::Rated { counter, .. }
+            | E::RatingSkipped { counter, .. }
+            | E::SignedIn { counter, .. }
+            | E::SignedOut { counter, .. }
+            | E::CounterOpened { counter }
+            | E::CounterClosed { counter }
+            | E::CounterPaused { counter, .. }
+            | E::CounterResumed { counter } => Some(*counter),
+            _ => None,
+        }
+    }
+
+    /// The clerk this event concerns.
+    pub fn staff(&self) -> Option<&StaffNo> {
+        use EventKind as E;
+        match self {
+            E::TicketCalled { staff, .. }
+            | E::ServiceStarted { staff, .. }
+            | E::ServiceFinished { staff, .. }
+            | E::Rated { staff, .. }
+            | E::SignedIn { staff, .. }
+            | E::SignedOut { staff, .. } => Some(staff),
+            _ => None,
+        }
+    }
+}
