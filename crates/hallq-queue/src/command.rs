@@ -3,8 +3,9 @@
 
 use hallq_proto::command::TicketRef;
 use hallq_proto::{
-    BusinessCode, BusinessDay, CounterNo, Lang, PauseReason, Priority, PriorityReason, Score,
-    ServiceResult, StaffNo, TicketId, Touchpoint, TransferTarget, VisitId,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
+    LocalText, PauseReason, Priority, PriorityReason, Score, ServiceResult, StaffNo, TicketId,
+    Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 
 /// Which visit a touchpoint belongs to.
@@ -171,6 +172,58 @@ pub enum Command {
         /// The rating.
         score: Score,
     },
-    /// Time passed: apply time-outs (automatic no-show, rating prompt, idle visits).
+    /// Open a complaint case (touchpoint 15).
+    ComplaintOpen {
+        /// General (24 h) or complex (72 h).
+        category: ComplaintCategory,
+        /// What it is about.
+        summary: String,
+        /// The visit it arose in.
+        visit: Option<VisitId>,
+        /// The ticket it arose from.
+        ticket: Option<TicketRef>,
+        /// The business type, for the hot-spot analysis.
+        business: Option<BusinessCode>,
+        /// Who is responsible, for the hot-spot analysis.
+        responsibility: Option<String>,
+        /// Who opened it (a device or a staff number).
+        opened_by: String,
+    },
+    /// Record progress on an open complaint.
+    ComplaintUpdate {
+        /// The case.
+        complaint: ComplaintId,
+        /// What was done.
+        note: String,
+        /// Whether the customer was contacted.
+        contacted: bool,
+    },
+    /// Resolve an open complaint.
+    ComplaintResolve {
+        /// The case.
+        complaint: ComplaintId,
+        /// How.
+        resolution: String,
+    },
+    /// Post (or replace) an announcement.
+    AnnouncementPost {
+        /// Its id; the engine assigns one if none.
+        id: Option<AnnouncementId>,
+        /// The text.
+        text: LocalText,
+        /// When it takes effect; now if none.
+        starts_at: Option<Timestamp>,
+        /// When it ends; the daily reset if none.
+        ends_at: Option<Timestamp>,
+        /// Where to ask.
+        where_to_ask: Option<LocalText>,
+    },
+    /// Remove an announcement.
+    AnnouncementClear {
+        /// Its id.
+        id: AnnouncementId,
+    },
+    /// Time passed: apply time-outs (automatic no-show, rating prompt, idle visits, expired
+    /// announcements).
     Tick,
 }

@@ -2,9 +2,10 @@
 //! [`crate::HallState::evolve`] applies the events it returns.
 
 use hallq_proto::command::TicketRef;
+use hallq_proto::state::Announcement;
 use hallq_proto::{
-    BusinessCode, BusinessDay, CounterNo, StaffNo, TicketId, TicketNo, Timestamp, TransferTarget,
-    VisitId,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, StaffNo,
+    TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
 };
 
 use crate::command::{Command, VisitRef};
@@ -330,6 +331,107 @@ pub(crate) fn decide(
             });
             end_visit_if_done(st, &t.visit, r.idx, VisitOutcome::Served, &mut out);
         }
+        Command::ComplaintOpen {
+            category,
+            summary,
+            visit,
+            ticket,
+            business,
+            responsibility,
+            opened_by,
+        } => {
+            let day = open_day(st)?;
+            if let Some(v) = visit
+                && v.as_str().starts_with(&format!("V{day}-"))
+            {
+                known_visit(st, v)?;
+            }
+            let ticket = match ticket {
+                Some(r) => Some(st.tickets[resolve(st, r)?].id.clone()),
+                None => None,
+            };
+            if let Some(b) = business {
+                cfg.business(b)
+                    .ok_or_else(|| QueueError::UnknownBusiness(b.clone()))?;
+            }
+            let complaint = ComplaintId::new(format!("K{day}-{:03}", st.complaint_serial + 1))
+                .unwrap_or_else(|_| unreachable!("id is short ASCII"));
+            let hours = |h: u32| now.plus_secs(i64::from(h) * 3600);
+            out.push(E::ComplaintOpened {
+                complaint,
+                category: *category,
+                summary: summary.clone(),
+                visit: visit.clone(),
+                ticket,
+                business: business.clone(),
+                responsibility: responsibility.clone(),
+                opened_by: opened_by.clone(),
+                first_contact_due_ms: hours(ComplaintCategory::FIRST_CONTACT_HOURS),
+                due_ms: hours(category.limit_hours()),
+            });
+        }
+        Command::ComplaintUpdate {
+            complaint,
+            note,
+            contacted,
+        } => {
+            let c = open_complaint(st, complaint)?;
+            out.push(E::ComplaintUpdated {
+                complaint: complaint.clone(),
+                visit: c.visit.clone(),
+                note: note.clone(),
+                contacted: *contacted,
+            });
+        }
+        Command::ComplaintResolve {
+            complaint,
+            resolution,
+        } => {
+            let c = open_complaint(st, complaint)?;
+            out.push(E::ComplaintResolved {
+                complaint: complaint.clone(),
+                visit: c.visit.clone(),
+                resolution: resolution.clone(),
+            });
+        }
+        Command::AnnouncementPost {
+            id,
+            text,
+            starts_at,
+            ends_at,
+            where_to_ask,
+        } => {
+            let starts = starts_at.unwrap_or(now);
+            if ends_at.is_some_and(|e| e <= starts) {
+                return Err(QueueError::Invalid(
+                    "the announcement ends before it starts".into(),
+                ));
+            }
+            if text.zh.trim().is_empty() {
+                return Err(QueueError::Invalid(
+                    "the announcement has no Chinese text".into(),
+                ));
+            }
+            let id = id.clone().unwrap_or_else(|| {
+                AnnouncementId::new(format!("ann-{}", st.announcement_serial + 1))
+                    .unwrap_or_else(|_| unreachable!("id is short ASCII"))
+            });
+            let announcement = Announcement {
+                id,
+                text: text.clone(),
+                starts_at_ms: starts,
+                ends_at_ms: *ends_at,
+                where_to_ask: where_to_ask.clone(),
+            };
+            out.push(E::AnnouncementPosted { announcement });
+        }
+        Command::AnnouncementClear { id } => {
+            if st.announcements.iter().any(|a| &a.id == id) {
+                out.push(E::AnnouncementCleared {
+                    announcement: id.clone(),
+                });
+            }
+        }
         Command::Tick => tick(cfg, st, now, &mut out),
     }
     Ok(out)
@@ -357,6 +459,15 @@ fn tick(cfg: &QueueConfig, st: &HallState, now: Timestamp, out: &mut Vec<E>) {
         {
             return skip_rating(st, no, r.idx, out);
         }
+    }
+    if let Some(a) = st
+        .announcements
+        .iter()
+        .find(|a| a.ends_at_ms.is_some_and(|e| e <= now))
+    {
+        return out.push(E::AnnouncementCleared {
+            announcement: a.id.clone(),
+        });
     }
     let idle_ms = i64::from(cfg.visit_idle_end_min) * 60_000;
     let idle = st
@@ -552,6 +663,15 @@ fn known_visit(st: &HallState, v: &VisitId) -> Result<VisitId, QueueError> {
         .contains_key(v)
         .then(|| v.clone())
         .ok_or_else(|| QueueError::UnknownVisit(v.to_string()))
+}
+
+fn open_complaint<'a>(
+    st: &'a HallState,
+    id: &ComplaintId,
+) -> Result<&'a crate::state::OpenComplaint, QueueError> {
+    st.complaints
+        .get(id)
+        .ok_or_else(|| QueueError::UnknownComplaint(id.to_string()))
 }
 
 fn open_day(st: &HallState) -> Result<BusinessDay, QueueError> {

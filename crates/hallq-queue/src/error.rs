@@ -20,6 +20,12 @@ pub enum QueueError {
     /// No such visit today.
     #[error("no visit {0:?} today")]
     UnknownVisit(String),
+    /// No such open complaint.
+    #[error("no open complaint {0:?}")]
+    UnknownComplaint(String),
+    /// A value the rules cannot accept (an announcement that ends before it starts, say).
+    #[error("invalid: {0}")]
+    Invalid(String),
     /// Every number of the business type's range is live.
     #[error("every number of {0} is in use")]
     NumbersExhausted(BusinessCode),
@@ -73,6 +79,8 @@ impl QueueError {
             Self::UnknownCounter(_) => ErrorCode::UnknownCounter,
             Self::UnknownTicket(_) => ErrorCode::UnknownTicket,
             Self::UnknownVisit(_) => ErrorCode::UnknownVisit,
+            Self::UnknownComplaint(_) => ErrorCode::UnknownComplaint,
+            Self::Invalid(_) => ErrorCode::InvalidField,
             Self::NumbersExhausted(_) => ErrorCode::NumbersExhausted,
             Self::NotSignedIn(_) => ErrorCode::NotSignedIn,
             Self::AlreadySignedIn(_) => ErrorCode::AlreadySignedIn,

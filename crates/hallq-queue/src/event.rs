@@ -1,8 +1,10 @@
 //! Events: what happened, one journal row each. The engine's state is a fold over them.
 
+use hallq_proto::state::Announcement;
 use hallq_proto::{
-    BusinessCode, BusinessDay, CounterNo, Lang, PauseReason, Priority, PriorityReason, Score,
-    ServiceResult, StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
+    PauseReason, Priority, PriorityReason, Score, ServiceResult, StaffNo, TicketId, TicketNo,
+    Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +169,44 @@ pub enum EventKind {
         visit: VisitId,
         outcome: VisitOutcome,
     },
+    /// A complaint case was opened (touchpoint 15).
+    ComplaintOpened {
+        complaint: ComplaintId,
+        category: ComplaintCategory,
+        summary: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visit: Option<VisitId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<TicketId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business: Option<BusinessCode>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        responsibility: Option<String>,
+        opened_by: String,
+        /// The first contact is due by then (2 h).
+        first_contact_due_ms: Timestamp,
+        /// The solution (general, 24 h) or progress feedback (complex, 72 h) is due by then.
+        due_ms: Timestamp,
+    },
+    /// Progress on a complaint.
+    ComplaintUpdated {
+        complaint: ComplaintId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visit: Option<VisitId>,
+        note: String,
+        contacted: bool,
+    },
+    /// A complaint was resolved.
+    ComplaintResolved {
+        complaint: ComplaintId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visit: Option<VisitId>,
+        resolution: String,
+    },
+    /// An announcement was posted or replaced.
+    AnnouncementPosted { announcement: Announcement },
+    /// An announcement was removed (by hand, at its end, or at the daily reset).
+    AnnouncementCleared { announcement: AnnouncementId },
     /// A clerk signed in.
     SignedIn { counter: CounterNo, staff: StaffNo },
     /// A clerk signed out.
@@ -206,6 +246,9 @@ impl EventKind {
                 ..
             } => Touchpoint::Purchase,
             E::ServiceFinished { .. } => Touchpoint::HandlingResult,
+            E::ComplaintOpened { .. }
+            | E::ComplaintUpdated { .. }
+            | E::ComplaintResolved { .. } => Touchpoint::Complaint,
             E::TicketClosed { .. }
             | E::Rated { .. }
             | E::RatingSkipped { .. }
@@ -217,7 +260,9 @@ impl EventKind {
             | E::CounterOpened { .. }
             | E::CounterClosed { .. }
             | E::CounterPaused { .. }
-            | E::CounterResumed { .. } => return None,
+            | E::CounterResumed { .. }
+            | E::AnnouncementPosted { .. }
+            | E::AnnouncementCleared { .. } => return None,
         })
     }
 
@@ -226,7 +271,10 @@ impl EventKind {
         use EventKind as E;
         match self {
             E::VisitStarted { visit } | E::VisitEnded { visit, .. } => Some(visit),
-            E::Touched { visit, .. } => visit.as_ref(),
+            E::Touched { visit, .. }
+            | E::ComplaintOpened { visit, .. }
+            | E::ComplaintUpdated { visit, .. }
+            | E::ComplaintResolved { visit, .. } => visit.as_ref(),
             E::TicketIssued { visit, .. }
             | E::TicketPrinted { visit, .. }
             | E::TicketCalled { visit, .. }
@@ -261,6 +309,7 @@ impl EventKind {
             | E::TicketClosed { ticket, .. }
             | E::Rated { ticket, .. }
             | E::RatingSkipped { ticket, .. } => Some(ticket),
+            E::ComplaintOpened { ticket, .. } => ticket.as_ref(),
             _ => None,
         }
     }

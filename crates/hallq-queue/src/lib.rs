@@ -22,16 +22,17 @@ pub mod event;
 pub mod state;
 mod view;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hallq_proto::state::{CallEntry, CounterState, QueueInfo, ServiceInfo};
-use hallq_proto::{BusinessCode, BusinessDay, CounterNo, TicketId, Timestamp};
+use hallq_proto::state::{Announcement, CallEntry, CounterState, QueueInfo, ServiceInfo};
+use hallq_proto::{BusinessCode, BusinessDay, ComplaintId, CounterNo, TicketId, Timestamp};
 
 pub use command::{Command, VisitRef};
 pub use config::{ConfigError, QueueConfig};
 pub use error::QueueError;
 pub use event::{Event, EventKind, VisitOutcome};
-pub use state::{HallState, Ticket, TicketStatus};
+pub use state::{HallState, OpenComplaint, Ticket, TicketStatus};
 
 /// The queue of one hall: its configuration and today's state.
 #[derive(Debug, Clone)]
@@ -162,6 +163,23 @@ impl Engine {
     /// The business types on offer with their waits, for the kiosk.
     pub fn services(&self) -> Vec<ServiceInfo> {
         view::service_infos(&self.config, &self.state)
+    }
+
+    /// The announcements in effect at `now`, in posting order.
+    pub fn announcements(&self, now: Timestamp) -> Vec<Announcement> {
+        let live =
+            |a: &&Announcement| a.starts_at_ms <= now && a.ends_at_ms.is_none_or(|e| e > now);
+        self.state
+            .announcements
+            .iter()
+            .filter(live)
+            .cloned()
+            .collect()
+    }
+
+    /// Open complaints, by id.
+    pub fn open_complaints(&self) -> &BTreeMap<ComplaintId, OpenComplaint> {
+        &self.state.complaints
     }
 
     /// The latest calls, newest first.

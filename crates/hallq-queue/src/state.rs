@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
-use hallq_proto::state::CallEntry;
+use hallq_proto::state::{Announcement, CallEntry};
 use hallq_proto::{
-    BusinessCode, BusinessDay, CounterNo, PauseReason, Priority, StaffNo, TicketId, TicketNo,
-    Timestamp, TransferTarget, VisitId,
+    BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, PauseReason, Priority,
+    StaffNo, TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
 };
 
 use crate::config::QueueConfig;
@@ -147,6 +147,23 @@ pub struct CounterRt {
     pub served_today: u32,
 }
 
+/// An open complaint case. Complaints outlive the day they were opened in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenComplaint {
+    /// General or complex.
+    pub category: ComplaintCategory,
+    /// The visit it arose in.
+    pub visit: Option<VisitId>,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// First contact due.
+    pub first_contact_due: Timestamp,
+    /// Solution or progress feedback due.
+    pub due: Timestamp,
+    /// When the customer was first contacted.
+    pub contacted_at: Option<Timestamp>,
+}
+
 /// The hall today.
 #[derive(Debug, Clone, Default)]
 pub struct HallState {
@@ -176,6 +193,14 @@ pub struct HallState {
     pub(crate) samples: HashMap<BusinessCode, VecDeque<u32>>,
     /// The latest calls, newest first.
     pub(crate) recent_calls: VecDeque<CallEntry>,
+    /// Open complaints, by id. Kept across days until resolved.
+    pub(crate) complaints: BTreeMap<ComplaintId, OpenComplaint>,
+    /// Complaints opened today, for the next complaint id.
+    pub(crate) complaint_serial: u32,
+    /// Announcements posted, in posting order. All end at the daily reset at the latest.
+    pub(crate) announcements: Vec<Announcement>,
+    /// Announcements posted today without an id, for the next id.
+    pub(crate) announcement_serial: u32,
 }
 
 impl HallState {
@@ -230,6 +255,7 @@ impl HallState {
                 self.directed.clear();
                 self.held.clear();
                 self.recent_calls.clear();
+                self.announcements.clear();
                 for c in self.counters.values_mut() {
                     *c = CounterRt {
                         served_today: c.served_today,
@@ -466,6 +492,50 @@ impl HallState {
                 }
             }
             E::CounterResumed { counter } => self.set_idle(*counter),
+            E::ComplaintOpened {
+                complaint,
+                category,
+                visit,
+                first_contact_due_ms,
+                due_ms,
+                ..
+            } => {
+                self.complaint_serial += 1;
+                let open = OpenComplaint {
+                    category: *category,
+                    visit: visit.clone(),
+                    opened_at: at,
+                    first_contact_due: *first_contact_due_ms,
+                    due: *due_ms,
+                    contacted_at: None,
+                };
+                self.complaints.insert(complaint.clone(), open);
+            }
+            E::ComplaintUpdated {
+                complaint,
+                contacted,
+                ..
+            } => {
+                if let Some(c) = self.complaints.get_mut(complaint)
+                    && *contacted
+                    && c.contacted_at.is_none()
+                {
+                    c.contacted_at = Some(at);
+                }
+            }
+            E::ComplaintResolved { complaint, .. } => {
+                self.complaints.remove(complaint);
+            }
+            E::AnnouncementPosted { announcement } => {
+                if !self.announcements.iter().any(|a| a.id == announcement.id) {
+                    self.announcement_serial += 1;
+                }
+                self.announcements.retain(|a| a.id != announcement.id);
+                self.announcements.push(announcement.clone());
+            }
+            E::AnnouncementCleared { announcement } => {
+                self.announcements.retain(|a| &a.id != announcement);
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
-use hallq_proto::state::{Activity, Announcement, Board};
+use hallq_proto::state::{Activity, Board};
 use hallq_proto::{
     AnnouncementId, BusinessCode, BusinessDay, CounterNo, HallId, Lang, LocalText, PauseReason,
     Priority, PriorityReason, SCHEMA_VERSION, Score, ServiceResult, StaffNo, Timestamp, Touchpoint,
@@ -140,7 +140,6 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         engine: Engine::new(QueueConfig::telecom_default())?,
         events: Vec::new(),
         rev: 0,
-        announcements: Vec::new(),
     };
     let mut rng = Rng(args.seed);
     let mut clerks: HashMap<CounterNo, Clerk> = HashMap::new();
@@ -198,16 +197,17 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
             );
         }
         if (h, m) == (14, 0) && now.0 % 60_000 == 0 {
-            hall.announcements.push(Announcement {
-                id: AnnouncementId::new("upgrade").unwrap_or_else(|_| unreachable!()),
+            let post = Command::AnnouncementPost {
+                id: AnnouncementId::new("upgrade").ok(),
                 text: LocalText::new(
                     "今晚 22:00 系统升级，届时暂停办理业务",
                     "System upgrade tonight at 22:00; counters pause then.",
                 ),
-                starts_at_ms: now,
-                ends_at_ms: None,
+                starts_at: None,
+                ends_at: None,
                 where_to_ask: Some(LocalText::new("咨询台", "information desk")),
-            });
+            };
+            hall.apply(&post, now);
         }
         // Arrivals.
         let per_step = arrivals_per_hour(h) * step as f64 / 3600.0;
@@ -269,8 +269,6 @@ struct Hall {
     events: Vec<Event>,
     /// The board's revision.
     rev: u64,
-    /// Announcements the supervisor posted (the hub owns these; the demo fakes the supervisor).
-    announcements: Vec<Announcement>,
 }
 
 impl Hall {
@@ -300,7 +298,7 @@ impl Hall {
             open: self.engine.is_open(),
             calls: self.engine.recent_calls(),
             queues: self.engine.queues(),
-            announcements: self.announcements.clone(),
+            announcements: self.engine.announcements(now),
             notices: vec![],
         }
     }
