@@ -287,6 +287,11 @@ pub enum Command {
     Rate {
         /// The key pressed.
         score: Score,
+        /// The ticket the pad showed (`awaiting_rating.ticket`); when given, the hub refuses the
+        /// rating if the counter has moved on, so a retried rating never lands on the next
+        /// customer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<TicketId>,
     },
 
     // --- complaints ---------------------------------------------------------------------------
@@ -543,12 +548,62 @@ pub fn decode_command(payload: &[u8]) -> Result<CommandEnvelope, Undecodable> {
             )));
         }
     }
-    let cmd = Command::deserialize(Value::Object(obj))
-        .map_err(|e: serde_json::Error| id_for(DecodeError::InvalidField(e.to_string())))?;
+    if obj
+        .get("phone")
+        .is_some_and(|p| !p.is_string() && !p.is_null())
+    {
+        return Err(id_for(DecodeError::InvalidField(
+            "`phone` must be a string".into(),
+        )));
+    }
+    let cmd = Command::deserialize(Value::Object(obj)).map_err(|e: serde_json::Error| {
+        id_for(DecodeError::InvalidField(redact_digits(&e.to_string())))
+    })?;
     Ok(CommandEnvelope {
         v: SCHEMA_VERSION,
         id,
         device,
         cmd,
     })
+}
+
+/// Replaces every run of 7 or more digits with `…`: serde's messages repeat the offending value,
+/// and a value typed into the wrong field may be a phone or ID number (PIPL). Shorter runs (a
+/// counter number, a version) stay, because they help an engineer.
+fn redact_digits(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 7 {
+            out.push('…');
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_digits;
+
+    #[test]
+    fn long_digit_runs_are_redacted_short_ones_kept() {
+        assert_eq!(
+            redact_digits("invalid type: integer `13800131234`"),
+            "invalid type: integer `…`"
+        );
+        assert_eq!(
+            redact_digits("counter 12 at line 1 column 80"),
+            "counter 12 at line 1 column 80"
+        );
+        assert_eq!(redact_digits("id 110101199003077777 end"), "id … end");
+    }
 }

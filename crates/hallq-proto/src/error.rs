@@ -22,6 +22,7 @@ pub enum ErrorCode {
     DeviceMismatch,
     Forbidden,
     RateLimited,
+    WrongPin,
     // Hall and configuration.
     HallClosed,
     UnknownBusiness,
@@ -29,6 +30,7 @@ pub enum ErrorCode {
     UnknownTicket,
     UnknownVisit,
     UnknownComplaint,
+    UnknownGreenChannel,
     NumbersExhausted,
     // Counter state.
     NotSignedIn,
@@ -75,6 +77,11 @@ impl ErrorCode {
             Self::RateLimited => (
                 "操作过于频繁，请稍后再试",
                 "Too many requests; please try again shortly.",
+            ),
+            Self::WrongPin => ("工号或密码错误", "Wrong staff number or PIN."),
+            Self::UnknownGreenChannel => (
+                "绿色通道码无效，请联系工作人员",
+                "This green-channel code is not valid; please ask staff.",
             ),
             Self::HallClosed => ("营业厅已停止取号", "The hall is not issuing tickets now."),
             Self::UnknownBusiness => ("未知的业务类型", "Unknown business type."),

@@ -103,6 +103,7 @@ pub fn examples() -> Vec<Command> {
         },
         Command::Rate {
             score: Score::VerySatisfied,
+            ticket: Some(ticket_id()),
         },
         Command::ComplaintOpen {
             category: ComplaintCategory::General,

@@ -168,3 +168,25 @@ fn decoding_arbitrary_bytes_never_panics() {
         }
     }
 }
+
+#[test]
+fn a_phone_sent_as_a_number_is_not_echoed_either() {
+    let u = refusal(
+        r#"{"v":1,"id":"x","device":"kiosk-1","kind":"issue_ticket","business":"basic","phone":13800131234}"#,
+    );
+    assert_eq!(u.error.code(), ErrorCode::InvalidField);
+    assert!(!u.error.to_string().contains("13800131234"), "{}", u.error);
+}
+
+#[test]
+fn a_long_number_in_another_field_is_redacted_from_the_detail() {
+    let u = refusal(
+        r#"{"v":1,"id":"x","device":"kiosk-1","kind":"issue_ticket","business":110101199003077777}"#,
+    );
+    assert_eq!(u.error.code(), ErrorCode::InvalidField);
+    assert!(
+        !u.error.to_string().contains("110101199003077777"),
+        "{}",
+        u.error
+    );
+}
