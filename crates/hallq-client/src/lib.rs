@@ -149,7 +149,9 @@ impl DeviceClient {
         let topics = Topics::new(&config.hall);
         let mut opts = MqttOptions::new(config.device.as_str(), &config.host, config.port);
         opts.set_keep_alive(config.keep_alive);
-        opts.set_clean_session(true);
+        // A persistent session (docs/protocol.md): replies sent during a short disconnection arrive
+        // on return, and the subscriptions survive.
+        opts.set_clean_session(false);
         opts.set_max_packet_size(64 * 1024, 64 * 1024);
         if let Some(secret) = &config.secret {
             opts.set_credentials(config.device.as_str(), secret);

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod reply;
 pub mod speech;
 pub mod state;
+pub mod time;
 pub mod topic;
 pub mod vocab;
 

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use hallq_proto::state::{Activity, Board, CounterState};
 
-use crate::clock::hhmm;
+use hallq_proto::time::hhmm;
 
 /// Columns a string takes in a terminal: CJK and full-width characters take two.
 fn width(s: &str) -> usize {
@@ -28,7 +28,7 @@ fn pad(s: &str, cols: usize) -> String {
 }
 
 /// Renders the board and the counters as the hall would see them.
-pub(crate) fn render(board: &Board, counters: &[CounterState]) -> String {
+pub(crate) fn render(board: &Board, counters: &[CounterState], utc_offset_min: i32) -> String {
     let mut out = String::new();
     let rule = "━".repeat(78);
     let state = if board.open {
@@ -42,7 +42,7 @@ pub(crate) fn render(board: &Board, counters: &[CounterState]) -> String {
         " {} · {}   {}   {}   rev {}",
         board.hall_name.zh,
         board.hall_name.en,
-        hhmm(board.at_ms),
+        hhmm(board.at_ms, utc_offset_min),
         state,
         board.rev
     );

@@ -25,7 +25,14 @@ use hallq_queue::{
 };
 
 use crate::board::render;
-use crate::clock::{at, hhmm};
+use hallq_proto::time;
+
+/// The demo hall's offset from UTC: China Standard Time.
+const CST: i32 = 480;
+
+fn at(day: BusinessDay, h: u32, m: u32) -> Timestamp {
+    time::at(day, h * 60 + m, CST)
+}
 
 /// Options of `hallq demo`.
 #[derive(Debug, clap::Args)]
@@ -86,7 +93,7 @@ struct Clerk {
 }
 
 /// Arrivals per hour by the hour of day: a morning and an afternoon peak.
-fn arrivals_per_hour(hour: i64) -> f64 {
+fn arrivals_per_hour(hour: u32) -> f64 {
     match hour {
         9 => 22.0,
         10 | 11 => 48.0,
@@ -304,10 +311,9 @@ impl Hall {
     }
 }
 
-fn local_hm(t: Timestamp) -> (i64, i64) {
-    let s = hhmm(t);
-    let (h, m) = s.split_once(':').unwrap_or(("0", "0"));
-    (h.parse().unwrap_or(0), m.parse().unwrap_or(0))
+fn local_hm(t: Timestamp) -> (u32, u32) {
+    let (_, minute) = time::local(t, CST);
+    (minute / 60, minute % 60)
 }
 
 /// A customer arrives: some talk to the greeter first, some are served by self-service.
@@ -458,7 +464,7 @@ fn show(hall: &Hall, now: Timestamp, tty: bool, pace_ms: u64) {
         .iter()
         .filter_map(|c| hall.engine.counter_state(c.number))
         .collect();
-    let text = render(&hall.board(now), &counters);
+    let text = render(&hall.board(now), &counters, CST);
     if tty && pace_ms > 0 {
         print!("\x1b[H\x1b[2J{text}");
     } else {

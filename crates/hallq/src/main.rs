@@ -2,7 +2,6 @@
 //! code of each subcommand.
 
 mod board;
-mod clock;
 mod demo;
 
 use clap::{Parser, Subcommand};
