@@ -1,9 +1,26 @@
-//! Helpers shared by hallq's end-to-end tests: they run the real `hallq` binary as a separate
-//! process, the way a hall runs it.
+//! Helpers shared by hallq's end-to-end tests. They run things the way a hall does: the real
+//! `hallq` binary as a separate process, a real broker (the hub's embedded one, or Eclipse
+//! Mosquitto started from the files in deploy/mosquitto/), a real SQLite journal in a temporary
+//! directory, and devices as real MQTT clients.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    reason = "test harness: a panic is a failed test"
+)]
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
+
+use hallq_client::{ClientConfig, DeviceClient, Update};
+use hallq_journal::Journal;
+use hallq_proto::state::Liveness;
+use hallq_proto::{DeviceId, HallId};
+use tokio::task::JoinHandle;
 
 /// The `hallq` binary of this build, built first if needed.
 ///
@@ -29,4 +46,331 @@ pub fn hallq_bin() -> &'static Path {
         assert!(status.success(), "building hallq failed");
         profile_dir.join("hallq")
     })
+}
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Which broker the hall runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerKind {
+    /// The hub's embedded rmqtt.
+    Embedded,
+    /// Eclipse Mosquitto from Debian, configured from deploy/mosquitto/.
+    Mosquitto,
+}
+
+/// The devices of the test hall: (id, role, counter).
+pub const DEVICES: &[(&str, &str, Option<u16>)] = &[
+    ("kiosk-1", "kiosk", None),
+    ("kiosk-2", "kiosk", None),
+    ("greeter-1", "greeter", None),
+    ("counter-1", "counter", Some(1)),
+    ("counter-2", "counter", Some(2)),
+    ("counter-3", "counter", Some(3)),
+    ("evaluator-1", "evaluator", Some(1)),
+    ("evaluator-3", "evaluator", Some(3)),
+    ("display-main", "display", None),
+    ("supervisor-1", "supervisor", None),
+    ("door-1", "door_counter", None),
+];
+
+/// A test hall: its configuration, its data directory and its broker.
+#[derive(Debug)]
+pub struct Hall {
+    /// Everything of this hall lives here, and goes with it.
+    pub dir: tempfile::TempDir,
+    /// Its hall.toml.
+    pub config_path: PathBuf,
+    /// The broker's port.
+    pub port: u16,
+    /// The hall's id.
+    pub hall: HallId,
+    /// Each device's secret (the config holds only their hashes).
+    pub secrets: BTreeMap<String, String>,
+    /// Which broker.
+    pub kind: BrokerKind,
+    /// The hub's MQTT password.
+    pub hub_secret: String,
+    mosquitto: Option<Child>,
+}
+
+impl Hall {
+    /// A hall with the default queue, open all day, on a fresh broker port.
+    pub fn new(kind: BrokerKind) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let hall = HallId::new("testhall").unwrap();
+        let hub_secret = "hub-test-secret".to_string();
+        let mut secrets = BTreeMap::new();
+        let mut devices = String::new();
+        for (id, role, counter) in DEVICES {
+            let secret = format!("secret-of-{id}");
+            let hash = hallq_hub::broker::hash_password(&secret).unwrap();
+            devices.push_str(&format!(
+                "\n[[devices]]\nid = \"{id}\"\nrole = \"{role}\"\nsecret_hash = \"{hash}\"\n"
+            ));
+            if let Some(c) = counter {
+                devices.push_str(&format!("counter = {c}\n"));
+            }
+            secrets.insert(id.to_string(), secret);
+        }
+        let external = match kind {
+            BrokerKind::Embedded => String::new(),
+            BrokerKind::Mosquitto => {
+                format!("external = \"mqtt://127.0.0.1:{port}\"\nhub_secret = \"{hub_secret}\"\n")
+            }
+        };
+        let config = format!(
+            "[hall]\nid = \"{hall}\"\nname = {{ zh = \"测试营业厅\", en = \"Test Hall\" }}\n\n\
+             [hours]\nopen = \"00:00\"\nclose = \"24:00\"\ndaily_reset = \"04:00\"\n\n\
+             [broker]\nlisten = \"127.0.0.1:{port}\"\n{external}\n\
+             [hub]\ndata_dir = \"{}\"\n{devices}",
+            dir.path().join("data").display()
+        );
+        let config_path = dir.path().join("hall.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let mut hall = Self {
+            dir,
+            config_path,
+            port,
+            hall,
+            secrets,
+            kind,
+            hub_secret,
+            mosquitto: None,
+        };
+        if kind == BrokerKind::Mosquitto {
+            hall.start_mosquitto();
+        }
+        hall
+    }
+
+    /// Starts Mosquitto from deploy/mosquitto/, with this hall's id, port and passwords.
+    fn start_mosquitto(&mut self) {
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/mosquitto");
+        let dir = self.dir.path().join("mosquitto");
+        std::fs::create_dir_all(&dir).unwrap();
+        let acl = std::fs::read_to_string(deploy.join("hallq.acl"))
+            .unwrap()
+            .replace("hallq/v1/demo/", &format!("hallq/v1/{}/", self.hall));
+        std::fs::write(dir.join("hallq.acl"), acl).unwrap();
+        let mut passwords: String = self
+            .secrets
+            .iter()
+            .map(|(u, p)| format!("{u}:{p}\n"))
+            .collect();
+        passwords.push_str(&format!("hallq-hub:{}\n", self.hub_secret));
+        std::fs::write(dir.join("hallq.passwd"), passwords).unwrap();
+        let ok = Command::new("mosquitto_passwd")
+            .arg("-U")
+            .arg(dir.join("hallq.passwd"))
+            .status()
+            .expect("mosquitto_passwd runs (apt-get install mosquitto)");
+        assert!(ok.success());
+        let conf = std::fs::read_to_string(deploy.join("hallq.conf"))
+            .unwrap()
+            .replace(
+                "listener 1883",
+                &format!("listener {} 127.0.0.1", self.port),
+            )
+            .replace("/etc/mosquitto/", &format!("{}/", dir.display()))
+            .replace("/var/lib/mosquitto/", &format!("{}/", dir.display()));
+        std::fs::write(dir.join("mosquitto.conf"), conf).unwrap();
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(dir.join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto runs (apt-get install mosquitto)");
+        self.mosquitto = Some(child);
+        wait_for_port(self.port);
+    }
+
+    /// The hub's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts `hallq hub` for this hall as a separate process.
+    pub fn start_hub(&self) -> HubProcess {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("hub.log"))
+            .unwrap();
+        let child = Command::new(hallq_bin())
+            .arg("hub")
+            .arg("--config")
+            .arg(&self.config_path)
+            .env("RUST_LOG", "warn,hallq_hub=info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        if self.kind == BrokerKind::Embedded {
+            wait_for_port(self.port);
+        }
+        HubProcess { child: Some(child) }
+    }
+
+    /// A client configuration for device `id`.
+    pub fn client_config(&self, id: &str) -> ClientConfig {
+        let mut c = ClientConfig::new(
+            "127.0.0.1",
+            self.port,
+            self.hall.clone(),
+            DeviceId::new(id).unwrap(),
+        );
+        c.secret = self.secrets.get(id).cloned();
+        c.reply_timeout = Duration::from_secs(2);
+        c.attempts = 5;
+        c
+    }
+
+    /// Connects device `id` and waits until the hub is online for it.
+    pub async fn device(&self, id: &str) -> (DeviceClient, JoinHandle<()>) {
+        let (client, task) = DeviceClient::connect(&self.client_config(id));
+        wait_hub_online(&client).await;
+        (client, task)
+    }
+
+    /// The journal, read-only (the hub may be running).
+    pub fn journal(&self) -> Journal {
+        Journal::open_read_only(self.data_dir().join("journal.db")).unwrap()
+    }
+
+    /// The hub's log so far, for failure messages.
+    pub fn hub_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("hub.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Hall {
+    fn drop(&mut self) {
+        if let Some(mut m) = self.mosquitto.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+    }
+}
+
+/// A running `hallq hub`.
+#[derive(Debug)]
+pub struct HubProcess {
+    child: Option<Child>,
+}
+
+impl HubProcess {
+    /// SIGKILL: no chance to clean up, as in a crash or a power cut of the process.
+    pub fn kill9(mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, as systemd stops it; returns whether it exited with success.
+    pub fn terminate(mut self) -> bool {
+        let Some(mut c) = self.child.take() else {
+            return false;
+        };
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status()
+            .unwrap();
+        for _ in 0..200 {
+            if let Some(status) = c.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = c.kill();
+        false
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Waits (bounded) until something accepts connections on the port.
+pub fn wait_for_port(port: u16) {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// Waits (bounded) until the client sees the hub online.
+pub async fn wait_hub_online(client: &DeviceClient) {
+    let mut updates = client.updates();
+    let wait = async {
+        loop {
+            match updates.recv().await {
+                Ok(Update::Hub(h)) if h.status == Liveness::Online => return,
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => panic!("client stopped"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait)
+        .await
+        .expect("the hub comes online within 20 s");
+}
+
+/// Waits (bounded) for the first update that `pick` accepts.
+pub async fn wait_for<T>(client: &DeviceClient, mut pick: impl FnMut(&Update) -> Option<T>) -> T {
+    let mut updates = client.updates();
+    let wait = async {
+        loop {
+            match updates.recv().await {
+                Ok(u) => {
+                    if let Some(t) = pick(&u) {
+                        return t;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => panic!("client stopped"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("the update arrives within 10 s")
+}
+
+/// Whether Mosquitto is installed; the Mosquitto tests must run in CI, where `.ci/run` installs
+/// it, so they fail rather than skip when it is missing and `CI` is set.
+pub fn mosquitto_available() -> bool {
+    let found = Command::new("mosquitto")
+        .arg("-h")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found && std::env::var_os("CI").is_some() {
+        panic!("mosquitto is not installed, and CI must run the Mosquitto tests");
+    }
+    if !found {
+        eprintln!("mosquitto is not installed: skipping (./dev setup installs it)");
+    }
+    found
 }

@@ -49,7 +49,7 @@ pub struct ClientConfig {
     /// How many times `send` republishes before it gives up (the command stays in the outbox
     /// and goes again on the next reconnect).
     pub attempts: u32,
-    /// Whether to receive the hall's retained state, call events and presence as [`Update`]s.
+    /// Whether to receive the hall's retained state and call events as [`Update`]s.
     pub watch_state: bool,
 }
 
@@ -100,6 +100,9 @@ pub enum Update {
     Call(CallEvent),
     /// A device's presence.
     Presence(Presence),
+    /// A reply nobody was waiting for: one without a readable id (the hub could not read the
+    /// command's), or to a command sent with [`DeviceClient::publish_raw`].
+    Reply(Box<Reply>),
 }
 
 /// What went wrong on the device side.
@@ -334,7 +337,8 @@ fn on_connect(inner: &Inner, config: &ClientConfig) {
     let t = &inner.topics;
     let mut subs = vec![t.reply(&inner.device)];
     if config.watch_state {
-        subs.extend([t.all_state(), t.call(), t.all_presence()]);
+        // What the broker's ACL lets a device read: the retained state and the call events.
+        subs.extend([t.all_state(), t.call()]);
     }
     for s in subs {
         if let Err(e) = inner.mqtt.try_subscribe(s, QoS::AtLeastOnce) {
@@ -368,10 +372,16 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
                 tracing::warn!(topic = topic_name, "unreadable reply");
                 return;
             };
-            if let Some(id) = &reply.id {
+            let waiter = reply.id.as_ref().and_then(|id| {
                 lock(&inner.outbox).remove(id.as_str());
-                if let Some(tx) = lock(&inner.waiters).remove(id.as_str()) {
+                lock(&inner.waiters).remove(id.as_str())
+            });
+            match waiter {
+                Some(tx) => {
                     let _ = tx.send(reply);
+                }
+                None => {
+                    let _ = inner.updates.send(Update::Reply(Box::new(reply)));
                 }
             }
             return;

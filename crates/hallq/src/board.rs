@@ -83,11 +83,10 @@ pub(crate) fn render(board: &Board, counters: &[CounterState], utc_offset_min: i
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        " {} {} {} {}",
+        " {} {} {} 窗口 open",
         pad("业务 business", 40),
         pad("等候 waiting", 13),
         pad("预计 est. wait", 16),
-        "窗口 open"
     );
     for q in &board.queues {
         let est = q

@@ -3,6 +3,7 @@
 
 mod board;
 mod demo;
+mod hub_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -19,11 +20,32 @@ enum Cmd {
     /// Run a scripted day of the demo hall through the queue engine, printing the board as it
     /// changes, then the day's figures.
     Demo(demo::DemoArgs),
+    /// Run the hall's hub: the broker (embedded unless an external one is given), the queue and
+    /// the journal. Stops cleanly on SIGTERM or Ctrl-C.
+    Hub(hub_cmd::HubArgs),
+    /// Read a secret (device password or staff PIN) from standard input and print its argon2
+    /// hash, for `secret_hash` and `pin_hash` in hall.toml. The secret itself is never stored.
+    HashSecret,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Demo(args) => demo::run(&args),
+        Cmd::Hub(args) => hub_cmd::run(&args),
+        Cmd::HashSecret => hash_secret(),
     }
+}
+
+#[allow(clippy::print_stdout, reason = "the hash is this command's output")]
+fn hash_secret() -> anyhow::Result<()> {
+    let mut secret = String::new();
+    std::io::stdin().read_line(&mut secret)?;
+    let secret = secret.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        !secret.is_empty(),
+        "no secret on standard input / 标准输入中没有密码"
+    );
+    println!("{}", hallq_hub::broker::hash_password(secret)?);
+    Ok(())
 }

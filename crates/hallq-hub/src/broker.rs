@@ -1,0 +1,717 @@
+//! The hall's embedded MQTT broker: rmqtt 0.24.0 inside the hub's tokio runtime.
+//!
+//! Every device of the hall is an MQTT client of this broker, so it is where the hall's first
+//! line of security lives: who may connect, and which topics each login may touch. Every rmqtt
+//! default that was measured to be a trap (ARCHITECTURE.md, "Decisions already measured") is
+//! handled here and nowhere else:
+//!
+//! | trap | what this module does |
+//! |---|---|
+//! | Nagle is on for accepted sockets | the listener sets `TCP_NODELAY` on every accepted socket |
+//! | `SO_REUSEADDR` is unset | set, so a hub restarting on its port does not hit `EADDRINUSE` |
+//! | `busy_check_enable` refuses clients when the CPU is busy | turned off |
+//! | retained messages need a plugin, and expire | `rmqtt-retainer` (RAM) with `retained_message_ttl = "0s"` |
+//! | `rmqtt-acl` logs its whole config at INFO | the hub installs [`ACL_LOG_FILTER`]; the config holds no secret anyway |
+//! | `run()` never returns | the server runs on its own task; [`Broker::shutdown`] aborts it |
+//!
+//! Authentication: `rmqtt-acl` 0.24 can only compare a password in its rules with the one a
+//! client sends, byte for byte, so using it for passwords would put every device's secret in
+//! plain text in the broker's config (and in its INFO log). Instead the hub keeps an Argon2id PHC
+//! string per login ([`hash_password`] makes one) and an authentication hook of this module
+//! verifies it. The ACL plugin still guards every connect, publish and subscribe with rules
+//! generated from the logins, deny by default: an unknown or anonymous client is refused twice.
+//!
+//! Who may do what, in the hall `h` (topics from [`hallq_proto::topic::Topics`]):
+//!
+//! | login | publish | subscribe |
+//! |---|---|---|
+//! | the hub | `hallq/v1/h/#` | `hallq/v1/h/#` |
+//! | device `d` | `…/cmd/d`, `…/presence/d` | `…/reply/d`, `…/state/#`, `…/event/#` |
+//!
+//! A device must also connect with its device id as client id: a client id names a session, and
+//! a login that could pick another device's client id could kick that device off the broker.
+//!
+//! Last wills: rmqtt 0.24 publishes a client's will without asking the ACL, so a kiosk could
+//! leave a forged retained board behind by connecting with a will on `…/state/board` and pulling
+//! its cable. The authentication hook therefore checks the will at CONNECT: a device's will may
+//! only be its own presence topic, the hub's only a topic of its hall.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, Params};
+use async_trait::async_trait;
+use hallq_proto::topic::Topics;
+use hallq_proto::{DeviceId, HallId};
+use rmqtt::context::ServerContext;
+use rmqtt::hook::{Handler, HookResult, Parameter, Priority, ReturnType, Type};
+use rmqtt::net::Builder;
+use rmqtt::server::MqttServer;
+use rmqtt::types::{AuthResult, ConnectInfo, LastWill, Message, Reason};
+use serde_json::json;
+use tokio::task::JoinHandle;
+
+/// The tracing filter directive the hub must install (e.g. appended to its `EnvFilter`).
+///
+/// `rmqtt-acl` logs its whole configuration at INFO when it starts. Here that config holds only
+/// usernames and topics, but it is still the hall's security policy, and a future change that
+/// put a secret in it must not leak into the journal of the machine. rmqtt logs through the
+/// `log` crate; with tracing-subscriber's default `tracing-log` bridge this directive applies.
+pub const ACL_LOG_FILTER: &str = "rmqtt_acl=warn";
+
+/// The plugin names rmqtt looks the inline configuration up by (each crate's package name).
+const ACL_PLUGIN: &str = "rmqtt-acl";
+const RETAINER_PLUGIN: &str = "rmqtt-retainer";
+
+/// The retainer keeps retained messages in RAM and never expires them: without
+/// `retained_message_ttl = "0s"` a retained message lives only for the listener's message expiry
+/// (5 minutes), and a display that reboots after that would find no board. RAM is enough: the
+/// hub republishes its state from the journal when it starts, and devices their birth.
+const RETAINER_CONFIG: &str = r#"
+storage = { type = "ram" }
+max_retained_messages = 0
+max_payload_size = "1MB"
+retained_message_ttl = "0s"
+"#;
+
+/// Our authentication hook runs before the ACL plugin's (priority 10) so that a wrong password
+/// ends the chain before any ACL rule is consulted.
+const AUTH_PRIORITY: Priority = 100;
+
+/// How long [`Broker::shutdown`] waits for the open sessions to close their sockets.
+const SESSION_CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// One login of the broker.
+#[derive(Clone)]
+pub struct BrokerUser {
+    /// The MQTT username. A device's is its device id, because its ACL rules are built from it.
+    pub username: String,
+    /// An Argon2id PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), made by
+    /// [`hash_password`] or any Argon2 tool. The broker never holds a device's password.
+    pub password_hash: String,
+}
+
+impl BrokerUser {
+    /// A login with an already hashed password.
+    pub fn new(username: impl Into<String>, password_hash: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            password_hash: password_hash.into(),
+        }
+    }
+}
+
+impl fmt::Debug for BrokerUser {
+    /// The hash is left out: it is not the password, but it is what an offline guess starts from.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BrokerUser")
+            .field("username", &self.username)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What the broker needs to start.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// Where to listen. Port 0 picks a free port; [`Broker::port`] tells which.
+    pub listen: SocketAddr,
+    /// The hall whose topic tree the ACL rules guard. Topics of other halls are refused to all.
+    pub hall: HallId,
+    /// The hub's own login: it may publish and subscribe anywhere under `hallq/v1/{hall}/`.
+    pub hub_user: BrokerUser,
+    /// Every registered device's login. Each username must be a valid [`DeviceId`].
+    pub users: Vec<BrokerUser>,
+}
+
+/// Why the broker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// A login in the config cannot be used; the message says which and why.
+    #[error("broker login {username:?}: {reason}")]
+    InvalidUser {
+        /// The login's username.
+        username: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A password could not be hashed.
+    #[error("cannot hash the password: {0}")]
+    Hash(argon2::password_hash::Error),
+    /// The listening socket could not be set up (port in use, no permission, bad address).
+    #[error("cannot listen on {addr}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the OS or rmqtt said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An rmqtt plugin refused its generated configuration or failed to start.
+    #[error("cannot start the broker plugin {plugin}")]
+    Plugin {
+        /// The plugin's name.
+        plugin: &'static str,
+        /// What rmqtt said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Hashes `password` into the Argon2id PHC string a [`BrokerUser`] holds.
+///
+/// Uses Argon2's recommended defaults (m = 19 MiB, t = 2, p = 1) and a random salt. Verifying
+/// costs tens of milliseconds of CPU, once per connection, off the async workers.
+pub fn hash_password(password: &str) -> Result<String, BrokerError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(BrokerError::Hash)
+}
+
+/// A running broker. Dropping it stops accepting connections; [`Broker::shutdown`] also closes
+/// the sessions that are open.
+pub struct Broker {
+    /// The address actually bound: with port 0 in the config, the only way to learn the port.
+    local_addr: SocketAddr,
+    /// rmqtt's context, kept to reach the open sessions at shutdown.
+    scx: ServerContext,
+    /// The task running rmqtt's accept loop; it owns the listening socket. `None` once aborted.
+    server: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Broker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Broker")
+            .field("local_addr", &self.local_addr)
+            .field("running", &self.server.is_some())
+            .finish()
+    }
+}
+
+/// Starts the broker on the current tokio runtime and returns once its socket is listening.
+///
+/// The listening socket is bound and in the listen state before this returns, so a client may
+/// connect at once. The plugins (retainer, ACL, authentication) are running by then too.
+#[tracing::instrument(skip_all, err, fields(listen = %config.listen, hall = %config.hall))]
+pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
+    let accounts = accounts(&config)?;
+    let acl = acl_config(&config)?;
+
+    let scx = ServerContext::new()
+        // Refuses connections whenever the machine looks busy: a hall hub on two cores is
+        // busy exactly when every device reconnects at once, which is when they must get in.
+        .busy_check_enable(false)
+        .plugins_config_map_add(ACL_PLUGIN, acl)
+        .plugins_config_map_add(RETAINER_PLUGIN, RETAINER_CONFIG)
+        .build()
+        .await;
+
+    rmqtt_retainer::register(&scx, true, false)
+        .await
+        .map_err(|e| BrokerError::Plugin {
+            plugin: RETAINER_PLUGIN,
+            source: e.into(),
+        })?;
+    rmqtt_acl::register(&scx, true, false)
+        .await
+        .map_err(|e| BrokerError::Plugin {
+            plugin: ACL_PLUGIN,
+            source: e.into(),
+        })?;
+    let hooks = scx.extends.hook_mgr().register();
+    hooks
+        .add_priority(
+            Type::ClientAuthenticate,
+            AUTH_PRIORITY,
+            Box::new(Authenticator {
+                accounts: Arc::new(accounts),
+            }),
+        )
+        .await;
+    hooks
+        .add(Type::MessageDropped, Box::new(RefusedPublishLogger))
+        .await;
+    hooks.start().await;
+
+    let listen_error = |source: rmqtt::Error| BrokerError::Listen {
+        addr: config.listen,
+        source: source.into(),
+    };
+    let listener = Builder::new()
+        .name("hallq")
+        .laddr(config.listen)
+        // Off by default: every small QoS 1 packet would wait for the peer's delayed ACK
+        // (~40 ms per hop, measured).
+        .nodelay(true)
+        // Unset by default: a hub restarted right after a stop would fail to bind while the
+        // old connections sit in TIME_WAIT. SO_REUSEPORT stays unset: two hubs must not share.
+        .reuseaddr(Some(true))
+        .allow_anonymous(false)
+        .bind()
+        .and_then(|l| l.tcp())
+        .map_err(listen_error)?;
+    let local_addr = listener.local_addr().map_err(listen_error)?;
+
+    // rmqtt keys listener configs by id; the bound port is unique and, unlike the configured
+    // port, never 0.
+    let server = MqttServer::new(scx.clone())
+        .listener_by_id(listener, local_addr.port())
+        .build();
+    let server = tokio::spawn(async move {
+        // In rmqtt 0.24 `run()` loops on accept forever; it returns only on a setup error.
+        if let Err(error) = server.run().await {
+            tracing::error!(%error, "the embedded broker stopped");
+        }
+    });
+    tracing::info!(%local_addr, "embedded broker listening");
+    Ok(Broker {
+        local_addr,
+        scx,
+        server: Some(server),
+    })
+}
+
+impl Broker {
+    /// The port the broker listens on.
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The address the broker listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, releases the port, and closes every open session.
+    ///
+    /// This does not wait for rmqtt's `run()`, which never returns: it aborts the task that
+    /// runs it, and awaiting the aborted task guarantees the listening socket has been dropped,
+    /// so a new broker can bind the same port as soon as this returns. The sessions then get a
+    /// `Closed` message and drop their sockets; clients see the connection end (without
+    /// DISCONNECT, so they reconnect) and their wills are published to whoever is still on.
+    ///
+    /// A few rmqtt background tasks (the retainer's expiry sweep, persistent sessions' expiry
+    /// timers) outlive this; they hold memory, not sockets.
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            // Cancelled is the expected outcome; a panic inside rmqtt is logged, not re-raised.
+            if let Err(error) = server.await
+                && !error.is_cancelled()
+            {
+                tracing::error!(%error, "the embedded broker task failed");
+            }
+        }
+        let open = self.close_sessions().await;
+        let deadline = tokio::time::Instant::now() + SESSION_CLOSE_GRACE;
+        while self.open_sessions().await > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tracing::info!(local_addr = %self.local_addr, closed_sessions = open, "embedded broker stopped");
+    }
+
+    /// Tells every connected session to close; returns how many were told.
+    async fn close_sessions(&self) -> usize {
+        let shared = self.scx.extends.shared().await;
+        let mut told = 0;
+        for entry in shared.iter() {
+            if let Some(tx) = entry.tx().filter(|tx| !tx.is_closed())
+                && tx
+                    .unbounded_send(Message::Closed(Reason::from_static("hub broker shutdown")))
+                    .is_ok()
+            {
+                told += 1;
+            }
+        }
+        told
+    }
+
+    /// How many sessions still have a live connection task.
+    async fn open_sessions(&self) -> usize {
+        let shared = self.scx.extends.shared().await;
+        shared
+            .iter()
+            .filter(|entry| entry.tx().is_some_and(|tx| !tx.is_closed()))
+            .count()
+    }
+}
+
+impl Drop for Broker {
+    /// A broker dropped without [`Broker::shutdown`] (a failed test, an early return) still
+    /// stops accepting, so its port does not stay taken for the life of the process.
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// What a login is, for the authentication hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The hub itself: any client id.
+    Hub,
+    /// A device: its client id must be its username.
+    Device,
+}
+
+/// A login as the authentication hook needs it.
+#[derive(Debug)]
+struct Account {
+    /// The Argon2 PHC string, checked to parse when the broker starts.
+    password_hash: String,
+    /// Decides whether the client id is pinned to the username.
+    role: Role,
+    /// Where this login may leave a last will; rmqtt does not put wills through the ACL.
+    will: WillRule,
+}
+
+/// The topics a login's last will may name.
+#[derive(Debug)]
+enum WillRule {
+    /// Exactly this topic: a device's presence.
+    Exactly(String),
+    /// Any topic name starting with this prefix: the hub's hall, `hallq/v1/{hall}/`.
+    Under(String),
+}
+
+impl WillRule {
+    fn allows(&self, topic: &str) -> bool {
+        match self {
+            WillRule::Exactly(allowed) => topic == allowed,
+            WillRule::Under(prefix) => {
+                topic.len() > prefix.len()
+                    && topic.starts_with(prefix.as_str())
+                    && !topic.contains(['+', '#'])
+            }
+        }
+    }
+}
+
+/// The topic of a will, whatever the protocol version.
+fn will_topic<'a>(will: &LastWill<'a>) -> &'a str {
+    match will {
+        LastWill::V3(will) => &will.topic,
+        LastWill::V5(will) => &will.topic,
+    }
+}
+
+/// Checks the logins of the config and indexes them by username.
+fn accounts(config: &BrokerConfig) -> Result<HashMap<String, Account>, BrokerError> {
+    let topics = Topics::new(&config.hall);
+    let hall_prefix = topics.everything().trim_end_matches('#').to_owned();
+    let hub = std::iter::once((&config.hub_user, Role::Hub));
+    let devices = config.users.iter().map(|u| (u, Role::Device));
+    let mut accounts = HashMap::new();
+    for (user, role) in hub.chain(devices) {
+        let invalid = |reason: &str| BrokerError::InvalidUser {
+            username: user.username.clone(),
+            reason: reason.to_owned(),
+        };
+        if user.username.is_empty() {
+            return Err(invalid("the username is empty"));
+        }
+        let will = match role {
+            Role::Hub => WillRule::Under(hall_prefix.clone()),
+            Role::Device => {
+                let device = DeviceId::new(user.username.as_str()).map_err(|_| {
+                    invalid("a device's username is its device id: 1 to 32 of a-z 0-9 - _")
+                })?;
+                WillRule::Exactly(topics.presence(&device))
+            }
+        };
+        check_hash(&user.password_hash).map_err(|reason| invalid(&reason))?;
+        let account = Account {
+            password_hash: user.password_hash.clone(),
+            role,
+            will,
+        };
+        if accounts.insert(user.username.clone(), account).is_some() {
+            return Err(invalid("the username is configured twice"));
+        }
+    }
+    Ok(accounts)
+}
+
+/// Refuses, at start rather than at the first connection, a hash the verifier could not use.
+fn check_hash(phc: &str) -> Result<(), String> {
+    let hash = PasswordHash::new(phc)
+        .map_err(|e| format!("the password hash is not a PHC string: {e}"))?;
+    argon2::Algorithm::try_from(hash.algorithm)
+        .map_err(|_| format!("the password hash is {}, not Argon2", hash.algorithm))?;
+    Params::try_from(&hash)
+        .map_err(|e| format!("the password hash has bad Argon2 parameters: {e}"))?;
+    if hash.hash.is_none() {
+        return Err("the password hash has no hash part".to_owned());
+    }
+    Ok(())
+}
+
+/// The `rmqtt-acl` configuration, as TOML, generated from the logins. First match wins; the
+/// last rule denies everything else, including the connection of an unknown username.
+fn acl_config(config: &BrokerConfig) -> Result<String, BrokerError> {
+    let topics = Topics::new(&config.hall);
+    let mut rules = vec![json!([
+        "allow",
+        { "user": config.hub_user.username },
+        "pubsub",
+        [topics.everything()]
+    ])];
+    for user in &config.users {
+        let device =
+            DeviceId::new(user.username.as_str()).map_err(|e| BrokerError::InvalidUser {
+                username: user.username.clone(),
+                reason: e.to_string(),
+            })?;
+        // Exact topics (`eq`), not filters: `reply/+` must not match a rule for `reply/kiosk-1`.
+        rules.push(json!([
+            "allow",
+            { "user": user.username },
+            "publish",
+            [{ "eq": topics.cmd(&device) }, { "eq": topics.presence(&device) }]
+        ]));
+        rules.push(json!([
+            "allow",
+            { "user": user.username },
+            "subscribe",
+            [{ "eq": topics.reply(&device) }, topics.all_state(), subtree(&topics.call())]
+        ]));
+    }
+    let logins = std::iter::once(&config.hub_user).chain(&config.users);
+    rules.extend(logins.map(|u| json!(["allow", { "user": u.username }, "connect"])));
+    rules.push(json!(["deny", "all"]));
+
+    let acl = json!({
+        // A refused publish is acknowledged and dropped. Disconnecting instead would make a
+        // QoS 1 client resend it on every reconnect, forever: a misconfigured kiosk would never
+        // stay connected long enough to show its error.
+        "disconnect_if_pub_rejected": false,
+        "rules": rules,
+    });
+    toml::to_string(&acl).map_err(|e| BrokerError::Plugin {
+        plugin: ACL_PLUGIN,
+        source: e.into(),
+    })
+}
+
+/// The filter for a topic's siblings and their children: `a/b/c` gives `a/b/#`.
+///
+/// hallq-proto has no builder for "every event" yet; deriving it from the one event topic it
+/// builds keeps the tree's spelling in that crate.
+fn subtree(topic: &str) -> String {
+    let parent = topic.rsplit_once('/').map_or(topic, |(parent, _)| parent);
+    format!("{parent}/#")
+}
+
+/// The `ClientAuthenticate` hook: verifies the username, the password against its Argon2 hash,
+/// and a device's client id.
+struct Authenticator {
+    /// Every login, by username.
+    accounts: Arc<HashMap<String, Account>>,
+}
+
+impl Authenticator {
+    /// `Ok` lets the connection go on to the ACL plugin's connect rules; `Err` refuses it.
+    async fn authenticate(&self, info: &ConnectInfo) -> Result<(), AuthResult> {
+        let id = info.id();
+        let Some(username) = info.username() else {
+            tracing::info!(client_id = %id.client_id, remote = ?id.remote_addr, "anonymous connection refused");
+            return Err(AuthResult::NotAuthorized);
+        };
+        let (Some(account), Some(password)) = (self.accounts.get(&**username), info.password())
+        else {
+            tracing::warn!(%username, remote = ?id.remote_addr, "unknown username or no password: refused");
+            return Err(AuthResult::BadUsernameOrPassword);
+        };
+        if account.role == Role::Device && id.client_id != *username {
+            tracing::warn!(%username, client_id = %id.client_id, "a device must use its device id as client id: refused");
+            return Err(AuthResult::NotAuthorized);
+        }
+        if let Some(will) = info.last_will()
+            && !account.will.allows(will_topic(&will))
+        {
+            tracing::warn!(%username, will_topic = will_topic(&will), "a last will outside the login's topics: refused");
+            return Err(AuthResult::NotAuthorized);
+        }
+        let hash = account.password_hash.clone();
+        let password = password.clone();
+        // Argon2 is deliberately slow: keep it off the async workers.
+        let verified = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .is_ok_and(|hash| Argon2::default().verify_password(&password, &hash).is_ok())
+        })
+        .await
+        .unwrap_or(false);
+        if verified {
+            Ok(())
+        } else {
+            tracing::warn!(%username, remote = ?id.remote_addr, "wrong password: refused");
+            Err(AuthResult::BadUsernameOrPassword)
+        }
+    }
+}
+
+#[async_trait]
+impl Handler for Authenticator {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        let Parameter::ClientAuthenticate(info) = param else {
+            return (true, acc);
+        };
+        match self.authenticate(info).await {
+            // Not a superuser: a superuser skips the ACL, and even the hub stays in its hall.
+            Ok(()) => (
+                true,
+                Some(HookResult::AuthResult(AuthResult::Allow(false, None))),
+            ),
+            Err(refusal) => (false, Some(HookResult::AuthResult(refusal))),
+        }
+    }
+}
+
+/// Logs publishes the ACL refused. The client gets a normal PUBACK (MQTT 3.1.1 has no way to
+/// say no), so without this line a misconfigured device's commands would vanish silently.
+struct RefusedPublishLogger;
+
+#[async_trait]
+impl Handler for RefusedPublishLogger {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        if let Parameter::MessageDropped(None, from, publish, Reason::PublishResult(_)) = param {
+            tracing::warn!(
+                client_id = %from.client_id,
+                username = ?from.username,
+                topic = %publish.topic,
+                "publish refused by the ACL and dropped"
+            );
+        }
+        (true, acc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> BrokerConfig {
+        // A cheap hash: the tests here check structure, not strength.
+        let salt = SaltString::generate(&mut OsRng);
+        let params = Params::new(Params::MIN_M_COST, 1, 1, None).unwrap();
+        let argon = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let hash = argon.hash_password(b"pw", &salt).unwrap().to_string();
+        BrokerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            hall: HallId::new("hall-1").unwrap(),
+            hub_user: BrokerUser::new("hub \"main\"", hash.clone()),
+            users: vec![BrokerUser::new("kiosk-1", hash)],
+        }
+    }
+
+    #[test]
+    fn acl_config_is_toml_with_every_rule_in_order() {
+        let text = acl_config(&config()).unwrap();
+        let parsed: serde_json::Value = toml::from_str(&text).unwrap();
+        assert_eq!(parsed["disconnect_if_pub_rejected"], json!(false));
+        let rules = parsed["rules"].as_array().unwrap();
+        assert_eq!(
+            rules[0],
+            json!(["allow", { "user": "hub \"main\"" }, "pubsub", ["hallq/v1/hall-1/#"]])
+        );
+        assert_eq!(
+            rules[1],
+            json!([
+                "allow",
+                { "user": "kiosk-1" },
+                "publish",
+                [{ "eq": "hallq/v1/hall-1/cmd/kiosk-1" }, { "eq": "hallq/v1/hall-1/presence/kiosk-1" }]
+            ])
+        );
+        assert_eq!(
+            rules[2],
+            json!([
+                "allow",
+                { "user": "kiosk-1" },
+                "subscribe",
+                [
+                    { "eq": "hallq/v1/hall-1/reply/kiosk-1" },
+                    "hallq/v1/hall-1/state/#",
+                    "hallq/v1/hall-1/event/#"
+                ]
+            ])
+        );
+        assert_eq!(rules.last().unwrap(), &json!(["deny", "all"]));
+        assert_eq!(rules.len(), 6);
+    }
+
+    #[test]
+    fn a_device_username_must_be_a_device_id() {
+        let mut config = config();
+        config.users[0].username = "kiosk/+".to_owned();
+        assert!(matches!(
+            accounts(&config),
+            Err(BrokerError::InvalidUser { .. })
+        ));
+    }
+
+    #[test]
+    fn a_plaintext_password_is_refused_as_a_hash() {
+        let mut config = config();
+        config.users[0].password_hash = "secret".to_owned();
+        let err = accounts(&config).unwrap_err();
+        assert!(err.to_string().contains("PHC"), "{err}");
+    }
+
+    #[test]
+    fn a_username_cannot_be_configured_twice() {
+        let mut config = config();
+        config.hub_user.username = "kiosk-1".to_owned();
+        assert!(matches!(
+            accounts(&config),
+            Err(BrokerError::InvalidUser { .. })
+        ));
+    }
+
+    #[test]
+    fn debug_output_hides_the_hash() {
+        let shown = format!("{:?}", config());
+        assert!(!shown.contains("argon2id"), "{shown}");
+    }
+
+    #[test]
+    fn hash_password_makes_a_verifiable_argon2id_hash() {
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2id$"), "{phc}");
+        check_hash(&phc).unwrap();
+        let hash = PasswordHash::new(&phc).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse", &hash)
+                .is_ok()
+        );
+        assert!(Argon2::default().verify_password(b"wrong", &hash).is_err());
+    }
+
+    #[test]
+    fn wills_are_limited_to_the_logins_topics() {
+        let accounts = accounts(&config()).unwrap();
+        let kiosk = &accounts["kiosk-1"].will;
+        assert!(kiosk.allows("hallq/v1/hall-1/presence/kiosk-1"));
+        assert!(!kiosk.allows("hallq/v1/hall-1/presence/kiosk-2"));
+        assert!(!kiosk.allows("hallq/v1/hall-1/state/board"));
+        let hub = &accounts["hub \"main\""].will;
+        assert!(hub.allows("hallq/v1/hall-1/state/hub"));
+        assert!(!hub.allows("hallq/v1/hall-1/"));
+        assert!(!hub.allows("hallq/v1/hall-2/state/hub"));
+        assert!(!hub.allows("hallq/v1/hall-1/state/+"));
+    }
+
+    #[test]
+    fn subtree_replaces_the_last_level() {
+        assert_eq!(subtree("hallq/v1/h/event/call"), "hallq/v1/h/event/#");
+    }
+}

@@ -1,0 +1,607 @@
+//! `hall.toml`: everything a hall's hub needs to know, with defaults, environment overrides and
+//! validation that says what is wrong in Chinese and English.
+//!
+//! Order of precedence: built-in defaults → the file → `HALLQ_*` environment variables.
+//! deploy/hall.example.toml documents every key.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, StaffNo};
+use hallq_queue::QueueConfig;
+use serde::Deserialize;
+
+/// The hall's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallConfig {
+    /// Who the hall is.
+    pub hall: HallSection,
+    /// When it issues tickets and when the business day turns.
+    #[serde(default)]
+    pub hours: Hours,
+    /// The broker: embedded, or an external one.
+    #[serde(default)]
+    pub broker: BrokerSection,
+    /// The hub process itself.
+    #[serde(default)]
+    pub hub: HubSection,
+    /// The published targets the reports measure against.
+    #[serde(default)]
+    pub kpi: KpiTargets,
+    /// Business types, counters and queueing rules; DOMAIN.md's default hall if omitted.
+    #[serde(default = "QueueConfig::telecom_default")]
+    pub queue: QueueConfig,
+    /// The devices allowed to connect, with their roles.
+    #[serde(default)]
+    pub devices: Vec<DeviceConfig>,
+    /// The clerks who may sign in; empty accepts any staff number (a demo hall).
+    #[serde(default)]
+    pub staff: Vec<StaffConfig>,
+    /// Green-channel codes (绿色通道) and who holds them.
+    #[serde(default)]
+    pub green_channel: Vec<GreenChannelCode>,
+}
+
+/// Who the hall is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallSection {
+    /// The hall's id: a level of the topic tree.
+    pub id: HallId,
+    /// Its name, on the board and the printed ticket.
+    pub name: LocalText,
+    /// Minutes east of UTC of the hall's local time (China: 480). Local time decides the
+    /// business day, opening hours and the reports' hours.
+    #[serde(default = "default_offset")]
+    pub utc_offset_min: i32,
+}
+
+fn default_offset() -> i32 {
+    480
+}
+
+/// A local time of day, `"HH:MM"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TimeOfDay(pub u32);
+
+impl TimeOfDay {
+    /// Minutes after midnight.
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<String> for TimeOfDay {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a time HH:MM / 时间格式应为 HH:MM");
+        let (h, m) = s.split_once(':').ok_or_else(bad)?;
+        let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        // "24:00" is the end of the day, for a hall that closes at midnight.
+        if (h > 23 || m > 59) && (h, m) != (24, 0) {
+            return Err(bad());
+        }
+        Ok(Self(h * 60 + m))
+    }
+}
+
+/// Opening hours and the daily reset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Hours {
+    /// First ticket of the day.
+    pub open: TimeOfDay,
+    /// Last ticket of the day (counters serve those still waiting).
+    pub close: TimeOfDay,
+    /// When the business day turns: live tickets are closed and numbers restart.
+    pub daily_reset: TimeOfDay,
+}
+
+impl Default for Hours {
+    fn default() -> Self {
+        Self {
+            open: TimeOfDay(8 * 60 + 30),
+            close: TimeOfDay(17 * 60 + 30),
+            daily_reset: TimeOfDay(3 * 60),
+        }
+    }
+}
+
+/// The broker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrokerSection {
+    /// An external broker, `mqtt://host:port` (Eclipse Mosquitto); the embedded one if none.
+    pub external: Option<String>,
+    /// Where the embedded broker listens.
+    pub listen: SocketAddr,
+    /// The hub's own MQTT user name.
+    pub hub_user: String,
+    /// The hub's own MQTT password. Prefer `HALLQ_HUB_SECRET` to writing it here.
+    pub hub_secret: Option<Secret>,
+}
+
+impl Default for BrokerSection {
+    fn default() -> Self {
+        Self {
+            external: None,
+            listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
+            hub_user: "hallq-hub".into(),
+            hub_secret: None,
+        }
+    }
+}
+
+/// A secret from the configuration: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How durable a commit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurabilityLevel {
+    /// `synchronous=FULL`: a commit survives a power cut (the default: halls lose power).
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: a commit survives a crash of the hub, not of the machine.
+    Normal,
+}
+
+/// The hub process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HubSection {
+    /// Where the journal and other state live.
+    pub data_dir: PathBuf,
+    /// Where the Prometheus metrics endpoint listens; none to disable.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Commit durability.
+    pub durability: DurabilityLevel,
+    /// Most commands committed together in one transaction (group commit).
+    pub batch_max: usize,
+    /// Logs as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+impl Default for HubSection {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./hallq-data"),
+            metrics_listen: None,
+            durability: DurabilityLevel::Full,
+            batch_max: 256,
+            log_json: false,
+        }
+    }
+}
+
+/// The operators' published targets (DOMAIN.md), in percent and minutes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KpiTargets {
+    /// Customer satisfaction, % of ratings satisfied or very satisfied.
+    pub satisfaction_pct: f64,
+    /// Business handled within its time limit (及时率), %.
+    pub within_limit_pct: f64,
+    /// Complaints resolved, %.
+    pub complaint_resolution_pct: f64,
+    /// The waiting-time service level: this share of tickets …
+    pub wait_service_level_pct: f64,
+    /// … is called within this many minutes.
+    pub wait_target_min: u32,
+}
+
+impl Default for KpiTargets {
+    fn default() -> Self {
+        Self {
+            satisfaction_pct: 95.0,
+            within_limit_pct: 98.0,
+            complaint_resolution_pct: 99.0,
+            wait_service_level_pct: 80.0,
+            wait_target_min: 15,
+        }
+    }
+}
+
+/// What a device is for; decides which commands it may send (docs/protocol.md, role table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Ticket kiosk.
+    Kiosk,
+    /// Greeter's handheld.
+    Greeter,
+    /// Counter terminal or keypad.
+    Counter,
+    /// Rating pad at a counter.
+    Evaluator,
+    /// LED strip over a counter: reads only.
+    LedStrip,
+    /// Wall display: reads only.
+    Display,
+    /// Duty supervisor's terminal.
+    Supervisor,
+    /// People counter at the door.
+    DoorCounter,
+}
+
+impl Role {
+    /// Whether the role works for one counter (and so must name it in the config).
+    pub fn needs_counter(self) -> bool {
+        matches!(self, Self::Counter | Self::Evaluator | Self::LedStrip)
+    }
+}
+
+/// A device allowed in the hall.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    /// Its id: MQTT client id and user name.
+    pub id: DeviceId,
+    /// Its role.
+    pub role: Role,
+    /// The counter it belongs to (counter terminal, evaluator, LED strip).
+    pub counter: Option<CounterNo>,
+    /// Its firmware profile.
+    pub profile: Option<String>,
+    /// The argon2 hash (PHC string) of its secret; the broker checks it. Never the secret.
+    pub secret_hash: Option<String>,
+}
+
+/// A clerk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    /// The staff number (工号).
+    pub number: StaffNo,
+    /// The clerk's name, for the reports.
+    pub name: Option<String>,
+    /// The argon2 hash (PHC string) of the clerk's PIN; none lets the clerk sign in without one.
+    pub pin_hash: Option<String>,
+}
+
+/// A green-channel code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GreenChannelCode {
+    /// The code the customer enters or scans.
+    pub code: Secret,
+    /// Who holds such codes (recorded with the ticket as who granted the priority).
+    pub label: String,
+}
+
+/// A configuration the hub cannot start with.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source} / 无法读取配置文件")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of this schema.
+    #[error("{path}: {message} / 配置文件格式错误")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// An environment override is not valid.
+    #[error("environment variable {name}: {message} / 环境变量无效")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The queue rules are not valid.
+    #[error("[queue]: {0}")]
+    Queue(#[from] hallq_queue::ConfigError),
+    /// Something else is inconsistent.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl HallConfig {
+    /// Reads `path`, applies `HALLQ_*` overrides from the environment, and validates.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text (no environment, no validation).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Applies the environment overrides, reading variables through `var`:
+    /// `HALLQ_DATA_DIR`, `HALLQ_BROKER` (external broker URL, or `embedded`), `HALLQ_LISTEN`,
+    /// `HALLQ_HUB_SECRET`, `HALLQ_METRICS_LISTEN`, `HALLQ_LOG_JSON` (`1`/`true`).
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let parse_addr = |name: &'static str, v: String| {
+            v.parse::<SocketAddr>().map_err(|e| ConfigError::Env {
+                name,
+                message: e.to_string(),
+            })
+        };
+        if let Some(v) = var("HALLQ_DATA_DIR") {
+            self.hub.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("HALLQ_BROKER") {
+            self.broker.external = (v != "embedded").then_some(v);
+        }
+        if let Some(v) = var("HALLQ_LISTEN") {
+            self.broker.listen = parse_addr("HALLQ_LISTEN", v)?;
+        }
+        if let Some(v) = var("HALLQ_HUB_SECRET") {
+            self.broker.hub_secret = Some(Secret(v));
+        }
+        if let Some(v) = var("HALLQ_METRICS_LISTEN") {
+            self.hub.metrics_listen = Some(parse_addr("HALLQ_METRICS_LISTEN", v)?);
+        }
+        if let Some(v) = var("HALLQ_LOG_JSON") {
+            self.hub.log_json = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        Ok(())
+    }
+
+    /// Checks everything that would otherwise fail later, with a message a hall's engineer can
+    /// act on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.queue.validate()?;
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if !(-720..=840).contains(&self.hall.utc_offset_min) {
+            return invalid(format!(
+                "[hall] utc_offset_min {} is not a time zone / 时区偏移无效",
+                self.hall.utc_offset_min
+            ));
+        }
+        if self.hours.open >= self.hours.close {
+            return invalid(
+                "[hours] open must be before close / 开始取号时间须早于停止取号时间".into(),
+            );
+        }
+        if self.hub.batch_max == 0 {
+            return invalid("[hub] batch_max must be at least 1 / batch_max 至少为 1".into());
+        }
+        if let Some(url) = &self.broker.external {
+            parse_broker_url(url).map_err(ConfigError::Invalid)?;
+        }
+        let mut ids = HashSet::new();
+        for d in &self.devices {
+            if !ids.insert(&d.id) {
+                return invalid(format!("device {} is listed twice / 设备重复", d.id));
+            }
+            match (d.role.needs_counter(), d.counter) {
+                (true, None) => {
+                    return invalid(format!(
+                        "device {} ({:?}) must name its counter / 设备须指定所属窗口",
+                        d.id, d.role
+                    ));
+                }
+                (true, Some(c)) if self.queue.counter(c).is_none() => {
+                    return invalid(format!(
+                        "device {} names unknown counter {c} / 窗口不存在",
+                        d.id
+                    ));
+                }
+                (false, Some(_)) => {
+                    return invalid(format!(
+                        "device {} ({:?}) belongs to no counter; remove `counter` / 该设备不属于窗口",
+                        d.id, d.role
+                    ));
+                }
+                _ => {}
+            }
+            if d.id.as_str() == self.broker.hub_user {
+                return invalid(format!(
+                    "device {} takes the hub's user name / 设备名与中枢用户名冲突",
+                    d.id
+                ));
+            }
+        }
+        let mut staff = HashSet::new();
+        for s in &self.staff {
+            if !staff.insert(&s.number) {
+                return invalid(format!(
+                    "staff number {} is listed twice / 工号重复",
+                    s.number
+                ));
+            }
+        }
+        let mut codes = HashSet::new();
+        for g in &self.green_channel {
+            if g.code.0.trim().is_empty() || !codes.insert(&g.code.0) {
+                return invalid(
+                    "[[green_channel]] codes must be unique and not empty / 绿色通道码须唯一且非空"
+                        .into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The device `id`, if registered.
+    pub fn device(&self, id: &DeviceId) -> Option<&DeviceConfig> {
+        self.devices.iter().find(|d| &d.id == id)
+    }
+}
+
+/// Splits `mqtt://host:port` into host and port (1883 if omitted).
+pub fn parse_broker_url(url: &str) -> Result<(String, u16), String> {
+    let rest = url.strip_prefix("mqtt://").ok_or_else(|| {
+        format!("broker URL {url:?} must start with mqtt:// / 代理地址须以 mqtt:// 开头")
+    })?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .map_err(|_| format!("broker URL {url:?}: bad port / 端口无效"))?,
+        ),
+        None => (rest, 1883),
+    };
+    if host.is_empty() {
+        return Err(format!("broker URL {url:?} has no host / 代理地址缺少主机"));
+    }
+    Ok((host.to_string(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [hall]
+        id = "demo"
+        name = { zh = "演示营业厅", en = "Demo Hall" }
+    "#;
+
+    #[test]
+    fn a_minimal_file_gets_every_default() {
+        let c = HallConfig::parse(MINIMAL).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.hall.utc_offset_min, 480);
+        assert_eq!(c.hours.open.minutes(), 8 * 60 + 30);
+        assert_eq!(c.hub.data_dir, PathBuf::from("./hallq-data"));
+        assert_eq!(c.hub.durability, DurabilityLevel::Full);
+        assert_eq!(c.queue.business.len(), 5);
+        assert_eq!(c.kpi.satisfaction_pct, 95.0);
+    }
+
+    #[test]
+    fn a_partial_section_keeps_the_other_defaults() {
+        let c = HallConfig::parse(&format!(
+            "{MINIMAL}\n[broker]\nlisten = \"127.0.0.1:1999\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.broker.hub_user, "hallq-hub");
+        assert_eq!(c.broker.listen.port(), 1999);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_place() {
+        let err = HallConfig::parse(&format!("{MINIMAL}\n[hub]\ndata_dri = \"x\"\n")).unwrap_err();
+        assert!(err.contains("data_dri"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut c = HallConfig::parse(MINIMAL).unwrap();
+        let env = |k: &str| match k {
+            "HALLQ_DATA_DIR" => Some("/srv/hallq".to_string()),
+            "HALLQ_BROKER" => Some("mqtt://10.0.0.2:1884".to_string()),
+            "HALLQ_HUB_SECRET" => Some("s3cret".to_string()),
+            _ => None,
+        };
+        c.apply_env(env).unwrap();
+        assert_eq!(c.hub.data_dir, PathBuf::from("/srv/hallq"));
+        assert_eq!(c.broker.external.as_deref(), Some("mqtt://10.0.0.2:1884"));
+        assert_eq!(format!("{:?}", c.broker.hub_secret), "Some(Secret(***))");
+        let bad = |k: &str| (k == "HALLQ_LISTEN").then(|| "nowhere".to_string());
+        assert!(matches!(
+            c.apply_env(bad),
+            Err(ConfigError::Env {
+                name: "HALLQ_LISTEN",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_counter_device_without_its_counter_is_refused() {
+        let text = format!("{MINIMAL}\n[[devices]]\nid = \"counter-3\"\nrole = \"counter\"\n");
+        let err = HallConfig::parse(&text)
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("counter-3") && err.contains("须指定所属窗口"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_device_naming_an_unknown_counter_is_refused() {
+        let text = format!(
+            "{MINIMAL}\n[[devices]]\nid = \"counter-9\"\nrole = \"counter\"\ncounter = 9\n"
+        );
+        assert!(HallConfig::parse(&text).unwrap().validate().is_err());
+    }
+
+    #[test]
+    fn bad_times_and_urls_are_refused() {
+        assert!(
+            HallConfig::parse(&format!(
+                "{MINIMAL}\n[hours]\nopen = \"25:00\"\nclose = \"17:00\"\ndaily_reset = \"03:00\"\n"
+            ))
+            .is_err()
+        );
+        assert!(parse_broker_url("tcp://x:1").is_err());
+        assert_eq!(
+            parse_broker_url("mqtt://localhost").unwrap(),
+            ("localhost".into(), 1883)
+        );
+        assert_eq!(
+            parse_broker_url("mqtt://127.0.0.1:1884").unwrap(),
+            ("127.0.0.1".into(), 1884)
+        );
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn the_example_hall_toml_is_valid_and_documents_every_section() {
+        let text = include_str!("../../../deploy/hall.example.toml");
+        let c = HallConfig::parse(text).unwrap();
+        c.validate().unwrap();
+        for section in [
+            "[hall]",
+            "[hours]",
+            "[broker]",
+            "[hub]",
+            "[kpi]",
+            "[queue]",
+            "[queue.priority]",
+            "[queue.recall]",
+            "[[queue.business]]",
+            "[[queue.counters]]",
+            "[[staff]]",
+            "[[green_channel]]",
+            "[[devices]]",
+        ] {
+            assert!(text.contains(section), "{section} is not documented");
+        }
+        assert!(c.devices.iter().all(|d| {
+            d.secret_hash
+                .as_deref()
+                .is_some_and(|h| h.starts_with("$argon2id$"))
+        }));
+    }
+}

@@ -1,0 +1,298 @@
+//! `run`: the hub as one process. It starts the broker (embedded unless an external one is
+//! configured), the writer thread, and the tasks around them, and stops them all cleanly.
+//!
+//! ```text
+//!  MQTT event loop ──Input──▶ writer thread (engine + journal) ──Output──▶ publisher task
+//!  (cmd/+, presence/+)         batches, one commit each                    replies, acks, state
+//!  ticker (1 s) ──Tick──▶
+//! ```
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hallq_proto::MAX_COMMAND_BYTES;
+use hallq_proto::state::Liveness;
+use hallq_proto::topic::{self, Topic, Topics};
+use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, NetworkOptions, Packet, Publish, QoS};
+use tokio::sync::mpsc;
+
+use crate::broker::{self, Broker, BrokerConfig, BrokerUser};
+use crate::clock::Clock;
+use crate::config::{HallConfig, parse_broker_url};
+use crate::metrics::{self, Metrics};
+use crate::publish::StatePublisher;
+use crate::writer::{Input, Output, Writer, WriterError};
+
+/// Why the hub stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// The embedded broker could not start.
+    #[error("broker: {0}")]
+    Broker(#[from] broker::BrokerError),
+    /// The journal could not be opened or replayed.
+    #[error("{0}")]
+    Writer(#[from] WriterError),
+    /// The configuration cannot run.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Something at the edge (a socket, a thread) failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How the hub is run: its clock, and who to tell when it is ready.
+#[derive(Debug)]
+pub struct RunOptions {
+    /// The hub's clock: the wall clock, or a scaled one in test mode.
+    pub clock: Arc<dyn Clock>,
+    /// Told the broker's address once the hub serves.
+    pub ready: Option<tokio::sync::oneshot::Sender<std::net::SocketAddr>>,
+}
+
+/// Runs the hub until `shutdown` completes.
+pub async fn run(
+    config: HallConfig,
+    options: RunOptions,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), HubError> {
+    let config = Arc::new(config);
+    let hub_secret = match &config.broker.hub_secret {
+        Some(s) => s.0.clone(),
+        None if config.broker.external.is_some() => {
+            return Err(HubError::Config(
+                "an external broker needs the hub's password: set HALLQ_HUB_SECRET / 外部代理需要中枢密码".into(),
+            ));
+        }
+        // The embedded broker's only other user is us: a fresh secret per start will do.
+        None => crate::secret::random(),
+    };
+    let (host, port, broker) = match &config.broker.external {
+        Some(url) => {
+            let (host, port) = parse_broker_url(url).map_err(HubError::Config)?;
+            (host, port, None)
+        }
+        None => {
+            let b = start_broker(&config, &hub_secret).await?;
+            let port = b.port();
+            ("127.0.0.1".to_string(), port, Some(b))
+        }
+    };
+    let metrics = Arc::new(Metrics::default());
+    let writer = {
+        let (config, clock, metrics) = (
+            Arc::clone(&config),
+            Arc::clone(&options.clock),
+            Arc::clone(&metrics),
+        );
+        tokio::task::spawn_blocking(move || Writer::open(config, clock, metrics))
+            .await
+            .map_err(|e| HubError::Io(std::io::Error::other(e)))??
+    };
+
+    let topics = Topics::new(&config.hall.id);
+    let will = StatePublisher::new(&config).hub_status(Liveness::Offline, None);
+    let mut opts = MqttOptions::new(format!("hallq-hub-{}", config.hall.id), host, port);
+    opts.set_keep_alive(Duration::from_secs(5));
+    opts.set_credentials(config.broker.hub_user.clone(), hub_secret);
+    // Acknowledge a command only after its journal commit: a crash before that makes the broker
+    // deliver it again, and the dedupe store answers it once.
+    opts.set_manual_acks(true);
+    // A persistent session: commands sent while the hub restarts wait for it in the broker.
+    opts.set_clean_session(false);
+    opts.set_max_packet_size(MAX_COMMAND_BYTES * 8, MAX_COMMAND_BYTES * 8);
+    opts.set_inflight(256);
+    opts.set_last_will(LastWill::new(
+        will.topic.clone(),
+        will.payload.clone(),
+        QoS::AtLeastOnce,
+        true,
+    ));
+    let (client, mut eventloop) = AsyncClient::new(opts, 4096);
+    let mut net = NetworkOptions::new();
+    net.set_tcp_nodelay(true);
+    eventloop.set_network_options(net);
+
+    let (in_tx, in_rx) = mpsc::channel::<Input<Publish>>(8192);
+    let (out_tx, mut out_rx) = mpsc::channel::<Output<Publish>>(256);
+    let batch_max = config.hub.batch_max;
+    let writer_thread = std::thread::Builder::new()
+        .name("hallq-writer".into())
+        .spawn(move || writer_loop(writer, in_rx, out_tx, batch_max))?;
+
+    let poll = {
+        let (client, in_tx, topics) = (client.clone(), in_tx.clone(), topics.clone());
+        tokio::spawn(async move {
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        tracing::info!("hub connected to the broker");
+                        for filter in [topics.all_cmds(), topics.all_presence()] {
+                            if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                                tracing::error!(error = %e, "subscribe failed");
+                            }
+                        }
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        if !route(&client, &in_tx, p).await {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "hub lost the broker; reconnecting");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        })
+    };
+    let publisher = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            while let Some(out) = out_rx.recv().await {
+                for m in out.publishes {
+                    if let Err(e) = client
+                        .publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload)
+                        .await
+                    {
+                        tracing::error!(error = %e, "publish failed");
+                    }
+                }
+                for token in out.acks {
+                    if let Err(e) = client.ack(&token).await {
+                        tracing::error!(error = %e, "ack failed");
+                    }
+                }
+            }
+        })
+    };
+    let ticker = {
+        let in_tx = in_tx.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if in_tx.send(Input::Tick).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let metrics_task = match config.hub.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "metrics endpoint listening");
+            Some(tokio::spawn(metrics::serve(listener, Arc::clone(&metrics))))
+        }
+        None => None,
+    };
+    if let Some(ready) = options.ready {
+        let _ = ready.send(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    tracing::info!(hall = %config.hall.id, port, "hub serving");
+
+    shutdown.await;
+    tracing::info!("hub shutting down");
+    ticker.abort();
+    drop(in_tx);
+    poll.abort();
+    // The writer finishes the batch in hand and stops when its input closes.
+    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    let _ = publisher.await;
+    let offline =
+        StatePublisher::new(&config).hub_status(Liveness::Offline, Some(options.clock.now()));
+    let _ = client
+        .publish(offline.topic, QoS::AtLeastOnce, true, offline.payload)
+        .await;
+    let _ = client.disconnect().await;
+    if let Some(task) = metrics_task {
+        task.abort();
+    }
+    if let Some(b) = broker {
+        b.shutdown().await;
+    }
+    Ok(())
+}
+
+/// The writer thread: blocks for the first input, takes whatever else is already waiting (up to
+/// `batch_max`), and hands the batch to the writer. This is the group commit.
+fn writer_loop(
+    mut writer: Writer,
+    mut rx: mpsc::Receiver<Input<Publish>>,
+    tx: mpsc::Sender<Output<Publish>>,
+    batch_max: usize,
+) {
+    let initial = Output {
+        publishes: writer.initial_output(),
+        acks: Vec::new(),
+    };
+    if tx.blocking_send(initial).is_err() {
+        return;
+    }
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < batch_max {
+            match rx.try_recv() {
+                Ok(input) => batch.push(input),
+                Err(_) => break,
+            }
+        }
+        let out = writer.handle_batch(batch);
+        if tx.blocking_send(out).is_err() {
+            return;
+        }
+    }
+}
+
+/// Hands an incoming message to the writer. Returns `false` once the writer is gone.
+async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) -> bool {
+    let input = match topic::parse(&p.topic) {
+        Some((_, Topic::Cmd(device))) => {
+            let payload = p.payload.to_vec();
+            Input::Command {
+                device,
+                payload,
+                token: p,
+            }
+        }
+        Some((_, Topic::Presence(device))) => {
+            let input = Input::Presence {
+                device,
+                payload: p.payload.to_vec(),
+            };
+            // Presence is not a command: nothing is lost if it is acknowledged at once.
+            let _ = client.try_ack(&p);
+            input
+        }
+        _ => {
+            let _ = client.try_ack(&p);
+            return true;
+        }
+    };
+    tx.send(input).await.is_ok()
+}
+
+/// Starts the embedded broker with a login for the hub and one per device that has a secret.
+async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, HubError> {
+    let users = config
+        .devices
+        .iter()
+        .filter_map(|d| {
+            d.secret_hash
+                .as_ref()
+                .map(|h| BrokerUser::new(d.id.as_str(), h.clone()))
+        })
+        .collect();
+    let broker_config = BrokerConfig {
+        listen: config.broker.listen,
+        hall: config.hall.id.clone(),
+        hub_user: BrokerUser::new(
+            config.broker.hub_user.clone(),
+            broker::hash_password(hub_secret)?,
+        ),
+        users,
+    };
+    Ok(broker::start(broker_config).await?)
+}

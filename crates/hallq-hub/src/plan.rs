@@ -1,0 +1,634 @@
+//! From a device's command to the engine's: who may send what (the role table of
+//! docs/protocol.md), which counter a command is for, and what reply the hub will give.
+//!
+//! Pure: it reads the configuration and the command, nothing else.
+
+use hallq_proto::command::{Command as Wire, IssueTicket, Touch};
+use hallq_proto::{CounterNo, ErrorCode, ErrorInfo, Priority, TicketId, Touchpoint};
+use hallq_queue::{Command, VisitRef};
+
+use crate::config::{DeviceConfig, HallConfig, Role};
+
+/// How the reply to a command is built once the engine has applied it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReplyShape {
+    /// `ticket_issued`.
+    Ticket,
+    /// `called`, for this counter.
+    Called(CounterNo),
+    /// `counter`: the counter's new state.
+    Counter(CounterNo),
+    /// `recorded`, with the visit.
+    Recorded,
+    /// `rated`.
+    Rated,
+    /// `complaint`.
+    Complaint,
+    /// `announcement`.
+    Announcement,
+    /// `done`.
+    Done,
+}
+
+/// What the hub will do for a command.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The engine commands, applied in order; all or none are journaled.
+    pub(crate) commands: Vec<Command>,
+    /// The reply's shape.
+    pub(crate) reply: ReplyShape,
+    /// For `rate`: the ticket the pad showed, checked against the counter's prompt.
+    pub(crate) rate_ticket: Option<TicketId>,
+}
+
+fn refuse(code: ErrorCode, detail: impl Into<String>) -> ErrorInfo {
+    ErrorInfo::new(code).with_detail(detail)
+}
+
+/// Whether `role` may send `cmd` (docs/protocol.md, "Who may send what").
+pub(crate) fn permits(role: Role, cmd: &Wire) -> bool {
+    use Role as R;
+    use Wire as W;
+    match cmd {
+        W::IssueTicket(_) => matches!(role, R::Kiosk | R::Greeter),
+        W::SessionStarted { .. }
+        | W::SelfServiceChosen { .. }
+        | W::SessionAbandoned { .. }
+        | W::PrintResult { .. } => role == R::Kiosk,
+        W::Consultation(_) | W::Wandering(_) | W::ProductExperience(_) | W::DocumentPrecheck(_) => {
+            role == R::Greeter
+        }
+        W::SignIn { .. }
+        | W::SignOut {}
+        | W::Pause { .. }
+        | W::Resume {}
+        | W::CallNext {}
+        | W::CallTicket { .. }
+        | W::Recall {}
+        | W::StartService {}
+        | W::BackOffice { .. }
+        | W::Finish { .. }
+        | W::NoShow {}
+        | W::Transfer { .. } => role == R::Counter,
+        W::OpenCounter { .. } | W::CloseCounter { .. } => {
+            matches!(role, R::Counter | R::Supervisor)
+        }
+        W::Requeue { .. } | W::CancelTicket { .. } => matches!(role, R::Greeter | R::Counter),
+        W::Rate { .. } => role == R::Evaluator,
+        W::ComplaintOpen { .. } => matches!(role, R::Greeter | R::Counter | R::Supervisor),
+        W::ComplaintUpdate { .. } | W::ComplaintResolve { .. } => {
+            matches!(role, R::Counter | R::Supervisor)
+        }
+        W::AnnouncementPost { .. } | W::AnnouncementClear { .. } => role == R::Supervisor,
+        W::DoorCount { .. } => role == R::DoorCounter,
+    }
+}
+
+/// The counter an open/close acts on: a counter terminal's own (naming another is forbidden), or
+/// the one a supervisor names (required).
+fn target_counter(device: &DeviceConfig, named: Option<CounterNo>) -> Result<CounterNo, ErrorInfo> {
+    match (device.role, device.counter, named) {
+        (Role::Counter, Some(own), None) => Ok(own),
+        (Role::Counter, Some(own), Some(n)) if n == own => Ok(own),
+        (Role::Counter, _, Some(n)) => Err(refuse(
+            ErrorCode::Forbidden,
+            format!("counter {n} is not this terminal's"),
+        )),
+        (Role::Supervisor, _, Some(n)) => Ok(n),
+        _ => Err(refuse(ErrorCode::InvalidField, "`counter` is required")),
+    }
+}
+
+/// Checks `cmd` from `device` and turns it into engine commands. `verify_pin` checks a clerk's
+/// PIN against its hash (kept outside so this stays pure and fast to test).
+pub(crate) fn plan(
+    config: &HallConfig,
+    device: &DeviceConfig,
+    cmd: &Wire,
+    verify_pin: impl Fn(&str, &str) -> bool,
+) -> Result<Plan, ErrorInfo> {
+    if !permits(device.role, cmd) {
+        return Err(refuse(
+            ErrorCode::Forbidden,
+            format!("a {:?} may not send {}", device.role, cmd.kind()),
+        ));
+    }
+    let own = device.counter.unwrap_or(CounterNo(0));
+    let by = device.id.to_string();
+    let one = |command: Command, reply: ReplyShape| {
+        Ok(Plan {
+            commands: vec![command],
+            reply,
+            rate_ticket: None,
+        })
+    };
+    let touch = |t: &Touch, touchpoint: Touchpoint, what: &str| {
+        let visit = t.visit.clone().map_or(VisitRef::New, VisitRef::Existing);
+        let command = Command::Touch {
+            visit,
+            touchpoint,
+            business: t.business.clone(),
+            resolved: t.resolved,
+            count: None,
+            what: what.into(),
+        };
+        one(command, ReplyShape::Recorded)
+    };
+    let anonymous = |touchpoint: Touchpoint, what: String, business, count| Command::Touch {
+        visit: VisitRef::Anonymous,
+        touchpoint,
+        business,
+        resolved: None,
+        count,
+        what,
+    };
+    use Wire as W;
+    match cmd {
+        W::IssueTicket(t) => one(issue(config, device, t)?, ReplyShape::Ticket),
+        W::SessionStarted { .. } => one(
+            anonymous(
+                Touchpoint::SelfService,
+                "session_started".into(),
+                None,
+                None,
+            ),
+            ReplyShape::Recorded,
+        ),
+        W::SelfServiceChosen { business, .. } => {
+            let command = Command::Touch {
+                visit: VisitRef::New,
+                touchpoint: Touchpoint::SelfService,
+                business: Some(business.clone()),
+                resolved: Some(true),
+                count: None,
+                what: "self_service_chosen".into(),
+            };
+            one(command, ReplyShape::Recorded)
+        }
+        W::SessionAbandoned { step, .. } => {
+            let what = format!(
+                "session_abandoned:{}",
+                serde_json::to_value(step)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            );
+            one(
+                anonymous(Touchpoint::SelfService, what, None, None),
+                ReplyShape::Recorded,
+            )
+        }
+        W::PrintResult {
+            ticket,
+            ok,
+            reprint,
+            ..
+        } => one(
+            Command::PrintResult {
+                ticket: ticket.clone(),
+                ok: *ok,
+                reprint: *reprint,
+            },
+            ReplyShape::Done,
+        ),
+        W::Consultation(t) => touch(t, Touchpoint::Consultation, "consultation"),
+        W::Wandering(t) => touch(t, Touchpoint::Wandering, "wandering"),
+        W::ProductExperience(t) => touch(t, Touchpoint::ProductExperience, "product_experience"),
+        W::DocumentPrecheck(t) => touch(t, Touchpoint::Queueing, "document_precheck"),
+        W::SignIn { staff, pin } => {
+            if !config.staff.is_empty() {
+                let clerk = config
+                    .staff
+                    .iter()
+                    .find(|s| &s.number == staff)
+                    .ok_or_else(|| refuse(ErrorCode::WrongPin, "unknown staff number"))?;
+                if let Some(hash) = &clerk.pin_hash {
+                    let given = pin.as_ref().map_or("", |p| p.0.as_str());
+                    if !verify_pin(given, hash) {
+                        return Err(refuse(ErrorCode::WrongPin, "PIN does not match"));
+                    }
+                }
+            }
+            one(
+                Command::SignIn {
+                    counter: own,
+                    staff: staff.clone(),
+                },
+                ReplyShape::Counter(own),
+            )
+        }
+        W::SignOut {} => one(Command::SignOut { counter: own }, ReplyShape::Counter(own)),
+        W::OpenCounter { counter } => {
+            let c = target_counter(device, *counter)?;
+            one(Command::OpenCounter { counter: c }, ReplyShape::Counter(c))
+        }
+        W::CloseCounter { counter } => {
+            let c = target_counter(device, *counter)?;
+            one(Command::CloseCounter { counter: c }, ReplyShape::Counter(c))
+        }
+        W::Pause { reason, .. } => one(
+            Command::Pause {
+                counter: own,
+                reason: *reason,
+            },
+            ReplyShape::Counter(own),
+        ),
+        W::Resume {} => one(Command::Resume { counter: own }, ReplyShape::Counter(own)),
+        W::CallNext {} => one(Command::CallNext { counter: own }, ReplyShape::Called(own)),
+        W::CallTicket { ticket } => one(
+            Command::CallTicket {
+                counter: own,
+                ticket: ticket.clone(),
+            },
+            ReplyShape::Called(own),
+        ),
+        W::Recall {} => one(Command::Recall { counter: own }, ReplyShape::Called(own)),
+        W::StartService {} => one(
+            Command::StartService { counter: own },
+            ReplyShape::Counter(own),
+        ),
+        W::BackOffice { waiting } => one(
+            Command::BackOffice {
+                counter: own,
+                waiting: *waiting,
+            },
+            ReplyShape::Counter(own),
+        ),
+        W::Finish { result, .. } => one(
+            Command::Finish {
+                counter: own,
+                result: *result,
+            },
+            ReplyShape::Counter(own),
+        ),
+        W::NoShow {} => one(Command::NoShow { counter: own }, ReplyShape::Counter(own)),
+        W::Transfer { to, note } => {
+            let command = Command::Transfer {
+                counter: own,
+                to: to.clone(),
+                note: note.clone(),
+            };
+            one(command, ReplyShape::Counter(own))
+        }
+        W::Requeue { ticket } => one(
+            Command::Requeue {
+                ticket: ticket.clone(),
+            },
+            ReplyShape::Done,
+        ),
+        W::CancelTicket { ticket, .. } => one(
+            Command::Cancel {
+                ticket: ticket.clone(),
+            },
+            ReplyShape::Done,
+        ),
+        W::Rate { score, ticket } => Ok(Plan {
+            commands: vec![Command::Rate {
+                counter: own,
+                score: *score,
+            }],
+            reply: ReplyShape::Rated,
+            rate_ticket: ticket.clone(),
+        }),
+        W::ComplaintOpen {
+            category,
+            summary,
+            visit,
+            ticket,
+            business,
+            responsibility,
+        } => {
+            let command = Command::ComplaintOpen {
+                category: *category,
+                summary: summary.clone(),
+                visit: visit.clone(),
+                ticket: ticket.clone(),
+                business: business.clone(),
+                responsibility: responsibility.clone(),
+                opened_by: by,
+            };
+            one(command, ReplyShape::Complaint)
+        }
+        W::ComplaintUpdate {
+            complaint,
+            note,
+            contacted,
+        } => {
+            let command = Command::ComplaintUpdate {
+                complaint: complaint.clone(),
+                note: note.clone(),
+                contacted: *contacted,
+            };
+            one(command, ReplyShape::Complaint)
+        }
+        W::ComplaintResolve {
+            complaint,
+            resolution,
+        } => {
+            let command = Command::ComplaintResolve {
+                complaint: complaint.clone(),
+                resolution: resolution.clone(),
+            };
+            one(command, ReplyShape::Complaint)
+        }
+        W::AnnouncementPost {
+            announcement,
+            text,
+            starts_at_ms,
+            ends_at_ms,
+            where_to_ask,
+        } => {
+            let command = Command::AnnouncementPost {
+                id: announcement.clone(),
+                text: text.clone(),
+                starts_at: *starts_at_ms,
+                ends_at: *ends_at_ms,
+                where_to_ask: where_to_ask.clone(),
+            };
+            one(command, ReplyShape::Announcement)
+        }
+        W::AnnouncementClear { announcement } => one(
+            Command::AnnouncementClear {
+                id: announcement.clone(),
+            },
+            ReplyShape::Announcement,
+        ),
+        W::DoorCount { entered, passed_by } => {
+            let mut commands = vec![anonymous(
+                Touchpoint::Entering,
+                "door_entered".into(),
+                None,
+                Some(*entered),
+            )];
+            if let Some(p) = passed_by {
+                commands.push(anonymous(
+                    Touchpoint::FrontOfHall,
+                    "door_passed_by".into(),
+                    None,
+                    Some(*p),
+                ));
+            }
+            Ok(Plan {
+                commands,
+                reply: ReplyShape::Recorded,
+                rate_ticket: None,
+            })
+        }
+    }
+}
+
+/// The engine's ticket request: priority from the reason or a known green-channel code.
+fn issue(
+    config: &HallConfig,
+    device: &DeviceConfig,
+    t: &IssueTicket,
+) -> Result<Command, ErrorInfo> {
+    let (priority, granted_by) = match (&t.green_channel, t.priority_reason) {
+        (Some(code), _) => {
+            let g = config
+                .green_channel
+                .iter()
+                .find(|g| g.code.0 == code.trim())
+                .ok_or_else(|| ErrorInfo::new(ErrorCode::UnknownGreenChannel))?;
+            (
+                Priority::GreenChannel,
+                Some(format!("green channel: {} (via {})", g.label, device.id)),
+            )
+        }
+        (None, Some(reason)) => {
+            let how = if device.role == Role::Greeter {
+                "granted by greeter"
+            } else {
+                "self-declared at kiosk"
+            };
+            (
+                Priority::Care,
+                Some(format!("{reason:?} ({how} {})", device.id).to_lowercase()),
+            )
+        }
+        (None, None) => (Priority::Ordinary, None),
+    };
+    Ok(Command::IssueTicket {
+        business: t.business.clone(),
+        priority,
+        reason: t.priority_reason,
+        granted_by,
+        lang: t.lang,
+        notify: t.phone.is_some(),
+        visit: t.visit.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hallq_proto::DeviceId;
+    use hallq_proto::examples::examples;
+
+    fn config() -> HallConfig {
+        let mut c =
+            HallConfig::parse("[hall]\nid = \"demo\"\nname = { zh = \"演示\", en = \"Demo\" }\n")
+                .unwrap();
+        c.green_channel.push(crate::config::GreenChannelCode {
+            code: crate::config::Secret("VIP-8888".into()),
+            label: "diamond card".into(),
+        });
+        c
+    }
+
+    fn device(role: Role, counter: Option<u16>) -> DeviceConfig {
+        DeviceConfig {
+            id: DeviceId::new("dev-1").unwrap(),
+            role,
+            counter: counter.map(CounterNo),
+            profile: None,
+            secret_hash: None,
+        }
+    }
+
+    #[test]
+    fn every_example_command_has_at_least_one_role_and_displays_have_none() {
+        let roles = [
+            Role::Kiosk,
+            Role::Greeter,
+            Role::Counter,
+            Role::Evaluator,
+            Role::Supervisor,
+            Role::DoorCounter,
+        ];
+        for cmd in examples() {
+            assert!(
+                roles.iter().any(|r| permits(*r, &cmd)),
+                "nobody may send {}",
+                cmd.kind()
+            );
+            assert!(
+                !permits(Role::Display, &cmd) && !permits(Role::LedStrip, &cmd),
+                "{}",
+                cmd.kind()
+            );
+        }
+    }
+
+    #[test]
+    fn a_kiosk_may_not_call_and_a_counter_may_not_issue() {
+        let err = plan(
+            &config(),
+            &device(Role::Kiosk, None),
+            &Wire::CallNext {},
+            |_, _| true,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+        let issue = examples().into_iter().next().unwrap();
+        let err = plan(
+            &config(),
+            &device(Role::Counter, Some(3)),
+            &issue,
+            |_, _| true,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+    }
+
+    #[test]
+    fn counter_commands_act_on_the_terminals_own_counter() {
+        let p = plan(
+            &config(),
+            &device(Role::Counter, Some(3)),
+            &Wire::CallNext {},
+            |_, _| true,
+        )
+        .unwrap();
+        assert_eq!(
+            p.commands,
+            vec![Command::CallNext {
+                counter: CounterNo(3)
+            }]
+        );
+        let other = Wire::CloseCounter {
+            counter: Some(CounterNo(4)),
+        };
+        let err = plan(
+            &config(),
+            &device(Role::Counter, Some(3)),
+            &other,
+            |_, _| true,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+        let p = plan(
+            &config(),
+            &device(Role::Supervisor, None),
+            &other,
+            |_, _| true,
+        )
+        .unwrap();
+        assert_eq!(
+            p.commands,
+            vec![Command::CloseCounter {
+                counter: CounterNo(4)
+            }]
+        );
+        let none = Wire::CloseCounter { counter: None };
+        let err = plan(&config(), &device(Role::Supervisor, None), &none, |_, _| {
+            true
+        })
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidField);
+    }
+
+    #[test]
+    fn green_channel_codes_are_checked_and_recorded() {
+        let mut t = IssueTicket {
+            business: hallq_proto::BusinessCode::new("basic").unwrap(),
+            priority_reason: None,
+            green_channel: Some("VIP-8888".into()),
+            lang: hallq_proto::Lang::Zh,
+            phone: None,
+            session: None,
+            visit: None,
+        };
+        let p = plan(
+            &config(),
+            &device(Role::Kiosk, None),
+            &Wire::IssueTicket(t.clone()),
+            |_, _| true,
+        )
+        .unwrap();
+        match &p.commands[0] {
+            Command::IssueTicket {
+                priority,
+                granted_by,
+                ..
+            } => {
+                assert_eq!(*priority, Priority::GreenChannel);
+                assert!(granted_by.as_deref().unwrap().contains("diamond card"));
+            }
+            other => panic!("{other:?}"),
+        }
+        t.green_channel = Some("VIP-0000".into());
+        let err = plan(
+            &config(),
+            &device(Role::Kiosk, None),
+            &Wire::IssueTicket(t),
+            |_, _| true,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnknownGreenChannel);
+    }
+
+    #[test]
+    fn a_wrong_pin_is_refused_when_the_hall_lists_its_staff() {
+        let mut c = config();
+        c.staff.push(crate::config::StaffConfig {
+            number: hallq_proto::StaffNo::new("E1001").unwrap(),
+            name: None,
+            pin_hash: Some("hash-of-1234".into()),
+        });
+        let sign_in = |pin: &str| Wire::SignIn {
+            staff: hallq_proto::StaffNo::new("E1001").unwrap(),
+            pin: Some(hallq_proto::command::Pin(pin.into())),
+        };
+        let verify = |pin: &str, hash: &str| hash == format!("hash-of-{pin}");
+        let counter = device(Role::Counter, Some(1));
+        assert!(plan(&c, &counter, &sign_in("1234"), verify).is_ok());
+        assert_eq!(
+            plan(&c, &counter, &sign_in("9999"), verify)
+                .unwrap_err()
+                .code,
+            ErrorCode::WrongPin
+        );
+    }
+
+    #[test]
+    fn door_counts_record_entering_and_passing_by() {
+        let p = plan(
+            &config(),
+            &device(Role::DoorCounter, None),
+            &Wire::DoorCount {
+                entered: 3,
+                passed_by: Some(9),
+            },
+            |_, _| true,
+        )
+        .unwrap();
+        let tps: Vec<_> = p
+            .commands
+            .iter()
+            .map(|c| match c {
+                Command::Touch {
+                    touchpoint, count, ..
+                } => (*touchpoint, *count),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            tps,
+            vec![
+                (Touchpoint::Entering, Some(3)),
+                (Touchpoint::FrontOfHall, Some(9))
+            ]
+        );
+    }
+}

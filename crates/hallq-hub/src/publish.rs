@@ -1,0 +1,236 @@
+//! Retained state: the board, the services on offer, each counter, and the hub's status, built
+//! from the engine and the devices' presence, published only when they change.
+//!
+//! **Revisions.** Every retained message carries `rev`, which grows with each change: the hub's
+//! clock in milliseconds, or one more than the last `rev` if the clock has not moved. It keeps
+//! growing across restarts as long as the clock does, and devices also forget old revisions when
+//! the hub's status turns `online` (docs/protocol.md).
+
+use std::collections::{BTreeMap, HashMap};
+
+use hallq_proto::state::{Board, CounterState, HubStatus, Liveness, Notice, NoticeKind, Services};
+use hallq_proto::topic::Topics;
+use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
+use hallq_queue::Engine;
+
+use crate::config::{HallConfig, Role};
+
+/// A message to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Its topic.
+    pub topic: String,
+    /// Its payload.
+    pub payload: String,
+    /// Whether the broker keeps it for late subscribers.
+    pub retain: bool,
+}
+
+impl Outgoing {
+    /// A message.
+    pub fn new(topic: String, payload: String, retain: bool) -> Self {
+        Self {
+            topic,
+            payload,
+            retain,
+        }
+    }
+}
+
+/// Builds and remembers the retained state.
+#[derive(Debug)]
+pub struct StatePublisher {
+    topics: Topics,
+    hall: HallId,
+    hall_name: LocalText,
+    utc_offset_min: i32,
+    /// Opening hours in local minutes, for the board's `open`.
+    hours: (u32, u32),
+    /// Every configured device with its role and counter, and whether it is online.
+    devices: BTreeMap<DeviceId, (Role, Option<CounterNo>, bool)>,
+    /// The last revision given out.
+    rev: u64,
+    /// What was last published per topic, without its `rev`, to publish only real changes.
+    last: HashMap<String, String>,
+}
+
+impl StatePublisher {
+    /// A publisher for `config`'s hall; every device starts offline.
+    pub fn new(config: &HallConfig) -> Self {
+        Self {
+            topics: Topics::new(&config.hall.id),
+            hall: config.hall.id.clone(),
+            hall_name: config.hall.name.clone(),
+            utc_offset_min: config.hall.utc_offset_min,
+            hours: (config.hours.open.minutes(), config.hours.close.minutes()),
+            devices: config
+                .devices
+                .iter()
+                .map(|d| (d.id.clone(), (d.role, d.counter, false)))
+                .collect(),
+            rev: 0,
+            last: HashMap::new(),
+        }
+    }
+
+    /// The hall's topics.
+    pub fn topics(&self) -> &Topics {
+        &self.topics
+    }
+
+    /// Records a device's liveness; returns whether it changed.
+    pub fn set_online(&mut self, device: &DeviceId, online: bool) -> bool {
+        match self.devices.get_mut(device) {
+            Some((_, _, was)) if *was != online => {
+                *was = online;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// How many devices are online.
+    pub fn devices_online(&self) -> usize {
+        self.devices.values().filter(|(_, _, on)| *on).count()
+    }
+
+    /// The hub's status message (also used, with `Offline`, as the hub's will).
+    pub fn hub_status(&self, status: Liveness, at: Option<Timestamp>) -> Outgoing {
+        let s = HubStatus {
+            v: SCHEMA_VERSION,
+            status,
+            hall: self.hall.clone(),
+            at_ms: at,
+            version: env!("CARGO_PKG_VERSION").into(),
+        };
+        Outgoing::new(
+            self.topics.hub(),
+            serde_json::to_string(&s).unwrap_or_default(),
+            true,
+        )
+    }
+
+    /// The retained messages that changed since the last call (all of them if `all`).
+    pub fn state(&mut self, engine: &Engine, now: Timestamp, all: bool) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let (_, minute) = time::local(now, self.utc_offset_min);
+        let open = engine.is_open() && (self.hours.0..self.hours.1).contains(&minute);
+        let board = Board {
+            v: SCHEMA_VERSION,
+            rev: 0,
+            at_ms: Timestamp(0),
+            hall: self.hall.clone(),
+            hall_name: self.hall_name.clone(),
+            business_day: engine.day().unwrap_or(hallq_proto::BusinessDay(0)),
+            open,
+            calls: engine.recent_calls(),
+            queues: engine.queues(),
+            announcements: engine.announcements(now),
+            notices: self.notices(engine),
+        };
+        self.push(&mut out, self.topics.board(), board, all, |b, rev| {
+            b.rev = rev;
+            b.at_ms = now;
+        });
+        let services = Services {
+            v: SCHEMA_VERSION,
+            rev: 0,
+            at_ms: Timestamp(0),
+            open,
+            hall_name: self.hall_name.clone(),
+            services: engine.services(),
+        };
+        self.push(&mut out, self.topics.services(), services, all, |s, rev| {
+            s.rev = rev;
+            s.at_ms = now;
+        });
+        for c in &engine.config().counters {
+            let Some(mut state) = engine.counter_state(c.number) else {
+                continue;
+            };
+            state.online = self.counter_online(c.number);
+            self.push(
+                &mut out,
+                self.topics.counter(c.number),
+                state,
+                all,
+                |s: &mut CounterState, rev| s.rev = rev,
+            );
+        }
+        out
+    }
+
+    /// Publishes `value` on `topic` if it differs from the last one (ignoring `rev` and time,
+    /// which `stamp` sets afterwards).
+    fn push<T: serde::Serialize>(
+        &mut self,
+        out: &mut Vec<Outgoing>,
+        topic: String,
+        mut value: T,
+        all: bool,
+        stamp: impl FnOnce(&mut T, u64),
+    ) {
+        let bare = serde_json::to_string(&value).unwrap_or_default();
+        if !all && self.last.get(&topic) == Some(&bare) {
+            return;
+        }
+        self.last.insert(topic.clone(), bare);
+        self.rev += 1;
+        stamp(&mut value, self.rev);
+        out.push(Outgoing::new(
+            topic,
+            serde_json::to_string(&value).unwrap_or_default(),
+            true,
+        ));
+    }
+
+    /// Sets the revision floor: the hub's clock at start, so revisions keep growing across
+    /// restarts.
+    pub fn set_rev_floor(&mut self, floor: u64) {
+        self.rev = self.rev.max(floor);
+    }
+
+    fn counter_online(&self, counter: CounterNo) -> bool {
+        self.devices
+            .values()
+            .any(|(role, c, on)| *role == Role::Counter && *c == Some(counter) && *on)
+    }
+
+    /// DOMAIN.md's notices: a kiosk offline puts the maintenance notice up; a counter whose
+    /// terminal dropped while open is marked.
+    fn notices(&self, engine: &Engine) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        for (id, (role, counter, online)) in &self.devices {
+            if *online {
+                continue;
+            }
+            match role {
+                Role::Kiosk => notices.push(Notice {
+                    kind: NoticeKind::DeviceMaintenance,
+                    device: Some(id.clone()),
+                    counter: None,
+                    text: NoticeKind::maintenance_text(),
+                }),
+                Role::Counter => {
+                    let Some(c) = counter else { continue };
+                    let open = engine.counter_state(*c).is_some_and(|s| s.open);
+                    if open {
+                        notices.push(Notice {
+                            kind: NoticeKind::CounterOffline,
+                            device: Some(id.clone()),
+                            counter: Some(*c),
+                            text: LocalText::new(
+                                format!("{c} 号窗口终端离线，请稍候或咨询工作人员"),
+                                format!(
+                                    "Counter {c}'s terminal is offline; please wait or ask staff."
+                                ),
+                            ),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        notices
+    }
+}

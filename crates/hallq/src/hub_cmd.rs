@@ -1,0 +1,88 @@
+//! `hallq hub`: the hall's hub as a service.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use hallq_hub::{HallConfig, RunOptions, SystemClock};
+
+/// Options of `hallq hub`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct HubArgs {
+    /// The hall's configuration (deploy/hall.example.toml documents every key).
+    #[arg(long, env = "HALLQ_CONFIG")]
+    config: PathBuf,
+    /// Where the journal lives; overrides `[hub] data_dir`.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Use an external broker (`mqtt://host:port`, e.g. Eclipse Mosquitto) instead of the
+    /// embedded one; overrides `[broker] external`.
+    #[arg(long)]
+    broker: Option<String>,
+}
+
+/// Sets up logging: text, or JSON lines when asked; `RUST_LOG` filters (default `info`), and the
+/// broker's ACL plugin is kept quiet because it logs its whole configuration.
+pub(crate) fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .add_directive(
+            hallq_hub::broker::ACL_LOG_FILTER
+                .parse()
+                .unwrap_or_default(),
+        );
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs the hub until SIGTERM or Ctrl-C.
+pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
+    let mut config = HallConfig::load(&args.config)
+        .with_context(|| format!("loading {}", args.config.display()))?;
+    if let Some(dir) = &args.data_dir {
+        config.hub.data_dir = dir.clone();
+    }
+    if let Some(url) = &args.broker {
+        config.broker.external = Some(url.clone());
+    }
+    config.validate()?;
+    init_tracing(config.hub.log_json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let options = RunOptions {
+            clock: Arc::new(SystemClock),
+            ready: None,
+        };
+        hallq_hub::run(config, options, shutdown_signal()).await
+    })?;
+    Ok(())
+}
+
+/// Completes on SIGTERM (systemd's stop) or Ctrl-C.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or_default();
+}
