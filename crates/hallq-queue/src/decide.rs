@@ -290,6 +290,9 @@ pub(crate) fn decide(
             });
         }
         Command::Requeue { ticket } => {
+            // After the daily reset a skipped ticket stays skipped: no queue, counter or visit
+            // is left for it.
+            open_day(st)?;
             let idx = resolve(st, ticket)?;
             let t = &st.tickets[idx];
             if t.status != TicketStatus::Skipped {
@@ -486,6 +489,17 @@ fn tick(cfg: &QueueConfig, st: &HallState, now: Timestamp, out: &mut Vec<E>) {
 
 /// The daily reset: every live ticket and open visit closes, every counter closes.
 fn close_day(st: &HallState, out: &mut Vec<E>) {
+    // An evaluator's prompt still open ends unanswered, as a tick would have ended it.
+    for (&counter, c) in &st.counters {
+        if let Some(r) = &c.rating {
+            let t = &st.tickets[r.idx];
+            out.push(E::RatingSkipped {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter,
+            });
+        }
+    }
     for t in st.tickets.iter().filter(|t| t.status.is_live()) {
         out.push(E::TicketClosed {
             ticket: t.id.clone(),
@@ -493,19 +507,24 @@ fn close_day(st: &HallState, out: &mut Vec<E>) {
             reason: CloseReason::DailyReset,
         });
     }
-    let mut open: Vec<(&VisitId, bool)> = st
+    // A visit with tickets but none live was only waiting for a rating: it was served.
+    let mut open: Vec<(&VisitId, VisitOutcome)> = st
         .visits
         .iter()
         .filter(|(_, v)| !v.ended)
-        .map(|(id, v)| (id, v.tickets.is_empty()))
+        .map(|(id, v)| {
+            let outcome = if v.tickets.is_empty() {
+                VisitOutcome::NoTicket
+            } else if v.tickets.iter().any(|&i| st.tickets[i].status.is_live()) {
+                VisitOutcome::ClosedByReset
+            } else {
+                VisitOutcome::Served
+            };
+            (id, outcome)
+        })
         .collect();
-    open.sort();
-    for (visit, no_ticket) in open {
-        let outcome = if no_ticket {
-            VisitOutcome::NoTicket
-        } else {
-            VisitOutcome::ClosedByReset
-        };
+    open.sort_by(|a, b| a.0.cmp(b.0));
+    for (visit, outcome) in open {
         out.push(E::VisitEnded {
             visit: visit.clone(),
             outcome,

@@ -238,11 +238,13 @@ impl HallState {
             E::DayOpened { day } => {
                 let counters = std::mem::take(&mut self.counters);
                 let samples = std::mem::take(&mut self.samples);
+                let complaints = std::mem::take(&mut self.complaints);
                 *self = Self {
                     day: Some(*day),
                     open: true,
                     counters,
                     samples,
+                    complaints,
                     ..Self::default()
                 };
                 for c in self.counters.values_mut() {
