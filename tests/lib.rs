@@ -321,6 +321,13 @@ pub fn wait_for_port(port: u16) {
 /// Waits (bounded) until the client sees the hub online.
 pub async fn wait_hub_online(client: &DeviceClient) {
     let mut updates = client.updates();
+    if client
+        .latest()
+        .hub
+        .is_some_and(|h| h.status == Liveness::Online)
+    {
+        return;
+    }
     let wait = async {
         loop {
             match updates.recv().await {
@@ -355,6 +362,23 @@ pub async fn wait_for<T>(client: &DeviceClient, mut pick: impl FnMut(&Update) ->
     tokio::time::timeout(Duration::from_secs(10), wait)
         .await
         .expect("the update arrives within 10 s")
+}
+
+/// Waits (bounded) until the client's latest retained state satisfies `pick`.
+pub async fn wait_latest<T>(
+    client: &DeviceClient,
+    mut pick: impl FnMut(&hallq_client::Latest) -> Option<T>,
+) -> T {
+    for _ in 0..200 {
+        if let Some(t) = pick(&client.latest()) {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the state did not arrive within 10 s: {:?}",
+        client.latest()
+    );
 }
 
 /// Whether Mosquitto is installed; the Mosquitto tests must run in CI, where `.ci/run` installs

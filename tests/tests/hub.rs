@@ -12,7 +12,7 @@ use hallq_proto::{
     BusinessCode, Command, CommandId, ErrorCode, Lang, Reply, ReplyBody, ReplyResult, Score,
     ServiceResult, StaffNo,
 };
-use hallq_tests::{BrokerKind, Hall, mosquitto_available, wait_for};
+use hallq_tests::{BrokerKind, Hall, mosquitto_available, wait_for, wait_latest};
 
 fn ticket(business: &str) -> Command {
     Command::IssueTicket(IssueTicket {
@@ -309,11 +309,7 @@ async fn late_subscriber_and_device_will(kind: BrokerKind) {
 
     // A display that connects now gets the present board at once, from the retained message.
     let (late, _l) = DeviceClient::connect(&hall.client_config("display-main"));
-    let board = wait_for(&late, |u| match u {
-        Update::Board(b) => Some(b.clone()),
-        _ => None,
-    })
-    .await;
+    let board = wait_latest(&late, |l| l.board.clone()).await;
     let repair = board
         .queues
         .iter()

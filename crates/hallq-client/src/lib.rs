@@ -119,6 +119,19 @@ pub enum ClientError {
     Mqtt(#[from] rumqttc::ClientError),
 }
 
+/// The latest retained state seen.
+#[derive(Debug, Default, Clone)]
+pub struct Latest {
+    /// The board.
+    pub board: Option<Board>,
+    /// The services on offer.
+    pub services: Option<Services>,
+    /// Each counter's state.
+    pub counters: BTreeMap<u16, CounterState>,
+    /// The hub's status.
+    pub hub: Option<HubStatus>,
+}
+
 /// The shared state behind a [`DeviceClient`] handle.
 #[derive(Debug)]
 struct Inner {
@@ -134,6 +147,9 @@ struct Inner {
     /// A random number per start, so ids stay unique across restarts of the device.
     boot: u64,
     updates: broadcast::Sender<Update>,
+    /// The latest retained state seen, so a screen can draw the present at any moment (a
+    /// broadcast receiver only sees what arrives after it subscribed).
+    latest: Mutex<Latest>,
     connected: watch::Sender<bool>,
     reply_timeout: Duration,
     attempts: u32,
@@ -184,6 +200,7 @@ impl DeviceClient {
                 .finish()
                 & 0xFFFF_FFFF,
             updates,
+            latest: Mutex::new(Latest::default()),
             connected,
             reply_timeout: config.reply_timeout,
             attempts: config.attempts.max(1),
@@ -257,6 +274,11 @@ impl DeviceClient {
     /// The hub's state and events as they arrive.
     pub fn updates(&self) -> broadcast::Receiver<Update> {
         self.inner.updates.subscribe()
+    }
+
+    /// The latest retained state seen so far.
+    pub fn latest(&self) -> Latest {
+        lock(&self.inner.latest).clone()
     }
 
     /// Whether the device is connected to the broker, as it changes.
@@ -402,6 +424,18 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
     };
     match update {
         Some(u) => {
+            {
+                let mut latest = lock(&inner.latest);
+                match &u {
+                    Update::Board(b) => latest.board = Some((**b).clone()),
+                    Update::Services(s) => latest.services = Some((**s).clone()),
+                    Update::Counter(c) => {
+                        latest.counters.insert(c.counter.0, (**c).clone());
+                    }
+                    Update::Hub(h) => latest.hub = Some(h.clone()),
+                    _ => {}
+                }
+            }
             let _ = inner.updates.send(u);
         }
         None if !payload.is_empty() => {
