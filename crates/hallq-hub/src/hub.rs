@@ -249,6 +249,13 @@ fn writer_loop(
 /// Hands an incoming message to the writer. Returns `false` once the writer is gone.
 async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) -> bool {
     let input = match topic::parse(&p.topic) {
+        // A command is never retained (docs/protocol.md). A retained one would be delivered again
+        // at every subscription of the hub: drop it rather than act on a stale request.
+        Some((_, Topic::Cmd(device))) if p.retain => {
+            tracing::warn!(device = %device, "retained command ignored");
+            let _ = client.try_ack(&p);
+            return true;
+        }
         Some((_, Topic::Cmd(device))) => {
             let payload = p.payload.to_vec();
             Input::Command {

@@ -541,6 +541,11 @@ fn close_day(st: &HallState, out: &mut Vec<E>) {
             });
         }
     }
+    for a in &st.announcements {
+        out.push(E::AnnouncementCleared {
+            announcement: a.id.clone(),
+        });
+    }
     if let Some(day) = st.day {
         out.push(E::DayClosed { day });
     }

@@ -4,9 +4,12 @@
 //! **The wait estimate.** For a business type `b` with `n` tickets ahead:
 //! `n × h(b) ÷ s(b)`, rounded up to whole minutes, where `h(b)` is the mean of the last
 //! `estimate_samples` handling times of `b` (the configured default before any is measured) and
-//! `s(b)` is the serving capacity for `b`: every open, staffed, unpaused counter with `b` among
-//! its skills contributes `1 ÷ (number of its skills)`, since a multi-skill counter splits its
-//! time. No such counter: no estimate (`None`), shown as "暂无窗口 / no counter open".
+//! `s(b)` is the serving capacity for `b`. Call-next takes a counter's first skill with someone
+//! waiting, so every open, staffed, unpaused counter with `b` among its skills contributes
+//! `1 ÷ (1 + k)`, where `k` counts the queues it prefers to `b` that have someone waiting (its
+//! transfers, and skills listed before `b`): a counter whose first skill is `b` gives all its
+//! time to `b`; one that must first serve two busy queues gives a third. No such counter: no
+//! estimate (`None`), shown as "暂无窗口 / no counter open".
 
 use hallq_proto::state::{
     Activity, CallEntry, CounterState, QueueInfo, RatingPrompt, ServiceInfo, TicketAtCounter,
@@ -18,6 +21,8 @@ use crate::state::{Act, HallState, Ticket};
 
 /// The serving capacity for `b`, in counters.
 pub(crate) fn capacity(cfg: &QueueConfig, st: &HallState, b: &BusinessCode) -> (f64, u32) {
+    let busy =
+        |q: Option<&std::collections::BTreeSet<(i64, usize)>>| q.is_some_and(|q| !q.is_empty());
     let mut cap = 0.0;
     let mut open = 0;
     for c in &cfg.counters {
@@ -25,8 +30,18 @@ pub(crate) fn capacity(cfg: &QueueConfig, st: &HallState, b: &BusinessCode) -> (
             continue;
         };
         let working = rt.open && rt.staff.is_some() && !matches!(rt.act, Act::Paused { .. });
-        if working && c.skills.contains(b) {
-            cap += 1.0 / c.skills.len() as f64;
+        let Some(rank) = c.skills.iter().position(|s| s == b) else {
+            continue;
+        };
+        if working {
+            // Call-next serves the counter's transfers first, then its first skill with someone
+            // waiting: every such queue ahead of `b` halves, thirds, … its time for `b`.
+            let ahead = c.skills[..rank]
+                .iter()
+                .filter(|s| busy(st.queues.get(*s)))
+                .count()
+                + usize::from(busy(st.directed.get(&c.number)));
+            cap += 1.0 / (1 + ahead) as f64;
             open += 1;
         }
     }
@@ -52,9 +67,10 @@ pub(crate) fn estimate_min(
     if cap <= 0.0 {
         return None;
     }
-    let secs = f64::from(ahead) * mean_handling_secs(st, b) / cap;
-    // Bounded: a day has 1,440 minutes, and an estimate past it says "no estimate" better.
-    Some((secs / 60.0).ceil().min(1440.0) as u32)
+    let minutes = f64::from(ahead) * mean_handling_secs(st, b) / cap / 60.0;
+    // Rounded up, less a hair so that an exact 36.000000001 from floating point stays 36.
+    // Bounded: a day has 1,440 minutes.
+    Some((minutes - 1e-9).ceil().clamp(0.0, 1440.0) as u32)
 }
 
 /// Tickets waiting in `b`'s queue.

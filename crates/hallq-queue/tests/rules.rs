@@ -887,35 +887,35 @@ fn wait_estimate_uses_measured_handling_and_open_counters() {
             .find(|q| q.business == code("basic"))
             .unwrap()
     };
-    sign_in(&mut e, 1, 0); // four skills: a quarter of a counter for basic
+    sign_in(&mut e, 1, 0); // basic is its first skill: all its time goes to basic
     for s in [10, 20, 30] {
         take(&mut e, "basic", Priority::Ordinary, s);
     }
-    // 3 waiting × 7 min default ÷ 0.25 = 84 min.
+    // 3 waiting × 7 min default ÷ 1 counter = 21 min.
     assert_eq!(
         (
             basic(&e).waiting,
             basic(&e).estimated_wait_min,
             basic(&e).counters_open
         ),
-        (3, Some(84), 1)
+        (3, Some(21), 1)
     );
-    sign_in(&mut e, 2, 40); // another quarter
-    assert_eq!(basic(&e).estimated_wait_min, Some(42));
+    sign_in(&mut e, 2, 40); // another counter with basic first: 3 × 7 ÷ 2 = 10.5, rounded up
+    assert_eq!(basic(&e).estimated_wait_min, Some(11));
     assert_eq!(basic(&e).counters_open, 2);
-    // The last ticket has two ahead: 2 × 7 min ÷ 0.5.
-    assert_eq!(e.estimated_wait_min(&tid(3)), Some(28));
+    // The last ticket has two ahead: 2 × 7 min ÷ 2.
+    assert_eq!(e.estimated_wait_min(&tid(3)), Some(7));
     assert_eq!(e.estimated_wait_min(&tid(1)), Some(0));
 
     // Measured handling replaces the default: 300 s, then 190 s (mean 245 s).
     ok(&mut e, &call_next(1), 100);
     ok(&mut e, &start(1), 100);
     ok(&mut e, &finish(1, ServiceResult::Done), 400);
-    assert_eq!(basic(&e).estimated_wait_min, Some(20)); // 2 × 300 s ÷ 0.5
+    assert_eq!(basic(&e).estimated_wait_min, Some(5)); // 2 × 300 s ÷ 2
     ok(&mut e, &call_next(2), 410);
     ok(&mut e, &start(2), 410);
     ok(&mut e, &finish(2, ServiceResult::Done), 600);
-    assert_eq!(basic(&e).estimated_wait_min, Some(9)); // 245 s ÷ 0.5 = 8.2 min, rounded up
+    assert_eq!(basic(&e).estimated_wait_min, Some(3)); // 245 s ÷ 2 = 2.04 min, rounded up
     // A paused counter serves nobody.
     let pause = Command::Pause {
         counter: CounterNo(2),
@@ -924,11 +924,31 @@ fn wait_estimate_uses_measured_handling_and_open_counters() {
     ok(&mut e, &pause, 610);
     assert_eq!(
         (basic(&e).estimated_wait_min, basic(&e).counters_open),
-        (Some(17), 1)
-    ); // 245 s ÷ 0.25 = 16.3 min
+        (Some(5), 1)
+    ); // 245 s ÷ 1 = 4.08 min
     // Consultation has no measurement yet: 0 waiting, default kept.
     let consult = e.services().into_iter().find(|s| s.prefix == "C").unwrap();
     assert_eq!((consult.waiting, consult.estimated_wait_min), (0, Some(0)));
+}
+
+#[test]
+fn a_counter_that_prefers_a_busy_queue_gives_less_time_to_the_rest() {
+    let mut e = opened(QueueConfig::telecom_default());
+    let basic_wait = |e: &Engine| {
+        e.queues()
+            .into_iter()
+            .find(|q| q.business == code("basic"))
+            .unwrap()
+            .estimated_wait_min
+    };
+    sign_in(&mut e, 3, 0); // skills: complex, basic, consult
+    take(&mut e, "basic", Priority::Ordinary, 10);
+    take(&mut e, "basic", Priority::Ordinary, 20);
+    // Nobody waits for complex: counter 3 gives basic all its time. 2 × 7 min ÷ 1.
+    assert_eq!(basic_wait(&e), Some(14));
+    take(&mut e, "complex", Priority::Ordinary, 30);
+    // Complex, which it prefers, has someone waiting now: half its time. 2 × 7 min ÷ ½.
+    assert_eq!(basic_wait(&e), Some(28));
 }
 
 #[test]
@@ -961,8 +981,9 @@ fn estimate_is_none_when_no_counter_serves() {
         },
         50,
     );
-    // One ahead would take 15 min ÷ ⅓ counter; this ticket is first.
-    assert_eq!(enterprise(&e), (1, Some(45), 1));
+    // Enterprise is counter 5's first skill: one waiting takes 15 min ÷ 1 counter; this ticket
+    // itself is first in line.
+    assert_eq!(enterprise(&e), (1, Some(15), 1));
     assert_eq!(e.estimated_wait_min(&v), Some(0));
 }
 
@@ -1596,9 +1617,10 @@ fn replaying_events_rebuilds_the_same_state() {
     record(&mut events, &mut e, call_next(5), 2030);
     let next_day = replayed(cfg, &events);
     assert_eq!(views(&next_day), views(&e));
-    // Yesterday's measured sale (320 s) still feeds today's estimate: 320 s ÷ ⅓ counter.
+    // Yesterday's measured sale (320 s) still feeds today's estimate: counter 5 prefers
+    // enterprise, where nobody waits, so complex gets all of it: 320 s ÷ 1 = 5.3 min, rounded up.
     let complex = views(&next_day).queues[2].clone();
-    assert_eq!((complex.waiting, complex.estimated_wait_min), (1, Some(16)));
+    assert_eq!((complex.waiting, complex.estimated_wait_min), (1, Some(6)));
     assert_eq!(e.counter_state(CounterNo(3)).unwrap().served_today, 0);
 }
 
