@@ -48,6 +48,20 @@ pub struct RunOptions {
     pub clock: Arc<dyn Clock>,
     /// Told the broker's address once the hub serves.
     pub ready: Option<tokio::sync::oneshot::Sender<std::net::SocketAddr>>,
+    /// How often time-outs are checked, in real time: a second on the wall clock, less under a
+    /// scaled clock so that a simulated minute still sees its time-outs.
+    pub tick: Duration,
+}
+
+impl RunOptions {
+    /// The wall clock, ticking every second.
+    pub fn wall_clock() -> Self {
+        Self {
+            clock: Arc::new(crate::clock::SystemClock),
+            ready: None,
+            tick: Duration::from_secs(1),
+        }
+    }
 }
 
 /// Runs the hub until `shutdown` completes.
@@ -169,8 +183,9 @@ pub async fn run(
     };
     let ticker = {
         let in_tx = in_tx.clone();
+        let tick = options.tick.max(Duration::from_millis(5));
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1));
+            let mut every = tokio::time::interval(tick);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;

@@ -39,12 +39,11 @@ pub(crate) fn render(board: &Board, counters: &[CounterState], utc_offset_min: i
     let _ = writeln!(out, "{rule}");
     let _ = writeln!(
         out,
-        " {} · {}   {}   {}   rev {}",
+        " {} · {}   {}   {}",
         board.hall_name.zh,
         board.hall_name.en,
         hhmm(board.at_ms, utc_offset_min),
         state,
-        board.rev
     );
     let _ = writeln!(out, "{rule}");
     match board.calls.first() {

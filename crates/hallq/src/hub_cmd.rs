@@ -1,10 +1,9 @@
 //! `hallq hub`: the hall's hub as a service.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context as _;
-use hallq_hub::{HallConfig, RunOptions, SystemClock};
+use hallq_hub::{HallConfig, RunOptions};
 
 /// Options of `hallq hub`.
 #[derive(Debug, clap::Args)]
@@ -43,6 +42,22 @@ pub(crate) fn init_tracing(json: bool) {
     }
 }
 
+/// Logging for commands whose output is for people (the demo): warnings and errors only,
+/// unless `RUST_LOG` asks for more.
+pub(crate) fn init_tracing_quiet() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+        .add_directive(
+            hallq_hub::broker::ACL_LOG_FILTER
+                .parse()
+                .unwrap_or_default(),
+        );
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// Runs the hub until SIGTERM or Ctrl-C.
 pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
     let mut config = HallConfig::load(&args.config)
@@ -58,13 +73,11 @@ pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let options = RunOptions {
-            clock: Arc::new(SystemClock),
-            ready: None,
-        };
-        hallq_hub::run(config, options, shutdown_signal()).await
-    })?;
+    runtime.block_on(hallq_hub::run(
+        config,
+        RunOptions::wall_clock(),
+        shutdown_signal(),
+    ))?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `hallq`: the one command of a hall. Thin: it parses the command line and calls the library
 //! code of each subcommand.
 
+mod bench;
 mod board;
 mod demo;
 mod hub_cmd;
@@ -26,6 +27,10 @@ enum Cmd {
     /// Read a secret (device password or staff PIN) from standard input and print its argon2
     /// hash, for `secret_hash` and `pin_hash` in hall.toml. The secret itself is never stored.
     HashSecret,
+    /// Measure the hall end to end and print a table: the bare broker round trip (the floor),
+    /// command → reply → board one at a time and with many in flight, and durable commands per
+    /// second, over the embedded broker and Eclipse Mosquitto (docs/BENCHMARKS.md).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,6 +39,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Demo(args) => demo::run(&args),
         Cmd::Hub(args) => hub_cmd::run(&args),
         Cmd::HashSecret => hash_secret(),
+        Cmd::Bench(args) => bench::run(&args),
     }
 }
 
