@@ -357,3 +357,40 @@ async fn late_subscriber_and_device_will_mosquitto() {
         late_subscriber_and_device_will(BrokerKind::Mosquitto).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_endpoint_serves_prometheus_text() {
+    use std::io::{Read as _, Write as _};
+    let hall = Hall::new(BrokerKind::Embedded);
+    let port = hallq_tests::free_port();
+    let mut text = std::fs::read_to_string(&hall.config_path).unwrap();
+    text = text.replace(
+        "[hub]\n",
+        &format!("[hub]\nmetrics_listen = \"127.0.0.1:{port}\"\n"),
+    );
+    std::fs::write(&hall.config_path, text).unwrap();
+    let _hub = hall.start_hub();
+    let (kiosk, _k) = hall.device("kiosk-1").await;
+    ok(&kiosk.send(ticket("basic")).await.unwrap());
+    let body = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).unwrap();
+        body
+    })
+    .await
+    .unwrap();
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    assert!(body.contains("hallq_commands_total 1"), "{body}");
+    assert!(
+        body.contains("hallq_waiting{business=\"basic\"} 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("hallq_devices_online 1"),
+        "the kiosk's birth counts: {body}"
+    );
+    assert!(body.contains("hallq_commit_seconds_count"), "{body}");
+}

@@ -236,6 +236,8 @@ impl Writer {
             }
         }
         self.metrics.set_queue(&self.engine);
+        self.metrics
+            .set_devices_online(self.publisher.devices_online());
         Output { publishes, acks }
     }
 

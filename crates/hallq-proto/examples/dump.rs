@@ -318,7 +318,7 @@ fn main() {
         &ok(
             "greeter-1-0005",
             ReplyResult::Complaint {
-                complaint: ComplaintId::new("C20261123-01").unwrap(),
+                complaint: ComplaintId::new("K20261123-001").unwrap(),
                 first_contact_due_ms: at(2 * 3600),
                 due_ms: at(24 * 3600),
                 resolved: false,

@@ -114,12 +114,12 @@ pub fn examples() -> Vec<Command> {
             responsibility: Some("billing".into()),
         },
         Command::ComplaintUpdate {
-            complaint: ComplaintId::new("C20261123-01").unwrap_or_else(|_| unreachable!()),
+            complaint: ComplaintId::new("K20261123-001").unwrap_or_else(|_| unreachable!()),
             note: "called the customer back".into(),
             contacted: true,
         },
         Command::ComplaintResolve {
-            complaint: ComplaintId::new("C20261123-01").unwrap_or_else(|_| unreachable!()),
+            complaint: ComplaintId::new("K20261123-001").unwrap_or_else(|_| unreachable!()),
             resolution: "refund issued".into(),
         },
         Command::AnnouncementPost {
