@@ -48,6 +48,19 @@ pub fn hallq_bin() -> &'static Path {
     })
 }
 
+/// An ordinary ticket request for `business`, as a kiosk sends it.
+pub fn ticket(business: &str) -> hallq_proto::Command {
+    hallq_proto::Command::IssueTicket(hallq_proto::command::IssueTicket {
+        business: hallq_proto::BusinessCode::new(business).unwrap(),
+        priority_reason: None,
+        green_channel: None,
+        lang: hallq_proto::Lang::Zh,
+        phone: None,
+        session: None,
+        visit: None,
+    })
+}
+
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -9,21 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hallq_client::DeviceClient;
-use hallq_proto::command::IssueTicket;
-use hallq_proto::{BusinessCode, Command, Lang, ReplyBody, ReplyResult, StaffNo, TicketId};
-use hallq_tests::{BrokerKind, Hall, mosquitto_available, wait_latest};
-
-fn ticket(business: &str) -> Command {
-    Command::IssueTicket(IssueTicket {
-        business: BusinessCode::new(business).unwrap(),
-        priority_reason: None,
-        green_channel: None,
-        lang: Lang::Zh,
-        phone: None,
-        session: None,
-        visit: None,
-    })
-}
+use hallq_proto::{Command, ReplyBody, ReplyResult, StaffNo, TicketId};
+use hallq_tests::{BrokerKind, Hall, mosquitto_available, ticket, wait_latest};
 
 /// Issues tickets as fast as replies come, recording every acknowledged one.
 async fn kiosk_loop(

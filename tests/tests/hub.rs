@@ -6,25 +6,11 @@
 use std::time::Duration;
 
 use hallq_client::{DeviceClient, Update};
-use hallq_proto::command::IssueTicket;
 use hallq_proto::state::NoticeKind;
 use hallq_proto::{
-    BusinessCode, Command, CommandId, ErrorCode, Lang, Reply, ReplyBody, ReplyResult, Score,
-    ServiceResult, StaffNo,
+    Command, CommandId, ErrorCode, Reply, ReplyBody, ReplyResult, Score, ServiceResult, StaffNo,
 };
-use hallq_tests::{BrokerKind, Hall, mosquitto_available, wait_for, wait_latest};
-
-fn ticket(business: &str) -> Command {
-    Command::IssueTicket(IssueTicket {
-        business: BusinessCode::new(business).unwrap(),
-        priority_reason: None,
-        green_channel: None,
-        lang: Lang::Zh,
-        phone: None,
-        session: None,
-        visit: None,
-    })
-}
+use hallq_tests::{BrokerKind, Hall, mosquitto_available, ticket, wait_for, wait_latest};
 
 fn ok(reply: &Reply) -> &ReplyResult {
     match &reply.body {
