@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use hallq_profiles::{DeviceKind, Profiles};
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, StaffNo};
 use hallq_queue::QueueConfig;
 use serde::Deserialize;
@@ -42,6 +43,10 @@ pub struct HallConfig {
     /// Green-channel codes (绿色通道) and who holds them.
     #[serde(default)]
     pub green_channel: Vec<GreenChannelCode>,
+    /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
+    /// them: what each device may send. Not part of the file.
+    #[serde(skip)]
+    pub profiles: Option<Profiles>,
 }
 
 /// Who the hall is.
@@ -171,6 +176,9 @@ pub struct HubSection {
     pub batch_max: usize,
     /// Logs as JSON lines instead of text.
     pub log_json: bool,
+    /// The folder of firmware profiles the devices' `profile` keys name; relative to the working
+    /// directory. Read only when some device names a profile.
+    pub profiles_dir: PathBuf,
 }
 
 impl Default for HubSection {
@@ -181,6 +189,7 @@ impl Default for HubSection {
             durability: DurabilityLevel::Full,
             batch_max: 256,
             log_json: false,
+            profiles_dir: PathBuf::from("firmware-profiles"),
         }
     }
 }
@@ -240,6 +249,20 @@ impl Role {
     pub fn needs_counter(self) -> bool {
         matches!(self, Self::Counter | Self::Evaluator | Self::LedStrip)
     }
+
+    /// The device kind of the role table and the firmware profiles.
+    pub fn kind(self) -> DeviceKind {
+        match self {
+            Self::Kiosk => DeviceKind::Kiosk,
+            Self::Greeter => DeviceKind::Greeter,
+            Self::Counter => DeviceKind::Counter,
+            Self::Evaluator => DeviceKind::Evaluator,
+            Self::LedStrip => DeviceKind::LedStrip,
+            Self::Display => DeviceKind::Display,
+            Self::Supervisor => DeviceKind::Supervisor,
+            Self::DoorCounter => DeviceKind::DoorCounter,
+        }
+    }
 }
 
 /// A device allowed in the hall.
@@ -252,7 +275,8 @@ pub struct DeviceConfig {
     pub role: Role,
     /// The counter it belongs to (counter terminal, evaluator, LED strip).
     pub counter: Option<CounterNo>,
-    /// Its firmware profile.
+    /// Its firmware profile (a file of `hub.profiles_dir`): its kind must be the role, and the
+    /// device may send only the commands it lists. None: the role alone decides.
     pub profile: Option<String>,
     /// The argon2 hash (PHC string) of its secret; the broker checks it. Never the secret.
     pub secret_hash: Option<String>,
@@ -310,13 +334,25 @@ pub enum ConfigError {
     /// The queue rules are not valid.
     #[error("[queue]: {0}")]
     Queue(#[from] hallq_queue::ConfigError),
+    /// The firmware profiles cannot be loaded.
+    #[error(
+        "firmware profiles of {} ([hub] profiles_dir, HALLQ_PROFILES_DIR) / 固件配置无法加载:\n{source}",
+        dir.display()
+    )]
+    Profiles {
+        /// The folder.
+        dir: PathBuf,
+        /// What is wrong there.
+        source: hallq_profiles::ProfileError,
+    },
     /// Something else is inconsistent.
     #[error("{0}")]
     Invalid(String),
 }
 
 impl HallConfig {
-    /// Reads `path`, applies `HALLQ_*` overrides from the environment, and validates.
+    /// Reads `path`, applies `HALLQ_*` overrides from the environment, loads the firmware
+    /// profiles the devices name, and validates.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
@@ -327,8 +363,26 @@ impl HallConfig {
             message,
         })?;
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.load_profiles()?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Reads the firmware profiles of `hub.profiles_dir` into `profiles`. Nothing is read when
+    /// no device names a profile, so such a hall does not depend on the folder.
+    pub fn load_profiles(&mut self) -> Result<(), ConfigError> {
+        self.profiles = Some(self.read_profiles()?);
+        Ok(())
+    }
+
+    fn read_profiles(&self) -> Result<Profiles, ConfigError> {
+        if self.devices.iter().all(|d| d.profile.is_none()) {
+            return Ok(Profiles::default());
+        }
+        Profiles::load_dir(&self.hub.profiles_dir).map_err(|source| ConfigError::Profiles {
+            dir: self.hub.profiles_dir.clone(),
+            source,
+        })
     }
 
     /// Parses TOML text (no environment, no validation).
@@ -338,7 +392,8 @@ impl HallConfig {
 
     /// Applies the environment overrides, reading variables through `var`:
     /// `HALLQ_DATA_DIR`, `HALLQ_BROKER` (external broker URL, or `embedded`), `HALLQ_LISTEN`,
-    /// `HALLQ_HUB_SECRET`, `HALLQ_METRICS_LISTEN`, `HALLQ_LOG_JSON` (`1`/`true`).
+    /// `HALLQ_HUB_SECRET`, `HALLQ_METRICS_LISTEN`, `HALLQ_LOG_JSON` (`1`/`true`),
+    /// `HALLQ_PROFILES_DIR`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         let parse_addr = |name: &'static str, v: String| {
             v.parse::<SocketAddr>().map_err(|e| ConfigError::Env {
@@ -364,11 +419,16 @@ impl HallConfig {
         if let Some(v) = var("HALLQ_LOG_JSON") {
             self.hub.log_json = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = var("HALLQ_PROFILES_DIR") {
+            self.hub.profiles_dir = PathBuf::from(v);
+            // Read from the new folder when next asked.
+            self.profiles = None;
+        }
         Ok(())
     }
 
     /// Checks everything that would otherwise fail later, with a message a hall's engineer can
-    /// act on.
+    /// act on. Firmware profiles not yet loaded are read from `hub.profiles_dir` for the check.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.queue.validate()?;
         let invalid = |m: String| Err(ConfigError::Invalid(m));
@@ -422,6 +482,7 @@ impl HallConfig {
                 ));
             }
         }
+        self.check_profiles()?;
         let mut staff = HashSet::new();
         for s in &self.staff {
             if !staff.insert(&s.number) {
@@ -438,6 +499,40 @@ impl HallConfig {
                     "[[green_channel]] codes must be unique and not empty / 绿色通道码须唯一且非空"
                         .into(),
                 );
+            }
+        }
+        Ok(())
+    }
+
+    /// Each device's profile exists and is of the device's role (part of [`Self::validate`]).
+    pub(crate) fn check_profiles(&self) -> Result<(), ConfigError> {
+        let read;
+        let profiles = match &self.profiles {
+            Some(p) => p,
+            None => {
+                read = self.read_profiles()?;
+                &read
+            }
+        };
+        for d in &self.devices {
+            let Some(name) = &d.profile else { continue };
+            let Some(p) = profiles.get(name) else {
+                return Err(ConfigError::Invalid(format!(
+                    "device {}: no firmware profile {name:?} in {} / 设备的固件配置 {name} 不存在",
+                    d.id,
+                    self.hub.profiles_dir.display()
+                )));
+            };
+            if p.kind() != d.role.kind() {
+                return Err(ConfigError::Invalid(format!(
+                    "device {}: its profile {name} is for {} ({}), but its role is {} / 设备角色为{}，其固件配置 {name} 却是{}",
+                    d.id,
+                    p.kind().en(),
+                    p.kind(),
+                    d.role.kind(),
+                    d.role.kind().zh(),
+                    p.kind().zh()
+                )));
             }
         }
         Ok(())
@@ -552,6 +647,60 @@ mod tests {
         assert!(HallConfig::parse(&text).unwrap().validate().is_err());
     }
 
+    /// The repository's firmware-profiles/, whatever the working directory.
+    fn profiles_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../firmware-profiles")
+    }
+
+    #[test]
+    fn a_hall_whose_devices_name_no_profile_reads_no_profile_folder() {
+        let mut c = HallConfig::parse(&format!(
+            "{MINIMAL}\n[hub]\nprofiles_dir = \"/nowhere\"\n[[devices]]\nid = \"kiosk-1\"\nrole = \"kiosk\"\n"
+        ))
+        .unwrap();
+        c.validate().unwrap();
+        c.load_profiles().unwrap();
+        assert!(c.profiles.unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_device_needs_an_existing_profile_of_its_role() {
+        let device = |role: &str, profile: &str| {
+            let mut c = HallConfig::parse(&format!(
+                "{MINIMAL}\n[[devices]]\nid = \"dev-1\"\nrole = \"{role}\"\nprofile = \"{profile}\"\n"
+            ))
+            .unwrap();
+            c.apply_env(|k| {
+                (k == "HALLQ_PROFILES_DIR").then(|| profiles_dir().display().to_string())
+            })
+            .unwrap();
+            c.validate().map_err(|e| e.to_string())
+        };
+        device("kiosk", "kiosk-compact-58mm").unwrap();
+        device("supervisor", "supervisor-console").unwrap();
+        let err = device("kiosk", "kiosk-9000").unwrap_err();
+        assert!(
+            err.contains("kiosk-9000") && err.contains("不存在"),
+            "{err}"
+        );
+        let err = device("supervisor", "counter-pc").unwrap_err();
+        assert!(
+            err.contains("dev-1")
+                && err.contains("is for a counter terminal (counter), but its role is supervisor")
+                && err.contains("设备角色为值班主管终端"),
+            "{err}"
+        );
+        let mut c = HallConfig::parse(&format!(
+            "{MINIMAL}\n[hub]\nprofiles_dir = \"/nowhere\"\n[[devices]]\nid = \"d\"\nrole = \"display\"\nprofile = \"display-4k\"\n"
+        ))
+        .unwrap();
+        let err = c.load_profiles().unwrap_err().to_string();
+        assert!(
+            err.contains("/nowhere") && err.contains("HALLQ_PROFILES_DIR"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn bad_times_and_urls_are_refused() {
         assert!(
@@ -579,8 +728,13 @@ mod example_tests {
     #[test]
     fn the_example_hall_toml_is_valid_and_documents_every_section() {
         let text = include_str!("../../../deploy/hall.example.toml");
-        let c = HallConfig::parse(text).unwrap();
+        let mut c = HallConfig::parse(text).unwrap();
+        assert_eq!(c.hub.profiles_dir, PathBuf::from("firmware-profiles"));
+        // Tests run in the crate's folder: point at the repository's profiles.
+        c.hub.profiles_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../firmware-profiles");
+        c.load_profiles().unwrap();
         c.validate().unwrap();
+        assert!(c.devices.iter().all(|d| d.profile.is_some()));
         for section in [
             "[hall]",
             "[hours]",

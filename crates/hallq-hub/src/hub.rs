@@ -70,6 +70,16 @@ pub async fn run(
     options: RunOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), HubError> {
+    let mut config = config;
+    if config.profiles.is_none() {
+        // What each device may send comes from its firmware profile: read them before serving.
+        config
+            .load_profiles()
+            .map_err(|e| HubError::Config(e.to_string()))?;
+        config
+            .check_profiles()
+            .map_err(|e| HubError::Config(e.to_string()))?;
+    }
     let config = Arc::new(config);
     let hub_secret = match &config.broker.hub_secret {
         Some(s) => s.0.clone(),

@@ -45,42 +45,30 @@ fn refuse(code: ErrorCode, detail: impl Into<String>) -> ErrorInfo {
     ErrorInfo::new(code).with_detail(detail)
 }
 
-/// Whether `role` may send `cmd` (docs/protocol.md, "Who may send what").
+/// Whether `role` may send `cmd`: the role table of docs/protocol.md, "Who may send what", which
+/// hallq-profiles keeps (the profiles are validated against the same table).
 pub(crate) fn permits(role: Role, cmd: &Wire) -> bool {
-    use Role as R;
-    use Wire as W;
-    match cmd {
-        W::IssueTicket(_) => matches!(role, R::Kiosk | R::Greeter),
-        W::SessionStarted { .. }
-        | W::SelfServiceChosen { .. }
-        | W::SessionAbandoned { .. }
-        | W::PrintResult { .. } => role == R::Kiosk,
-        W::Consultation(_) | W::Wandering(_) | W::ProductExperience(_) | W::DocumentPrecheck(_) => {
-            role == R::Greeter
-        }
-        W::SignIn { .. }
-        | W::SignOut {}
-        | W::Pause { .. }
-        | W::Resume {}
-        | W::CallNext {}
-        | W::CallTicket { .. }
-        | W::Recall {}
-        | W::StartService {}
-        | W::BackOffice { .. }
-        | W::Finish { .. }
-        | W::NoShow {}
-        | W::Transfer { .. } => role == R::Counter,
-        W::OpenCounter { .. } | W::CloseCounter { .. } => {
-            matches!(role, R::Counter | R::Supervisor)
-        }
-        W::Requeue { .. } | W::CancelTicket { .. } => matches!(role, R::Greeter | R::Counter),
-        W::Rate { .. } => role == R::Evaluator,
-        W::ComplaintOpen { .. } => matches!(role, R::Greeter | R::Counter | R::Supervisor),
-        W::ComplaintUpdate { .. } | W::ComplaintResolve { .. } => {
-            matches!(role, R::Counter | R::Supervisor)
-        }
-        W::AnnouncementPost { .. } | W::AnnouncementClear { .. } => role == R::Supervisor,
-        W::DoorCount { .. } => role == R::DoorCounter,
+    role.kind().may_send(cmd.kind())
+}
+
+/// Whether the device's firmware profile lists `cmd`; a device without a profile is checked by
+/// its role alone. A profile the hub has not loaded lists nothing.
+fn profile_permits(
+    config: &HallConfig,
+    device: &DeviceConfig,
+    cmd: &Wire,
+) -> Result<(), ErrorInfo> {
+    let Some(name) = &device.profile else {
+        return Ok(());
+    };
+    let profile = config.profiles.as_ref().and_then(|p| p.get(name));
+    if profile.is_some_and(|p| p.may_send(cmd.kind())) {
+        Ok(())
+    } else {
+        Err(refuse(
+            ErrorCode::Forbidden,
+            format!("profile {name} does not list {}", cmd.kind()),
+        ))
     }
 }
 
@@ -113,6 +101,7 @@ pub(crate) fn plan(
             format!("a {:?} may not send {}", device.role, cmd.kind()),
         ));
     }
+    profile_permits(config, device, cmd)?;
     let own = device.counter.unwrap_or(CounterNo(0));
     let by = device.id.to_string();
     let one = |command: Command, reply: ReplyShape| {
@@ -488,6 +477,29 @@ mod tests {
             |_, _| true,
         )
         .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+    }
+
+    #[test]
+    fn a_device_may_send_only_what_its_profile_lists() {
+        let mut c = config();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../firmware-profiles");
+        c.profiles = Some(hallq_profiles::Profiles::load_dir(&dir).unwrap());
+        let with = |profile: &str| DeviceConfig {
+            profile: Some(profile.into()),
+            ..device(Role::Counter, Some(3))
+        };
+        let by_number = Wire::CallTicket {
+            ticket: hallq_proto::command::TicketRef("A001".into()),
+        };
+        // The role table allows call_ticket; the keypad has no way to type a number to call.
+        assert!(plan(&c, &with("counter-pc"), &by_number, |_, _| true).is_ok());
+        let err = plan(&c, &with("counter-keypad"), &by_number, |_, _| true).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+        assert!(err.detail.unwrap().contains("counter-keypad"));
+        assert!(plan(&c, &with("counter-keypad"), &Wire::CallNext {}, |_, _| true).is_ok());
+        // A profile the hub does not know lets nothing through.
+        let err = plan(&c, &with("counter-x"), &Wire::CallNext {}, |_, _| true).unwrap_err();
         assert_eq!(err.code, ErrorCode::Forbidden);
     }
 

@@ -382,6 +382,7 @@ impl Writer {
                         ..
                     } => {
                         let b = self.engine.config().business(business);
+                        let (people_ahead, estimated_wait_min) = self.engine.wait_of(ticket);
                         Some(ReplyResult::TicketIssued(TicketIssued {
                             ticket: ticket.clone(),
                             number: number.clone(),
@@ -392,8 +393,8 @@ impl Writer {
                                 .unwrap_or_else(|| hallq_proto::LocalText::new("", "")),
                             priority: *priority,
                             issued_at_ms: events.last().map_or(Timestamp(0), |e| e.at_ms),
-                            people_ahead: self.engine.people_ahead(ticket),
-                            estimated_wait_min: self.engine.estimated_wait_min(ticket),
+                            people_ahead,
+                            estimated_wait_min,
                             documents: b.map(|b| b.documents.clone()).unwrap_or_default(),
                         }))
                     }

@@ -137,22 +137,29 @@ impl Engine {
         if t.status != TicketStatus::Waiting {
             return 0;
         }
-        let ahead = match t.directed {
-            Some(c) => self.directed(c).iter().take_while(|o| o.id != t.id).count(),
-            None => self
-                .waiting(&t.business)
-                .iter()
-                .take_while(|o| o.id != t.id)
-                .count(),
+        let Some(idx) = self.state.idx(id) else { return 0 };
+        // Everything ordered before the ticket's own entry in its queue.
+        let queue = match t.directed {
+            Some(c) => self.state.directed.get(&c),
+            None => self.state.queues.get(&t.business),
         };
+        let ahead = queue.map_or(0, |q| q.range(..(t.key, idx)).count());
         u32::try_from(ahead).unwrap_or(u32::MAX)
+    }
+
+    /// Tickets ahead of `id` and the estimated minutes until it is called, in one pass.
+    pub fn wait_of(&self, id: &TicketId) -> (u32, Option<u32>) {
+        let ahead = self.people_ahead(id);
+        let estimate = self.ticket(id).and_then(|t| {
+            let b = self.config.business(&t.business)?;
+            view::estimate_min(&self.config, &self.state, b, ahead)
+        });
+        (ahead, estimate)
     }
 
     /// Estimated minutes until `id` is called; `None` when no counter serves it now.
     pub fn estimated_wait_min(&self, id: &TicketId) -> Option<u32> {
-        let t = self.ticket(id)?;
-        let b = self.config.business(&t.business)?;
-        view::estimate_min(&self.config, &self.state, b, self.people_ahead(id))
+        self.wait_of(id).1
     }
 
     /// Waiting count and estimate per business type, for the board.

@@ -4,6 +4,7 @@
 mod bench;
 mod board;
 mod demo;
+mod device_cmd;
 mod hub_cmd;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,9 @@ enum Cmd {
     /// command → reply → board one at a time and with many in flight, and durable commands per
     /// second, over the embedded broker and Eclipse Mosquitto (docs/BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Device firmware profiles: `hallq device check FILE…` validates them
+    /// (firmware-profiles/README.md).
+    Device(device_cmd::DeviceArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +44,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Hub(args) => hub_cmd::run(&args),
         Cmd::HashSecret => hash_secret(),
         Cmd::Bench(args) => bench::run(&args),
+        Cmd::Device(args) => device_cmd::run(&args),
     }
 }
 

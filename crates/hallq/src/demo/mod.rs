@@ -60,6 +60,14 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     crate::hub_cmd::init_tracing_quiet();
     let mut config = HallConfig::parse(include_str!("../../../../deploy/hall.example.toml"))
         .map_err(anyhow::Error::msg)?;
+    // The example's devices name firmware profiles: ./firmware-profiles (the hub's default) when
+    // run from the repository, else the source tree's that the example itself comes from.
+    if !config.hub.profiles_dir.is_dir() {
+        config.hub.profiles_dir = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../firmware-profiles"
+        ));
+    }
     // A fresh secret per device for this run: nothing known is left listening.
     let mut secrets = std::collections::BTreeMap::new();
     for d in &mut config.devices {
