@@ -7,7 +7,8 @@
 //! deploy/mosquitto/ on a free loopback port), in one run:
 //!
 //! 1. **The floor**: one client publishes QoS 1 to a topic it is itself subscribed to, one message
-//!    at a time. That is the bare broker round trip, with nothing of hallq in it.
+//!    at a time: the bare broker round trip (two hops), nothing of hallq in it. Beside it, the
+//!    same through an echo client (four hops, the shape of a command and its reply, no hub).
 //! 2. **The hub round trip**: a kiosk sends `issue_ticket` and the clock runs until (a) its reply
 //!    arrives and (b) the wall display receives the retained board that counts the ticket. First
 //!    one command at a time, then with many in flight from several kiosks, where the commands per
@@ -15,7 +16,7 @@
 //!
 //! The hub runs as its own process (`hallq hub`, this very binary), as in a hall: its own runtime
 //! and threads, its CPU time read from /proc apart from the load generator's, and `perf` can attach
-//! to it alone. The hall is a temporary directory holding hall.toml (DOMAIN's default hall with
+//! to it alone. Each hall is a temporary directory holding hall.toml (DOMAIN's default hall with
 //! number ranges widened to 9999, open all day), the journal, the logs and Mosquitto's files.
 //!
 //! Which board counts a ticket: while only tickets are issued, the tickets waiting on the board
@@ -23,33 +24,34 @@
 //! (docs/protocol.md). So the board that reflects ticket `n` is the first one whose waiting total
 //! reaches `n`: exact, whatever the batching.
 //!
-//! Parts: [`BenchArgs`] and [`run`]; the hall it builds ([`BenchHall`]); the phases (
-//! [`bare_round_trips`], [`serial`], [`concurrent`]); the display's board watcher ([`BoardWatch`]); what the hub and
-//! the machine did meanwhile ([`Probe`]); the table ([`print_results`]).
+//! Parts: [`BenchArgs`] and [`run`]; a running hall with its devices ([`Session`]); the
+//! measurements ([`bare_round_trips`], [`serial`], [`concurrent`]); the display's board watcher
+//! ([`BoardWatch`]); the hall's files and processes ([`hall`]); the table ([`report`]).
 
 #![allow(
     clippy::print_stdout,
     reason = "the results table is this command's output"
 )]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
+mod hall;
+mod report;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow, bail, ensure};
-use hallq_client::{ClientConfig, DeviceClient, Update};
+use anyhow::{anyhow, bail, ensure};
+use hallq_client::{DeviceClient, Update};
 use hallq_proto::command::IssueTicket;
-use hallq_proto::state::Liveness;
 use hallq_proto::topic::Topics;
-use hallq_proto::{BusinessCode, Command, DeviceId, HallId, Lang, Reply, ReplyBody, ReplyResult};
+use hallq_proto::{BusinessCode, Command, HallId, Lang, Reply, ReplyBody, ReplyResult};
 use hallq_queue::QueueConfig;
 use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+
+use hall::{BenchHall, Logins, Probe, mosquitto_installed, wait_for_port, wait_hub_online};
+use report::{Label, Phase, print_results};
 
 /// How long any one expected thing (a reply, a board, a connection) may take.
 const WAIT: Duration = Duration::from_secs(10);
@@ -138,8 +140,10 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "--inflight values must be 1 to 4096"
     );
     ensure!(
-        (1..=1_000_000).contains(&args.floor) && (1..=20_000).contains(&args.serial),
-        "--floor must be 1 to 1,000,000 and --serial 1 to 20,000"
+        (1..=1_000_000).contains(&args.floor)
+            && (1..=20_000).contains(&args.serial)
+            && args.commands >= 1,
+        "--floor must be 1 to 1,000,000, --serial 1 to 20,000, --commands at least 1"
     );
     let businesses = QueueConfig::telecom_default().business.len();
     let tickets = WARMUP + args.kiosks + args.serial.max(args.commands);
@@ -195,47 +199,19 @@ async fn bench_broker(
     Ok(phases)
 }
 
-/// Every login of the bench hall: a random secret per device, hashed once for all the halls of
-/// the run (argon2 is slow on purpose).
-#[derive(Debug)]
-struct Logins {
-    /// (device id, role, counter, secret, argon2 hash).
-    devices: Vec<(String, &'static str, Option<u16>, String, String)>,
-    hub_secret: String,
-}
-
-impl Logins {
-    fn new(kiosks: usize) -> anyhow::Result<Self> {
-        let mut ids: Vec<(String, &'static str, Option<u16>)> = (1..=kiosks)
-            .map(|k| (format!("kiosk-{k}"), "kiosk", None))
-            .collect();
-        for c in &QueueConfig::telecom_default().counters {
-            ids.push((format!("counter-{}", c.number), "counter", Some(c.number.0)));
-        }
-        ids.push(("display-main".into(), "display", None));
-        let devices = ids
-            .into_iter()
-            .map(|(id, role, counter)| {
-                let secret = hallq_hub::secret::random();
-                let hash = hallq_hub::broker::hash_password(&secret)?;
-                anyhow::Ok((id, role, counter, secret, hash))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            devices,
-            hub_secret: hallq_hub::secret::random(),
-        })
-    }
-}
-
 /// A hall with its hub running, the wall display watching the board, the counters signed in and
 /// the kiosks connected and warmed up.
 #[derive(Debug)]
 struct Session {
+    /// Which broker, for the table.
     kind: BrokerKind,
+    /// The files and processes; dropping it stops them.
     hall: BenchHall,
+    /// The wall display's boards, to time command → board.
     board: BoardWatch,
+    /// The devices that send the measured commands.
     kiosks: Vec<DeviceClient>,
+    /// Every connected device with its event-loop task, to disconnect them at the end.
     devices: Vec<(DeviceClient, JoinHandle<()>)>,
 }
 
@@ -351,199 +327,6 @@ impl Session {
         } else if failed {
             let log = std::fs::read_to_string(dir.path().join("hub.log")).unwrap_or_default();
             println!("the hub's log:\n{log}");
-        }
-    }
-}
-
-/// A hall in a temporary directory: hall.toml, the journal, the logs, Mosquitto's files, and the
-/// processes started for it (stopped when it is dropped).
-#[derive(Debug)]
-struct BenchHall {
-    dir: tempfile::TempDir,
-    config_path: PathBuf,
-    hall: HallId,
-    /// The broker's port, on 127.0.0.1.
-    port: u16,
-    /// The hub's Prometheus endpoint: commits and entries give the group-commit batch sizes.
-    metrics_port: u16,
-    /// Each device's secret; hall.toml holds only their argon2 hashes.
-    secrets: BTreeMap<String, String>,
-    /// The hub's MQTT password; the floor's client logs in with it, since only the hub's login
-    /// may both publish and subscribe a topic.
-    hub_secret: String,
-    mosquitto: Option<Child>,
-    hub: Option<Child>,
-}
-
-impl BenchHall {
-    fn create(kind: BrokerKind, logins: &Logins, durability: Durability) -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("hallq-bench-").tempdir()?;
-        let (port, metrics_port) = (free_port()?, free_port()?);
-        let hall = HallId::new("bench")?;
-        let mut queue = QueueConfig::telecom_default();
-        for b in &mut queue.business {
-            b.last_number = LAST_NUMBER;
-        }
-        let mut secrets = BTreeMap::new();
-        let mut device_toml = String::new();
-        for (id, role, counter, secret, hash) in &logins.devices {
-            device_toml.push_str(&format!(
-                "\n[[devices]]\nid = \"{id}\"\nrole = \"{role}\"\nsecret_hash = \"{hash}\"\n"
-            ));
-            if let Some(c) = counter {
-                device_toml.push_str(&format!("counter = {c}\n"));
-            }
-            secrets.insert(id.clone(), secret.clone());
-        }
-        let hub_secret = logins.hub_secret.clone();
-        let external = match kind {
-            BrokerKind::Embedded => String::new(),
-            BrokerKind::Mosquitto => format!("external = \"mqtt://127.0.0.1:{port}\"\n"),
-        };
-        let mut queue_table = toml::Table::new();
-        queue_table.insert("queue".into(), toml::Value::try_from(&queue)?);
-        let config = format!(
-            "[hall]\nid = \"{hall}\"\nname = {{ zh = \"基准营业厅\", en = \"Bench Hall\" }}\n\n\
-             [hours]\nopen = \"00:00\"\nclose = \"24:00\"\n\n\
-             [broker]\nlisten = \"127.0.0.1:{port}\"\nhub_secret = \"{hub_secret}\"\n{external}\n\
-             [hub]\ndata_dir = \"{}\"\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n\
-             durability = \"{}\"\n{device_toml}\n{}",
-            dir.path().join("data").display(),
-            durability.name(),
-            toml::to_string(&queue_table)?,
-        );
-        let config_path = dir.path().join("hall.toml");
-        std::fs::write(&config_path, config)?;
-        Ok(Self {
-            dir,
-            config_path,
-            hall,
-            port,
-            metrics_port,
-            secrets,
-            hub_secret,
-            mosquitto: None,
-            hub: None,
-        })
-    }
-
-    /// Mosquitto from deploy/mosquitto/, as tests/lib.rs starts it: this hall's id, port,
-    /// passwords (hashed by `mosquitto_passwd -U`) and a private persistence directory.
-    fn start_mosquitto(&mut self) -> anyhow::Result<()> {
-        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/mosquitto");
-        let dir = self.dir.path().join("mosquitto");
-        std::fs::create_dir_all(&dir)?;
-        let read = |name: &str| {
-            std::fs::read_to_string(deploy.join(name))
-                .with_context(|| format!("reading {}", deploy.join(name).display()))
-        };
-        let acl = read("hallq.acl")?.replace("hallq/v1/demo/", &format!("hallq/v1/{}/", self.hall));
-        std::fs::write(dir.join("hallq.acl"), acl)?;
-        let mut passwords: String = self
-            .secrets
-            .iter()
-            .map(|(user, secret)| format!("{user}:{secret}\n"))
-            .collect();
-        passwords.push_str(&format!("{HUB_USER}:{}\n", self.hub_secret));
-        std::fs::write(dir.join("hallq.passwd"), passwords)?;
-        let hashed = Process::new("mosquitto_passwd")
-            .arg("-U")
-            .arg(dir.join("hallq.passwd"))
-            .status()
-            .context("running mosquitto_passwd")?;
-        ensure!(hashed.success(), "mosquitto_passwd -U failed");
-        let conf = read("hallq.conf")?
-            .replace(
-                "listener 1883",
-                &format!("listener {} 127.0.0.1", self.port),
-            )
-            .replace("/etc/mosquitto/", &format!("{}/", dir.display()))
-            .replace("/var/lib/mosquitto/", &format!("{}/", dir.display()));
-        std::fs::write(dir.join("mosquitto.conf"), conf)?;
-        let log = std::fs::File::create(dir.join("mosquitto.log"))?;
-        self.mosquitto = Some(
-            Process::new("mosquitto")
-                .arg("-c")
-                .arg(dir.join("mosquitto.conf"))
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .context("starting mosquitto")?,
-        );
-        Ok(())
-    }
-
-    /// `hallq hub` for this hall: this binary, in its own process.
-    fn start_hub(&mut self) -> anyhow::Result<()> {
-        let log = std::fs::File::create(self.dir.path().join("hub.log"))?;
-        self.hub = Some(
-            Process::new(std::env::current_exe()?)
-                .arg("hub")
-                .arg("--config")
-                .arg(&self.config_path)
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .context("starting hallq hub")?,
-        );
-        Ok(())
-    }
-
-    /// SIGTERM, as systemd stops the hub; SIGKILL if it is not gone within 10 s.
-    async fn stop_hub(&mut self) {
-        let Some(mut hub) = self.hub.take() else {
-            return;
-        };
-        let _ = Process::new("kill")
-            .arg("-TERM")
-            .arg(hub.id().to_string())
-            .status();
-        for _ in 0..200 {
-            if hub.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = hub.kill();
-        let _ = hub.wait();
-    }
-
-    /// Connects device `id` and waits (bounded) until it is connected. Load-generating devices
-    /// do not watch the state: in a hall they run on their own machines, here they share the
-    /// hub's two cores, and parsing every board in 14 clients would measure the clients.
-    async fn device(
-        &self,
-        id: &str,
-        watch_state: bool,
-    ) -> anyhow::Result<(DeviceClient, JoinHandle<()>)> {
-        let mut config = ClientConfig::new(
-            "127.0.0.1",
-            self.port,
-            self.hall.clone(),
-            DeviceId::new(id)?,
-        );
-        config.secret = self.secrets.get(id).cloned();
-        config.reply_timeout = WAIT;
-        config.attempts = 1;
-        config.watch_state = watch_state;
-        let (client, task) = DeviceClient::connect(&config);
-        let mut connected = client.connected();
-        tokio::time::timeout(WAIT, connected.wait_for(|on| *on))
-            .await
-            .map_err(|_| anyhow!("{id} did not connect within {WAIT:?}"))??;
-        Ok((client, task))
-    }
-}
-
-impl Drop for BenchHall {
-    fn drop(&mut self) {
-        for child in [self.hub.as_mut(), self.mosquitto.as_mut()]
-            .into_iter()
-            .flatten()
-        {
-            let _ = child.kill();
-            let _ = child.wait();
         }
     }
 }
@@ -800,8 +583,11 @@ async fn concurrent(
 struct BoardWatch {
     /// (arrival, tickets waiting) per board, the total kept non-decreasing for the search.
     arrivals: Arc<Mutex<Vec<(Instant, u64)>>>,
+    /// The latest total, for a serial sender to wait on.
     total: watch::Receiver<u64>,
+    /// Updates the display's broadcast channel dropped before the watcher read them.
     lagged: Arc<AtomicUsize>,
+    /// The watcher.
     task: JoinHandle<()>,
 }
 
@@ -868,348 +654,5 @@ impl BoardWatch {
 
     fn lagged(&self) -> usize {
         self.lagged.load(Ordering::Relaxed)
-    }
-}
-
-/// What the hub and the machine had done at one moment: CPU time of each process, and the hub's
-/// commit counters.
-#[derive(Debug, Clone, Copy)]
-struct Probe {
-    hub_cpu: Duration,
-    broker_cpu: Option<Duration>,
-    bench_cpu: Duration,
-    commits: f64,
-    entries: f64,
-    commit_secs: f64,
-}
-
-/// What happened between two probes.
-#[derive(Debug, Clone, Copy)]
-struct Delta {
-    hub_cpu: Duration,
-    broker_cpu: Option<Duration>,
-    bench_cpu: Duration,
-    commits: f64,
-    entries: f64,
-    commit_secs: f64,
-}
-
-impl Probe {
-    async fn take(hall: &BenchHall) -> anyhow::Result<Self> {
-        let metrics = hub_metrics(hall.metrics_port).await?;
-        let get = |name: &str| metrics.get(name).copied().unwrap_or(0.0);
-        let pid = |c: &Option<Child>| c.as_ref().map(Child::id);
-        Ok(Self {
-            hub_cpu: pid(&hall.hub).map_or(Ok(Duration::ZERO), |p| cpu_time(&p.to_string()))?,
-            broker_cpu: pid(&hall.mosquitto)
-                .map(|p| cpu_time(&p.to_string()))
-                .transpose()?,
-            bench_cpu: cpu_time("self")?,
-            commits: get("hallq_commits_total"),
-            entries: get("hallq_commit_entries_total"),
-            commit_secs: get("hallq_commit_seconds_sum"),
-        })
-    }
-
-    async fn delta(&self, hall: &BenchHall) -> anyhow::Result<Delta> {
-        let now = Self::take(hall).await?;
-        Ok(Delta {
-            hub_cpu: now.hub_cpu.saturating_sub(self.hub_cpu),
-            broker_cpu: now
-                .broker_cpu
-                .zip(self.broker_cpu)
-                .map(|(a, b)| a.saturating_sub(b)),
-            bench_cpu: now.bench_cpu.saturating_sub(self.bench_cpu),
-            commits: now.commits - self.commits,
-            entries: now.entries - self.entries,
-            commit_secs: now.commit_secs - self.commit_secs,
-        })
-    }
-}
-
-/// User + system CPU time of a process (`self` or a pid), from /proc. Linux counts it in clock
-/// ticks of 1/100 s (USER_HZ, 100 on every Linux this runs on).
-fn cpu_time(pid: &str) -> anyhow::Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .with_context(|| format!("reading /proc/{pid}/stat"))?;
-    // The command name may hold spaces; the fields after it are plain numbers. utime and stime
-    // are fields 14 and 15, the 12th and 13th after the name.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<u64> = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    Ok(Duration::from_millis(10 * fields.iter().sum::<u64>()))
-}
-
-/// The hub's counters from its Prometheus endpoint.
-async fn hub_metrics(port: u16) -> anyhow::Result<BTreeMap<String, f64>> {
-    let fetch = async {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-        s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").await?;
-        let mut body = String::new();
-        s.read_to_string(&mut body).await?;
-        anyhow::Ok(body)
-    };
-    let body = tokio::time::timeout(WAIT, fetch)
-        .await
-        .map_err(|_| anyhow!("the hub's metrics did not answer within {WAIT:?}"))??;
-    Ok(body
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (name, value) = l.rsplit_once(' ')?;
-            Some((name.to_owned(), value.parse().ok()?))
-        })
-        .collect())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Label {
-    Floor,
-    Echo,
-    Reply,
-    Board,
-}
-
-impl Label {
-    fn text(self) -> &'static str {
-        match self {
-            Self::Floor => "floor: publish → own subscription",
-            Self::Echo => "bare: → echo client → (4 hops)",
-            Self::Reply => "hub: command → reply",
-            Self::Board => "hub: command → board at display",
-        }
-    }
-}
-
-/// One line of the table.
-#[derive(Debug)]
-struct Phase {
-    broker: BrokerKind,
-    label: Label,
-    inflight: usize,
-    n: usize,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-    /// Durable commands per second (concurrent runs).
-    rate: Option<f64>,
-    delta: Delta,
-}
-
-impl Phase {
-    fn new(
-        broker: BrokerKind,
-        label: Label,
-        inflight: usize,
-        times: &[Duration],
-        rate: Option<f64>,
-        delta: &Delta,
-    ) -> Self {
-        let mut sorted = times.to_vec();
-        sorted.sort_unstable();
-        // Nearest rank: the smallest time at least `p` of the samples do not exceed.
-        let rank = |p: f64| {
-            let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
-            sorted.get(i).copied().unwrap_or_default()
-        };
-        Self {
-            broker,
-            label,
-            inflight,
-            n: sorted.len(),
-            p50: rank(0.50),
-            p99: rank(0.99),
-            max: sorted.last().copied().unwrap_or_default(),
-            rate,
-            delta: *delta,
-        }
-    }
-
-    /// CPU microseconds per round trip of each process: hub (with the embedded broker inside),
-    /// Mosquitto, and this load generator.
-    fn cpu_per_op(&self) -> (f64, Option<f64>, f64) {
-        let per = |d: Duration| d.as_secs_f64() * 1e6 / self.n.max(1) as f64;
-        (
-            per(self.delta.hub_cpu),
-            self.delta.broker_cpu.map(per),
-            per(self.delta.bench_cpu),
-        )
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1e3)
-}
-
-/// Prints the table, what the hub did meanwhile, and the ratios against the issue's targets.
-fn print_results(args: &BenchArgs, phases: &[Phase]) {
-    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
-    println!();
-    println!(
-        "hallq bench: {cores} cores; hub `hallq hub` as its own process, journal synchronous={}; \
-         issue_ticket from {} kiosks; floor and serial: one at a time",
-        args.durability.name().to_uppercase(),
-        args.kiosks
-    );
-    println!();
-    println!(
-        "{:<10} {:<34} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>16}",
-        "broker",
-        "round trip",
-        "flight",
-        "n",
-        "p50 ms",
-        "p99 ms",
-        "max ms",
-        "cmd/s",
-        "batch",
-        "commit",
-        "CPU µs/op h/b/c"
-    );
-    for p in phases {
-        let rate = p.rate.map_or_else(|| "-".into(), |r| format!("{r:.0}"));
-        let (batch, commit) =
-            if p.delta.commits > 0.0 && p.rate.is_some() || p.label == Label::Reply {
-                (
-                    format!("{:.1}", p.delta.entries / p.delta.commits),
-                    format!("{:.2}", p.delta.commit_secs * 1e3 / p.delta.commits),
-                )
-            } else {
-                ("-".into(), "-".into())
-            };
-        let (hub, broker, bench) = p.cpu_per_op();
-        let broker = broker.map_or_else(|| "in hub".into(), |b| format!("{b:.0}"));
-        println!(
-            "{:<10} {:<34} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>16}",
-            p.broker.name(),
-            p.label.text(),
-            p.inflight,
-            p.n,
-            ms(p.p50),
-            ms(p.p99),
-            ms(p.max),
-            rate,
-            batch,
-            commit,
-            format!("{hub:.0}/{broker}/{bench:.0}"),
-        );
-    }
-    println!();
-    println!(
-        "batch: journal entries per commit (group commit); commit: mean ms per commit; CPU: per \
-         round trip, of the hub process / Mosquitto (\"in hub\" for the embedded broker) / this \
-         load generator, from /proc at 10 ms resolution, over the whole phase"
-    );
-    println!();
-    println!(
-        "targets: hub round trip p99 ≤ 3 × the floor's p99; ≥ 5,000 durable commands/s with many in flight"
-    );
-    for kind in [BrokerKind::Embedded, BrokerKind::Mosquitto] {
-        let find = |label: Label, inflight: usize| {
-            phases
-                .iter()
-                .find(|p| p.broker == kind && p.label == label && p.inflight == inflight)
-        };
-        let Some(floor) = find(Label::Floor, 1) else {
-            continue;
-        };
-        let ratio = |p: Option<&Phase>| {
-            p.map_or(f64::NAN, |p| {
-                p.p99.as_secs_f64() / floor.p99.as_secs_f64().max(1e-9)
-            })
-        };
-        let (reply, board) = (ratio(find(Label::Reply, 1)), ratio(find(Label::Board, 1)));
-        let echo = ratio(find(Label::Echo, 1));
-        let best = phases
-            .iter()
-            .filter(|p| p.broker == kind)
-            .filter_map(|p| p.rate.map(|r| (r, p.inflight)))
-            .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
-        println!(
-            "{:<10} one at a time, p99 ÷ floor p99: command → reply {reply:.1}×, command → board \
-             {board:.1}× (target 3×: {}); the 4-hop echo without the hub {echo:.1}×",
-            kind.name(),
-            if board <= 3.0 { "met" } else { "missed" },
-        );
-        println!(
-            "{:<10} throughput: {:.0} durable cmd/s at {} in flight = {:.2} × the 5,000 target ({})",
-            "",
-            best.0,
-            best.1,
-            best.0 / 5000.0,
-            if best.0 >= 5000.0 { "met" } else { "missed" },
-        );
-    }
-}
-
-/// A free TCP port on the loopback interface.
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// Waits (bounded) until something accepts connections on the port.
-async fn wait_for_port(port: u16) -> anyhow::Result<()> {
-    for _ in 0..500 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    bail!("nothing listens on 127.0.0.1:{port} after 10 s")
-}
-
-/// Waits (bounded) until the client sees the hub's retained status `online`.
-async fn wait_hub_online(client: &DeviceClient) -> anyhow::Result<()> {
-    for _ in 0..500 {
-        if client
-            .latest()
-            .hub
-            .is_some_and(|h| h.status == Liveness::Online)
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    bail!("the hub did not come online within 10 s")
-}
-
-/// Whether the `mosquitto` broker can be started.
-fn mosquitto_installed() -> bool {
-    Process::new("mosquitto")
-        .arg("-h")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        let delta = Delta {
-            hub_cpu: Duration::ZERO,
-            broker_cpu: None,
-            bench_cpu: Duration::ZERO,
-            commits: 0.0,
-            entries: 0.0,
-            commit_secs: 0.0,
-        };
-        let p = Phase::new(BrokerKind::Embedded, Label::Floor, 1, &times, None, &delta);
-        assert_eq!(p.p50, Duration::from_millis(50));
-        assert_eq!(p.p99, Duration::from_millis(99));
-        assert_eq!(p.max, Duration::from_millis(100));
     }
 }
