@@ -137,7 +137,9 @@ impl Engine {
         if t.status != TicketStatus::Waiting {
             return 0;
         }
-        let Some(idx) = self.state.idx(id) else { return 0 };
+        let Some(idx) = self.state.idx(id) else {
+            return 0;
+        };
         // Everything ordered before the ticket's own entry in its queue.
         let queue = match t.directed {
             Some(c) => self.state.directed.get(&c),
