@@ -214,6 +214,11 @@ impl Hall {
 
     /// Starts `hallq hub` for this hall as a separate process.
     pub fn start_hub(&self) -> HubProcess {
+        self.start_hub_with(&[])
+    }
+
+    /// Starts `hallq hub` with extra arguments (e.g. the test clock).
+    pub fn start_hub_with(&self, extra: &[&str]) -> HubProcess {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -223,6 +228,7 @@ impl Hall {
             .arg("hub")
             .arg("--config")
             .arg(&self.config_path)
+            .args(extra)
             .env("RUST_LOG", "warn,hallq_hub=info")
             .stdout(Stdio::null())
             .stderr(log)

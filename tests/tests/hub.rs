@@ -380,3 +380,21 @@ async fn metrics_endpoint_serves_prometheus_text() {
     );
     assert!(body.contains("hallq_commit_seconds_count"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_mode_runs_the_hub_on_a_simulated_clock() {
+    let hall = Hall::new(BrokerKind::Embedded);
+    let _hub = hall.start_hub_with(&["--test-start", "08:25", "--test-speed", "600"]);
+    let (kiosk, _k) = hall.device("kiosk-1").await;
+    let issued = kiosk.send(ticket("basic")).await.unwrap();
+    let ReplyResult::TicketIssued(t) = ok(&issued) else {
+        panic!("{issued:?}")
+    };
+    // Hall time started at 08:25 and runs 600× faster: a few real seconds later it is still
+    // the morning, whatever the wall clock says.
+    let (_, minute) = hallq_proto::time::local(t.issued_at_ms, 480);
+    assert!(
+        (8 * 60 + 25..11 * 60).contains(&minute),
+        "issued at minute {minute} of the day"
+    );
+}

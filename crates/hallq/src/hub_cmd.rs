@@ -18,6 +18,13 @@ pub(crate) struct HubArgs {
     /// embedded one; overrides `[broker] external`.
     #[arg(long)]
     broker: Option<String>,
+    /// Test mode: run on a simulated clock that starts at this hall-local time today (HH:MM)
+    /// and runs `--test-speed` times faster than real time. Never in a real hall.
+    #[arg(long, requires = "test_speed")]
+    test_start: Option<String>,
+    /// Test mode: simulated seconds per real second.
+    #[arg(long, requires = "test_start")]
+    test_speed: Option<f64>,
 }
 
 /// Sets up logging: text, or JSON lines when asked; `RUST_LOG` filters (default `info`), and the
@@ -73,12 +80,38 @@ pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(hallq_hub::run(
-        config,
-        RunOptions::wall_clock(),
-        shutdown_signal(),
-    ))?;
+    let options = match (&args.test_start, args.test_speed) {
+        (Some(start), Some(speed)) => test_clock(&config, start, speed)?,
+        _ => RunOptions::wall_clock(),
+    };
+    runtime.block_on(hallq_hub::run(config, options, shutdown_signal()))?;
     Ok(())
+}
+
+/// The hub's options in test mode: a scaled clock from `start` (HH:MM, hall time, today).
+fn test_clock(config: &HallConfig, start: &str, speed: f64) -> anyhow::Result<RunOptions> {
+    use hallq_hub::Clock as _;
+    anyhow::ensure!(
+        speed > 0.0 && speed <= 100_000.0,
+        "--test-speed must be in (0, 100000] / 速度无效"
+    );
+    let (h, m) = start
+        .split_once(':')
+        .context("--test-start must be HH:MM / 时间格式应为 HH:MM")?;
+    let minute = h.parse::<u32>()? * 60 + m.parse::<u32>()?;
+    anyhow::ensure!(
+        minute < 24 * 60,
+        "--test-start must be HH:MM / 时间格式应为 HH:MM"
+    );
+    let offset = config.hall.utc_offset_min;
+    let today = hallq_proto::time::local(hallq_hub::SystemClock.now(), offset).0;
+    let clock = hallq_hub::ScaledClock::new(hallq_proto::time::at(today, minute, offset), speed);
+    tracing::warn!(start, speed, "TEST MODE: the hub runs on a simulated clock");
+    Ok(RunOptions {
+        clock: std::sync::Arc::new(clock),
+        ready: None,
+        tick: std::time::Duration::from_secs_f64((5.0 / speed).clamp(0.005, 1.0)),
+    })
 }
 
 /// Completes on SIGTERM (systemd's stop) or Ctrl-C.
