@@ -6,6 +6,7 @@ mod board;
 mod demo;
 mod device_cmd;
 mod hub_cmd;
+mod sim;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,10 @@ enum Cmd {
     /// Device firmware profiles: `hallq device check FILE…` validates them
     /// (firmware-profiles/README.md).
     Device(device_cmd::DeviceArgs),
+    /// Simulate a hall day against the real hub on an accelerated clock: every device of the
+    /// hall emulated over MQTT, customers planned from a seed; progress, then the simulator's
+    /// figures beside the journal's. `--load`: many devices against one hub instead.
+    Sim(sim::SimArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::HashSecret => hash_secret(),
         Cmd::Bench(args) => bench::run(&args),
         Cmd::Device(args) => device_cmd::run(&args),
+        Cmd::Sim(args) => sim::run(&args),
     }
 }
 

@@ -1,0 +1,131 @@
+//! Simulated time. [`SimClock`] is the hub's clock in test mode: like the hub's `ScaledClock` it
+//! runs `speed` times faster than real time, and it can also be moved forward once, before the
+//! day starts, so that logging every device in (Argon2, real CPU time) does not eat the
+//! simulated morning. [`SimTime`] is the devices' view of it: now, hall-local minutes, and
+//! sleeping until a simulated instant.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hallq_hub::Clock;
+use hallq_proto::{Timestamp, time};
+
+/// A scaled clock that can jump forward.
+#[derive(Debug)]
+pub struct SimClock {
+    /// The real instant and the simulated time it stood for; moved by [`SimClock::jump_to`].
+    anchor: Mutex<(Instant, Timestamp)>,
+    /// Simulated milliseconds per real millisecond.
+    speed: f64,
+}
+
+impl SimClock {
+    /// A clock reading `start` now and running `speed` times faster than real time.
+    pub fn new(start: Timestamp, speed: f64) -> Self {
+        Self {
+            anchor: Mutex::new((Instant::now(), start)),
+            speed: speed.max(0.0),
+        }
+    }
+
+    /// Simulated seconds per real second.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// Moves the clock forward to `t`; never backward (the hub's time only grows).
+    pub fn jump_to(&self, t: Timestamp) {
+        let mut a = self
+            .anchor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Self::read(&a, self.speed);
+        if t > now {
+            *a = (Instant::now(), t);
+        }
+    }
+
+    fn read(anchor: &(Instant, Timestamp), speed: f64) -> Timestamp {
+        let real_ms = anchor.0.elapsed().as_secs_f64() * 1000.0;
+        Timestamp(anchor.1.0 + (real_ms * speed) as i64)
+    }
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> Timestamp {
+        let a = self
+            .anchor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::read(&a, self.speed)
+    }
+}
+
+/// Simulated time as the devices see it.
+#[derive(Debug, Clone)]
+pub struct SimTime {
+    /// The hub's clock.
+    pub clock: Arc<SimClock>,
+    /// The hall's offset from UTC.
+    pub utc_offset_min: i32,
+}
+
+impl SimTime {
+    /// Now, simulated.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The hall-local minute of the day.
+    pub fn minute(&self) -> u32 {
+        time::local(self.now(), self.utc_offset_min).1
+    }
+
+    /// `HH:MM` now.
+    pub fn hhmm(&self) -> String {
+        time::hhmm(self.now(), self.utc_offset_min)
+    }
+
+    /// The real time that `secs` simulated seconds take.
+    pub fn real(&self, secs: f64) -> Duration {
+        Duration::from_secs_f64((secs / self.clock.speed().max(1e-9)).clamp(0.0, 3600.0))
+    }
+
+    /// Sleeps until simulated time `t` (at once if it has passed).
+    pub async fn sleep_until(&self, t: Timestamp) {
+        // The clock is read again after each sleep: a timer may wake a little early.
+        for _ in 0..1000 {
+            let ms = t.0 - self.now().0;
+            if ms <= 0 {
+                return;
+            }
+            tokio::time::sleep(
+                self.real(ms as f64 / 1000.0)
+                    .max(Duration::from_micros(200)),
+            )
+            .await;
+        }
+    }
+
+    /// Sleeps `secs` of simulated time.
+    pub async fn sleep(&self, secs: i64) {
+        self.sleep_until(self.now().plus_secs(secs)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_runs_fast_and_only_jumps_forward() {
+        let c = SimClock::new(Timestamp(1_000_000), 1000.0);
+        std::thread::sleep(Duration::from_millis(20));
+        let t = c.now();
+        assert!(t.0 >= 1_000_000 + 20_000, "{t:?}");
+        c.jump_to(Timestamp(5_000_000));
+        assert!(c.now().0 >= 5_000_000);
+        c.jump_to(Timestamp(2_000_000));
+        assert!(c.now().0 >= 5_000_000, "never backward");
+    }
+}

@@ -1,0 +1,190 @@
+//! [`Ledger`]: the simulator's ground truth. Every emulator writes here what it did and what the
+//! hub answered (a ticket issued at this time, a call, a no-show, a rating accepted …), and
+//! only what the hub accepted counts. The figures computed from it are then compared with the
+//! journal's ([`crate::figures`]): they must agree exactly, since every accepted command was
+//! committed to the journal before its reply was sent.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use hallq_proto::{Score, TicketId, Timestamp};
+
+use crate::figures::Figures;
+
+/// How a ticket ended, as the devices were told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// A counter finished it.
+    Served,
+    /// Skipped: not there when called (by the clerk, or by the hub after its time-out).
+    NoShow,
+    /// Cancelled: the customer told the greeter they were leaving.
+    WalkedOut,
+}
+
+/// One ticket as the simulator knows it.
+#[derive(Debug, Clone)]
+pub struct TicketTruth {
+    /// The customer's number in the plan.
+    pub customer: u32,
+    /// When the hub issued it (from the `ticket_issued` reply).
+    pub issued_at: Timestamp,
+    /// The first `called` reply's time.
+    pub first_called_at: Option<Timestamp>,
+    /// How it ended, if it has.
+    pub end: Option<End>,
+}
+
+/// Everything counted.
+#[derive(Debug, Default, Clone)]
+pub struct Book {
+    /// Every ticket issued, by id.
+    pub tickets: BTreeMap<TicketId, TicketTruth>,
+    /// Commands sent.
+    pub commands: u64,
+    /// Refusals by error code (some are expected: a rating after the prompt timed out).
+    pub refused: BTreeMap<String, u32>,
+    /// Commands that got no reply after every retry (they stay in the client's outbox).
+    pub no_reply: u32,
+    /// Customers refused a ticket because the hall had closed.
+    pub turned_away: u32,
+    /// Customers who took the self-service offer.
+    pub self_service: u32,
+    /// Customers who gave up at the kiosk.
+    pub abandoned: u32,
+    /// Customers whose matter the greeter settled at the door.
+    pub resolved_at_door: u32,
+    /// Customers who ran out of patience and left without telling anyone.
+    pub left_silently: u32,
+    /// Customers who left and told the greeter, but whose ticket had just been called.
+    pub cancel_too_late: u32,
+    /// `called` replies, first calls and recalls.
+    pub calls: u32,
+    /// Of which recalls.
+    pub recalls: u32,
+    /// No-shows the clerk recorded.
+    pub no_show_by_clerk: u32,
+    /// No-shows the hub recorded by itself (the clerk learnt of them from `not_calling`).
+    pub no_show_by_hub: u32,
+    /// Transfers.
+    pub transfers: u32,
+    /// Ratings accepted.
+    pub ratings: Vec<Score>,
+    /// Complaints opened, contacted, resolved.
+    pub complaints: (u32, u32, u32),
+    /// Door reports accepted.
+    pub door_reports: u32,
+    /// Greeter touchpoints recorded (wandering, consultation, experience, pre-check).
+    pub greeter_touches: u32,
+    /// Announcements posted.
+    pub announcements: u32,
+}
+
+/// The shared ground truth.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    book: Mutex<Book>,
+}
+
+impl Ledger {
+    /// Records under the lock; never held across an `.await`.
+    pub fn note<R>(&self, f: impl FnOnce(&mut Book) -> R) -> R {
+        let mut b = self
+            .book
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut b)
+    }
+
+    /// A copy of everything counted so far.
+    pub fn snapshot(&self) -> Book {
+        self.note(|b| b.clone())
+    }
+
+    /// A ticket was issued.
+    pub fn issued(&self, ticket: &TicketId, customer: u32, at: Timestamp) {
+        self.note(|b| {
+            b.tickets.insert(
+                ticket.clone(),
+                TicketTruth {
+                    customer,
+                    issued_at: at,
+                    first_called_at: None,
+                    end: None,
+                },
+            );
+        });
+    }
+
+    /// A ticket was called (first call, recall, or a call after a transfer).
+    pub fn called(&self, ticket: &TicketId, at: Timestamp, recall: bool) {
+        self.note(|b| {
+            b.calls += 1;
+            b.recalls += u32::from(recall);
+            if let Some(t) = b.tickets.get_mut(ticket) {
+                t.first_called_at.get_or_insert(at);
+            }
+        });
+    }
+
+    /// A ticket ended.
+    pub fn ended(&self, ticket: &TicketId, end: End) {
+        self.note(|b| {
+            if let Some(t) = b.tickets.get_mut(ticket) {
+                t.end = Some(end);
+            }
+        });
+    }
+
+    /// The figures the comparison uses.
+    pub fn figures(&self) -> Figures {
+        self.note(|b| {
+            let count = |e: End| b.tickets.values().filter(|t| t.end == Some(e)).count() as u64;
+            let mut waits: Vec<i64> = b
+                .tickets
+                .values()
+                .filter_map(|t| t.first_called_at.map(|c| c.0 - t.issued_at.0))
+                .collect();
+            waits.sort_unstable();
+            Figures {
+                tickets: b.tickets.len() as u64,
+                served: count(End::Served),
+                no_shows: count(End::NoShow),
+                walk_outs: count(End::WalkedOut),
+                still_open: b.tickets.values().filter(|t| t.end.is_none()).count() as u64,
+                ratings: b.ratings.len() as u64,
+                satisfied: b.ratings.iter().filter(|s| s.is_satisfied()).count() as u64,
+                complaints: u64::from(b.complaints.0),
+                complaints_resolved: u64::from(b.complaints.2),
+                waits_ms: waits,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_count_what_the_hub_accepted() {
+        let l = Ledger::default();
+        let t = |s: &str| TicketId::new(s).unwrap();
+        l.issued(&t("1"), 1, Timestamp(0));
+        l.issued(&t("2"), 2, Timestamp(1_000));
+        l.issued(&t("3"), 3, Timestamp(2_000));
+        l.called(&t("1"), Timestamp(60_000), false);
+        l.called(&t("1"), Timestamp(90_000), true);
+        l.ended(&t("1"), End::Served);
+        l.called(&t("2"), Timestamp(121_000), false);
+        l.ended(&t("2"), End::NoShow);
+        l.note(|b| b.ratings.push(Score::Satisfied));
+        let f = l.figures();
+        assert_eq!(
+            (f.tickets, f.served, f.no_shows, f.still_open),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(f.waits_ms, vec![60_000, 120_000], "the first call counts");
+        assert_eq!((f.ratings, f.satisfied), (1, 1));
+    }
+}
