@@ -124,7 +124,9 @@ pub async fn run(
     opts.set_manual_acks(true);
     // A persistent session: commands sent while the hub restarts wait for it in the broker.
     opts.set_clean_session(false);
-    opts.set_max_packet_size(MAX_COMMAND_BYTES * 8, MAX_COMMAND_BYTES * 8);
+    // Incoming: commands (8 KiB) and presence. Outgoing: the retained board and services, which
+    // grow with the hall's business types and counters; 1 MiB is far above any hall's.
+    opts.set_max_packet_size(MAX_COMMAND_BYTES * 8, 1024 * 1024);
     opts.set_inflight(256);
     opts.set_last_will(LastWill::new(
         will.topic.clone(),

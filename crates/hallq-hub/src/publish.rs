@@ -197,7 +197,7 @@ impl StatePublisher {
     }
 
     /// DOMAIN.md's notices: a kiosk offline puts the maintenance notice up; a counter whose
-    /// terminal dropped while open is marked.
+    /// terminal dropped while open is marked. At most [`MAX_NOTICES`].
     fn notices(&self, engine: &Engine) -> Vec<Notice> {
         let mut notices = Vec::new();
         for (id, (role, counter, online)) in &self.devices {
@@ -231,6 +231,45 @@ impl StatePublisher {
                 _ => {}
             }
         }
+        // A wall display shows a handful of notices; a hall with hundreds of devices down (a
+        // power cut in one wing, a load test) must not grow the retained board without bound.
+        notices.truncate(MAX_NOTICES);
         notices
+    }
+}
+
+/// The most notices the board carries; the supervisor console sees every device's presence.
+const MAX_NOTICES: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DeviceConfig;
+
+    #[test]
+    fn the_board_carries_a_bounded_number_of_notices() {
+        let mut config =
+            HallConfig::parse("[hall]\nid = \"demo\"\nname = { zh = \"演示\", en = \"Demo\" }\n")
+                .unwrap();
+        for n in 0..40 {
+            config.devices.push(DeviceConfig {
+                id: DeviceId::new(format!("kiosk-{n}")).unwrap(),
+                role: Role::Kiosk,
+                counter: None,
+                profile: None,
+                secret_hash: None,
+            });
+        }
+        let engine = Engine::new(config.queue.clone()).unwrap();
+        let mut publisher = StatePublisher::new(&config);
+        let out = publisher.state(&engine, Timestamp(0), true);
+        let board: Board = serde_json::from_str(&out[0].payload).unwrap();
+        assert_eq!(board.notices.len(), MAX_NOTICES);
+        assert!(
+            board
+                .notices
+                .iter()
+                .all(|n| n.kind == NoticeKind::DeviceMaintenance)
+        );
     }
 }
