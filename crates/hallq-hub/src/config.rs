@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use hallq_profiles::{DeviceKind, Profiles};
+use hallq_profiles::Profiles;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, StaffNo};
 use hallq_queue::QueueConfig;
 use serde::Deserialize;
@@ -222,48 +222,9 @@ impl Default for KpiTargets {
     }
 }
 
-/// What a device is for; decides which commands it may send (docs/protocol.md, role table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Ticket kiosk.
-    Kiosk,
-    /// Greeter's handheld.
-    Greeter,
-    /// Counter terminal or keypad.
-    Counter,
-    /// Rating pad at a counter.
-    Evaluator,
-    /// LED strip over a counter: reads only.
-    LedStrip,
-    /// Wall display: reads only.
-    Display,
-    /// Duty supervisor's terminal.
-    Supervisor,
-    /// People counter at the door.
-    DoorCounter,
-}
-
-impl Role {
-    /// Whether the role works for one counter (and so must name it in the config).
-    pub fn needs_counter(self) -> bool {
-        matches!(self, Self::Counter | Self::Evaluator | Self::LedStrip)
-    }
-
-    /// The device kind of the role table and the firmware profiles.
-    pub fn kind(self) -> DeviceKind {
-        match self {
-            Self::Kiosk => DeviceKind::Kiosk,
-            Self::Greeter => DeviceKind::Greeter,
-            Self::Counter => DeviceKind::Counter,
-            Self::Evaluator => DeviceKind::Evaluator,
-            Self::LedStrip => DeviceKind::LedStrip,
-            Self::Display => DeviceKind::Display,
-            Self::Supervisor => DeviceKind::Supervisor,
-            Self::DoorCounter => DeviceKind::DoorCounter,
-        }
-    }
-}
+/// What a device is for: the device kinds of the role table and the firmware profiles
+/// (`hallq_profiles::DeviceKind`), named `role` in hall.toml.
+pub use hallq_profiles::DeviceKind as Role;
 
 /// A device allowed in the hall.
 #[derive(Debug, Clone, Deserialize)]
@@ -523,14 +484,14 @@ impl HallConfig {
                     self.hub.profiles_dir.display()
                 )));
             };
-            if p.kind() != d.role.kind() {
+            if p.kind() != d.role {
                 return Err(ConfigError::Invalid(format!(
                     "device {}: its profile {name} is for {} ({}), but its role is {} / 设备角色为{}，其固件配置 {name} 却是{}",
                     d.id,
                     p.kind().en(),
                     p.kind(),
-                    d.role.kind(),
-                    d.role.kind().zh(),
+                    d.role,
+                    d.role.zh(),
                     p.kind().zh()
                 )));
             }

@@ -48,7 +48,7 @@ fn refuse(code: ErrorCode, detail: impl Into<String>) -> ErrorInfo {
 /// Whether `role` may send `cmd`: the role table of docs/protocol.md, "Who may send what", which
 /// hallq-profiles keeps (the profiles are validated against the same table).
 pub(crate) fn permits(role: Role, cmd: &Wire) -> bool {
-    role.kind().may_send(cmd.kind())
+    role.may_send(cmd.kind())
 }
 
 /// Whether the device's firmware profile lists `cmd`; a device without a profile is checked by

@@ -27,6 +27,11 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
+    /// Whether a device of this kind works for one counter (and so must name it in hall.toml).
+    pub fn needs_counter(self) -> bool {
+        matches!(self, Self::Counter | Self::Evaluator | Self::LedStrip)
+    }
+
     /// Every kind, in the order of the role table.
     pub const ALL: [Self; 8] = [
         Self::Kiosk,
