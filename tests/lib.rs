@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use hallq_client::{ClientConfig, DeviceClient, Update};
+use hallq_hub::secret::{self, Strength};
 use hallq_journal::Journal;
 use hallq_proto::state::Liveness;
 use hallq_proto::{DeviceId, HallId};
@@ -124,8 +125,8 @@ impl Hall {
         let mut secrets = BTreeMap::new();
         let mut devices = String::new();
         for (id, role, counter) in DEVICES {
-            let secret = format!("secret-of-{id}");
-            let hash = hallq_hub::broker::hash_password(&secret).unwrap();
+            let secret = secret::random();
+            let hash = secret::hash(&secret, Strength::Random).unwrap();
             devices.push_str(&format!(
                 "\n[[devices]]\nid = \"{id}\"\nrole = \"{role}\"\nsecret_hash = \"{hash}\"\n"
             ));

@@ -151,3 +151,91 @@ fn a_simulated_day_completes_and_its_ground_truth_agrees_with_the_journal() {
         "touchpoints recorded: {touchpoints}"
     );
 }
+
+/// `hallq sim --restart`: a short day, copied over two days before it, and the hub restarted
+/// on both journals. The hub must serve on each (the command fails otherwise); the longer
+/// journal must hold real past days (each closed by its reset, ids of its own) and the hub must
+/// replay only today from it, plus the complaints still open.
+#[test]
+fn restarts_are_measured_on_a_day_and_on_a_history() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(hallq_bin())
+        .current_dir(&root)
+        .args([
+            "sim",
+            "--restart",
+            "--config",
+            "deploy/hall.example.toml",
+            "--day",
+            "2026-11-23",
+            "--until",
+            "11:00",
+            "--speed",
+            "4000",
+            "--days",
+            "1,3",
+            "--runs",
+            "1",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("hallq runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "hallq sim --restart failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{stdout}");
+    assert!(stdout.contains("| 1 day(s) |"), "{stdout}");
+    assert!(stdout.contains("| 3 day(s) |"), "{stdout}");
+
+    let day = hallq_journal::Journal::open_read_only(dir.path().join("day-1/journal.db")).unwrap();
+    let days =
+        hallq_journal::Journal::open_read_only(dir.path().join("days-3/journal.db")).unwrap();
+    assert!(days.integrity_check().unwrap());
+    let count = |j: &hallq_journal::Journal, sql: &str| -> i64 {
+        j.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let per_day = |j: &hallq_journal::Journal, d: u32| {
+        count(j, &format!("SELECT count(*) FROM events WHERE day = {d}"))
+    };
+    let today = per_day(&day, 20261123);
+    assert!(today > 100, "the day's events: {today}");
+    assert_eq!(per_day(&days, 20261123), today, "today is the day itself");
+    let past = per_day(&days, 20261122);
+    assert_eq!(per_day(&days, 20261121), past, "the past days are copies");
+    assert!(past > today, "a past day ends with its reset's events");
+    assert_eq!(
+        count(
+            &days,
+            "SELECT count(*) FROM events WHERE type = 'day_closed'"
+        ),
+        2,
+        "each past day closed once"
+    );
+    assert_eq!(
+        count(&days, "SELECT count(DISTINCT visit) FROM visits"),
+        3 * count(&day, "SELECT count(*) FROM visits"),
+        "every copy's visits have ids of their own"
+    );
+    // Past days are in the journal's order before today.
+    assert!(
+        count(&days, "SELECT max(seq) FROM events WHERE day = 20261122")
+            < count(&days, "SELECT min(seq) FROM events WHERE day = 20261123")
+    );
+    let open_complaints = count(
+        &day,
+        "SELECT count(*) FROM complaints WHERE resolved_at_ms IS NULL",
+    );
+    let replayed = days.replay().unwrap().len() as i64;
+    let base = day.replay().unwrap().len() as i64;
+    assert!(
+        // The replay starts at the last `day_closed`: one event more than a first day's.
+        replayed >= base && replayed <= base + 1 + 2 * 10 * open_complaints,
+        "the hub replays today and open complaints, not history: {replayed} of {} (a day: {base})",
+        count(&days, "SELECT count(*) FROM events")
+    );
+}

@@ -18,7 +18,7 @@
 //! Authentication: `rmqtt-acl` 0.24 can only compare a password in its rules with the one a
 //! client sends, byte for byte, so using it for passwords would put every device's secret in
 //! plain text in the broker's config (and in its INFO log). Instead the hub keeps an Argon2id PHC
-//! string per login ([`hash_password`] makes one) and an authentication hook of this module
+//! string per login ([`secret::hash`] makes one) and an authentication hook of this module
 //! verifies it. The ACL plugin still guards every connect, publish and subscribe with rules
 //! generated from the logins, deny by default: an unknown or anonymous client is refused twice.
 //!
@@ -43,9 +43,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, Params};
 use async_trait::async_trait;
 use hallq_proto::topic::Topics;
 use hallq_proto::{DeviceId, HallId};
@@ -55,7 +52,10 @@ use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
 use rmqtt::types::{AuthResult, ConnectInfo, LastWill, Message, Reason};
 use serde_json::json;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+use crate::secret::{self, Verifier};
 
 /// The tracing filter directive the hub must install (e.g. appended to its `EnvFilter`).
 ///
@@ -91,6 +91,11 @@ const AUTH_PRIORITY: Priority = 100;
 /// 256 matches Mosquitto's setting and the hub's own rumqttc window.
 const MAX_INFLIGHT: std::num::NonZeroU16 = std::num::NonZeroU16::new(256).expect("not zero");
 
+/// The longest a device's CONNECT is held while the hub starts; then it is refused (MQTT 3.1.1
+/// has "server unavailable", which rmqtt 0.24's hooks cannot give: "not authorized") and the
+/// device retries.
+const HOLD_LIMIT: Duration = Duration::from_secs(10);
+
 /// How long [`Broker::shutdown`] waits for the open sessions to close their sockets.
 const SESSION_CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -100,7 +105,7 @@ pub struct BrokerUser {
     /// The MQTT username. A device's is its device id, because its ACL rules are built from it.
     pub username: String,
     /// An Argon2id PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), made by
-    /// [`hash_password`] or any Argon2 tool. The broker never holds a device's password.
+    /// [`secret::hash`] or any Argon2 tool. The broker never holds a device's password.
     pub password_hash: String,
 }
 
@@ -135,6 +140,10 @@ pub struct BrokerConfig {
     pub hub_user: BrokerUser,
     /// Every registered device's login. Each username must be a valid [`DeviceId`].
     pub users: Vec<BrokerUser>,
+    /// Hold every device's CONNECT until [`Broker::open_to_devices`] (the hub's own login is
+    /// never held). The hub sets it: a device that got in before the hub had subscribed would
+    /// send commands to no one, and wait out its reply time-out before resending.
+    pub hold_devices: bool,
 }
 
 /// Why the broker could not start.
@@ -149,8 +158,8 @@ pub enum BrokerError {
         reason: String,
     },
     /// A password could not be hashed.
-    #[error("cannot hash the password: {0}")]
-    Hash(argon2::password_hash::Error),
+    #[error(transparent)]
+    Hash(secret::HashError),
     /// The listening socket could not be set up (port in use, no permission, bad address).
     #[error("cannot listen on {addr}")]
     Listen {
@@ -171,18 +180,6 @@ pub enum BrokerError {
     },
 }
 
-/// Hashes `password` into the Argon2id PHC string a [`BrokerUser`] holds.
-///
-/// Uses Argon2's recommended defaults (m = 19 MiB, t = 2, p = 1) and a random salt. Verifying
-/// costs tens of milliseconds of CPU, once per connection, off the async workers.
-pub fn hash_password(password: &str) -> Result<String, BrokerError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(BrokerError::Hash)
-}
-
 /// A running broker. Dropping it stops accepting connections; [`Broker::shutdown`] also closes
 /// the sessions that are open.
 pub struct Broker {
@@ -192,6 +189,8 @@ pub struct Broker {
     scx: ServerContext,
     /// The task running rmqtt's accept loop; it owns the listening socket. `None` once aborted.
     server: Option<JoinHandle<()>>,
+    /// Whether devices may log in (see [`BrokerConfig::hold_devices`]).
+    open: watch::Sender<bool>,
 }
 
 impl fmt::Debug for Broker {
@@ -211,6 +210,7 @@ impl fmt::Debug for Broker {
 pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
     let accounts = accounts(&config)?;
     let acl = acl_config(&config)?;
+    let (open, _) = watch::channel(!config.hold_devices);
 
     let scx = ServerContext::new()
         // Refuses connections whenever the machine looks busy: a hall hub on two cores is
@@ -240,6 +240,8 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
             AUTH_PRIORITY,
             Box::new(Authenticator {
                 accounts: Arc::new(accounts),
+                verifier: Verifier::new(Verifier::HUB_BUDGET_KIB),
+                open: open.subscribe(),
             }),
         )
         .await;
@@ -284,10 +286,16 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         local_addr,
         scx,
         server: Some(server),
+        open,
     })
 }
 
 impl Broker {
+    /// Lets the devices in: the CONNECTs held until now go on to their checks.
+    pub fn open_to_devices(&self) {
+        self.open.send_replace(true);
+    }
+
     /// The port the broker listens on.
     pub fn port(&self) -> u16 {
         self.local_addr.port()
@@ -436,7 +444,7 @@ fn accounts(config: &BrokerConfig) -> Result<HashMap<String, Account>, BrokerErr
                 WillRule::Exactly(topics.presence(&device))
             }
         };
-        check_hash(&user.password_hash).map_err(|reason| invalid(&reason))?;
+        secret::check(&user.password_hash).map_err(|reason| invalid(&reason))?;
         let account = Account {
             password_hash: user.password_hash.clone(),
             role,
@@ -447,20 +455,6 @@ fn accounts(config: &BrokerConfig) -> Result<HashMap<String, Account>, BrokerErr
         }
     }
     Ok(accounts)
-}
-
-/// Refuses, at start rather than at the first connection, a hash the verifier could not use.
-fn check_hash(phc: &str) -> Result<(), String> {
-    let hash = PasswordHash::new(phc)
-        .map_err(|e| format!("the password hash is not a PHC string: {e}"))?;
-    argon2::Algorithm::try_from(hash.algorithm)
-        .map_err(|_| format!("the password hash is {}, not Argon2", hash.algorithm))?;
-    Params::try_from(&hash)
-        .map_err(|e| format!("the password hash has bad Argon2 parameters: {e}"))?;
-    if hash.hash.is_none() {
-        return Err("the password hash has no hash part".to_owned());
-    }
-    Ok(())
 }
 
 /// The `rmqtt-acl` configuration, as TOML, generated from the logins. First match wins; the
@@ -524,6 +518,10 @@ fn subtree(topic: &str) -> String {
 struct Authenticator {
     /// Every login, by username.
     accounts: Arc<HashMap<String, Account>>,
+    /// Runs the Argon2 checks off the async workers, within the hub's memory budget.
+    verifier: Verifier,
+    /// Whether devices may log in yet.
+    open: watch::Receiver<bool>,
 }
 
 impl Authenticator {
@@ -543,21 +541,26 @@ impl Authenticator {
             tracing::warn!(%username, client_id = %id.client_id, "a device must use its device id as client id: refused");
             return Err(AuthResult::NotAuthorized);
         }
+        if account.role == Role::Device && !*self.open.borrow() {
+            let mut open = self.open.clone();
+            if tokio::time::timeout(HOLD_LIMIT, open.wait_for(|o| *o))
+                .await
+                .is_err()
+            {
+                tracing::warn!(%username, "the hub is not serving yet: refused, the device will retry");
+                return Err(AuthResult::NotAuthorized);
+            }
+        }
         if let Some(will) = info.last_will()
             && !account.will.allows(will_topic(&will))
         {
             tracing::warn!(%username, will_topic = will_topic(&will), "a last will outside the login's topics: refused");
             return Err(AuthResult::NotAuthorized);
         }
-        let hash = account.password_hash.clone();
-        let password = password.clone();
-        // Argon2 is deliberately slow: keep it off the async workers.
-        let verified = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .is_ok_and(|hash| Argon2::default().verify_password(&password, &hash).is_ok())
-        })
-        .await
-        .unwrap_or(false);
+        let verified = self
+            .verifier
+            .verify(password.to_vec(), account.password_hash.clone())
+            .await;
         if verified {
             Ok(())
         } else {
@@ -608,16 +611,13 @@ mod tests {
     use super::*;
 
     fn config() -> BrokerConfig {
-        // A cheap hash: the tests here check structure, not strength.
-        let salt = SaltString::generate(&mut OsRng);
-        let params = Params::new(Params::MIN_M_COST, 1, 1, None).unwrap();
-        let argon = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let hash = argon.hash_password(b"pw", &salt).unwrap().to_string();
+        let hash = secret::hash(&secret::random(), secret::Strength::Random).unwrap();
         BrokerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             hall: HallId::new("hall-1").unwrap(),
             hub_user: BrokerUser::new("hub \"main\"", hash.clone()),
             users: vec![BrokerUser::new("kiosk-1", hash)],
+            hold_devices: false,
         }
     }
 
@@ -689,20 +689,6 @@ mod tests {
     fn debug_output_hides_the_hash() {
         let shown = format!("{:?}", config());
         assert!(!shown.contains("argon2id"), "{shown}");
-    }
-
-    #[test]
-    fn hash_password_makes_a_verifiable_argon2id_hash() {
-        let phc = hash_password("correct horse").unwrap();
-        assert!(phc.starts_with("$argon2id$"), "{phc}");
-        check_hash(&phc).unwrap();
-        let hash = PasswordHash::new(&phc).unwrap();
-        assert!(
-            Argon2::default()
-                .verify_password(b"correct horse", &hash)
-                .is_ok()
-        );
-        assert!(Argon2::default().verify_password(b"wrong", &hash).is_err());
     }
 
     #[test]

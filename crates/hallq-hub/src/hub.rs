@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::{HallConfig, parse_broker_url};
 use crate::metrics::{self, Metrics};
 use crate::publish::StatePublisher;
+use crate::secret::{self, Strength};
 use crate::writer::{Input, Output, Writer, WriterError};
 
 /// Why the hub stopped with an error.
@@ -89,7 +90,7 @@ pub async fn run(
             ));
         }
         // The embedded broker's only other user is us: a fresh secret per start will do.
-        None => crate::secret::random(),
+        None => secret::random(),
     };
     let (host, port, broker) = match &config.broker.external {
         Some(url) => {
@@ -146,25 +147,41 @@ pub async fn run(
         .name("hallq-writer".into())
         .spawn(move || writer_loop(writer, in_rx, out_tx, batch_max))?;
 
-    let poll = {
-        let (client, in_tx, topics) = (client.clone(), in_tx.clone(), topics.clone());
+    // Whether the hub's subscriptions are in place: it serves from then on.
+    let (subscribed_tx, mut subscribed) = tokio::sync::watch::channel(false);
+    // The route from the broker to the writer. Shutting down closes it while the event loop
+    // keeps running, so that the writer's last replies, acknowledgements and the hub's offline
+    // status still go out; a command arriving after that is not acknowledged, and the broker
+    // delivers it again to the next start.
+    let routing = Arc::new(std::sync::Mutex::new(Some(in_tx.clone())));
+    let mut poll = {
+        let (client, routing, topics) = (client.clone(), Arc::clone(&routing), topics.clone());
         tokio::spawn(async move {
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
                         tracing::info!("hub connected to the broker");
-                        for filter in [topics.all_cmds(), topics.all_presence()] {
-                            if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
-                                tracing::error!(error = %e, "subscribe failed");
-                            }
+                        let filters = [topics.all_cmds(), topics.all_presence()]
+                            .map(|f| rumqttc::SubscribeFilter::new(f, QoS::AtLeastOnce));
+                        if let Err(e) = client.try_subscribe_many(filters) {
+                            tracing::error!(error = %e, "subscribe failed");
                         }
                     }
+                    Ok(Event::Incoming(Packet::SubAck(_))) => {
+                        subscribed_tx.send_replace(true);
+                    }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
-                        if !route(&client, &in_tx, p).await {
-                            return;
+                        let in_tx = routing
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .clone();
+                        if let Some(in_tx) = in_tx {
+                            route(&client, &in_tx, p).await;
                         }
                     }
                     Ok(_) => {}
+                    // Shutting down, and the connection is closed: done.
+                    Err(_) if routing.lock().is_ok_and(|r| r.is_none()) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "hub lost the broker; reconnecting");
                         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -215,16 +232,30 @@ pub async fn run(
         }
         None => None,
     };
-    if let Some(ready) = options.ready {
-        let _ = ready.send(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    // Serving means subscribed: "ready" before that would let a test's (or the embedded
+    // broker's devices') first commands go to no one.
+    let mut shutdown = std::pin::pin!(shutdown);
+    let serving = tokio::select! {
+        s = subscribed.wait_for(|s| *s) => s.is_ok(),
+        () = &mut shutdown => false,
+    };
+    if serving {
+        if let Some(b) = &broker {
+            b.open_to_devices();
+        }
+        if let Some(ready) = options.ready {
+            let _ = ready.send(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+        }
+        tracing::info!(hall = %config.hall.id, port, "hub serving");
+        shutdown.await;
     }
-    tracing::info!(hall = %config.hall.id, port, "hub serving");
-
-    shutdown.await;
     tracing::info!("hub shutting down");
     ticker.abort();
     drop(in_tx);
-    poll.abort();
+    routing
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
     // The writer finishes the batch in hand and stops when its input closes.
     let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
     let _ = publisher.await;
@@ -234,6 +265,13 @@ pub async fn run(
         .publish(offline.topic, QoS::AtLeastOnce, true, offline.payload)
         .await;
     let _ = client.disconnect().await;
+    // The event loop sends what is queued, the DISCONNECT last, and ends with the connection.
+    if tokio::time::timeout(Duration::from_secs(2), &mut poll)
+        .await
+        .is_err()
+    {
+        poll.abort();
+    }
     if let Some(task) = metrics_task {
         task.abort();
     }
@@ -273,15 +311,16 @@ fn writer_loop(
     }
 }
 
-/// Hands an incoming message to the writer. Returns `false` once the writer is gone.
-async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) -> bool {
+/// Hands an incoming message to the writer. A command the writer is no longer there to take
+/// stays unacknowledged: the broker delivers it again.
+async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) {
     let input = match topic::parse(&p.topic) {
         // A command is never retained (docs/protocol.md). A retained one would be delivered again
         // at every subscription of the hub: drop it rather than act on a stale request.
         Some((_, Topic::Cmd(device))) if p.retain => {
             tracing::warn!(device = %device, "retained command ignored");
             let _ = client.try_ack(&p);
-            return true;
+            return;
         }
         Some((_, Topic::Cmd(device))) => {
             let payload = p.payload.to_vec();
@@ -302,10 +341,22 @@ async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publi
         }
         _ => {
             let _ = client.try_ack(&p);
-            return true;
+            return;
         }
     };
-    tx.send(input).await.is_ok()
+    let _ = tx.send(input).await;
+}
+
+/// The hash of the hub's own login to its embedded broker. The secret is in this process
+/// anyway, so the hash guards nothing an attacker could not read beside it: a random secret
+/// (the hub makes one when hall.toml has none) gets the cheap hash.
+fn own_login_hash(hub_secret: &str) -> Result<String, broker::BrokerError> {
+    let strength = if hub_secret.chars().count() >= secret::RANDOM_LEN {
+        Strength::Random
+    } else {
+        Strength::Memorable
+    };
+    secret::hash(hub_secret, strength).map_err(broker::BrokerError::Hash)
 }
 
 /// Starts the embedded broker with a login for the hub and one per device that has a secret.
@@ -322,11 +373,10 @@ async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, H
     let broker_config = BrokerConfig {
         listen: config.broker.listen,
         hall: config.hall.id.clone(),
-        hub_user: BrokerUser::new(
-            config.broker.hub_user.clone(),
-            broker::hash_password(hub_secret)?,
-        ),
+        hub_user: BrokerUser::new(config.broker.hub_user.clone(), own_login_hash(hub_secret)?),
         users,
+        // Devices get in once the hub has subscribed to their commands.
+        hold_devices: true,
     };
     Ok(broker::start(broker_config).await?)
 }

@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use hallq_hub::broker::{self, ACL_LOG_FILTER, Broker, BrokerConfig, BrokerUser, hash_password};
+use hallq_hub::broker::{self, ACL_LOG_FILTER, Broker, BrokerConfig, BrokerUser};
+use hallq_hub::secret::{self, Strength};
 use hallq_proto::topic::Topics;
 use hallq_proto::{DeviceId, HallId};
 use rumqttc::{
@@ -19,7 +20,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Every login of the test hall has this password: the tests are about the broker's rules.
-const PASSWORD: &str = "s3cret-of-the-hall";
+/// A device secret as `secret::random` makes them: 22 characters.
+const PASSWORD: &str = "s3cret-of-the-hall-0123";
 /// How long any single expected thing may take before the test fails.
 const WAIT: Duration = Duration::from_secs(10);
 /// How long to watch for something that must not happen.
@@ -37,10 +39,10 @@ fn device(id: &str) -> DeviceId {
     DeviceId::new(id).unwrap()
 }
 
-/// One Argon2id hash (default cost) shared by all logins: hashing is slow in a debug build.
+/// One Argon2id hash shared by all logins.
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+    HASH.get_or_init(|| secret::hash(PASSWORD, Strength::Random).unwrap())
         .clone()
 }
 
@@ -51,6 +53,7 @@ fn config(listen: SocketAddr) -> BrokerConfig {
         hall: hall(),
         hub_user: user("hub"),
         users: vec![user("kiosk-1"), user("kiosk-2"), user("display-1")],
+        hold_devices: false,
     }
 }
 
@@ -585,4 +588,28 @@ async fn acl_config_is_kept_out_of_the_log_by_the_filter() {
     assert!(log.contains("RetainerPlugin cfg"), "{log}");
     assert!(!log.contains("AclPlugin cfg"), "{log}");
     assert!(!log.contains("argon2id"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_devices_get_in_once_the_broker_is_opened() {
+    let mut config = config("127.0.0.1:0".parse().unwrap());
+    config.hold_devices = true;
+    let broker = broker::start(config).await.unwrap();
+    let port = broker.port();
+    // The hub's own login is never held.
+    let hub = tokio::time::timeout(WAIT, Client::user(port, "hub")).await;
+    assert!(hub.is_ok(), "the hub's login was held");
+    let device = tokio::spawn(async move { Client::user(port, "kiosk-1").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !device.is_finished(),
+        "a device got in before the broker was opened"
+    );
+    broker.open_to_devices();
+    let device = tokio::time::timeout(WAIT, device).await;
+    assert!(
+        matches!(device, Ok(Ok(_))),
+        "the held device did not get in"
+    );
+    broker.shutdown().await;
 }

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use hallq_client::{ClientConfig, DeviceClient};
 use hallq_hub::config::{GreenChannelCode, Role, Secret};
+use hallq_hub::secret::{self, Strength};
 use hallq_hub::{Clock as _, HallConfig, RunOptions};
 use hallq_proto::{DeviceId, StaffNo, Timestamp, time};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -56,15 +57,11 @@ impl Prepared {
         config.hub.metrics_listen = None;
         config.broker.external = None;
         config.broker.listen = SocketAddr::from(([127, 0, 0, 1], port));
-        let hub_secret = hallq_hub::secret::random();
+        let hub_secret = secret::random();
         config.broker.hub_secret = Some(Secret(hub_secret.clone()));
         with_green_code(&mut config);
-        let secrets: Vec<String> = config
-            .devices
-            .iter()
-            .map(|_| hallq_hub::secret::random())
-            .collect();
-        let hashes = hash_all(&secrets)?;
+        let secrets: Vec<String> = config.devices.iter().map(|_| secret::random()).collect();
+        let hashes = hash_all(&secrets, Strength::Random)?;
         let mut by_device = BTreeMap::new();
         for ((d, secret), hash) in config.devices.iter_mut().zip(secrets).zip(hashes) {
             d.secret_hash = Some(hash);
@@ -73,9 +70,9 @@ impl Prepared {
         let pins: Vec<String> = config
             .staff
             .iter()
-            .map(|_| hallq_hub::secret::random()[..6].to_string())
+            .map(|_| secret::random()[..6].to_string())
             .collect();
-        let pin_hashes = hash_all(&pins)?;
+        let pin_hashes = hash_all(&pins, Strength::Memorable)?;
         let mut by_staff = BTreeMap::new();
         for ((s, pin), hash) in config.staff.iter_mut().zip(pins).zip(pin_hashes) {
             s.pin_hash = Some(hash);
@@ -92,6 +89,11 @@ impl Prepared {
             hub_secret,
         })
     }
+
+    /// The fresh secret of device `id`, to log in as it.
+    pub fn secret(&self, id: &DeviceId) -> Option<&str> {
+        self.secrets.get(id).map(String::as_str)
+    }
 }
 
 /// Adds the simulated VIP customers' green-channel code when the hall has none (the plan's
@@ -105,8 +107,8 @@ pub fn with_green_code(config: &mut HallConfig) {
     }
 }
 
-/// Argon2 hashes of `secrets`, on every core (each takes tens of milliseconds).
-fn hash_all(secrets: &[String]) -> Result<Vec<String>, SimError> {
+/// Argon2 hashes of `secrets`, on every core (a memorable one takes tens of milliseconds).
+fn hash_all(secrets: &[String], strength: Strength) -> Result<Vec<String>, SimError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = secrets.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -115,7 +117,7 @@ fn hash_all(secrets: &[String]) -> Result<Vec<String>, SimError> {
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|p| hallq_hub::broker::hash_password(p))
+                        .map(|p| secret::hash(p, strength))
                         .collect::<Result<Vec<_>, _>>()
                 })
             })
@@ -237,7 +239,7 @@ pub struct SimHall {
 }
 
 /// How long starting the hub and connecting the devices may take, in real time.
-const START_LIMIT: Duration = Duration::from_secs(60);
+pub(crate) const START_LIMIT: Duration = Duration::from_secs(60);
 
 impl SimHall {
     /// Starts the hub with its clock reading `start_at` and running `speed` times faster than

@@ -24,10 +24,12 @@ mod emulate;
 pub mod figures;
 mod floor;
 pub mod hall;
+pub mod history;
 pub mod ledger;
 pub mod load;
 pub mod plan;
 pub mod report;
+pub mod restart;
 pub mod rng;
 pub mod scenario;
 pub mod timings;
@@ -56,9 +58,12 @@ pub enum SimError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// An event could not be written or read as JSON.
+    #[error("event JSON: {0}")]
+    Json(#[from] serde_json::Error),
     /// Hashing a secret failed.
     #[error("hashing a secret: {0}")]
-    Broker(#[from] hallq_hub::broker::BrokerError),
+    Hash(#[from] hallq_hub::secret::HashError),
     /// The hub failed.
     #[error("hub: {0}")]
     Hub(#[from] hallq_hub::HubError),

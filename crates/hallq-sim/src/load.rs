@@ -23,6 +23,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use hallq_client::{ClientConfig, DeviceClient};
+use hallq_hub::secret::{self, Strength};
 use hallq_hub::{HallConfig, RunOptions};
 use hallq_proto::{Command, DeviceId, HallId, ReplyBody};
 use tokio::task::JoinHandle;
@@ -136,10 +137,10 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadReport, SimError> {
         what: "making a temporary directory".into(),
         source,
     })?;
-    // Every load device shares one secret, hashed once: hashing a thousand would take longer
-    // than the run. The broker still verifies Argon2 at every login.
-    let secret = hallq_hub::secret::random();
-    let hash = hallq_hub::broker::hash_password(&secret)?;
+    // Every load device shares one secret, hashed once. The broker still verifies it at every
+    // login, as it would a thousand different ones.
+    let secret = secret::random();
+    let hash = secret::hash(&secret, Strength::Random)?;
     let ids: Vec<DeviceId> = (1..=opts.devices)
         .map(|i| {
             let prefix = match opts.role {

@@ -26,9 +26,15 @@ enum Cmd {
     /// Run the hall's hub: the broker (embedded unless an external one is given), the queue and
     /// the journal. Stops cleanly on SIGTERM or Ctrl-C.
     Hub(hub_cmd::HubArgs),
-    /// Read a secret (device password or staff PIN) from standard input and print its argon2
-    /// hash, for `secret_hash` and `pin_hash` in hall.toml. The secret itself is never stored.
-    HashSecret,
+    /// Print the Argon2id hash of a secret, for `secret_hash` and `pin_hash` in hall.toml. The
+    /// secret itself is never stored.
+    ///
+    /// Without options it reads a secret a person chose (a staff PIN, a typed password) from
+    /// standard input and hashes it memory-hard (19 MiB, about 20 ms per check). For a device,
+    /// `--new` makes a random secret and prints it on the first line, its hash on the second:
+    /// 132 random bits need no memory-hard hash, and a hall of hundreds of devices can then log
+    /// in at once.
+    HashSecret(HashSecretArgs),
     /// Measure the hall end to end and print a table: the bare broker round trip (the floor),
     /// command → reply → board one at a time and with many in flight, and durable commands per
     /// second, over the embedded broker and Eclipse Mosquitto (docs/BENCHMARKS.md).
@@ -47,22 +53,49 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Cmd::Demo(args) => demo::run(&args),
         Cmd::Hub(args) => hub_cmd::run(&args),
-        Cmd::HashSecret => hash_secret(),
+        Cmd::HashSecret(args) => hash_secret(&args),
         Cmd::Bench(args) => bench::run(&args),
         Cmd::Device(args) => device_cmd::run(&args),
         Cmd::Sim(args) => sim::run(&args),
     }
 }
 
-#[allow(clippy::print_stdout, reason = "the hash is this command's output")]
-fn hash_secret() -> anyhow::Result<()> {
-    let mut secret = String::new();
-    std::io::stdin().read_line(&mut secret)?;
-    let secret = secret.trim_end_matches(['\r', '\n']);
+/// Options of `hallq hash-secret`.
+#[derive(Debug, clap::Args)]
+struct HashSecretArgs {
+    /// Make a new random device secret: print it, then its hash.
+    #[arg(long, conflicts_with = "random")]
+    new: bool,
+    /// The secret on standard input is machine-made and random (at least 22 characters, e.g.
+    /// from a device's provisioning tool): hash it cheaply.
+    #[arg(long)]
+    random: bool,
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "the secret and its hash are this command's output"
+)]
+fn hash_secret(args: &HashSecretArgs) -> anyhow::Result<()> {
+    use hallq_hub::secret::{self, Strength};
+    if args.new {
+        let fresh = secret::random();
+        println!("{fresh}");
+        println!("{}", secret::hash(&fresh, Strength::Random)?);
+        return Ok(());
+    }
+    let mut typed = String::new();
+    std::io::stdin().read_line(&mut typed)?;
+    let typed = typed.trim_end_matches(['\r', '\n']);
     anyhow::ensure!(
-        !secret.is_empty(),
+        !typed.is_empty(),
         "no secret on standard input / 标准输入中没有密码"
     );
-    println!("{}", hallq_hub::broker::hash_password(secret)?);
+    let strength = if args.random {
+        Strength::Random
+    } else {
+        Strength::Memorable
+    };
+    println!("{}", secret::hash(typed, strength)?);
     Ok(())
 }

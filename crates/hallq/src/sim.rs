@@ -23,6 +23,7 @@ use anyhow::{Context as _, bail};
 use hallq_hub::{Clock as _, HallConfig};
 use hallq_proto::{BusinessDay, time};
 use hallq_sim::load::{LoadOptions, LoadRole};
+use hallq_sim::restart::{RestartOptions, median};
 use hallq_sim::{
     Figures, JournalExtras, Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall,
 };
@@ -64,6 +65,19 @@ pub(crate) struct SimArgs {
     #[arg(long)]
     plan_only: bool,
 
+    /// Restart mode: simulate the day (up to `--until` if given), then time the hub's restart
+    /// to serving with that journal and with journals of `--days` days (the day copied over
+    /// the days before it, each closed by its daily reset). Writes `day-1/` and `days-N/` under `--data-dir`, replacing
+    /// them.
+    #[arg(long, conflicts_with = "load")]
+    restart: bool,
+    /// Restart mode: journal lengths in days, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 365])]
+    days: Vec<u32>,
+    /// Restart mode: starts measured per journal.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+
     /// Load mode: many devices against one hub instead of a hall day.
     #[arg(long)]
     load: bool,
@@ -88,11 +102,9 @@ pub(crate) struct SimArgs {
     /// Load mode: run the hub in this process instead of as its own `hallq hub` process.
     #[arg(long)]
     in_process: bool,
-    /// Load mode: logins started together. Each costs the hub an Argon2 verification (about
-    /// 20 ms of CPU and 19 MiB while it runs); more at once than the hub has cores only queues
-    /// them and leaves their memory with the allocator (measured: RSS 2.5 GB after 1,000
-    /// logins sixteen at a time, 0.4 GB two at a time).
-    #[arg(long, default_value_t = 2)]
+    /// Load mode: logins started together (each is an Argon2 check on the hub, which runs at
+    /// most 20 MiB of them at once).
+    #[arg(long, default_value_t = 100)]
     login_wave: usize,
 }
 
@@ -134,6 +146,9 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
     let mut hall = hall;
     hallq_sim::hall::with_green_code(&mut hall);
     let config = SimConfig { hall, scenario };
+    if args.restart {
+        return runtime.block_on(restart(args, config, day));
+    }
     let plan = Arc::new(Plan::generate(&config, args.seed, day));
     println!(
         "模拟营业厅 hall simulator: {} ({}), seed {}, ×{}",
@@ -244,6 +259,59 @@ fn print_plan(plan: &Plan) {
             }
         );
     }
+}
+
+async fn restart(args: &SimArgs, config: SimConfig, day: BusinessDay) -> anyhow::Result<()> {
+    let until_min = args
+        .until
+        .as_deref()
+        .map(|u| parse_hhmm(u).context("--until must be HH:MM / 时间格式应为 HH:MM"))
+        .transpose()?;
+    for entry in std::fs::read_dir(&args.data_dir).into_iter().flatten() {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "day-1" || name.starts_with("days-") {
+            std::fs::remove_dir_all(entry.path())
+                .with_context(|| format!("removing {}", entry.path().display()))?;
+        }
+    }
+    let opts = RestartOptions {
+        days: args.days.clone(),
+        runs: args.runs,
+        speed: args.speed,
+        until_min,
+        seed: args.seed,
+    };
+    println!(
+        "restart 重启: the hub started on journals of {:?} day(s), {} start(s) each",
+        opts.days, opts.runs
+    );
+    let say = |line: &str| println!("  {line}");
+    let rows = hallq_sim::restart::run(config, day, &args.data_dir, &opts, &say).await?;
+    println!(
+        "\n| journal | events | file | replayed on start | ready (median, min–max) | serving (median, min–max) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let span = |v: &[f64]| {
+            format!(
+                "{:.0} ms ({:.0}–{:.0})",
+                median(v),
+                v.first().copied().unwrap_or(f64::NAN),
+                v.last().copied().unwrap_or(f64::NAN)
+            )
+        };
+        println!(
+            "| {} day(s) | {} | {:.0} MB | {} | {} | {} |",
+            r.days,
+            r.events,
+            r.bytes as f64 / 1e6,
+            r.replayed,
+            span(&r.ready_ms),
+            span(&r.serving_ms)
+        );
+    }
+    Ok(())
 }
 
 async fn load(args: &SimArgs) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail, ensure};
 use hallq_client::{ClientConfig, DeviceClient};
+use hallq_hub::secret::{self, Strength};
 use hallq_proto::state::Liveness;
 use hallq_proto::{DeviceId, HallId};
 use hallq_queue::QueueConfig;
@@ -39,14 +40,14 @@ impl Logins {
         let devices = ids
             .into_iter()
             .map(|(id, role, counter)| {
-                let secret = hallq_hub::secret::random();
-                let hash = hallq_hub::broker::hash_password(&secret)?;
+                let secret = secret::random();
+                let hash = secret::hash(&secret, Strength::Random)?;
                 anyhow::Ok((id, role, counter, secret, hash))
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
             devices,
-            hub_secret: hallq_hub::secret::random(),
+            hub_secret: secret::random(),
         })
     }
 }
