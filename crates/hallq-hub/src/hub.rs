@@ -179,6 +179,8 @@ pub async fn run(
                             route(&client, &in_tx, p).await;
                         }
                     }
+                    // Shutting down: the DISCONNECT, the last thing queued, is written.
+                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => return,
                     Ok(_) => {}
                     // Shutting down, and the connection is closed: done.
                     Err(_) if routing.lock().is_ok_and(|r| r.is_none()) => return,

@@ -424,7 +424,8 @@ fn proc_status(pid: u32) -> (Option<u64>, Option<u64>) {
     read_status(&format!("/proc/{pid}/status"))
 }
 
-fn proc_status_self() -> (Option<u64>, Option<u64>) {
+/// This process's resident memory now and at its peak (VmRSS, VmHWM), KiB.
+pub fn proc_status_self() -> (Option<u64>, Option<u64>) {
     read_status("/proc/self/status")
 }
 

@@ -162,6 +162,7 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
         print_plan(&plan);
         return Ok(());
     }
+    let devices = config.hall.devices.len();
     let started = std::time::Instant::now();
     let prepared = Prepared::new(config.hall, &args.data_dir, args.port)?;
     let speed = args.speed;
@@ -192,6 +193,14 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<()> {
         let figures = Figures::from_journal(&journal)?;
         let extras = JournalExtras::read(&journal)?;
         let (mut text, cmp) = hallq_sim::report::summary(&plan, &report, &figures, &extras, speed);
+        let (rss, peak) = hallq_sim::load::proc_status_self();
+        let mib = |k: Option<u64>| k.map_or("?".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0));
+        text.push_str(&format!(
+            "memory 内存: this process (hub, broker and {} emulated devices) {} MiB now, {} MiB at its peak\n",
+            devices,
+            mib(rss),
+            mib(peak)
+        ));
         text.push_str(&format!(
             "wall 耗时: {:.1} s in all = setup {:.1} s (secrets, hub, logins) + day {:.1} s + teardown {:.1} s\n",
             started.elapsed().as_secs_f64(),
