@@ -159,6 +159,43 @@ fn fresh_dir(dir: &Path) -> Result<(), SimError> {
     std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))
 }
 
+/// A hub running on a task of this process.
+pub(crate) struct RunningHub {
+    /// The hub's task.
+    pub(crate) task: JoinHandle<Result<(), hallq_hub::HubError>>,
+    /// Stops it.
+    pub(crate) stop: oneshot::Sender<()>,
+    /// Its embedded broker.
+    pub(crate) addr: SocketAddr,
+}
+
+impl RunningHub {
+    /// Starts the hub with `config` on `clock` and waits until it serves.
+    pub(crate) async fn start(
+        config: &HallConfig,
+        clock: Arc<SimClock>,
+        tick: Duration,
+    ) -> Result<Self, SimError> {
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let options = RunOptions {
+            clock,
+            ready: Some(ready_tx),
+            tick,
+        };
+        let task = tokio::spawn(hallq_hub::run(config.clone(), options, async {
+            let _ = stop_rx.await;
+        }));
+        match tokio::time::timeout(START_LIMIT, ready_rx).await {
+            Ok(Ok(addr)) => Ok(Self { task, stop, addr }),
+            _ => {
+                task.abort();
+                Err(SimError::NotReady("the hub did not start".into()))
+            }
+        }
+    }
+}
+
 /// A progress report while the day plays.
 #[derive(Debug, Clone)]
 pub struct Progress {
@@ -239,7 +276,7 @@ pub struct SimHall {
 }
 
 /// How long starting the hub and connecting the devices may take, in real time.
-pub(crate) const START_LIMIT: Duration = Duration::from_secs(60);
+const START_LIMIT: Duration = Duration::from_secs(60);
 
 impl SimHall {
     /// Starts the hub with its clock reading `start_at` and running `speed` times faster than
@@ -263,24 +300,13 @@ impl SimHall {
             ..
         } = prepared;
         let clock = Arc::new(SimClock::new(start_at, speed));
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let options = RunOptions {
-            clock: clock.clone(),
-            ready: Some(ready_tx),
-            // A simulated few seconds between time-out checks, within what a timer can do.
-            tick: Duration::from_secs_f64((5.0 / speed).clamp(0.005, 1.0)),
-        };
-        let hub = tokio::spawn(hallq_hub::run(config.clone(), options, async {
-            let _ = stop_rx.await;
-        }));
-        let addr = match tokio::time::timeout(START_LIMIT, ready_rx).await {
-            Ok(Ok(addr)) => addr,
-            _ => {
-                hub.abort();
-                return Err(SimError::NotReady("the hub did not start".into()));
-            }
-        };
+        // A simulated few seconds between time-out checks, within what a timer can do.
+        let tick = Duration::from_secs_f64((5.0 / speed).clamp(0.005, 1.0));
+        let RunningHub {
+            task: hub,
+            stop: stop_tx,
+            addr,
+        } = RunningHub::start(&config, clock.clone(), tick).await?;
         let mut clients = BTreeMap::new();
         let mut client_tasks = Vec::new();
         for d in &config.devices {

@@ -15,15 +15,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hallq_client::{ClientConfig, DeviceClient};
-use hallq_hub::RunOptions;
 use hallq_hub::config::Role;
 use hallq_journal::Journal;
 use hallq_proto::{BusinessDay, Command, DeviceId, ReplyBody, time};
-use tokio::sync::oneshot;
 
 use crate::SimError;
 use crate::clock::SimClock;
-use crate::hall::{PlayOptions, Prepared, START_LIMIT, SimHall};
+use crate::hall::{PlayOptions, Prepared, RunningHub, SimHall};
 use crate::history;
 use crate::plan::{Plan, SimConfig};
 
@@ -219,24 +217,13 @@ async fn start_once(
 ) -> Result<(Duration, Duration), SimError> {
     let mut config = prepared.config.clone();
     config.hub.data_dir = data_dir.to_owned();
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = oneshot::channel();
-    let options = RunOptions {
-        clock: Arc::new(SimClock::new(clock_at, 1.0)),
-        ready: Some(ready_tx),
-        tick: Duration::from_secs(1),
-    };
+    let clock = Arc::new(SimClock::new(clock_at, 1.0));
     let started = Instant::now();
-    let hub = tokio::spawn(hallq_hub::run(config.clone(), options, async {
-        let _ = stop_rx.await;
-    }));
-    let addr = match tokio::time::timeout(START_LIMIT, ready_rx).await {
-        Ok(Ok(addr)) => addr,
-        _ => {
-            hub.abort();
-            return Err(SimError::NotReady("the hub did not start".into()));
-        }
-    };
+    let RunningHub {
+        task: hub,
+        stop: stop_tx,
+        addr,
+    } = RunningHub::start(&config, clock, Duration::from_secs(1)).await?;
     let ready = started.elapsed();
     let mut c = ClientConfig::new(
         "127.0.0.1",
