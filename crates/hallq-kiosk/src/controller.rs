@@ -1,0 +1,617 @@
+//! The kiosk's flow as a pure state machine: [`Kiosk::handle`] takes an [`Input`] and the time,
+//! changes the [`Screen`], and returns the [`Effect`]s for the app to carry out.
+//!
+//! The flow (DOMAIN.md, the kiosk issue): welcome with the business types → self-service offer,
+//! where the business has one → priority or green channel → an optional mobile number → the
+//! ticket, printed. Each step a customer takes or leaves at is a touchpoint the hub journals:
+//! `session_started` at the first touch, `self_service_chosen`, `session_abandoned` with the
+//! step, the ticket itself, `print_result` for each print and reprint.
+//!
+//! Few steps, because many of the hall's customers are elderly: three touches give an ordinary
+//! ticket (business, "ordinary", "skip"). An untouched screen returns to the welcome screen after
+//! [`KioskTimings::idle_return_ms`], recording where the customer left.
+
+use hallq_proto::command::{IssueTicket, KioskStep};
+use hallq_proto::reply::TicketIssued;
+use hallq_proto::state::Services;
+use hallq_proto::{BusinessCode, Command, ErrorCode, Lang, LocalText, Phone, PriorityReason};
+
+/// How long screens wait, from the kiosk's firmware profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KioskTimings {
+    /// An untouched screen returns to the welcome screen after this long (`idle_return_secs`).
+    pub idle_return_ms: u64,
+    /// How long the issued ticket stays on screen once printed.
+    pub ticket_shown_ms: u64,
+}
+
+impl Default for KioskTimings {
+    fn default() -> Self {
+        Self {
+            idle_return_ms: 60_000,
+            ticket_shown_ms: 20_000,
+        }
+    }
+}
+
+/// Digits of a mainland mobile number.
+const PHONE_DIGITS: usize = 11;
+/// The longest green-channel code the keypad takes.
+const CODE_MAX: usize = 20;
+
+/// What the screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// The business types, with people waiting and the estimated wait.
+    Welcome,
+    /// The self-service or app alternative of the business chosen, offered before a ticket.
+    SelfService {
+        /// The business chosen.
+        business: BusinessCode,
+        /// What to do instead, e.g. "扫码用 App 充值 / top up in the app".
+        offer: LocalText,
+    },
+    /// The customer took the self-service offer: where to go.
+    SelfServiceTaken {
+        /// The offer taken.
+        offer: LocalText,
+    },
+    /// Ordinary, priority service (elderly, disability, pregnancy) or green channel.
+    Priority,
+    /// Keying in a green-channel code; the screen shows only how many characters.
+    GreenCode {
+        /// Characters keyed so far.
+        keyed: usize,
+    },
+    /// The optional mobile number for a "your turn is near" notice.
+    Phone {
+        /// The number as shown: the middle four digits masked (`138****1234`).
+        shown: String,
+        /// Whether 11 digits that make a mobile number have been keyed.
+        complete: bool,
+    },
+    /// The ticket was asked for; waiting for the hub (the client retries meanwhile).
+    Issuing,
+    /// The ticket.
+    Issued {
+        /// What the hub issued.
+        ticket: TicketIssued,
+        /// The printer's side of it.
+        print: PrintState,
+    },
+    /// The hub refused the ticket; the code says why in both languages.
+    Refused {
+        /// Why.
+        code: ErrorCode,
+    },
+    /// The hub did not answer after every retry.
+    NoAnswer,
+    /// No ticket can be taken now.
+    Unavailable(Unavailable),
+}
+
+/// The printing of an issued ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintState {
+    /// Sent to the printer.
+    Printing,
+    /// The printer took it.
+    Printed,
+    /// The printer failed: the customer is told to ask staff and may reprint.
+    Failed {
+        /// The printer's error, for staff.
+        error: String,
+    },
+}
+
+/// Why no ticket can be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The hub is offline or the kiosk has lost its connection.
+    HubAway,
+    /// The hall is not issuing tickets (closed, or not yet open).
+    NotIssuing,
+    /// The kiosk is out of service (staff put it in maintenance).
+    Maintenance,
+}
+
+/// A touch on the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A business type on the welcome screen.
+    Business(BusinessCode),
+    /// Take the self-service offer.
+    UseSelfService,
+    /// Decline it: a ticket after all.
+    TicketInstead,
+    /// An ordinary ticket.
+    Ordinary,
+    /// Priority service, and why.
+    Care(PriorityReason),
+    /// A green-channel code will be keyed.
+    GreenChannel,
+    /// A key of the on-screen keypad: a digit or a letter (codes may hold letters).
+    Key(char),
+    /// Erase the last character.
+    Erase,
+    /// Confirm the code or number keyed.
+    Confirm,
+    /// No mobile number.
+    Skip,
+    /// One step back.
+    Back,
+    /// Leave: back to the welcome screen.
+    Home,
+    /// Switch the language.
+    Language(Lang),
+    /// Print the ticket again (after a failed print).
+    Reprint,
+}
+
+/// Why a ticket was not issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueFailure {
+    /// The hub refused it.
+    Refused(ErrorCode),
+    /// No answer after every retry.
+    NoAnswer,
+}
+
+/// What the kiosk learns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A touch.
+    Action(Action),
+    /// The hub's retained services (the welcome screen's list).
+    Services(Services),
+    /// Whether the hub can be reached: the kiosk is connected and the hub's status is online.
+    HubReachable(bool),
+    /// Staff put the kiosk in maintenance, or took it out.
+    Maintenance(bool),
+    /// The answer to the ticket request.
+    Issued(Result<TicketIssued, IssueFailure>),
+    /// The printer finished a print of `ticket`.
+    Printed {
+        /// Whether it printed, or the printer's error.
+        result: Result<(), String>,
+    },
+    /// Time passed (the app sends this about once a second).
+    Tick,
+}
+
+/// What the app must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a touchpoint command; its reply changes nothing on screen.
+    Record(Command),
+    /// Send the ticket request; the reply comes back as [`Input::Issued`].
+    Issue(IssueTicket),
+    /// Print the ticket; the result comes back as [`Input::Printed`].
+    Print {
+        /// The ticket.
+        ticket: TicketIssued,
+        /// The hall's name, for the header.
+        hall: LocalText,
+        /// The customer's language.
+        lang: Lang,
+        /// Whether this is a reprint.
+        reprint: bool,
+    },
+}
+
+/// One customer at the kiosk, from the first touch to the ticket or leaving.
+#[derive(Debug, Clone)]
+struct Session {
+    /// Its id, unique to this kiosk across restarts.
+    id: String,
+    /// The business chosen.
+    business: BusinessCode,
+    /// Priority service asked for.
+    care: Option<PriorityReason>,
+    /// The green-channel code keyed.
+    code: String,
+    /// The mobile number keyed.
+    phone: String,
+}
+
+/// The kiosk.
+#[derive(Debug)]
+pub struct Kiosk {
+    /// Prefixes session ids: the app makes it unique per start (device id and start time).
+    session_prefix: String,
+    /// Sessions started since the app started.
+    sessions: u64,
+    timings: KioskTimings,
+    lang: Lang,
+    screen: Screen,
+    session: Option<Session>,
+    services: Option<Services>,
+    reachable: bool,
+    maintenance: bool,
+    /// The last touch, or the last change of screen, in the app's monotonic milliseconds.
+    last_activity_ms: u64,
+    /// Whether the print in progress is a reprint.
+    reprinting: bool,
+}
+
+impl Kiosk {
+    /// A kiosk on its welcome screen, in Chinese, not yet connected.
+    pub fn new(session_prefix: impl Into<String>, timings: KioskTimings) -> Self {
+        Self {
+            session_prefix: session_prefix.into(),
+            sessions: 0,
+            timings,
+            lang: Lang::Zh,
+            screen: Screen::Welcome,
+            session: None,
+            services: None,
+            reachable: false,
+            maintenance: false,
+            last_activity_ms: 0,
+            reprinting: false,
+        }
+    }
+
+    /// What to show: the flow's screen, unless the kiosk cannot take tickets now.
+    pub fn screen(&self) -> Screen {
+        let blocked = if self.maintenance {
+            Some(Unavailable::Maintenance)
+        } else if !self.reachable {
+            Some(Unavailable::HubAway)
+        } else if self.services.as_ref().is_some_and(|s| !s.open) {
+            Some(Unavailable::NotIssuing)
+        } else {
+            None
+        };
+        match (&self.screen, blocked) {
+            // A customer being served by the kiosk finishes: the ticket on screen, the request
+            // the client is retrying, the answer already given.
+            (
+                Screen::Issuing | Screen::Issued { .. } | Screen::Refused { .. } | Screen::NoAnswer,
+                _,
+            ) => self.screen.clone(),
+            (_, Some(why)) => Screen::Unavailable(why),
+            // Before the hub's services arrive, the welcome screen has nothing to offer.
+            (Screen::Welcome, None) if self.services.is_none() => {
+                Screen::Unavailable(Unavailable::HubAway)
+            }
+            (screen, None) => screen.clone(),
+        }
+    }
+
+    /// The language of the screen and of the ticket.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The hub's services, for the welcome screen.
+    pub fn services(&self) -> Option<&Services> {
+        self.services.as_ref()
+    }
+
+    /// Handles `input` at `now_ms` (the app's monotonic clock) and returns what to do.
+    pub fn handle(&mut self, input: Input, now_ms: u64) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match input {
+            Input::Action(action) => {
+                self.last_activity_ms = now_ms;
+                self.act(action, &mut out);
+            }
+            Input::Services(s) => {
+                if self.services.as_ref().is_none_or(|old| s.rev >= old.rev) {
+                    self.services = Some(s);
+                }
+            }
+            Input::HubReachable(r) => self.reachable = r,
+            Input::Maintenance(m) => self.maintenance = m,
+            Input::Issued(result) => {
+                self.last_activity_ms = now_ms;
+                self.issued(result, &mut out);
+            }
+            Input::Printed { result } => {
+                self.last_activity_ms = now_ms;
+                self.printed(result, &mut out);
+            }
+            Input::Tick => self.tick(now_ms, &mut out),
+        }
+        // A customer mid-flow when the kiosk became unable to issue has left it.
+        if matches!(self.screen(), Screen::Unavailable(_)) && self.session.is_some() {
+            self.leave(&mut out);
+            self.screen = Screen::Welcome;
+        }
+        out
+    }
+
+    fn act(&mut self, action: Action, out: &mut Vec<Effect>) {
+        if let Action::Language(lang) = action {
+            self.lang = lang;
+            return;
+        }
+        if matches!(self.screen(), Screen::Unavailable(_)) {
+            return;
+        }
+        match (&self.screen, action) {
+            (Screen::Welcome, Action::Business(business)) => self.start(business, out),
+            (Screen::SelfService { business, offer }, Action::UseSelfService) => {
+                let (business, offer) = (business.clone(), offer.clone());
+                if let Some(s) = self.session.take() {
+                    out.push(Effect::Record(Command::SelfServiceChosen {
+                        session: s.id,
+                        business,
+                    }));
+                }
+                self.screen = Screen::SelfServiceTaken { offer };
+            }
+            (Screen::SelfService { .. }, Action::TicketInstead) => self.screen = Screen::Priority,
+            (Screen::Priority, Action::Ordinary) => self.ask_phone(None),
+            (Screen::Priority, Action::Care(reason)) => self.ask_phone(Some(reason)),
+            (Screen::Priority, Action::GreenChannel) => {
+                if let Some(s) = &mut self.session {
+                    s.code.clear();
+                }
+                self.screen = Screen::GreenCode { keyed: 0 };
+            }
+            (Screen::GreenCode { .. }, Action::Key(c)) if c.is_ascii_alphanumeric() => {
+                self.edit_code(|code| {
+                    if code.len() < CODE_MAX {
+                        code.push(c.to_ascii_uppercase());
+                    }
+                });
+            }
+            (Screen::GreenCode { .. }, Action::Erase) => self.edit_code(|code| {
+                code.pop();
+            }),
+            (Screen::GreenCode { keyed }, Action::Confirm) if *keyed > 0 => {
+                if let Some(s) = &mut self.session {
+                    s.care = None;
+                }
+                self.screen = self.phone_screen();
+            }
+            (Screen::Phone { .. }, Action::Key(c)) if c.is_ascii_digit() => {
+                if let Some(s) = &mut self.session
+                    && s.phone.len() < PHONE_DIGITS
+                {
+                    s.phone.push(c);
+                }
+                self.screen = self.phone_screen();
+            }
+            (Screen::Phone { .. }, Action::Erase) => {
+                if let Some(s) = &mut self.session {
+                    s.phone.pop();
+                }
+                self.screen = self.phone_screen();
+            }
+            (Screen::Phone { complete: true, .. }, Action::Confirm) => self.issue(true, out),
+            (Screen::Phone { .. }, Action::Skip) => self.issue(false, out),
+            (
+                Screen::Issued {
+                    ticket,
+                    print: PrintState::Failed { .. },
+                },
+                Action::Reprint,
+            ) => {
+                out.push(self.print(ticket.clone(), true));
+                self.reprinting = true;
+                self.screen = Screen::Issued {
+                    ticket: ticket.clone(),
+                    print: PrintState::Printing,
+                };
+            }
+            (_, Action::Back) => self.back(out),
+            (_, Action::Home) => self.home(out),
+            _ => {}
+        }
+    }
+
+    /// The first touch: a session starts, and the self-service offer or the priority question.
+    fn start(&mut self, business: BusinessCode, out: &mut Vec<Effect>) {
+        let Some(service) = self
+            .services
+            .as_ref()
+            .and_then(|s| s.services.iter().find(|i| i.business == business))
+        else {
+            return;
+        };
+        let offer = service.self_service.clone();
+        self.sessions += 1;
+        let id = format!("{}-{}", self.session_prefix, self.sessions);
+        out.push(Effect::Record(Command::SessionStarted {
+            session: id.clone(),
+        }));
+        self.session = Some(Session {
+            id,
+            business: business.clone(),
+            care: None,
+            code: String::new(),
+            phone: String::new(),
+        });
+        self.screen = match offer {
+            Some(offer) => Screen::SelfService { business, offer },
+            None => Screen::Priority,
+        };
+    }
+
+    fn ask_phone(&mut self, care: Option<PriorityReason>) {
+        if let Some(s) = &mut self.session {
+            s.care = care;
+            s.code.clear();
+        }
+        self.screen = self.phone_screen();
+    }
+
+    fn edit_code(&mut self, edit: impl FnOnce(&mut String)) {
+        if let Some(s) = &mut self.session {
+            edit(&mut s.code);
+            self.screen = Screen::GreenCode {
+                keyed: s.code.len(),
+            };
+        }
+    }
+
+    fn phone_screen(&self) -> Screen {
+        let digits = self.session.as_ref().map_or("", |s| s.phone.as_str());
+        Screen::Phone {
+            shown: mask_phone(digits),
+            complete: Phone::parse(digits).is_ok(),
+        }
+    }
+
+    fn issue(&mut self, with_phone: bool, out: &mut Vec<Effect>) {
+        let Some(s) = &self.session else {
+            return;
+        };
+        let phone = if with_phone {
+            Phone::parse(&s.phone).ok()
+        } else {
+            None
+        };
+        out.push(Effect::Issue(IssueTicket {
+            business: s.business.clone(),
+            priority_reason: s.care,
+            green_channel: (!s.code.is_empty()).then(|| s.code.clone()),
+            lang: self.lang,
+            phone,
+            session: Some(s.id.clone()),
+            visit: None,
+        }));
+        self.screen = Screen::Issuing;
+    }
+
+    fn issued(&mut self, result: Result<TicketIssued, IssueFailure>, out: &mut Vec<Effect>) {
+        if self.screen != Screen::Issuing {
+            return;
+        }
+        match result {
+            Ok(ticket) => {
+                // The session ends with its ticket: nothing more to record for it.
+                self.session = None;
+                out.push(self.print(ticket.clone(), false));
+                self.reprinting = false;
+                self.screen = Screen::Issued {
+                    ticket,
+                    print: PrintState::Printing,
+                };
+            }
+            Err(IssueFailure::Refused(code)) => self.screen = Screen::Refused { code },
+            Err(IssueFailure::NoAnswer) => self.screen = Screen::NoAnswer,
+        }
+    }
+
+    fn print(&self, ticket: TicketIssued, reprint: bool) -> Effect {
+        let hall = self
+            .services
+            .as_ref()
+            .map_or_else(|| LocalText::new("", ""), |s| s.hall_name.clone());
+        Effect::Print {
+            ticket,
+            hall,
+            lang: self.lang,
+            reprint,
+        }
+    }
+
+    fn printed(&mut self, result: Result<(), String>, out: &mut Vec<Effect>) {
+        let Screen::Issued { ticket, print } = &self.screen else {
+            return;
+        };
+        if *print != PrintState::Printing {
+            return;
+        }
+        let ticket = ticket.clone();
+        out.push(Effect::Record(Command::PrintResult {
+            ticket: ticket.ticket.clone(),
+            ok: result.is_ok(),
+            reprint: self.reprinting,
+            error: result.clone().err(),
+        }));
+        let print = match result {
+            Ok(()) => PrintState::Printed,
+            Err(error) => PrintState::Failed { error },
+        };
+        self.screen = Screen::Issued { ticket, print };
+    }
+
+    fn tick(&mut self, now_ms: u64, out: &mut Vec<Effect>) {
+        let idle = now_ms.saturating_sub(self.last_activity_ms);
+        match &self.screen {
+            Screen::Welcome | Screen::Issuing => {}
+            Screen::Issued {
+                print: PrintState::Printed,
+                ..
+            }
+            | Screen::SelfServiceTaken { .. }
+                if idle >= self.timings.ticket_shown_ms =>
+            {
+                self.home(out);
+            }
+            Screen::Issued {
+                print: PrintState::Printing,
+                ..
+            } => {}
+            _ if idle >= self.timings.idle_return_ms => self.home(out),
+            _ => {}
+        }
+    }
+
+    /// One step back; from the first step, leaving.
+    fn back(&mut self, out: &mut Vec<Effect>) {
+        let offered = self.session.as_ref().and_then(|s| {
+            let services = self.services.as_ref()?;
+            let info = services
+                .services
+                .iter()
+                .find(|i| i.business == s.business)?;
+            Some((s.business.clone(), info.self_service.clone()?))
+        });
+        self.screen = match (&self.screen, offered) {
+            (Screen::Priority, Some((business, offer))) => Screen::SelfService { business, offer },
+            (Screen::GreenCode { .. } | Screen::Phone { .. }, _) => Screen::Priority,
+            (Screen::SelfService { .. } | Screen::Priority, _) => return self.home(out),
+            _ => return,
+        };
+    }
+
+    /// Back to the welcome screen; a customer who had not got a ticket is recorded as leaving.
+    fn home(&mut self, out: &mut Vec<Effect>) {
+        self.leave(out);
+        self.screen = Screen::Welcome;
+        self.lang = Lang::Zh;
+    }
+
+    /// Records the session's customer as gone at the step on screen.
+    fn leave(&mut self, out: &mut Vec<Effect>) {
+        if let Some(s) = self.session.take() {
+            out.push(Effect::Record(Command::SessionAbandoned {
+                session: s.id,
+                step: step_of(&self.screen),
+            }));
+        }
+    }
+}
+
+/// The step a customer leaving `screen` is recorded at.
+fn step_of(screen: &Screen) -> KioskStep {
+    match screen {
+        Screen::SelfService { .. } | Screen::SelfServiceTaken { .. } => KioskStep::SelfServiceOffer,
+        Screen::Priority | Screen::GreenCode { .. } => KioskStep::Priority,
+        Screen::Phone { .. } => KioskStep::Phone,
+        Screen::Issuing | Screen::Issued { .. } | Screen::Refused { .. } | Screen::NoAnswer => {
+            KioskStep::Confirm
+        }
+        Screen::Welcome | Screen::Unavailable(_) => KioskStep::ChooseBusiness,
+    }
+}
+
+/// The digits keyed so far with the fourth to seventh masked: `138****1234`. The whole number is
+/// never on screen, so someone standing behind the customer cannot read it.
+pub fn mask_phone(digits: &str) -> String {
+    digits
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if (3..7).contains(&i) { '*' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "controller_tests.rs"]
+mod tests;

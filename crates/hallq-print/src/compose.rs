@@ -1,0 +1,376 @@
+//! The slip laid out as printer-neutral blocks: which text on which line, in which size.
+//!
+//! This is where the ticket's look is decided; [`crate::escpos::encode`] only translates blocks
+//! to bytes. Top to bottom: the hall, a reprint mark, the number (as large as the paper
+//! allows), a priority label, the business, then how many are ahead, the wait and the time, the
+//! documents to have ready, the QR code of the ticket id, and what to do if the call is missed.
+//!
+//! Chinese comes first. With [`Lang::Zh`] each text is printed in Chinese with its English
+//! beneath, or on the same line when a short label fits; with [`Lang::En`] only in English.
+
+use hallq_proto::vocab::{Lang, LocalText};
+
+use crate::layout::{Layout, PaperWidth};
+use crate::slip::TicketSlip;
+use crate::text::{width, wrap};
+
+/// Horizontal alignment of a line (`ESC a`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Align {
+    /// Flush left: the body text.
+    #[default]
+    Left,
+    /// Centred: the number, the business, the QR code.
+    Center,
+    /// Flush right.
+    Right,
+}
+
+/// How a line is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Style {
+    /// Where the line sits.
+    pub align: Align,
+    /// Emphasis (`ESC E`).
+    pub bold: bool,
+    /// White on black (`GS B`), for the labels that must not be missed.
+    pub reverse: bool,
+    /// Character width multiplier, 1–8 (`GS !`).
+    pub width: u8,
+    /// Character height multiplier, 1–8 (`GS !`).
+    pub height: u8,
+}
+
+impl Style {
+    /// Plain body text, flush left.
+    pub const BODY: Self = Self {
+        align: Align::Left,
+        bold: false,
+        reverse: false,
+        width: 1,
+        height: 1,
+    };
+
+    fn center(self) -> Self {
+        Self {
+            align: Align::Center,
+            ..self
+        }
+    }
+
+    fn bold(self) -> Self {
+        Self { bold: true, ..self }
+    }
+
+    fn reverse(self) -> Self {
+        Self {
+            reverse: true,
+            ..self
+        }
+    }
+
+    fn size(self, width: u8, height: u8) -> Self {
+        Self {
+            width,
+            height,
+            ..self
+        }
+    }
+}
+
+/// One piece of the ticket, top to bottom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// One line of text, already wrapped to the paper.
+    Line {
+        /// The text; it fits the line at its style's width.
+        text: String,
+        /// How it is printed.
+        style: Style,
+    },
+    /// A horizontal rule across the paper.
+    Rule,
+    /// An empty line of body height.
+    Blank,
+    /// A QR code, centred.
+    Qr {
+        /// What it encodes: the ticket id.
+        data: String,
+        /// Module (dot square) size in printer dots.
+        module: u8,
+    },
+}
+
+/// The ticket number's character size: as large as keeps a five-character number on one line.
+pub fn number_scale(width: PaperWidth) -> u8 {
+    match width {
+        PaperWidth::Mm58 => 4,
+        PaperWidth::Mm80 => 6,
+    }
+}
+
+/// The QR code's module size in dots: large enough to scan from a phone held at arm's length.
+pub fn qr_module(width: PaperWidth) -> u8 {
+    match width {
+        PaperWidth::Mm58 => 6,
+        PaperWidth::Mm80 => 8,
+    }
+}
+
+/// Lays out `slip` for `layout`.
+pub fn compose(slip: &TicketSlip, layout: &Layout) -> Vec<Block> {
+    let mut page = Page {
+        layout,
+        lang: slip.lang,
+        blocks: Vec::new(),
+    };
+    let body = Style::BODY;
+
+    page.text(
+        &slip.hall,
+        body.center().bold(),
+        body.center(),
+        Fit::Beneath,
+    );
+    if let Some(label) = slip.reprint_label() {
+        page.text(
+            &label,
+            body.center().bold().reverse(),
+            body.center(),
+            Fit::Inline,
+        );
+    }
+    page.blocks.push(Block::Rule);
+
+    let scale = number_scale(layout.width);
+    page.line(&slip.number.0, body.center().bold().size(scale, scale));
+    if let Some(label) = slip.priority_label() {
+        page.text(
+            &label,
+            body.center().bold().reverse(),
+            body.center(),
+            Fit::Inline,
+        );
+    }
+    page.business(&slip.business);
+    page.blocks.push(Block::Rule);
+
+    page.emphasis(&slip.people_ahead_text());
+    page.text(&slip.wait_text(), body.bold(), body, Fit::Beneath);
+    page.text(&slip.issued_text(), body, body, Fit::Beneath);
+
+    if !slip.documents.is_empty() {
+        page.blocks.push(Block::Rule);
+        let heading = LocalText::new("请备好以下材料：", "Please have ready:");
+        page.text(&heading, body.bold(), body, Fit::Inline);
+        for doc in &slip.documents {
+            page.item(doc);
+        }
+    }
+    page.blocks.push(Block::Rule);
+
+    page.blocks.push(Block::Qr {
+        data: slip.ticket.as_str().to_owned(),
+        module: qr_module(layout.width),
+    });
+    page.line(slip.ticket.as_str(), body.center());
+    page.blocks.push(Block::Blank);
+    page.text(&slip.footer, body.center(), body.center(), Fit::Beneath);
+    page.blocks
+}
+
+/// Where a Chinese text's English goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// Always on lines of its own beneath: sentences read better whole.
+    Beneath,
+    /// On the same line when both fit (labels: `重打 REPRINT`), else beneath.
+    Inline,
+}
+
+/// The blocks being built, with what every line needs to know.
+struct Page<'a> {
+    layout: &'a Layout,
+    lang: Lang,
+    blocks: Vec<Block>,
+}
+
+impl Page<'_> {
+    /// `text` wrapped to the paper at `style`'s width, one block per line.
+    fn line(&mut self, text: &str, style: Style) {
+        let columns = self.layout.columns(style.width);
+        for line in wrap(text, columns, self.layout.code_page) {
+            // Reverse labels get a space either side, so the white text does not touch the edge.
+            let text = if style.reverse && width(&line, self.layout.code_page) + 2 <= columns {
+                format!(" {line} ")
+            } else {
+                line
+            };
+            self.blocks.push(Block::Line { text, style });
+        }
+    }
+
+    /// A text in the customer's language: Chinese with English per `fit`, or English alone.
+    /// `secondary` is the English line's style beneath Chinese.
+    fn text(&mut self, text: &LocalText, primary: Style, secondary: Style, fit: Fit) {
+        match self.lang {
+            Lang::En => self.line(&text.en, primary),
+            Lang::Zh => {
+                let both = format!("{} {}", text.zh, text.en);
+                let fits =
+                    width(&both, self.layout.code_page) + 2 <= self.layout.columns(primary.width);
+                if fit == Fit::Inline && fits {
+                    self.line(&both, primary);
+                } else {
+                    self.line(&text.zh, primary);
+                    self.line(&text.en, secondary);
+                }
+            }
+        }
+    }
+
+    /// The text in the customer's language, as the printer would take it.
+    fn primary<'t>(&self, text: &'t LocalText) -> &'t str {
+        match self.lang {
+            Lang::Zh => &text.zh,
+            Lang::En => &text.en,
+        }
+    }
+
+    /// Double size when the text fits on one line so, else bold at normal size: a text wrapped
+    /// at double size reads worse than a whole one in bold.
+    fn big_or_bold(&self, text: &str, style: Style) -> Style {
+        if width(text, self.layout.code_page) <= self.layout.columns(2) {
+            style.bold().size(2, 2)
+        } else {
+            style.bold()
+        }
+    }
+
+    /// The business name, centred, large when it fits; its English beneath in normal size.
+    fn business(&mut self, name: &LocalText) {
+        let primary = self.primary(name);
+        let style = self.big_or_bold(primary, Style::BODY.center());
+        self.line(primary, style);
+        if self.lang == Lang::Zh {
+            self.line(&name.en, Style::BODY.center());
+        }
+    }
+
+    /// A sentence that matters most after the number (how many are ahead): large when it fits.
+    fn emphasis(&mut self, text: &LocalText) {
+        let style = self.big_or_bold(self.primary(text), Style::BODY);
+        self.text(text, style, Style::BODY, Fit::Beneath);
+    }
+
+    /// A list item: a bullet and a hanging indent; in Chinese, the English under the Chinese
+    /// at the same indent.
+    fn item(&mut self, text: &LocalText) {
+        let bullet = "· ";
+        let cp = self.layout.code_page;
+        let indent = " ".repeat(width(bullet, cp));
+        let columns = self.layout.columns(1).saturating_sub(indent.len());
+        let texts = match self.lang {
+            Lang::Zh => vec![&text.zh, &text.en],
+            Lang::En => vec![&text.en],
+        };
+        for (n, text) in texts.into_iter().enumerate() {
+            for (i, line) in wrap(text, columns, cp).into_iter().enumerate() {
+                let lead = if n == 0 && i == 0 { bullet } else { &indent };
+                self.blocks.push(Block::Line {
+                    text: format!("{lead}{line}"),
+                    style: Style::BODY,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slip::example;
+    use crate::text::width;
+    use hallq_proto::vocab::Priority;
+
+    fn lines(blocks: &[Block]) -> Vec<&str> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Line { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_line_fits_the_paper_at_its_size() {
+        for paper in [PaperWidth::Mm58, PaperWidth::Mm80] {
+            let layout = Layout::new(paper);
+            for lang in [Lang::Zh, Lang::En] {
+                let mut slip = example(lang).reprinted();
+                slip.priority = Priority::Care;
+                for block in compose(&slip, &layout) {
+                    if let Block::Line { text, style } = block {
+                        let w = width(&text, layout.code_page) * usize::from(style.width);
+                        assert!(w <= paper.columns(), "{paper:?} {lang:?}: {text:?} is {w}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_comes_first_with_english_beneath() {
+        let blocks = compose(&example(Lang::Zh), &Layout::new(PaperWidth::Mm80));
+        let lines = lines(&blocks);
+        let zh = lines.iter().position(|l| *l == "您前面还有 5 人").unwrap();
+        assert_eq!(lines[zh + 1], "5 people ahead of you");
+        assert!(lines.contains(&"套餐变更") && lines.contains(&"Plan change"));
+    }
+
+    #[test]
+    fn an_english_ticket_has_no_chinese() {
+        let blocks = compose(&example(Lang::En), &Layout::new(PaperWidth::Mm58));
+        for line in lines(&blocks) {
+            assert!(!line.chars().any(|c| c >= '\u{2E80}'), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn the_number_is_the_largest_text_and_the_qr_carries_the_ticket_id() {
+        let blocks = compose(&example(Lang::Zh), &Layout::new(PaperWidth::Mm58));
+        let number = blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::Line { text, style } if text == "A012" => Some(*style),
+                _ => None,
+            })
+            .unwrap();
+        assert!(blocks.iter().all(|b| match b {
+            Block::Line { style, .. } => style.height <= number.height,
+            _ => true,
+        }));
+        assert!(blocks.contains(&Block::Qr {
+            data: "20261123-0042".into(),
+            module: 6
+        }));
+    }
+
+    #[test]
+    fn labels_appear_only_when_due() {
+        let layout = Layout::new(PaperWidth::Mm80);
+        let plain = compose(&example(Lang::Zh), &layout);
+        assert!(
+            !lines(&plain)
+                .iter()
+                .any(|l| l.contains("重打") || l.contains("优先"))
+        );
+        let mut slip = example(Lang::Zh).reprinted();
+        slip.priority = Priority::GreenChannel;
+        let marked = compose(&slip, &layout);
+        let lines = lines(&marked);
+        assert!(lines.contains(&" 重打 REPRINT "), "{lines:?}");
+        assert!(lines.contains(&" 绿色通道 Green channel "), "{lines:?}");
+    }
+}

@@ -1,0 +1,182 @@
+//! The kiosk end to end: its controller and runtime against the real hub (a `hallq hub` process
+//! with its embedded broker and SQLite journal), printing real ESC/POS bytes over TCP to a fake
+//! printer that captures them. A customer's touches go in; the ticket must come out of the
+//! journal and off the printer, with every touchpoint of the way recorded.
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hallq_kiosk::controller::PrintState;
+use hallq_kiosk::{Action, Kiosk, KioskTimings, PrintFn, PrintJob, Runtime, Screen};
+use hallq_print::escpos::{self, Op};
+use hallq_print::{Layout, PaperWidth, Printer, TicketSlip};
+use hallq_tests::{BrokerKind, Hall};
+use tokio::sync::watch;
+
+/// A raw-TCP printer on 127.0.0.1 that keeps the bytes of each connection.
+fn fake_printer() -> (std::net::SocketAddr, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let jobs = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&jobs);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut bytes = Vec::new();
+            if stream.and_then(|mut s| s.read_to_end(&mut bytes)).is_ok() {
+                kept.lock().unwrap().push(bytes);
+            }
+        }
+    });
+    (addr, jobs)
+}
+
+/// Waits until the kiosk shows a screen `pick` accepts.
+async fn wait_screen<T>(
+    screens: &mut watch::Receiver<Screen>,
+    pick: impl Fn(&Screen) -> Option<T>,
+) -> T {
+    let found = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Some(t) = pick(&screens.borrow_and_update()) {
+                return t;
+            }
+            screens.changed().await.unwrap();
+        }
+    })
+    .await;
+    found.unwrap_or_else(|_| panic!("the kiosk stayed on {:?}", *screens.borrow()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
+    let hall = Hall::new(BrokerKind::Embedded);
+    let _hub = hall.start_hub();
+    let (client, _task) = hall.device("kiosk-1").await;
+    let (printer_addr, jobs) = fake_printer();
+    let printer = Printer::Tcp(printer_addr);
+    let print: PrintFn = Arc::new(move |job: &PrintJob| {
+        let mut slip = TicketSlip::new(&job.ticket, job.hall.clone(), 480, job.lang);
+        if job.reprint {
+            slip = slip.reprinted();
+        }
+        let bytes = escpos::encode(&slip, &Layout::new(PaperWidth::Mm80));
+        printer.print(&bytes).map_err(|e| e.to_string())
+    });
+    let (screen_tx, mut screens) = watch::channel(Screen::Welcome);
+    let kiosk = Kiosk::new("kiosk-1-e2e", KioskTimings::default());
+    let shown = Box::new(move |k: &Kiosk| {
+        let _ = screen_tx.send(k.screen());
+    });
+    let runtime = Runtime::start(kiosk, client.clone(), print, shown);
+    let touch = |a| runtime.handle.touch(a);
+
+    // The welcome screen, once the hub's services have arrived: take the first business type.
+    wait_screen(&mut screens, |s| (*s == Screen::Welcome).then_some(())).await;
+    let services = hallq_tests::wait_latest(&client, |l| l.services.clone()).await;
+    let first = services.services.first().unwrap().clone();
+    touch(Action::Business(first.business.clone()));
+    if first.self_service.is_some() {
+        wait_screen(&mut screens, |s| {
+            matches!(s, Screen::SelfService { .. }).then_some(())
+        })
+        .await;
+        touch(Action::TicketInstead);
+    }
+    wait_screen(&mut screens, |s| (*s == Screen::Priority).then_some(())).await;
+    touch(Action::Care(hallq_proto::PriorityReason::Elderly));
+    wait_screen(&mut screens, |s| {
+        matches!(s, Screen::Phone { .. }).then_some(())
+    })
+    .await;
+    touch(Action::Skip);
+    let ticket = wait_screen(&mut screens, |s| match s {
+        Screen::Issued {
+            ticket,
+            print: PrintState::Printed,
+        } => Some(ticket.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(ticket.business, first.business);
+    assert_eq!(ticket.priority, hallq_proto::Priority::Care);
+
+    // Off the printer: the number large, the QR code of the ticket id, the cut.
+    // The printer keeps a job once the kiosk has closed the connection: a moment after.
+    let mut bytes = None;
+    for _ in 0..100 {
+        bytes = jobs.lock().unwrap().first().cloned();
+        if bytes.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let bytes = bytes.expect("one print job");
+    let ops = escpos::decode(&bytes).unwrap();
+    let texts: Vec<&str> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains(&ticket.number.0)),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains(&first.name.zh)),
+        "{texts:?}"
+    );
+    assert!(
+        ops.iter()
+            .any(|op| matches!(op, Op::Qr { data, .. } if *data == ticket.ticket.to_string()))
+    );
+    assert!(
+        matches!(ops.last(), Some(Op::Cut { .. })),
+        "{:?}",
+        ops.last()
+    );
+
+    // In the journal: the ticket, and the touchpoints of the way (the print result is sent
+    // after the screen changes: wait for it).
+    let journal = hall.journal();
+    let count = |sql: &str| -> i64 {
+        journal
+            .connection()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM tickets WHERE ticket = '{}' AND priority = 'care' AND reason = 'elderly'",
+            ticket.ticket
+        )),
+        1
+    );
+    for _ in 0..100 {
+        if count("SELECT count(*) FROM commands WHERE kind = 'print_result' AND ok = 1") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for kind in ["session_started", "issue_ticket", "print_result"] {
+        assert_eq!(
+            count(&format!(
+                "SELECT count(*) FROM commands WHERE device = 'kiosk-1' AND kind = '{kind}' AND ok = 1"
+            )),
+            1,
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        count(&format!(
+            "SELECT printed FROM tickets WHERE ticket = '{}'",
+            ticket.ticket
+        )),
+        1
+    );
+}
