@@ -116,13 +116,7 @@ async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
     }
     let bytes = bytes.expect("one print job");
     let ops = escpos::decode(&bytes).unwrap();
-    let texts: Vec<&str> = ops
-        .iter()
-        .filter_map(|op| match op {
-            Op::Text(t) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect();
+    let texts = escpos::texts(&ops);
     assert!(
         texts.iter().any(|t| t.contains(&ticket.number.0)),
         "{texts:?}"

@@ -93,11 +93,11 @@ pub fn check(phc: &str) -> Result<(), String> {
 /// Whether `secret` matches the PHC-format Argon2 `hash`, on this thread. A malformed hash
 /// matches nothing.
 pub fn verify(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(secret.as_bytes(), &h)
-            .is_ok()
-    })
+    verify_bytes(secret.as_bytes(), hash)
+}
+
+fn verify_bytes(secret: &[u8], hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(secret, &h).is_ok())
 }
 
 /// The memory an Argon2 check of `hash` takes, in KiB (its `m` parameter); `None` if malformed.
@@ -136,12 +136,9 @@ impl Verifier {
         let Ok(_permit) = self.memory.acquire_many(kib.min(self.budget_kib)).await else {
             return false;
         };
-        tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .is_ok_and(|h| Argon2::default().verify_password(&secret, &h).is_ok())
-        })
-        .await
-        .unwrap_or(false)
+        tokio::task::spawn_blocking(move || verify_bytes(&secret, &hash))
+            .await
+            .unwrap_or(false)
     }
 }
 

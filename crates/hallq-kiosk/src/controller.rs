@@ -170,7 +170,7 @@ pub enum Input {
     Maintenance(bool),
     /// The answer to the ticket request.
     Issued(Result<TicketIssued, IssueFailure>),
-    /// The printer finished a print of `ticket`.
+    /// The printer finished the print of the ticket on screen.
     Printed {
         /// Whether it printed, or the printer's error.
         result: Result<(), String>,
@@ -254,16 +254,7 @@ impl Kiosk {
 
     /// What to show: the flow's screen, unless the kiosk cannot take tickets now.
     pub fn screen(&self) -> Screen {
-        let blocked = if self.maintenance {
-            Some(Unavailable::Maintenance)
-        } else if !self.reachable {
-            Some(Unavailable::HubAway)
-        } else if self.services.as_ref().is_some_and(|s| !s.open) {
-            Some(Unavailable::NotIssuing)
-        } else {
-            None
-        };
-        match (&self.screen, blocked) {
+        match (&self.screen, self.blocked()) {
             // A customer being served by the kiosk finishes: the ticket on screen, the request
             // the client is retrying, the answer already given.
             (
@@ -276,6 +267,19 @@ impl Kiosk {
                 Screen::Unavailable(Unavailable::HubAway)
             }
             (screen, None) => screen.clone(),
+        }
+    }
+
+    /// Why the kiosk cannot take a ticket now, if it cannot.
+    fn blocked(&self) -> Option<Unavailable> {
+        if self.maintenance {
+            Some(Unavailable::Maintenance)
+        } else if !self.reachable {
+            Some(Unavailable::HubAway)
+        } else if self.services.as_ref().is_some_and(|s| !s.open) {
+            Some(Unavailable::NotIssuing)
+        } else {
+            None
         }
     }
 
@@ -315,7 +319,7 @@ impl Kiosk {
             Input::Tick => self.tick(now_ms, &mut out),
         }
         // A customer mid-flow when the kiosk became unable to issue has left it.
-        if matches!(self.screen(), Screen::Unavailable(_)) && self.session.is_some() {
+        if self.session.is_some() && matches!(self.screen(), Screen::Unavailable(_)) {
             self.leave(&mut out);
             self.screen = Screen::Welcome;
         }

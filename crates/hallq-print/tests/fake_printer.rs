@@ -50,15 +50,6 @@ fn status_printer(status: Option<u8>) -> (Printer, JoinHandle<Vec<u8>>) {
     (Printer::Tcp(addr), handle)
 }
 
-fn texts(ops: &[Op]) -> Vec<&str> {
-    ops.iter()
-        .filter_map(|op| match op {
-            Op::Text(t) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_ticket_printed_over_tcp_reaches_the_printer_whole_and_reads_back() {
     let mut slip = example(Lang::Zh);
@@ -72,7 +63,7 @@ fn a_ticket_printed_over_tcp_reaches_the_printer_whole_and_reads_back() {
 
     assert_eq!(received, bytes);
     let ops = escpos::decode(&received).unwrap();
-    let texts = texts(&ops);
+    let texts = escpos::texts(&ops);
     let number = ops
         .iter()
         .position(|op| *op == Op::Text("A012".into()))

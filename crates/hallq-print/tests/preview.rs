@@ -60,30 +60,22 @@ fn the_sample_tickets_draw_inside_the_printable_area_and_end_at_the_cut() {
 #[test]
 fn a_full_line_wraps_by_itself_and_the_paper_ends_at_the_cut() {
     let font = font();
-    let one = render::raster(
-        &[
-            Op::Text("x".repeat(32)),
-            Op::LineFeed,
-            Op::Cut {
-                partial: true,
-                feed: 16,
-            },
-        ],
-        PaperWidth::Mm58,
-        &font,
-    );
-    let two = render::raster(
-        &[
-            Op::Text("x".repeat(33)),
-            Op::LineFeed,
-            Op::Cut {
-                partial: true,
-                feed: 16,
-            },
-        ],
-        PaperWidth::Mm58,
-        &font,
-    );
+    // A line of `n` characters, fed and cut.
+    let paper = |n: usize| {
+        render::raster(
+            &[
+                Op::Text("x".repeat(n)),
+                Op::LineFeed,
+                Op::Cut {
+                    partial: true,
+                    feed: 16,
+                },
+            ],
+            PaperWidth::Mm58,
+            &font,
+        )
+    };
+    let (one, two) = (paper(32), paper(33));
     assert_eq!(two.height() - one.height(), 30, "one more line of 30 dots");
 }
 

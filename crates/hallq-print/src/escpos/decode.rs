@@ -278,6 +278,16 @@ impl QrState {
     }
 }
 
+/// The text runs of decoded `ops`, in order: what a reader of the paper would read.
+pub fn texts(ops: &[Op]) -> Vec<&str> {
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,15 +295,6 @@ mod tests {
     use crate::layout::{Layout, PaperWidth};
     use crate::slip::example;
     use hallq_proto::vocab::Lang;
-
-    fn texts(ops: &[Op]) -> Vec<&str> {
-        ops.iter()
-            .filter_map(|op| match op {
-                Op::Text(t) => Some(t.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
 
     #[test]
     fn an_encoded_ticket_reads_back_with_its_content() {

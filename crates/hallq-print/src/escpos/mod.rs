@@ -23,7 +23,7 @@
 mod decode;
 mod encode;
 
-pub use decode::{DecodeError, decode};
+pub use decode::{DecodeError, decode, texts};
 pub use encode::{encode, encode_blocks};
 
 use crate::compose::Align;
