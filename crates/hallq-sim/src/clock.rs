@@ -17,6 +17,8 @@ pub struct SimClock {
     anchor: Mutex<(Instant, Timestamp)>,
     /// Simulated milliseconds per real millisecond.
     speed: f64,
+    /// Stopped by [`SimClock::freeze`]: the clock reads the anchor's time from then on.
+    frozen: std::sync::atomic::AtomicBool,
 }
 
 impl SimClock {
@@ -25,6 +27,7 @@ impl SimClock {
         Self {
             anchor: Mutex::new((Instant::now(), start)),
             speed: speed.max(0.0),
+            frozen: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -45,6 +48,19 @@ impl SimClock {
         }
     }
 
+    /// Stops the clock where it stands. A day cut short (`--until`) is compared with the
+    /// journal after the hub has stopped: time running on while it stops would let the hub
+    /// time out tickets the simulator's count, taken at the cut, still holds open.
+    pub fn freeze(&self) {
+        let mut a = self
+            .anchor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !self.frozen.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            *a = (Instant::now(), Self::read(&a, self.speed));
+        }
+    }
+
     fn read(anchor: &(Instant, Timestamp), speed: f64) -> Timestamp {
         let real_ms = anchor.0.elapsed().as_secs_f64() * 1000.0;
         Timestamp(anchor.1.0 + (real_ms * speed) as i64)
@@ -57,6 +73,9 @@ impl Clock for SimClock {
             .anchor
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            return a.1;
+        }
         Self::read(&a, self.speed)
     }
 }
@@ -127,5 +146,17 @@ mod tests {
         assert!(c.now().0 >= 5_000_000);
         c.jump_to(Timestamp(2_000_000));
         assert!(c.now().0 >= 5_000_000, "never backward");
+    }
+
+    #[test]
+    fn a_frozen_clock_stands_still() {
+        let clock = SimClock::new(Timestamp(1_000_000), 1000.0);
+        std::thread::sleep(Duration::from_millis(5));
+        clock.freeze();
+        let at = clock.now();
+        assert!(at.0 >= 1_005_000, "it ran before: {at:?}");
+        std::thread::sleep(Duration::from_millis(5));
+        clock.freeze();
+        assert_eq!(clock.now(), at);
     }
 }

@@ -520,6 +520,9 @@ impl SimHall {
         }
         let ended_at = self.clock.now();
         stopped_early |= ended_at >= stop_at;
+        if stopped_early {
+            self.clock.freeze();
+        }
         let _ = closing_tx.send(true);
         for h in helpers {
             let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
