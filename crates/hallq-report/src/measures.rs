@@ -1,0 +1,422 @@
+//! [`Measures`]: the fixed-size accumulators every closed visit is added to. Their size depends
+//! on the hall (business types, counters, staff) and never on how long the journal is.
+
+use std::collections::BTreeMap;
+
+use hallq_proto::{Priority, Score, time};
+
+use crate::config::ReportConfig;
+use crate::hist::Histogram;
+use crate::visit::{Outcome, TicketEnd, TicketRecord, VisitRecord};
+
+/// Hours in a week: the load and staffing grid, Monday 00:00 first.
+pub const WEEK_HOURS: usize = 7 * 24;
+
+/// Monday = 0 … Sunday = 6 of the local day holding `ms`, and its hour.
+pub fn weekday_hour(ms: i64, utc_offset_min: i32) -> (usize, usize) {
+    let local = ms + i64::from(utc_offset_min) * 60_000;
+    let days = local.div_euclid(86_400_000);
+    // 1970-01-01 was a Thursday (3 with Monday = 0).
+    let weekday = (days + 3).rem_euclid(7) as usize;
+    let hour = (local.rem_euclid(86_400_000) / 3_600_000) as usize;
+    (weekday, hour)
+}
+
+/// Index into a [`WEEK_HOURS`] grid.
+pub fn hour_of_week(ms: i64, utc_offset_min: i32) -> usize {
+    let (d, h) = weekday_hour(ms, utc_offset_min);
+    d * 24 + h
+}
+
+/// A rating's index: dissatisfied 0 … very satisfied 3.
+pub fn score_index(s: Score) -> usize {
+    match s {
+        Score::Dissatisfied => 0,
+        Score::Neutral => 1,
+        Score::Satisfied => 2,
+        Score::VerySatisfied => 3,
+    }
+}
+
+/// Per business type.
+#[derive(Debug, Clone, Default)]
+pub struct BusinessAcc {
+    /// Tickets that ended with this business type.
+    pub tickets: u64,
+    /// Served.
+    pub served: u64,
+    /// Served and judged against the limit (flagged services are not).
+    pub judged: u64,
+    /// Of which within the limit.
+    pub within: u64,
+    /// Handling times of the judged services.
+    pub service_sum_ms: i64,
+    /// Waits to the first call.
+    pub wait_sum_ms: i64,
+    /// How many waits.
+    pub waits: u64,
+}
+
+/// Per touchpoint.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TouchAcc {
+    /// Visits that reached it.
+    pub reached: u64,
+    /// Visits lost (no-show, walked out, closed by reset) with this as their last touchpoint.
+    pub lost_here: u64,
+    /// Visits without a ticket that ended here (settled at the door, self-service).
+    pub ended_here_without_ticket: u64,
+    /// Ms spent at it, summed over the visits that reached it.
+    pub time_ms: i64,
+    /// Visits that reached it and were rated.
+    pub rated: u64,
+    /// Of which rated 一般 or 不满意.
+    pub low_rated: u64,
+}
+
+/// Per staff number (工号).
+#[derive(Debug, Clone, Default)]
+pub struct StaffAcc {
+    /// Tickets served.
+    pub served: u64,
+    /// Judged against the limit.
+    pub judged: u64,
+    /// Within the limit.
+    pub within: u64,
+    /// Handling times of the judged services.
+    pub service_sum_ms: i64,
+    /// Ratings by score (dissatisfied … very satisfied).
+    pub ratings: [u64; 4],
+    /// Served without a rating.
+    pub unrated: u64,
+}
+
+/// Per counter.
+#[derive(Debug, Clone, Default)]
+pub struct CounterAcc {
+    /// Tickets served here.
+    pub served: u64,
+    /// Ms open and not paused.
+    pub open_ms: i64,
+    /// Ms open, not paused, with no ticket, while a ticket it could serve was waiting.
+    pub idle_while_waiting_ms: i64,
+}
+
+/// Priority against ordinary tickets.
+#[derive(Debug, Clone, Default)]
+pub struct FairnessAcc {
+    /// Ordinary tickets called.
+    pub ordinary: u64,
+    /// Of which overtaken at least once by a priority ticket of their business type.
+    pub overtaken_tickets: u64,
+    /// Overtakes in all.
+    pub overtakes: u64,
+    /// Estimated delay they caused, ms: each overtake costs the ordinary ticket the priority
+    /// ticket's time at the counter shared over the counters serving that business then.
+    pub delay_est_ms: f64,
+    /// Waits of ordinary tickets.
+    pub ordinary_wait: Histogram,
+    /// Waits of priority (care and green-channel) tickets.
+    pub priority_wait: Histogram,
+}
+
+/// What looks wrong in the data, counted and not silently used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QualityAcc {
+    /// Services shorter than the configured seconds.
+    pub short_services: u64,
+    /// Services far past their limit: "finish" forgotten.
+    pub forgotten_finish: u64,
+    /// Served tickets without a rating.
+    pub missing_ratings: u64,
+    /// Tickets of a business type the configuration lacks (judged against no limit).
+    pub unknown_business: u64,
+    /// Visits whose arrival was not in the report's events.
+    pub visits_without_start: u64,
+    /// Events naming a ticket the report never saw issued (the range began mid-visit).
+    pub orphan_events: u64,
+    /// A few examples: (what, ticket, detail).
+    pub examples: Vec<(&'static str, String, String)>,
+}
+
+/// How many examples of each problem are kept.
+const EXAMPLES: usize = 30;
+
+impl QualityAcc {
+    fn example(&mut self, what: &'static str, ticket: &str, detail: String) {
+        if self.examples.len() < EXAMPLES {
+            self.examples.push((what, ticket.to_owned(), detail));
+        }
+    }
+}
+
+/// Every accumulator.
+#[derive(Debug, Clone)]
+pub struct Measures {
+    /// Visits closed.
+    pub visits: u64,
+    /// Visits by [`Outcome`].
+    pub outcomes: [u64; 6],
+    /// Visits with a transferred ticket.
+    pub transferred_visits: u64,
+    /// Tickets.
+    pub tickets: u64,
+    /// Ticket → first call.
+    pub wait: Histogram,
+    /// Call → service start.
+    pub walk: Histogram,
+    /// Service start → finish (flagged services left out).
+    pub service: Histogram,
+    /// Arrival → departure.
+    pub stay: Histogram,
+    /// Ratings by score.
+    pub ratings: [u64; 4],
+    /// Served tickets.
+    pub served: u64,
+    /// Served and judged against their limit.
+    pub judged: u64,
+    /// Within their limit.
+    pub within_limit: u64,
+    /// Tickets judged for the waiting service level: called, or left after the target.
+    pub sl_judged: u64,
+    /// Called within the target.
+    pub sl_within: u64,
+    /// Per business type.
+    pub business: BTreeMap<String, BusinessAcc>,
+    /// Per touchpoint (index `k - 1`).
+    pub touch: [TouchAcc; 16],
+    /// Arrivals per hour of the week.
+    pub arrivals: Vec<u64>,
+    /// Tickets per hour of the week.
+    pub tickets_by_hour: Vec<u64>,
+    /// Counter time per ticket (call → finish or no-show) by the hour it was issued: sum, ms.
+    pub occupancy_ms: Vec<i64>,
+    /// … and how many.
+    pub occupancy_n: Vec<u64>,
+    /// Counter-ms open per hour of the week.
+    pub open_ms: Vec<i64>,
+    /// Days with arrivals, per weekday.
+    pub days: [u64; 7],
+    /// The local date of the last arrival (to count days).
+    last_date: u32,
+    /// Per staff number.
+    pub staff: BTreeMap<String, StaffAcc>,
+    /// Per counter.
+    pub counters: BTreeMap<u16, CounterAcc>,
+    /// Priority fairness.
+    pub fairness: FairnessAcc,
+    /// Data quality.
+    pub quality: QualityAcc,
+}
+
+impl Default for Measures {
+    fn default() -> Self {
+        Self {
+            visits: 0,
+            outcomes: [0; 6],
+            transferred_visits: 0,
+            tickets: 0,
+            wait: Histogram::default(),
+            walk: Histogram::default(),
+            service: Histogram::default(),
+            stay: Histogram::default(),
+            ratings: [0; 4],
+            served: 0,
+            judged: 0,
+            within_limit: 0,
+            sl_judged: 0,
+            sl_within: 0,
+            business: BTreeMap::new(),
+            touch: [TouchAcc::default(); 16],
+            arrivals: vec![0; WEEK_HOURS],
+            tickets_by_hour: vec![0; WEEK_HOURS],
+            occupancy_ms: vec![0; WEEK_HOURS],
+            occupancy_n: vec![0; WEEK_HOURS],
+            open_ms: vec![0; WEEK_HOURS],
+            days: [0; 7],
+            last_date: 0,
+            staff: BTreeMap::new(),
+            counters: BTreeMap::new(),
+            fairness: FairnessAcc::default(),
+            quality: QualityAcc::default(),
+        }
+    }
+}
+
+impl Measures {
+    /// An arrival at `ms` (a visit began).
+    pub fn arrival(&mut self, ms: i64, cfg: &ReportConfig) {
+        self.arrivals[hour_of_week(ms, cfg.utc_offset_min)] += 1;
+        let (date, _) = time::local(hallq_proto::Timestamp(ms), cfg.utc_offset_min);
+        if date.0 != self.last_date {
+            self.last_date = date.0;
+            self.days[weekday_hour(ms, cfg.utc_offset_min).0] += 1;
+        }
+    }
+
+    /// `n` counters open from `from` to `to` ms, spread over the hours of the week.
+    pub fn counters_open(&mut self, n: usize, from: i64, to: i64, cfg: &ReportConfig) {
+        if n == 0 {
+            return;
+        }
+        let mut t = from;
+        while t < to {
+            let next_hour = (t.div_euclid(3_600_000) + 1) * 3_600_000;
+            let end = next_hour.min(to);
+            self.open_ms[hour_of_week(t, cfg.utc_offset_min)] += (end - t) * n as i64;
+            t = end;
+        }
+    }
+
+    /// A closed visit.
+    pub fn visit(&mut self, v: &VisitRecord, cfg: &ReportConfig) {
+        self.visits += 1;
+        self.outcomes[v.outcome.index()] += 1;
+        self.transferred_visits += u64::from(v.transferred());
+        if let Some(ms) = v.stay_ms() {
+            self.stay.add(ms);
+        }
+        self.trail(v);
+        for t in &v.tickets {
+            self.ticket(t, cfg);
+        }
+    }
+
+    fn trail(&mut self, v: &VisitRecord) {
+        let rating = v.rating();
+        let last = v.trail.last_before_departure;
+        for tp in 1..=16u8 {
+            if !v.trail.has(tp) {
+                continue;
+            }
+            let acc = &mut self.touch[usize::from(tp - 1)];
+            acc.reached += 1;
+            acc.time_ms += v.trail.time_ms[usize::from(tp - 1)];
+            if let Some(s) = rating {
+                acc.rated += 1;
+                acc.low_rated += u64::from(!s.is_satisfied());
+            }
+            if tp == last {
+                if v.outcome.is_loss() {
+                    acc.lost_here += 1;
+                } else if v.outcome == Outcome::NoTicket {
+                    acc.ended_here_without_ticket += 1;
+                }
+            }
+        }
+    }
+
+    fn ticket(&mut self, t: &TicketRecord, cfg: &ReportConfig) {
+        self.tickets += 1;
+        let issued_how = hour_of_week(t.issued.0, cfg.utc_offset_min);
+        self.tickets_by_hour[issued_how] += 1;
+        if let Some(ms) = t.occupancy_ms() {
+            self.occupancy_ms[issued_how] += ms;
+            self.occupancy_n[issued_how] += 1;
+        }
+        let limit = cfg.limit_secs(t.business.as_str());
+        if limit.is_none() {
+            self.quality.unknown_business += 1;
+        }
+        let b = self
+            .business
+            .entry(t.business.as_str().to_owned())
+            .or_default();
+        b.tickets += 1;
+        let target_ms = i64::from(cfg.targets.wait_target_min) * 60_000;
+        if let Some(w) = t.wait_ms() {
+            self.wait.add(w);
+            b.wait_sum_ms += w;
+            b.waits += 1;
+            self.sl_judged += 1;
+            self.sl_within += u64::from(w <= target_ms);
+            if t.priority == Priority::Ordinary {
+                self.fairness.ordinary += 1;
+                self.fairness.ordinary_wait.add(w);
+                if t.overtaken > 0 {
+                    self.fairness.overtaken_tickets += 1;
+                    self.fairness.overtakes += u64::from(t.overtaken);
+                }
+            } else {
+                self.fairness.priority_wait.add(w);
+            }
+        } else if let Some(end) = t.ended {
+            // Left without a call after waiting past the target: a miss. Leaving sooner is not
+            // judged (the usual service-level convention: short abandons are left out).
+            if end.0 - t.issued.0 > target_ms {
+                self.sl_judged += 1;
+            }
+        }
+        if t.priority != Priority::Ordinary
+            && t.overtook > 0
+            && let Some(occ) = t.occupancy_ms()
+        {
+            self.fairness.delay_est_ms +=
+                f64::from(t.overtook) * occ as f64 / f64::from(t.counters_at_call.max(1));
+        }
+        if let Some(ms) = t.walk_ms() {
+            self.walk.add(ms);
+        }
+        if t.end != TicketEnd::Served {
+            return;
+        }
+        self.served += 1;
+        b.served += 1;
+        if let Some(c) = t.counter {
+            self.counters.entry(c.0).or_default().served += 1;
+        }
+        let staff = t
+            .staff
+            .as_ref()
+            .map_or("-", hallq_proto::StaffNo::as_str)
+            .to_owned();
+        let s = self.staff.entry(staff).or_default();
+        s.served += 1;
+        match t.rating {
+            Some(r) => {
+                self.ratings[score_index(r)] += 1;
+                s.ratings[score_index(r)] += 1;
+            }
+            None => {
+                s.unrated += 1;
+                self.quality.missing_ratings += 1;
+            }
+        }
+        let Some(service) = t.service_ms() else {
+            return;
+        };
+        let limit_ms = i64::from(limit.unwrap_or(15 * 60)) * 1000;
+        if service < i64::from(cfg.short_service_secs) * 1000 {
+            self.quality.short_services += 1;
+            self.quality.example(
+                "short service 服务过短",
+                t.ticket.as_str(),
+                format!("{:.0} s", service as f64 / 1000.0),
+            );
+            return;
+        }
+        if service > limit_ms * i64::from(cfg.forgotten_finish_factor) {
+            self.quality.forgotten_finish += 1;
+            self.quality.example(
+                "finish forgotten? 疑似未结束",
+                t.ticket.as_str(),
+                format!(
+                    "{:.0} min, limit {} min",
+                    service as f64 / 60_000.0,
+                    limit_ms / 60_000
+                ),
+            );
+            return;
+        }
+        self.service.add(service);
+        let within = service <= limit_ms;
+        self.judged += 1;
+        self.within_limit += u64::from(within);
+        b.judged += 1;
+        b.within += u64::from(within);
+        b.service_sum_ms += service;
+        s.judged += 1;
+        s.within += u64::from(within);
+        s.service_sum_ms += service;
+    }
+}

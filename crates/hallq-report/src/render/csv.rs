@@ -1,0 +1,290 @@
+//! The report as CSV files (RFC 4180, UTF-8), one per table, for spreadsheets and for tests:
+//! [`files`] returns them as (name, text); the CLI writes them.
+
+use super::weekday;
+use crate::report::Report;
+
+/// A field, quoted when it needs to be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        out.push_str(&r.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+fn f3(v: Option<f64>) -> String {
+    v.map_or(String::new(), |v| format!("{v:.3}"))
+}
+
+/// Every table: (file name, CSV text).
+pub fn files(r: &Report) -> Vec<(&'static str, String)> {
+    let mut summary: Vec<(String, String)> = vec![
+        ("events".into(), r.events.to_string()),
+        ("visits".into(), r.visits.to_string()),
+        ("tickets".into(), r.tickets.to_string()),
+        ("served".into(), r.served.to_string()),
+        ("transferred_visits".into(), r.transferred.to_string()),
+    ];
+    for (o, n) in &r.outcomes {
+        summary.push((format!("visits_{}", o.key()), n.to_string()));
+    }
+    for (name, score) in ["dissatisfied", "neutral", "satisfied", "very_satisfied"]
+        .iter()
+        .zip(r.ratings)
+    {
+        summary.push((format!("ratings_{name}"), score.to_string()));
+    }
+    for (name, d) in [
+        ("wait", &r.wait),
+        ("walk", &r.walk),
+        ("service", &r.service),
+        ("stay", &r.stay),
+    ] {
+        summary.push((format!("{name}_count"), d.count.to_string()));
+        summary.push((format!("{name}_mean_secs"), f3(d.mean)));
+        summary.push((format!("{name}_p50_secs"), opt(d.p50)));
+        summary.push((format!("{name}_p90_secs"), opt(d.p90)));
+        summary.push((format!("{name}_max_secs"), f3(d.max)));
+    }
+    let c = &r.complaints;
+    summary.push(("complaints_opened".into(), c.opened.to_string()));
+    summary.push(("complaints_resolved".into(), c.resolved.to_string()));
+    let f = &r.fairness;
+    summary.push(("ordinary_called".into(), f.ordinary.to_string()));
+    summary.push(("ordinary_overtaken".into(), f.overtaken.to_string()));
+    summary.push(("overtakes".into(), f.overtakes.to_string()));
+    summary.push(("overtaken_mean_delay_min".into(), f3(f.mean_delay_min)));
+    let q = &r.quality;
+    for (k, v) in [
+        ("quality_short_services", q.short_services),
+        ("quality_forgotten_finish", q.forgotten_finish),
+        ("quality_missing_ratings", q.missing_ratings),
+        ("quality_unknown_business", q.unknown_business),
+        ("quality_visits_without_start", q.visits_without_start),
+        ("quality_orphan_events", q.orphan_events),
+    ] {
+        summary.push((k.into(), v.to_string()));
+    }
+    vec![
+        (
+            "summary.csv",
+            csv(
+                &["measure", "value"],
+                summary.into_iter().map(|(k, v)| vec![k, v]),
+            ),
+        ),
+        (
+            "kpis.csv",
+            csv(
+                &[
+                    "kpi",
+                    "numerator",
+                    "denominator",
+                    "pct",
+                    "target_pct",
+                    "met",
+                    "note",
+                ],
+                r.kpis.iter().map(|k| {
+                    vec![
+                        k.key.into(),
+                        k.num.to_string(),
+                        k.den.to_string(),
+                        f3(k.pct()),
+                        format!("{}", k.target_pct),
+                        opt(k.met()),
+                        k.note.clone(),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "business.csv",
+            csv(
+                &[
+                    "business",
+                    "name",
+                    "limit_min",
+                    "tickets",
+                    "served",
+                    "mean_wait_secs",
+                    "mean_service_secs",
+                    "within",
+                    "judged",
+                ],
+                r.business.iter().map(|b| {
+                    vec![
+                        b.code.clone(),
+                        b.name.clone(),
+                        opt(b.limit_min),
+                        b.tickets.to_string(),
+                        b.served.to_string(),
+                        f3(b.mean_wait),
+                        f3(b.mean_service),
+                        b.within.to_string(),
+                        b.judged.to_string(),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "touchpoints.csv",
+            csv(
+                &[
+                    "touchpoint",
+                    "name",
+                    "reached",
+                    "went_on",
+                    "lost_here",
+                    "ended_without_ticket",
+                    "mean_secs",
+                    "low_rating_pct",
+                ],
+                r.touchpoints.iter().map(|t| {
+                    vec![
+                        t.number.to_string(),
+                        t.name.clone(),
+                        t.reached.to_string(),
+                        t.went_on.to_string(),
+                        t.lost_here.to_string(),
+                        t.ended_without_ticket.to_string(),
+                        f3(t.mean_secs),
+                        f3(t.low_rating_pct),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "hours.csv",
+            csv(
+                &[
+                    "weekday",
+                    "hour",
+                    "arrivals_per_day",
+                    "tickets_per_day",
+                    "period",
+                    "hold_secs",
+                    "counters_needed",
+                    "counters_open",
+                ],
+                r.hours.iter().map(|h| {
+                    vec![
+                        weekday(h.weekday).into(),
+                        h.hour.to_string(),
+                        format!("{:.3}", h.arrivals),
+                        format!("{:.3}", h.tickets),
+                        h.period.label().into(),
+                        f3(h.hold_secs),
+                        opt(h.needed),
+                        format!("{:.3}", h.open),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "staff.csv",
+            csv(
+                &[
+                    "staff",
+                    "served",
+                    "mean_service_secs",
+                    "within_pct",
+                    "rated",
+                    "satisfied_pct",
+                    "dissatisfied",
+                ],
+                r.staff.iter().map(|s| {
+                    vec![
+                        s.staff.clone(),
+                        s.served.to_string(),
+                        f3(s.mean_service),
+                        f3(s.within_pct),
+                        s.rated.to_string(),
+                        f3(s.satisfied_pct),
+                        s.dissatisfied.to_string(),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "counters.csv",
+            csv(
+                &["counter", "served", "open_hours", "idle_while_waiting_min"],
+                r.counters.iter().map(|c| {
+                    vec![
+                        c.counter.to_string(),
+                        c.served.to_string(),
+                        format!("{:.3}", c.open_h),
+                        format!("{:.3}", c.idle_while_waiting_min),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "complaints_open.csv",
+            csv(
+                &[
+                    "complaint",
+                    "complex",
+                    "business",
+                    "hours_left",
+                    "contacted",
+                ],
+                c.open.iter().map(|o| {
+                    vec![
+                        o.id.clone(),
+                        o.complex.to_string(),
+                        o.business.clone(),
+                        format!("{:.2}", o.hours_left),
+                        o.contacted.to_string(),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "complaint_hot_spots.csv",
+            csv(
+                &["month", "business", "responsibility", "complaints"],
+                c.hot_spots.iter().map(|(m, b, resp, n)| {
+                    vec![m.to_string(), b.clone(), resp.clone(), n.to_string()]
+                }),
+            ),
+        ),
+        (
+            "quality_examples.csv",
+            csv(
+                &["problem", "ticket", "detail"],
+                q.examples
+                    .iter()
+                    .map(|(w, t, d)| vec![(*w).into(), t.clone(), d.clone()]),
+            ),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_with_commas_or_quotes_are_quoted() {
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("plain"), "plain");
+    }
+}

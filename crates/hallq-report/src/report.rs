@@ -1,0 +1,525 @@
+//! [`Report`]: the figures a hall manager reads, computed from the [`Measures`] at the end of
+//! the fold. Plain data: the renderers (text, CSV, HTML) only lay it out.
+
+use hallq_proto::{Timestamp, Touchpoint};
+
+use crate::complaints::{ComplaintCase, ComplaintSummary};
+use crate::config::ReportConfig;
+use crate::hist::Histogram;
+use crate::measures::{Measures, WEEK_HOURS};
+use crate::staffing;
+use crate::visit::Outcome;
+
+/// A duration's distribution, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Durations {
+    /// How many.
+    pub count: u64,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Median (nearest rank, whole seconds).
+    pub p50: Option<u64>,
+    /// 90th percentile.
+    pub p90: Option<u64>,
+    /// Longest.
+    pub max: Option<f64>,
+}
+
+impl From<&Histogram> for Durations {
+    fn from(h: &Histogram) -> Self {
+        Self {
+            count: h.count(),
+            mean: h.mean_secs(),
+            p50: h.quantile_secs(0.5),
+            p90: h.quantile_secs(0.9),
+            max: h.max_secs(),
+        }
+    }
+}
+
+/// One KPI against its target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    /// Its key in CSV.
+    pub key: &'static str,
+    /// Its label.
+    pub label: String,
+    /// Numerator.
+    pub num: u64,
+    /// Denominator.
+    pub den: u64,
+    /// The target, percent.
+    pub target_pct: f64,
+    /// What is left out or worth knowing.
+    pub note: String,
+}
+
+impl Kpi {
+    /// The value in percent; `None` with nothing to judge.
+    pub fn pct(&self) -> Option<f64> {
+        (self.den > 0).then(|| 100.0 * self.num as f64 / self.den as f64)
+    }
+
+    /// Whether the target is met.
+    pub fn met(&self) -> Option<bool> {
+        self.pct().map(|p| p >= self.target_pct)
+    }
+}
+
+/// A business type's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessRow {
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its limit, minutes (`None`: not in the configuration).
+    pub limit_min: Option<u32>,
+    /// Tickets.
+    pub tickets: u64,
+    /// Served.
+    pub served: u64,
+    /// Mean wait, seconds.
+    pub mean_wait: Option<f64>,
+    /// Mean handling, seconds.
+    pub mean_service: Option<f64>,
+    /// Within limit, of those judged.
+    pub within: u64,
+    /// Judged.
+    pub judged: u64,
+}
+
+/// A touchpoint's line of the map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TouchRow {
+    /// 1–16.
+    pub number: u8,
+    /// Its name, Chinese and English.
+    pub name: String,
+    /// Visits that reached it.
+    pub reached: u64,
+    /// Of which went on (were neither lost nor ended here without a ticket).
+    pub went_on: u64,
+    /// Lost here: the last touchpoint of a no-show, walk-out or reset-closed visit.
+    pub lost_here: u64,
+    /// Ended here without a ticket.
+    pub ended_without_ticket: u64,
+    /// Mean time spent here, seconds.
+    pub mean_secs: Option<f64>,
+    /// Share of rated visits rated 一般/不满意, percent.
+    pub low_rating_pct: Option<f64>,
+}
+
+/// Load class of an hour (高峰 / 中峰 / 低峰).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// No arrivals in that hour.
+    Closed,
+    /// Below a third of the busiest hour.
+    Low,
+    /// Between.
+    Mid,
+    /// At least two thirds of the busiest hour.
+    Peak,
+}
+
+impl Period {
+    /// Its label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Closed => "-",
+            Self::Low => "低峰 low",
+            Self::Mid => "中峰 mid",
+            Self::Peak => "高峰 peak",
+        }
+    }
+}
+
+/// One hour of the week: load and staffing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourRow {
+    /// Monday = 0.
+    pub weekday: usize,
+    /// 0–23.
+    pub hour: usize,
+    /// Mean arrivals (visits) in this hour on a day of this weekday.
+    pub arrivals: f64,
+    /// Mean tickets.
+    pub tickets: f64,
+    /// Its class.
+    pub period: Period,
+    /// Mean time a ticket held a counter, seconds (this hour's, or the overall mean when the
+    /// hour has fewer than 10).
+    pub hold_secs: Option<f64>,
+    /// Counters Erlang C needs for the waiting-time target.
+    pub needed: Option<u32>,
+    /// Counters open on average.
+    pub open: f64,
+}
+
+/// A clerk's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffRow {
+    /// 工号.
+    pub staff: String,
+    /// Served.
+    pub served: u64,
+    /// Mean handling, seconds.
+    pub mean_service: Option<f64>,
+    /// Within limit, percent of judged.
+    pub within_pct: Option<f64>,
+    /// Ratings.
+    pub rated: u64,
+    /// Satisfied share, percent.
+    pub satisfied_pct: Option<f64>,
+    /// 不满意 count.
+    pub dissatisfied: u64,
+}
+
+/// A counter's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterRow {
+    /// Its number.
+    pub counter: u16,
+    /// Served.
+    pub served: u64,
+    /// Hours open.
+    pub open_h: f64,
+    /// Minutes idle while tickets it could serve were waiting.
+    pub idle_while_waiting_min: f64,
+}
+
+/// Priority fairness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fairness {
+    /// Ordinary tickets called.
+    pub ordinary: u64,
+    /// Of which overtaken by a priority ticket at least once.
+    pub overtaken: u64,
+    /// Overtakes in all.
+    pub overtakes: u64,
+    /// Estimated mean delay of an overtaken ticket, minutes.
+    pub mean_delay_min: Option<f64>,
+    /// Ordinary waits.
+    pub ordinary_wait: Durations,
+    /// Priority waits.
+    pub priority_wait: Durations,
+}
+
+/// The report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The hall.
+    pub hall: String,
+    /// The time the report was made for.
+    pub now: Timestamp,
+    /// Events read.
+    pub events: u64,
+    /// The first and last event's time.
+    pub span: Option<(Timestamp, Timestamp)>,
+    /// Visits closed.
+    pub visits: u64,
+    /// Visits per outcome.
+    pub outcomes: Vec<(Outcome, u64)>,
+    /// Visits with a transfer.
+    pub transferred: u64,
+    /// Tickets.
+    pub tickets: u64,
+    /// Served tickets.
+    pub served: u64,
+    /// Ratings by score, dissatisfied … very satisfied.
+    pub ratings: [u64; 4],
+    /// Ticket → call.
+    pub wait: Durations,
+    /// Call → start.
+    pub walk: Durations,
+    /// Start → finish.
+    pub service: Durations,
+    /// Arrival → departure.
+    pub stay: Durations,
+    /// Waits per minute (0–60, the last holds the rest), for the chart.
+    pub wait_per_minute: Vec<u64>,
+    /// The KPIs.
+    pub kpis: Vec<Kpi>,
+    /// Per business type.
+    pub business: Vec<BusinessRow>,
+    /// The touchpoint map, 1–16.
+    pub touchpoints: Vec<TouchRow>,
+    /// The week, hour by hour (168 rows, Monday 00:00 first).
+    pub hours: Vec<HourRow>,
+    /// Per clerk.
+    pub staff: Vec<StaffRow>,
+    /// Per counter.
+    pub counters: Vec<CounterRow>,
+    /// Complaints.
+    pub complaints: ComplaintSummary,
+    /// Priority fairness.
+    pub fairness: Fairness,
+    /// Data quality (the accumulator as it is).
+    pub quality: crate::measures::QualityAcc,
+    /// What the journal cannot tell.
+    pub notes: Vec<String>,
+}
+
+fn pct(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| 100.0 * num as f64 / den as f64)
+}
+
+impl Report {
+    /// Computes the report from the accumulators.
+    pub fn build(
+        cfg: &ReportConfig,
+        m: &Measures,
+        complaints: &[ComplaintCase],
+        now: Timestamp,
+        events: u64,
+        span: Option<(i64, i64)>,
+    ) -> Self {
+        let complaints = ComplaintSummary::of(complaints, now, cfg.utc_offset_min);
+        let t = &cfg.targets;
+        let rated: u64 = m.ratings.iter().sum();
+        let satisfied = m.ratings[2] + m.ratings[3];
+        let flagged = m.quality.short_services + m.quality.forgotten_finish;
+        let kpis = vec![
+            Kpi {
+                key: "satisfaction",
+                label: "satisfaction 满意率".into(),
+                num: satisfied,
+                den: rated,
+                target_pct: t.satisfaction_pct,
+                note: format!("{} served without a rating", m.quality.missing_ratings),
+            },
+            Kpi {
+                key: "within_limit",
+                label: "handled within limit 及时率".into(),
+                num: m.within_limit,
+                den: m.judged,
+                target_pct: t.within_limit_pct,
+                note: format!("{flagged} flagged services not judged (data quality)"),
+            },
+            Kpi {
+                key: "complaint_resolution",
+                label: "complaints resolved 投诉解决率".into(),
+                num: complaints.resolved,
+                den: complaints.opened - complaints.pending,
+                target_pct: t.complaint_resolution_pct,
+                note: format!("{} open and still within their limit", complaints.pending),
+            },
+            Kpi {
+                key: "complaint_first_contact",
+                label: "complaint first contact ≤ 2 h 首次联系".into(),
+                num: complaints.contact_met,
+                den: complaints.contact_judged,
+                target_pct: t.complaint_resolution_pct,
+                note: "target: the resolution rate's".into(),
+            },
+            Kpi {
+                key: "complaint_limit",
+                label: "complaint solution 24 h / feedback 72 h 时限".into(),
+                num: complaints.limit_met,
+                den: complaints.limit_judged,
+                target_pct: t.complaint_resolution_pct,
+                note: "target: the resolution rate's".into(),
+            },
+            Kpi {
+                key: "wait_service_level",
+                label: format!("called within {} min 等候达标率", t.wait_target_min),
+                num: m.sl_within,
+                den: m.sl_judged,
+                target_pct: t.wait_service_level_pct,
+                note: "walk-outs before the target are not judged".into(),
+            },
+        ];
+        let business = m
+            .business
+            .iter()
+            .map(|(code, b)| {
+                let info = cfg.business.iter().find(|i| i.code.as_str() == code);
+                BusinessRow {
+                    code: code.clone(),
+                    name: info.map_or_else(|| "?".into(), |i| i.name_zh.clone()),
+                    limit_min: info.map(|i| i.limit_min),
+                    tickets: b.tickets,
+                    served: b.served,
+                    mean_wait: (b.waits > 0).then(|| b.wait_sum_ms as f64 / b.waits as f64 / 1e3),
+                    mean_service: (b.judged > 0)
+                        .then(|| b.service_sum_ms as f64 / b.judged as f64 / 1e3),
+                    within: b.within,
+                    judged: b.judged,
+                }
+            })
+            .collect();
+        let touchpoints = Touchpoint::ALL
+            .iter()
+            .map(|tp| {
+                let a = &m.touch[usize::from(tp.number() - 1)];
+                let name = tp.name();
+                TouchRow {
+                    number: tp.number(),
+                    name: format!("{} {}", name.zh, name.en),
+                    reached: a.reached,
+                    went_on: a.reached - a.lost_here - a.ended_here_without_ticket,
+                    lost_here: a.lost_here,
+                    ended_without_ticket: a.ended_here_without_ticket,
+                    mean_secs: (a.reached > 0).then(|| a.time_ms as f64 / a.reached as f64 / 1e3),
+                    low_rating_pct: pct(a.low_rated, a.rated),
+                }
+            })
+            .collect::<Vec<_>>();
+        let hours = hours(cfg, m);
+        let staff = m
+            .staff
+            .iter()
+            .map(|(s, a)| {
+                let rated: u64 = a.ratings.iter().sum();
+                StaffRow {
+                    staff: s.clone(),
+                    served: a.served,
+                    mean_service: (a.judged > 0)
+                        .then(|| a.service_sum_ms as f64 / a.judged as f64 / 1e3),
+                    within_pct: pct(a.within, a.judged),
+                    rated,
+                    satisfied_pct: pct(a.ratings[2] + a.ratings[3], rated),
+                    dissatisfied: a.ratings[0],
+                }
+            })
+            .collect();
+        let counters = m
+            .counters
+            .iter()
+            .map(|(n, c)| CounterRow {
+                counter: *n,
+                served: c.served,
+                open_h: c.open_ms as f64 / 3.6e6,
+                idle_while_waiting_min: c.idle_while_waiting_ms as f64 / 6e4,
+            })
+            .collect();
+        let f = &m.fairness;
+        let fairness = Fairness {
+            ordinary: f.ordinary,
+            overtaken: f.overtaken_tickets,
+            overtakes: f.overtakes,
+            mean_delay_min: (f.overtaken_tickets > 0)
+                .then(|| f.delay_est_ms / f.overtaken_tickets as f64 / 6e4),
+            ordinary_wait: (&f.ordinary_wait).into(),
+            priority_wait: (&f.priority_wait).into(),
+        };
+        let mut notes = Vec::new();
+        let never: Vec<String> = touchpoints
+            .iter()
+            .filter(|r| r.reached == 0)
+            .map(|r| format!("{} {}", r.number, r.name))
+            .collect();
+        if !never.is_empty() {
+            notes.push(format!(
+                "touchpoints never recorded per visit in this journal (no device observes them, or the hall has none): {}",
+                never.join(", ")
+            ));
+        }
+        notes.push(
+            "service-standard compliance (规范服务达标率 ≥ 95 %) needs inspection records, which the journal does not hold: not reported".into(),
+        );
+        notes.push(
+            "complaints: only cases opened within the report's range are counted; a range that starts later misses older open cases".into(),
+        );
+        Self {
+            hall: cfg.hall_name.clone(),
+            now,
+            events,
+            span: span.map(|(a, b)| (Timestamp(a), Timestamp(b))),
+            visits: m.visits,
+            outcomes: Outcome::ALL
+                .iter()
+                .map(|o| (*o, m.outcomes[o.index()]))
+                .collect(),
+            transferred: m.transferred_visits,
+            tickets: m.tickets,
+            served: m.served,
+            ratings: m.ratings,
+            wait: (&m.wait).into(),
+            walk: (&m.walk).into(),
+            service: (&m.service).into(),
+            stay: (&m.stay).into(),
+            wait_per_minute: m.wait.per_minute(60),
+            kpis,
+            business,
+            touchpoints,
+            hours,
+            staff,
+            counters,
+            complaints,
+            fairness,
+            quality: m.quality.clone(),
+            notes,
+        }
+    }
+
+    /// A KPI by key.
+    pub fn kpi(&self, key: &str) -> Option<&Kpi> {
+        self.kpis.iter().find(|k| k.key == key)
+    }
+
+    /// Visits with `outcome`.
+    pub fn outcome(&self, outcome: Outcome) -> u64 {
+        self.outcomes
+            .iter()
+            .find(|(o, _)| *o == outcome)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+fn hours(cfg: &ReportConfig, m: &Measures) -> Vec<HourRow> {
+    let t = &cfg.targets;
+    let total_n: u64 = m.occupancy_n.iter().sum();
+    let total_ms: i64 = m.occupancy_ms.iter().sum();
+    let overall = (total_n > 0).then(|| total_ms as f64 / total_n as f64 / 1e3);
+    let per_day = |v: f64, wd: usize| {
+        if m.days[wd] == 0 {
+            0.0
+        } else {
+            v / m.days[wd] as f64
+        }
+    };
+    let busiest = (0..WEEK_HOURS)
+        .map(|b| per_day(m.arrivals[b] as f64, b / 24))
+        .fold(0.0, f64::max);
+    (0..WEEK_HOURS)
+        .map(|b| {
+            let wd = b / 24;
+            let arrivals = per_day(m.arrivals[b] as f64, wd);
+            let tickets = per_day(m.tickets_by_hour[b] as f64, wd);
+            let period = if arrivals <= 0.0 {
+                Period::Closed
+            } else if arrivals >= busiest * 2.0 / 3.0 {
+                Period::Peak
+            } else if arrivals < busiest / 3.0 {
+                Period::Low
+            } else {
+                Period::Mid
+            };
+            let hold_secs = if m.occupancy_n[b] >= 10 {
+                Some(m.occupancy_ms[b] as f64 / m.occupancy_n[b] as f64 / 1e3)
+            } else {
+                overall
+            };
+            let needed = hold_secs.and_then(|h| {
+                staffing::counters_needed(
+                    tickets,
+                    h,
+                    f64::from(t.wait_target_min) * 60.0,
+                    t.wait_service_level_pct / 100.0,
+                )
+            });
+            HourRow {
+                weekday: wd,
+                hour: b % 24,
+                arrivals,
+                tickets,
+                period,
+                hold_secs: if tickets > 0.0 { hold_secs } else { None },
+                needed: if tickets > 0.0 { needed } else { Some(0) },
+                open: per_day(m.open_ms[b] as f64 / 3.6e6, wd),
+            }
+        })
+        .collect()
+}
