@@ -6,6 +6,7 @@ mod board;
 mod demo;
 mod device_cmd;
 mod hub_cmd;
+mod report_cmd;
 mod sim;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,10 @@ enum Cmd {
     /// hall emulated over MQTT, customers planned from a seed; progress, then the simulator's
     /// figures beside the journal's. `--load`: many devices against one hub instead.
     Sim(sim::SimArgs),
+    /// Report from the journal (read-only, also while the hub runs): visits and their waits,
+    /// KPIs against targets, the touchpoint map, load and staffing, staff, complaints, priority
+    /// fairness, data quality; as tables, CSV files or one HTML page with charts.
+    Report(report_cmd::ReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -57,6 +62,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Bench(args) => bench::run(&args),
         Cmd::Device(args) => device_cmd::run(&args),
         Cmd::Sim(args) => sim::run(&args),
+        Cmd::Report(args) => report_cmd::run(&args),
     }
 }
 
