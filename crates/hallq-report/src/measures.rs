@@ -161,6 +161,8 @@ pub struct Measures {
     pub transferred_visits: u64,
     /// Tickets.
     pub tickets: u64,
+    /// Tickets by how they ended: served, no-show, walked out, closed, open.
+    pub ticket_ends: [u64; 5],
     /// Ticket → first call.
     pub wait: Histogram,
     /// Call → service start.
@@ -216,6 +218,7 @@ impl Default for Measures {
             outcomes: [0; 6],
             transferred_visits: 0,
             tickets: 0,
+            ticket_ends: [0; 5],
             wait: Histogram::default(),
             walk: Histogram::default(),
             service: Histogram::default(),
@@ -308,6 +311,13 @@ impl Measures {
 
     fn ticket(&mut self, t: &TicketRecord, cfg: &ReportConfig) {
         self.tickets += 1;
+        self.ticket_ends[match t.end {
+            TicketEnd::Served => 0,
+            TicketEnd::NoShow => 1,
+            TicketEnd::WalkedOut => 2,
+            TicketEnd::Closed => 3,
+            TicketEnd::Open => 4,
+        }] += 1;
         let issued_how = hour_of_week(t.issued.0, cfg.utc_offset_min);
         self.tickets_by_hour[issued_how] += 1;
         if let Some(ms) = t.occupancy_ms() {

@@ -227,6 +227,8 @@ pub struct Report {
     pub tickets: u64,
     /// Served tickets.
     pub served: u64,
+    /// Tickets by how they ended: served, no-show, walked out, closed by the reset, open.
+    pub ticket_ends: [u64; 5],
     /// Ratings by score, dissatisfied … very satisfied.
     pub ratings: [u64; 4],
     /// Ticket → call.
@@ -435,6 +437,7 @@ impl Report {
             transferred: m.transferred_visits,
             tickets: m.tickets,
             served: m.served,
+            ticket_ends: m.ticket_ends,
             ratings: m.ratings,
             wait: (&m.wait).into(),
             walk: (&m.walk).into(),

@@ -40,6 +40,12 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
         ("served".into(), r.served.to_string()),
         ("transferred_visits".into(), r.transferred.to_string()),
     ];
+    for (name, n) in ["served", "no_show", "walked_out", "closed", "open"]
+        .iter()
+        .zip(r.ticket_ends)
+    {
+        summary.push((format!("tickets_{name}"), n.to_string()));
+    }
     for (o, n) in &r.outcomes {
         summary.push((format!("visits_{}", o.key()), n.to_string()));
     }
