@@ -288,6 +288,11 @@ impl Kiosk {
         self.lang
     }
 
+    /// The business type the customer at the kiosk has chosen, while they take their ticket.
+    pub fn business(&self) -> Option<&BusinessCode> {
+        self.session.as_ref().map(|s| &s.business)
+    }
+
     /// The hub's services, for the welcome screen.
     pub fn services(&self) -> Option<&Services> {
         self.services.as_ref()

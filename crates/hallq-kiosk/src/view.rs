@@ -1,0 +1,211 @@
+//! What the screen shows, as plain data: [`KioskView::of`] reads the controller and picks every
+//! text the hub sent in the customer's language. The Slint adapter copies it into the view's
+//! global; tests read it without a display.
+//!
+//! Texts fixed in the app (titles, buttons) are not here: the `.slint` files carry them through
+//! Slint's translations. Numbers stay numbers so the view can say them in either language.
+
+use hallq_proto::Lang;
+
+use crate::controller::{Kiosk, PrintState, Screen, Unavailable};
+
+/// Which screen, as the view names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenKind {
+    /// The business types.
+    Welcome,
+    /// The self-service offer.
+    SelfService,
+    /// The offer taken.
+    SelfServiceTaken,
+    /// Ordinary, priority or green channel.
+    Priority,
+    /// The green-channel code.
+    GreenCode,
+    /// The optional mobile number.
+    Phone,
+    /// Waiting for the hub.
+    Issuing,
+    /// The ticket.
+    Issued,
+    /// The hub refused.
+    Refused,
+    /// The hub did not answer.
+    NoAnswer,
+    /// The hub cannot be reached.
+    HubAway,
+    /// The hall is not issuing tickets.
+    NotIssuing,
+    /// Staff put the kiosk in maintenance.
+    Maintenance,
+}
+
+/// How the printing of the ticket on screen stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintStatus {
+    /// Sent to the printer.
+    Printing,
+    /// Printed.
+    Printed,
+    /// Failed: ask staff, or print again.
+    Failed,
+}
+
+/// One business type on the welcome screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceLine {
+    /// Its code, sent back when touched.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its ticket prefix.
+    pub prefix: String,
+    /// Tickets waiting.
+    pub waiting: u32,
+    /// Estimated minutes for a ticket taken now; `None` when no counter serves it now.
+    pub wait_min: Option<u32>,
+}
+
+/// The ticket on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketLine {
+    /// The number called.
+    pub number: String,
+    /// The business type's name.
+    pub business: String,
+    /// "Priority service" or "Green channel"; empty for an ordinary ticket.
+    pub priority: String,
+    /// Tickets called before it.
+    pub people_ahead: u32,
+    /// Estimated minutes; `None` when no counter serves it now.
+    pub wait_min: Option<u32>,
+    /// Documents to have ready.
+    pub documents: Vec<String>,
+    /// The printer's side.
+    pub print: PrintStatus,
+}
+
+/// Everything the screen shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskView {
+    /// The screen.
+    pub screen: ScreenKind,
+    /// Whether the customer switched to English.
+    pub english: bool,
+    /// The hall's name, in the header.
+    pub hall_name: String,
+    /// The clock, `HH:MM` in the hall's time.
+    pub clock: String,
+    /// The business types on offer.
+    pub services: Vec<ServiceLine>,
+    /// The business chosen, above the later steps; empty on the welcome screen.
+    pub business: String,
+    /// The self-service alternative on offer or taken.
+    pub offer: String,
+    /// How many characters of the green-channel code are keyed (never the code).
+    pub code_keyed: usize,
+    /// The mobile number keyed, masked.
+    pub phone_shown: String,
+    /// Whether the number keyed is a whole mobile number.
+    pub phone_complete: bool,
+    /// The ticket, on the issued screen.
+    pub ticket: Option<TicketLine>,
+    /// Why the hub refused, on the refused screen.
+    pub problem: String,
+}
+
+impl KioskView {
+    /// The view of `kiosk`, with `clock` in the header.
+    pub fn of(kiosk: &Kiosk, clock: String) -> Self {
+        let lang = kiosk.lang();
+        let services = kiosk.services();
+        let name_of = |code: &hallq_proto::BusinessCode| {
+            services
+                .and_then(|s| s.services.iter().find(|i| &i.business == code))
+                .map(|i| i.name.get(lang).to_owned())
+                .unwrap_or_default()
+        };
+        let mut view = Self {
+            screen: ScreenKind::Welcome,
+            english: lang == Lang::En,
+            hall_name: services.map_or_else(String::new, |s| s.hall_name.get(lang).to_owned()),
+            clock,
+            services: services.map_or_else(Vec::new, |s| {
+                s.services
+                    .iter()
+                    .map(|i| ServiceLine {
+                        code: i.business.as_str().to_owned(),
+                        name: i.name.get(lang).to_owned(),
+                        prefix: i.prefix.clone(),
+                        waiting: i.waiting,
+                        wait_min: i.estimated_wait_min,
+                    })
+                    .collect()
+            }),
+            business: kiosk.business().map(name_of).unwrap_or_default(),
+            offer: String::new(),
+            code_keyed: 0,
+            phone_shown: String::new(),
+            phone_complete: false,
+            ticket: None,
+            problem: String::new(),
+        };
+        view.screen = match kiosk.screen() {
+            Screen::Welcome => ScreenKind::Welcome,
+            Screen::SelfService { offer, .. } => {
+                view.offer = offer.get(lang).to_owned();
+                ScreenKind::SelfService
+            }
+            Screen::SelfServiceTaken { offer } => {
+                view.offer = offer.get(lang).to_owned();
+                ScreenKind::SelfServiceTaken
+            }
+            Screen::Priority => ScreenKind::Priority,
+            Screen::GreenCode { keyed } => {
+                view.code_keyed = keyed;
+                ScreenKind::GreenCode
+            }
+            Screen::Phone { shown, complete } => {
+                view.phone_shown = shown;
+                view.phone_complete = complete;
+                ScreenKind::Phone
+            }
+            Screen::Issuing => ScreenKind::Issuing,
+            Screen::Issued { ticket, print } => {
+                view.ticket = Some(TicketLine {
+                    number: ticket.number.0.clone(),
+                    business: ticket.business_name.get(lang).to_owned(),
+                    priority: hallq_print::slip::priority_label(ticket.priority)
+                        .map(|l| l.get(lang).to_owned())
+                        .unwrap_or_default(),
+                    people_ahead: ticket.people_ahead,
+                    wait_min: ticket.estimated_wait_min,
+                    documents: ticket
+                        .documents
+                        .iter()
+                        .map(|d| d.get(lang).to_owned())
+                        .collect(),
+                    print: match print {
+                        PrintState::Printing => PrintStatus::Printing,
+                        PrintState::Printed => PrintStatus::Printed,
+                        PrintState::Failed { .. } => PrintStatus::Failed,
+                    },
+                });
+                ScreenKind::Issued
+            }
+            Screen::Refused { code } => {
+                view.problem = code.message().get(lang).to_owned();
+                ScreenKind::Refused
+            }
+            Screen::NoAnswer => ScreenKind::NoAnswer,
+            Screen::Unavailable(Unavailable::HubAway) => ScreenKind::HubAway,
+            Screen::Unavailable(Unavailable::NotIssuing) => ScreenKind::NotIssuing,
+            Screen::Unavailable(Unavailable::Maintenance) => ScreenKind::Maintenance,
+        };
+        view
+    }
+}
+
+#[cfg(test)]
+#[path = "view_tests.rs"]
+mod tests;

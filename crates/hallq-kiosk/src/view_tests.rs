@@ -1,0 +1,149 @@
+//! The view picks the customer's language for everything the hub sent, and never shows what it
+//! must not (the whole mobile number, the green-channel code).
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use hallq_proto::{BusinessCode, Lang, Priority};
+
+use super::*;
+use crate::controller::{Action, Input, KioskTimings};
+use crate::sample;
+
+fn ready() -> Kiosk {
+    let mut k = Kiosk::new("kiosk-view", KioskTimings::default());
+    k.handle(Input::HubReachable(true), 0);
+    k.handle(Input::Services(sample::services()), 0);
+    k
+}
+
+fn touch(k: &mut Kiosk, action: Action) {
+    k.handle(Input::Action(action), 1);
+}
+
+fn code(s: &str) -> BusinessCode {
+    BusinessCode::new(s).unwrap()
+}
+
+#[test]
+fn the_welcome_screen_lists_the_services_in_the_chosen_language() {
+    let mut k = ready();
+    let zh = KioskView::of(&k, "09:41".into());
+    assert_eq!(zh.screen, ScreenKind::Welcome);
+    assert_eq!(zh.hall_name, "中国移动 人民路营业厅");
+    assert_eq!(zh.services.len(), 5);
+    assert_eq!(zh.services[1].name, "基础业务（套餐变更、话费充值）");
+    assert_eq!(zh.services[1].waiting, 7);
+    assert_eq!(zh.services[1].wait_min, Some(12));
+    assert_eq!(zh.services[3].wait_min, None, "no counter serves repair");
+    assert!(!zh.english);
+
+    touch(&mut k, Action::Language(Lang::En));
+    let en = KioskView::of(&k, "09:41".into());
+    assert!(en.english);
+    assert_eq!(en.hall_name, "China Mobile, Renmin Road Hall");
+    assert_eq!(en.services[1].name, "Basic services (plan change, top-up)");
+}
+
+#[test]
+fn the_later_steps_name_the_business_chosen_and_the_offer() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("basic")));
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::SelfService);
+    assert_eq!(v.business, "基础业务（套餐变更、话费充值）");
+    assert!(v.offer.contains("自助终端"), "{}", v.offer);
+    touch(&mut k, Action::TicketInstead);
+    assert_eq!(
+        KioskView::of(&k, String::new()).screen,
+        ScreenKind::Priority
+    );
+}
+
+#[test]
+fn the_phone_number_is_shown_masked_and_the_code_only_counted() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("complex")));
+    touch(&mut k, Action::GreenChannel);
+    for c in "VIP88".chars() {
+        touch(&mut k, Action::Key(c));
+    }
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::GreenCode);
+    assert_eq!(v.code_keyed, 5);
+    assert!(
+        !format!("{v:?}").contains("VIP88"),
+        "the code is never in the view"
+    );
+    touch(&mut k, Action::Confirm);
+    for c in "13812345678".chars() {
+        touch(&mut k, Action::Key(c));
+    }
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::Phone);
+    assert_eq!(v.phone_shown, "138****5678");
+    assert!(v.phone_complete);
+    assert!(!format!("{v:?}").contains("13812345678"));
+}
+
+#[test]
+fn the_ticket_shows_its_priority_documents_and_print_state() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("complex")));
+    touch(&mut k, Action::Care(hallq_proto::PriorityReason::Pregnant));
+    touch(&mut k, Action::Skip);
+    k.handle(Input::Issued(Ok(sample::ticket(2, Priority::Care))), 2);
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::Issued);
+    let t = v.ticket.unwrap();
+    assert_eq!(t.number, "B012");
+    assert_eq!(t.priority, "优先服务");
+    assert_eq!(t.people_ahead, 3);
+    assert_eq!(t.wait_min, Some(18));
+    assert_eq!(t.documents.len(), 2);
+    assert_eq!(t.print, PrintStatus::Printing);
+
+    k.handle(
+        Input::Printed {
+            result: Err("paper out".into()),
+        },
+        3,
+    );
+    let t = KioskView::of(&k, String::new()).ticket.unwrap();
+    assert_eq!(t.print, PrintStatus::Failed);
+}
+
+#[test]
+fn a_refusal_is_explained_in_the_customers_language() {
+    let mut k = ready();
+    touch(&mut k, Action::Language(Lang::En));
+    touch(&mut k, Action::Business(code("complex")));
+    touch(&mut k, Action::Ordinary);
+    touch(&mut k, Action::Skip);
+    let refused = hallq_proto::ErrorCode::HallClosed;
+    k.handle(
+        Input::Issued(Err(crate::controller::IssueFailure::Refused(refused))),
+        2,
+    );
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::Refused);
+    assert_eq!(v.problem, refused.message().en);
+}
+
+#[test]
+fn the_kiosk_says_why_it_cannot_issue() {
+    let mut k = Kiosk::new("kiosk-view", KioskTimings::default());
+    assert_eq!(KioskView::of(&k, String::new()).screen, ScreenKind::HubAway);
+    k.handle(Input::HubReachable(true), 0);
+    let mut closed = sample::services();
+    closed.open = false;
+    k.handle(Input::Services(closed), 0);
+    assert_eq!(
+        KioskView::of(&k, String::new()).screen,
+        ScreenKind::NotIssuing
+    );
+    k.handle(Input::Maintenance(true), 0);
+    assert_eq!(
+        KioskView::of(&k, String::new()).screen,
+        ScreenKind::Maintenance
+    );
+}

@@ -1,0 +1,192 @@
+//! Every kiosk screen, in Chinese and in English, drawn by Slint's software renderer at the
+//! profile's 1080×1920 with no X server. Each picture must hold a screen's worth of text and
+//! buttons, and Chinese must be drawn as much as English (without a CJK font Slint draws
+//! nothing where the Chinese should be, and the picture would be nearly blank).
+//!
+//! `HALLQ_SCREENSHOTS=docs` writes the pictures to docs/screenshots/ (how the ones there were
+//! made); otherwise they go to a temporary folder and only the checks run.
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use std::path::PathBuf;
+
+use hallq_kiosk::controller::{Action, Input, IssueFailure};
+use hallq_kiosk::ui::{self, KioskWindow};
+use hallq_kiosk::{Kiosk, KioskTimings, KioskView, sample};
+use hallq_proto::{BusinessCode, ErrorCode, Lang, Priority, PriorityReason};
+use hallq_ui::{Picture, Snapshotter};
+use slint::ComponentHandle as _;
+
+const WIDTH: u32 = 1080;
+const HEIGHT: u32 = 1920;
+
+fn ready(lang: Lang) -> Kiosk {
+    let mut k = Kiosk::new("shots", KioskTimings::default());
+    k.handle(Input::HubReachable(true), 0);
+    k.handle(Input::Services(sample::services()), 0);
+    k.handle(Input::Action(Action::Language(lang)), 0);
+    k
+}
+
+fn act(k: &mut Kiosk, actions: &[Action]) {
+    for a in actions {
+        k.handle(Input::Action(a.clone()), 1);
+    }
+}
+
+fn business(code: &str) -> Action {
+    Action::Business(BusinessCode::new(code).unwrap())
+}
+
+/// Each screen of the kiosk, named, in `lang`.
+fn screens(lang: Lang) -> Vec<(&'static str, Kiosk)> {
+    let mut out = Vec::new();
+    out.push(("welcome", ready(lang)));
+
+    let mut k = ready(lang);
+    act(&mut k, &[business("basic")]);
+    out.push(("self-service-offer", k));
+
+    let mut k = ready(lang);
+    act(&mut k, &[business("basic"), Action::UseSelfService]);
+    out.push(("self-service-taken", k));
+
+    let mut k = ready(lang);
+    act(&mut k, &[business("complex")]);
+    out.push(("priority", k));
+
+    let mut k = ready(lang);
+    act(&mut k, &[business("complex"), Action::GreenChannel]);
+    for c in "VIP2026".chars() {
+        act(&mut k, &[Action::Key(c)]);
+    }
+    out.push(("green-channel-code", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[business("complex"), Action::Care(PriorityReason::Elderly)],
+    );
+    for c in "1381234".chars() {
+        act(&mut k, &[Action::Key(c)]);
+    }
+    out.push(("mobile-number", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[business("complex"), Action::Ordinary, Action::Skip],
+    );
+    out.push(("issuing", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[
+            business("complex"),
+            Action::Care(PriorityReason::Elderly),
+            Action::Skip,
+        ],
+    );
+    k.handle(Input::Issued(Ok(sample::ticket(2, Priority::Care))), 2);
+    k.handle(Input::Printed { result: Ok(()) }, 3);
+    out.push(("ticket", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[business("repair"), Action::Ordinary, Action::Skip],
+    );
+    k.handle(Input::Issued(Ok(sample::ticket(3, Priority::Ordinary))), 2);
+    k.handle(
+        Input::Printed {
+            result: Err("paper out".into()),
+        },
+        3,
+    );
+    out.push(("print-failed", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[business("consult"), Action::Ordinary, Action::Skip],
+    );
+    k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::HallClosed))),
+        2,
+    );
+    out.push(("refused", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[business("consult"), Action::Ordinary, Action::Skip],
+    );
+    k.handle(Input::Issued(Err(IssueFailure::NoAnswer)), 2);
+    out.push(("no-answer", k));
+
+    let mut k = ready(lang);
+    k.handle(Input::HubReachable(false), 2);
+    out.push(("hub-away", k));
+
+    let mut k = ready(lang);
+    let mut closed = sample::services();
+    closed.open = false;
+    closed.rev = 2;
+    k.handle(Input::Services(closed), 2);
+    out.push(("not-issuing", k));
+    out
+}
+
+fn out_dir() -> PathBuf {
+    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    } else {
+        let dir = std::env::temp_dir().join(format!("hallq-kiosk-shots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+fn take(shots: &Snapshotter, window: &KioskWindow, kiosk: &Kiosk) -> Picture {
+    ui::show(window, &KioskView::of(kiosk, "09:41".into()));
+    shots.take(WIDTH, HEIGHT)
+}
+
+#[test]
+fn every_screen_renders_in_chinese_and_english() {
+    let shots = Snapshotter::install().unwrap();
+    let window = KioskWindow::new().unwrap();
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(WIDTH, HEIGHT));
+    ui::start_in_chinese(&window);
+    let dir = out_dir();
+    let zh = screens(Lang::Zh);
+    let en = screens(Lang::En);
+    assert_eq!(zh.len(), 13, "one picture per screen");
+    for ((name, zh_kiosk), (_, en_kiosk)) in zh.iter().zip(&en) {
+        let zh_pic = take(&shots, &window, zh_kiosk);
+        let en_pic = take(&shots, &window, en_kiosk);
+        zh_pic
+            .save(&dir.join(format!("kiosk-{name}-zh.png")))
+            .unwrap();
+        en_pic
+            .save(&dir.join(format!("kiosk-{name}-en.png")))
+            .unwrap();
+        let (zi, ei) = (zh_pic.inked(), en_pic.inked());
+        // A header alone is 1080×160; the sparest screen ("issuing…", two lines) adds ~14,000
+        // pixels of text to it.
+        let header = (WIDTH * 160) as usize;
+        assert!(zi > header + 8_000, "{name} (zh) is nearly blank: {zi}");
+        assert!(ei > header + 8_000, "{name} (en) is nearly blank: {ei}");
+        assert!(
+            zi * 3 > ei,
+            "{name}: Chinese drew {zi} pixels against English {ei}: is a CJK font installed?"
+        );
+        assert!(
+            zh_pic.differing(&en_pic) > 5_000,
+            "{name}: the English screen looks like the Chinese one"
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! The kiosk's window under Slint's testing backend, driven as assistive technology (and a
+//! customer) would: find a button by the text it shows, press it. The real controller sits
+//! behind the adapter, so each test proves the view, the adapter and the flow together, without
+//! a display and without a hub.
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use hallq_kiosk::controller::{Effect, Input, IssueFailure};
+use hallq_kiosk::ui::{self, KioskWindow};
+use hallq_kiosk::{Kiosk, KioskTimings, KioskView, sample};
+use hallq_proto::{ErrorCode, Priority};
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot as _};
+use slint::ComponentHandle as _;
+
+/// The window with the controller behind it: touches reach the controller, its screen reaches
+/// the window.
+struct Rig {
+    window: KioskWindow,
+    kiosk: Rc<RefCell<Kiosk>>,
+    effects: Rc<RefCell<Vec<Effect>>>,
+}
+
+impl Rig {
+    /// A kiosk on its welcome screen, connected to a hub issuing tickets.
+    fn ready() -> Self {
+        let rig = Self::offline();
+        rig.input(Input::HubReachable(true));
+        rig.input(Input::Services(sample::services()));
+        rig
+    }
+
+    /// A kiosk that has not reached its hub.
+    fn offline() -> Self {
+        i_slint_backend_testing::init_no_event_loop();
+        let window = KioskWindow::new().unwrap();
+        ui::start_in_chinese(&window);
+        let kiosk = Rc::new(RefCell::new(Kiosk::new("ui-test", KioskTimings::default())));
+        let effects = Rc::new(RefCell::new(Vec::new()));
+        let (k, e, w) = (Rc::clone(&kiosk), Rc::clone(&effects), window.as_weak());
+        ui::wire(&window, move |action| {
+            let out = k.borrow_mut().handle(Input::Action(action), 1);
+            e.borrow_mut().extend(out);
+            ui::show(
+                &w.upgrade().unwrap(),
+                &KioskView::of(&k.borrow(), "09:41".into()),
+            );
+        });
+        let rig = Self {
+            window,
+            kiosk,
+            effects,
+        };
+        rig.refresh();
+        rig
+    }
+
+    fn refresh(&self) {
+        ui::show(
+            &self.window,
+            &KioskView::of(&self.kiosk.borrow(), "09:41".into()),
+        );
+    }
+
+    fn input(&self, input: Input) {
+        let out = self.kiosk.borrow_mut().handle(input, 2);
+        self.effects.borrow_mut().extend(out);
+        self.refresh();
+    }
+
+    fn shows(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.window, label).any(|e| e.is_visible())
+    }
+
+    /// Presses the button labelled `label` (its text has the same label, and is no button).
+    fn press(&self, label: &str) {
+        let button = ElementHandle::find_by_accessible_label(&self.window, label)
+            .find(|e| e.is_visible() && e.accessible_role() == Some(AccessibleRole::Button));
+        match button {
+            Some(b) => b.invoke_accessible_default_action(),
+            None => panic!("no button {label:?}; labels: {:?}", self.labels()),
+        }
+    }
+
+    /// Every accessible label and value on screen.
+    fn labels(&self) -> Vec<String> {
+        self.window
+            .root_element()
+            .query_descendants()
+            .find_all()
+            .into_iter()
+            .filter(ElementHandle::is_visible)
+            .flat_map(|e| [e.accessible_label(), e.accessible_value()])
+            .flatten()
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    fn take_effects(&self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects.borrow_mut())
+    }
+}
+
+trait Visible {
+    fn is_visible(&self) -> bool;
+}
+
+impl Visible for ElementHandle {
+    /// Conditional elements that are not shown are not instantiated; an element with a size is
+    /// one that a layout placed.
+    fn is_visible(&self) -> bool {
+        let s = self.size();
+        self.is_valid() && s.width > 0.0 && s.height > 0.0
+    }
+}
+
+#[test]
+fn an_ordinary_ticket_takes_three_touches_by_label() {
+    let rig = Rig::ready();
+    assert!(rig.shows("请选择您要办理的业务"), "{:?}", rig.labels());
+    rig.press("咨询");
+    assert!(rig.shows("您需要优先服务吗？"), "{:?}", rig.labels());
+    rig.press("普通取号");
+    assert!(rig.shows("快到您时短信提醒？"), "{:?}", rig.labels());
+    rig.take_effects();
+    rig.press("不需要，直接取号");
+    let issue = rig.take_effects();
+    assert!(
+        matches!(issue.as_slice(), [Effect::Issue(req)] if req.business.as_str() == "consult" && req.priority_reason.is_none() && req.phone.is_none()),
+        "{issue:?}"
+    );
+    assert!(rig.shows("正在为您取号…"));
+
+    rig.input(Input::Issued(Ok(sample::ticket(0, Priority::Ordinary))));
+    // The caption and the number share the label; the number carries the value.
+    let number = ElementHandle::find_by_accessible_label(&rig.window, "您的号码")
+        .find_map(|e| e.accessible_value().filter(|v| !v.is_empty()));
+    assert_eq!(number.as_deref(), Some("C012"));
+    assert!(rig.shows("正在打印号票…"));
+    rig.input(Input::Printed { result: Ok(()) });
+    assert!(rig.shows("请在下方取走您的号票"), "{:?}", rig.labels());
+}
+
+#[test]
+fn english_switches_every_text_and_the_hubs_names() {
+    let rig = Rig::ready();
+    rig.press("English");
+    assert!(
+        rig.shows("Please choose your business"),
+        "{:?}",
+        rig.labels()
+    );
+    assert!(rig.shows("Fault repair"), "{:?}", rig.labels());
+    assert!(!rig.shows("故障报修"));
+    rig.press("Basic services (plan change, top-up)");
+    assert!(rig.shows("No need to queue for this"), "{:?}", rig.labels());
+    rig.press("中文");
+    assert!(rig.shows("此业务无需排队"), "{:?}", rig.labels());
+}
+
+#[test]
+fn self_service_is_offered_first_and_taking_it_issues_no_ticket() {
+    let rig = Rig::ready();
+    rig.press("基础业务（套餐变更、话费充值）");
+    rig.take_effects();
+    rig.press("我去自助办理");
+    let effects = rig.take_effects();
+    assert!(
+        effects.iter().all(|e| !matches!(e, Effect::Issue(_))),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Record(c) if c.kind() == "self_service_chosen")),
+        "{effects:?}"
+    );
+    assert!(rig.shows("谢谢，无需取号"), "{:?}", rig.labels());
+}
+
+#[test]
+fn the_mobile_number_is_masked_on_every_label() {
+    let rig = Rig::ready();
+    rig.press("复杂业务（终端销售、合约办理）");
+    rig.press("孕妇");
+    for d in "13812345678".chars() {
+        rig.press(&d.to_string());
+    }
+    let labels = rig.labels();
+    assert!(labels.iter().any(|l| l == "138****5678"), "{labels:?}");
+    assert!(
+        !labels.iter().any(|l| l.contains("13812345678")),
+        "{labels:?}"
+    );
+    rig.take_effects();
+    rig.press("确认");
+    let issue = rig.take_effects();
+    assert!(
+        matches!(issue.as_slice(), [Effect::Issue(req)] if req.phone.is_some() && req.priority_reason == Some(hallq_proto::PriorityReason::Pregnant)),
+        "{issue:?}"
+    );
+}
+
+#[test]
+fn a_failed_print_tells_the_customer_and_offers_a_reprint() {
+    let rig = Rig::ready();
+    rig.press("咨询");
+    rig.press("普通取号");
+    rig.press("不需要，直接取号");
+    rig.input(Input::Issued(Ok(sample::ticket(0, Priority::Ordinary))));
+    rig.input(Input::Printed {
+        result: Err("paper out".into()),
+    });
+    assert!(
+        rig.shows("打印失败，您的号码已保留：请联系工作人员，或重新打印。"),
+        "{:?}",
+        rig.labels()
+    );
+    rig.take_effects();
+    rig.press("重新打印");
+    let effects = rig.take_effects();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Print { reprint: true, .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_refusal_and_a_silent_hub_each_get_a_clear_screen() {
+    let rig = Rig::ready();
+    rig.press("咨询");
+    rig.press("普通取号");
+    rig.press("不需要，直接取号");
+    rig.input(Input::Issued(Err(IssueFailure::Refused(
+        ErrorCode::HallClosed,
+    ))));
+    assert!(rig.shows("抱歉，未能取号"), "{:?}", rig.labels());
+    assert!(rig.shows(&ErrorCode::HallClosed.message().zh));
+    rig.press("重新开始");
+
+    rig.press("咨询");
+    rig.press("普通取号");
+    rig.press("不需要，直接取号");
+    rig.input(Input::Issued(Err(IssueFailure::NoAnswer)));
+    assert!(rig.shows("系统未响应"), "{:?}", rig.labels());
+}
+
+#[test]
+fn without_its_hub_the_kiosk_shows_the_maintenance_notice() {
+    let rig = Rig::offline();
+    assert!(rig.shows("设备维护中"), "{:?}", rig.labels());
+    assert!(rig.shows("如需办理业务请至人工窗口或联系工作人员"));
+    assert!(!rig.shows("咨询"), "no business can be chosen");
+}

@@ -1,0 +1,16 @@
+//! What hallq's Slint apps (kiosk, counter, display) share that is not a view.
+//!
+//! Parts:
+//! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
+//!   nothing where Chinese should be (ARCHITECTURE.md), which is easy to miss: the apps say so
+//!   in both languages instead.
+//! - [`snapshot`]: a headless platform on Slint's software renderer that draws a window into a
+//!   pixel buffer and writes it as PNG: how the tests take the screenshots in docs/screenshots/,
+//!   with no X server.
+//! - [`translations`]: the check that every `@tr` text of a view has its Chinese.
+
+pub mod fonts;
+pub mod snapshot;
+pub mod translations;
+
+pub use snapshot::{Picture, Snapshotter};
