@@ -453,7 +453,9 @@ fn tick(cfg: &QueueConfig, st: &HallState, now: Timestamp, out: &mut Vec<E>) {
         } = c.act
         {
             let limit = i64::from(cfg.recall.auto_no_show_after_secs);
-            if limit > 0 && now.secs_since(first_at) >= limit {
+            // A customer whose ticket did not print may not know their number: not a no-show.
+            let unprinted = st.tickets.get(idx).is_some_and(|t| t.print_failed);
+            if limit > 0 && now.secs_since(first_at) >= limit && !unprinted {
                 return no_show(st, no, idx, recalls, true, out);
             }
         }

@@ -70,6 +70,9 @@ pub struct Ticket {
     pub directed: Option<CounterNo>,
     /// The last transfer's note.
     pub note: Option<String>,
+    /// The kiosk's last print of it failed: the customer may not know their number, so the hub
+    /// never skips it as a no-show by itself (staff see to them; a clerk may still skip it).
+    pub print_failed: bool,
 }
 
 /// One of today's visits.
@@ -274,7 +277,16 @@ impl HallState {
                 };
                 self.visits.insert(visit.clone(), v);
             }
-            E::Touched { .. } | E::TicketPrinted { .. } | E::BackOffice { .. } => {
+            E::TicketPrinted { ticket, ok, .. } => {
+                if let Some(t) = self
+                    .by_id
+                    .get(ticket)
+                    .and_then(|&i| self.tickets.get_mut(i))
+                {
+                    t.print_failed = !*ok;
+                }
+            }
+            E::Touched { .. } | E::BackOffice { .. } => {
                 if let E::BackOffice {
                     counter, waiting, ..
                 } = &event.kind
@@ -308,6 +320,7 @@ impl HallState {
                     status: TicketStatus::Waiting,
                     directed: None,
                     note: None,
+                    print_failed: false,
                 });
                 self.by_id.insert(ticket.clone(), idx);
                 self.queues

@@ -364,6 +364,46 @@ fn tick_skips_ticket_after_auto_no_show_time() {
 }
 
 #[test]
+fn a_ticket_that_did_not_print_is_never_skipped_by_the_hub() {
+    let mut e = opened(QueueConfig::telecom_default());
+    sign_in(&mut e, 1, 0);
+    take(&mut e, "basic", Priority::Ordinary, 10);
+    let printed = |ok| Command::PrintResult {
+        ticket: tid(1),
+        ok,
+        reprint: false,
+    };
+    ok(&mut e, &printed(false), 11);
+    ok(&mut e, &call_next(1), 20);
+    // Long past the automatic no-show: the customer may not know their number.
+    assert_eq!(ok(&mut e, &Command::Tick, 20 + 3600), vec![]);
+    assert_eq!(status(&e, &tid(1)), TicketStatus::Called(C1));
+    // A clerk may still skip it, after the recalls.
+    ok(&mut e, &Command::Recall { counter: C1 }, 3700);
+    ok(&mut e, &Command::Recall { counter: C1 }, 3710);
+    ok(&mut e, &Command::NoShow { counter: C1 }, 3720);
+    assert_eq!(status(&e, &tid(1)), TicketStatus::Skipped);
+
+    // Once a reprint succeeds, the usual rule is back.
+    take(&mut e, "basic", Priority::Ordinary, 4000);
+    let print = |ok, reprint| Command::PrintResult {
+        ticket: tid(2),
+        ok,
+        reprint,
+    };
+    ok(&mut e, &print(false, false), 4001);
+    ok(&mut e, &print(true, true), 4002);
+    ok(&mut e, &call_next(1), 4010);
+    let skipped = ok(&mut e, &Command::Tick, 4010 + 300);
+    assert!(
+        skipped
+            .iter()
+            .any(|ev| matches!(ev.kind, E::NoShow { auto: true, .. })),
+        "{skipped:?}"
+    );
+}
+
+#[test]
 fn skipped_ticket_can_be_requeued_at_back() {
     let mut e = opened(QueueConfig::telecom_default());
     sign_in(&mut e, 1, 0);
