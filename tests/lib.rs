@@ -297,6 +297,27 @@ impl HubProcess {
         }
     }
 
+    /// SIGSTOP: the hub (and its embedded broker) freezes, as under a long stall; nothing is
+    /// answered until [`HubProcess::resume`].
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT after [`HubProcess::pause`].
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        if let Some(c) = &self.child {
+            Command::new("kill")
+                .arg(sig)
+                .arg(c.id().to_string())
+                .status()
+                .unwrap();
+        }
+    }
+
     /// SIGTERM, as systemd stops it; returns whether it exited with success.
     pub fn terminate(mut self) -> bool {
         let Some(mut c) = self.child.take() else {

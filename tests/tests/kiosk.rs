@@ -10,10 +10,13 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hallq_client::DeviceClient;
 use hallq_kiosk::controller::PrintState;
 use hallq_kiosk::{Action, Kiosk, KioskTimings, PrintFn, PrintJob, Runtime, Screen};
 use hallq_print::escpos::{self, Op};
 use hallq_print::{Layout, PaperWidth, Printer, TicketSlip};
+use hallq_proto::reply::TicketIssued;
+use hallq_proto::state::ServiceInfo;
 use hallq_tests::{BrokerKind, Hall};
 use tokio::sync::watch;
 
@@ -51,13 +54,8 @@ async fn wait_screen<T>(
     found.unwrap_or_else(|_| panic!("the kiosk stayed on {:?}", *screens.borrow()))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
-    let hall = Hall::new(BrokerKind::Embedded);
-    let _hub = hall.start_hub();
-    let (client, _task) = hall.device("kiosk-1").await;
-    let (printer_addr, jobs) = fake_printer();
-    let printer = Printer::Tcp(printer_addr);
+/// A kiosk on `client` printing to `printer`, and the screens it shows.
+fn start_kiosk(client: &DeviceClient, printer: Printer) -> (Runtime, watch::Receiver<Screen>) {
     let print: PrintFn = Arc::new(move |job: &PrintJob| {
         let mut slip = TicketSlip::new(&job.ticket, job.hall.clone(), 480, job.lang);
         if job.reprint {
@@ -66,41 +64,69 @@ async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
         let bytes = escpos::encode(&slip, &Layout::new(PaperWidth::Mm80));
         printer.print(&bytes).map_err(|e| e.to_string())
     });
-    let (screen_tx, mut screens) = watch::channel(Screen::Welcome);
+    let (screen_tx, screens) = watch::channel(Screen::Welcome);
     let kiosk = Kiosk::new("kiosk-1-e2e", KioskTimings::default());
     let shown = Box::new(move |k: &Kiosk| {
         let _ = screen_tx.send(k.screen());
     });
-    let runtime = Runtime::start(kiosk, client.clone(), print, shown);
-    let touch = |a| runtime.handle.touch(a);
+    (Runtime::start(kiosk, client.clone(), print, shown), screens)
+}
 
+/// Touches the first business type on offer (declining self-service), then `care` or ordinary,
+/// and stops at the mobile-number step. Returns the business chosen.
+async fn to_the_phone_step(
+    client: &DeviceClient,
+    runtime: &Runtime,
+    screens: &mut watch::Receiver<Screen>,
+    care: Option<hallq_proto::PriorityReason>,
+) -> ServiceInfo {
+    let touch = |a| runtime.handle.touch(a);
     // The welcome screen, once the hub's services have arrived: take the first business type.
-    wait_screen(&mut screens, |s| (*s == Screen::Welcome).then_some(())).await;
-    let services = hallq_tests::wait_latest(&client, |l| l.services.clone()).await;
+    wait_screen(screens, |s| (*s == Screen::Welcome).then_some(())).await;
+    let services = hallq_tests::wait_latest(client, |l| l.services.clone()).await;
     let first = services.services.first().unwrap().clone();
     touch(Action::Business(first.business.clone()));
     if first.self_service.is_some() {
-        wait_screen(&mut screens, |s| {
+        wait_screen(screens, |s| {
             matches!(s, Screen::SelfService { .. }).then_some(())
         })
         .await;
         touch(Action::TicketInstead);
     }
-    wait_screen(&mut screens, |s| (*s == Screen::Priority).then_some(())).await;
-    touch(Action::Care(hallq_proto::PriorityReason::Elderly));
-    wait_screen(&mut screens, |s| {
-        matches!(s, Screen::Phone { .. }).then_some(())
-    })
-    .await;
-    touch(Action::Skip);
-    let ticket = wait_screen(&mut screens, |s| match s {
+    wait_screen(screens, |s| (*s == Screen::Priority).then_some(())).await;
+    touch(care.map_or(Action::Ordinary, Action::Care));
+    wait_screen(screens, |s| matches!(s, Screen::Phone { .. }).then_some(())).await;
+    first
+}
+
+/// Waits for the issued ticket, printed.
+async fn printed_ticket(screens: &mut watch::Receiver<Screen>) -> TicketIssued {
+    wait_screen(screens, |s| match s {
         Screen::Issued {
             ticket,
             print: PrintState::Printed,
         } => Some(ticket.clone()),
         _ => None,
     })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
+    let hall = Hall::new(BrokerKind::Embedded);
+    let _hub = hall.start_hub();
+    let (client, _task) = hall.device("kiosk-1").await;
+    let (printer_addr, jobs) = fake_printer();
+    let (runtime, mut screens) = start_kiosk(&client, Printer::Tcp(printer_addr));
+    let first = to_the_phone_step(
+        &client,
+        &runtime,
+        &mut screens,
+        Some(hallq_proto::PriorityReason::Elderly),
+    )
     .await;
+    runtime.handle.touch(Action::Skip);
+    let ticket = printed_ticket(&mut screens).await;
     assert_eq!(ticket.business, first.business);
     assert_eq!(ticket.priority, hallq_proto::Priority::Care);
 
@@ -172,5 +198,50 @@ async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
             ticket.ticket
         )),
         1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_asked_for_while_the_hub_stalls_is_issued_once() {
+    let hall = Hall::new(BrokerKind::Embedded);
+    let hub = hall.start_hub();
+    let (client, _task) = hall.device("kiosk-1").await;
+    let printed = hall.data_dir().join("tickets.escpos");
+    let (runtime, mut screens) = start_kiosk(&client, Printer::File(printed.clone()));
+    to_the_phone_step(&client, &runtime, &mut screens, None).await;
+
+    // The hub freezes as the customer asks for the ticket: the kiosk waits, its client sends
+    // the request again under the same id after 2 s, and the hub wakes up to both copies.
+    hub.pause();
+    runtime.handle.touch(Action::Skip);
+    wait_screen(&mut screens, |s| (*s == Screen::Issuing).then_some(())).await;
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    hub.resume();
+    let ticket = printed_ticket(&mut screens).await;
+
+    let journal = hall.journal();
+    let count = |sql: &str| -> i64 {
+        journal
+            .connection()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM tickets"),
+        1,
+        "one ticket, not two"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM commands WHERE kind = 'issue_ticket'"),
+        1
+    );
+    let bytes = std::fs::read(&printed).unwrap();
+    let ops = escpos::decode(&bytes).unwrap();
+    assert!(
+        escpos::texts(&ops)
+            .iter()
+            .any(|t| t.contains(&ticket.number.0)),
+        "the printed ticket carries {}",
+        ticket.number.0
     );
 }
