@@ -116,10 +116,7 @@ fn main() -> anyhow::Result<()> {
     let (client, _client_task) = DeviceClient::connect(&config);
 
     let window = ui::KioskWindow::new()?;
-    window.window().set_size(slint::LogicalSize::new(
-        screen.width_px as f32,
-        screen.height_px as f32,
-    ));
+    ui::fit(&window, screen.width_px, screen.height_px);
     window.window().set_fullscreen(args.fullscreen);
     ui::start_in_chinese(&window);
 

@@ -27,7 +27,7 @@ mod generated {
     slint::include_modules!();
 }
 
-pub use generated::{KioskAdapter, KioskScreen, KioskWindow, PrintStatus, ServiceRow};
+pub use generated::{KioskAdapter, KioskScreen, KioskWindow, PrintStatus, ServiceRow, Theme};
 
 /// Shows `view` in `window`.
 pub fn show(window: &KioskWindow, view: &KioskView) {
@@ -79,6 +79,19 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
             view::PrintStatus::Failed => PrintStatus::Failed,
         });
     }
+}
+
+/// The screen the layout is drawn for, in pixels: the standing kiosk's portrait 1080×1920.
+pub const DESIGN_SIZE: (u32, u32) = (1080, 1920);
+
+/// Sizes the window to a `width` × `height` screen (from the kiosk's firmware profile) and
+/// scales the layout to fill it: every length in the view is in units of the design screen.
+pub fn fit(window: &KioskWindow, width: u32, height: u32) {
+    let scale = (width as f32 / DESIGN_SIZE.0 as f32).min(height as f32 / DESIGN_SIZE.1 as f32);
+    window.global::<Theme>().set_scale(scale);
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(width as f32, height as f32));
 }
 
 /// Selects the kiosk's first language, Chinese. Call it once the window exists.

@@ -190,3 +190,33 @@ fn every_screen_renders_in_chinese_and_english() {
         );
     }
 }
+
+#[test]
+fn the_compact_kiosk_draws_the_same_layout_scaled_to_its_screen() {
+    let (w, h) = (800, 1280);
+    let shots = Snapshotter::install().unwrap();
+    let window = KioskWindow::new().unwrap();
+    ui::fit(&window, w, h);
+    window.window().set_size(slint::PhysicalSize::new(w, h));
+    ui::start_in_chinese(&window);
+    let dir = out_dir();
+    for (name, kiosk) in screens(Lang::Zh)
+        .into_iter()
+        .filter(|(n, _)| ["welcome", "ticket"].contains(n))
+    {
+        ui::show(&window, &KioskView::of(&kiosk, "09:41".into()));
+        let pic = shots.take(w, h);
+        pic.save(&dir.join(format!("kiosk-800x1280-{name}-zh.png")))
+            .unwrap();
+        // The bottom fifth holds the welcome screen's priority note and the ticket's "done"
+        // button: drawn, not cut off below the screen.
+        let row = (w * 3) as usize;
+        let bottom = &pic.rgb[row * (h as usize * 4 / 5)..];
+        let page = [0xf4, 0xf6, 0xf9];
+        let inked = bottom.chunks_exact(3).filter(|p| *p != page).count();
+        assert!(
+            inked > 10_000,
+            "{name}: the bottom of the screen is empty ({inked})"
+        );
+    }
+}
