@@ -371,17 +371,24 @@ impl<'c> Fold<'c> {
     }
 
     fn visit_mut(&mut self, visit: &VisitId, at: Timestamp) -> &mut LiveVisit {
+        // Most events find their visit: the id is cloned only for a new one.
+        if !self.visits.contains_key(visit) {
+            self.visits.insert(
+                visit.clone(),
+                LiveVisit {
+                    started: None,
+                    first_at: at,
+                    ended: None,
+                    outcome: None,
+                    tickets: Vec::new(),
+                    trail: Trail::default(),
+                    complaint: false,
+                },
+            );
+        }
         self.visits
-            .entry(visit.clone())
-            .or_insert_with(|| LiveVisit {
-                started: None,
-                first_at: at,
-                ended: None,
-                outcome: None,
-                tickets: Vec::new(),
-                trail: Trail::default(),
-                complaint: false,
-            })
+            .get_mut(visit)
+            .unwrap_or_else(|| unreachable!("inserted above"))
     }
 
     fn ticket_mut(&mut self, ticket: &hallq_proto::TicketId) -> Option<&mut LiveTicket> {

@@ -52,6 +52,21 @@ pub(crate) struct ReportArgs {
     /// Print no tables (with --csv or --html).
     #[arg(long)]
     quiet: bool,
+    /// What-if: play a proposed schedule through the simulator. The file is a simulator
+    /// scenario (`hallq sim --scenario`) whose `[[shifts]]` are the proposal; its arrivals per
+    /// hour are replaced by the ones measured here for the weekday of `--what-if-day`. The
+    /// simulated day's KPIs are printed beside the measured ones.
+    #[arg(long)]
+    what_if: Option<PathBuf>,
+    /// What-if: the day to simulate, YYYY-MM-DD (its weekday's measured arrivals are used).
+    #[arg(long, default_value = "2026-11-23")]
+    what_if_day: String,
+    /// What-if: the simulated day's seed.
+    #[arg(long, default_value_t = 7)]
+    what_if_seed: u64,
+    /// What-if: simulated seconds per real second.
+    #[arg(long, default_value_t = 2000.0)]
+    what_if_speed: f64,
 }
 
 fn parse_day(s: &str) -> Option<BusinessDay> {
@@ -68,8 +83,13 @@ fn parse_day(s: &str) -> Option<BusinessDay> {
 /// Runs `hallq report`.
 pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
     crate::hub_cmd::init_tracing_quiet();
-    let hall = HallConfig::load(&args.config)
+    // The firmware profiles are not read: a report needs none of them (the what-if does).
+    let text = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("reading {}", args.config.display()))?;
+    let mut hall = HallConfig::parse(&text)
+        .map_err(anyhow::Error::msg)
         .with_context(|| format!("loading {}", args.config.display()))?;
+    hall.apply_env(|name| std::env::var(name).ok())?;
     if let Some(id) = &args.hall
         && id != hall.hall.id.as_str()
     {
@@ -158,7 +178,119 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
         let page = hallq_report::render::html::page(&report, &title)?;
         std::fs::write(file, page).with_context(|| format!("writing {}", file.display()))?;
     }
+    if let Some(scenario) = &args.what_if {
+        what_if(args, scenario, hall, &cfg, &report)?;
+    }
     Ok(())
+}
+
+/// Plays `scenario`'s shifts through the simulator with the arrivals measured in `measured`,
+/// reports the simulated journal the same way, and prints both sets of KPIs.
+fn what_if(
+    args: &ReportArgs,
+    scenario: &std::path::Path,
+    mut hall: HallConfig,
+    cfg: &ReportConfig,
+    measured: &hallq_report::Report,
+) -> anyhow::Result<()> {
+    use std::sync::Arc;
+
+    use hallq_sim::{Plan, PlayOptions, Prepared, SimConfig, SimHall};
+
+    let day = parse_day(&args.what_if_day).context("--what-if-day is YYYY-MM-DD")?;
+    let weekday = hallq_report::measures::weekday_hour(
+        time::at(day, 12 * 60, hall.hall.utc_offset_min).0,
+        hall.hall.utc_offset_min,
+    )
+    .0;
+    let mut scenario = hallq_sim::Scenario::load(scenario)?;
+    scenario.arrivals_per_hour = measured
+        .hours
+        .iter()
+        .filter(|h| h.weekday == weekday)
+        .map(|h| h.arrivals)
+        .collect();
+    scenario.scale = 1.0;
+    hall.load_profiles()?;
+    hallq_sim::hall::with_green_code(&mut hall);
+    let config = SimConfig { hall, scenario };
+    let plan = Arc::new(Plan::generate(&config, args.what_if_seed, day));
+    println!(
+        "\n── what-if 排班模拟: {} (measured arrivals of that weekday), seed {} ──",
+        plan.describe(),
+        args.what_if_seed
+    );
+    let dir = tempfile::tempdir()?;
+    let prepared = Prepared::new(config.hall, dir.path(), 0)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let speed = args.what_if_speed;
+    let ended = runtime.block_on(async {
+        let sim = SimHall::start(prepared, speed, plan.starts_at.plus_secs(-3600)).await?;
+        let played = sim.play(Arc::clone(&plan), PlayOptions::default()).await;
+        sim.stop().await?;
+        anyhow::Ok(played?.ended_at)
+    })?;
+    let journal = Journal::open_read_only(dir.path().join("journal.db"))?;
+    let simulated = hallq_report::read::report(
+        &journal,
+        cfg,
+        DayRange::default(),
+        ended.plus_secs(3600),
+        &mut |_, _| {},
+    )?;
+    let pct = |k: Option<f64>| k.map_or("-".to_owned(), |p| format!("{p:.1}%"));
+    let rows: Vec<Vec<String>> = measured
+        .kpis
+        .iter()
+        .filter(|k| {
+            matches!(
+                k.key,
+                "satisfaction" | "within_limit" | "wait_service_level"
+            )
+        })
+        .map(|k| {
+            vec![
+                k.label.clone(),
+                pct(k.pct()),
+                pct(simulated
+                    .kpi(k.key)
+                    .and_then(hallq_report::report::Kpi::pct)),
+                format!("≥ {:.0}%", k.target_pct),
+            ]
+        })
+        .chain([
+            vec![
+                "wait p90 (min)".into(),
+                minutes(measured.wait.p90),
+                minutes(simulated.wait.p90),
+                String::new(),
+            ],
+            vec![
+                "walked out 离开 (share of visits)".into(),
+                share(measured, hallq_report::Outcome::WalkedOut),
+                share(&simulated, hallq_report::Outcome::WalkedOut),
+                String::new(),
+            ],
+        ])
+        .collect();
+    print!(
+        "{}",
+        hallq_report::render::text::table(&["", "measured 实测", "what-if 模拟", "target"], &rows)
+    );
+    Ok(())
+}
+
+fn minutes(secs: Option<u64>) -> String {
+    secs.map_or("-".into(), |s| format!("{:.1}", s as f64 / 60.0))
+}
+
+fn share(r: &hallq_report::Report, o: hallq_report::Outcome) -> String {
+    if r.visits == 0 {
+        return "-".into();
+    }
+    format!("{:.1}%", 100.0 * r.outcome(o) as f64 / r.visits as f64)
 }
 
 fn span_label(range: &DayRange, span: Option<(Timestamp, Timestamp)>, offset: i32) -> String {
