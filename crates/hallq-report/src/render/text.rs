@@ -7,6 +7,9 @@ use hallq_proto::time;
 use super::{min1, pct1, weekday};
 use crate::report::{Durations, Period, Report};
 
+/// Open complaints listed on the terminal.
+const OPEN_SHOWN: usize = 20;
+
 /// Display width: CJK characters take two columns.
 fn width(s: &str) -> usize {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
@@ -305,6 +308,13 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
             ],
             &rows,
         ));
+        if c.open.len() > OPEN_SHOWN {
+            let _ = writeln!(
+                s,
+                "… and {} more (complaints_open.csv)",
+                c.open.len() - OPEN_SHOWN
+            );
+        }
     }
     let rows: Vec<Vec<String>> = c
         .hot_spots
