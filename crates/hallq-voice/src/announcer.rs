@@ -180,7 +180,9 @@ impl Announcer {
         self.shared.wake.notify_one();
         match &admission {
             Admission::Queued => {}
-            Admission::Duplicate => info!(number = %call.number, recall = call.recall, "call already queued: announced once"),
+            Admission::Duplicate => {
+                info!(number = %call.number, recall = call.recall, "call already queued: announced once")
+            }
             Admission::QueuedDropping(old) => {
                 warn!(dropped = %old.number, recall = old.recall, "voice queue full: oldest waiting call dropped");
                 (self.shared.report)(Announced {
@@ -238,8 +240,12 @@ impl Worker {
         while let Some(call) = self.next() {
             let outcome = self.announce(&call);
             match &outcome {
-                Outcome::Failed(why) => warn!(number = %call.number, recall = call.recall, why, "call not announced"),
-                _ => info!(number = %call.number, counter = %call.counter, recall = call.recall, ?outcome, "call announced"),
+                Outcome::Failed(why) => {
+                    warn!(number = %call.number, recall = call.recall, why, "call not announced")
+                }
+                _ => {
+                    info!(number = %call.number, counter = %call.counter, recall = call.recall, ?outcome, "call announced")
+                }
             }
             (self.shared.report)(Announced { call, outcome });
         }

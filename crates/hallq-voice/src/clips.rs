@@ -71,12 +71,14 @@ impl ClipVoice {
         utterance
             .clips()?
             .into_iter()
-            .map(|name| match self.clips.get(&(utterance.lang, name.clone())) {
-                Some(w) => Ok((name, w)),
-                None => Err(VoiceError::MissingClip {
-                    path: clip_path(&self.dir, utterance.lang, &name),
-                }),
-            })
+            .map(
+                |name| match self.clips.get(&(utterance.lang, name.clone())) {
+                    Some(w) => Ok((name, w)),
+                    None => Err(VoiceError::MissingClip {
+                        path: clip_path(&self.dir, utterance.lang, &name),
+                    }),
+                },
+            )
             .collect()
     }
 }

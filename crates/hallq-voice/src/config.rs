@@ -145,10 +145,22 @@ mod tests {
     #[test]
     fn limits_are_checked() {
         for c in [
-            VoiceConfig { repeats: 0, ..Default::default() },
-            VoiceConfig { repeats: 6, ..Default::default() },
-            VoiceConfig { queue_capacity: 0, ..Default::default() },
-            VoiceConfig { engine: Engine::Clips, ..Default::default() },
+            VoiceConfig {
+                repeats: 0,
+                ..Default::default()
+            },
+            VoiceConfig {
+                repeats: 6,
+                ..Default::default()
+            },
+            VoiceConfig {
+                queue_capacity: 0,
+                ..Default::default()
+            },
+            VoiceConfig {
+                engine: Engine::Clips,
+                ..Default::default()
+            },
         ] {
             assert!(matches!(c.validate(), Err(VoiceError::Config(_))), "{c:?}");
         }
@@ -157,7 +169,10 @@ mod tests {
     #[test]
     fn no_player_means_render_only() {
         for p in ["", "none", "  "] {
-            let c = VoiceConfig { player: p.into(), ..Default::default() };
+            let c = VoiceConfig {
+                player: p.into(),
+                ..Default::default()
+            };
             assert!(c.player().unwrap().is_none());
         }
         assert!(VoiceConfig::default().player().unwrap().is_some());

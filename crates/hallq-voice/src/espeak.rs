@@ -44,7 +44,11 @@ impl Espeak {
     /// Checks that the program runs, so a missing package is reported when the display starts
     /// rather than at its first call.
     pub fn check(&self) -> Result<(), VoiceError> {
-        let out = self.command().arg("--version").output().map_err(|e| self.spawn_error(e))?;
+        let out = self
+            .command()
+            .arg("--version")
+            .output()
+            .map_err(|e| self.spawn_error(e))?;
         if out.status.success() {
             Ok(())
         } else {

@@ -70,7 +70,11 @@ pub fn catalogue(lang: Lang) -> Vec<ClipSpec> {
         ]
         .into_iter()
         .chain((0..=19).map(|n| clip(n.to_string(), n.to_string())))
-        .chain((20..=90).step_by(10).map(|n| clip(n.to_string(), n.to_string())))
+        .chain(
+            (20..=90)
+                .step_by(10)
+                .map(|n| clip(n.to_string(), n.to_string())),
+        )
         .chain(letters)
         .collect(),
     }
@@ -131,7 +135,10 @@ mod tests {
                         counter: CounterNo(counter),
                     };
                     for c in u.clips().unwrap() {
-                        assert!(names.contains(&c), "{lang:?} lacks {c} for {number} at {counter}");
+                        assert!(
+                            names.contains(&c),
+                            "{lang:?} lacks {c} for {number} at {counter}"
+                        );
                     }
                 }
             }

@@ -53,7 +53,10 @@ impl CommandPlayer {
     /// The command line that plays `wav`.
     pub fn command_line(&self, wav: &Path) -> Vec<String> {
         let path = wav.display().to_string();
-        self.argv.iter().map(|a| a.replace("{wav}", &path)).collect()
+        self.argv
+            .iter()
+            .map(|a| a.replace("{wav}", &path))
+            .collect()
     }
 }
 
@@ -132,8 +135,14 @@ mod tests {
     #[test]
     fn a_failing_or_missing_player_is_an_error() {
         let mut f = CommandPlayer::new("false", Duration::from_secs(5)).unwrap();
-        assert!(matches!(f.play(Path::new("x")), Err(VoiceError::PlayerFailed { .. })));
+        assert!(matches!(
+            f.play(Path::new("x")),
+            Err(VoiceError::PlayerFailed { .. })
+        ));
         let mut m = CommandPlayer::new("no-such-player-here", Duration::from_secs(5)).unwrap();
-        assert!(matches!(m.play(Path::new("x")), Err(VoiceError::PlayerSpawn { .. })));
+        assert!(matches!(
+            m.play(Path::new("x")),
+            Err(VoiceError::PlayerSpawn { .. })
+        ));
     }
 }

@@ -124,7 +124,12 @@ mod tests {
         q.push(call(3, 0, 4));
         assert_eq!(
             numbers(&mut q),
-            [("A001".into(), 0), ("A002".into(), 0), ("A001".into(), 1), ("A003".into(), 0)]
+            [
+                ("A001".into(), 0),
+                ("A002".into(), 0),
+                ("A001".into(), 1),
+                ("A003".into(), 0)
+            ]
         );
     }
 
@@ -147,7 +152,10 @@ mod tests {
         let playing = q.start_next().unwrap();
         q.push(call(2, 0, 2));
         q.push(call(3, 0, 3));
-        assert_eq!(q.push(call(4, 0, 4)), Admission::QueuedDropping(call(2, 0, 2)));
+        assert_eq!(
+            q.push(call(4, 0, 4)),
+            Admission::QueuedDropping(call(2, 0, 2))
+        );
         assert_eq!(q.len(), 2);
         assert_eq!(playing.number.0, "A001");
         assert_eq!(numbers(&mut q), [("A003".into(), 0), ("A004".into(), 0)]);

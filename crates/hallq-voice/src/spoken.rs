@@ -235,7 +235,10 @@ mod tests {
         let u = utt(Lang::Zh, "A012", 3);
         assert_eq!(u.tts_text().unwrap(), "请 A 0 1 2 号到 3 号窗口办理");
         let e = utt(Lang::En, "A012", 3);
-        assert_eq!(e.tts_text().unwrap(), "Number A0 1 2, please go to counter 3.");
+        assert_eq!(
+            e.tts_text().unwrap(),
+            "Number A0 1 2, please go to counter 3."
+        );
         // Same words as the board's text (hallq_proto::speech), only spaced differently.
         let board = speech::call(&TicketNo("A012".into()), CounterNo(3));
         assert_eq!(squeeze(&u.tts_text().unwrap()), squeeze(&board.zh));
@@ -246,7 +249,17 @@ mod tests {
     fn clips_of_a_call_in_both_languages() {
         assert_eq!(
             utt(Lang::Zh, "A012", 3).clips().unwrap(),
-            ["qing", "A", "0", "1", "2", "hao", "dao", "3", "hao_chuangkou_banli"]
+            [
+                "qing",
+                "A",
+                "0",
+                "1",
+                "2",
+                "hao",
+                "dao",
+                "3",
+                "hao_chuangkou_banli"
+            ]
         );
         assert_eq!(
             utt(Lang::En, "v007", 12).clips().unwrap(),
@@ -286,7 +299,10 @@ mod tests {
         };
         assert_eq!(utterances(&call, false).len(), 1);
         let both = utterances(&call, true);
-        assert_eq!(both.iter().map(|u| u.lang).collect::<Vec<_>>(), [Lang::Zh, Lang::En]);
+        assert_eq!(
+            both.iter().map(|u| u.lang).collect::<Vec<_>>(),
+            [Lang::Zh, Lang::En]
+        );
     }
 
     #[test]

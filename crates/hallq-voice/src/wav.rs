@@ -122,7 +122,9 @@ impl Wav {
     /// Joins parts end to end. Each part comes with a label (its clip or file name) so that a
     /// format mismatch names the culprit. Refuses an empty list and any part whose format differs
     /// from the first one's.
-    pub fn join<'a>(parts: impl IntoIterator<Item = (&'a str, &'a Wav)>) -> Result<Wav, VoiceError> {
+    pub fn join<'a>(
+        parts: impl IntoIterator<Item = (&'a str, &'a Wav)>,
+    ) -> Result<Wav, VoiceError> {
         let mut parts = parts.into_iter();
         let (first_label, first) = parts.next().ok_or(VoiceError::Empty)?;
         let mut out = first.clone();
@@ -155,8 +157,9 @@ impl Wav {
             };
         };
         let last = frames.iter().rposition(|f| loud(f)).unwrap_or(first);
-        let margin = usize::try_from(u64::from(self.format.sample_rate) * u64::from(margin_ms) / 1000)
-            .unwrap_or(0);
+        let margin =
+            usize::try_from(u64::from(self.format.sample_rate) * u64::from(margin_ms) / 1000)
+                .unwrap_or(0);
         let start = first.saturating_sub(margin);
         let end = (last + 1 + margin).min(frames.len());
         Wav {
@@ -173,11 +176,15 @@ impl Wav {
         };
         let reader = hound::WavReader::open(path).map_err(wav_err)?;
         let spec = reader.spec();
-        if spec.sample_format != hound::SampleFormat::Int || !(1..=32).contains(&spec.bits_per_sample)
+        if spec.sample_format != hound::SampleFormat::Int
+            || !(1..=32).contains(&spec.bits_per_sample)
         {
             return Err(VoiceError::UnsupportedWav {
                 what: path.display().to_string(),
-                detail: format!("{:?} samples of {} bits", spec.sample_format, spec.bits_per_sample),
+                detail: format!(
+                    "{:?} samples of {} bits",
+                    spec.sample_format, spec.bits_per_sample
+                ),
             });
         }
         let samples = reader
@@ -248,7 +255,10 @@ mod tests {
         let err = Wav::join([("qing.wav", &a), ("hao.wav", &b)]).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, VoiceError::FormatMismatch { .. }));
-        assert!(msg.contains("hao.wav") && msg.contains("16000 Hz") && msg.contains("22050 Hz"), "{msg}");
+        assert!(
+            msg.contains("hao.wav") && msg.contains("16000 Hz") && msg.contains("22050 Hz"),
+            "{msg}"
+        );
     }
 
     #[test]
