@@ -342,6 +342,18 @@ pub(crate) fn plan(
             },
             ReplyShape::Announcement,
         ),
+        W::CallAnnounced {
+            ticket,
+            counter,
+            recall,
+        } => one(
+            Command::CallAnnounced {
+                ticket: ticket.clone(),
+                counter: *counter,
+                recall: *recall,
+            },
+            ReplyShape::Done,
+        ),
         W::DoorCount { entered, passed_by } => {
             let mut commands = vec![anonymous(
                 Touchpoint::Entering,
@@ -436,7 +448,7 @@ mod tests {
     }
 
     #[test]
-    fn every_example_command_has_at_least_one_role_and_displays_have_none() {
+    fn every_example_command_has_a_role_and_displays_only_report_calls_spoken() {
         let roles = [
             Role::Kiosk,
             Role::Greeter,
@@ -444,6 +456,7 @@ mod tests {
             Role::Evaluator,
             Role::Supervisor,
             Role::DoorCounter,
+            Role::Display,
         ];
         for cmd in examples() {
             assert!(
@@ -451,8 +464,10 @@ mod tests {
                 "nobody may send {}",
                 cmd.kind()
             );
-            assert!(
-                !permits(Role::Display, &cmd) && !permits(Role::LedStrip, &cmd),
+            assert!(!permits(Role::LedStrip, &cmd), "{}", cmd.kind());
+            assert_eq!(
+                permits(Role::Display, &cmd),
+                cmd.kind() == "call_announced",
                 "{}",
                 cmd.kind()
             );

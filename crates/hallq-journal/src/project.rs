@@ -254,6 +254,7 @@ pub(crate) fn project(
         E::DayOpened { .. }
         | E::DayClosed { .. }
         | E::Touched { .. }
+        | E::CallAnnounced { .. }
         | E::BackOffice { .. }
         | E::RatingSkipped { .. }
         | E::AnnouncementPosted { .. }

@@ -99,7 +99,8 @@ impl std::fmt::Display for DeviceKind {
 }
 
 /// The command kinds `kind` may send: the role table of docs/protocol.md, over the `kind` strings
-/// of [`hallq_proto::Command::KINDS`]. Displays and LED strips send nothing.
+/// of [`hallq_proto::Command::KINDS`]. A wall display reports only the calls it spoke; an LED strip
+/// sends nothing.
 ///
 /// Finer rules stay with the hub: a counter terminal opens and closes only its own counter, a
 /// supervisor must name one.
@@ -145,7 +146,8 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "complaint_resolve",
         ],
         DeviceKind::Evaluator => &["rate"],
-        DeviceKind::LedStrip | DeviceKind::Display => &[],
+        DeviceKind::Display => &["call_announced"],
+        DeviceKind::LedStrip => &[],
         DeviceKind::Supervisor => &[
             "open_counter",
             "close_counter",

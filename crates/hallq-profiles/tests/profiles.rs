@@ -108,7 +108,8 @@ fn a_family_shares_one_base() {
     );
     assert_eq!(hd.screen.as_ref().unwrap().width_px, 1920);
     assert_eq!(uhd.screen.as_ref().unwrap().height_px, 2160);
-    assert!(hd.commands.is_empty() && uhd.commands.is_empty());
+    assert_eq!(hd.commands, ["call_announced"]);
+    assert_eq!(uhd.commands, hd.commands, "both from the display package");
     assert_eq!(hd.speaker.as_ref().unwrap().volume_pct, 85);
     assert_eq!(uhd.speaker.as_ref().unwrap().volume_pct, 90);
 }
@@ -238,13 +239,20 @@ fn an_evaluator_giving_one_score_twice_is_refused() {
 }
 
 #[test]
-fn a_display_listing_a_command_is_refused() {
+fn a_display_listing_a_command_beyond_reporting_calls_is_refused() {
     let text = format!(
-        "commands = [\"announcement_post\"]\n{}",
+        "commands = [\"call_announced\", \"announcement_post\"]\n{}",
         text_of("display-1080p")
     );
+    let err = refusal(parse_as(&text), "commands[1]");
+    assert!(err.contains("may not send `announcement_post`"), "{err}");
+}
+
+#[test]
+fn an_led_strip_listing_a_command_is_refused() {
+    let text = text_of("led-strip-8").replace("commands = []", "commands = [\"call_next\"]");
     let err = refusal(parse_as(&text), "commands");
-    assert!(err.contains("a wall display sends no commands"), "{err}");
+    assert!(err.contains("sends no commands"), "{err}");
 }
 
 #[test]
@@ -356,6 +364,7 @@ fn the_role_table_is_the_one_the_protocol_documents() {
         DeviceKind::Evaluator,
         DeviceKind::Supervisor,
         DeviceKind::DoorCounter,
+        DeviceKind::Display,
     ];
     let mut documented = 0;
     for row in &table[2..] {
@@ -370,7 +379,7 @@ fn the_role_table_is_the_one_the_protocol_documents() {
                     "{dk} / {kind}"
                 );
             }
-            assert!(!DeviceKind::Display.may_send(kind) && !DeviceKind::LedStrip.may_send(kind));
+            assert!(!DeviceKind::LedStrip.may_send(kind), "an LED strip sends nothing");
         }
     }
     assert_eq!(documented, Command::KINDS.len());

@@ -79,6 +79,7 @@ fn sender(kind: &str) -> &'static str {
         "close_counter" | "complaint_update" | "complaint_resolve" | "announcement_post"
         | "announcement_clear" => "supervisor-1",
         "door_count" => "door-1",
+        "call_announced" => "display-main",
         _ => "counter-3",
     }
 }

@@ -357,6 +357,17 @@ pub enum Command {
         announcement: AnnouncementId,
     },
 
+    // --- wall display -------------------------------------------------------------------------
+    /// The display spoke a call (touchpoint 11: the customer was told where to go).
+    CallAnnounced {
+        /// The ticket called (the call event's `ticket`).
+        ticket: TicketId,
+        /// The counter it was called to.
+        counter: CounterNo,
+        /// 0 for the first call, then the recall count (the call event's `recall`).
+        #[serde(default)]
+        recall: u32,
+    },
     // --- door counter -------------------------------------------------------------------------
     /// People counted at the door since the last report (touchpoints 3 and 4).
     DoorCount {
@@ -370,7 +381,7 @@ pub enum Command {
 
 impl Command {
     /// Every `kind` of the contract, in documentation order.
-    pub const KINDS: [&'static str; 32] = [
+    pub const KINDS: [&'static str; 33] = [
         "issue_ticket",
         "session_started",
         "self_service_chosen",
@@ -402,6 +413,7 @@ impl Command {
         "complaint_resolve",
         "announcement_post",
         "announcement_clear",
+        "call_announced",
         "door_count",
     ];
 
@@ -439,6 +451,7 @@ impl Command {
             Self::ComplaintResolve { .. } => "complaint_resolve",
             Self::AnnouncementPost { .. } => "announcement_post",
             Self::AnnouncementClear { .. } => "announcement_clear",
+            Self::CallAnnounced { .. } => "call_announced",
             Self::DoorCount { .. } => "door_count",
         }
     }

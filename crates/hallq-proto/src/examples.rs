@@ -135,6 +135,11 @@ pub fn examples() -> Vec<Command> {
         Command::AnnouncementClear {
             announcement: AnnouncementId::new("upgrade").unwrap_or_else(|_| unreachable!()),
         },
+        Command::CallAnnounced {
+            ticket: TicketId::new("20261123-0042").unwrap_or_else(|_| unreachable!()),
+            counter: CounterNo(3),
+            recall: 0,
+        },
         Command::DoorCount {
             entered: 3,
             passed_by: Some(11),

@@ -71,6 +71,15 @@ pub enum Command {
         /// Whether it was a reprint.
         reprint: bool,
     },
+    /// The wall display spoke a call of `ticket` to `counter`.
+    CallAnnounced {
+        /// The ticket called.
+        ticket: TicketId,
+        /// The counter it was called to.
+        counter: CounterNo,
+        /// 0 for the first call, then the recall count.
+        recall: u32,
+    },
     /// A clerk signs in; the counter opens.
     SignIn {
         /// The counter.

@@ -103,6 +103,23 @@ pub(crate) fn decide(
                 reprint: *reprint,
             });
         }
+        Command::CallAnnounced {
+            ticket,
+            counter,
+            recall,
+        } => {
+            // A display may speak a call after the ticket moved on (the queue of speech lags):
+            // still the customer's touchpoint, as long as the ticket is today's.
+            let idx = st
+                .idx(ticket)
+                .ok_or_else(|| QueueError::UnknownTicket(ticket.to_string()))?;
+            out.push(E::CallAnnounced {
+                ticket: ticket.clone(),
+                visit: st.tickets[idx].visit.clone(),
+                counter: *counter,
+                recall: *recall,
+            });
+        }
         Command::SignIn { counter, staff } => {
             let c = counter_rt(st, *counter)?;
             match &c.staff {

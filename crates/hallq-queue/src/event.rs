@@ -88,6 +88,13 @@ pub enum EventKind {
         ok: bool,
         reprint: bool,
     },
+    /// The wall display spoke a call; `recall` as in the call.
+    CallAnnounced {
+        ticket: TicketId,
+        visit: VisitId,
+        counter: CounterNo,
+        recall: u32,
+    },
     /// A ticket was called; `recall` is 0 for the first call.
     TicketCalled {
         ticket: TicketId,
@@ -235,6 +242,7 @@ impl EventKind {
             E::TicketIssued { .. }
             | E::TicketPrinted { .. }
             | E::TicketCalled { .. }
+            | E::CallAnnounced { .. }
             | E::NoShow { .. }
             | E::TicketTransferred { .. }
             | E::TicketRequeued { .. }
@@ -278,6 +286,7 @@ impl EventKind {
             E::TicketIssued { visit, .. }
             | E::TicketPrinted { visit, .. }
             | E::TicketCalled { visit, .. }
+            | E::CallAnnounced { visit, .. }
             | E::ServiceStarted { visit, .. }
             | E::BackOffice { visit, .. }
             | E::ServiceFinished { visit, .. }
@@ -299,6 +308,7 @@ impl EventKind {
             E::TicketIssued { ticket, .. }
             | E::TicketPrinted { ticket, .. }
             | E::TicketCalled { ticket, .. }
+            | E::CallAnnounced { ticket, .. }
             | E::ServiceStarted { ticket, .. }
             | E::BackOffice { ticket, .. }
             | E::ServiceFinished { ticket, .. }
@@ -319,6 +329,7 @@ impl EventKind {
         use EventKind as E;
         match self {
             E::TicketCalled { counter, .. }
+            | E::CallAnnounced { counter, .. }
             | E::ServiceStarted { counter, .. }
             | E::BackOffice { counter, .. }
             | E::ServiceFinished { counter, .. }

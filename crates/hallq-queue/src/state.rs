@@ -286,7 +286,7 @@ impl HallState {
                     t.print_failed = !*ok;
                 }
             }
-            E::Touched { .. } | E::BackOffice { .. } => {
+            E::Touched { .. } | E::CallAnnounced { .. } | E::BackOffice { .. } => {
                 if let E::BackOffice {
                     counter, waiting, ..
                 } = &event.kind

@@ -404,6 +404,38 @@ fn a_ticket_that_did_not_print_is_never_skipped_by_the_hub() {
 }
 
 #[test]
+fn a_call_spoken_by_the_display_is_a_queueing_touchpoint_of_its_visit() {
+    let mut e = one_called_ticket();
+    let spoken = Command::CallAnnounced {
+        ticket: tid(1),
+        counter: C1,
+        recall: 0,
+    };
+    assert_eq!(
+        ok(&mut e, &spoken, 21),
+        vec![ev(
+            21,
+            E::CallAnnounced {
+                ticket: tid(1),
+                visit: vid(1),
+                counter: C1,
+                recall: 0,
+            }
+        )]
+    );
+    assert_eq!(status(&e, &tid(1)), TicketStatus::Called(C1), "nothing else changes");
+    let unknown = Command::CallAnnounced {
+        ticket: TicketId::new("20261123-0404").unwrap(),
+        counter: C1,
+        recall: 0,
+    };
+    assert_eq!(
+        refused(&mut e, &unknown, 22),
+        QueueError::UnknownTicket("20261123-0404".into())
+    );
+}
+
+#[test]
 fn skipped_ticket_can_be_requeued_at_back() {
     let mut e = opened(QueueConfig::telecom_default());
     sign_in(&mut e, 1, 0);
@@ -1036,6 +1068,7 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         E::TicketIssued { .. }
         | E::TicketPrinted { .. }
         | E::TicketCalled { .. }
+        | E::CallAnnounced { .. }
         | E::NoShow { .. }
         | E::TicketTransferred { .. }
         | E::TicketRequeued { .. }
@@ -1131,6 +1164,15 @@ fn every_customer_event_names_its_touchpoint() {
                 staff: staff.clone(),
                 recall: 0,
                 by_hand: false,
+            },
+            11,
+        ),
+        (
+            E::CallAnnounced {
+                ticket: ticket.clone(),
+                visit: visit.clone(),
+                counter,
+                recall: 1,
             },
             11,
         ),
