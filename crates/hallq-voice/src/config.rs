@@ -118,14 +118,16 @@ impl VoiceConfig {
         }
     }
 
-    /// The player, or `None` to render only.
+    /// The player (checked to be installed), or `None` to render only.
     pub fn player(&self) -> Result<Option<Box<dyn Player>>, VoiceError> {
         let cmd = self.player.trim();
         if cmd.is_empty() || cmd == "none" {
             return Ok(None);
         }
         let timeout = Duration::from_secs(self.player_timeout_secs);
-        Ok(Some(Box::new(CommandPlayer::new(cmd, timeout)?)))
+        let player = CommandPlayer::new(cmd, timeout)?;
+        player.check()?;
+        Ok(Some(Box::new(player)))
     }
 }
 
@@ -175,6 +177,18 @@ mod tests {
             };
             assert!(c.player().unwrap().is_none());
         }
-        assert!(VoiceConfig::default().player().unwrap().is_some());
+        let sh = VoiceConfig {
+            player: "sh -c true".into(),
+            ..Default::default()
+        };
+        assert!(sh.player().unwrap().is_some());
+        let missing = VoiceConfig {
+            player: "no-such-player {wav}".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            missing.player(),
+            Err(VoiceError::PlayerSpawn { .. })
+        ));
     }
 }

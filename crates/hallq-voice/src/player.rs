@@ -50,6 +50,30 @@ impl CommandPlayer {
         Ok(Self { argv, timeout })
     }
 
+    /// Checks that the program exists (on `PATH`, or at its path), so a player that is not
+    /// installed is reported when the display starts rather than at its first call.
+    pub fn check(&self) -> Result<(), VoiceError> {
+        let program = &self.argv[0];
+        let found = if program.contains('/') {
+            Path::new(program).is_file()
+        } else {
+            std::env::var_os("PATH").is_some_and(|paths| {
+                std::env::split_paths(&paths).any(|d| d.join(program).is_file())
+            })
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(VoiceError::PlayerSpawn {
+                program: program.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not installed (not on PATH)",
+                ),
+            })
+        }
+    }
+
     /// The command line that plays `wav`.
     pub fn command_line(&self, wav: &Path) -> Vec<String> {
         let path = wav.display().to_string();
