@@ -191,4 +191,24 @@ mod tests {
             Err(VoiceError::PlayerSpawn { .. })
         ));
     }
+
+    #[test]
+    fn the_readme_documents_every_key_and_no_other() {
+        let all = VoiceConfig {
+            speed_wpm: Some(150),
+            pack_dir: Some("pack".into()),
+            ..Default::default()
+        };
+        let table: toml::Table = toml::from_str(&toml::to_string(&all).unwrap()).unwrap();
+        let readme = include_str!("../README.md");
+        let documented: Vec<&str> = readme
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `")?.split_once("` |").map(|(k, _)| k))
+            .collect();
+        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut documented_sorted = documented.clone();
+        documented_sorted.sort_unstable();
+        assert_eq!(keys, documented_sorted);
+    }
 }

@@ -8,22 +8,29 @@
 //! as `aplay -q {wav}`, or none: render only).
 //!
 //! ```no_run
-//! use hallq_voice::{Announcer, Call, Outcome, VoiceConfig};
-//! # fn main() -> Result<(), hallq_voice::VoiceError> {
-//! # let event: hallq_proto::state::CallEvent = unimplemented!();
-//! let (tx, rx) = std::sync::mpsc::channel();
-//! let announcer = Announcer::from_config(&VoiceConfig::default(), move |a| {
-//!     let _ = tx.send(a); // e.g. a tokio mpsc sender in the display
-//! })?;
-//! // For each CallEvent from the hub (first calls and recalls alike):
-//! announcer.announce(Call::from(&event))?;
-//! // For each report: tell the hub the call was heard.
-//! for a in rx {
+//! use hallq_proto::state::CallEvent;
+//! use hallq_voice::{Announced, Announcer, Call, Outcome, VoiceConfig, VoiceError};
+//!
+//! fn start(config: &VoiceConfig) -> Result<(Announcer, std::sync::mpsc::Receiver<Announced>), VoiceError> {
+//!     let (tx, rx) = std::sync::mpsc::channel(); // in the display: a tokio mpsc sender
+//!     let announcer = Announcer::from_config(config, move |a| {
+//!         let _ = tx.send(a);
+//!     })?;
+//!     Ok((announcer, rx))
+//! }
+//!
+//! // Each CallEvent from the hub, first calls and recalls alike; returns at once.
+//! fn on_call(announcer: &Announcer, event: &CallEvent) -> Result<(), VoiceError> {
+//!     announcer.announce(Call::from(event))?;
+//!     Ok(())
+//! }
+//!
+//! // Each report: a call that was heard is told to the hub.
+//! fn on_report(a: &Announced) {
 //!     if let Outcome::Played { .. } = a.outcome {
-//!         // send `call_announced` { ticket: a.call.ticket, counter: a.call.counter, recall: a.call.recall }
+//!         // send `call_announced` with a.call.ticket, a.call.counter, a.call.recall
 //!     }
 //! }
-//! # Ok(()) }
 //! ```
 //!
 //! Parts (pure ones marked):

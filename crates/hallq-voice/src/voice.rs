@@ -9,8 +9,8 @@ use crate::wav::Wav;
 pub const LANGUAGE_GAP_MS: u32 = 400;
 
 /// A speech engine: renders one utterance to audio. Blocking (it may run a process or read
-/// files); the [`Announcer`](crate::Announcer) calls it from its own thread.
-pub trait Voice: Send + Sync {
+/// files); the [`Announcer`](crate::Announcer) owns it and calls it from its own thread.
+pub trait Voice: Send {
     /// The audio of `utterance`.
     fn render(&self, utterance: &Utterance) -> Result<Wav, VoiceError>;
 }
