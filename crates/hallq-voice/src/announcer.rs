@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::config::VoiceConfig;
 use crate::error::VoiceError;
@@ -86,7 +86,7 @@ struct Shared {
     /// Wakes the worker when a call arrives or at shutdown.
     wake: Condvar,
     /// Where every report goes.
-    report: Box<dyn Fn(Announced) + Send + Sync>,
+    on_report: Box<dyn Fn(Announced) + Send + Sync>,
 }
 
 struct State {
@@ -95,6 +95,16 @@ struct State {
 }
 
 impl Shared {
+    /// Hands a report to the caller's callback. A panic in it is logged and swallowed: it must
+    /// not take the voice thread (and every later call) down with it.
+    fn report(&self, a: Announced) {
+        let number = a.call.number.clone();
+        let f = &self.on_report;
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(a))).is_err() {
+            error!(%number, "the voice report callback panicked");
+        }
+    }
+
     // A panic in the report callback while the lock is held would poison it; the queue itself
     // is always consistent between two statements, so carry on with it.
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -148,7 +158,7 @@ impl Announcer {
                 closing: false,
             }),
             wake: Condvar::new(),
-            report: Box::new(report),
+            on_report: Box::new(report),
         });
         let worker = Worker {
             shared: Arc::clone(&shared),
@@ -185,7 +195,7 @@ impl Announcer {
             }
             Admission::QueuedDropping(old) => {
                 warn!(dropped = %old.number, recall = old.recall, "voice queue full: oldest waiting call dropped");
-                (self.shared.report)(Announced {
+                self.shared.report(Announced {
                     call: old.clone(),
                     outcome: Outcome::Dropped(DropReason::QueueFull),
                 });
@@ -247,7 +257,7 @@ impl Worker {
                     info!(number = %call.number, counter = %call.counter, recall = call.recall, ?outcome, "call announced")
                 }
             }
-            (self.shared.report)(Announced { call, outcome });
+            self.shared.report(Announced { call, outcome });
         }
     }
 
@@ -259,7 +269,7 @@ impl Worker {
                 let left = state.queue.drain();
                 drop(state);
                 for call in left {
-                    (self.shared.report)(Announced {
+                    self.shared.report(Announced {
                         call,
                         outcome: Outcome::Dropped(DropReason::Shutdown),
                     });

@@ -259,3 +259,21 @@ fn a_redelivered_call_is_heard_once() {
         "a third report"
     );
 }
+
+#[test]
+fn a_panicking_report_callback_does_not_stop_the_calls() {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let report = move |a: Announced| {
+        assert_ne!(a.call.number.0, "A001", "the display's callback has a bug");
+        tx.lock().unwrap().send(a).unwrap();
+    };
+    let announcer = Announcer::start(Box::new(espeak()), None, settings(1, 10), report).unwrap();
+    announcer.announce(call("A001", 1, 0)).unwrap();
+    announcer.announce(call("A002", 1, 0)).unwrap();
+    assert_eq!(
+        outcomes(&rx, 1),
+        [("A002".into(), 0, Outcome::RenderedOnly)]
+    );
+    announcer.shutdown();
+}
