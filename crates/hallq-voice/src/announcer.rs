@@ -23,8 +23,9 @@ use crate::voice::{Voice, render_call};
 /// duplicate) ends in exactly one report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Played `times` times (fewer than `repeats` only when the announcer was shut down
-    /// between two plays). The display reports `call_announced` to the hub for this.
+    /// Played `times` times: fewer than `repeats` only when the announcer was shut down between
+    /// two plays, or a repeat failed after a play that worked. The display reports
+    /// `call_announced` to the hub for this.
     Played {
         /// How many plays finished.
         times: u32,
@@ -33,7 +34,7 @@ pub enum Outcome {
     RenderedOnly,
     /// Never announced: dropped from a full queue, or still waiting at shutdown.
     Dropped(DropReason),
-    /// Rendering or playing failed (the message says why); the queue moved on.
+    /// Rendering or the first play failed (the message says why); the queue moved on.
     Failed(String),
 }
 
@@ -313,8 +314,13 @@ impl Worker {
                 std::thread::sleep(self.settings.repeat_pause);
             }
             if let Err(e) = player.play(&path) {
-                let _ = std::fs::remove_file(&path);
-                return Outcome::Failed(e.to_string());
+                if times == 0 {
+                    let _ = std::fs::remove_file(&path);
+                    return Outcome::Failed(e.to_string());
+                }
+                // Heard at least once: that is what the hub is told.
+                warn!(number = %call.number, error = %e, "a repeat failed");
+                break;
             }
             times += 1;
         }

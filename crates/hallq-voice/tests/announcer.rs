@@ -277,3 +277,37 @@ fn a_panicking_report_callback_does_not_stop_the_calls() {
     );
     announcer.shutdown();
 }
+
+#[test]
+fn a_failed_repeat_still_counts_the_play_heard_and_a_failed_first_play_fails() {
+    let mut plays = 0;
+    // Plays the first file once, then the sound device goes away.
+    let player = move |_: &Path| {
+        plays += 1;
+        if plays == 1 {
+            Ok(())
+        } else {
+            Err(VoiceError::PlayerFailed {
+                program: "closure".into(),
+                status: "device gone".into(),
+            })
+        }
+    };
+    let (report, rx) = reports();
+    let announcer = Announcer::start(
+        Box::new(espeak()),
+        Some(Box::new(player)),
+        settings(2, 10),
+        report,
+    )
+    .unwrap();
+    announcer.announce(call("A001", 1, 0)).unwrap();
+    announcer.announce(call("A002", 1, 0)).unwrap();
+    let got = outcomes(&rx, 2);
+    assert_eq!(got[0], ("A001".into(), 0, Outcome::Played { times: 1 }));
+    assert!(
+        matches!(&got[1].2, Outcome::Failed(why) if why.contains("device gone")),
+        "{got:?}"
+    );
+    announcer.shutdown();
+}
