@@ -167,6 +167,45 @@ fn the_report_of_a_simulated_day_agrees_with_the_simulators_ground_truth() {
     let page = std::fs::read_to_string(&html).unwrap();
     assert_eq!(page.matches("<svg").count(), 4, "four charts inlined");
     assert!(!page.contains("src=\"http"), "self-contained");
+
+    // What-if: two counters all day instead of six; the simulated day waits longer.
+    let proposal = dir.path().join("proposal.toml");
+    std::fs::write(
+        &proposal,
+        "[[shifts]]\ncounter = 1\nfrom = \"08:25\"\nto = \"17:30\"\n\
+         [[shifts]]\ncounter = 6\nfrom = \"08:25\"\nto = \"17:30\"\n",
+    )
+    .unwrap();
+    let text = report(
+        &[
+            "--config",
+            "deploy/hall.example.toml",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--quiet",
+            "--what-if",
+            proposal.to_str().unwrap(),
+            "--what-if-day",
+            "2026-11-24",
+            "--what-if-speed",
+            "4000",
+        ],
+        &root,
+    );
+    eprintln!("{text}");
+    let p90 = |line: &str| -> (f64, f64) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        (cols[3].parse().unwrap(), cols[4].parse().unwrap())
+    };
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("wait p90 (min)"))
+        .unwrap_or_else(|| panic!("no what-if table in\n{text}"));
+    let (measured, simulated) = p90(line);
+    assert!(
+        simulated > measured,
+        "two counters wait longer than six: {line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

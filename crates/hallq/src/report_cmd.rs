@@ -204,12 +204,30 @@ fn what_if(
     )
     .0;
     let mut scenario = hallq_sim::Scenario::load(scenario)?;
-    scenario.arrivals_per_hour = measured
-        .hours
-        .iter()
-        .filter(|h| h.weekday == weekday)
-        .map(|h| h.arrivals)
+    let of_weekday = |d: usize| -> Vec<f64> {
+        let v: Vec<f64> = measured
+            .hours
+            .iter()
+            .filter(|h| h.weekday == d)
+            .map(|h| h.arrivals)
+            .collect();
+        v
+    };
+    let busy: Vec<usize> = (0..7)
+        .filter(|&d| of_weekday(d).iter().sum::<f64>() > 0.0)
         .collect();
+    scenario.arrivals_per_hour = if busy.contains(&weekday) {
+        of_weekday(weekday)
+    } else {
+        // No day of that weekday was measured: the mean day of those that were.
+        println!(
+            "(no {} in the journal: the mean of the weekdays measured)",
+            weekday_name(weekday)
+        );
+        (0..24)
+            .map(|h| busy.iter().map(|&d| of_weekday(d)[h]).sum::<f64>() / busy.len().max(1) as f64)
+            .collect()
+    };
     scenario.scale = 1.0;
     hall.load_profiles()?;
     hallq_sim::hall::with_green_code(&mut hall);
@@ -280,6 +298,18 @@ fn what_if(
         hallq_report::render::text::table(&["", "measured 实测", "what-if 模拟", "target"], &rows)
     );
     Ok(())
+}
+
+fn weekday_name(d: usize) -> &'static str {
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ][d % 7]
 }
 
 fn minutes(secs: Option<u64>) -> String {
