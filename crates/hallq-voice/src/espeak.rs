@@ -80,6 +80,20 @@ impl Espeak {
         Ok(wav)
     }
 
+    /// The phonemes espeak-ng would speak for `text` (`-q -x`), to check how it reads a text
+    /// without listening: a `(en)` in them means it switched to English rules.
+    pub fn phonemes(&self, voice: &str, text: &str) -> Result<String, VoiceError> {
+        let out = self
+            .command()
+            .args(["-q", "-x", "-v", voice, "--", text])
+            .output()
+            .map_err(|e| self.spawn_error(e))?;
+        if !out.status.success() {
+            return Err(self.failed(&out));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
     fn command(&self) -> Command {
         Command::new(&self.program)
     }

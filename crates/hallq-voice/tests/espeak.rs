@@ -114,3 +114,27 @@ fn an_unknown_voice_is_reported_in_espeak_ngs_words() {
     assert!(matches!(err, VoiceError::EngineFailed { .. }), "{err}");
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
+
+#[test]
+fn the_chinese_voice_reads_every_character_as_mandarin() {
+    let e = espeak();
+    for (number, counter) in [("A012", 3), ("V107", 21), ("Z999", 12)] {
+        let text = utt(Lang::Zh, number, counter).tts_text().unwrap();
+        let ph = e.phonemes(&e.zh_voice, &text).unwrap();
+        assert!(!ph.contains("(en)"), "{text} read with English rules: {ph}");
+        // 请 is qing3, not "king three".
+        assert!(ph.starts_with("tS;h'i21N"), "{text}: {ph}");
+    }
+    // And so does every clip of the sample voice pack.
+    for c in hallq_voice::pack::catalogue(Lang::Zh) {
+        let ph = e.phonemes(&e.zh_voice, &c.words).unwrap();
+        assert!(
+            !ph.contains("(en)"),
+            "clip {} read with English rules: {ph}",
+            c.name
+        );
+    }
+    // Why the default is not `cmn` (espeak-ng 1.51): it reads the pinyin of 请 as English.
+    let cmn = e.phonemes("cmn", "请").unwrap();
+    eprintln!("cmn reads 请 as {cmn}");
+}
