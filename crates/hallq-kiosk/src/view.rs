@@ -175,7 +175,9 @@ impl KioskView {
                 view.ticket = Some(TicketLine {
                     number: ticket.number.0.clone(),
                     business: ticket.business_name.get(lang).to_owned(),
-                    priority: hallq_print::slip::priority_label(ticket.priority)
+                    priority: ticket
+                        .priority
+                        .label()
                         .map(|l| l.get(lang).to_owned())
                         .unwrap_or_default(),
                     people_ahead: ticket.people_ahead,

@@ -94,7 +94,7 @@ impl TicketSlip {
 
     /// The label for a ticket called ahead of ordinary ones; `None` for an ordinary ticket.
     pub fn priority_label(&self) -> Option<LocalText> {
-        priority_label(self.priority)
+        self.priority.label()
     }
 
     /// The reprint mark, when this is one.
@@ -168,16 +168,6 @@ pub fn example(lang: Lang) -> TicketSlip {
 
 fn id<T, E>(s: &str, make: impl Fn(String) -> Result<T, E>) -> T {
     make(s.to_owned()).unwrap_or_else(|_| unreachable!("example ids are valid"))
-}
-
-/// The label of a ticket called ahead of ordinary ones, as printed and as the kiosk shows it;
-/// `None` for an ordinary ticket.
-pub fn priority_label(priority: Priority) -> Option<LocalText> {
-    match priority {
-        Priority::Ordinary => None,
-        Priority::Care => Some(LocalText::new("优先服务", "Priority service")),
-        Priority::GreenChannel => Some(LocalText::new("绿色通道", "Green channel")),
-    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,18 @@ pub enum Priority {
     Care,
 }
 
+impl Priority {
+    /// The label of a ticket called ahead of ordinary ones, as printed and shown; `None` for
+    /// an ordinary ticket.
+    pub fn label(self) -> Option<LocalText> {
+        match self {
+            Self::Ordinary => None,
+            Self::Care => Some(LocalText::new("优先服务", "Priority service")),
+            Self::GreenChannel => Some(LocalText::new("绿色通道", "Green channel")),
+        }
+    }
+}
+
 /// The result a clerk records when a service finishes (touchpoint 14, and 10 for a sale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -170,6 +182,30 @@ pub enum PauseReason {
     Paperwork,
     /// 其他.
     Other,
+}
+
+impl PauseReason {
+    /// Every reason, in the order a terminal offers them.
+    pub const ALL: [PauseReason; 6] = [
+        Self::Break,
+        Self::Meal,
+        Self::Meeting,
+        Self::SystemDown,
+        Self::Paperwork,
+        Self::Other,
+    ];
+
+    /// What the counter terminal and the supervisor see.
+    pub fn label(self) -> LocalText {
+        match self {
+            Self::Break => LocalText::new("休息", "Break"),
+            Self::Meal => LocalText::new("用餐", "Meal"),
+            Self::Meeting => LocalText::new("会议或培训", "Meeting or training"),
+            Self::SystemDown => LocalText::new("系统故障", "System down"),
+            Self::Paperwork => LocalText::new("后台处理", "Back-office paperwork"),
+            Self::Other => LocalText::new("其他", "Other"),
+        }
+    }
 }
 
 /// Where a transferred ticket goes.

@@ -1,0 +1,257 @@
+//! The counter terminal's logic as a pure state machine: [`Desk::handle`] takes an [`Input`] and
+//! the time and returns the commands to send. It knows nothing of Slint, MQTT or the clock.
+//!
+//! The hub is the truth: what the counter is doing comes from its retained counter state, never
+//! from what the terminal guessed. The terminal only keeps what the clerk is typing, which
+//! command is in flight (so a double press sends nothing twice), and the last refusal to show.
+
+use hallq_proto::command::{Pin, TicketRef};
+use hallq_proto::state::{Activity, Board, CounterState, Services};
+use hallq_proto::{
+    BusinessCode, Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, ServiceResult,
+    StaffNo, TransferTarget,
+};
+
+/// A press on the terminal (a button, a shortcut key or the hardware keypad).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Sign in with staff number (工号) and PIN.
+    SignIn {
+        /// The staff number typed.
+        staff: String,
+        /// The PIN typed.
+        pin: String,
+    },
+    /// Sign out.
+    SignOut,
+    /// Open the counter for calling.
+    Open,
+    /// Close the counter.
+    Close,
+    /// Pause, and why.
+    Pause(PauseReason),
+    /// Resume after a pause.
+    Resume,
+    /// Call the next ticket of the counter's skills.
+    CallNext,
+    /// Call a ticket by its number (e.g. a customer who came back).
+    CallNumber(String),
+    /// Call the ticket being called once more.
+    Recall,
+    /// The called customer did not come.
+    NoShow,
+    /// The customer arrived: service starts.
+    Start,
+    /// The service waits on the back office, or stops waiting.
+    BackOffice(bool),
+    /// Finish with a result.
+    Finish(ServiceResult),
+    /// Send the ticket to another business type, with a note for the next clerk.
+    Transfer {
+        /// Where.
+        business: BusinessCode,
+        /// The note.
+        note: String,
+    },
+    /// Open a complaint about the ticket being served (or none).
+    Complaint {
+        /// General (24 h) or complex (72 h).
+        category: ComplaintCategory,
+        /// What it is about.
+        summary: String,
+    },
+    /// Dismiss the message shown.
+    Dismiss,
+}
+
+/// Why the last command did not go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The hub refused it.
+    Refused(ErrorCode),
+    /// No answer after every retry.
+    NoAnswer,
+}
+
+/// What the terminal learns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A press.
+    Action(Action),
+    /// The counter's retained state.
+    Counter(Box<CounterState>),
+    /// The board (queues waiting).
+    Board(Box<Board>),
+    /// The services (business names, for transfers).
+    Services(Box<Services>),
+    /// Whether the hub can be reached.
+    HubReachable(bool),
+    /// The answer to the command in flight: `Ok` with a line to show (e.g. a complaint's id), or
+    /// why not.
+    Answered(Result<Option<String>, Problem>),
+}
+
+/// What the app must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a command; the answer comes back as [`Input::Answered`].
+    Send(Command),
+}
+
+/// The terminal of one counter.
+#[derive(Debug)]
+pub struct Desk {
+    /// The counter this terminal is bound to (hall.toml).
+    pub(crate) counter: CounterNo,
+    pub(crate) state: Option<CounterState>,
+    pub(crate) board: Option<Board>,
+    pub(crate) services: Option<Services>,
+    pub(crate) reachable: bool,
+    /// The kind of the command in flight: presses wait until it is answered.
+    pub(crate) in_flight: Option<&'static str>,
+    /// The last refusal, until dismissed or the next command.
+    pub(crate) problem: Option<Problem>,
+    /// A line from the last answer (a complaint's id and limits).
+    pub(crate) info: Option<String>,
+}
+
+impl Desk {
+    /// A terminal of `counter`, not yet connected.
+    pub fn new(counter: CounterNo) -> Self {
+        Self {
+            counter,
+            state: None,
+            board: None,
+            services: None,
+            reachable: false,
+            in_flight: None,
+            problem: None,
+            info: None,
+        }
+    }
+
+    /// The counter this terminal serves.
+    pub fn counter(&self) -> CounterNo {
+        self.counter
+    }
+
+    /// Whether someone is signed in at this counter, as the hub says.
+    pub fn signed_in(&self) -> Option<&StaffNo> {
+        self.state.as_ref().and_then(|s| s.staff.as_ref())
+    }
+
+    /// Handles `input`; returns what to send.
+    pub fn handle(&mut self, input: Input) -> Vec<Effect> {
+        match input {
+            Input::Action(a) => return self.act(a).into_iter().collect(),
+            Input::Counter(c) => {
+                if c.counter == self.counter
+                    && self.state.as_ref().is_none_or(|old| c.rev >= old.rev)
+                {
+                    self.state = Some(*c);
+                }
+            }
+            Input::Board(b) => {
+                if self.board.as_ref().is_none_or(|old| b.rev >= old.rev) {
+                    self.board = Some(*b);
+                }
+            }
+            Input::Services(s) => {
+                if self.services.as_ref().is_none_or(|old| s.rev >= old.rev) {
+                    self.services = Some(*s);
+                }
+            }
+            Input::HubReachable(r) => self.reachable = r,
+            Input::Answered(result) => {
+                self.in_flight = None;
+                match result {
+                    Ok(info) => self.info = info,
+                    Err(p) => self.problem = Some(p),
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn act(&mut self, action: Action) -> Option<Effect> {
+        if action == Action::Dismiss {
+            self.problem = None;
+            self.info = None;
+            return None;
+        }
+        if self.in_flight.is_some() || !self.reachable {
+            return None;
+        }
+        let command = self.command(action)?;
+        self.problem = None;
+        self.info = None;
+        self.in_flight = Some(command.kind());
+        Some(Effect::Send(command))
+    }
+
+    /// The command `action` asks for, if it makes sense in the counter's state.
+    fn command(&self, action: Action) -> Option<Command> {
+        let activity = self.state.as_ref().map(|s| &s.activity);
+        let open = self.state.as_ref().is_some_and(|s| s.open);
+        let signed_in = self.signed_in().is_some();
+        let calling = matches!(activity, Some(Activity::Calling(_)));
+        let serving = matches!(activity, Some(Activity::Serving { .. }));
+        let busy = calling || serving;
+        Some(match action {
+            Action::SignIn { staff, pin } if !signed_in => Command::SignIn {
+                staff: StaffNo::new(staff.trim()).ok()?,
+                pin: (!pin.is_empty()).then_some(Pin(pin)),
+            },
+            Action::SignOut if signed_in && !busy => Command::SignOut {},
+            Action::Open if signed_in && !open => Command::OpenCounter { counter: None },
+            Action::Close if signed_in && open && !busy => Command::CloseCounter { counter: None },
+            Action::Pause(reason) if matches!(activity, Some(Activity::Idle)) && signed_in => {
+                Command::Pause { reason, note: None }
+            }
+            Action::Resume if matches!(activity, Some(Activity::Paused { .. })) => {
+                Command::Resume {}
+            }
+            Action::CallNext if open && !busy && !self.paused() => Command::CallNext {},
+            Action::CallNumber(n) if open && !busy && !n.trim().is_empty() => Command::CallTicket {
+                ticket: TicketRef(n.trim().to_ascii_uppercase()),
+            },
+            Action::Recall if calling => Command::Recall {},
+            Action::NoShow if calling => Command::NoShow {},
+            Action::Start if calling => Command::StartService {},
+            Action::BackOffice(waiting) if serving => Command::BackOffice { waiting },
+            Action::Finish(result) if serving => Command::Finish { result, note: None },
+            Action::Transfer { business, note } if busy => Command::Transfer {
+                to: TransferTarget::Business(business),
+                note: (!note.trim().is_empty()).then(|| note.trim().to_owned()),
+            },
+            Action::Complaint { category, summary } if signed_in && !summary.trim().is_empty() => {
+                let ticket = match activity {
+                    Some(Activity::Calling(t)) | Some(Activity::Serving { ticket: t, .. }) => {
+                        Some(TicketRef(t.ticket.to_string()))
+                    }
+                    _ => None,
+                };
+                Command::ComplaintOpen {
+                    category,
+                    summary: summary.trim().to_owned(),
+                    visit: None,
+                    ticket,
+                    business: None,
+                    responsibility: None,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn paused(&self) -> bool {
+        matches!(
+            self.state.as_ref().map(|s| &s.activity),
+            Some(Activity::Paused { .. })
+        )
+    }
+}
+
+#[cfg(test)]
+#[path = "controller_tests.rs"]
+mod tests;

@@ -1,0 +1,181 @@
+//! The counter terminal without a display: presses in, commands out; what it shows follows the
+//! hub's counter state.
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use hallq_proto::state::{Activity, CounterState, TicketAtCounter};
+use hallq_proto::{BusinessCode, LocalText, Priority, StaffNo, TicketId, TicketNo, Timestamp};
+
+use hallq_proto::Lang;
+
+use super::*;
+use crate::view::{DeskView, Limit, Mode};
+
+const T0: i64 = 1_796_002_860_000;
+
+fn state(rev: u64, staff: bool, open: bool, activity: Activity) -> CounterState {
+    let mut s = CounterState::closed(
+        CounterNo(3),
+        LocalText::new("3 号窗口", "Counter 3"),
+        vec![BusinessCode::new("basic").unwrap()],
+    );
+    s.rev = rev;
+    s.staff = staff.then(|| StaffNo::new("A1024").unwrap());
+    s.open = open;
+    s.activity = activity;
+    s
+}
+
+fn ticket() -> TicketAtCounter {
+    TicketAtCounter {
+        ticket: TicketId::new("20261130-0012").unwrap(),
+        number: TicketNo("A012".into()),
+        business: BusinessCode::new("basic").unwrap(),
+        priority: Priority::Care,
+        called_at_ms: Timestamp(T0),
+        recalls: 1,
+        note: None,
+    }
+}
+
+fn desk(activity: Activity) -> Desk {
+    let mut d = Desk::new(CounterNo(3));
+    d.handle(Input::HubReachable(true));
+    d.handle(Input::Counter(Box::new(state(1, true, true, activity))));
+    d
+}
+
+fn press(d: &mut Desk, a: Action) -> Vec<Command> {
+    d.handle(Input::Action(a))
+        .into_iter()
+        .map(|Effect::Send(c)| c)
+        .collect()
+}
+
+#[test]
+fn an_idle_counter_calls_next_and_a_second_press_waits_for_the_answer() {
+    let mut d = desk(Activity::Idle);
+    assert_eq!(press(&mut d, Action::CallNext), vec![Command::CallNext {}]);
+    assert!(press(&mut d, Action::CallNext).is_empty(), "in flight");
+    d.handle(Input::Answered(Ok(None)));
+    assert_eq!(press(&mut d, Action::CallNext), vec![Command::CallNext {}]);
+}
+
+#[test]
+fn buttons_that_make_no_sense_in_the_state_send_nothing() {
+    let mut idle = desk(Activity::Idle);
+    for a in [
+        Action::Recall,
+        Action::NoShow,
+        Action::Start,
+        Action::Finish(ServiceResult::Done),
+    ] {
+        assert!(press(&mut idle, a.clone()).is_empty(), "{a:?} while idle");
+    }
+    let mut calling = desk(Activity::Calling(ticket()));
+    assert!(press(&mut calling, Action::CallNext).is_empty());
+    assert!(press(&mut calling, Action::SignOut).is_empty());
+    assert_eq!(
+        press(&mut calling, Action::NoShow),
+        vec![Command::NoShow {}]
+    );
+}
+
+#[test]
+fn nothing_is_sent_while_the_hub_is_away() {
+    let mut d = desk(Activity::Idle);
+    d.handle(Input::HubReachable(false));
+    assert!(press(&mut d, Action::CallNext).is_empty());
+    assert_eq!(
+        DeskView::of(&d, Timestamp(T0), Lang::Zh).mode,
+        Mode::Offline
+    );
+}
+
+#[test]
+fn a_refusal_is_shown_in_the_clerks_language_until_dismissed() {
+    let mut d = desk(Activity::Calling(ticket()));
+    press(&mut d, Action::NoShow);
+    d.handle(Input::Answered(Err(Problem::Refused(
+        ErrorCode::NoShowTooEarly,
+    ))));
+    let v = DeskView::of(&d, Timestamp(T0), Lang::Zh);
+    assert_eq!(v.problem, ErrorCode::NoShowTooEarly.message().zh);
+    press(&mut d, Action::Dismiss);
+    assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).problem, "");
+}
+
+#[test]
+fn the_handling_time_warns_near_and_past_the_limit() {
+    let serving = |secs: i64| {
+        let d = desk(Activity::Serving {
+            ticket: ticket(),
+            since_ms: Timestamp(T0),
+            limit_min: 15,
+            back_office: false,
+        });
+        DeskView::of(&d, Timestamp(T0 + secs * 1000), Lang::Zh)
+    };
+    assert_eq!(serving(60).limit, Limit::Fine);
+    assert_eq!(serving(12 * 60).limit, Limit::Near);
+    assert_eq!(serving(15 * 60).limit, Limit::Over);
+    let v = serving(60);
+    assert_eq!(
+        (v.mode, v.number.as_str(), v.priority.as_str()),
+        (Mode::Serving, "A012", "优先服务")
+    );
+}
+
+#[test]
+fn sign_in_sends_the_staff_number_and_pin_and_a_transfer_its_note() {
+    let mut d = Desk::new(CounterNo(3));
+    d.handle(Input::HubReachable(true));
+    d.handle(Input::Counter(Box::new(state(
+        1,
+        false,
+        false,
+        Activity::Idle,
+    ))));
+    assert_eq!(
+        DeskView::of(&d, Timestamp(T0), Lang::Zh).mode,
+        Mode::SignedOut
+    );
+    let sent = press(
+        &mut d,
+        Action::SignIn {
+            staff: " A1024 ".into(),
+            pin: "2468".into(),
+        },
+    );
+    assert!(
+        matches!(&sent[..], [Command::SignIn { staff, pin: Some(p) }] if staff.as_str() == "A1024" && p.0 == "2468"),
+        "{sent:?}"
+    );
+    let mut d = desk(Activity::Calling(ticket()));
+    let sent = press(
+        &mut d,
+        Action::Transfer {
+            business: BusinessCode::new("complex").unwrap(),
+            note: "wants a handset".into(),
+        },
+    );
+    assert!(
+        matches!(&sent[..], [Command::Transfer { to: TransferTarget::Business(b), note: Some(n) }] if b.as_str() == "complex" && n == "wants a handset"),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn an_older_counter_state_never_replaces_a_newer_one() {
+    let mut d = desk(Activity::Calling(ticket()));
+    d.handle(Input::Counter(Box::new(state(
+        0,
+        true,
+        true,
+        Activity::Idle,
+    ))));
+    assert_eq!(
+        DeskView::of(&d, Timestamp(T0), Lang::Zh).mode,
+        Mode::Calling
+    );
+}

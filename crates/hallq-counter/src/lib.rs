@@ -1,0 +1,22 @@
+//! The counter terminal (窗口终端) and the evaluator pad (评价器).
+//!
+//! The clerk signs in with staff number and PIN, opens the counter, calls the next customer of
+//! the counter's skills (or a number), recalls, marks a no-show, starts the service, marks a
+//! wait on the back office, finishes with a result, transfers, pauses and resumes, and opens a
+//! complaint. The screen shows what the hub says the counter is doing, the queues it serves,
+//! the handling-time limit with a warning as it nears, and today's count.
+//!
+//! Parts:
+//! - [`controller`]: the terminal as a pure state machine (presses and the hub's state in,
+//!   commands out); tested without a display.
+//! - [`view`]: what the screen shows, as plain data.
+//! - [`ui`]: the Slint views (`ui/counter/`) and their adapters.
+//!
+//! The `hallq-counter` binary connects them to the hall's broker.
+
+pub mod controller;
+pub mod ui;
+pub mod view;
+
+pub use controller::{Action, Desk, Effect, Input, Problem};
+pub use view::{DeskView, Limit, Mode};

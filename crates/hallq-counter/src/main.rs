@@ -1,0 +1,291 @@
+//! `hallq-counter`: the counter terminal, or with `--evaluator` the counter's rating pad. It
+//! connects to the hall's broker as its device (secret from `HALLQ_DEVICE_SECRET`), runs the
+//! controller on tokio and the window on Slint's event loop.
+//!
+//! ```sh
+//! hallq-counter --device counter-1 --counter 1
+//! hallq-counter --evaluator --device evaluator-1 --counter 1
+//! ```
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Parser;
+use hallq_client::{ClientConfig, DeviceClient, Update};
+use hallq_counter::ui::{self, CounterWindow, EvaluatorWindow, Pad};
+use hallq_counter::{Desk, DeskView, Effect, Input, Problem};
+use hallq_proto::state::Liveness;
+use hallq_proto::{Command, CounterNo, DeviceId, HallId, ReplyBody, ReplyResult, Timestamp};
+use slint::ComponentHandle as _;
+use tokio::sync::mpsc;
+
+/// A counter terminal or evaluator pad of a hallq hall.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The hall's MQTT broker, `host:port`.
+    #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
+    broker: String,
+    /// The hall's id.
+    #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
+    hall: String,
+    /// This device's id, as registered in hall.toml.
+    #[arg(long, env = "HALLQ_DEVICE", default_value = "counter-1")]
+    device: String,
+    /// The counter this device belongs to.
+    #[arg(long, env = "HALLQ_COUNTER", default_value_t = 1)]
+    counter: u16,
+    /// Run the evaluator pad instead of the clerk's terminal.
+    #[arg(long)]
+    evaluator: bool,
+    /// Hall-local time is UTC plus this many minutes (China: 480), for the clock.
+    #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
+    utc_offset_min: i32,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(message) = hallq_ui::fonts::check_cjk() {
+        tracing::error!("{message}");
+    }
+    let (host, port) = args
+        .broker
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+        .ok_or_else(|| anyhow::anyhow!("--broker {} is not host:port", args.broker))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let _in_runtime = rt.enter();
+    let mut config = ClientConfig::new(
+        host,
+        port,
+        HallId::new(args.hall.as_str())?,
+        DeviceId::new(args.device.as_str())?,
+    );
+    config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
+    let (client, _task) = DeviceClient::connect(&config);
+    let counter = CounterNo(args.counter);
+    if args.evaluator {
+        run_pad(&rt, client, counter)
+    } else {
+        run_desk(&rt, client, counter, args.utc_offset_min)
+    }
+}
+
+/// The wall clock: the terminal's timers and clock. The hub keeps the hall's time; terminals
+/// are kept in step with it by NTP.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the terminal's own clock for its timers and header"
+)]
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp(ms)
+}
+
+/// What the runtime reads of a reply: a line to show, or why not.
+fn answer(reply: Result<hallq_proto::Reply, hallq_client::ClientError>) -> Input {
+    Input::Answered(match reply {
+        Ok(r) => match r.body {
+            ReplyBody::Ok(ReplyResult::Complaint { complaint, .. }) => Ok(Some(format!(
+                "投诉已登记 {complaint}：2 小时内首次联系客户 / complaint {complaint} opened: first contact within 2 h"
+            ))),
+            ReplyBody::Ok(_) => Ok(None),
+            ReplyBody::Error(e) => Err(Problem::Refused(e.code)),
+        },
+        Err(_) => Err(Problem::NoAnswer),
+    })
+}
+
+fn run_desk(
+    rt: &tokio::runtime::Runtime,
+    client: DeviceClient,
+    counter: CounterNo,
+    utc_offset_min: i32,
+) -> anyhow::Result<()> {
+    let window = CounterWindow::new()?;
+    ui::set_language(false);
+    let english = Arc::new(Mutex::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
+    let weak = window.as_weak();
+    {
+        let (touch, english) = (tx.clone(), Arc::clone(&english));
+        ui::wire(
+            &window,
+            move |a| {
+                let _ = touch.send(Input::Action(a));
+            },
+            move |en| {
+                ui::set_language(en);
+                if let Ok(mut e) = english.lock() {
+                    *e = en;
+                }
+            },
+        );
+    }
+    rt.spawn(feed(client.clone(), tx.clone(), counter));
+    rt.spawn(async move {
+        let mut desk = Desk::new(counter);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            let input = tokio::select! {
+                Some(i) = rx.recv() => i,
+                _ = tick.tick() => Input::HubReachable(desk_reachable(&client)),
+            };
+            for Effect::Send(cmd) in desk.handle(input) {
+                let (client, tx) = (client.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(answer(client.send(cmd).await));
+                });
+            }
+            let en = english.lock().map(|e| *e).unwrap_or(false);
+            let view = DeskView::of(&desk, now(), ui::lang(en));
+            let clock = hallq_proto::time::hhmm(now(), utc_offset_min);
+            let weak = weak.clone();
+            let _ = slint::invoke_from_event_loop(move || {
+                if let Some(w) = weak.upgrade() {
+                    ui::show(&w, &view, &clock, en);
+                }
+            });
+        }
+    });
+    window.run()?;
+    Ok(())
+}
+
+/// Whether the hub can be reached: connected, and its status online.
+fn desk_reachable(client: &DeviceClient) -> bool {
+    *client.connected().borrow()
+        && client
+            .latest()
+            .hub
+            .is_some_and(|h| h.status == Liveness::Online)
+}
+
+/// Feeds the client's retained state to the controller.
+async fn feed(client: DeviceClient, tx: mpsc::UnboundedSender<Input>, counter: CounterNo) {
+    let mut updates = client.updates();
+    let latest = client.latest();
+    if let Some(c) = latest.counters.get(&counter.0) {
+        let _ = tx.send(Input::Counter(Box::new(c.clone())));
+    }
+    if let Some(b) = latest.board {
+        let _ = tx.send(Input::Board(Box::new(b)));
+    }
+    if let Some(s) = latest.services {
+        let _ = tx.send(Input::Services(Box::new(s)));
+    }
+    loop {
+        let input = match updates.recv().await {
+            Ok(Update::Counter(c)) => Input::Counter(c),
+            Ok(Update::Board(b)) => Input::Board(b),
+            Ok(Update::Services(s)) => Input::Services(s),
+            Ok(Update::Hub(h)) => Input::HubReachable(h.status == Liveness::Online),
+            Ok(_) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                match client.latest().counters.get(&counter.0) {
+                    Some(c) => Input::Counter(Box::new(c.clone())),
+                    None => continue,
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        };
+        if tx.send(input).is_err() {
+            return;
+        }
+    }
+}
+
+/// The evaluator pad: asks while the counter's state carries a rating prompt, thanks for 3 s
+/// after a key, and sends the rating with the ticket it asked for (the hub refuses a rating
+/// that would land on the next customer).
+fn run_pad(
+    rt: &tokio::runtime::Runtime,
+    client: DeviceClient,
+    counter: CounterNo,
+) -> anyhow::Result<()> {
+    /// What the pad knows: the prompt from the hub, and until when it says thank you.
+    #[derive(Default)]
+    struct PadState {
+        prompt: Option<hallq_proto::state::RatingPrompt>,
+        thanks_until: Option<tokio::time::Instant>,
+    }
+    let window = EvaluatorWindow::new()?;
+    ui::set_language(false);
+    let name = format!("{counter} 号窗口");
+    ui::show_pad(&window, Pad::Idle, "", &name);
+    let state: Arc<Mutex<PadState>> = Arc::default();
+    {
+        let (client, state) = (client.clone(), Arc::clone(&state));
+        let handle = rt.handle().clone();
+        ui::wire_pad(&window, move |score| {
+            let Some(p) = state.lock().ok().and_then(|mut s| {
+                s.thanks_until = Some(tokio::time::Instant::now() + Duration::from_secs(3));
+                s.prompt.take()
+            }) else {
+                return;
+            };
+            let client = client.clone();
+            handle.spawn(async move {
+                let rate = Command::Rate {
+                    score,
+                    ticket: Some(p.ticket),
+                };
+                if let Err(e) = client.send(rate).await {
+                    tracing::warn!(error = %e, "rating not answered");
+                }
+            });
+        });
+    }
+    let weak = window.as_weak();
+    rt.spawn(async move {
+        let mut updates = client.updates();
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                u = updates.recv() => match u {
+                    Ok(Update::Counter(c)) if c.counter == counter => {
+                        if let Ok(mut s) = state.lock() {
+                            s.prompt = c.awaiting_rating.clone();
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    _ => continue,
+                },
+                _ = tick.tick() => {}
+            }
+            let (pad, number) = match state.lock() {
+                Ok(s)
+                    if s.thanks_until
+                        .is_some_and(|t| t > tokio::time::Instant::now()) =>
+                {
+                    (Pad::Thanks, String::new())
+                }
+                Ok(s) => match &s.prompt {
+                    Some(p) => (Pad::Asking, p.number.to_string()),
+                    None => (Pad::Idle, String::new()),
+                },
+                Err(_) => return,
+            };
+            let (weak, name) = (weak.clone(), name.clone());
+            let _ = slint::invoke_from_event_loop(move || {
+                if let Some(w) = weak.upgrade() {
+                    ui::show_pad(&w, pad, &number, &name);
+                }
+            });
+        }
+    });
+    window.run()?;
+    Ok(())
+}

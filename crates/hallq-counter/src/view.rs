@@ -1,0 +1,224 @@
+//! What the counter terminal shows, as plain data: [`DeskView::of`] reads the [`Desk`] at `now`
+//! (the hub's clock as the terminal knows it) and picks the hub's texts in `lang`.
+
+use hallq_proto::state::Activity;
+use hallq_proto::{Lang, Timestamp};
+
+use crate::controller::{Desk, Problem};
+
+/// What the counter is doing, as the view names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The hub cannot be reached.
+    Offline,
+    /// Nobody signed in.
+    SignedOut,
+    /// Signed in, counter closed.
+    Closed,
+    /// Open, waiting for the clerk to call.
+    Idle,
+    /// Paused.
+    Paused,
+    /// Calling a ticket.
+    Calling,
+    /// Serving a customer.
+    Serving,
+}
+
+/// How near the handling-time limit the service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Well within.
+    Fine,
+    /// Four fifths of the limit used: finish soon.
+    Near,
+    /// Past the limit.
+    Over,
+}
+
+/// One queue the counter serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueLine {
+    /// The business type's code (for transfers).
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Tickets waiting.
+    pub waiting: u32,
+}
+
+/// Everything the terminal shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskView {
+    /// The mode.
+    pub mode: Mode,
+    /// "3 号窗口".
+    pub counter_name: String,
+    /// The clerk signed in.
+    pub staff: String,
+    /// The ticket called or served: its number, business, priority label, recalls.
+    pub number: String,
+    /// Its business type's name.
+    pub business: String,
+    /// "优先服务" / "绿色通道", or empty.
+    pub priority: String,
+    /// Recalls so far.
+    pub recalls: u32,
+    /// A transfer note from the previous clerk.
+    pub note: String,
+    /// Seconds since called (calling) or since service started (serving).
+    pub elapsed_secs: i64,
+    /// The handling-time limit in minutes (serving).
+    pub limit_min: u32,
+    /// How near the limit.
+    pub limit: Limit,
+    /// Whether the service waits on the back office.
+    pub back_office: bool,
+    /// Why paused (in `lang`).
+    pub pause_reason: String,
+    /// The queues of the counter's skills, in its order of preference.
+    pub queues: Vec<QueueLine>,
+    /// Tickets waiting that this counter serves.
+    pub waiting_total: u32,
+    /// Tickets finished here today.
+    pub served_today: u32,
+    /// Whether a command is in flight (buttons wait).
+    pub busy: bool,
+    /// The last refusal, in `lang`; empty when none.
+    pub problem: String,
+    /// A line from the last answer.
+    pub info: String,
+    /// The evaluator's prompt: the number waiting for a rating, or empty.
+    pub awaiting_rating: String,
+    /// Every business type on offer (code, name), for transfers.
+    pub businesses: Vec<(String, String)>,
+}
+
+impl DeskView {
+    /// The view of `desk` at `now`.
+    pub fn of(desk: &Desk, now: Timestamp, lang: Lang) -> Self {
+        let state = desk.state.as_ref();
+        let name_of = |code: &hallq_proto::BusinessCode| {
+            desk.services
+                .as_ref()
+                .and_then(|s| s.services.iter().find(|i| &i.business == code))
+                .map_or_else(|| code.to_string(), |i| i.name.get(lang).to_owned())
+        };
+        let skills = state.map(|s| s.skills.clone()).unwrap_or_default();
+        let queues: Vec<QueueLine> = skills
+            .iter()
+            .map(|code| QueueLine {
+                code: code.to_string(),
+                name: name_of(code),
+                waiting: desk
+                    .board
+                    .as_ref()
+                    .and_then(|b| b.queues.iter().find(|q| &q.business == code))
+                    .map_or(0, |q| q.waiting),
+            })
+            .collect();
+        let mut view = Self {
+            mode: Mode::Offline,
+            counter_name: state.map_or_else(
+                || format!("{} 号窗口", desk.counter),
+                |s| s.name.get(lang).to_owned(),
+            ),
+            staff: desk
+                .signed_in()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            number: String::new(),
+            business: String::new(),
+            priority: String::new(),
+            recalls: 0,
+            note: String::new(),
+            elapsed_secs: 0,
+            limit_min: 0,
+            limit: Limit::Fine,
+            back_office: false,
+            pause_reason: String::new(),
+            waiting_total: queues.iter().map(|q| q.waiting).sum(),
+            queues,
+            served_today: state.map_or(0, |s| s.served_today),
+            busy: desk.in_flight.is_some(),
+            problem: match desk.problem {
+                Some(Problem::Refused(code)) => code.message().get(lang).to_owned(),
+                Some(Problem::NoAnswer) => match lang {
+                    Lang::Zh => "中枢未响应，请稍后再试".to_owned(),
+                    Lang::En => "The hub did not answer; try again in a moment.".to_owned(),
+                },
+                None => String::new(),
+            },
+            info: desk.info.clone().unwrap_or_default(),
+            awaiting_rating: state
+                .and_then(|s| s.awaiting_rating.as_ref())
+                .map(|r| r.number.to_string())
+                .unwrap_or_default(),
+            businesses: desk
+                .services
+                .as_ref()
+                .map(|s| {
+                    s.services
+                        .iter()
+                        .map(|i| (i.business.to_string(), i.name.get(lang).to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let Some(state) = state.filter(|_| desk.reachable) else {
+            return view;
+        };
+        view.mode = match (&state.staff, state.open, &state.activity) {
+            (None, ..) => Mode::SignedOut,
+            (_, _, Activity::Paused { reason, since_ms }) => {
+                view.pause_reason = reason.label().get(lang).to_owned();
+                view.elapsed_secs = now.secs_since(*since_ms).max(0);
+                Mode::Paused
+            }
+            (_, _, Activity::Calling(t)) => {
+                view.ticket(t, &name_of(&t.business), lang);
+                view.elapsed_secs = now.secs_since(t.called_at_ms).max(0);
+                Mode::Calling
+            }
+            (
+                _,
+                _,
+                Activity::Serving {
+                    ticket,
+                    since_ms,
+                    limit_min,
+                    back_office,
+                },
+            ) => {
+                view.ticket(ticket, &name_of(&ticket.business), lang);
+                view.elapsed_secs = now.secs_since(*since_ms).max(0);
+                view.limit_min = *limit_min;
+                view.back_office = *back_office;
+                let limit = i64::from(*limit_min) * 60;
+                view.limit = if view.elapsed_secs >= limit {
+                    Limit::Over
+                } else if view.elapsed_secs * 5 >= limit * 4 {
+                    Limit::Near
+                } else {
+                    Limit::Fine
+                };
+                Mode::Serving
+            }
+            (_, false, Activity::Idle) => Mode::Closed,
+            (_, true, Activity::Idle) => Mode::Idle,
+        };
+        view
+    }
+
+    fn ticket(&mut self, t: &hallq_proto::state::TicketAtCounter, business: &str, lang: Lang) {
+        self.number = t.number.to_string();
+        self.business = business.to_owned();
+        self.priority = t
+            .priority
+            .label()
+            .map(|l| l.get(lang).to_owned())
+            .unwrap_or_default();
+        self.recalls = t.recalls;
+        self.note = t.note.clone().unwrap_or_default();
+    }
+}

@@ -1,0 +1,173 @@
+//! The counter terminal and the evaluator pad, drawn by Slint's software renderer with no
+//! display: every mode of the terminal in Chinese and English, and the pad's three states.
+//! `HALLQ_SCREENSHOTS=docs` writes them to docs/screenshots/.
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use std::path::PathBuf;
+
+use hallq_counter::ui::{self, CounterWindow, EvaluatorWindow, Pad};
+use hallq_counter::{Desk, DeskView, Input, Problem};
+use hallq_proto::state::{Activity, CounterState, ServiceInfo, Services, TicketAtCounter};
+use hallq_proto::{
+    BusinessClass, BusinessCode, CounterNo, ErrorCode, LocalText, PauseReason, Priority, StaffNo,
+    TicketId, TicketNo, Timestamp,
+};
+use hallq_ui::Snapshotter;
+use slint::ComponentHandle as _;
+
+const T0: i64 = 1_796_002_860_000;
+
+fn out_dir() -> PathBuf {
+    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    } else {
+        let dir = std::env::temp_dir().join(format!("hallq-counter-shots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+fn desk(staff: bool, open: bool, activity: Activity) -> Desk {
+    let mut s = CounterState::closed(
+        CounterNo(3),
+        LocalText::new("3 号窗口", "Counter 3"),
+        ["complex", "basic", "consult"]
+            .map(|c| BusinessCode::new(c).unwrap())
+            .to_vec(),
+    );
+    s.rev = 1;
+    s.staff = staff.then(|| StaffNo::new("A1024").unwrap());
+    s.open = open;
+    s.activity = activity;
+    s.served_today = 23;
+    let mut d = Desk::new(CounterNo(3));
+    d.handle(Input::HubReachable(true));
+    d.handle(Input::Counter(Box::new(s)));
+    d.handle(Input::Services(Box::new(services())));
+    d
+}
+
+/// The hall's business types, as the hub publishes them.
+fn services() -> Services {
+    let info = |code: &str, zh: &str, en: &str| ServiceInfo {
+        business: BusinessCode::new(code).unwrap(),
+        name: LocalText::new(zh, en),
+        prefix: "A".into(),
+        class: BusinessClass::Basic,
+        waiting: 0,
+        estimated_wait_min: None,
+        counters_open: 1,
+        limit_min: 15,
+        documents: vec![],
+        self_service: None,
+    };
+    Services {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        open: true,
+        hall_name: LocalText::new("演示营业厅", "Demo Hall"),
+        services: vec![
+            info("consult", "咨询", "Consultation"),
+            info("basic", "基础业务", "Basic services"),
+            info("complex", "复杂业务", "Complex services"),
+            info("repair", "故障报修", "Fault repair"),
+        ],
+    }
+}
+
+fn ticket() -> TicketAtCounter {
+    TicketAtCounter {
+        ticket: TicketId::new("20261130-0012").unwrap(),
+        number: TicketNo("B012".into()),
+        business: BusinessCode::new("complex").unwrap(),
+        priority: Priority::Care,
+        called_at_ms: Timestamp(T0),
+        recalls: 1,
+        note: Some("客户想办 5G 合约 / wants a 5G contract".into()),
+    }
+}
+
+#[test]
+fn every_terminal_mode_and_the_pad_render_in_both_languages() {
+    let shots = Snapshotter::install().unwrap();
+    let window = CounterWindow::new().unwrap();
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(1920, 1080));
+    let serving = Activity::Serving {
+        ticket: ticket(),
+        since_ms: Timestamp(T0),
+        limit_min: 30,
+        back_office: false,
+    };
+    let mut refused = desk(true, true, Activity::Calling(ticket()));
+    refused.handle(Input::Answered(Err(Problem::Refused(
+        ErrorCode::NoShowTooEarly,
+    ))));
+    let mut offline = desk(true, true, Activity::Idle);
+    offline.handle(Input::HubReachable(false));
+    let cases = [
+        ("signed-out", desk(false, false, Activity::Idle), 0),
+        ("closed", desk(true, false, Activity::Idle), 0),
+        ("idle", desk(true, true, Activity::Idle), 0),
+        ("calling", desk(true, true, Activity::Calling(ticket())), 45),
+        ("serving", desk(true, true, serving), 25 * 60),
+        (
+            "paused",
+            desk(
+                true,
+                true,
+                Activity::Paused {
+                    reason: PauseReason::Meal,
+                    since_ms: Timestamp(T0),
+                },
+            ),
+            600,
+        ),
+        ("refused", refused, 30),
+        ("offline", offline, 0),
+    ];
+    let dir = out_dir();
+    for (name, d, secs) in &cases {
+        let mut pics = Vec::new();
+        for (lang, english) in [("zh", false), ("en", true)] {
+            ui::set_language(english);
+            let view = DeskView::of(d, Timestamp(T0 + secs * 1000), ui::lang(english));
+            ui::show(&window, &view, "10:41", english);
+            let pic = shots.take(1920, 1080);
+            pic.save(&dir.join(format!("counter-{name}-{lang}.png")))
+                .unwrap();
+            assert!(
+                pic.inked() > 1920 * 110 + 8_000,
+                "{name} ({lang}) is nearly blank"
+            );
+            pics.push(pic);
+        }
+        assert!(
+            pics[0].inked() * 3 > pics[1].inked(),
+            "{name}: is a CJK font installed?"
+        );
+        assert!(
+            pics[0].differing(&pics[1]) > 2_000,
+            "{name}: not translated"
+        );
+    }
+    drop(window);
+
+    let pad = EvaluatorWindow::new().unwrap();
+    pad.window().set_size(slint::PhysicalSize::new(1280, 800));
+    for (name, mode) in [
+        ("asking", Pad::Asking),
+        ("thanks", Pad::Thanks),
+        ("idle", Pad::Idle),
+    ] {
+        ui::set_language(false);
+        ui::show_pad(&pad, mode, "B012", "3 号窗口");
+        let pic = shots.take(1280, 800);
+        pic.save(&dir.join(format!("evaluator-{name}-zh.png")))
+            .unwrap();
+        assert!(pic.inked() > 5_000, "evaluator {name} is nearly blank");
+    }
+}
