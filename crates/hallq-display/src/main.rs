@@ -1,0 +1,247 @@
+//! `hallq-display`: the wall display app, or with `--led N` the emulator of counter N's LED strip.
+//! It reads its firmware profile (screen size; the strip's character count), connects to the
+//! hall's broker as its device, and runs: the controller on tokio, the window on Slint's event
+//! loop, calls to the voice.
+//!
+//! ```sh
+//! hallq-display --broker 127.0.0.1:1883 --hall demo --device display-1 \
+//!     --profile firmware-profiles/display-1080p.toml --voice none
+//! hallq-display --led 3      # the LED strip of counter 3 (device led-3, led-strip-8 profile)
+//! ```
+//! The device's secret comes from `HALLQ_DEVICE_SECRET` (never from the command line, where
+//! `ps` shows it).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, ValueEnum};
+use hallq_client::{ClientConfig, DeviceClient};
+use hallq_display::led::LedStrip;
+use hallq_display::{AnnounceFn, Display, DisplayTimings, DisplayView, Runtime, runtime, ui};
+use hallq_profiles::{DeviceKind, Profile};
+use hallq_proto::{DeviceId, HallId, Lang, Timestamp};
+use slint::ComponentHandle as _;
+
+/// The wall display of a hallq hall, or a counter's LED strip.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The hall's MQTT broker, `host:port`.
+    #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
+    broker: String,
+    /// The hall's id (hall.toml's `[hall] id`).
+    #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
+    hall: String,
+    /// This device's id, as registered in hall.toml (default: `display-1`, or `led-N` with
+    /// `--led N`).
+    #[arg(long, env = "HALLQ_DEVICE")]
+    device: Option<String>,
+    /// The firmware profile (default: firmware-profiles/display-1080p.toml, or
+    /// firmware-profiles/led-strip-8.toml with `--led`).
+    #[arg(long, env = "HALLQ_PROFILE")]
+    profile: Option<PathBuf>,
+    /// The first language: `zh` shows Chinese large with English beneath; `en` English alone.
+    #[arg(long, value_enum, default_value_t = FirstLang::Zh)]
+    lang: FirstLang,
+    /// How calls are spoken. `none`: not at all (and nothing is reported to the hub as spoken).
+    #[arg(long, value_enum, env = "HALLQ_VOICE", default_value_t = Voice::None)]
+    voice: Voice,
+    /// Hall-local time is UTC plus this many minutes (China: 480), for the clock.
+    #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
+    utc_offset_min: i32,
+    /// Fill the screen (a wall display does; a developer's desktop may not).
+    #[arg(long)]
+    fullscreen: bool,
+    /// Run the LED strip of this counter instead of the wall display.
+    #[arg(long, value_name = "COUNTER")]
+    led: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FirstLang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Voice {
+    /// Silent: calls are shown, not spoken.
+    None,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match hallq_ui::fonts::check_cjk() {
+        Ok(font) => tracing::info!(font = %font.display(), "CJK font found"),
+        Err(message) => tracing::error!("{message}"),
+    }
+    let lang = match args.lang {
+        FirstLang::Zh => Lang::Zh,
+        FirstLang::En => Lang::En,
+    };
+    let (kind, default_profile, default_device) = match args.led {
+        Some(n) => (
+            DeviceKind::LedStrip,
+            "firmware-profiles/led-strip-8.toml",
+            format!("led-{n}"),
+        ),
+        None => (
+            DeviceKind::Display,
+            "firmware-profiles/display-1080p.toml",
+            "display-1".into(),
+        ),
+    };
+    let path = args
+        .profile
+        .clone()
+        .unwrap_or_else(|| default_profile.into());
+    let profile = hallq_profiles::load_file(&path)
+        .with_context(|| format!("the profile {}", path.display()))?;
+    anyhow::ensure!(
+        profile.kind() == kind,
+        "{} is the profile of a {}, not a {} / 配置文件的设备类型不符",
+        path.display(),
+        profile.kind().en(),
+        kind.en()
+    );
+    let (host, port) = args
+        .broker
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+        .with_context(|| format!("--broker {} is not host:port", args.broker))?;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let _in_runtime = rt.enter();
+
+    let device = args.device.clone().unwrap_or(default_device);
+    let mut config = ClientConfig::new(
+        host,
+        port,
+        HallId::new(args.hall.as_str())?,
+        DeviceId::new(device.as_str())?,
+    );
+    config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
+    config.profile = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    config.keep_alive = Duration::from_secs(u64::from(profile.timings.keepalive_secs));
+    config.reply_timeout = Duration::from_millis(u64::from(profile.timings.reply_timeout_ms));
+    config.attempts = profile.timings.attempts;
+    let (client, _client_task) = DeviceClient::connect(&config);
+
+    match args.led {
+        Some(counter) => run_led(&profile, counter, lang, &client)?,
+        None => run_display(&args, &profile, lang, &client)?,
+    }
+    rt.block_on(async {
+        let _ = client.disconnect().await;
+    });
+    Ok(())
+}
+
+fn run_display(
+    args: &Args,
+    profile: &Profile,
+    lang: Lang,
+    client: &DeviceClient,
+) -> anyhow::Result<()> {
+    let screen = profile
+        .screen
+        .clone()
+        .context("the display's profile has no [screen] / 综合屏配置缺少屏幕")?;
+    let window = ui::DisplayWindow::new()?;
+    ui::fit(&window, screen.width_px, screen.height_px);
+    window.window().set_fullscreen(args.fullscreen);
+    ui::select_language(&window, lang == Lang::En);
+    ui::scroll(&window, true);
+
+    let announce = voice(args.voice);
+    let offset = args.utc_offset_min;
+    let weak = window.as_weak();
+    // Only a changed view reaches the window: an idle display redraws once a minute (the clock).
+    let mut shown: Option<DisplayView> = None;
+    let show = Box::new(move |d: &Display| {
+        let view = DisplayView::of(d, lang, now(), offset);
+        if shown.as_ref() == Some(&view) {
+            return;
+        }
+        shown = Some(view.clone());
+        let weak = weak.clone();
+        let _ = slint::invoke_from_event_loop(move || {
+            if let Some(w) = weak.upgrade() {
+                ui::show(&w, &view);
+            }
+        });
+    });
+    let _runtime = Runtime::start(
+        Display::new(DisplayTimings::default()),
+        client.clone(),
+        announce,
+        show,
+    );
+    window.run()?;
+    Ok(())
+}
+
+fn run_led(
+    profile: &Profile,
+    counter: u16,
+    lang: Lang,
+    client: &DeviceClient,
+) -> anyhow::Result<()> {
+    let cells = profile
+        .led
+        .as_ref()
+        .map(|l| l.chars as usize)
+        .context("the LED strip's profile has no [led] / 条屏配置缺少 [led]")?;
+    let window = ui::LedWindow::new()?;
+    let weak = window.as_weak();
+    let mut shown = None;
+    let show = Box::new(move |strip: &LedStrip| {
+        let fitted = strip.view(lang, cells);
+        if shown.as_ref() == Some(&fitted) {
+            return;
+        }
+        shown = Some(fitted.clone());
+        let weak = weak.clone();
+        let _ = slint::invoke_from_event_loop(move || {
+            if let Some(w) = weak.upgrade() {
+                ui::show_led(&w, counter, &fitted);
+            }
+        });
+    });
+    let _task = runtime::start_led(LedStrip::new(counter), client.clone(), show);
+    window.run()?;
+    Ok(())
+}
+
+/// The voice for `choice`.
+fn voice(choice: Voice) -> AnnounceFn {
+    match choice {
+        Voice::None => Arc::new(|a, _played| {
+            tracing::info!(number = %a.number, counter = %a.counter, recall = a.recall, "call (voice off)");
+        }),
+    }
+}
+
+/// The wall clock: the display's header shows the hall's time.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the display's clock in its header; the hub keeps the hall's time"
+)]
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp(ms)
+}
