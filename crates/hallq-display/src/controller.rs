@@ -19,7 +19,7 @@
 //!   maintenance state over the last board.
 
 use hallq_proto::state::{Board, CallEvent, Liveness};
-use hallq_proto::{Command, CounterNo, LocalText, TicketId, TicketNo};
+use hallq_proto::{Command, CounterNo, LocalText, TicketId, TicketNo, Timestamp};
 
 /// How long things stand out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,9 @@ pub struct Announcement {
     pub counter: CounterNo,
     /// 0 for the first call, then the recall count.
     pub recall: u32,
+    /// The hub's time of the call: with the ticket and the recall it tells a redelivered event
+    /// from a new call of a re-queued ticket.
+    pub at_ms: Timestamp,
     /// What the voice says: "请 A012 号到 3 号窗口办理" and its English.
     pub speech: LocalText,
 }
@@ -61,6 +64,7 @@ impl From<CallEvent> for Announcement {
             number: e.number,
             counter: e.counter,
             recall: e.recall,
+            at_ms: e.at_ms,
             speech: e.speech,
         }
     }

@@ -5,23 +5,27 @@
 //!
 //! ```sh
 //! hallq-display --broker 127.0.0.1:1883 --hall demo --device display-1 \
-//!     --profile firmware-profiles/display-1080p.toml --voice none
+//!     --profile firmware-profiles/display-1080p.toml --voice espeak --voice-player 'aplay -q {wav}'
 //! hallq-display --led 3      # the LED strip of counter 3 (device led-3, led-strip-8 profile)
 //! ```
 //! The device's secret comes from `HALLQ_DEVICE_SECRET` (never from the command line, where
 //! `ps` shows it).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 use hallq_client::{ClientConfig, DeviceClient};
 use hallq_display::led::LedStrip;
-use hallq_display::{AnnounceFn, Display, DisplayTimings, DisplayView, Runtime, runtime, ui};
+use hallq_display::{
+    AnnounceFn, Announcement, Display, DisplayTimings, DisplayView, Played, Runtime, runtime, ui,
+};
 use hallq_profiles::{DeviceKind, Profile};
 use hallq_proto::{DeviceId, HallId, Lang, Timestamp};
+use hallq_voice::{Announced, Announcer, Call, Engine, Outcome, VoiceConfig};
 use slint::ComponentHandle as _;
 
 /// The wall display of a hallq hall, or a counter's LED strip.
@@ -45,9 +49,24 @@ struct Args {
     /// The first language: `zh` shows Chinese large with English beneath; `en` English alone.
     #[arg(long, value_enum, default_value_t = FirstLang::Zh)]
     lang: FirstLang,
-    /// How calls are spoken. `none`: not at all (and nothing is reported to the hub as spoken).
-    #[arg(long, value_enum, env = "HALLQ_VOICE", default_value_t = Voice::None)]
+    /// How calls are spoken: `espeak` (espeak-ng renders each call), `clips` (a voice pack's
+    /// recorded clips, `--voice-pack`), `none` (silent; nothing is reported to the hub as
+    /// spoken). A voice that cannot start (espeak-ng or the player missing) is logged and the
+    /// display runs silent rather than not at all.
+    #[arg(long, value_enum, env = "HALLQ_VOICE", default_value_t = Voice::Espeak)]
     voice: Voice,
+    /// The player command; `{wav}` is the file. `none`: render only.
+    #[arg(long, env = "HALLQ_VOICE_PLAYER", default_value = "aplay -q {wav}")]
+    voice_player: String,
+    /// The voice pack's folder, for `--voice clips`.
+    #[arg(long, env = "HALLQ_VOICE_PACK")]
+    voice_pack: Option<PathBuf>,
+    /// Also say each call in English, after the Chinese.
+    #[arg(long)]
+    voice_english: bool,
+    /// How many times each call is played (1–5).
+    #[arg(long, default_value_t = 2)]
+    voice_repeats: u32,
     /// Hall-local time is UTC plus this many minutes (China: 480), for the clock.
     #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
     utc_offset_min: i32,
@@ -67,6 +86,10 @@ enum FirstLang {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Voice {
+    /// espeak-ng renders each call.
+    Espeak,
+    /// A voice pack's recorded clips are joined.
+    Clips,
     /// Silent: calls are shown, not spoken.
     None,
 }
@@ -165,7 +188,7 @@ fn run_display(
     ui::select_language(&window, lang == Lang::En);
     ui::scroll(&window, true);
 
-    let announce = voice(args.voice);
+    let announce = voice(args);
     let offset = args.utc_offset_min;
     let weak = window.as_weak();
     // Only a changed view reaches the window: an idle display redraws once a minute (the clock).
@@ -225,13 +248,79 @@ fn run_led(
     Ok(())
 }
 
-/// The voice for `choice`.
-fn voice(choice: Voice) -> AnnounceFn {
-    match choice {
-        Voice::None => Arc::new(|a, _played| {
-            tracing::info!(number = %a.number, counter = %a.counter, recall = a.recall, "call (voice off)");
-        }),
-    }
+/// The voice the arguments ask for: hallq-voice's announcer behind the runtime's [`AnnounceFn`],
+/// or a silent one.
+///
+/// The announcer reports every call through one callback; the runtime wants each call's own
+/// [`Played`]. The calls waiting are kept by (ticket, recall, hub time), the announcer's own
+/// identity of a call, and a report of `Played` calls theirs; any other outcome (dropped from a
+/// full queue, failed, rendered without a player) drops it: the hub is told only of calls heard.
+fn voice(args: &Args) -> AnnounceFn {
+    let engine = match args.voice {
+        Voice::None => return silent(),
+        Voice::Espeak => Engine::Espeak,
+        Voice::Clips => Engine::Clips,
+    };
+    let config = VoiceConfig {
+        engine,
+        english: args.voice_english,
+        repeats: args.voice_repeats,
+        player: args.voice_player.clone(),
+        pack_dir: args.voice_pack.clone(),
+        ..VoiceConfig::default()
+    };
+    type Key = (String, u32, i64);
+    let waiting: Arc<Mutex<HashMap<Key, Played>>> = Arc::default();
+    let reports = Arc::clone(&waiting);
+    let started = Announcer::from_config(&config, move |a: Announced| {
+        let key = (
+            a.call.ticket.as_str().to_owned(),
+            a.call.recall,
+            a.call.at_ms.0,
+        );
+        let played = reports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
+        match (a.outcome, played) {
+            (Outcome::Played { times }, Some(played)) => {
+                tracing::info!(number = %a.call.number, times, "call spoken");
+                played();
+            }
+            (outcome, _) => tracing::warn!(number = %a.call.number, ?outcome, "call not heard"),
+        }
+    });
+    let announcer = match started {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "the voice cannot start: calls are shown, not spoken / 语音无法启动，仅显示叫号");
+            return silent();
+        }
+    };
+    Arc::new(move |a: Announcement, played: Played| {
+        let call = Call {
+            ticket: a.ticket,
+            number: a.number,
+            counter: a.counter,
+            recall: a.recall,
+            at_ms: a.at_ms,
+        };
+        let key = (call.ticket.as_str().to_owned(), call.recall, call.at_ms.0);
+        waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, played);
+        if let Err(e) = announcer.announce(call) {
+            tracing::error!(error = %e, "the voice refused a call");
+        }
+    })
+}
+
+/// Shows calls without speaking them.
+fn silent() -> AnnounceFn {
+    Arc::new(|a, _played| {
+        tracing::info!(number = %a.number, counter = %a.counter, recall = a.recall, "call (voice off)");
+    })
 }
 
 /// The wall clock: the display's header shows the hall's time.
