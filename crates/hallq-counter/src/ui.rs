@@ -85,6 +85,12 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
     a.set_problem(view.problem.as_str().into());
     a.set_info(view.info.as_str().into());
     a.set_awaiting_rating(view.awaiting_rating.as_str().into());
+    a.set_businesses_names(ModelRc::new(VecModel::from(
+        view.businesses
+            .iter()
+            .map(|(_, name)| slint::SharedString::from(name.as_str()))
+            .collect::<Vec<_>>(),
+    )));
     a.set_businesses(rows(
         view.businesses
             .iter()
