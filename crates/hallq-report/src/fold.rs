@@ -60,6 +60,9 @@ pub struct Fold<'c> {
     waiting: HashMap<BusinessCode, u32>,
     directed: HashMap<CounterNo, u32>,
     complaints: BTreeMap<String, ComplaintCase>,
+    /// Updates of complaints opened before this fold's events began (a later range of days
+    /// folded apart): applied to the case when the ranges are joined.
+    orphan_updates: Vec<ComplaintUpdate>,
     last_at: Option<i64>,
     first_at: Option<i64>,
     events: u64,
@@ -77,6 +80,7 @@ impl<'c> Fold<'c> {
             waiting: HashMap::new(),
             directed: HashMap::new(),
             complaints: BTreeMap::new(),
+            orphan_updates: Vec::new(),
             last_at: None,
             first_at: None,
             events: 0,
@@ -319,17 +323,22 @@ impl<'c> Fold<'c> {
                 contacted,
                 ..
             } => {
-                if let Some(c) = self.complaints.get_mut(complaint.as_str()) {
-                    c.first_update.get_or_insert(e.at_ms);
-                    if *contacted {
-                        c.contacted.get_or_insert(e.at_ms);
-                    }
-                }
+                let u = ComplaintUpdate {
+                    complaint: complaint.as_str().to_owned(),
+                    at: e.at_ms,
+                    contacted: *contacted,
+                    resolved: false,
+                };
+                self.complaint_update(u);
             }
             E::ComplaintResolved { complaint, .. } => {
-                if let Some(c) = self.complaints.get_mut(complaint.as_str()) {
-                    c.resolved.get_or_insert(e.at_ms);
-                }
+                let u = ComplaintUpdate {
+                    complaint: complaint.as_str().to_owned(),
+                    at: e.at_ms,
+                    contacted: false,
+                    resolved: true,
+                };
+                self.complaint_update(u);
             }
             E::CounterOpened { counter } => self.counters.entry(*counter).or_default().open = true,
             E::CounterClosed { counter } => {
@@ -351,17 +360,29 @@ impl<'c> Fold<'c> {
 
     /// Ends the fold: every visit still held is closed as it stands (open ones as
     /// [`Outcome::Open`]) and the report is computed for `now` (complaints' time left).
-    pub fn finish(mut self, now: Timestamp) -> crate::report::Report {
+    pub fn finish(self, now: Timestamp) -> crate::report::Report {
+        let cfg = self.cfg;
+        self.into_part().report(cfg, now)
+    }
+
+    /// Ends the fold as [`Fold::finish`] does, keeping what it counted to be joined with the
+    /// folds of the ranges of days after it ([`Part::join`]).
+    pub fn into_part(mut self) -> Part {
         self.close_day();
-        let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();
-        crate::report::Report::build(
-            self.cfg,
-            &self.measures,
-            &complaints,
-            now,
-            self.events,
-            self.first_at.zip(self.last_at),
-        )
+        Part {
+            measures: self.measures,
+            complaints: self.complaints,
+            orphan_updates: self.orphan_updates,
+            events: self.events,
+            span: self.first_at.zip(self.last_at),
+        }
+    }
+
+    fn complaint_update(&mut self, u: ComplaintUpdate) {
+        match self.complaints.get_mut(&u.complaint) {
+            Some(c) => u.apply(c),
+            None => self.orphan_updates.push(u),
+        }
     }
 
     fn visit_mut(&mut self, visit: &VisitId, at: Timestamp) -> &mut LiveVisit {
@@ -523,5 +544,70 @@ impl<'c> Fold<'c> {
         self.tickets.clear();
         self.waiting.clear();
         self.directed.clear();
+    }
+}
+
+/// A complaint's update or resolution.
+#[derive(Debug, Clone)]
+struct ComplaintUpdate {
+    complaint: String,
+    at: Timestamp,
+    contacted: bool,
+    resolved: bool,
+}
+
+impl ComplaintUpdate {
+    fn apply(&self, c: &mut ComplaintCase) {
+        if self.resolved {
+            c.resolved.get_or_insert(self.at);
+        } else {
+            c.first_update.get_or_insert(self.at);
+            if self.contacted {
+                c.contacted.get_or_insert(self.at);
+            }
+        }
+    }
+}
+
+/// What the fold of one range of business days counted. Ranges folded apart (each starting
+/// after a daily reset, when no visit, ticket or counter is open) are joined in order.
+#[derive(Debug)]
+pub struct Part {
+    measures: Measures,
+    complaints: BTreeMap<String, ComplaintCase>,
+    orphan_updates: Vec<ComplaintUpdate>,
+    events: u64,
+    span: Option<(i64, i64)>,
+}
+
+impl Part {
+    /// Adds `later`, the part of the range that follows this one.
+    pub fn join(&mut self, later: Part) {
+        self.measures.merge(later.measures);
+        for u in later.orphan_updates {
+            match self.complaints.get_mut(&u.complaint) {
+                Some(c) => u.apply(c),
+                None => self.orphan_updates.push(u),
+            }
+        }
+        self.complaints.extend(later.complaints);
+        self.events += later.events;
+        self.span = match (self.span, later.span) {
+            (Some((a, _)), Some((_, d))) => Some((a, d)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// The report for `now`.
+    pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
+        let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();
+        crate::report::Report::build(
+            cfg,
+            &self.measures,
+            &complaints,
+            now,
+            self.events,
+            self.span,
+        )
     }
 }

@@ -39,6 +39,16 @@ impl Histogram {
         self.max_ms = self.max_ms.max(ms);
     }
 
+    /// Adds every duration of `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
+            *a += b;
+        }
+        self.count += other.count;
+        self.sum_ms += other.sum_ms;
+        self.max_ms = self.max_ms.max(other.max_ms);
+    }
+
     /// How many durations.
     pub fn count(&self) -> u64 {
         self.count

@@ -430,3 +430,99 @@ impl Measures {
         s.service_sum_ms += service;
     }
 }
+
+fn add(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+fn add_i(a: &mut [i64], b: &[i64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+impl Measures {
+    /// Adds what `later` counted over the business days after this one's.
+    pub fn merge(&mut self, later: Measures) {
+        self.visits += later.visits;
+        add(&mut self.outcomes, &later.outcomes);
+        self.transferred_visits += later.transferred_visits;
+        self.tickets += later.tickets;
+        add(&mut self.ticket_ends, &later.ticket_ends);
+        self.wait.merge(&later.wait);
+        self.walk.merge(&later.walk);
+        self.service.merge(&later.service);
+        self.stay.merge(&later.stay);
+        add(&mut self.ratings, &later.ratings);
+        self.served += later.served;
+        self.judged += later.judged;
+        self.within_limit += later.within_limit;
+        self.sl_judged += later.sl_judged;
+        self.sl_within += later.sl_within;
+        for (k, b) in later.business {
+            let a = self.business.entry(k).or_default();
+            a.tickets += b.tickets;
+            a.served += b.served;
+            a.judged += b.judged;
+            a.within += b.within;
+            a.service_sum_ms += b.service_sum_ms;
+            a.wait_sum_ms += b.wait_sum_ms;
+            a.waits += b.waits;
+        }
+        for (a, b) in self.touch.iter_mut().zip(later.touch) {
+            a.reached += b.reached;
+            a.lost_here += b.lost_here;
+            a.ended_here_without_ticket += b.ended_here_without_ticket;
+            a.time_ms += b.time_ms;
+            a.rated += b.rated;
+            a.low_rated += b.low_rated;
+        }
+        add(&mut self.arrivals, &later.arrivals);
+        add(&mut self.tickets_by_hour, &later.tickets_by_hour);
+        add_i(&mut self.occupancy_ms, &later.occupancy_ms);
+        add(&mut self.occupancy_n, &later.occupancy_n);
+        add_i(&mut self.open_ms, &later.open_ms);
+        // Ranges split at daily resets: a date with arrivals on both sides of a reset (a hall
+        // open past midnight) counts in each, where one fold counts it once.
+        add(&mut self.days, &later.days);
+        if later.last_date != 0 {
+            self.last_date = later.last_date;
+        }
+        for (k, b) in later.staff {
+            let a = self.staff.entry(k).or_default();
+            a.served += b.served;
+            a.judged += b.judged;
+            a.within += b.within;
+            a.service_sum_ms += b.service_sum_ms;
+            add(&mut a.ratings, &b.ratings);
+            a.unrated += b.unrated;
+        }
+        for (k, b) in later.counters {
+            let a = self.counters.entry(k).or_default();
+            a.served += b.served;
+            a.open_ms += b.open_ms;
+            a.idle_while_waiting_ms += b.idle_while_waiting_ms;
+        }
+        let (f, g) = (&mut self.fairness, later.fairness);
+        f.ordinary += g.ordinary;
+        f.overtaken_tickets += g.overtaken_tickets;
+        f.overtakes += g.overtakes;
+        f.delay_est_ms += g.delay_est_ms;
+        f.ordinary_wait.merge(&g.ordinary_wait);
+        f.priority_wait.merge(&g.priority_wait);
+        let (q, r) = (&mut self.quality, later.quality);
+        q.short_services += r.short_services;
+        q.forgotten_finish += r.forgotten_finish;
+        q.missing_ratings += r.missing_ratings;
+        q.unknown_business += r.unknown_business;
+        q.visits_without_start += r.visits_without_start;
+        q.orphan_events += r.orphan_events;
+        for e in r.examples {
+            if q.examples.len() < EXAMPLES {
+                q.examples.push(e);
+            }
+        }
+    }
+}

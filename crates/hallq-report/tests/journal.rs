@@ -7,7 +7,7 @@ mod common;
 
 use common::{DAY, Script, at_day, config};
 use hallq_journal::{Durability, Entry, Journal};
-use hallq_proto::{BusinessDay, Score};
+use hallq_proto::{BusinessDay, ComplaintCategory, Score};
 use hallq_queue::EventKind;
 use hallq_report::{DayRange, Outcome};
 
@@ -34,6 +34,25 @@ fn three_days() -> Vec<Script> {
                 for mut e in one.events {
                     e.at_ms = e.at_ms.plus_secs(k * 86_400);
                     s.events.push(e);
+                }
+            }
+            // A complaint opened on the first day is contacted on the second and resolved on
+            // the third: its case spans ranges folded apart.
+            match k {
+                0 => {
+                    s.complaint(
+                        "K1",
+                        ComplaintCategory::Complex,
+                        "basic",
+                        "staff",
+                        at_day(0, 100.0),
+                    );
+                }
+                1 => {
+                    s.complaint_update("K1", true, at_day(1, 100.0));
+                }
+                _ => {
+                    s.complaint_resolved("K1", at_day(2, 100.0));
                 }
             }
             s.push(at_day(k, 18.0 * 60.0), EventKind::DayClosed { day });
@@ -91,4 +110,45 @@ fn a_day_range_reports_the_events_of_those_days_only() {
     let empty = hallq_report::read::report(&journal, &cfg, none, now, &mut |_, _| {}).unwrap();
     assert_eq!((empty.visits, empty.events), (0, 0));
     drop(writer);
+}
+
+#[test]
+fn folding_ranges_of_days_in_parallel_gives_the_report_of_one_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = Journal::open(&path, Durability::Normal).unwrap();
+    for d in three_days() {
+        writer
+            .commit(&[Entry::Internal { events: d.events }])
+            .unwrap();
+    }
+    drop(writer);
+    let journal = Journal::open_read_only(&path).unwrap();
+    let cfg = config();
+    let now = at_day(5, 0.0);
+    let one = hallq_report::read::report(&journal, &cfg, DayRange::default(), now, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(
+        one.complaints.resolved, 1,
+        "the case was followed across the days"
+    );
+    assert_eq!(
+        one.kpi("complaint_first_contact").unwrap().num,
+        0,
+        "contacted after 2 h"
+    );
+    for threads in 1..=4 {
+        let mut last = (0, 0);
+        let many = hallq_report::read::report_parallel(
+            &path,
+            &cfg,
+            DayRange::default(),
+            now,
+            threads,
+            &mut |a, b| last = (a, b),
+        )
+        .unwrap();
+        assert_eq!(many, one, "{threads} thread(s)");
+        assert_eq!(last.0, last.1, "progress ends at the total");
+    }
 }
