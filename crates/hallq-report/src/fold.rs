@@ -14,6 +14,7 @@ use hallq_queue::{Event, EventKind};
 use crate::complaints::ComplaintCase;
 use crate::config::ReportConfig;
 use crate::measures::Measures;
+use crate::part::{ComplaintUpdate, Part};
 use crate::visit::{Outcome, TicketEnd, TicketRecord, Trail, VisitRecord};
 
 /// Where a waiting ticket waits.
@@ -544,70 +545,5 @@ impl<'c> Fold<'c> {
         self.tickets.clear();
         self.waiting.clear();
         self.directed.clear();
-    }
-}
-
-/// A complaint's update or resolution.
-#[derive(Debug, Clone)]
-struct ComplaintUpdate {
-    complaint: String,
-    at: Timestamp,
-    contacted: bool,
-    resolved: bool,
-}
-
-impl ComplaintUpdate {
-    fn apply(&self, c: &mut ComplaintCase) {
-        if self.resolved {
-            c.resolved.get_or_insert(self.at);
-        } else {
-            c.first_update.get_or_insert(self.at);
-            if self.contacted {
-                c.contacted.get_or_insert(self.at);
-            }
-        }
-    }
-}
-
-/// What the fold of one range of business days counted. Ranges folded apart (each starting
-/// after a daily reset, when no visit, ticket or counter is open) are joined in order.
-#[derive(Debug)]
-pub struct Part {
-    measures: Measures,
-    complaints: BTreeMap<String, ComplaintCase>,
-    orphan_updates: Vec<ComplaintUpdate>,
-    events: u64,
-    span: Option<(i64, i64)>,
-}
-
-impl Part {
-    /// Adds `later`, the part of the range that follows this one.
-    pub fn join(&mut self, later: Part) {
-        self.measures.merge(later.measures);
-        for u in later.orphan_updates {
-            match self.complaints.get_mut(&u.complaint) {
-                Some(c) => u.apply(c),
-                None => self.orphan_updates.push(u),
-            }
-        }
-        self.complaints.extend(later.complaints);
-        self.events += later.events;
-        self.span = match (self.span, later.span) {
-            (Some((a, _)), Some((_, d))) => Some((a, d)),
-            (a, b) => a.or(b),
-        };
-    }
-
-    /// The report for `now`.
-    pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
-        let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();
-        crate::report::Report::build(
-            cfg,
-            &self.measures,
-            &complaints,
-            now,
-            self.events,
-            self.span,
-        )
     }
 }

@@ -13,6 +13,7 @@
 //!   the outcome; the touchpoint [`visit::Trail`].
 //! - [`fold`]: [`Fold`], events in, closed visits out; the counters' open and idle time, the
 //!   queues, priority overtakes, complaint cases.
+//! - [`part`]: [`part::Part`], one range's counts, joined in order with the next ranges'.
 //! - [`hist`]: [`hist::Histogram`], durations to the second in a fixed array.
 //! - [`measures`]: the accumulators (KPIs, touchpoints, load grid, staff, counters, fairness,
 //!   data quality).
@@ -30,6 +31,7 @@ mod error;
 pub mod fold;
 pub mod hist;
 pub mod measures;
+pub mod part;
 pub mod read;
 pub mod render;
 pub mod report;

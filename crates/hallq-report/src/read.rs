@@ -11,7 +11,8 @@ use hallq_queue::{Event, EventKind};
 
 use crate::config::ReportConfig;
 use crate::error::ReportError;
-use crate::fold::{Fold, Part};
+use crate::fold::Fold;
+use crate::part::Part;
 use crate::report::Report;
 
 /// Which business days to report; both ends included, `None` open.

@@ -1,0 +1,75 @@
+//! [`Part`]: what the fold of one range of business days counted, to be joined with the
+//! ranges after it; and the complaint updates that reach a case opened in an earlier range.
+
+use std::collections::BTreeMap;
+
+use hallq_proto::Timestamp;
+
+use crate::complaints::ComplaintCase;
+use crate::config::ReportConfig;
+use crate::measures::Measures;
+
+/// A complaint's update or resolution.
+#[derive(Debug, Clone)]
+pub(crate) struct ComplaintUpdate {
+    pub(crate) complaint: String,
+    pub(crate) at: Timestamp,
+    pub(crate) contacted: bool,
+    pub(crate) resolved: bool,
+}
+
+impl ComplaintUpdate {
+    pub(crate) fn apply(&self, c: &mut ComplaintCase) {
+        if self.resolved {
+            c.resolved.get_or_insert(self.at);
+        } else {
+            c.first_update.get_or_insert(self.at);
+            if self.contacted {
+                c.contacted.get_or_insert(self.at);
+            }
+        }
+    }
+}
+
+/// What the fold of one range of business days counted. Ranges folded apart (each starting
+/// after a daily reset, when no visit, ticket or counter is open) are joined in order.
+#[derive(Debug)]
+pub struct Part {
+    pub(crate) measures: Measures,
+    pub(crate) complaints: BTreeMap<String, ComplaintCase>,
+    pub(crate) orphan_updates: Vec<ComplaintUpdate>,
+    pub(crate) events: u64,
+    pub(crate) span: Option<(i64, i64)>,
+}
+
+impl Part {
+    /// Adds `later`, the part of the range that follows this one.
+    pub fn join(&mut self, later: Part) {
+        self.measures.merge(later.measures);
+        for u in later.orphan_updates {
+            match self.complaints.get_mut(&u.complaint) {
+                Some(c) => u.apply(c),
+                None => self.orphan_updates.push(u),
+            }
+        }
+        self.complaints.extend(later.complaints);
+        self.events += later.events;
+        self.span = match (self.span, later.span) {
+            (Some((a, _)), Some((_, d))) => Some((a, d)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// The report for `now`.
+    pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
+        let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();
+        crate::report::Report::build(
+            cfg,
+            &self.measures,
+            &complaints,
+            now,
+            self.events,
+            self.span,
+        )
+    }
+}
