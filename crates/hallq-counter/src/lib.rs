@@ -15,6 +15,7 @@
 //! The `hallq-counter` binary connects them to the hall's broker.
 
 pub mod controller;
+pub mod floor;
 pub mod ui;
 pub mod view;
 

@@ -1,10 +1,13 @@
-//! `hallq-counter`: the counter terminal, or with `--evaluator` the counter's rating pad. It
+//! `hallq-counter`: the counter terminal; with `--evaluator` the counter's rating pad, with
+//! `--greeter` the greeter's handheld, with `--supervisor` the duty supervisor's console. It
 //! connects to the hall's broker as its device (secret from `HALLQ_DEVICE_SECRET`), runs the
 //! controller on tokio and the window on Slint's event loop.
 //!
 //! ```sh
 //! hallq-counter --device counter-1 --counter 1
 //! hallq-counter --evaluator --device evaluator-1 --counter 1
+//! hallq-counter --greeter --device greeter-1
+//! hallq-counter --supervisor --device supervisor-1
 //! ```
 
 use std::sync::{Arc, Mutex};
@@ -12,7 +15,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use hallq_client::{ClientConfig, DeviceClient, Update};
-use hallq_counter::ui::{self, CounterWindow, EvaluatorWindow, Pad};
+use hallq_counter::ui::{
+    self, CounterWindow, EvaluatorWindow, GreeterWindow, Pad, SupervisorWindow,
+};
 use hallq_counter::{Desk, DeskView, Effect, Input, Problem};
 use hallq_proto::state::Liveness;
 use hallq_proto::{Command, CounterNo, DeviceId, HallId, ReplyBody, ReplyResult, Timestamp};
@@ -36,8 +41,14 @@ struct Args {
     #[arg(long, env = "HALLQ_COUNTER", default_value_t = 1)]
     counter: u16,
     /// Run the evaluator pad instead of the clerk's terminal.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["greeter", "supervisor"])]
     evaluator: bool,
+    /// Run the greeter's handheld.
+    #[arg(long, conflicts_with = "supervisor")]
+    greeter: bool,
+    /// Run the duty supervisor's console.
+    #[arg(long)]
+    supervisor: bool,
     /// Hall-local time is UTC plus this many minutes (China: 480), for the clock.
     #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
     utc_offset_min: i32,
@@ -76,6 +87,10 @@ fn main() -> anyhow::Result<()> {
     let counter = CounterNo(args.counter);
     if args.evaluator {
         run_pad(&rt, client, counter)
+    } else if args.greeter {
+        run_greeter(&rt, client)
+    } else if args.supervisor {
+        run_supervisor(&rt, client)
     } else {
         run_desk(&rt, client, counter, args.utc_offset_min)
     }
@@ -286,6 +301,194 @@ fn run_pad(
             });
         }
     });
+    window.run()?;
+    Ok(())
+}
+
+/// What a floor role's runtime receives: a press, or something from the hub.
+enum FloorInput<P> {
+    Press(P),
+    Update(Update),
+    Answer(Result<hallq_proto::Reply, hallq_client::ClientError>),
+}
+
+/// Runs a floor role: presses and the hub's updates go to `step`, which returns a command to
+/// send; after each, `show` redraws the window from the state.
+fn run_floor<P, S, W>(
+    rt: &tokio::runtime::Runtime,
+    client: DeviceClient,
+    window: &W,
+    mut state: S,
+    wire: impl FnOnce(&W, Box<dyn Fn(P)>),
+    mut step: impl FnMut(&mut S, FloorInput<P>, &DeviceClient) -> Option<Command> + Send + 'static,
+    show: impl Fn(&W, &S) + Send + Sync + 'static,
+) -> anyhow::Result<()>
+where
+    P: Send + 'static,
+    S: Clone + Send + 'static,
+    W: slint::ComponentHandle + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<FloorInput<P>>();
+    {
+        let tx = tx.clone();
+        wire(
+            window,
+            Box::new(move |p| {
+                let _ = tx.send(FloorInput::Press(p));
+            }),
+        );
+    }
+    let weak = window.as_weak();
+    let show = Arc::new(show);
+    rt.spawn(async move {
+        let mut updates = client.updates();
+        let latest = client.latest();
+        for c in latest.counters.into_values() {
+            step(
+                &mut state,
+                FloorInput::Update(Update::Counter(Box::new(c))),
+                &client,
+            );
+        }
+        if let Some(b) = latest.board {
+            step(
+                &mut state,
+                FloorInput::Update(Update::Board(Box::new(b))),
+                &client,
+            );
+        }
+        if let Some(s) = latest.services {
+            step(
+                &mut state,
+                FloorInput::Update(Update::Services(Box::new(s))),
+                &client,
+            );
+        }
+        loop {
+            let input = tokio::select! {
+                Some(i) = rx.recv() => i,
+                u = updates.recv() => match u {
+                    Ok(u) => FloorInput::Update(u),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    Err(_) => continue,
+                },
+            };
+            if let Some(cmd) = step(&mut state, input, &client) {
+                let (client, tx) = (client.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(FloorInput::Answer(client.send(cmd).await));
+                });
+            }
+            let (weak, show, view) = (weak.clone(), Arc::clone(&show), state.clone());
+            let _ = slint::invoke_from_event_loop(move || {
+                if let Some(w) = weak.upgrade() {
+                    show(&w, &view);
+                }
+            });
+        }
+    });
+    Ok(())
+}
+
+/// Why a reply is not an answer: refused, or none came.
+fn problem(reply: &Result<hallq_proto::Reply, hallq_client::ClientError>) -> Option<Problem> {
+    match reply {
+        Ok(r) => match &r.body {
+            ReplyBody::Error(e) => Some(Problem::Refused(e.code)),
+            ReplyBody::Ok(_) => None,
+        },
+        Err(_) => Some(Problem::NoAnswer),
+    }
+}
+
+fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Result<()> {
+    use hallq_counter::floor::{Greeter, GreeterPress};
+    /// The greeter's state and the business types on offer (code, name).
+    #[derive(Clone)]
+    struct State {
+        greeter: Greeter,
+        businesses: Vec<(String, String)>,
+    }
+    let window = GreeterWindow::new()?;
+    ui::set_language(false);
+    let lang = hallq_proto::Lang::Zh;
+    run_floor(
+        rt,
+        client,
+        &window,
+        State {
+            greeter: Greeter::default(),
+            businesses: Vec::new(),
+        },
+        ui::wire_greeter,
+        move |s: &mut State, input: FloorInput<GreeterPress>, _| match input {
+            FloorInput::Press(p) => s.greeter.press(p, lang),
+            FloorInput::Update(Update::Services(svc)) => {
+                s.businesses = svc
+                    .services
+                    .iter()
+                    .map(|i| (i.business.to_string(), i.name.get(lang).to_owned()))
+                    .collect();
+                None
+            }
+            FloorInput::Update(_) => None,
+            FloorInput::Answer(reply) => {
+                let result = match problem(&reply) {
+                    Some(p) => Err(p),
+                    None => Ok(match reply.map(|r| r.body) {
+                        Ok(ReplyBody::Ok(ReplyResult::Recorded { visit })) => (visit, None),
+                        Ok(ReplyBody::Ok(ReplyResult::TicketIssued(t))) => {
+                            (Some(t.visit), Some(t.number.to_string()))
+                        }
+                        _ => (None, None),
+                    }),
+                };
+                s.greeter.answered(result);
+                None
+            }
+        },
+        move |w: &GreeterWindow, s: &State| ui::show_greeter(w, &s.greeter, &s.businesses, lang),
+    )?;
+    window.run()?;
+    Ok(())
+}
+
+fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Result<()> {
+    use hallq_counter::floor::{Supervisor, SupervisorPress};
+    let window = SupervisorWindow::new()?;
+    ui::set_language(false);
+    let lang = hallq_proto::Lang::Zh;
+    run_floor(
+        rt,
+        client,
+        &window,
+        Supervisor::default(),
+        ui::wire_supervisor,
+        |s: &mut Supervisor, input: FloorInput<SupervisorPress>, _| match input {
+            FloorInput::Press(p) => s.press(p),
+            FloorInput::Update(Update::Counter(c)) => {
+                s.counter(*c);
+                None
+            }
+            FloorInput::Update(Update::Board(b)) => {
+                s.board(*b);
+                None
+            }
+            FloorInput::Update(Update::Presence(p)) => {
+                s.presence(&p);
+                None
+            }
+            FloorInput::Update(_) => None,
+            FloorInput::Answer(reply) => {
+                s.answered(match problem(&reply) {
+                    Some(p) => Err(p),
+                    None => Ok("✓".to_owned()),
+                });
+                None
+            }
+        },
+        move |w: &SupervisorWindow, s: &Supervisor| ui::show_supervisor(w, s, lang),
+    )?;
     window.run()?;
     Ok(())
 }

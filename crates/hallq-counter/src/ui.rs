@@ -27,8 +27,9 @@ mod generated {
 }
 
 pub use generated::{
-    CounterWindow, DeskAdapter, DeskMode, EvaluatorAdapter, EvaluatorWindow, LimitLevel, PadMode,
-    QueueRow, Theme,
+    CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow, EvaluatorAdapter, EvaluatorWindow,
+    GreeterAdapter, GreeterWindow, LimitLevel, NamedRow, PadMode, QueueRow, SupervisorAdapter,
+    SupervisorWindow, Theme,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -286,6 +287,191 @@ pub fn wire_pad(window: &EvaluatorWindow, rate: impl Fn(Score) + 'static) {
             rate(score);
         }
     });
+}
+
+/// Shows the greeter's handheld: `businesses` as (code, name), the business chosen, the visit,
+/// and the last answer (a problem in red).
+pub fn show_greeter(
+    window: &GreeterWindow,
+    g: &crate::floor::Greeter,
+    businesses: &[(String, String)],
+    lang: Lang,
+) {
+    let a = window.global::<GreeterAdapter>();
+    a.set_businesses(named_rows(
+        businesses.iter().map(|(c, n)| (c.as_str(), n.as_str())),
+    ));
+    a.set_business(
+        g.business
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .into(),
+    );
+    a.set_visit(
+        g.visit
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .into(),
+    );
+    a.set_busy(g.in_flight);
+    let (last, problem) = last_line(g.last.as_ref(), lang, |number| {
+        if number.is_empty() {
+            match lang {
+                Lang::Zh => "已记录".to_owned(),
+                Lang::En => "Recorded".to_owned(),
+            }
+        } else {
+            match lang {
+                Lang::Zh => format!("已取号 {number}"),
+                Lang::En => format!("Ticket {number} issued"),
+            }
+        }
+    });
+    a.set_last(last.into());
+    a.set_last_is_problem(problem);
+}
+
+/// Sends the greeter's presses to `act`.
+pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPress) + 'static) {
+    use crate::floor::{DoorTouch, GreeterPress};
+    let act = Rc::new(act);
+    let a = window.global::<GreeterAdapter>();
+    {
+        let act = Rc::clone(&act);
+        a.on_choose(move |code| {
+            if let Ok(b) = BusinessCode::new(code.as_str()) {
+                act(GreeterPress::Choose(b));
+            }
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_touch(move |what| {
+            let touch = match what.as_str() {
+                "wandering" => DoorTouch::Wandering,
+                "experience" => DoorTouch::ProductExperience,
+                "consultation-resolved" => DoorTouch::Consultation { resolved: true },
+                "consultation-open" => DoorTouch::Consultation { resolved: false },
+                "precheck-complete" => DoorTouch::DocumentPrecheck { complete: true },
+                "precheck-missing" => DoorTouch::DocumentPrecheck { complete: false },
+                other => return tracing::error!(other, "the view sent an unknown touchpoint"),
+            };
+            act(GreeterPress::Touch(touch));
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_ticket(move |care| {
+            let care = match care.as_str() {
+                "elderly" => Some(hallq_proto::PriorityReason::Elderly),
+                "disabled" => Some(hallq_proto::PriorityReason::Disabled),
+                "pregnant" => Some(hallq_proto::PriorityReason::Pregnant),
+                _ => None,
+            };
+            act(GreeterPress::Ticket(care));
+        });
+    }
+    a.on_next_visitor(move || act(GreeterPress::NextVisitor));
+}
+
+/// Shows the supervisor's console.
+pub fn show_supervisor(window: &SupervisorWindow, s: &crate::floor::Supervisor, lang: Lang) {
+    let a = window.global::<SupervisorAdapter>();
+    a.set_counters(ModelRc::new(VecModel::from(
+        s.counters()
+            .into_iter()
+            .map(|c| CounterRow {
+                number: i32::from(c.counter.0),
+                name: c.name.get(lang).into(),
+                open: c.open,
+                staff: c.staff.unwrap_or_default().into(),
+                online: c.online,
+                doing: c.doing.get(lang).into(),
+            })
+            .collect::<Vec<_>>(),
+    )));
+    a.set_devices(ModelRc::new(VecModel::from(
+        s.devices()
+            .into_iter()
+            .map(|(id, online)| DeviceRow {
+                id: id.to_string().into(),
+                online,
+            })
+            .collect::<Vec<_>>(),
+    )));
+    let announcements = s.announcements();
+    a.set_announcements(named_rows(
+        announcements
+            .iter()
+            .map(|(id, text)| (id.as_str(), text.get(lang))),
+    ));
+    a.set_busy(s.in_flight);
+    let (last, problem) = last_line(s.last.as_ref(), lang, str::to_owned);
+    a.set_last(last.into());
+    a.set_last_is_problem(problem);
+}
+
+/// Sends the supervisor's presses to `act`.
+pub fn wire_supervisor(
+    window: &SupervisorWindow,
+    act: impl Fn(crate::floor::SupervisorPress) + 'static,
+) {
+    use crate::floor::SupervisorPress;
+    let act = Rc::new(act);
+    let a = window.global::<SupervisorAdapter>();
+    {
+        let act = Rc::clone(&act);
+        a.on_set_open(move |n, open| {
+            if let Ok(n) = u16::try_from(n) {
+                act(SupervisorPress::SetOpen(hallq_proto::CounterNo(n), open));
+            }
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_post(move |zh, en, ask| {
+            act(SupervisorPress::Post {
+                zh: zh.to_string(),
+                en: en.to_string(),
+                where_to_ask: ask.to_string(),
+            });
+        });
+    }
+    a.on_clear(move |id| act(SupervisorPress::Clear(id.to_string())));
+}
+
+fn named_rows<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> ModelRc<NamedRow> {
+    ModelRc::new(VecModel::from(
+        items
+            .map(|(code, name)| NamedRow {
+                code: code.into(),
+                name: name.into(),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The line about the last answer, and whether it is a problem.
+fn last_line(
+    last: Option<&Result<String, crate::controller::Problem>>,
+    lang: Lang,
+    ok: impl Fn(&str) -> String,
+) -> (String, bool) {
+    use crate::controller::Problem;
+    match last {
+        None => (String::new(), false),
+        Some(Ok(text)) => (ok(text), false),
+        Some(Err(Problem::Refused(code))) => (code.message().get(lang).to_owned(), true),
+        Some(Err(Problem::NoAnswer)) => (
+            match lang {
+                Lang::Zh => "中枢未响应，请稍后再试".to_owned(),
+                Lang::En => "The hub did not answer; try again in a moment.".to_owned(),
+            },
+            true,
+        ),
+    }
 }
 
 /// Which language the UI was last set to; for code that needs it as the contract's [`Lang`].

@@ -6,12 +6,17 @@
 
 use std::path::PathBuf;
 
-use hallq_counter::ui::{self, CounterWindow, EvaluatorWindow, Pad};
+use hallq_counter::floor::{DoorTouch, Greeter, GreeterPress, Supervisor};
+use hallq_counter::ui::{
+    self, CounterWindow, EvaluatorWindow, GreeterWindow, Pad, SupervisorWindow,
+};
 use hallq_counter::{Desk, DeskView, Input, Problem};
-use hallq_proto::state::{Activity, CounterState, ServiceInfo, Services, TicketAtCounter};
+use hallq_proto::state::{
+    Activity, CounterState, Liveness, Presence, ServiceInfo, Services, TicketAtCounter,
+};
 use hallq_proto::{
-    BusinessClass, BusinessCode, CounterNo, ErrorCode, LocalText, PauseReason, Priority, StaffNo,
-    TicketId, TicketNo, Timestamp,
+    BusinessClass, BusinessCode, CounterNo, DeviceId, ErrorCode, Lang, LocalText, PauseReason,
+    Priority, PriorityReason, StaffNo, TicketId, TicketNo, Timestamp, VisitId,
 };
 use hallq_ui::Snapshotter;
 use slint::ComponentHandle as _;
@@ -28,7 +33,7 @@ fn out_dir() -> PathBuf {
     }
 }
 
-fn desk(staff: bool, open: bool, activity: Activity) -> Desk {
+fn counter_state(staff: bool, open: bool, activity: Activity) -> CounterState {
     let mut s = CounterState::closed(
         CounterNo(3),
         LocalText::new("3 号窗口", "Counter 3"),
@@ -41,6 +46,11 @@ fn desk(staff: bool, open: bool, activity: Activity) -> Desk {
     s.open = open;
     s.activity = activity;
     s.served_today = 23;
+    s
+}
+
+fn desk(staff: bool, open: bool, activity: Activity) -> Desk {
+    let s = counter_state(staff, open, activity);
     let mut d = Desk::new(CounterNo(3));
     d.handle(Input::HubReachable(true));
     d.handle(Input::Counter(Box::new(s)));
@@ -170,4 +180,76 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             .unwrap();
         assert!(pic.inked() > 5_000, "evaluator {name} is nearly blank");
     }
+    drop(pad);
+
+    // The greeter's handheld, a visitor consulted and given a ticket.
+    let greeter_window = GreeterWindow::new().unwrap();
+    greeter_window
+        .window()
+        .set_size(slint::PhysicalSize::new(720, 1440));
+    let mut g = Greeter::default();
+    g.press(
+        GreeterPress::Choose(BusinessCode::new("complex").unwrap()),
+        Lang::Zh,
+    );
+    g.press(
+        GreeterPress::Touch(DoorTouch::Consultation { resolved: true }),
+        Lang::Zh,
+    );
+    g.answered(Ok((Some(VisitId::new("V20261130-0007").unwrap()), None)));
+    g.press(
+        GreeterPress::Ticket(Some(PriorityReason::Elderly)),
+        Lang::Zh,
+    );
+    g.answered(Ok((None, Some("B007".into()))));
+    let businesses: Vec<(String, String)> = services()
+        .services
+        .iter()
+        .map(|i| (i.business.to_string(), i.name.zh.clone()))
+        .collect();
+    ui::set_language(false);
+    ui::show_greeter(&greeter_window, &g, &businesses, Lang::Zh);
+    let pic = shots.take(720, 1440);
+    pic.save(&dir.join("greeter-zh.png")).unwrap();
+    assert!(pic.inked() > 50_000, "the greeter's screen is nearly blank");
+    drop(greeter_window);
+
+    // The supervisor's console with counters, an announcement and devices.
+    let console = SupervisorWindow::new().unwrap();
+    console
+        .window()
+        .set_size(slint::PhysicalSize::new(1920, 1080));
+    let mut s = Supervisor::default();
+    for (n, mut state) in [
+        (1, counter_state(true, true, Activity::Calling(ticket()))),
+        (2, counter_state(false, false, Activity::Idle)),
+    ] {
+        state.counter = CounterNo(n);
+        state.name = LocalText::new(format!("{n} 号窗口"), format!("Counter {n}"));
+        s.counter(state);
+    }
+    for (id, up) in [
+        ("kiosk-1", true),
+        ("display-main", true),
+        ("kiosk-2", false),
+    ] {
+        s.presence(&Presence {
+            v: 1,
+            device: DeviceId::new(id).unwrap(),
+            status: if up {
+                Liveness::Online
+            } else {
+                Liveness::Offline
+            },
+            profile: None,
+            version: None,
+        });
+    }
+    ui::show_supervisor(&console, &s, Lang::Zh);
+    let pic = shots.take(1920, 1080);
+    pic.save(&dir.join("supervisor-zh.png")).unwrap();
+    assert!(
+        pic.inked() > 1920 * 100 + 20_000,
+        "the supervisor's console is nearly blank"
+    );
 }

@@ -1,8 +1,9 @@
 //! The counter terminal and the pad start in Chinese: every text must have its Chinese.
 
 const PO: &str = include_str!("../../../ui/translations/zh/LC_MESSAGES/hallq-counter.po");
-const VIEWS: [&str; 3] = [
+const VIEWS: [&str; 4] = [
     include_str!("../../../ui/counter/counter.slint"),
+    include_str!("../../../ui/counter/floor.slint"),
     include_str!("../../../ui/counter/evaluator.slint"),
     include_str!("../../../ui/common/widgets.slint"),
 ];

@@ -1,0 +1,340 @@
+//! The two floor roles of the terminal app, as pure state machines like [`crate::Desk`]:
+//!
+//! - [`Greeter`] (引导员): records the door touchpoints of one visitor at a time (wandering,
+//!   consultation, product experience, document pre-check) and issues a ticket on the visitor's
+//!   behalf, with priority; everything of one visitor joins the visit the hub opened for the
+//!   first touch, until "next visitor".
+//! - [`Supervisor`] (值班主管): opens and closes counters, posts and clears announcements, and sees
+//!   every counter and device online or offline.
+
+use std::collections::BTreeMap;
+
+use hallq_proto::command::{IssueTicket, Touch};
+use hallq_proto::state::{Board, CounterState, Liveness, Presence};
+use hallq_proto::{
+    AnnouncementId, BusinessCode, Command, CounterNo, DeviceId, Lang, LocalText, PriorityReason,
+    VisitId,
+};
+
+use crate::controller::Problem;
+
+/// A press on the greeter's handheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GreeterPress {
+    /// The business the visitor came for.
+    Choose(BusinessCode),
+    /// A door touchpoint.
+    Touch(DoorTouch),
+    /// A ticket, with priority if asked.
+    Ticket(Option<PriorityReason>),
+    /// The next visitor.
+    NextVisitor,
+}
+
+/// A press on the supervisor's console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupervisorPress {
+    /// Open (`true`) or close a counter.
+    SetOpen(CounterNo, bool),
+    /// Post an announcement.
+    Post {
+        /// Chinese text.
+        zh: String,
+        /// English text.
+        en: String,
+        /// Where to ask.
+        where_to_ask: String,
+    },
+    /// Clear an announcement by id.
+    Clear(String),
+}
+
+/// A door touchpoint the greeter records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoorTouch {
+    /// Seen wandering, not yet guided (6).
+    Wandering,
+    /// Consultation (7); `resolved: false` owes a call-back within 24 h.
+    Consultation {
+        /// Answered on the spot.
+        resolved: bool,
+    },
+    /// Tried products in the experience area (8).
+    ProductExperience,
+    /// Documents checked while waiting (pre-processing); `complete: false`: something missing.
+    DocumentPrecheck {
+        /// All documents there.
+        complete: bool,
+    },
+}
+
+/// The greeter's handheld.
+#[derive(Debug, Default, Clone)]
+pub struct Greeter {
+    /// The visit of the visitor being helped, once the hub opened one.
+    pub(crate) visit: Option<VisitId>,
+    /// The business the visitor came for, once known.
+    pub(crate) business: Option<BusinessCode>,
+    /// The command in flight.
+    pub(crate) in_flight: bool,
+    /// What the last answer said: a ticket's number, or a refusal.
+    pub(crate) last: Option<Result<String, Problem>>,
+}
+
+impl Greeter {
+    /// The business the visitor came for.
+    pub fn choose(&mut self, business: BusinessCode) {
+        self.business = Some(business);
+    }
+
+    /// Records `touch` for the visitor being helped; `None` while a command is in flight.
+    pub fn touch(&mut self, touch: DoorTouch) -> Option<Command> {
+        if self.in_flight {
+            return None;
+        }
+        let t = |resolved: Option<bool>| Touch {
+            visit: self.visit.clone(),
+            business: self.business.clone(),
+            resolved,
+            note: None,
+        };
+        let command = match touch {
+            DoorTouch::Wandering => Command::Wandering(t(None)),
+            DoorTouch::Consultation { resolved } => Command::Consultation(t(Some(resolved))),
+            DoorTouch::ProductExperience => Command::ProductExperience(t(None)),
+            DoorTouch::DocumentPrecheck { complete } => {
+                Command::DocumentPrecheck(t(Some(complete)))
+            }
+        };
+        self.in_flight = true;
+        Some(command)
+    }
+
+    /// A ticket for the visitor, for the business chosen, with priority if asked.
+    pub fn ticket(&mut self, care: Option<PriorityReason>, lang: Lang) -> Option<Command> {
+        if self.in_flight {
+            return None;
+        }
+        let business = self.business.clone()?;
+        self.in_flight = true;
+        Some(Command::IssueTicket(IssueTicket {
+            business,
+            priority_reason: care,
+            green_channel: None,
+            lang,
+            phone: None,
+            session: None,
+            visit: self.visit.clone(),
+        }))
+    }
+
+    /// The hub's answer: the visit it recorded the touch in, or the ticket's number.
+    pub fn answered(&mut self, result: Result<(Option<VisitId>, Option<String>), Problem>) {
+        self.in_flight = false;
+        self.last = Some(match result {
+            Ok((visit, number)) => {
+                if visit.is_some() {
+                    self.visit = visit;
+                }
+                Ok(number.unwrap_or_default())
+            }
+            Err(p) => Err(p),
+        });
+    }
+
+    /// Handles a press; returns the command to send, if any.
+    pub fn press(&mut self, press: GreeterPress, lang: Lang) -> Option<Command> {
+        match press {
+            GreeterPress::Choose(b) => {
+                self.choose(b);
+                None
+            }
+            GreeterPress::Touch(t) => self.touch(t),
+            GreeterPress::Ticket(care) => self.ticket(care, lang),
+            GreeterPress::NextVisitor => {
+                self.next_visitor();
+                None
+            }
+        }
+    }
+
+    /// The next visitor: nothing carries over.
+    pub fn next_visitor(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// One counter as the supervisor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterLine {
+    /// The counter.
+    pub counter: CounterNo,
+    /// Its name.
+    pub name: LocalText,
+    /// Whether it is open.
+    pub open: bool,
+    /// The clerk signed in.
+    pub staff: Option<String>,
+    /// Whether its terminal is connected.
+    pub online: bool,
+    /// What it is doing, in a word.
+    pub doing: LocalText,
+}
+
+/// The supervisor's console.
+#[derive(Debug, Default, Clone)]
+pub struct Supervisor {
+    pub(crate) counters: BTreeMap<u16, CounterState>,
+    pub(crate) devices: BTreeMap<String, bool>,
+    pub(crate) board: Option<Board>,
+    pub(crate) in_flight: bool,
+    pub(crate) last: Option<Result<String, Problem>>,
+}
+
+impl Supervisor {
+    /// A counter's retained state.
+    pub fn counter(&mut self, state: CounterState) {
+        let newer = self
+            .counters
+            .get(&state.counter.0)
+            .is_none_or(|old| state.rev >= old.rev);
+        if newer {
+            self.counters.insert(state.counter.0, state);
+        }
+    }
+
+    /// A device's birth or will.
+    pub fn presence(&mut self, p: &Presence) {
+        self.devices
+            .insert(p.device.to_string(), p.status == Liveness::Online);
+    }
+
+    /// The board (announcements in effect).
+    pub fn board(&mut self, board: Board) {
+        if self.board.as_ref().is_none_or(|old| board.rev >= old.rev) {
+            self.board = Some(board);
+        }
+    }
+
+    /// Opens or closes `counter`.
+    pub fn set_open(&mut self, counter: CounterNo, open: bool) -> Option<Command> {
+        self.send(if open {
+            Command::OpenCounter {
+                counter: Some(counter),
+            }
+        } else {
+            Command::CloseCounter {
+                counter: Some(counter),
+            }
+        })
+    }
+
+    /// Posts an announcement (red background, white text on every display).
+    pub fn post(&mut self, zh: &str, en: &str, where_to_ask: &str) -> Option<Command> {
+        let (zh, en) = (zh.trim(), en.trim());
+        if zh.is_empty() && en.is_empty() {
+            return None;
+        }
+        let text = LocalText::new(
+            if zh.is_empty() { en } else { zh },
+            if en.is_empty() { zh } else { en },
+        );
+        let ask = where_to_ask.trim();
+        self.send(Command::AnnouncementPost {
+            announcement: None,
+            text,
+            starts_at_ms: None,
+            ends_at_ms: None,
+            where_to_ask: (!ask.is_empty()).then(|| LocalText::new(ask, ask)),
+        })
+    }
+
+    /// Clears an announcement.
+    pub fn clear(&mut self, id: &str) -> Option<Command> {
+        let announcement = AnnouncementId::new(id).ok()?;
+        self.send(Command::AnnouncementClear { announcement })
+    }
+
+    fn send(&mut self, command: Command) -> Option<Command> {
+        if self.in_flight {
+            return None;
+        }
+        self.in_flight = true;
+        Some(command)
+    }
+
+    /// The hub's answer.
+    pub fn answered(&mut self, result: Result<String, Problem>) {
+        self.in_flight = false;
+        self.last = Some(result);
+    }
+
+    /// Handles a press; returns the command to send, if any.
+    pub fn press(&mut self, press: SupervisorPress) -> Option<Command> {
+        match press {
+            SupervisorPress::SetOpen(c, open) => self.set_open(c, open),
+            SupervisorPress::Post {
+                zh,
+                en,
+                where_to_ask,
+            } => self.post(&zh, &en, &where_to_ask),
+            SupervisorPress::Clear(id) => self.clear(&id),
+        }
+    }
+
+    /// Every counter, in number order.
+    pub fn counters(&self) -> Vec<CounterLine> {
+        use hallq_proto::state::Activity;
+        self.counters
+            .values()
+            .map(|c| CounterLine {
+                counter: c.counter,
+                name: c.name.clone(),
+                open: c.open,
+                staff: c.staff.as_ref().map(ToString::to_string),
+                online: c.online,
+                doing: match &c.activity {
+                    Activity::Idle if c.open => LocalText::new("空闲", "idle"),
+                    Activity::Idle => LocalText::new("关闭", "closed"),
+                    Activity::Paused { reason, .. } => reason.label(),
+                    Activity::Calling(t) => LocalText::new(
+                        format!("呼叫 {}", t.number),
+                        format!("calling {}", t.number),
+                    ),
+                    Activity::Serving { ticket, .. } => LocalText::new(
+                        format!("办理 {}", ticket.number),
+                        format!("serving {}", ticket.number),
+                    ),
+                },
+            })
+            .collect()
+    }
+
+    /// Every device seen, online first, then by id.
+    pub fn devices(&self) -> Vec<(DeviceId, bool)> {
+        let mut out: Vec<(DeviceId, bool)> = self
+            .devices
+            .iter()
+            .filter_map(|(id, &up)| Some((DeviceId::new(id.as_str()).ok()?, up)))
+            .collect();
+        out.sort_by_key(|(id, up)| (!up, id.to_string()));
+        out
+    }
+
+    /// The announcements in effect: id and text.
+    pub fn announcements(&self) -> Vec<(String, LocalText)> {
+        self.board
+            .as_ref()
+            .map(|b| {
+                b.announcements
+                    .iter()
+                    .map(|a| (a.id.to_string(), a.text.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+#[path = "floor_tests.rs"]
+mod tests;

@@ -1,0 +1,112 @@
+//! The greeter's and the supervisor's logic without a display.
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+use hallq_proto::state::{Activity, CounterState};
+
+use super::*;
+
+fn code(s: &str) -> BusinessCode {
+    BusinessCode::new(s).unwrap()
+}
+
+#[test]
+fn a_visitors_touches_and_ticket_join_the_visit_the_hub_opened() {
+    let mut g = Greeter::default();
+    let first = g.touch(DoorTouch::Wandering).unwrap();
+    assert!(matches!(&first, Command::Wandering(t) if t.visit.is_none()));
+    assert!(
+        g.touch(DoorTouch::ProductExperience).is_none(),
+        "one at a time"
+    );
+    let visit = VisitId::new("V20261130-0007").unwrap();
+    g.answered(Ok((Some(visit.clone()), None)));
+
+    g.choose(code("complex"));
+    let c = g
+        .touch(DoorTouch::Consultation { resolved: false })
+        .unwrap();
+    assert!(
+        matches!(&c, Command::Consultation(t) if t.visit.as_ref() == Some(&visit) && t.resolved == Some(false) && t.business == Some(code("complex")))
+    );
+    g.answered(Ok((Some(visit.clone()), None)));
+    let ticket = g.ticket(Some(PriorityReason::Elderly), Lang::Zh).unwrap();
+    assert!(
+        matches!(&ticket, Command::IssueTicket(t) if t.visit.as_ref() == Some(&visit) && t.priority_reason == Some(PriorityReason::Elderly))
+    );
+    g.answered(Ok((Some(visit), Some("B007".into()))));
+    assert_eq!(g.last, Some(Ok("B007".into())));
+
+    g.next_visitor();
+    assert!(g.visit.is_none() && g.business.is_none());
+    assert!(g.ticket(None, Lang::Zh).is_none(), "no business chosen yet");
+}
+
+#[test]
+fn the_supervisor_names_the_counter_and_keeps_the_newest_state() {
+    let mut s = Supervisor::default();
+    let cmd = s.set_open(CounterNo(4), true).unwrap();
+    assert_eq!(
+        cmd,
+        Command::OpenCounter {
+            counter: Some(CounterNo(4))
+        }
+    );
+    assert!(s.set_open(CounterNo(4), false).is_none(), "in flight");
+    s.answered(Ok(String::new()));
+
+    let mut c = CounterState::closed(
+        CounterNo(4),
+        LocalText::new("4 号窗口", "Counter 4"),
+        vec![],
+    );
+    c.rev = 5;
+    c.open = true;
+    s.counter(c.clone());
+    let mut older = c.clone();
+    older.rev = 4;
+    older.open = false;
+    s.counter(older);
+    assert!(s.counters()[0].open);
+    c.rev = 6;
+    c.activity = Activity::Paused {
+        reason: hallq_proto::PauseReason::Meal,
+        since_ms: hallq_proto::Timestamp(0),
+    };
+    s.counter(c);
+    assert_eq!(s.counters()[0].doing.zh, "用餐");
+}
+
+#[test]
+fn an_announcement_needs_text_and_takes_one_language_for_both_if_given_one() {
+    let mut s = Supervisor::default();
+    assert!(s.post("  ", "", "").is_none());
+    let cmd = s.post("今晚 22:00 系统升级", "", "咨询台").unwrap();
+    assert!(
+        matches!(&cmd, Command::AnnouncementPost { text, where_to_ask: Some(w), .. } if text.en == "今晚 22:00 系统升级" && w.zh == "咨询台")
+    );
+}
+
+#[test]
+fn devices_online_are_listed_first() {
+    let mut s = Supervisor::default();
+    for (id, up) in [
+        ("kiosk-2", false),
+        ("display-main", true),
+        ("kiosk-1", true),
+    ] {
+        s.presence(&Presence {
+            v: 1,
+            device: DeviceId::new(id).unwrap(),
+            status: if up {
+                Liveness::Online
+            } else {
+                Liveness::Offline
+            },
+            profile: None,
+            version: None,
+        });
+    }
+    let ids: Vec<String> = s.devices().iter().map(|(d, _)| d.to_string()).collect();
+    assert_eq!(ids, ["display-main", "kiosk-1", "kiosk-2"]);
+}
