@@ -46,6 +46,9 @@ pub struct Prepared {
     pins: BTreeMap<StaffNo, String>,
     /// The hub's MQTT password, for a `mosquitto_sub` line.
     pub hub_secret: String,
+    /// Devices registered for real apps (the demo's windows): the simulator does not connect
+    /// them.
+    set_aside: std::collections::BTreeSet<DeviceId>,
 }
 
 impl Prepared {
@@ -87,12 +90,19 @@ impl Prepared {
             secrets: by_device,
             pins: by_staff,
             hub_secret,
+            set_aside: std::collections::BTreeSet::new(),
         })
     }
 
     /// The fresh secret of device `id`, to log in as it.
     pub fn secret(&self, id: &DeviceId) -> Option<&str> {
         self.secrets.get(id).map(String::as_str)
+    }
+
+    /// Leaves device `id` to a real app: it stays registered with its secret, and the
+    /// simulator does not connect it. The day's plan must not use it.
+    pub fn set_aside(&mut self, id: DeviceId) {
+        self.set_aside.insert(id);
     }
 }
 
@@ -297,6 +307,7 @@ impl SimHall {
             config,
             secrets,
             pins,
+            set_aside,
             ..
         } = prepared;
         let clock = Arc::new(SimClock::new(start_at, speed));
@@ -309,7 +320,7 @@ impl SimHall {
         } = RunningHub::start(&config, clock.clone(), tick).await?;
         let mut clients = BTreeMap::new();
         let mut client_tasks = Vec::new();
-        for d in &config.devices {
+        for d in config.devices.iter().filter(|d| !set_aside.contains(&d.id)) {
             let mut c = ClientConfig::new(
                 "127.0.0.1",
                 addr.port(),

@@ -24,6 +24,8 @@ use hallq_sim::{
 };
 
 use crate::board::render;
+
+mod apps;
 use crate::sim::parse_hhmm;
 
 /// Options of `hallq demo`.
@@ -47,6 +49,10 @@ pub(crate) struct DemoArgs {
     /// Print only the day's figures, not the board at every call.
     #[arg(long)]
     quiet: bool,
+    /// Open the wall display, a kiosk and a counter terminal (at a counter of its own) as
+    /// windows beside the simulated devices: `auto` when a display is present.
+    #[arg(long, value_enum, default_value = "auto")]
+    apps: apps::Apps,
 }
 
 /// Runs the demo day.
@@ -78,13 +84,18 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     };
     let offset = config.hall.utc_offset_min;
     let today = time::local(hallq_hub::SystemClock.now(), offset).0;
-    let sim = SimConfig {
+    let mut sim = SimConfig {
         hall: config,
         scenario: Scenario::default(),
     };
     let plan = Arc::new(Plan::generate(&sim, args.seed, today));
+    let profiles = sim.hall.hub.profiles_dir.clone();
+    // The windows' devices and counter come after the plan: no simulated clerk uses them.
+    let windows = args.apps.wanted().then(|| apps::register(&mut sim.hall));
     // A fresh secret per device for this run: nothing known is left listening.
-    let prepared = Prepared::new(sim.hall, &args.data_dir, port)?;
+    let mut prepared = Prepared::new(sim.hall, &args.data_dir, port)?;
+    apps::set_aside(&mut prepared);
+    let app_secrets = apps::secrets(&prepared);
     let hub_secret = prepared.hub_secret.clone();
     let hall_id = prepared.config.hall.id.clone();
     let journal = args.data_dir.join("journal.db");
@@ -100,6 +111,26 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
             println!("watch it: mosquitto_sub -h 127.0.0.1 -p {port} -u hallq-hub -P '{hub_secret}' -v -t 'hallq/v1/{hall_id}/#'");
             println!("speed ×{} (--speed), seed {} (--seed); Ctrl-C stops\n", args.speed, args.seed);
         }
+        let children = match windows {
+            Some(counter) => {
+                let to = apps::Target {
+                    hall: hall_id.to_string(),
+                    port,
+                    counter,
+                    profiles: &profiles,
+                    data_dir: &args.data_dir,
+                };
+                let children = apps::spawn(&app_secrets, &to);
+                if !args.quiet && !children.is_empty() {
+                    println!(
+                        "windows: the wall display, a kiosk and the terminal of counter {counter} (sign in with any staff number); \
+                         what you do there is not in the simulator's plan, so its count may differ from the journal's\n"
+                    );
+                }
+                children
+            }
+            None => Vec::new(),
+        };
         let printer = match hall.client("display-main") {
             Some(display) if !args.quiet => Some(tokio::spawn(print_boards(display, offset))),
             _ => None,
@@ -118,6 +149,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         if let Some(p) = printer {
             p.abort();
         }
+        apps::stop(children);
         hall.stop().await?;
         let figures = Figures::from_journal(&journal)?;
         let cmp = report.map(|r| Comparison::new(&r.figures, &figures));
