@@ -379,7 +379,10 @@ fn the_role_table_is_the_one_the_protocol_documents() {
                     "{dk} / {kind}"
                 );
             }
-            assert!(!DeviceKind::LedStrip.may_send(kind), "an LED strip sends nothing");
+            assert!(
+                !DeviceKind::LedStrip.may_send(kind),
+                "an LED strip sends nothing"
+            );
         }
     }
     assert_eq!(documented, Command::KINDS.len());
