@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hallq_proto::state::{Board, CallEvent, CounterState, HubStatus, Liveness, Presence, Services};
+use hallq_proto::state::{
+    Board, CallEvent, Complaints, CounterState, HubStatus, Liveness, Presence, Services,
+};
 use hallq_proto::topic::{self, Topic, Topics};
 use hallq_proto::{Command, CommandEnvelope, CommandId, DeviceId, HallId, Reply, SCHEMA_VERSION};
 use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, NetworkOptions, Packet, QoS};
@@ -94,6 +96,8 @@ pub enum Update {
     Services(Box<Services>),
     /// One counter's state.
     Counter(Box<CounterState>),
+    /// The open complaint cases.
+    Complaints(Box<Complaints>),
     /// The hub's status.
     Hub(HubStatus),
     /// A call to announce.
@@ -130,6 +134,8 @@ pub struct Latest {
     pub counters: BTreeMap<u16, CounterState>,
     /// The hub's status.
     pub hub: Option<HubStatus>,
+    /// The open complaint cases.
+    pub complaints: Option<Complaints>,
 }
 
 /// The shared state behind a [`DeviceClient`] handle.
@@ -417,6 +423,9 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
         Topic::Counter(_) => serde_json::from_slice(payload)
             .ok()
             .map(|c| Update::Counter(Box::new(c))),
+        Topic::Complaints => serde_json::from_slice(payload)
+            .ok()
+            .map(|c| Update::Complaints(Box::new(c))),
         Topic::Hub => serde_json::from_slice(payload).ok().map(Update::Hub),
         Topic::Call => serde_json::from_slice(payload).ok().map(Update::Call),
         Topic::Presence(_) => serde_json::from_slice(payload).ok().map(Update::Presence),
@@ -433,6 +442,7 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
                         latest.counters.insert(c.counter.0, (**c).clone());
                     }
                     Update::Hub(h) => latest.hub = Some(h.clone()),
+                    Update::Complaints(c) => latest.complaints = Some((**c).clone()),
                     _ => {}
                 }
             }

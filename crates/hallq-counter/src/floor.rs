@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 
 use hallq_proto::command::{IssueTicket, Touch};
-use hallq_proto::state::{Board, CounterState, Liveness, Presence};
+use hallq_proto::state::{Board, Complaints, CounterState, Liveness, Presence};
 use hallq_proto::{
-    AnnouncementId, BusinessCode, Command, CounterNo, DeviceId, Lang, LocalText, PriorityReason,
-    VisitId,
+    AnnouncementId, BusinessCode, Command, ComplaintCategory, CounterNo, DeviceId, Lang, LocalText,
+    PriorityReason, Timestamp, VisitId,
 };
 
 use crate::controller::Problem;
@@ -164,6 +164,28 @@ impl Greeter {
     }
 }
 
+/// One open complaint case as the supervisor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLine {
+    /// The case id.
+    pub complaint: String,
+    /// "K20261130-001 · 首次联系 剩余 1 小时 20 分".
+    pub text: String,
+    /// Whether its next limit has passed.
+    pub overdue: bool,
+}
+
+/// `minutes` as hours and minutes.
+fn span(minutes: i64, lang: Lang) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (lang, h) {
+        (Lang::Zh, 0) => format!("{m} 分钟"),
+        (Lang::Zh, _) => format!("{h} 小时 {m} 分"),
+        (Lang::En, 0) => format!("{m} min"),
+        (Lang::En, _) => format!("{h} h {m} min"),
+    }
+}
+
 /// One counter as the supervisor sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterLine {
@@ -185,6 +207,7 @@ pub struct CounterLine {
 #[derive(Debug, Default, Clone)]
 pub struct Supervisor {
     pub(crate) counters: BTreeMap<u16, CounterState>,
+    pub(crate) complaints: Option<Complaints>,
     pub(crate) devices: BTreeMap<String, bool>,
     pub(crate) board: Option<Board>,
     pub(crate) in_flight: bool,
@@ -214,6 +237,59 @@ impl Supervisor {
         if self.board.as_ref().is_none_or(|old| board.rev >= old.rev) {
             self.board = Some(board);
         }
+    }
+
+    /// The open complaint cases.
+    pub fn complaints(&mut self, c: Complaints) {
+        if self.complaints.as_ref().is_none_or(|old| c.rev >= old.rev) {
+            self.complaints = Some(c);
+        }
+    }
+
+    /// Each open case at `now`: its id, a line with the time left to its next limit, and
+    /// whether that limit has passed.
+    pub fn cases(&self, now: Timestamp, lang: Lang) -> Vec<CaseLine> {
+        let Some(c) = &self.complaints else {
+            return Vec::new();
+        };
+        c.cases
+            .iter()
+            .map(|case| {
+                let (limit, due) = if case.contacted {
+                    (
+                        match case.category {
+                            ComplaintCategory::General => LocalText::new("解决", "solution"),
+                            ComplaintCategory::Complex => {
+                                LocalText::new("进展反馈", "progress feedback")
+                            }
+                        },
+                        case.due_ms,
+                    )
+                } else {
+                    (
+                        LocalText::new("首次联系", "first contact"),
+                        case.first_contact_due_ms,
+                    )
+                };
+                let left_min = (due.0 - now.0).div_euclid(60_000);
+                let when = if left_min < 0 {
+                    match lang {
+                        Lang::Zh => format!("已超时 {}", span(-left_min, lang)),
+                        Lang::En => format!("overdue by {}", span(-left_min, lang)),
+                    }
+                } else {
+                    match lang {
+                        Lang::Zh => format!("剩余 {}", span(left_min, lang)),
+                        Lang::En => format!("{} left", span(left_min, lang)),
+                    }
+                };
+                CaseLine {
+                    complaint: case.complaint.to_string(),
+                    text: format!("{} · {} {}", case.complaint, limit.get(lang), when),
+                    overdue: left_min < 0,
+                }
+            })
+            .collect()
     }
 
     /// Opens or closes `counter`.

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
+use hallq_proto::Timestamp;
 use hallq_proto::state::{Activity, CounterState};
 
 use super::*;
@@ -71,7 +72,7 @@ fn the_supervisor_names_the_counter_and_keeps_the_newest_state() {
     c.rev = 6;
     c.activity = Activity::Paused {
         reason: hallq_proto::PauseReason::Meal,
-        since_ms: hallq_proto::Timestamp(0),
+        since_ms: Timestamp(0),
     };
     s.counter(c);
     assert_eq!(s.counters()[0].doing.zh, "用餐");
@@ -109,4 +110,38 @@ fn devices_online_are_listed_first() {
     }
     let ids: Vec<String> = s.devices().iter().map(|(d, _)| d.to_string()).collect();
     assert_eq!(ids, ["display-main", "kiosk-1", "kiosk-2"]);
+}
+
+#[test]
+fn a_complaint_counts_down_to_its_next_limit_and_says_when_it_is_overdue() {
+    use hallq_proto::state::{ComplaintCase, Complaints};
+    use hallq_proto::{ComplaintCategory, ComplaintId};
+    let t0 = 1_796_002_860_000;
+    let case = |id: &str, contacted: bool| ComplaintCase {
+        complaint: ComplaintId::new(id).unwrap(),
+        category: ComplaintCategory::Complex,
+        opened_at_ms: Timestamp(t0),
+        first_contact_due_ms: Timestamp(t0 + 2 * 3_600_000),
+        due_ms: Timestamp(t0 + 72 * 3_600_000),
+        contacted,
+    };
+    let mut s = Supervisor::default();
+    s.complaints(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(t0),
+        cases: vec![case("K20261130-001", false), case("K20261130-002", true)],
+    });
+    let at = |mins: i64| s.cases(Timestamp(t0 + mins * 60_000), Lang::Zh);
+    let now = at(40);
+    assert_eq!(now[0].text, "K20261130-001 · 首次联系 剩余 1 小时 20 分");
+    assert!(!now[0].overdue);
+    assert_eq!(now[1].text, "K20261130-002 · 进展反馈 剩余 71 小时 20 分");
+    let late = at(125);
+    assert!(late[0].overdue, "{}", late[0].text);
+    assert_eq!(late[0].text, "K20261130-001 · 首次联系 已超时 5 分钟");
+    assert_eq!(
+        s.cases(Timestamp(t0 + 125 * 60_000), Lang::En)[0].text,
+        "K20261130-001 · first contact overdue by 5 min"
+    );
 }

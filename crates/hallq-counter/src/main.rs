@@ -307,6 +307,7 @@ fn run_pad(
 
 /// What a floor role's runtime receives: a press, or something from the hub.
 enum FloorInput<P> {
+    Redraw,
     Press(P),
     Update(Update),
     Answer(Result<hallq_proto::Reply, hallq_client::ClientError>),
@@ -364,9 +365,19 @@ where
                 &client,
             );
         }
+        if let Some(c) = latest.complaints {
+            step(
+                &mut state,
+                FloorInput::Update(Update::Complaints(Box::new(c))),
+                &client,
+            );
+        }
+        // Countdowns move on without news from the hub.
+        let mut redraw = tokio::time::interval(Duration::from_secs(30));
         loop {
             let input = tokio::select! {
                 Some(i) = rx.recv() => i,
+                _ = redraw.tick() => FloorInput::Redraw,
                 u = updates.recv() => match u {
                     Ok(u) => FloorInput::Update(u),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
@@ -431,7 +442,7 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
                     .collect();
                 None
             }
-            FloorInput::Update(_) => None,
+            FloorInput::Update(_) | FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
                 let result = match problem(&reply) {
                     Some(p) => Err(p),
@@ -478,7 +489,11 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
                 s.presence(&p);
                 None
             }
-            FloorInput::Update(_) => None,
+            FloorInput::Update(Update::Complaints(c)) => {
+                s.complaints(*c);
+                None
+            }
+            FloorInput::Update(_) | FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
                 s.answered(match problem(&reply) {
                     Some(p) => Err(p),
@@ -487,7 +502,7 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
                 None
             }
         },
-        move |w: &SupervisorWindow, s: &Supervisor| ui::show_supervisor(w, s, lang),
+        move |w: &SupervisorWindow, s: &Supervisor| ui::show_supervisor(w, s, now(), lang),
     )?;
     window.run()?;
     Ok(())

@@ -27,9 +27,9 @@ mod generated {
 }
 
 pub use generated::{
-    CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow, EvaluatorAdapter, EvaluatorWindow,
-    GreeterAdapter, GreeterWindow, LimitLevel, NamedRow, PadMode, QueueRow, SupervisorAdapter,
-    SupervisorWindow, Theme,
+    CaseRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow, EvaluatorAdapter,
+    EvaluatorWindow, GreeterAdapter, GreeterWindow, LimitLevel, NamedRow, PadMode, QueueRow,
+    SupervisorAdapter, SupervisorWindow, Theme,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -377,8 +377,22 @@ pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPr
 }
 
 /// Shows the supervisor's console.
-pub fn show_supervisor(window: &SupervisorWindow, s: &crate::floor::Supervisor, lang: Lang) {
+pub fn show_supervisor(
+    window: &SupervisorWindow,
+    s: &crate::floor::Supervisor,
+    now: hallq_proto::Timestamp,
+    lang: Lang,
+) {
     let a = window.global::<SupervisorAdapter>();
+    a.set_cases(ModelRc::new(VecModel::from(
+        s.cases(now, lang)
+            .into_iter()
+            .map(|c| CaseRow {
+                text: c.text.into(),
+                overdue: c.overdue,
+            })
+            .collect::<Vec<_>>(),
+    )));
     a.set_counters(ModelRc::new(VecModel::from(
         s.counters()
             .into_iter()

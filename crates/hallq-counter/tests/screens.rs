@@ -12,11 +12,13 @@ use hallq_counter::ui::{
 };
 use hallq_counter::{Desk, DeskView, Input, Problem};
 use hallq_proto::state::{
-    Activity, CounterState, Liveness, Presence, ServiceInfo, Services, TicketAtCounter,
+    Activity, ComplaintCase, Complaints, CounterState, Liveness, Presence, ServiceInfo, Services,
+    TicketAtCounter,
 };
 use hallq_proto::{
-    BusinessClass, BusinessCode, CounterNo, DeviceId, ErrorCode, Lang, LocalText, PauseReason,
-    Priority, PriorityReason, StaffNo, TicketId, TicketNo, Timestamp, VisitId,
+    BusinessClass, BusinessCode, ComplaintCategory, ComplaintId, CounterNo, DeviceId, ErrorCode,
+    Lang, LocalText, PauseReason, Priority, PriorityReason, StaffNo, TicketId, TicketNo, Timestamp,
+    VisitId,
 };
 use hallq_ui::Snapshotter;
 use slint::ComponentHandle as _;
@@ -245,7 +247,20 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             version: None,
         });
     }
-    ui::show_supervisor(&console, &s, Lang::Zh);
+    s.complaints(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        cases: vec![ComplaintCase {
+            complaint: ComplaintId::new("K20261130-001").unwrap(),
+            category: ComplaintCategory::General,
+            opened_at_ms: Timestamp(T0 - 40 * 60_000),
+            first_contact_due_ms: Timestamp(T0 + 80 * 60_000),
+            due_ms: Timestamp(T0 + 23 * 3_600_000),
+            contacted: false,
+        }],
+    });
+    ui::show_supervisor(&console, &s, Timestamp(T0), Lang::Zh);
     let pic = shots.take(1920, 1080);
     pic.save(&dir.join("supervisor-zh.png")).unwrap();
     assert!(

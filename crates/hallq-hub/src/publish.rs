@@ -8,7 +8,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use hallq_proto::state::{Board, CounterState, HubStatus, Liveness, Notice, NoticeKind, Services};
+use hallq_proto::state::{
+    Board, ComplaintCase, Complaints, CounterState, HubStatus, Liveness, Notice, NoticeKind,
+    Services,
+};
 use hallq_proto::topic::Topics;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
 use hallq_queue::Engine;
@@ -144,6 +147,33 @@ impl StatePublisher {
             s.rev = rev;
             s.at_ms = now;
         });
+        let complaints = Complaints {
+            v: SCHEMA_VERSION,
+            rev: 0,
+            at_ms: Timestamp(0),
+            cases: engine
+                .open_complaints()
+                .iter()
+                .map(|(id, c)| ComplaintCase {
+                    complaint: id.clone(),
+                    category: c.category,
+                    opened_at_ms: c.opened_at,
+                    first_contact_due_ms: c.first_contact_due,
+                    due_ms: c.due,
+                    contacted: c.contacted_at.is_some(),
+                })
+                .collect(),
+        };
+        self.push(
+            &mut out,
+            self.topics.complaints(),
+            complaints,
+            all,
+            |c, rev| {
+                c.rev = rev;
+                c.at_ms = now;
+            },
+        );
         for c in &engine.config().counters {
             let Some(mut state) = engine.counter_state(c.number) else {
                 continue;

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::SCHEMA_VERSION;
 use crate::ids::{
-    AnnouncementId, BusinessCode, BusinessDay, CounterNo, DeviceId, HallId, StaffNo, TicketId,
-    TicketNo, Timestamp,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintId, CounterNo, DeviceId, HallId, StaffNo,
+    TicketId, TicketNo, Timestamp,
 };
-use crate::vocab::{BusinessClass, LocalText, PauseReason, Priority};
+use crate::vocab::{BusinessClass, ComplaintCategory, LocalText, PauseReason, Priority};
 
 /// The wall display's board, on `…/state/board` (retained).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,6 +269,38 @@ pub struct ServiceInfo {
     pub documents: Vec<LocalText>,
     /// The self-service or app alternative offered first (channel diversion), if any.
     pub self_service: Option<LocalText>,
+}
+
+/// The open complaint cases, on `…/state/complaints` (retained): the supervisor's and the
+/// counters' countdowns to DOMAIN.md's limits (first contact within 2 h; a solution within 24 h
+/// for a general case, progress feedback within 72 h for a complex one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complaints {
+    /// Schema version.
+    pub v: u32,
+    /// Grows with every change.
+    pub rev: u64,
+    /// When it was published.
+    pub at_ms: Timestamp,
+    /// The open cases, by id (`K{day}-{n}`: the order they were opened).
+    pub cases: Vec<ComplaintCase>,
+}
+
+/// One open complaint case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintCase {
+    /// Its id.
+    pub complaint: ComplaintId,
+    /// General (24 h) or complex (72 h).
+    pub category: ComplaintCategory,
+    /// When it was opened.
+    pub opened_at_ms: Timestamp,
+    /// When the first contact is due.
+    pub first_contact_due_ms: Timestamp,
+    /// When the solution or progress feedback is due.
+    pub due_ms: Timestamp,
+    /// Whether the customer has been contacted (the first limit is met).
+    pub contacted: bool,
 }
 
 /// The hub's status, on `…/state/hub` (retained; the hub's will publishes `offline`).

@@ -29,6 +29,8 @@ pub enum Topic {
     Services,
     /// One counter's state (retained).
     Counter(CounterNo),
+    /// The open complaint cases (retained).
+    Complaints,
     /// The hub's status (retained).
     Hub,
     /// Call events for the voice and the LED strips.
@@ -75,6 +77,11 @@ impl Topics {
     /// One counter's retained state.
     pub fn counter(&self, counter: CounterNo) -> String {
         format!("{}/state/counter/{counter}", self.base)
+    }
+
+    /// The retained list of open complaint cases.
+    pub fn complaints(&self) -> String {
+        format!("{}/state/complaints", self.base)
     }
 
     /// The hub's retained status.
@@ -126,6 +133,7 @@ pub fn parse(topic: &str) -> Option<(HallId, Topic)> {
         ["state", "board"] => Topic::Board,
         ["state", "services"] => Topic::Services,
         ["state", "hub"] => Topic::Hub,
+        ["state", "complaints"] => Topic::Complaints,
         ["state", "counter", n] => Topic::Counter(CounterNo(n.parse().ok()?)),
         ["event", "call"] => Topic::Call,
         ["presence", d] => Topic::Presence(device(d)?),

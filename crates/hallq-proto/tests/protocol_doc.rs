@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use hallq_proto::state::{Board, CallEvent, CounterState, HubStatus, Presence, Services};
+use hallq_proto::state::{
+    Board, CallEvent, Complaints, CounterState, HubStatus, Presence, Services,
+};
 use hallq_proto::topic::{self, Topic, Topics};
 use hallq_proto::{
     Command, CounterNo, DeviceId, ErrorCode, HallId, Reply, ReplyBody, ReplyResult, decode_command,
@@ -305,6 +307,9 @@ fn every_json_example_is_a_message_of_the_contract() {
         } else if has("activity") {
             round_trip::<CounterState>(line, &v);
             "counter"
+        } else if has("cases") {
+            round_trip::<Complaints>(line, &v);
+            "complaints"
         } else if has("speech") {
             round_trip::<CallEvent>(line, &v);
             "call"
@@ -331,7 +336,15 @@ fn every_json_example_is_a_message_of_the_contract() {
     }
     assert!(error_replies > 0, "docs/protocol.md has no error reply");
     for shape in [
-        "command", "reply", "board", "services", "counter", "call", "hub", "presence",
+        "command",
+        "reply",
+        "board",
+        "services",
+        "counter",
+        "complaints",
+        "call",
+        "hub",
+        "presence",
     ] {
         assert!(shapes.contains(shape), "no ```json example of a {shape}");
     }
@@ -350,6 +363,7 @@ fn shape(t: &Topic) -> String {
         Topic::Board => topics.board(),
         Topic::Services => topics.services(),
         Topic::Counter(n) => topics.counter(*n),
+        Topic::Complaints => topics.complaints(),
         Topic::Hub => topics.hub(),
         Topic::Call => topics.call(),
         Topic::Presence(d) => topics.presence(d),
@@ -371,6 +385,7 @@ fn every_topic_shape_and_filter_is_documented() {
         Topic::Board,
         Topic::Services,
         Topic::Counter(CounterNo(65000)),
+        Topic::Complaints,
         Topic::Hub,
         Topic::Call,
         Topic::Presence(d),
