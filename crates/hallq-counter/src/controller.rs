@@ -6,7 +6,7 @@
 //! command is in flight (so a double press sends nothing twice), and the last refusal to show.
 
 use hallq_proto::command::{Pin, TicketRef};
-use hallq_proto::state::{Activity, Board, CounterState, Services};
+use hallq_proto::state::{Activity, Board, Complaints, CounterState, Services};
 use hallq_proto::{
     BusinessCode, Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, ServiceResult,
     StaffNo, TransferTarget,
@@ -84,6 +84,8 @@ pub enum Input {
     Board(Box<Board>),
     /// The services (business names, for transfers).
     Services(Box<Services>),
+    /// The open complaint cases.
+    Complaints(Box<Complaints>),
     /// Whether the hub can be reached.
     HubReachable(bool),
     /// The answer to the command in flight: `Ok` with a line to show (e.g. a complaint's id), or
@@ -106,6 +108,7 @@ pub struct Desk {
     pub(crate) state: Option<CounterState>,
     pub(crate) board: Option<Board>,
     pub(crate) services: Option<Services>,
+    pub(crate) complaints: Option<Complaints>,
     pub(crate) reachable: bool,
     /// The kind of the command in flight: presses wait until it is answered.
     pub(crate) in_flight: Option<&'static str>,
@@ -123,6 +126,7 @@ impl Desk {
             state: None,
             board: None,
             services: None,
+            complaints: None,
             reachable: false,
             in_flight: None,
             problem: None,
@@ -159,6 +163,11 @@ impl Desk {
             Input::Services(s) => {
                 if self.services.as_ref().is_none_or(|old| s.rev >= old.rev) {
                     self.services = Some(*s);
+                }
+            }
+            Input::Complaints(c) => {
+                if self.complaints.as_ref().is_none_or(|old| c.rev >= old.rev) {
+                    self.complaints = Some(*c);
                 }
             }
             Input::HubReachable(r) => self.reachable = r,

@@ -179,3 +179,26 @@ fn an_older_counter_state_never_replaces_a_newer_one() {
         Mode::Calling
     );
 }
+
+#[test]
+fn the_desk_shows_the_open_complaints_counting_down() {
+    use hallq_proto::state::{ComplaintCase, Complaints};
+    use hallq_proto::{ComplaintCategory, ComplaintId};
+    let mut d = desk(Activity::Idle);
+    d.handle(Input::Complaints(Box::new(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        cases: vec![ComplaintCase {
+            complaint: ComplaintId::new("K20261130-001").unwrap(),
+            category: ComplaintCategory::General,
+            opened_at_ms: Timestamp(T0),
+            first_contact_due_ms: Timestamp(T0 + 2 * 3_600_000),
+            due_ms: Timestamp(T0 + 24 * 3_600_000),
+            contacted: true,
+        }],
+    })));
+    let v = DeskView::of(&d, Timestamp(T0 + 3_600_000), Lang::En);
+    assert_eq!(v.cases.len(), 1);
+    assert_eq!(v.cases[0].text, "K20261130-001 · solution 23 h 0 min left");
+}

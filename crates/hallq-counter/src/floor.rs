@@ -175,6 +175,46 @@ pub struct CaseLine {
     pub overdue: bool,
 }
 
+/// Each open case of `complaints` at `now`: its id, a line with the time left to its next limit
+/// (the first contact until it is made, then the solution or progress feedback), and whether
+/// that limit has passed.
+pub fn case_lines(complaints: &Complaints, now: Timestamp, lang: Lang) -> Vec<CaseLine> {
+    complaints
+        .cases
+        .iter()
+        .map(|case| {
+            let (limit, due) = if case.contacted {
+                (
+                    match case.category {
+                        ComplaintCategory::General => LocalText::new("解决", "solution"),
+                        ComplaintCategory::Complex => {
+                            LocalText::new("进展反馈", "progress feedback")
+                        }
+                    },
+                    case.due_ms,
+                )
+            } else {
+                (
+                    LocalText::new("首次联系", "first contact"),
+                    case.first_contact_due_ms,
+                )
+            };
+            let left_min = (due.0 - now.0).div_euclid(60_000);
+            let when = match (lang, left_min < 0) {
+                (Lang::Zh, true) => format!("已超时 {}", span(-left_min, lang)),
+                (Lang::En, true) => format!("overdue by {}", span(-left_min, lang)),
+                (Lang::Zh, false) => format!("剩余 {}", span(left_min, lang)),
+                (Lang::En, false) => format!("{} left", span(left_min, lang)),
+            };
+            CaseLine {
+                complaint: case.complaint.to_string(),
+                text: format!("{} · {} {}", case.complaint, limit.get(lang), when),
+                overdue: left_min < 0,
+            }
+        })
+        .collect()
+}
+
 /// `minutes` as hours and minutes.
 fn span(minutes: i64, lang: Lang) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
@@ -246,50 +286,12 @@ impl Supervisor {
         }
     }
 
-    /// Each open case at `now`: its id, a line with the time left to its next limit, and
-    /// whether that limit has passed.
+    /// Each open case at `now` (see [`case_lines`]).
     pub fn cases(&self, now: Timestamp, lang: Lang) -> Vec<CaseLine> {
-        let Some(c) = &self.complaints else {
-            return Vec::new();
-        };
-        c.cases
-            .iter()
-            .map(|case| {
-                let (limit, due) = if case.contacted {
-                    (
-                        match case.category {
-                            ComplaintCategory::General => LocalText::new("解决", "solution"),
-                            ComplaintCategory::Complex => {
-                                LocalText::new("进展反馈", "progress feedback")
-                            }
-                        },
-                        case.due_ms,
-                    )
-                } else {
-                    (
-                        LocalText::new("首次联系", "first contact"),
-                        case.first_contact_due_ms,
-                    )
-                };
-                let left_min = (due.0 - now.0).div_euclid(60_000);
-                let when = if left_min < 0 {
-                    match lang {
-                        Lang::Zh => format!("已超时 {}", span(-left_min, lang)),
-                        Lang::En => format!("overdue by {}", span(-left_min, lang)),
-                    }
-                } else {
-                    match lang {
-                        Lang::Zh => format!("剩余 {}", span(left_min, lang)),
-                        Lang::En => format!("{} left", span(left_min, lang)),
-                    }
-                };
-                CaseLine {
-                    complaint: case.complaint.to_string(),
-                    text: format!("{} · {} {}", case.complaint, limit.get(lang), when),
-                    overdue: left_min < 0,
-                }
-            })
-            .collect()
+        self.complaints
+            .as_ref()
+            .map(|c| case_lines(c, now, lang))
+            .unwrap_or_default()
     }
 
     /// Opens or closes `counter`.

@@ -201,11 +201,15 @@ async fn feed(client: DeviceClient, tx: mpsc::UnboundedSender<Input>, counter: C
     if let Some(s) = latest.services {
         let _ = tx.send(Input::Services(Box::new(s)));
     }
+    if let Some(c) = latest.complaints {
+        let _ = tx.send(Input::Complaints(Box::new(c)));
+    }
     loop {
         let input = match updates.recv().await {
             Ok(Update::Counter(c)) => Input::Counter(c),
             Ok(Update::Board(b)) => Input::Board(b),
             Ok(Update::Services(s)) => Input::Services(s),
+            Ok(Update::Complaints(c)) => Input::Complaints(c),
             Ok(Update::Hub(h)) => Input::HubReachable(h.status == Liveness::Online),
             Ok(_) => continue,
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {

@@ -86,6 +86,15 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
     a.set_problem(view.problem.as_str().into());
     a.set_info(view.info.as_str().into());
     a.set_awaiting_rating(view.awaiting_rating.as_str().into());
+    a.set_cases(ModelRc::new(VecModel::from(
+        view.cases
+            .iter()
+            .map(|c| CaseRow {
+                text: c.text.as_str().into(),
+                overdue: c.overdue,
+            })
+            .collect::<Vec<_>>(),
+    )));
     a.set_businesses_names(ModelRc::new(VecModel::from(
         view.businesses
             .iter()

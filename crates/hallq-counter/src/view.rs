@@ -92,6 +92,8 @@ pub struct DeskView {
     pub awaiting_rating: String,
     /// Every business type on offer (code, name), for transfers.
     pub businesses: Vec<(String, String)>,
+    /// The open complaint cases with the time left to their next limit.
+    pub cases: Vec<crate::floor::CaseLine>,
 }
 
 impl DeskView {
@@ -163,6 +165,11 @@ impl DeskView {
                         .map(|i| (i.business.to_string(), i.name.get(lang).to_owned()))
                         .collect()
                 })
+                .unwrap_or_default(),
+            cases: desk
+                .complaints
+                .as_ref()
+                .map(|c| crate::floor::case_lines(c, now, lang))
                 .unwrap_or_default(),
         };
         let Some(state) = state.filter(|_| desk.reachable) else {
