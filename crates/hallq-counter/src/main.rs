@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
-use hallq_client::{ClientConfig, DeviceClient, Update};
+use hallq_client::{DeviceClient, Update};
 use hallq_counter::ui::{
     self, CounterWindow, EvaluatorWindow, GreeterWindow, Pad, SupervisorWindow,
 };
 use hallq_counter::{Desk, DeskView, Effect, Input, Problem};
 use hallq_proto::state::Liveness;
-use hallq_proto::{Command, CounterNo, DeviceId, HallId, ReplyBody, ReplyResult, Timestamp};
+use hallq_proto::{Command, CounterNo, ReplyBody, ReplyResult};
+use hallq_ui::app::{HallArgs, wall_clock};
 use slint::ComponentHandle as _;
 use tokio::sync::mpsc;
 
@@ -28,12 +29,8 @@ use tokio::sync::mpsc;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The hall's MQTT broker, `host:port`.
-    #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
-    broker: String,
-    /// The hall's id.
-    #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
-    hall: String,
+    #[command(flatten)]
+    hall: HallArgs,
     /// This device's id, as registered in hall.toml.
     #[arg(long, env = "HALLQ_DEVICE", default_value = "counter-1")]
     device: String,
@@ -49,41 +46,14 @@ struct Args {
     /// Run the duty supervisor's console.
     #[arg(long)]
     supervisor: bool,
-    /// Hall-local time is UTC plus this many minutes (China: 480), for the clock.
-    #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
-    utc_offset_min: i32,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    if let Err(message) = hallq_ui::fonts::check_cjk() {
-        tracing::error!("{message}");
-    }
-    let (host, port) = args
-        .broker
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-        .ok_or_else(|| anyhow::anyhow!("--broker {} is not host:port", args.broker))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    hallq_ui::app::init();
+    let rt = hallq_ui::app::runtime()?;
     let _in_runtime = rt.enter();
-    let mut config = ClientConfig::new(
-        host,
-        port,
-        HallId::new(args.hall.as_str())?,
-        DeviceId::new(args.device.as_str())?,
-    );
-    config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
-    let (client, _task) = DeviceClient::connect(&config);
+    let (client, _task) = HallArgs::connect(&args.hall.client_config(&args.device)?);
     let counter = CounterNo(args.counter);
     if args.evaluator {
         run_pad(&rt, client, counter)
@@ -92,21 +62,8 @@ fn main() -> anyhow::Result<()> {
     } else if args.supervisor {
         run_supervisor(&rt, client)
     } else {
-        run_desk(&rt, client, counter, args.utc_offset_min)
+        run_desk(&rt, client, counter, args.hall)
     }
-}
-
-/// The wall clock: the terminal's timers and clock. The hub keeps the hall's time; terminals
-/// are kept in step with it by NTP.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the terminal's own clock for its timers and header"
-)]
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp(ms)
 }
 
 /// What the runtime reads of a reply: a line to show, or why not.
@@ -127,7 +84,7 @@ fn run_desk(
     rt: &tokio::runtime::Runtime,
     client: DeviceClient,
     counter: CounterNo,
-    utc_offset_min: i32,
+    hall: HallArgs,
 ) -> anyhow::Result<()> {
     let window = CounterWindow::new()?;
     ui::set_language(false);
@@ -165,8 +122,8 @@ fn run_desk(
                 });
             }
             let en = english.lock().map(|e| *e).unwrap_or(false);
-            let view = DeskView::of(&desk, now(), ui::lang(en));
-            let clock = hallq_proto::time::hhmm(now(), utc_offset_min);
+            let view = DeskView::of(&desk, wall_clock(), ui::lang(en));
+            let clock = hall.clock();
             let weak = weak.clone();
             let _ = slint::invoke_from_event_loop(move || {
                 if let Some(w) = weak.upgrade() {
@@ -506,7 +463,7 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
                 None
             }
         },
-        move |w: &SupervisorWindow, s: &Supervisor| ui::show_supervisor(w, s, now(), lang),
+        move |w: &SupervisorWindow, s: &Supervisor| ui::show_supervisor(w, s, wall_clock(), lang),
     )?;
     window.run()?;
     Ok(())

@@ -15,22 +15,17 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use hallq_client::{ClientConfig, DeviceClient};
 use hallq_kiosk::{Kiosk, KioskHandle, KioskTimings, KioskView, PrintFn, PrintJob, Runtime, ui};
 use hallq_print::{Layout, PrintError, Printer, TicketSlip, escpos};
-use hallq_proto::{DeviceId, HallId, Timestamp};
+use hallq_ui::app::{HallArgs, wall_clock};
 use slint::ComponentHandle as _;
 
 /// The ticket kiosk of a hallq hall.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The hall's MQTT broker, `host:port`.
-    #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
-    broker: String,
-    /// The hall's id (hall.toml's `[hall] id`).
-    #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
-    hall: String,
+    #[command(flatten)]
+    hall: HallArgs,
     /// This kiosk's device id, as registered in hall.toml.
     #[arg(long, env = "HALLQ_DEVICE", default_value = "kiosk-1")]
     device: String,
@@ -48,9 +43,6 @@ struct Args {
         default_value = "file:hallq-data/kiosk-tickets.escpos"
     )]
     printer: Printer,
-    /// Hall-local time is UTC plus this many minutes (China: 480), for the clock and the ticket.
-    #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
-    utc_offset_min: i32,
     /// Fill the screen (a kiosk does; a developer's desktop may not).
     #[arg(long)]
     fullscreen: bool,
@@ -58,17 +50,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match hallq_ui::fonts::check_cjk() {
-        Ok(font) => tracing::info!(font = %font.display(), "CJK font found"),
-        Err(message) => tracing::error!("{message}"),
-    }
+    hallq_ui::app::init();
 
     let profile = hallq_profiles::load_file(&args.profile)
         .with_context(|| format!("the kiosk's profile {}", args.profile.display()))?;
@@ -87,33 +69,15 @@ fn main() -> anyhow::Result<()> {
         .clone()
         .context("the kiosk's profile has no [printer] / 取号机配置缺少打印机")?;
     let layout = Layout::from_profile(paper.width_mm, "gb18030", paper.cutter)?;
-    let (host, port) = args
-        .broker
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-        .with_context(|| format!("--broker {} is not host:port", args.broker))?;
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = hallq_ui::app::runtime()?;
     let _in_runtime = rt.enter();
-
-    let mut config = ClientConfig::new(
-        host,
-        port,
-        HallId::new(args.hall.as_str())?,
-        DeviceId::new(args.device.as_str())?,
-    );
-    config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
+    let mut config = args.hall.client_config(&args.device)?;
     config.profile = args
         .profile
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned());
-    config.keep_alive = Duration::from_secs(u64::from(profile.timings.keepalive_secs));
-    config.reply_timeout = Duration::from_millis(u64::from(profile.timings.reply_timeout_ms));
-    config.attempts = profile.timings.attempts;
-    let (client, _client_task) = DeviceClient::connect(&config);
+    hallq_ui::app::apply_timings(&mut config, &profile.timings);
+    let (client, _client_task) = HallArgs::connect(&config);
 
     let window = ui::KioskWindow::new()?;
     ui::fit(&window, screen.width_px, screen.height_px);
@@ -124,12 +88,12 @@ fn main() -> anyhow::Result<()> {
         idle_return_ms: u64::from(profile.timings.idle_return_secs) * 1000,
         ..KioskTimings::default()
     };
-    let kiosk = Kiosk::new(format!("{}-{}", args.device, now().0), timings);
-    let print = printer(args.printer.clone(), layout, args.utc_offset_min);
-    let offset = args.utc_offset_min;
+    let kiosk = Kiosk::new(format!("{}-{}", args.device, wall_clock().0), timings);
+    let print = printer(args.printer.clone(), layout, args.hall.utc_offset_min);
+    let hall = args.hall.clone();
     let weak = window.as_weak();
     let show = Box::new(move |k: &Kiosk| {
-        let view = KioskView::of(k, hallq_proto::time::hhmm(now(), offset));
+        let view = KioskView::of(k, hall.clock());
         let weak = weak.clone();
         let _ = slint::invoke_from_event_loop(move || {
             if let Some(w) = weak.upgrade() {
@@ -147,19 +111,6 @@ fn main() -> anyhow::Result<()> {
         let _ = client.disconnect().await;
     });
     Ok(())
-}
-
-/// The wall clock: the kiosk's header shows the hall's time, and session ids must differ from
-/// one start to the next.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the kiosk's clock in its header and its session ids; the hub keeps the hall's time"
-)]
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp(ms)
 }
 
 /// Prints a ticket as ESC/POS bytes for `layout` on `target`.

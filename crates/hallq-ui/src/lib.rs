@@ -1,6 +1,9 @@
 //! What hallq's Slint apps (kiosk, counter, display) share that is not a view.
 //!
 //! Parts:
+//! - [`app`]: what each app binary does at start: logging and the font check, `--broker` and
+//!   `--hall`, the device's client configuration, its wall clock, a macro that includes the
+//!   slint-build output with its lint allows.
 //! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
 //!   nothing where Chinese should be (ARCHITECTURE.md), which is easy to miss: the apps say so
 //!   in both languages instead.
@@ -9,6 +12,7 @@
 //!   with no X server.
 //! - [`translations`]: the check that every `@tr` text of a view has its Chinese.
 
+pub mod app;
 pub mod fonts;
 pub mod snapshot;
 pub mod translations;
