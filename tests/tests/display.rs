@@ -1,13 +1,15 @@
 //! The wall display end to end: its controller and runtime against the real hub (a `hallq hub`
 //! process with its embedded broker and SQLite journal). A counter calls a ticket; the display's
 //! view must show it large with its counter, standing out, the voice must be asked to speak it,
-//! and once the voice reports it played, the hub must journal `call_announced` for it.
+//! and once the voice reports it played, the hub must journal `call_announced` for it. The LED
+//! strip over the counter shows the number from the counter's retained state.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use hallq_display::led::LedStrip;
 use hallq_display::view::{DisplayState, DisplayView};
 use hallq_display::{AnnounceFn, Announcement, Display, DisplayTimings, Runtime};
 use hallq_proto::{Command, Lang, ReplyBody, ReplyResult, StaffNo, Timestamp};
@@ -59,6 +61,15 @@ async fn a_counters_call_shows_on_the_display_and_is_announced() {
         (v.state == DisplayState::Live).then_some(())
     })
     .await;
+    // Counter 3's LED strip, eight cells, on the same connection (it only reads).
+    let (strip_tx, mut strip) = watch::channel(String::new());
+    let _led = hallq_display::runtime::start_led(
+        LedStrip::new(3),
+        display.clone(),
+        Box::new(move |s: &LedStrip| {
+            let _ = strip_tx.send(s.view(Lang::Zh, 8).line());
+        }),
+    );
 
     let issued = kiosk.send(ticket("basic")).await.unwrap();
     let ReplyBody::Ok(ReplyResult::TicketIssued(t)) = issued.body else {
@@ -85,6 +96,13 @@ async fn a_counters_call_shows_on_the_display_and_is_announced() {
     .await;
     assert_eq!(line.counter, 3);
     assert!(line.fresh, "a new call stands out");
+    let shown = format!("  {}  ", t.number);
+    let lit = tokio::time::timeout(Duration::from_secs(10), strip.wait_for(|l| *l == shown)).await;
+    assert!(
+        lit.is_ok_and(|r| r.is_ok()),
+        "the LED strip shows {:?}",
+        *strip.borrow()
+    );
 
     // Spoken.
     let said = tokio::time::timeout(Duration::from_secs(10), spoken.recv())

@@ -4,7 +4,7 @@
 //! loop, calls to the voice.
 //!
 //! ```sh
-//! hallq-display --broker 127.0.0.1:1883 --hall demo --device display-1 \
+//! hallq-display --broker 127.0.0.1:1883 --hall demo --device display-main \
 //!     --profile firmware-profiles/display-1080p.toml --voice espeak --voice-player 'aplay -q {wav}'
 //! hallq-display --led 3      # the LED strip of counter 3 (device led-3, led-strip-8 profile)
 //! ```
@@ -38,7 +38,7 @@ struct Args {
     /// The hall's id (hall.toml's `[hall] id`).
     #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
     hall: String,
-    /// This device's id, as registered in hall.toml (default: `display-1`, or `led-N` with
+    /// This device's id, as registered in hall.toml (default: `display-main`, as in deploy/hall.example.toml, or `led-N` with
     /// `--led N`).
     #[arg(long, env = "HALLQ_DEVICE")]
     device: Option<String>,
@@ -120,7 +120,7 @@ fn main() -> anyhow::Result<()> {
         None => (
             DeviceKind::Display,
             "firmware-profiles/display-1080p.toml",
-            "display-1".into(),
+            "display-main".into(),
         ),
     };
     let path = args
