@@ -202,3 +202,28 @@ fn the_desk_shows_the_open_complaints_counting_down() {
     assert_eq!(v.cases.len(), 1);
     assert_eq!(v.cases[0].text, "K20261130-001 · solution 23 h 0 min left");
 }
+
+#[test]
+fn the_clerks_day_shows_average_handling_and_shares() {
+    let mut s = state(2, true, true, Activity::Idle);
+    s.clerk_today = Some(hallq_proto::state::ClerkToday {
+        served: 3,
+        handling_secs: 1200,
+        within_limit: 2,
+        rated: 2,
+        satisfied: 2,
+    });
+    let mut d = Desk::new(CounterNo(3));
+    d.handle(Input::HubReachable(true));
+    d.handle(Input::Counter(Box::new(s)));
+    let c = DeskView::of(&d, Timestamp(T0), Lang::Zh).clerk.unwrap();
+    assert_eq!(
+        (
+            c.served,
+            c.avg_handling.as_str(),
+            c.within_limit.as_str(),
+            c.satisfied.as_str()
+        ),
+        (3, "06:40", "67 %", "100 % (2)")
+    );
+}

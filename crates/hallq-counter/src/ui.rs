@@ -68,6 +68,15 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
     ));
     a.set_waiting_total(int(view.waiting_total));
     a.set_served_today(int(view.served_today));
+    match &view.clerk {
+        Some(c) => {
+            a.set_clerk_served(int(c.served));
+            a.set_clerk_avg(c.avg_handling.as_str().into());
+            a.set_clerk_within(c.within_limit.as_str().into());
+            a.set_clerk_satisfied(c.satisfied.as_str().into());
+        }
+        None => a.set_clerk_served(-1),
+    }
     a.set_busy(view.busy);
     a.set_problem(view.problem.as_str().into());
     a.set_info(view.info.as_str().into());

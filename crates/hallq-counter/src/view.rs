@@ -47,6 +47,48 @@ pub struct QueueLine {
     pub waiting: u32,
 }
 
+/// The signed-in clerk's day, as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClerkLine {
+    /// Services finished.
+    pub served: u32,
+    /// Average handling time, `mm:ss`.
+    pub avg_handling: String,
+    /// Share within the time limit, `97 %`.
+    pub within_limit: String,
+    /// Share satisfied among ratings given, `96 % (25)`.
+    pub satisfied: String,
+}
+
+impl ClerkLine {
+    fn of(t: &hallq_proto::state::ClerkToday) -> Self {
+        let pct = |part: u32, all: u32| {
+            if all == 0 {
+                "—".to_owned()
+            } else {
+                format!(
+                    "{} %",
+                    (u64::from(part) * 100 + u64::from(all) / 2) / u64::from(all)
+                )
+            }
+        };
+        let avg = t
+            .handling_secs
+            .checked_div(u64::from(t.served))
+            .unwrap_or(0);
+        Self {
+            served: t.served,
+            avg_handling: format!("{:02}:{:02}", avg / 60, avg % 60),
+            within_limit: pct(t.within_limit, t.served),
+            satisfied: if t.rated == 0 {
+                "—".to_owned()
+            } else {
+                format!("{} ({})", pct(t.satisfied, t.rated), t.rated)
+            },
+        }
+    }
+}
+
 /// Everything the terminal shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeskView {
@@ -82,6 +124,9 @@ pub struct DeskView {
     pub waiting_total: u32,
     /// Tickets finished here today.
     pub served_today: u32,
+    /// The clerk's figures today: services, average handling `mm:ss`, share within the time
+    /// limit and share satisfied (`—` before there is any).
+    pub clerk: Option<ClerkLine>,
     /// Whether a command is in flight (buttons wait).
     pub busy: bool,
     /// The last refusal, in `lang`; empty when none.
@@ -142,6 +187,9 @@ impl DeskView {
             waiting_total: queues.iter().map(|q| q.waiting).sum(),
             queues,
             served_today: state.map_or(0, |s| s.served_today),
+            clerk: state
+                .and_then(|s| s.clerk_today.as_ref())
+                .map(ClerkLine::of),
             busy: desk.in_flight.is_some(),
             problem: match desk.problem {
                 Some(Problem::Refused(code)) => code.message().get(lang).to_owned(),

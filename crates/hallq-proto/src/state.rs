@@ -148,6 +148,25 @@ pub struct CounterState {
     pub directed_waiting: u32,
     /// Tickets finished here today.
     pub served_today: u32,
+    /// Today's figures of the clerk signed in (over every counter they worked today), for the
+    /// terminal's "today" panel; absent while nobody is signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clerk_today: Option<ClerkToday>,
+}
+
+/// A clerk's figures for the business day so far (DOMAIN.md's staff KPIs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClerkToday {
+    /// Services finished.
+    pub served: u32,
+    /// Their handling time in all, in seconds (average = this / `served`).
+    pub handling_secs: u64,
+    /// Of them, finished within their business type's time limit.
+    pub within_limit: u32,
+    /// Ratings given.
+    pub rated: u32,
+    /// Of them, 满意 or 非常满意.
+    pub satisfied: u32,
 }
 
 impl CounterState {
@@ -166,6 +185,7 @@ impl CounterState {
             awaiting_rating: None,
             directed_waiting: 0,
             served_today: 0,
+            clerk_today: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
-use hallq_proto::state::{Announcement, CallEntry};
+use hallq_proto::state::{Announcement, CallEntry, ClerkToday};
 use hallq_proto::{
     BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, PauseReason, Priority,
     StaffNo, TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
@@ -188,6 +188,8 @@ pub struct HallState {
     pub(crate) directed: HashMap<CounterNo, BTreeSet<(i64, usize)>>,
     /// The counters.
     pub(crate) counters: BTreeMap<CounterNo, CounterRt>,
+    /// Each clerk's figures today, by staff number (reset when the day opens).
+    pub(crate) clerks: HashMap<StaffNo, ClerkToday>,
     /// The next number to try per business type.
     pub(crate) next_seq: HashMap<BusinessCode, u32>,
     /// Numbers held by tickets that may still be called today.
@@ -406,6 +408,13 @@ impl HallState {
                 while s.len() > keep {
                     s.pop_front();
                 }
+                let clerk = self.clerks.entry(staff.clone()).or_default();
+                clerk.served += 1;
+                clerk.handling_secs += u64::from(*handling_secs);
+                let limit = config.business(business).map(|b| b.limit_min());
+                if limit.is_some_and(|m| u64::from(*handling_secs) <= u64::from(m) * 60) {
+                    clerk.within_limit += 1;
+                }
                 if let Some(c) = self.counters.get_mut(counter) {
                     c.act = Act::Idle;
                     c.served_today += 1;
@@ -465,7 +474,20 @@ impl HallState {
                     self.finish_ticket(idx, TicketStatus::Closed);
                 }
             }
-            E::Rated { counter, .. } | E::RatingSkipped { counter, .. } => {
+            E::Rated {
+                counter,
+                staff,
+                score,
+                ..
+            } => {
+                let clerk = self.clerks.entry(staff.clone()).or_default();
+                clerk.rated += 1;
+                clerk.satisfied += u32::from(score.is_satisfied());
+                if let Some(c) = self.counters.get_mut(counter) {
+                    c.rating = None;
+                }
+            }
+            E::RatingSkipped { counter, .. } => {
                 if let Some(c) = self.counters.get_mut(counter) {
                     c.rating = None;
                 }

@@ -147,6 +147,10 @@ pub(crate) fn counter_state(
     s.open = rt.open;
     s.staff = rt.staff.clone();
     s.served_today = rt.served_today;
+    s.clerk_today = rt
+        .staff
+        .as_ref()
+        .map(|staff| st.clerks.get(staff).copied().unwrap_or_default());
     s.directed_waiting = st
         .directed
         .get(&no)

@@ -986,7 +986,10 @@ impl Lifecycle {
             }
             E::Touched { .. } => {}
             E::CallAnnounced { ticket, .. } => {
-                prop_assert!(self.tickets.contains_key(ticket), "a call spoken of no ticket");
+                prop_assert!(
+                    self.tickets.contains_key(ticket),
+                    "a call spoken of no ticket"
+                );
             }
             E::TicketPrinted { ticket, ok, .. } => {
                 if *ok {

@@ -423,7 +423,11 @@ fn a_call_spoken_by_the_display_is_a_queueing_touchpoint_of_its_visit() {
             }
         )]
     );
-    assert_eq!(status(&e, &tid(1)), TicketStatus::Called(C1), "nothing else changes");
+    assert_eq!(
+        status(&e, &tid(1)),
+        TicketStatus::Called(C1),
+        "nothing else changes"
+    );
     let unknown = Command::CallAnnounced {
         ticket: TicketId::new("20261123-0404").unwrap(),
         counter: C1,
@@ -433,6 +437,34 @@ fn a_call_spoken_by_the_display_is_a_queueing_touchpoint_of_its_visit() {
         refused(&mut e, &unknown, 22),
         QueueError::UnknownTicket("20261123-0404".into())
     );
+}
+
+#[test]
+fn the_counter_shows_its_clerks_figures_for_the_day() {
+    let mut e = one_finished_ticket(); // basic, served 30 s → 100 s at counter 1
+    let today = |e: &Engine| e.counter_state(C1).unwrap().clerk_today.unwrap();
+    let t = today(&e);
+    assert_eq!((t.served, t.handling_secs, t.within_limit), (1, 70, 1));
+    assert_eq!((t.rated, t.satisfied), (0, 0));
+    ok(
+        &mut e,
+        &Command::Rate {
+            counter: C1,
+            score: Score::Satisfied,
+        },
+        110,
+    );
+    assert_eq!((today(&e).rated, today(&e).satisfied), (1, 1));
+    // A service past its 15-minute limit counts as served, not within the limit.
+    take(&mut e, "basic", Priority::Ordinary, 200);
+    ok(&mut e, &call_next(1), 210);
+    ok(&mut e, &start(1), 220);
+    ok(&mut e, &finish(1, ServiceResult::Done), 220 + 16 * 60);
+    let t = today(&e);
+    assert_eq!((t.served, t.within_limit), (2, 1));
+    // Signed out, the counter shows no clerk's figures.
+    ok(&mut e, &Command::SignOut { counter: C1 }, 2000);
+    assert_eq!(e.counter_state(C1).unwrap().clerk_today, None);
 }
 
 #[test]
