@@ -8,8 +8,8 @@
 use hallq_proto::command::{Pin, TicketRef};
 use hallq_proto::state::{Activity, Board, Complaints, CounterState, Services};
 use hallq_proto::{
-    BusinessCode, Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, ServiceResult,
-    StaffNo, TransferTarget,
+    Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, ServiceResult, StaffNo,
+    TransferTarget,
 };
 
 /// A press on the terminal (a button, a shortcut key or the hardware keypad).
@@ -46,10 +46,10 @@ pub enum Action {
     BackOffice(bool),
     /// Finish with a result.
     Finish(ServiceResult),
-    /// Send the ticket to another business type, with a note for the next clerk.
+    /// Send the ticket to another business type or a counter, with a note for the next clerk.
     Transfer {
         /// Where.
-        business: BusinessCode,
+        to: TransferTarget,
         /// The note.
         note: String,
     },
@@ -109,6 +109,8 @@ pub struct Desk {
     pub(crate) board: Option<Board>,
     pub(crate) services: Option<Services>,
     pub(crate) complaints: Option<Complaints>,
+    /// The hall's counters seen (their retained states): where a ticket can be transferred.
+    pub(crate) known_counters: std::collections::BTreeSet<u16>,
     pub(crate) reachable: bool,
     /// The kind of the command in flight: presses wait until it is answered.
     pub(crate) in_flight: Option<&'static str>,
@@ -127,6 +129,7 @@ impl Desk {
             board: None,
             services: None,
             complaints: None,
+            known_counters: std::collections::BTreeSet::new(),
             reachable: false,
             in_flight: None,
             problem: None,
@@ -149,6 +152,7 @@ impl Desk {
         match input {
             Input::Action(a) => return self.act(a).into_iter().collect(),
             Input::Counter(c) => {
+                self.known_counters.insert(c.counter.0);
                 if c.counter == self.counter
                     && self.state.as_ref().is_none_or(|old| c.rev >= old.rev)
                 {
@@ -229,8 +233,8 @@ impl Desk {
             Action::Start if calling => Command::StartService {},
             Action::BackOffice(waiting) if serving => Command::BackOffice { waiting },
             Action::Finish(result) if serving => Command::Finish { result, note: None },
-            Action::Transfer { business, note } if busy => Command::Transfer {
-                to: TransferTarget::Business(business),
+            Action::Transfer { to, note } if busy => Command::Transfer {
+                to,
                 note: (!note.trim().is_empty()).then(|| note.trim().to_owned()),
             },
             Action::Complaint { category, summary } if signed_in && !summary.trim().is_empty() => {

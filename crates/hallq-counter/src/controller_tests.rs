@@ -155,7 +155,7 @@ fn sign_in_sends_the_staff_number_and_pin_and_a_transfer_its_note() {
     let sent = press(
         &mut d,
         Action::Transfer {
-            business: BusinessCode::new("complex").unwrap(),
+            to: TransferTarget::Business(BusinessCode::new("complex").unwrap()),
             note: "wants a handset".into(),
         },
     );
@@ -225,5 +225,39 @@ fn the_clerks_day_shows_average_handling_and_shares() {
             c.satisfied.as_str()
         ),
         (3, "06:40", "67 %", "100 % (2)")
+    );
+}
+
+#[test]
+fn a_ticket_can_go_to_another_counter_the_terminal_has_seen() {
+    let mut d = desk(Activity::Calling(ticket()));
+    let mut other = state(1, true, true, Activity::Idle);
+    other.counter = CounterNo(5);
+    d.handle(Input::Counter(Box::new(other)));
+    let v = DeskView::of(&d, Timestamp(T0), Lang::Zh);
+    assert!(
+        v.businesses
+            .iter()
+            .any(|(code, name)| code == "counter:5" && name == "→ 5 号窗口"),
+        "{:?}",
+        v.businesses
+    );
+    assert!(
+        !v.businesses.iter().any(|(code, _)| code == "counter:3"),
+        "not to itself"
+    );
+    let sent = press(
+        &mut d,
+        Action::Transfer {
+            to: TransferTarget::Counter(CounterNo(5)),
+            note: String::new(),
+        },
+    );
+    assert_eq!(
+        sent,
+        vec![Command::Transfer {
+            to: TransferTarget::Counter(CounterNo(5)),
+            note: None
+        }]
     );
 }

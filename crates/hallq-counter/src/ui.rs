@@ -4,7 +4,10 @@
 
 use std::rc::Rc;
 
-use hallq_proto::{BusinessCode, ComplaintCategory, Lang, PauseReason, Score, ServiceResult};
+use hallq_proto::{
+    BusinessCode, ComplaintCategory, CounterNo, Lang, PauseReason, Score, ServiceResult,
+    TransferTarget,
+};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::controller::Action;
@@ -230,9 +233,18 @@ pub fn wire(
     {
         let act = Rc::clone(&act);
         a.on_transfer(move |code, note| {
-            if let Ok(business) = BusinessCode::new(code.as_str()) {
+            let to = match code.strip_prefix("counter:") {
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .map(|n| TransferTarget::Counter(CounterNo(n))),
+                None => BusinessCode::new(code.as_str())
+                    .ok()
+                    .map(TransferTarget::Business),
+            };
+            if let Some(to) = to {
                 act(Action::Transfer {
-                    business,
+                    to,
                     note: note.to_string(),
                 });
             }
@@ -443,7 +455,7 @@ pub fn wire_supervisor(
         let act = Rc::clone(&act);
         a.on_set_open(move |n, open| {
             if let Ok(n) = u16::try_from(n) {
-                act(SupervisorPress::SetOpen(hallq_proto::CounterNo(n), open));
+                act(SupervisorPress::SetOpen(CounterNo(n), open));
             }
         });
     }

@@ -135,7 +135,8 @@ pub struct DeskView {
     pub info: String,
     /// The evaluator's prompt: the number waiting for a rating, or empty.
     pub awaiting_rating: String,
-    /// Every business type on offer (code, name), for transfers.
+    /// Where a ticket can be transferred (code, name): every business type on offer, then the
+    /// hall's other counters as `counter:N`.
     pub businesses: Vec<(String, String)>,
     /// The open complaint cases with the time left to their next limit.
     pub cases: Vec<crate::floor::CaseLine>,
@@ -211,9 +212,24 @@ impl DeskView {
                     s.services
                         .iter()
                         .map(|i| (i.business.to_string(), i.name.get(lang).to_owned()))
-                        .collect()
+                        .collect::<Vec<_>>()
                 })
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .chain(
+                    desk.known_counters
+                        .iter()
+                        .copied()
+                        .filter(|&n| n != desk.counter.0)
+                        .map(|n| {
+                            let name = match lang {
+                                Lang::Zh => format!("→ {n} 号窗口"),
+                                Lang::En => format!("→ counter {n}"),
+                            };
+                            (format!("counter:{n}"), name)
+                        }),
+                )
+                .collect(),
             cases: desk
                 .complaints
                 .as_ref()

@@ -175,12 +175,17 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         ("thanks", Pad::Thanks),
         ("idle", Pad::Idle),
     ] {
-        ui::set_language(false);
-        ui::show_pad(&pad, mode, "B012", "3 号窗口");
-        let pic = shots.take(1280, 800);
-        pic.save(&dir.join(format!("evaluator-{name}-zh.png")))
-            .unwrap();
-        assert!(pic.inked() > 5_000, "evaluator {name} is nearly blank");
+        for (lang, english) in [("zh", false), ("en", true)] {
+            ui::set_language(english);
+            ui::show_pad(&pad, mode, "B012", "3 号窗口");
+            let pic = shots.take(1280, 800);
+            pic.save(&dir.join(format!("evaluator-{name}-{lang}.png")))
+                .unwrap();
+            assert!(
+                pic.inked() > 5_000,
+                "evaluator {name} ({lang}) is nearly blank"
+            );
+        }
     }
     drop(pad);
 
@@ -209,11 +214,16 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         .iter()
         .map(|i| (i.business.to_string(), i.name.zh.clone()))
         .collect();
-    ui::set_language(false);
-    ui::show_greeter(&greeter_window, &g, &businesses, Lang::Zh);
-    let pic = shots.take(720, 1440);
-    pic.save(&dir.join("greeter-zh.png")).unwrap();
-    assert!(pic.inked() > 50_000, "the greeter's screen is nearly blank");
+    for (lang, english) in [("zh", false), ("en", true)] {
+        ui::set_language(english);
+        ui::show_greeter(&greeter_window, &g, &businesses, ui::lang(english));
+        let pic = shots.take(720, 1440);
+        pic.save(&dir.join(format!("greeter-{lang}.png"))).unwrap();
+        assert!(
+            pic.inked() > 50_000,
+            "the greeter's screen ({lang}) is nearly blank"
+        );
+    }
     drop(greeter_window);
 
     // The supervisor's console with counters, an announcement and devices.
@@ -260,11 +270,15 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             contacted: false,
         }],
     });
-    ui::show_supervisor(&console, &s, Timestamp(T0), Lang::Zh);
-    let pic = shots.take(1920, 1080);
-    pic.save(&dir.join("supervisor-zh.png")).unwrap();
-    assert!(
-        pic.inked() > 1920 * 100 + 20_000,
-        "the supervisor's console is nearly blank"
-    );
+    for (lang, english) in [("zh", false), ("en", true)] {
+        ui::set_language(english);
+        ui::show_supervisor(&console, &s, Timestamp(T0), ui::lang(english));
+        let pic = shots.take(1920, 1080);
+        pic.save(&dir.join(format!("supervisor-{lang}.png")))
+            .unwrap();
+        assert!(
+            pic.inked() > 1920 * 100 + 20_000,
+            "the supervisor's console ({lang}) is nearly blank"
+        );
+    }
 }
