@@ -96,17 +96,7 @@ enum Voice {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match hallq_ui::fonts::check_cjk() {
-        Ok(font) => tracing::info!(font = %font.display(), "CJK font found"),
-        Err(message) => tracing::error!("{message}"),
-    }
+    hallq_ui::app::init();
     let lang = match args.lang {
         FirstLang::Zh => Lang::Zh,
         FirstLang::En => Lang::En,
