@@ -138,6 +138,23 @@ pub struct Latest {
     pub complaints: Option<Complaints>,
 }
 
+impl Latest {
+    /// The retained state as the updates that brought it, so a screen that starts after the
+    /// client can take in the present through the same path as what follows.
+    pub fn into_updates(self) -> Vec<Update> {
+        let mut out: Vec<Update> = self.hub.into_iter().map(Update::Hub).collect();
+        out.extend(self.board.map(|b| Update::Board(Box::new(b))));
+        out.extend(self.services.map(|s| Update::Services(Box::new(s))));
+        out.extend(
+            self.counters
+                .into_values()
+                .map(|c| Update::Counter(Box::new(c))),
+        );
+        out.extend(self.complaints.map(|c| Update::Complaints(Box::new(c))));
+        out
+    }
+}
+
 /// The shared state behind a [`DeviceClient`] handle.
 #[derive(Debug)]
 struct Inner {

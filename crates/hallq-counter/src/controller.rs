@@ -19,8 +19,8 @@ pub enum Action {
     SignIn {
         /// The staff number typed.
         staff: String,
-        /// The PIN typed.
-        pin: String,
+        /// The PIN typed (its `Debug` never shows it).
+        pin: Pin,
     },
     /// Sign out.
     SignOut,
@@ -71,6 +71,19 @@ pub enum Problem {
     Refused(ErrorCode),
     /// No answer after every retry.
     NoAnswer,
+}
+
+impl Problem {
+    /// What the person at the terminal reads, in both languages.
+    pub fn message(self) -> hallq_proto::LocalText {
+        match self {
+            Problem::Refused(code) => code.message(),
+            Problem::NoAnswer => hallq_proto::LocalText::new(
+                "中枢未响应，请稍后再试",
+                "The hub did not answer; try again in a moment.",
+            ),
+        }
+    }
 }
 
 /// What the terminal learns.
@@ -213,7 +226,7 @@ impl Desk {
         Some(match action {
             Action::SignIn { staff, pin } if !signed_in => Command::SignIn {
                 staff: StaffNo::new(staff.trim()).ok()?,
-                pin: (!pin.is_empty()).then_some(Pin(pin)),
+                pin: (!pin.0.is_empty()).then_some(pin),
             },
             Action::SignOut if signed_in && !busy => Command::SignOut {},
             Action::Open if signed_in && !open => Command::OpenCounter { counter: None },

@@ -144,7 +144,7 @@ fn sign_in_sends_the_staff_number_and_pin_and_a_transfer_its_note() {
         &mut d,
         Action::SignIn {
             staff: " A1024 ".into(),
-            pin: "2468".into(),
+            pin: Pin("2468".into()),
         },
     );
     assert!(
@@ -260,4 +260,13 @@ fn a_ticket_can_go_to_another_counter_the_terminal_has_seen() {
             note: None
         }]
     );
+}
+
+#[test]
+fn a_typed_pin_never_shows_in_a_log_line() {
+    let a = Action::SignIn {
+        staff: "E1001".into(),
+        pin: Pin("2468".into()),
+    };
+    assert!(!format!("{a:?}").contains("2468"), "{a:?}");
 }

@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     hallq_ui::app::init();
     let rt = hallq_ui::app::runtime()?;
     let _in_runtime = rt.enter();
-    let (client, _task) = HallArgs::connect(&args.hall.client_config(&args.device)?);
+    let (client, _task) = DeviceClient::connect(&args.hall.client_config(&args.device)?);
     let counter = CounterNo(args.counter);
     if args.evaluator {
         run_pad(&rt, client, counter)
@@ -106,7 +106,7 @@ fn run_desk(
             },
         );
     }
-    rt.spawn(feed(client.clone(), tx.clone(), counter));
+    rt.spawn(feed(client.clone(), tx.clone()));
     rt.spawn(async move {
         let mut desk = Desk::new(counter);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -145,40 +145,35 @@ fn desk_reachable(client: &DeviceClient) -> bool {
             .is_some_and(|h| h.status == Liveness::Online)
 }
 
-/// Feeds the client's retained state to the controller.
-async fn feed(client: DeviceClient, tx: mpsc::UnboundedSender<Input>, counter: CounterNo) {
+/// What the desk takes from an update of the hub's.
+fn desk_input(u: Update) -> Option<Input> {
+    Some(match u {
+        Update::Counter(c) => Input::Counter(c),
+        Update::Board(b) => Input::Board(b),
+        Update::Services(s) => Input::Services(s),
+        Update::Complaints(c) => Input::Complaints(c),
+        Update::Hub(h) => Input::HubReachable(h.status == Liveness::Online),
+        _ => return None,
+    })
+}
+
+/// Feeds the client's retained state to the controller: the present first, then each update;
+/// after missed updates, the present again.
+async fn feed(client: DeviceClient, tx: mpsc::UnboundedSender<Input>) {
     let mut updates = client.updates();
-    let latest = client.latest();
-    if let Some(c) = latest.counters.get(&counter.0) {
-        let _ = tx.send(Input::Counter(Box::new(c.clone())));
-    }
-    if let Some(b) = latest.board {
-        let _ = tx.send(Input::Board(Box::new(b)));
-    }
-    if let Some(s) = latest.services {
-        let _ = tx.send(Input::Services(Box::new(s)));
-    }
-    if let Some(c) = latest.complaints {
-        let _ = tx.send(Input::Complaints(Box::new(c)));
-    }
+    let mut pending = client.latest().into_updates();
     loop {
-        let input = match updates.recv().await {
-            Ok(Update::Counter(c)) => Input::Counter(c),
-            Ok(Update::Board(b)) => Input::Board(b),
-            Ok(Update::Services(s)) => Input::Services(s),
-            Ok(Update::Complaints(c)) => Input::Complaints(c),
-            Ok(Update::Hub(h)) => Input::HubReachable(h.status == Liveness::Online),
-            Ok(_) => continue,
+        for input in pending.drain(..).filter_map(desk_input) {
+            if tx.send(input).is_err() {
+                return;
+            }
+        }
+        match updates.recv().await {
+            Ok(u) => pending.push(u),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                match client.latest().counters.get(&counter.0) {
-                    Some(c) => Input::Counter(Box::new(c.clone())),
-                    None => continue,
-                }
+                pending = client.latest().into_updates();
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-        };
-        if tx.send(input).is_err() {
-            return;
         }
     }
 }
@@ -304,34 +299,8 @@ where
     let show = Arc::new(show);
     rt.spawn(async move {
         let mut updates = client.updates();
-        let latest = client.latest();
-        for c in latest.counters.into_values() {
-            step(
-                &mut state,
-                FloorInput::Update(Update::Counter(Box::new(c))),
-                &client,
-            );
-        }
-        if let Some(b) = latest.board {
-            step(
-                &mut state,
-                FloorInput::Update(Update::Board(Box::new(b))),
-                &client,
-            );
-        }
-        if let Some(s) = latest.services {
-            step(
-                &mut state,
-                FloorInput::Update(Update::Services(Box::new(s))),
-                &client,
-            );
-        }
-        if let Some(c) = latest.complaints {
-            step(
-                &mut state,
-                FloorInput::Update(Update::Complaints(Box::new(c))),
-                &client,
-            );
+        for u in client.latest().into_updates() {
+            step(&mut state, FloorInput::Update(u), &client);
         }
         // Countdowns move on without news from the hub.
         let mut redraw = tokio::time::interval(Duration::from_secs(30));

@@ -202,7 +202,7 @@ pub fn wire(
         a.on_sign_in(move |staff, pin| {
             act(Action::SignIn {
                 staff: staff.to_string(),
-                pin: pin.to_string(),
+                pin: hallq_proto::command::Pin(pin.to_string()),
             });
         });
     }
@@ -489,18 +489,10 @@ fn last_line(
     lang: Lang,
     ok: impl Fn(&str) -> String,
 ) -> (String, bool) {
-    use crate::controller::Problem;
     match last {
         None => (String::new(), false),
         Some(Ok(text)) => (ok(text), false),
-        Some(Err(Problem::Refused(code))) => (code.message().get(lang).to_owned(), true),
-        Some(Err(Problem::NoAnswer)) => (
-            match lang {
-                Lang::Zh => "中枢未响应，请稍后再试".to_owned(),
-                Lang::En => "The hub did not answer; try again in a moment.".to_owned(),
-            },
-            true,
-        ),
+        Some(Err(p)) => (p.message().get(lang).to_owned(), true),
     }
 }
 

@@ -4,7 +4,7 @@
 use hallq_proto::state::Activity;
 use hallq_proto::{Lang, Timestamp};
 
-use crate::controller::{Desk, Problem};
+use crate::controller::Desk;
 
 /// What the counter is doing, as the view names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,14 +192,10 @@ impl DeskView {
                 .and_then(|s| s.clerk_today.as_ref())
                 .map(ClerkLine::of),
             busy: desk.in_flight.is_some(),
-            problem: match desk.problem {
-                Some(Problem::Refused(code)) => code.message().get(lang).to_owned(),
-                Some(Problem::NoAnswer) => match lang {
-                    Lang::Zh => "中枢未响应，请稍后再试".to_owned(),
-                    Lang::En => "The hub did not answer; try again in a moment.".to_owned(),
-                },
-                None => String::new(),
-            },
+            problem: desk
+                .problem
+                .map(|p| p.message().get(lang).to_owned())
+                .unwrap_or_default(),
             info: desk.info.clone().unwrap_or_default(),
             awaiting_rating: state
                 .and_then(|s| s.awaiting_rating.as_ref())

@@ -77,7 +77,7 @@ fn main() -> anyhow::Result<()> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned());
     hallq_ui::app::apply_timings(&mut config, &profile.timings);
-    let (client, _client_task) = HallArgs::connect(&config);
+    let (client, _client_task) = hallq_client::DeviceClient::connect(&config);
 
     let window = ui::KioskWindow::new()?;
     ui::fit(&window, screen.width_px, screen.height_px);

@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use hallq_client::{ClientConfig, DeviceClient};
+use hallq_client::ClientConfig;
 use hallq_proto::{DeviceId, HallId, Timestamp};
-use tokio::task::JoinHandle;
 
 /// Where a device finds its hall: flattened into each app's command line.
 #[derive(Debug, Clone, clap::Args)]
@@ -49,11 +48,6 @@ impl HallArgs {
         );
         config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
         Ok(config)
-    }
-
-    /// Connects with `config` on the current tokio runtime.
-    pub fn connect(config: &ClientConfig) -> (DeviceClient, JoinHandle<()>) {
-        DeviceClient::connect(config)
     }
 
     /// `HH:MM` in the hall's time, now.
