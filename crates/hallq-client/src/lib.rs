@@ -10,7 +10,12 @@
 //!   dedupes by id, so a retry never issues a second ticket;
 //! - turns the hub's retained state, call events and presence into typed [`Update`]s.
 //!
-//! Parts: [`ClientConfig`], [`DeviceClient`], [`Update`], [`ClientError`].
+//! Parts: [`ClientConfig`], [`DeviceClient`], [`Update`], [`ClientError`]; [`tls`]: the broker's
+//! address ([`BrokerAddr`]) and the hall's CA a device pins over `mqtts://` ([`TlsTrust`]).
+
+pub mod tls;
+
+pub use tls::{BrokerAddr, TlsError, TlsTrust};
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
@@ -53,6 +58,9 @@ pub struct ClientConfig {
     pub attempts: u32,
     /// Whether to receive the hall's retained state and call events as [`Update`]s.
     pub watch_state: bool,
+    /// Connect over TLS, trusting only this CA (the hall's, from `hallq tls init`); plain MQTT
+    /// if `None`.
+    pub tls: Option<TlsTrust>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -64,6 +72,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("device", &self.device)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
             .field("profile", &self.profile)
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +92,7 @@ impl ClientConfig {
             reply_timeout: Duration::from_secs(2),
             attempts: 3,
             watch_state: true,
+            tls: None,
         }
     }
 }
@@ -195,6 +205,9 @@ impl DeviceClient {
         // on return, and the subscriptions survive.
         opts.set_clean_session(false);
         opts.set_max_packet_size(64 * 1024, 64 * 1024);
+        if let Some(tls) = &config.tls {
+            opts.set_transport(tls.transport());
+        }
         if let Some(secret) = &config.secret {
             opts.set_credentials(config.device.as_str(), secret);
         }
@@ -352,10 +365,14 @@ fn presence_json(
 /// the outbox after each connect, and routes what arrives.
 async fn run_loop(inner: Arc<Inner>, mut eventloop: EventLoop, config: ClientConfig) {
     let mut backoff = Duration::from_millis(100);
+    // A device that never gets in (a wrong CA, a plain client at the TLS port) must say why
+    // once, not on every retry, and not stay silent because it was never connected.
+    let mut last_error = String::new();
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);
+                last_error.clear();
                 on_connect(&inner, &config);
                 inner.connected.send_replace(true);
             }
@@ -366,9 +383,13 @@ async fn run_loop(inner: Arc<Inner>, mut eventloop: EventLoop, config: ClientCon
             }
             Ok(_) => {}
             Err(e) => {
+                let error = e.to_string();
                 if inner.connected.send_replace(false) {
-                    tracing::warn!(device = %inner.device, error = %e, "lost the broker; reconnecting");
+                    tracing::warn!(device = %inner.device, %error, "lost the broker; reconnecting");
+                } else if error != last_error {
+                    tracing::warn!(device = %inner.device, %error, "cannot reach the broker; retrying");
                 }
+                last_error = error;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }
