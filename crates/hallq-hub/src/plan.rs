@@ -255,7 +255,7 @@ pub(crate) fn plan(
             let command = Command::Transfer {
                 counter: own,
                 to: to.clone(),
-                note: note.clone(),
+                note: note.as_deref().map(free_text),
             };
             one(command, ReplyShape::Counter(own))
         }
@@ -286,14 +286,15 @@ pub(crate) fn plan(
             ticket,
             business,
             responsibility,
+            contact: _,
         } => {
             let command = Command::ComplaintOpen {
                 category: *category,
-                summary: summary.clone(),
+                summary: free_text(summary),
                 visit: visit.clone(),
                 ticket: ticket.clone(),
                 business: business.clone(),
-                responsibility: responsibility.clone(),
+                responsibility: responsibility.as_deref().map(free_text),
                 opened_by: by,
             };
             one(command, ReplyShape::Complaint)
@@ -305,7 +306,7 @@ pub(crate) fn plan(
         } => {
             let command = Command::ComplaintUpdate {
                 complaint: complaint.clone(),
-                note: note.clone(),
+                note: free_text(note),
                 contacted: *contacted,
             };
             one(command, ReplyShape::Complaint)
@@ -316,7 +317,7 @@ pub(crate) fn plan(
         } => {
             let command = Command::ComplaintResolve {
                 complaint: complaint.clone(),
-                resolution: resolution.clone(),
+                resolution: free_text(resolution),
             };
             one(command, ReplyShape::Complaint)
         }
@@ -376,6 +377,13 @@ pub(crate) fn plan(
             })
         }
     }
+}
+
+/// Free text a person typed (a transfer note, a complaint's summary), as the journal keeps it:
+/// runs of 7 or more digits are cut out, so that a phone or ID number typed into a note never
+/// reaches the touchpoints (PIPL; the number for a call back has a field of its own, sealed).
+fn free_text(text: &str) -> String {
+    hallq_proto::redact_digits(text)
 }
 
 /// The engine's ticket request: priority from the reason or a known green-channel code.
@@ -444,6 +452,8 @@ mod tests {
             counter: counter.map(CounterNo),
             profile: None,
             secret_hash: None,
+            mosquitto_hash: None,
+            revoked: None,
         }
     }
 

@@ -3,8 +3,13 @@
 //! It runs on its own thread (STYLE.md: never hold a `rusqlite::Connection` across `.await`) and
 //! takes the commands that arrived together as one batch:
 //!
-//! decode → check the device → dedupe by (device, command id) → authorize and plan → engine →
-//! **one journal commit for the whole batch** → replies, acknowledgements and retained state.
+//! decode → check the device → dedupe by (device, command id) → flood limits → authorize and
+//! plan → engine → **one journal commit for the whole batch** → replies, acknowledgements and
+//! retained state.
+//!
+//! Personal data goes through here too (`crate::privacy`): a mobile number is sealed with the
+//! hall's key and journaled in the same commit as its ticket or complaint, in the `personal`
+//! table only; values whose retention has ended are purged at start and when the day turns.
 //!
 //! Nothing leaves the writer before its commit: the MQTT task publishes the replies and sends the
 //! QoS 1 acknowledgements only from the [`Output`] of a committed batch. If a commit fails, the
@@ -14,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hallq_journal::{Durability, Entry, Journal, JournalError};
+use hallq_journal::{AuditRecord, Durability, Entry, Journal, JournalError, PersonalKind, Sealed};
 use hallq_proto::reply::TicketIssued;
 use hallq_proto::state::{CallEvent, Liveness, Presence};
 use hallq_proto::{
@@ -25,8 +30,10 @@ use hallq_queue::{Command, Engine, Event, EventKind};
 
 use crate::clock::Clock;
 use crate::config::{DurabilityLevel, HallConfig};
+use crate::limits::{Lane, Limiter};
 use crate::metrics::Metrics;
 use crate::plan::{ReplyShape, plan};
+use crate::privacy::{Vault, VaultError};
 use crate::publish::{Outgoing, StatePublisher};
 
 /// What the MQTT side hands the writer.
@@ -73,6 +80,9 @@ pub enum WriterError {
     /// The queue configuration is invalid.
     #[error("queue configuration: {0}")]
     Config(#[from] hallq_queue::ConfigError),
+    /// The personal-data key cannot be used.
+    #[error("{0}")]
+    Vault(#[from] VaultError),
 }
 
 /// The writer's state.
@@ -86,6 +96,15 @@ pub struct Writer {
     /// Replies by (device, command id) for recent commands, so a redelivery is answered without
     /// a journal lookup. Misses fall back to the journal, which holds every reply ever sent.
     replies: HashMap<(DeviceId, String), String>,
+    /// Seals personal data.
+    vault: Vault,
+    /// Flood limits per device.
+    limiter: Limiter,
+    /// Tickets per (day, blind index of a number) given so far, read from the journal on a
+    /// number's first ticket of the day.
+    phone_tickets: HashMap<(BusinessDay, String), u32>,
+    /// The business day personal data was last purged in.
+    purged_in: Option<BusinessDay>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -117,7 +136,21 @@ impl Writer {
             DurabilityLevel::Full => Durability::Full,
             DurabilityLevel::Normal => Durability::Normal,
         };
-        let journal = Journal::open(config.hub.data_dir.join("journal.db"), durability)?;
+        let mut journal = Journal::open(config.hub.data_dir.join("journal.db"), durability)?;
+        let key_path = config.privacy.key_path(&config.hub.data_dir);
+        let (vault, made) = Vault::open_or_create(&key_path)?;
+        if made {
+            tracing::info!(path = %key_path.display(), "made the personal-data key");
+            journal.record_audit(&AuditRecord {
+                at: clock.now(),
+                actor: "hub".into(),
+                action: "key_created".into(),
+                subject: Some("personal".into()),
+                detail:
+                    "a new personal-data key; values sealed under an earlier one no longer open"
+                        .into(),
+            })?;
+        }
         let engine = rebuild(&config, &journal)?;
         let mut publisher = StatePublisher::new(&config);
         // Revisions keep growing across restarts: start above any this hub gave before.
@@ -130,12 +163,21 @@ impl Writer {
             publisher,
             metrics,
             replies: HashMap::new(),
+            vault,
+            limiter: Limiter::default(),
+            phone_tickets: HashMap::new(),
+            purged_in: None,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
         w.roll_day(now, &mut events);
+        let mut entries = Vec::new();
         if !events.is_empty() {
-            w.journal.commit(&[Entry::Internal { events }])?;
+            entries.push(Entry::Internal { events });
+        }
+        w.purge_due(now, &mut entries);
+        if !entries.is_empty() {
+            w.journal.commit(&entries)?;
         }
         Ok(w)
     }
@@ -163,6 +205,7 @@ impl Writer {
         let mut internal = Vec::new();
         let mut presence_changed = false;
         self.roll_day(now, &mut internal);
+        self.purge_due(now, &mut entries);
         for input in inputs {
             match input {
                 Input::Command {
@@ -172,8 +215,8 @@ impl Writer {
                 } => {
                     acks.push(token);
                     self.metrics.commands.inc();
-                    let (entry, reply) = self.command(&device, &payload, now, &mut cached);
-                    entries.extend(entry);
+                    let (written, reply) = self.command(&device, &payload, now, &mut cached);
+                    entries.extend(written);
                     replies.push((device, reply));
                 }
                 Input::Presence { device, payload } => {
@@ -186,10 +229,13 @@ impl Writer {
                         presence_changed = true;
                     }
                 }
-                Input::Tick => match self.engine.apply(&Command::Tick, now) {
-                    Ok(events) => internal.extend(events),
-                    Err(e) => tracing::error!(error = %e, "tick refused"),
-                },
+                Input::Tick => {
+                    match self.engine.apply(&Command::Tick, now) {
+                        Ok(events) => internal.extend(events),
+                        Err(e) => tracing::error!(error = %e, "tick refused"),
+                    }
+                    self.limiter.forget_idle(now);
+                }
             }
         }
         if !internal.is_empty() {
@@ -223,6 +269,9 @@ impl Writer {
             for key in cached {
                 self.replies.remove(&key);
             }
+            // Counts and purge marks may include what was not written: read them again.
+            self.phone_tickets.clear();
+            self.purged_in = None;
             match rebuild(&self.config, &self.journal) {
                 Ok(engine) => self.engine = engine,
                 Err(e) => tracing::error!(error = %e, "cannot rebuild the queue from the journal"),
@@ -248,64 +297,82 @@ impl Writer {
         payload: &[u8],
         now: Timestamp,
         cached: &mut Vec<(DeviceId, String)>,
-    ) -> (Option<Entry>, String) {
-        let refusal = |id: Option<String>, info: ErrorInfo| Entry::Refusal {
-            at: now,
-            device: Some(device.clone()),
-            command_id: id,
-            code: info.code,
-            detail: info.detail.clone().unwrap_or_default(),
-            payload_bytes: payload.len(),
-        };
+    ) -> (Vec<Entry>, String) {
         let env = match decode_command(payload) {
             Ok(env) => env,
             Err(u) => {
-                self.metrics.refusals.inc();
                 let info = u.error.to_info();
                 let reply = reply_error(u.id.clone(), now, info.clone());
-                return (Some(refusal(u.id.map(|i| i.to_string()), info)), reply);
+                let id = u.id.map(|i| i.to_string());
+                return (self.refusal(now, device, id, info, payload.len()), reply);
             }
         };
         let id = env.id.clone();
+        let refused = |info: ErrorInfo| {
+            (
+                Some(id.to_string()),
+                info.clone(),
+                reply_error(Some(id.clone()), now, info),
+            )
+        };
         let Some(dev) = self.config.device(device).cloned() else {
-            self.metrics.refusals.inc();
-            let info = ErrorInfo::new(ErrorCode::UnknownDevice)
-                .with_detail(format!("device {device} is not in hall.toml"));
-            return (
-                Some(refusal(Some(id.to_string()), info.clone())),
-                reply_error(Some(id), now, info),
+            let (cid, info, reply) = refused(
+                ErrorInfo::new(ErrorCode::UnknownDevice)
+                    .with_detail(format!("device {device} is not in hall.toml")),
             );
+            return (self.refusal(now, device, cid, info, payload.len()), reply);
         };
         if &env.device != device {
-            self.metrics.refusals.inc();
-            let info = ErrorInfo::new(ErrorCode::DeviceMismatch)
-                .with_detail(format!("sent on {device}'s topic but names {}", env.device));
-            return (
-                Some(refusal(Some(id.to_string()), info.clone())),
-                reply_error(Some(id), now, info),
+            let (cid, info, reply) = refused(
+                ErrorInfo::new(ErrorCode::DeviceMismatch)
+                    .with_detail(format!("sent on {device}'s topic but names {}", env.device)),
             );
+            return (self.refusal(now, device, cid, info, payload.len()), reply);
         }
         let key = (device.clone(), id.to_string());
         if let Some(reply) = self.replies.get(&key) {
             self.metrics.duplicates.inc();
-            return (None, reply.clone());
+            return (Vec::new(), reply.clone());
         }
         match self.journal.reply_for(device, &id) {
             Ok(Some(reply)) => {
                 self.metrics.duplicates.inc();
-                return (None, reply);
+                return (Vec::new(), reply);
             }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "dedupe lookup failed"),
         }
+        // Limits come after the dedupe: a retry is answered from the store and costs nothing.
+        // A refusal here is not stored as the command's answer, so the same id may succeed later.
+        let limits = &self.config.limits;
+        let ticket = matches!(env.cmd, hallq_proto::Command::IssueTicket(_));
+        let over = if !self.limiter.allow(limits, device, Lane::Commands, now) {
+            Some(format!(
+                "more than {} commands a minute from {device}",
+                limits.commands_per_minute
+            ))
+        } else if ticket && !self.limiter.allow(limits, device, Lane::Tickets, now) {
+            Some(format!(
+                "more than {} tickets a minute from {device}",
+                limits.tickets_per_minute
+            ))
+        } else {
+            None
+        };
+        if let Some(detail) = over {
+            let (cid, info, reply) =
+                refused(ErrorInfo::new(ErrorCode::RateLimited).with_detail(detail));
+            return (self.refusal(now, device, cid, info, payload.len()), reply);
+        }
         let kind = env.cmd.kind().to_string();
-        let (ok, reply, events) = match self.decide(&dev, &env.cmd, &id, now) {
-            Ok((reply, events)) => (Ok(()), reply, events),
+        let (ok, reply, events, personal) = match self.decide(&dev, &env.cmd, &id, now) {
+            Ok((reply, events, personal)) => (Ok(()), reply, events, personal),
             Err(info) => {
                 self.metrics.refusals.inc();
                 (
                     Err(info.code),
                     reply_error(Some(id.clone()), now, info),
+                    Vec::new(),
                     Vec::new(),
                 )
             }
@@ -315,7 +382,7 @@ impl Writer {
         }
         self.replies.insert(key.clone(), reply.clone());
         cached.push(key);
-        let entry = Entry::Command {
+        let mut written = vec![Entry::Command {
             device: device.clone(),
             command_id: id,
             kind,
@@ -323,8 +390,141 @@ impl Writer {
             ok,
             reply_json: reply.clone(),
             events,
+        }];
+        written.extend(personal.into_iter().map(Entry::Personal));
+        (written, reply)
+    }
+
+    /// A command refused before the engine: counted, and journaled unless the device has had
+    /// its share of refusal rows this minute (then the next row says how many were left out).
+    fn refusal(
+        &mut self,
+        now: Timestamp,
+        device: &DeviceId,
+        command_id: Option<String>,
+        info: ErrorInfo,
+        payload_bytes: usize,
+    ) -> Vec<Entry> {
+        self.metrics.refusals.inc();
+        let Some(skipped) = self
+            .limiter
+            .journal_refusal(&self.config.limits, Some(device), now)
+        else {
+            return Vec::new();
         };
-        (Some(entry), reply)
+        let mut detail = info.detail.unwrap_or_default();
+        if skipped > 0 {
+            detail.push_str(&format!(
+                " (+{skipped} earlier refusals of this device not journaled one by one)"
+            ));
+        }
+        vec![Entry::Refusal {
+            at: now,
+            device: Some(device.clone()),
+            command_id,
+            code: info.code,
+            detail,
+            payload_bytes,
+        }]
+    }
+
+    /// Purges the personal data whose retention has ended, once per business day.
+    fn purge_due(&mut self, now: Timestamp, entries: &mut Vec<Entry>) {
+        let today = self.engine.day();
+        if today.is_some() && today == self.purged_in {
+            return;
+        }
+        self.purged_in = today;
+        for kind in PersonalKind::ALL {
+            let days = i64::from(self.config.privacy.retention_days(kind));
+            entries.push(Entry::Purge {
+                kind,
+                before: Timestamp(now.0 - days * 86_400_000),
+                at: now,
+            });
+        }
+    }
+
+    /// The personal value a command carries, with what it is for.
+    fn personal_value(cmd: &hallq_proto::Command) -> Option<(PersonalKind, &hallq_proto::Phone)> {
+        match cmd {
+            hallq_proto::Command::IssueTicket(t) => {
+                t.phone.as_ref().map(|p| (PersonalKind::NoticePhone, p))
+            }
+            hallq_proto::Command::ComplaintOpen { contact, .. } => contact
+                .as_ref()
+                .map(|p| (PersonalKind::ComplaintContact, p)),
+            _ => None,
+        }
+    }
+
+    /// Refuses a number's ticket beyond its daily cap; returns the number's blind index.
+    fn check_phone_cap(&mut self, phone: &hallq_proto::Phone) -> Result<String, ErrorInfo> {
+        let blind = self.vault.blind(PersonalKind::NoticePhone, phone.expose());
+        let cap = self.config.limits.tickets_per_phone_per_day;
+        let Some(day) = self.engine.day() else {
+            return Ok(blind);
+        };
+        if cap == 0 {
+            return Ok(blind);
+        }
+        let key = (day, blind.clone());
+        let given = match self.phone_tickets.get(&key) {
+            Some(n) => *n,
+            None => {
+                let n = self
+                    .journal
+                    .personal_count(PersonalKind::NoticePhone, day, &blind)
+                    .unwrap_or_else(|e| {
+                        tracing::error!(error = %e, "cannot count a number's tickets");
+                        0
+                    });
+                self.phone_tickets.insert(key, n);
+                n
+            }
+        };
+        if given >= cap {
+            return Err(ErrorInfo::new(ErrorCode::PhoneLimit).with_detail(format!(
+                "{given} tickets today with this number (cap {cap})"
+            )));
+        }
+        Ok(blind)
+    }
+
+    /// Seals the personal value of an applied command, bound to the ticket or complaint it made.
+    fn seal(
+        &mut self,
+        kind: PersonalKind,
+        phone: &hallq_proto::Phone,
+        events: &[Event],
+        now: Timestamp,
+    ) -> Result<Option<Sealed>, ErrorInfo> {
+        let owner = events.iter().find_map(|e| match (&e.kind, kind) {
+            (EventKind::TicketIssued { ticket, .. }, PersonalKind::NoticePhone) => {
+                Some(ticket.to_string())
+            }
+            (EventKind::ComplaintOpened { complaint, .. }, PersonalKind::ComplaintContact) => {
+                Some(complaint.to_string())
+            }
+            _ => None,
+        });
+        let (Some(owner), Some(day)) = (owner, self.engine.day()) else {
+            return Ok(None);
+        };
+        let sealed = self
+            .vault
+            .seal(kind, &owner, day, now, phone.expose())
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot seal personal data");
+                ErrorInfo::new(ErrorCode::Internal).with_detail("cannot seal personal data")
+            })?;
+        if kind == PersonalKind::NoticePhone {
+            *self
+                .phone_tickets
+                .entry((day, sealed.blind.clone()))
+                .or_insert(0) += 1;
+        }
+        Ok(Some(sealed))
     }
 
     /// Plans and applies an accepted command; returns the reply and the events.
@@ -334,10 +534,14 @@ impl Writer {
         cmd: &hallq_proto::Command,
         id: &CommandId,
         now: Timestamp,
-    ) -> Result<(String, Vec<Event>), ErrorInfo> {
+    ) -> Result<(String, Vec<Event>, Vec<Sealed>), ErrorInfo> {
         let p = plan(&self.config, dev, cmd, crate::secret::verify)?;
         if matches!(cmd, hallq_proto::Command::IssueTicket(_)) && !self.accepting_tickets(now) {
             return Err(ErrorInfo::new(ErrorCode::HallClosed));
+        }
+        let personal = Self::personal_value(cmd);
+        if let Some((PersonalKind::NoticePhone, phone)) = personal {
+            self.check_phone_cap(phone)?;
         }
         if let (Some(want), Some(counter)) = (&p.rate_ticket, dev.counter) {
             let prompt = self
@@ -363,8 +567,16 @@ impl Writer {
                 }
             }
         }
+        let sealed = match personal {
+            Some((kind, phone)) => self.seal(kind, phone, &events, now)?,
+            None => None,
+        };
         let result = self.result(&p.reply, &events);
-        Ok((Reply::ok(id.clone(), now, result).to_json(), events))
+        Ok((
+            Reply::ok(id.clone(), now, result).to_json(),
+            events,
+            sealed.into_iter().collect(),
+        ))
     }
 
     /// The reply's result, from the events the command produced.

@@ -3,6 +3,8 @@
 use hallq_proto::{CommandId, DeviceId, ErrorCode, Timestamp};
 use hallq_queue::Event;
 
+use crate::personal::{AuditRecord, PersonalKind, Sealed};
+
 /// One thing to write. A batch of them is one transaction ([`crate::Journal::commit`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
@@ -52,6 +54,20 @@ pub enum Entry {
         /// Online or offline.
         online: bool,
     },
+    /// A personal value, sealed by the hub, in the same transaction as the command it came with.
+    Personal(Sealed),
+    /// Delete the personal values of `kind` given before `before` (their retention ended), and
+    /// audit it.
+    Purge {
+        /// Which values.
+        kind: PersonalKind,
+        /// Given before this.
+        before: Timestamp,
+        /// When the purge runs.
+        at: Timestamp,
+    },
+    /// A line of the audit trail.
+    Audit(AuditRecord),
 }
 
 /// What one commit wrote.
@@ -65,6 +81,10 @@ pub struct CommitStats {
     pub refusals: usize,
     /// `Entry::Presence`s written.
     pub presence: usize,
+    /// Personal values written.
+    pub personal: usize,
+    /// Personal values deleted by `Entry::Purge`s.
+    pub purged: usize,
     /// The seq of the first event written, if any.
     pub first_seq: Option<i64>,
     /// The journal's last seq after the commit (unchanged when no event was written; 0 when

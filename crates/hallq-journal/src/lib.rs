@@ -18,18 +18,23 @@
 //! - `write`: one transaction per batch, seqs without gaps, the business day of each row.
 //! - `project`: the `visits`, `tickets`, `ratings` and `complaints` projections, derived from
 //!   each event in the same transaction.
+//! - `personal`: sealed personal values ([`Sealed`]), their count by keyed hash and purge, and
+//!   the audit trail ([`AuditRecord`]).
 //! - `read`: the dedupe answer, the replay, and the projection rows ([`TicketRow`] …).
 //! - [`JournalError`]: the one error type.
 //!
 //! The schema (`sql/v1.sql`): append-only `commands` (the dedupe store, keyed by device and
 //! command id), `events` (one row per engine event, seq-ordered, with touchpoint, visit, ticket,
 //! counter, staff and the event JSON), `refusals`, `presence`; projections `visits`, `tickets`,
-//! `ratings`, `complaints`. No table holds personal data: the phone number for a "your turn is
-//! near" notice never reaches the journal (the engine carries only a `notify` flag).
+//! `ratings`, `complaints`. Version 2 adds `personal` and `audit` ([`personal`]): the only
+//! personal data, a mobile number for a "your turn is near" notice or a complainant's call back,
+//! is kept apart from the touchpoints, sealed by the hub before the journal sees it, and purged
+//! when its retention ends. The events carry only a `notify` flag.
 
 mod entry;
 mod error;
 mod journal;
+mod personal;
 mod project;
 mod read;
 mod schema;
@@ -38,6 +43,7 @@ mod write;
 pub use entry::{CommitStats, Entry};
 pub use error::JournalError;
 pub use journal::Journal;
+pub use personal::{AuditRecord, PersonalKind, Sealed};
 pub use read::{ComplaintRow, RatingRow, TicketRow, VisitRow};
 pub use schema::{Durability, SCHEMA_VERSION};
 

@@ -26,10 +26,13 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::error::JournalError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Schema version 1: the first.
 const V1: &str = include_str!("../sql/v1.sql");
+
+/// Schema version 2: personal data kept apart and sealed, and the audit trail.
+const V2: &str = include_str!("../sql/v2.sql");
 
 /// How long a connection waits on another's lock before failing. Readers never block the writer
 /// in WAL mode; this covers checkpoints and a report opening while the hub migrates.
@@ -68,6 +71,7 @@ pub(crate) fn prepare(conn: &Connection, durability: Durability) -> Result<(), J
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {sync};
          PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
          PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};"
     ))?;
     Ok(())
@@ -113,6 +117,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), JournalE
 fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<(), JournalError> {
     match version {
         0 => tx.execute_batch(V1)?,
+        1 => tx.execute_batch(V2)?,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no migration from schema version {v}"),
     }

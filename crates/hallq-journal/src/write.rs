@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::entry::{CommitStats, Entry};
 use crate::error::JournalError;
+use crate::personal::{self, AuditRecord};
 use crate::project::{project, tag};
 use crate::read::LAST_DAY_OPENED;
 
@@ -119,6 +120,27 @@ pub(crate) fn write_batch(conn: &Connection, batch: &[Entry]) -> Result<CommitSt
                 .execute(params![at.0, device.as_str(), online])?;
                 stats.presence += 1;
             }
+            Entry::Personal(sealed) => {
+                personal::insert(conn, sealed)?;
+                stats.personal += 1;
+            }
+            Entry::Purge { kind, before, at } => {
+                let n = personal::purge(conn, *kind, *before)?;
+                stats.purged += n;
+                if n > 0 {
+                    personal::audit(
+                        conn,
+                        &AuditRecord {
+                            at: *at,
+                            actor: "hub".into(),
+                            action: "personal_purged".into(),
+                            subject: Some(kind.as_str().into()),
+                            detail: format!("{n} given before {} ms (retention ended)", before.0),
+                        },
+                    )?;
+                }
+            }
+            Entry::Audit(record) => personal::audit(conn, record)?,
         }
     }
     stats.last_seq = cur.seq;

@@ -1,9 +1,9 @@
 //! Opening the journal: the schema a fresh file gets, the pragmas, the migrations from older
 //! files, and the refusal of a file from a newer hallq.
 //!
-//! When schema version 2 arrives (see `src/schema.rs`), this file gains
-//! `migration_from_v1_fixture`: build a file from the frozen `tests/fixtures/v1.sql`, open it,
-//! and check the rows and the new columns.
+//! `migration_from_v1_fixture` builds a file from the frozen `tests/fixtures/v1.sql` (a real
+//! demo hall's journal at version 1), opens it, and checks that every row is still there and the
+//! version 2 tables take writes.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -53,9 +53,11 @@ fn fresh_database_gets_latest_schema() {
     assert_eq!(
         tables(j.connection()),
         [
+            "audit",
             "commands",
             "complaints",
             "events",
+            "personal",
             "presence",
             "ratings",
             "refusals",
@@ -140,7 +142,7 @@ fn migration_from_empty_v0_file() {
         );
         let mut j = Journal::open(path, Durability::Full).unwrap();
         assert_eq!(pragma::<u32>(&j, "user_version"), SCHEMA_VERSION);
-        assert_eq!(tables(j.connection()).len(), 8);
+        assert_eq!(tables(j.connection()).len(), 10);
         let stats = j.commit(&[refusal()]).unwrap();
         assert_eq!(stats.refusals, 1);
         drop(j);
@@ -157,6 +159,138 @@ fn migration_from_empty_v0_file() {
     }
 }
 
+/// The row count of every table.
+fn counts(conn: &Connection) -> Vec<(String, i64)> {
+    tables(conn)
+        .into_iter()
+        .map(|t| {
+            let n = conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            (t, n)
+        })
+        .collect()
+}
+
+#[test]
+fn migration_from_v1_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(dir.path());
+    let before = {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("fixtures/v1.sql")).unwrap();
+        let v: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+        counts(&conn)
+    };
+    assert!(before.iter().any(|(t, n)| t == "events" && *n > 100));
+    // A report cannot read it before the hub has migrated it.
+    assert!(matches!(
+        Journal::open_read_only(&path),
+        Err(JournalError::NotMigrated { found: 1, .. })
+    ));
+
+    let mut j = Journal::open(&path, Durability::Full).unwrap();
+    assert_eq!(pragma::<u32>(&j, "user_version"), SCHEMA_VERSION);
+    let after = counts(j.connection());
+    for (table, n) in &before {
+        assert!(after.contains(&(table.clone(), *n)), "{table} lost rows");
+    }
+    assert!(after.contains(&("personal".into(), 0)));
+    assert!(after.contains(&("audit".into(), 0)));
+    // The day's queue replays as before, and the new tables take writes.
+    assert!(!j.replay().unwrap().is_empty());
+    let record = hallq_journal::AuditRecord {
+        at: at(1),
+        actor: "cli:test".into(),
+        action: "device_added".into(),
+        subject: Some("kiosk-9".into()),
+        detail: String::new(),
+    };
+    j.record_audit(&record).unwrap();
+    assert_eq!(j.audit_trail().unwrap(), [record]);
+    assert!(j.integrity_check().unwrap());
+    drop(j);
+    assert!(Journal::open_read_only(&path).is_ok());
+}
+
+#[test]
+fn personal_values_are_counted_by_their_blind_hash_and_purged_with_an_audit_line() {
+    use hallq_journal::{PersonalKind, Sealed};
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::open(db(dir.path()), Durability::Full).unwrap();
+    let sealed = |owner: &str, blind: &str, secs: i64| Sealed {
+        kind: PersonalKind::NoticePhone,
+        owner: owner.into(),
+        day: common::DAY,
+        at: at(secs),
+        blind: blind.into(),
+        nonce: vec![0; 24],
+        sealed: vec![1, 2, 3],
+    };
+    let stats = j
+        .commit(&[
+            Entry::Personal(sealed("t1", "aa", 0)),
+            Entry::Personal(sealed("t2", "aa", 10)),
+            Entry::Personal(sealed("t3", "bb", 20)),
+        ])
+        .unwrap();
+    assert_eq!(stats.personal, 3);
+    assert_eq!(
+        j.personal_count(PersonalKind::NoticePhone, common::DAY, "aa")
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        j.personal_count(PersonalKind::ComplaintContact, common::DAY, "aa")
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        j.personal(PersonalKind::NoticePhone, "t3").unwrap(),
+        Some(sealed("t3", "bb", 20))
+    );
+    // The same owner again replaces its value.
+    j.commit(&[Entry::Personal(sealed("t3", "cc", 30))])
+        .unwrap();
+    assert_eq!(j.personal_total(PersonalKind::NoticePhone).unwrap(), 3);
+
+    let stats = j
+        .commit(&[Entry::Purge {
+            kind: PersonalKind::NoticePhone,
+            before: at(15),
+            at: at(100),
+        }])
+        .unwrap();
+    assert_eq!(stats.purged, 2);
+    assert_eq!(j.personal_total(PersonalKind::NoticePhone).unwrap(), 1);
+    assert!(
+        j.personal(PersonalKind::NoticePhone, "t1")
+            .unwrap()
+            .is_none()
+    );
+    let trail = j.audit_trail().unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].action, "personal_purged");
+    assert_eq!(trail[0].subject.as_deref(), Some("notice_phone"));
+    // Nothing to purge writes no audit line.
+    j.commit(&[Entry::Purge {
+        kind: PersonalKind::NoticePhone,
+        before: at(15),
+        at: at(200),
+    }])
+    .unwrap();
+    assert_eq!(j.audit_trail().unwrap().len(), 1);
+    assert_eq!(
+        pragma::<i64>(&j, "secure_delete"),
+        1,
+        "purged bytes are overwritten"
+    );
+}
+
+/// Personal data lives in `personal` only, sealed: no other table has a column for it.
 #[test]
 fn the_journal_holds_no_phone_number_column() {
     let dir = tempfile::tempdir().unwrap();
@@ -171,6 +305,13 @@ fn the_journal_holds_no_phone_number_column() {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
+        if table == "personal" {
+            assert_eq!(
+                columns,
+                ["kind", "owner", "day", "at_ms", "blind", "nonce", "sealed"],
+                "the personal table holds values only sealed"
+            );
+        }
         for c in columns {
             assert!(
                 !c.contains("phone") && !c.contains("mobile"),

@@ -22,6 +22,7 @@ pub enum ErrorCode {
     DeviceMismatch,
     Forbidden,
     RateLimited,
+    PhoneLimit,
     WrongPin,
     // Hall and configuration.
     HallClosed,
@@ -77,6 +78,10 @@ impl ErrorCode {
             Self::RateLimited => (
                 "操作过于频繁，请稍后再试",
                 "Too many requests; please try again shortly.",
+            ),
+            Self::PhoneLimit => (
+                "该手机号今日取号次数已达上限，可不留手机号取号",
+                "This mobile number has had today's tickets; take one without a number.",
             ),
             Self::WrongPin => ("工号或密码错误", "Wrong staff number or PIN."),
             Self::UnknownGreenChannel => (

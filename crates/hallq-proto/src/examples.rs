@@ -112,6 +112,7 @@ pub fn examples() -> Vec<Command> {
             ticket: Some(TicketRef("A012".into())),
             business: Some(code("basic")),
             responsibility: Some("billing".into()),
+            contact: Phone::parse("13900139000").ok(),
         },
         Command::ComplaintUpdate {
             complaint: ComplaintId::new("K20261123-001").unwrap_or_else(|_| unreachable!()),

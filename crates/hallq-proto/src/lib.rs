@@ -26,7 +26,7 @@ pub mod time;
 pub mod topic;
 pub mod vocab;
 
-pub use command::{Command, CommandEnvelope, DecodeError, decode_command};
+pub use command::{Command, CommandEnvelope, DecodeError, decode_command, redact_digits};
 pub use error::{ErrorCode, ErrorInfo};
 pub use ids::*;
 pub use reply::{Reply, ReplyBody, ReplyResult};
