@@ -14,6 +14,13 @@
 //! | retained messages need a plugin, and expire | `rmqtt-retainer` (RAM) with `retained_message_ttl = "0s"` |
 //! | `rmqtt-acl` logs its whole config at INFO | the hub installs [`ACL_LOG_FILTER`]; the config holds no secret anyway |
 //! | `run()` never returns | the server runs on its own task; [`Broker::shutdown`] aborts it |
+//! | a TLS handshake may take 30 s | [`HANDSHAKE_TIMEOUT`] on the TLS listener: a socket that never finishes its handshake is dropped sooner |
+//!
+//! TLS: beside (or, with the plain listener on loopback, instead of) plain MQTT, the broker
+//! can listen for MQTT over TLS ([`BrokerTls`]) with the certificate `hallq tls init` makes,
+//! signed by the hall's own CA. rmqtt-net 0.24 reads the PEM files itself and builds its rustls
+//! server config with aws-lc-rs (hard-wired on Linux); it offers TLS 1.2 and 1.3 only and asks
+//! no client certificate: devices still log in with their password, now inside the tunnel.
 //!
 //! Authentication: `rmqtt-acl` 0.24 can only compare a password in its rules with the one a
 //! client sends, byte for byte, so using it for passwords would put every device's secret in
@@ -40,6 +47,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,6 +104,10 @@ const MAX_INFLIGHT: std::num::NonZeroU16 = std::num::NonZeroU16::new(256).expect
 /// device retries.
 const HOLD_LIMIT: Duration = Duration::from_secs(10);
 
+/// How long a client of the TLS listener has to finish its handshake and send CONNECT (rmqtt's
+/// default is 30 s). The hold of [`HOLD_LIMIT`] comes after this check, not within it.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long [`Broker::shutdown`] waits for the open sessions to close their sockets.
 const SESSION_CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -132,8 +144,11 @@ impl fmt::Debug for BrokerUser {
 /// What the broker needs to start.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
-    /// Where to listen. Port 0 picks a free port; [`Broker::port`] tells which.
+    /// Where to listen for plain MQTT. Port 0 picks a free port; [`Broker::port`] tells which.
+    /// A hall that runs TLS only puts this on loopback, for the hub's own connection.
     pub listen: SocketAddr,
+    /// Where to listen for MQTT over TLS, and with which certificate; none if `None`.
+    pub tls: Option<BrokerTls>,
     /// The hall whose topic tree the ACL rules guard. Topics of other halls are refused to all.
     pub hall: HallId,
     /// The hub's own login: it may publish and subscribe anywhere under `hallq/v1/{hall}/`.
@@ -144,6 +159,18 @@ pub struct BrokerConfig {
     /// never held). The hub sets it: a device that got in before the hub had subscribed would
     /// send commands to no one, and wait out its reply time-out before resending.
     pub hold_devices: bool,
+}
+
+/// The TLS listener of the broker.
+#[derive(Debug, Clone)]
+pub struct BrokerTls {
+    /// Where to listen (8883 by convention). Port 0 picks a free port; [`Broker::tls_port`]
+    /// tells which.
+    pub listen: SocketAddr,
+    /// The broker's certificate chain, PEM: its own certificate first (`server.pem`).
+    pub cert: PathBuf,
+    /// Its private key, PEM (PKCS#8, `server.key`).
+    pub key: PathBuf,
 }
 
 /// Why the broker could not start.
@@ -169,6 +196,19 @@ pub enum BrokerError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The TLS certificate or key cannot be read or do not match.
+    #[error(
+        "cannot use the TLS certificate {cert} with the key {key} / 无法使用 TLS 证书或私钥（`hallq tls init` 可生成）"
+    )]
+    Tls {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// What rmqtt or rustls said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// An rmqtt plugin refused its generated configuration or failed to start.
     #[error("cannot start the broker plugin {plugin}")]
     Plugin {
@@ -185,6 +225,8 @@ pub enum BrokerError {
 pub struct Broker {
     /// The address actually bound: with port 0 in the config, the only way to learn the port.
     local_addr: SocketAddr,
+    /// The TLS listener's bound address, if it has one.
+    tls_addr: Option<SocketAddr>,
     /// rmqtt's context, kept to reach the open sessions at shutdown.
     scx: ServerContext,
     /// The task running rmqtt's accept loop; it owns the listening socket. `None` once aborted.
@@ -197,6 +239,7 @@ impl fmt::Debug for Broker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Broker")
             .field("local_addr", &self.local_addr)
+            .field("tls_addr", &self.tls_addr)
             .field("running", &self.server.is_some())
             .finish()
     }
@@ -250,13 +293,62 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         .await;
     hooks.start().await;
 
-    let listen_error = |source: rmqtt::Error| BrokerError::Listen {
-        addr: config.listen,
-        source: source.into(),
+    let listen_error = |addr: SocketAddr| {
+        move |source: rmqtt::Error| BrokerError::Listen {
+            addr,
+            source: source.into(),
+        }
     };
-    let listener = Builder::new()
-        .name("hallq")
-        .laddr(config.listen)
+    let listener = listener_builder("hallq", config.listen)
+        .bind()
+        .and_then(|l| l.tcp())
+        .map_err(listen_error(config.listen))?;
+    let local_addr = listener.local_addr().map_err(listen_error(config.listen))?;
+    // rmqtt keys listener configs by id; the bound port is unique and, unlike the configured
+    // port, never 0.
+    let mut server = MqttServer::new(scx.clone()).listener_by_id(listener, local_addr.port());
+
+    let mut tls_addr = None;
+    if let Some(tls) = &config.tls {
+        let listener = listener_builder("hallq-tls", tls.listen)
+            .handshake_timeout(HANDSHAKE_TIMEOUT)
+            .tls_cert(Some(tls.cert.to_string_lossy()))
+            .tls_key(Some(tls.key.to_string_lossy()))
+            .bind()
+            .map_err(listen_error(tls.listen))?
+            // Reads the PEM files and builds the rustls server config.
+            .tls()
+            .map_err(|source| BrokerError::Tls {
+                cert: tls.cert.clone(),
+                key: tls.key.clone(),
+                source: source.into(),
+            })?;
+        let addr = listener.local_addr().map_err(listen_error(tls.listen))?;
+        server = server.listener_by_id(listener, addr.port());
+        tls_addr = Some(addr);
+    }
+    let server = server.build();
+    let server = tokio::spawn(async move {
+        // In rmqtt 0.24 `run()` loops on accept forever; it returns only on a setup error.
+        if let Err(error) = server.run().await {
+            tracing::error!(%error, "the embedded broker stopped");
+        }
+    });
+    tracing::info!(%local_addr, tls = ?tls_addr, "embedded broker listening");
+    Ok(Broker {
+        local_addr,
+        tls_addr,
+        scx,
+        server: Some(server),
+        open,
+    })
+}
+
+/// A listener's settings, the same for plain and TLS.
+fn listener_builder(name: &str, addr: SocketAddr) -> Builder {
+    Builder::new()
+        .name(name)
+        .laddr(addr)
         // Off by default: every small QoS 1 packet would wait for the peer's delayed ACK
         // (~40 ms per hop, measured).
         .nodelay(true)
@@ -265,29 +357,6 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         .reuseaddr(Some(true))
         .max_inflight(MAX_INFLIGHT)
         .allow_anonymous(false)
-        .bind()
-        .and_then(|l| l.tcp())
-        .map_err(listen_error)?;
-    let local_addr = listener.local_addr().map_err(listen_error)?;
-
-    // rmqtt keys listener configs by id; the bound port is unique and, unlike the configured
-    // port, never 0.
-    let server = MqttServer::new(scx.clone())
-        .listener_by_id(listener, local_addr.port())
-        .build();
-    let server = tokio::spawn(async move {
-        // In rmqtt 0.24 `run()` loops on accept forever; it returns only on a setup error.
-        if let Err(error) = server.run().await {
-            tracing::error!(%error, "the embedded broker stopped");
-        }
-    });
-    tracing::info!(%local_addr, "embedded broker listening");
-    Ok(Broker {
-        local_addr,
-        scx,
-        server: Some(server),
-        open,
-    })
 }
 
 impl Broker {
@@ -301,9 +370,14 @@ impl Broker {
         self.local_addr.port()
     }
 
-    /// The address the broker listens on.
+    /// The address the broker listens on for plain MQTT.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The port of the TLS listener, if the broker has one.
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_addr.map(|a| a.port())
     }
 
     /// Stops accepting, releases the port, and closes every open session.
@@ -615,6 +689,7 @@ mod tests {
         BrokerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             hall: HallId::new("hall-1").unwrap(),
+            tls: None,
             hub_user: BrokerUser::new("hub \"main\"", hash.clone()),
             users: vec![BrokerUser::new("kiosk-1", hash)],
             hold_devices: false,

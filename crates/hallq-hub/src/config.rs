@@ -121,7 +121,7 @@ impl Default for Hours {
 pub struct BrokerSection {
     /// An external broker, `mqtt://host:port` (Eclipse Mosquitto); the embedded one if none.
     pub external: Option<String>,
-    /// Where the embedded broker listens.
+    /// Where the embedded broker listens for plain MQTT.
     pub listen: SocketAddr,
     /// The hub's own MQTT user name.
     pub hub_user: String,
@@ -135,6 +135,15 @@ impl Default for BrokerSection {
             external: None,
             listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
             hub_user: "hallq-hub".into(),
+    /// Whether devices may use plain MQTT. `false` (a hall on TLS only) keeps the plain listener
+    /// at `listen`'s port on loopback, for the hub's own connection: see [`Self::plain_listen`].
+    pub plain: bool,
+    /// Where the embedded broker listens for MQTT over TLS (`0.0.0.0:8883`); none if unset.
+    pub tls_listen: Option<SocketAddr>,
+    /// The broker's certificate, PEM (`hallq tls init` writes `server.pem`).
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key, PEM (`server.key`, readable by the hub's user only).
+    pub tls_key: Option<PathBuf>,
             hub_secret: None,
         }
     }
@@ -146,12 +155,67 @@ impl Default for BrokerSection {
 pub struct Secret(pub String);
 
 impl std::fmt::Debug for Secret {
+            plain: true,
+            tls_listen: None,
+            tls_cert: None,
+            tls_key: None,
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
     }
 }
 
 /// How durable a commit is.
+impl BrokerSection {
+    /// Where the embedded broker's plain listener binds: `listen`, or with `plain = false`
+    /// 127.0.0.1 at `listen`'s port. The hub reaches its own broker there (it connects to
+    /// 127.0.0.1); a device on the network finds nothing.
+    pub fn plain_listen(&self) -> SocketAddr {
+        if self.plain || self.listen.ip().is_loopback() {
+            return self.listen;
+        }
+        SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, self.listen.port()))
+    }
+
+    /// The TLS keys come together, and only for the embedded broker.
+    fn check(&self) -> Result<(), String> {
+        let tls_keys =
+            self.tls_listen.is_some() || self.tls_cert.is_some() || self.tls_key.is_some();
+        if self.external.is_some() && (tls_keys || !self.plain) {
+            return Err(
+                "[broker] tls_listen, tls_cert, tls_key and plain are for the embedded broker; \
+                 configure Mosquitto's TLS in its own files (deploy/mosquitto/hallq-tls.conf) / \
+                 使用外部代理时，TLS 在 Mosquitto 的配置中设置"
+                    .into(),
+            );
+        }
+        if tls_keys
+            && (self.tls_listen.is_none() || self.tls_cert.is_none() || self.tls_key.is_none())
+        {
+            return Err(
+                "[broker] tls_listen, tls_cert and tls_key go together (`hallq tls init` \
+                 makes the files) / tls_listen、tls_cert、tls_key 须同时设置"
+                    .into(),
+            );
+        }
+        if !self.plain && self.tls_listen.is_none() {
+            return Err(
+                "[broker] plain = false needs tls_listen: devices could not connect at all \
+                 / 关闭明文监听须同时开启 TLS 监听（tls_listen）"
+                    .into(),
+            );
+        }
+        if let Some(tls) = self.tls_listen
+            && tls.port() != 0
+            && tls.port() == self.plain_listen().port()
+        {
+            return Err(format!(
+                "[broker] tls_listen {tls} takes the plain listener's port / TLS 端口与明文端口相同"
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DurabilityLevel {
@@ -435,6 +499,7 @@ impl HallConfig {
                     ));
                 }
                 _ => {}
+        self.broker.check().map_err(ConfigError::Invalid)?;
             }
             if d.id.as_str() == self.broker.hub_user {
                 return invalid(format!(
@@ -718,5 +783,58 @@ mod example_tests {
                 .as_deref()
                 .is_some_and(|h| h.starts_with("$argon2id$"))
         }));
+    }
+}
+
+#[cfg(test)]
+mod broker_tls_tests {
+    use super::*;
+
+    const HALL: &str =
+        "[hall]\nid = \"demo\"\nname = { zh = \"演示营业厅\", en = \"Demo Hall\" }\n";
+
+    fn broker(section: &str) -> Result<BrokerSection, String> {
+        let c = HallConfig::parse(&format!("{HALL}\n[broker]\n{section}"))?;
+        c.broker.check().map(|()| c.broker)
+    }
+
+    #[test]
+    fn tls_only_keeps_the_plain_listener_on_loopback() {
+        let b = broker(
+            "listen = \"0.0.0.0:1883\"\nplain = false\ntls_listen = \"0.0.0.0:8883\"\n\
+             tls_cert = \"tls/server.pem\"\ntls_key = \"tls/server.key\"\n",
+        )
+        .unwrap();
+        assert_eq!(b.plain_listen(), "127.0.0.1:1883".parse().unwrap());
+        let b = broker(
+            "listen = \"[::]:1883\"\nplain = false\ntls_listen = \"[::]:8883\"\n\
+             tls_cert = \"c\"\ntls_key = \"k\"\n",
+        )
+        .unwrap();
+        assert_eq!(b.plain_listen(), "127.0.0.1:1883".parse().unwrap());
+        let b =
+            broker("tls_listen = \"0.0.0.0:8883\"\ntls_cert = \"c\"\ntls_key = \"k\"\n").unwrap();
+        assert!(b.plain, "plain stays on by default");
+        assert_eq!(b.plain_listen(), "0.0.0.0:1883".parse().unwrap());
+    }
+
+    #[test]
+    fn tls_settings_that_cannot_work_are_refused() {
+        for (section, says) in [
+            ("tls_listen = \"0.0.0.0:8883\"\n", "go together"),
+            ("tls_cert = \"c\"\ntls_key = \"k\"\n", "go together"),
+            ("plain = false\n", "needs tls_listen"),
+            (
+                "external = \"mqtt://127.0.0.1:1883\"\nhub_secret = \"s\"\nplain = false\n",
+                "embedded broker",
+            ),
+            (
+                "listen = \"0.0.0.0:8883\"\ntls_listen = \"0.0.0.0:8883\"\ntls_cert = \"c\"\ntls_key = \"k\"\n",
+                "port",
+            ),
+        ] {
+            let err = broker(section).unwrap_err();
+            assert!(err.contains(says), "{section}: {err}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use hallq_proto::topic::{self, Topic, Topics};
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, NetworkOptions, Packet, Publish, QoS};
 use tokio::sync::mpsc;
 
-use crate::broker::{self, Broker, BrokerConfig, BrokerUser};
+use crate::broker::{self, Broker, BrokerConfig, BrokerTls, BrokerUser};
 use crate::clock::Clock;
 use crate::config::{HallConfig, parse_broker_url};
 use crate::metrics::{self, Metrics};
@@ -372,8 +372,22 @@ async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, H
                 .map(|h| BrokerUser::new(d.id.as_str(), h.clone()))
         })
         .collect();
+    let tls = match (
+        config.broker.tls_listen,
+        &config.broker.tls_cert,
+        &config.broker.tls_key,
+    ) {
+        (Some(listen), Some(cert), Some(key)) => Some(BrokerTls {
+            listen,
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
     let broker_config = BrokerConfig {
-        listen: config.broker.listen,
+        // On loopback with `plain = false`: the hub below connects to it there.
+        listen: config.broker.plain_listen(),
+        tls,
         hall: config.hall.id.clone(),
         hub_user: BrokerUser::new(config.broker.hub_user.clone(), own_login_hash(hub_secret)?),
         users,

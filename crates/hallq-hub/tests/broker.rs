@@ -50,6 +50,7 @@ fn config(listen: SocketAddr) -> BrokerConfig {
     let user = |name: &str| BrokerUser::new(name, password_hash());
     BrokerConfig {
         listen,
+        tls: None,
         hall: hall(),
         hub_user: user("hub"),
         users: vec![user("kiosk-1"), user("kiosk-2"), user("display-1")],
