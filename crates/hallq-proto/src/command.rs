@@ -493,9 +493,11 @@ impl DecodeError {
         }
     }
 
-    /// The error as it travels in a reply, with this error's text as the detail.
+    /// The error as it travels in a reply (and into the journal's refusals), with this error's
+    /// text as the detail, digit runs that could be a phone or ID number cut out: a detail may
+    /// repeat what the device sent (a kind, a device id, a number).
     pub fn to_info(&self) -> ErrorInfo {
-        ErrorInfo::new(self.code()).with_detail(self.to_string())
+        ErrorInfo::new(self.code()).with_detail(redact_digits(&self.to_string()))
     }
 }
 
