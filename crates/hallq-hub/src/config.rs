@@ -34,9 +34,15 @@ pub struct HallConfig {
     /// Business types, counters and queueing rules; DOMAIN.md's default hall if omitted.
     #[serde(default = "QueueConfig::telecom_default")]
     pub queue: QueueConfig,
-    /// The devices allowed to connect, with their roles.
+    /// The devices allowed to connect, with their roles. Revoked entries of the file are not
+    /// here but in `revoked_devices`: whatever looks a device up (the broker's logins and ACL,
+    /// the hub's commands and presence) cannot find them.
     #[serde(default)]
     pub devices: Vec<DeviceConfig>,
+    /// The file's `[[devices]]` entries with `revoked` set (`hallq device revoke`), kept for the
+    /// record and so that their ids are not given again by accident. Set by [`HallConfig::parse`].
+    #[serde(skip)]
+    pub revoked_devices: Vec<DeviceConfig>,
     /// The clerks who may sign in; empty accepts any staff number (a demo hall).
     #[serde(default)]
     pub staff: Vec<StaffConfig>,
@@ -305,6 +311,13 @@ pub struct DeviceConfig {
     pub profile: Option<String>,
     /// The argon2 hash (PHC string) of its secret; the broker checks it. Never the secret.
     pub secret_hash: Option<String>,
+    /// The same secret hashed as Eclipse Mosquitto's password file holds it (`$7$…`,
+    /// PBKDF2-SHA512, as `mosquitto_passwd` writes it), for `hallq device mosquitto`. Never the
+    /// secret. Devices registered before `hallq device add` have none until `hallq device rotate`.
+    pub mosquitto_hash: Option<String>,
+    /// When the device was revoked (RFC 3339, `hallq device revoke`): it can no longer log in
+    /// and the hub treats it as unknown. The entry stays, without hashes, for the record.
+    pub revoked: Option<String>,
 }
 
 /// A clerk.
@@ -410,9 +423,16 @@ impl HallConfig {
         })
     }
 
-    /// Parses TOML text (no environment, no validation).
+    /// Parses TOML text (no environment, no validation). Revoked devices are set aside into
+    /// `revoked_devices` here, the one place that decides which devices exist for the hub.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        let (revoked, active) = std::mem::take(&mut config.devices)
+            .into_iter()
+            .partition(|d| d.revoked.is_some());
+        config.devices = active;
+        config.revoked_devices = revoked;
+        Ok(config)
     }
 
     /// Applies the environment overrides, reading variables through `var`:
@@ -475,10 +495,12 @@ impl HallConfig {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }
         let mut ids = HashSet::new();
-        for d in &self.devices {
+        for d in self.devices.iter().chain(&self.revoked_devices) {
             if !ids.insert(&d.id) {
                 return invalid(format!("device {} is listed twice / 设备重复", d.id));
             }
+        }
+        for d in &self.devices {
             match (d.role.needs_counter(), d.counter) {
                 (true, None) => {
                     return invalid(format!(
@@ -564,7 +586,7 @@ impl HallConfig {
         Ok(())
     }
 
-    /// The device `id`, if registered.
+    /// The device `id`, if registered and not revoked.
     pub fn device(&self, id: &DeviceId) -> Option<&DeviceConfig> {
         self.devices.iter().find(|d| &d.id == id)
     }

@@ -2,14 +2,18 @@
 //!
 //! Parts:
 //! - [`broker`]: the embedded MQTT broker every device of the hall connects to.
+//! - [`registry`]: hall.toml's `[[devices]]` edited in place (`hallq device add/revoke/rotate`).
+//! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
 
 pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod hub;
 pub mod metrics;
+pub mod mosquitto;
 mod plan;
 pub mod publish;
+pub mod registry;
 pub mod secret;
 pub mod writer;
 

@@ -288,6 +288,8 @@ mod tests {
                 counter: None,
                 profile: None,
                 secret_hash: None,
+                mosquitto_hash: None,
+                revoked: None,
             });
         }
         let engine = Engine::new(config.queue.clone()).unwrap();

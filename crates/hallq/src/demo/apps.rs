@@ -103,6 +103,8 @@ pub(crate) fn register(config: &mut HallConfig) -> CounterNo {
                 counter: (app.role == Role::Counter).then_some(number),
                 profile: Some(app.profile.to_owned()),
                 secret_hash: None,
+                mosquitto_hash: None,
+                revoked: None,
             });
         }
     }
