@@ -1,17 +1,24 @@
 //! What every app binary does at start the same way: its logging, the check that Chinese can be
-//! drawn, where its hall is (`--broker`, `--hall`), its device's MQTT client, and its own clock.
+//! drawn, where its hall is (`--broker`, `--hall`, `--ca`), its device's MQTT client, and its
+//! own clock.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use hallq_client::ClientConfig;
+use hallq_client::{BrokerAddr, ClientConfig, TlsError, TlsTrust};
 use hallq_proto::{DeviceId, HallId, Timestamp};
 
 /// Where a device finds its hall: flattened into each app's command line.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HallArgs {
-    /// The hall's MQTT broker, `host:port`.
+    /// The hall's MQTT broker: `mqtts://host:8883` (TLS, with `--ca`), `mqtt://host:1883` or
+    /// `host:port` (plain).
     #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
     pub broker: String,
+    /// The hall's CA certificate (`ca.pem` from `hallq tls init`): over `mqtts://` the broker
+    /// must prove itself with a certificate it signed. No other authority is trusted.
+    #[arg(long, env = "HALLQ_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     /// The hall's id (hall.toml's `[hall] id`).
     #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
     pub hall: String,
@@ -23,9 +30,9 @@ pub struct HallArgs {
 /// Why an app cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// `--broker` is not `host:port`.
-    #[error("--broker {0} is not host:port / 代理地址格式应为 主机:端口")]
-    Broker(String),
+    /// `--broker` or `--ca` cannot be used.
+    #[error("--broker / --ca: {0}")]
+    Broker(#[from] TlsError),
     /// The hall or device id is not a valid id.
     #[error("{0}")]
     Id(#[from] hallq_proto::InvalidId),
@@ -34,18 +41,24 @@ pub enum StartError {
 impl HallArgs {
     /// The MQTT client configuration of `device`, its secret from `HALLQ_DEVICE_SECRET` (never
     /// the command line, where `ps` shows it).
+    ///
+    /// Over `mqtts://` the device trusts the CA of `--ca` and nothing else; a CA with a plain
+    /// broker, or `mqtts://` without one, is refused rather than quietly left unprotected.
     pub fn client_config(&self, device: &str) -> Result<ClientConfig, StartError> {
-        let (host, port) = self
-            .broker
-            .rsplit_once(':')
-            .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-            .ok_or_else(|| StartError::Broker(self.broker.clone()))?;
+        let addr = BrokerAddr::parse(&self.broker)?;
+        let tls = match (&self.ca, addr.tls) {
+            (Some(ca), true) => Some(TlsTrust::from_ca_file(ca)?),
+            (None, false) => None,
+            (None, true) => return Err(TlsError::NoCa(addr.to_string()).into()),
+            (Some(_), false) => return Err(TlsError::CaWithoutTls(addr.to_string()).into()),
+        };
         let mut config = ClientConfig::new(
-            host,
-            port,
+            addr.host,
+            addr.port,
             HallId::new(self.hall.as_str())?,
             DeviceId::new(device)?,
         );
+        config.tls = tls;
         config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
         Ok(config)
     }
@@ -121,4 +134,55 @@ macro_rules! generated_ui {
             slint::include_modules!();
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(broker: &str, ca: Option<&str>) -> HallArgs {
+        HallArgs {
+            broker: broker.into(),
+            hall: "demo".into(),
+            utc_offset_min: 480,
+            ca: ca.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn plain_brokers_are_read_as_before_and_with_a_scheme() {
+        for broker in ["10.0.0.2:1884", "mqtt://10.0.0.2:1884"] {
+            let c = args(broker, None).client_config("kiosk-1").unwrap();
+            assert_eq!(
+                (c.host.as_str(), c.port, c.tls.is_some()),
+                ("10.0.0.2", 1884, false)
+            );
+        }
+    }
+
+    #[test]
+    fn tls_and_its_ca_go_together() {
+        let err = args("mqtts://hub.lan", None)
+            .client_config("kiosk-1")
+            .unwrap_err();
+        assert!(
+            matches!(err, StartError::Broker(TlsError::NoCa(_))),
+            "{err}"
+        );
+        let err = args("mqtt://hub.lan", Some("ca.pem"))
+            .client_config("kiosk-1")
+            .unwrap_err();
+        assert!(
+            matches!(err, StartError::Broker(TlsError::CaWithoutTls(_))),
+            "{err}"
+        );
+        let err = args("mqtts://hub.lan", Some("/nonexistent/ca.pem"))
+            .client_config("kiosk-1")
+            .unwrap_err();
+        assert!(
+            matches!(err, StartError::Broker(TlsError::Read { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("CA"), "{err}");
+    }
 }
