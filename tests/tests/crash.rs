@@ -50,7 +50,8 @@ async fn counter_loop(client: DeviceClient) {
 }
 
 async fn acknowledged_tickets_survive_sigkill(kind: BrokerKind, rounds: usize) {
-    let hall = Hall::new(kind);
+    // Kiosks issuing as fast as replies come are a flood: the limits would refuse most of it.
+    let hall = Hall::unlimited(kind);
     let acked = Arc::new(Mutex::new(BTreeSet::new()));
     let mut hub = hall.start_hub();
     let mut tasks = Vec::new();

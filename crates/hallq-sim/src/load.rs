@@ -320,7 +320,8 @@ fn hall_toml(ids: &[DeviceId], role: LoadRole, hash: &str, port: u16, data: &Pat
     let mut s = format!(
         "[hall]\nid = \"load\"\nname = {{ zh = \"负载测试厅\", en = \"Load test hall\" }}\n\n\
          [hours]\nopen = \"00:00\"\nclose = \"24:00\"\ndaily_reset = \"04:00\"\n\n\
-         [broker]\nlisten = \"127.0.0.1:{port}\"\n\n[hub]\ndata_dir = \"{}\"\n",
+         [broker]\nlisten = \"127.0.0.1:{port}\"\n\n\
+         [limits]\ncommands_per_minute = 0\ntickets_per_minute = 0\n\n[hub]\ndata_dir = \"{}\"\n",
         data.display()
     );
     for id in ids {

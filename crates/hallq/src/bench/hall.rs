@@ -112,6 +112,7 @@ impl BenchHall {
             "[hall]\nid = \"{hall}\"\nname = {{ zh = \"基准营业厅\", en = \"Bench Hall\" }}\n\n\
              [hours]\nopen = \"00:00\"\nclose = \"24:00\"\n\n\
              [broker]\nlisten = \"127.0.0.1:{port}\"\nhub_secret = \"{hub_secret}\"\n{external}\n\
+             [limits]\ncommands_per_minute = 0\ntickets_per_minute = 0\n\n\
              [hub]\ndata_dir = \"{}\"\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n\
              durability = \"{}\"\n{device_toml}\n{}",
             dir.path().join("data").display(),
