@@ -8,6 +8,7 @@ mod device_cmd;
 mod hub_cmd;
 mod report_cmd;
 mod sim;
+mod tls_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +53,9 @@ enum Cmd {
     /// fairness, data quality; as tables, CSV files or one HTML page with charts.
     Report(report_cmd::ReportArgs),
 }
+    /// TLS for the hall's broker: `init` makes the hall's own CA and the broker's certificate
+    /// (ca.pem goes to every device, the keys stay on the hub).
+    Tls(tls_cmd::TlsArgs),
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -64,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Sim(args) => sim::run(&args),
         Cmd::Report(args) => report_cmd::run(&args),
     }
+        Cmd::Tls(args) => tls_cmd::run(&args),
 }
 
 /// Options of `hallq hash-secret`.
