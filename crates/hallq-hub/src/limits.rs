@@ -33,6 +33,10 @@ pub struct LimitsSection {
     /// Refusals journaled one by one per device per minute; beyond that they are counted and
     /// the count is journaled with the next one.
     pub refusals_journaled_per_minute: u32,
+    /// Wrong PINs in a row for one staff number before its sign-in is locked; 0 never locks.
+    pub pin_attempts: u32,
+    /// How long a locked staff number stays locked, in minutes.
+    pub pin_lockout_min: u32,
 }
 
 impl Default for LimitsSection {
@@ -44,6 +48,8 @@ impl Default for LimitsSection {
             ticket_burst: 10,
             tickets_per_phone_per_day: 3,
             refusals_journaled_per_minute: 60,
+            pin_attempts: 5,
+            pin_lockout_min: 15,
         }
     }
 }
@@ -58,6 +64,8 @@ impl LimitsSection {
             ticket_burst: 0,
             tickets_per_phone_per_day: 0,
             refusals_journaled_per_minute: 0,
+            pin_attempts: 0,
+            pin_lockout_min: 0,
         }
     }
 
@@ -185,6 +193,54 @@ impl Limiter {
     }
 }
 
+/// Wrong PINs per staff number, and the numbers locked because of them: a counter terminal in
+/// the wrong hands cannot try a clerk's PIN more than `pin_attempts` times per lockout, and a
+/// locked sign-in is refused before any PIN is hashed.
+#[derive(Debug, Default)]
+pub struct PinGuard {
+    /// Wrong PINs in a row, and until when the number is locked.
+    failures: HashMap<String, (u32, Option<Timestamp>)>,
+}
+
+impl PinGuard {
+    /// Whether `staff` is locked now.
+    pub fn locked(&mut self, limits: &LimitsSection, staff: &str, now: Timestamp) -> bool {
+        if limits.pin_attempts == 0 {
+            return false;
+        }
+        match self.failures.get(staff) {
+            Some((_, Some(until))) if now < *until => true,
+            Some((_, Some(_))) => {
+                // The lockout is over: a fresh count.
+                self.failures.remove(staff);
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// A wrong PIN for `staff`; returns whether it is locked from now on.
+    pub fn failed(&mut self, limits: &LimitsSection, staff: &str, now: Timestamp) -> bool {
+        if limits.pin_attempts == 0 {
+            return false;
+        }
+        let entry = self.failures.entry(staff.to_owned()).or_insert((0, None));
+        entry.0 += 1;
+        if entry.0 >= limits.pin_attempts {
+            entry.1 = Some(Timestamp(
+                now.0 + i64::from(limits.pin_lockout_min) * 60_000,
+            ));
+            return true;
+        }
+        false
+    }
+
+    /// A good PIN: the count starts over.
+    pub fn succeeded(&mut self, staff: &str) {
+        self.failures.remove(staff);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +308,37 @@ mod tests {
             l.journal_refusal(&limits, Some(&k), at(1_500)),
             Some(1000 - u64::from(limits.refusals_journaled_per_minute))
         );
+    }
+
+    #[test]
+    fn wrong_pins_lock_the_staff_number_for_the_lockout_then_count_afresh() {
+        let limits = LimitsSection::default();
+        let mut g = PinGuard::default();
+        for i in 0..4 {
+            assert!(!g.failed(&limits, "E1001", at(i)));
+        }
+        assert!(!g.locked(&limits, "E1001", at(5)));
+        // A good PIN starts the count over.
+        g.succeeded("E1001");
+        for i in 0..4 {
+            assert!(!g.failed(&limits, "E1001", at(10 + i)));
+        }
+        assert!(
+            g.failed(&limits, "E1001", at(20)),
+            "the fifth in a row locks"
+        );
+        assert!(g.locked(&limits, "E1001", at(21)));
+        assert!(
+            !g.locked(&limits, "E1002", at(21)),
+            "only that staff number"
+        );
+        let over = 20 + i64::from(limits.pin_lockout_min) * 60_000;
+        assert!(g.locked(&limits, "E1001", at(over - 1)));
+        assert!(!g.locked(&limits, "E1001", at(over)));
+        assert!(!g.failed(&limits, "E1001", at(over + 1)), "a fresh count");
+        // Off.
+        let mut g = PinGuard::default();
+        assert!((0..100).all(|i| !g.failed(&LimitsSection::off(), "E1", at(i))));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use hallq_queue::{Command, Engine, Event, EventKind};
 
 use crate::clock::Clock;
 use crate::config::{DurabilityLevel, HallConfig};
-use crate::limits::{Lane, Limiter};
+use crate::limits::{Lane, Limiter, PinGuard};
 use crate::metrics::Metrics;
 use crate::plan::{ReplyShape, plan};
 use crate::privacy::{Vault, VaultError};
@@ -100,6 +100,8 @@ pub struct Writer {
     vault: Vault,
     /// Flood limits per device.
     limiter: Limiter,
+    /// Wrong PINs per staff number.
+    pins: PinGuard,
     /// Tickets per (day, blind index of a number) given so far, read from the journal on a
     /// number's first ticket of the day.
     phone_tickets: HashMap<(BusinessDay, String), u32>,
@@ -165,6 +167,7 @@ impl Writer {
             replies: HashMap::new(),
             vault,
             limiter: Limiter::default(),
+            pins: PinGuard::default(),
             phone_tickets: HashMap::new(),
             purged_in: None,
         };
@@ -535,7 +538,33 @@ impl Writer {
         id: &CommandId,
         now: Timestamp,
     ) -> Result<(String, Vec<Event>, Vec<Sealed>), ErrorInfo> {
-        let p = plan(&self.config, dev, cmd, crate::secret::verify)?;
+        let signing_in = match cmd {
+            hallq_proto::Command::SignIn { staff, .. } => Some(staff.as_str()),
+            _ => None,
+        };
+        if let Some(staff) = signing_in
+            && self.pins.locked(&self.config.limits, staff, now)
+        {
+            return Err(ErrorInfo::new(ErrorCode::PinLocked).with_detail(format!(
+                "staff number {staff} is locked after {} wrong PINs",
+                self.config.limits.pin_attempts
+            )));
+        }
+        let p = match plan(&self.config, dev, cmd, crate::secret::verify) {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(staff) = signing_in
+                    && e.code == ErrorCode::WrongPin
+                    && self.pins.failed(&self.config.limits, staff, now)
+                {
+                    tracing::warn!(%staff, device = %dev.id, "staff number locked after wrong PINs");
+                }
+                return Err(e);
+            }
+        };
+        if let Some(staff) = signing_in {
+            self.pins.succeeded(staff);
+        }
         if matches!(cmd, hallq_proto::Command::IssueTicket(_)) && !self.accepting_tickets(now) {
             return Err(ErrorInfo::new(ErrorCode::HallClosed));
         }

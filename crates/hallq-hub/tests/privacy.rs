@@ -60,12 +60,24 @@ role = "kiosk"
 [[devices]]
 id = "greeter-1"
 role = "greeter"
+
+[[devices]]
+id = "counter-1"
+role = "counter"
+counter = 1
 "#;
 
 impl Hub {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = HallConfig::parse(CONFIG).unwrap();
+        config.staff = HallConfig::parse(&format!(
+            "[hall]\nid = \"x\"\nname = {{ zh = \"x\", en = \"x\" }}\n\
+             [[staff]]\nnumber = \"E1001\"\npin_hash = \"{}\"\n",
+            hallq_hub::secret::hash("246810", hallq_hub::secret::Strength::Memorable).unwrap()
+        ))
+        .unwrap()
+        .staff;
         config.hub.data_dir = dir.path().join("data");
         config.privacy.key_file = Some(dir.path().join("keys/personal.key"));
         config.load_profiles().unwrap();
@@ -411,4 +423,40 @@ fn a_kiosk_flood_is_refused_and_journaled_without_filling_the_disk() {
     // 190 refused in the first flood, 60 journaled: the other 130 are told by the next row.
     assert_eq!(details.len(), 1, "{details:?}");
     assert!(details[0].contains("+130 "), "{details:?}");
+}
+
+#[test]
+fn wrong_pins_lock_a_staff_number_and_the_lock_is_refused_unchecked() {
+    let mut hub = Hub::new();
+    let sign_in = |pin: &str| Command::SignIn {
+        staff: hallq_proto::StaffNo::new("E1001").unwrap(),
+        pin: Some(hallq_proto::command::Pin(pin.into())),
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            code(&hub.send("counter-1", sign_in("000000"))),
+            ErrorCode::WrongPin
+        );
+    }
+    // Locked: even the right PIN is refused, until the lockout ends.
+    assert_eq!(
+        code(&hub.send("counter-1", sign_in("246810"))),
+        ErrorCode::PinLocked
+    );
+    hub.advance(15 * 60_000);
+    let reply = hub.send("counter-1", sign_in("246810"));
+    assert!(matches!(reply.body, ReplyBody::Ok(_)), "{reply:?}");
+    // Every attempt is in the journal with its code.
+    let j = hub.journal();
+    let codes: Vec<Option<String>> = j
+        .connection()
+        .prepare("SELECT error_code FROM commands WHERE kind = 'sign_in' ORDER BY at_ms")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(codes.len(), 7);
+    assert_eq!(codes[5].as_deref(), Some("pin_locked"));
+    assert_eq!(codes[6], None);
 }

@@ -24,6 +24,7 @@ pub enum ErrorCode {
     RateLimited,
     PhoneLimit,
     WrongPin,
+    PinLocked,
     // Hall and configuration.
     HallClosed,
     UnknownBusiness,
@@ -84,6 +85,10 @@ impl ErrorCode {
                 "This mobile number has had today's tickets; take one without a number.",
             ),
             Self::WrongPin => ("工号或密码错误", "Wrong staff number or PIN."),
+            Self::PinLocked => (
+                "密码错误次数过多，请 15 分钟后再试或联系值班主管",
+                "Too many wrong PINs; try again in 15 minutes or ask the duty supervisor.",
+            ),
             Self::UnknownGreenChannel => (
                 "绿色通道码无效，请联系工作人员",
                 "This green-channel code is not valid; please ask staff.",
