@@ -188,6 +188,13 @@ impl Hall {
             .status()
             .expect("mosquitto_passwd runs (apt-get install mosquitto)");
         assert!(ok.success());
+        self.run_mosquitto(&dir);
+    }
+
+    /// Starts Mosquitto from deploy/mosquitto/hallq.conf on this hall's port, with the
+    /// `hallq.passwd` and `hallq.acl` found in `dir` (e.g. written by `hallq device mosquitto`).
+    pub fn run_mosquitto(&mut self, dir: &Path) {
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/mosquitto");
         let conf = std::fs::read_to_string(deploy.join("hallq.conf"))
             .unwrap()
             .replace(
@@ -206,6 +213,18 @@ impl Hall {
             .expect("mosquitto runs (apt-get install mosquitto)");
         self.mosquitto = Some(child);
         wait_for_port(self.port);
+    }
+
+    /// SIGHUP to the Mosquitto of [`Hall::run_mosquitto`]: it reads its password and ACL files
+    /// again, as `systemctl reload mosquitto` makes it.
+    pub fn reload_mosquitto(&self) {
+        if let Some(m) = &self.mosquitto {
+            Command::new("kill")
+                .arg("-HUP")
+                .arg(m.id().to_string())
+                .status()
+                .unwrap();
+        }
     }
 
     /// The hub's data directory.

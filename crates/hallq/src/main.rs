@@ -41,8 +41,9 @@ enum Cmd {
     /// command → reply → board one at a time and with many in flight, and durable commands per
     /// second, over the embedded broker and Eclipse Mosquitto (docs/BENCHMARKS.md).
     Bench(bench::BenchArgs),
-    /// Device firmware profiles: `hallq device check FILE…` validates them
-    /// (firmware-profiles/README.md).
+    /// The hall's devices: `add` (a new secret, shown once), `revoke`, `rotate`, `list` in
+    /// hall.toml; `mosquitto` writes Mosquitto's password and ACL files from them; `check FILE…`
+    /// validates firmware profiles (firmware-profiles/README.md).
     Device(device_cmd::DeviceArgs),
     /// Simulate a hall day against the real hub on an accelerated clock: every device of the
     /// hall emulated over MQTT, customers planned from a seed; progress, then the simulator's
@@ -52,10 +53,10 @@ enum Cmd {
     /// KPIs against targets, the touchpoint map, load and staffing, staff, complaints, priority
     /// fairness, data quality; as tables, CSV files or one HTML page with charts.
     Report(report_cmd::ReportArgs),
-}
     /// TLS for the hall's broker: `init` makes the hall's own CA and the broker's certificate
     /// (ca.pem goes to every device, the keys stay on the hub).
     Tls(tls_cmd::TlsArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -67,8 +68,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::Device(args) => device_cmd::run(&args),
         Cmd::Sim(args) => sim::run(&args),
         Cmd::Report(args) => report_cmd::run(&args),
-    }
         Cmd::Tls(args) => tls_cmd::run(&args),
+    }
 }
 
 /// Options of `hallq hash-secret`.
