@@ -225,6 +225,7 @@ async fn serve(
             }
             (_, jobs, visit) => {
                 let open = Command::ComplaintOpen {
+                    contact: None,
                     category: complaint.category,
                     summary: complaint.summary.clone(),
                     visit,

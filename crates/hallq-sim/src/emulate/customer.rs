@@ -258,6 +258,7 @@ async fn wait_for_call(
     }
     if c.complains_if_walking_out {
         let open = Command::ComplaintOpen {
+            contact: None,
             category: ComplaintCategory::General,
             summary: "waited too long and left / 等候过久".into(),
             visit: Some(visit.clone()),

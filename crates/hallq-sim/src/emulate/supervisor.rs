@@ -113,6 +113,7 @@ pub(crate) async fn run(ctx: &Ctx, device: &DeviceId, mut jobs: mpsc::UnboundedR
                         };
                         let Some(p) = &c.complaint else { continue };
                         let open = Command::ComplaintOpen {
+                            contact: None,
                             category: p.category,
                             summary: p.summary.clone(),
                             visit: Some(visit),
