@@ -307,6 +307,29 @@ pub struct HubProcess {
     child: Option<Child>,
 }
 
+
+    /// Restarts this hall's Mosquitto with `extra` appended to its configuration (e.g. the
+    /// TLS listener of deploy/mosquitto/hallq-tls.conf), and waits for `extra_port` as well.
+    pub fn restart_mosquitto_with(&mut self, extra: &str, extra_port: u16) {
+        if let Some(mut m) = self.mosquitto.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+        let dir = self.dir.path().join("mosquitto");
+        let conf = std::fs::read_to_string(dir.join("mosquitto.conf")).unwrap();
+        std::fs::write(dir.join("mosquitto.conf"), format!("{conf}\n{extra}\n")).unwrap();
+        let log = std::fs::File::create(dir.join("mosquitto.log")).unwrap();
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(dir.join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("mosquitto runs (apt-get install mosquitto)");
+        self.mosquitto = Some(child);
+        wait_for_port(self.port);
+        wait_for_port(extra_port);
+    }
 impl HubProcess {
     /// SIGKILL: no chance to clean up, as in a crash or a power cut of the process.
     pub fn kill9(mut self) {
