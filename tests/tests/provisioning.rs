@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hallq_client::DeviceClient;
 use hallq_hub::HallConfig;
-use hallq_proto::{ReplyBody, ReplyResult};
+use hallq_proto::{ErrorCode, ReplyBody, ReplyResult};
 use hallq_tests::{BrokerKind, Hall, hallq_bin, mosquitto_available, ticket, wait_hub_online};
 use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Packet};
 
@@ -258,7 +258,7 @@ async fn mosquitto_files_let_added_devices_in_and_keep_the_revoked_one_out() {
         );
     std::fs::write(&hall.config_path, config).unwrap();
     let broker = format!("mqtt://127.0.0.1:{}", hall.port);
-    let _hub = hall.start_hub_with(&["--broker", &broker]);
+    let hub = hall.start_hub_with(&["--broker", &broker]);
 
     ticket_for(&hall, "kiosk-9", &kiosk_9).await;
     let (_kept, mut kept_loop) = login(hall.port, "kiosk-8", &kiosk_8)
@@ -266,6 +266,19 @@ async fn mosquitto_files_let_added_devices_in_and_keep_the_revoked_one_out() {
         .expect("kiosk-8 is active");
 
     device_ok(&hall, &["revoke", "kiosk-8"], "");
+    // Until Mosquitto's files are regenerated it still lets kiosk-8 in; the restarted hub,
+    // which has read the revocation, answers it as a device it does not know.
+    assert!(hub.terminate());
+    let _hub = hall.start_hub_with(&["--broker", &broker]);
+    let mut stale = hall.client_config("kiosk-8");
+    stale.secret = Some(kiosk_8.clone());
+    let (client, _task) = DeviceClient::connect(&stale);
+    wait_hub_online(&client).await;
+    let reply = client.send(ticket("basic")).await.unwrap();
+    assert!(
+        matches!(&reply.body, ReplyBody::Error(e) if e.code == ErrorCode::UnknownDevice),
+        "{reply:?}"
+    );
     generate_mosquitto(&hall, &out);
     let passwd = std::fs::read_to_string(dir.join("hallq.passwd")).unwrap();
     assert!(!passwd.contains("kiosk-8:"), "{passwd}");

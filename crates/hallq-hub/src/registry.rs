@@ -405,6 +405,15 @@ number = "1001"
     }
 
     #[test]
+    fn an_id_both_revoked_and_active_is_refused_by_the_hub() {
+        let text = format!(
+            "{HALL}\n[[devices]]\nid = \"kiosk-1\"\nrole = \"kiosk\"\nrevoked = \"2025-06-01T09:30:00+08:00\"\n"
+        );
+        let err = HallConfig::parse(&text).unwrap().validate().unwrap_err();
+        assert!(err.to_string().contains("kiosk-1 is listed twice"), "{err}");
+    }
+
+    #[test]
     fn an_active_id_cannot_be_added_twice() {
         let mut r = Registry::parse(HALL).unwrap();
         let err = r
