@@ -18,13 +18,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
-use hallq_client::{ClientConfig, DeviceClient};
+use hallq_client::DeviceClient;
 use hallq_display::led::LedStrip;
 use hallq_display::{
     AnnounceFn, Announcement, Display, DisplayTimings, DisplayView, Played, Runtime, runtime, ui,
 };
 use hallq_profiles::{DeviceKind, Profile};
-use hallq_proto::{DeviceId, HallId, Lang, Timestamp};
+use hallq_proto::{Lang, Timestamp};
 use hallq_voice::{Announced, Announcer, Call, Engine, Outcome, VoiceConfig};
 use slint::ComponentHandle as _;
 
@@ -32,9 +32,14 @@ use slint::ComponentHandle as _;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The hall's MQTT broker, `host:port`.
+    /// The hall's MQTT broker: `mqtts://host:8883` (TLS, with `--ca`), `mqtt://host:1883` or
+    /// `host:port` (plain).
     #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
     broker: String,
+    /// The hall's CA certificate (`ca.pem` from `hallq tls init`), the only one trusted over
+    /// `mqtts://`.
+    #[arg(long, env = "HALLQ_CA", value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// The hall's id (hall.toml's `[hall] id`).
     #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
     hall: String,
@@ -126,11 +131,13 @@ fn main() -> anyhow::Result<()> {
         profile.kind().en(),
         kind.en()
     );
-    let (host, port) = args
-        .broker
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-        .with_context(|| format!("--broker {} is not host:port", args.broker))?;
+    // The broker, the CA and the device's secret are read as every app reads them.
+    let hall_args = hallq_ui::app::HallArgs {
+        broker: args.broker.clone(),
+        hall: args.hall.clone(),
+        utc_offset_min: args.utc_offset_min,
+        ca: args.ca.clone(),
+    };
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -139,13 +146,7 @@ fn main() -> anyhow::Result<()> {
     let _in_runtime = rt.enter();
 
     let device = args.device.clone().unwrap_or(default_device);
-    let mut config = ClientConfig::new(
-        host,
-        port,
-        HallId::new(args.hall.as_str())?,
-        DeviceId::new(device.as_str())?,
-    );
-    config.secret = std::env::var("HALLQ_DEVICE_SECRET").ok();
+    let mut config = hall_args.client_config(&device)?;
     config.profile = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     config.keep_alive = Duration::from_secs(u64::from(profile.timings.keepalive_secs));
     config.reply_timeout = Duration::from_millis(u64::from(profile.timings.reply_timeout_ms));
