@@ -31,6 +31,12 @@ pub struct HallConfig {
     /// The published targets the reports measure against.
     #[serde(default)]
     pub kpi: KpiTargets,
+    /// Personal data: where its key is, how long it is kept.
+    #[serde(default)]
+    pub privacy: crate::privacy::PrivacySection,
+    /// Flood limits per device and per mobile number.
+    #[serde(default)]
+    pub limits: crate::limits::LimitsSection,
     /// Business types, counters and queueing rules; DOMAIN.md's default hall if omitted.
     #[serde(default = "QueueConfig::telecom_default")]
     pub queue: QueueConfig,
@@ -129,6 +135,15 @@ pub struct BrokerSection {
     pub external: Option<String>,
     /// Where the embedded broker listens for plain MQTT.
     pub listen: SocketAddr,
+    /// Whether devices may use plain MQTT. `false` (a hall on TLS only) keeps the plain listener
+    /// at `listen`'s port on loopback, for the hub's own connection: see [`Self::plain_listen`].
+    pub plain: bool,
+    /// Where the embedded broker listens for MQTT over TLS (`0.0.0.0:8883`); none if unset.
+    pub tls_listen: Option<SocketAddr>,
+    /// The broker's certificate, PEM (`hallq tls init` writes `server.pem`).
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key, PEM (`server.key`, readable by the hub's user only).
+    pub tls_key: Option<PathBuf>,
     /// The hub's own MQTT user name.
     pub hub_user: String,
     /// The hub's own MQTT password. Prefer `HALLQ_HUB_SECRET` to writing it here.
@@ -140,37 +155,16 @@ impl Default for BrokerSection {
         Self {
             external: None,
             listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
+            plain: true,
+            tls_listen: None,
+            tls_cert: None,
+            tls_key: None,
             hub_user: "hallq-hub".into(),
-    /// Whether devices may use plain MQTT. `false` (a hall on TLS only) keeps the plain listener
-    /// at `listen`'s port on loopback, for the hub's own connection: see [`Self::plain_listen`].
-    pub plain: bool,
-    /// Where the embedded broker listens for MQTT over TLS (`0.0.0.0:8883`); none if unset.
-    pub tls_listen: Option<SocketAddr>,
-    /// The broker's certificate, PEM (`hallq tls init` writes `server.pem`).
-    pub tls_cert: Option<PathBuf>,
-    /// Its private key, PEM (`server.key`, readable by the hub's user only).
-    pub tls_key: Option<PathBuf>,
             hub_secret: None,
         }
     }
 }
 
-/// A secret from the configuration: never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-            plain: true,
-            tls_listen: None,
-            tls_cert: None,
-            tls_key: None,
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// How durable a commit is.
 impl BrokerSection {
     /// Where the embedded broker's plain listener binds: `listen`, or with `plain = false`
     /// 127.0.0.1 at `listen`'s port. The hub reaches its own broker there (it connects to
@@ -222,6 +216,18 @@ impl BrokerSection {
     }
 }
 
+/// A secret from the configuration: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How durable a commit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DurabilityLevel {
@@ -488,9 +494,12 @@ impl HallConfig {
                 "[hours] open must be before close / 开始取号时间须早于停止取号时间".into(),
             );
         }
+        self.privacy.check().map_err(ConfigError::Invalid)?;
+        self.limits.check().map_err(ConfigError::Invalid)?;
         if self.hub.batch_max == 0 {
             return invalid("[hub] batch_max must be at least 1 / batch_max 至少为 1".into());
         }
+        self.broker.check().map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }
@@ -521,7 +530,6 @@ impl HallConfig {
                     ));
                 }
                 _ => {}
-        self.broker.check().map_err(ConfigError::Invalid)?;
             }
             if d.id.as_str() == self.broker.hub_user {
                 return invalid(format!(
