@@ -1,6 +1,7 @@
 //! `hallq`: the one command of a hall. Thin: it parses the command line and calls the library
 //! code of each subcommand.
 
+mod audit_cmd;
 mod bench;
 mod board;
 mod demo;
@@ -56,6 +57,10 @@ enum Cmd {
     /// TLS for the hall's broker: `init` makes the hall's own CA and the broker's certificate
     /// (ca.pem goes to every device, the keys stay on the hub).
     Tls(tls_cmd::TlsArgs),
+    /// The hall's security view from the journal (read-only): the audit trail (devices added,
+    /// revoked, rotated; keys; purges), the commands refused by device and reason, wrong PINs,
+    /// and the personal data kept against its retention.
+    Audit(audit_cmd::AuditArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,6 +74,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Sim(args) => sim::run(&args),
         Cmd::Report(args) => report_cmd::run(&args),
         Cmd::Tls(args) => tls_cmd::run(&args),
+        Cmd::Audit(args) => audit_cmd::run(&args),
     }
 }
 
