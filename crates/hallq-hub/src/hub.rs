@@ -11,7 +11,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hallq_proto::MAX_COMMAND_BYTES;
 use hallq_proto::state::Liveness;
 use hallq_proto::topic::{self, Topic, Topics};
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, NetworkOptions, Packet, Publish, QoS};
@@ -24,6 +23,10 @@ use crate::metrics::{self, Metrics};
 use crate::publish::StatePublisher;
 use crate::secret::{self, Strength};
 use crate::writer::{Input, Output, Writer, WriterError};
+
+/// The largest packet the hub takes from the broker: more than any broker of the hall accepts
+/// from a device, so that no device can publish what the hub cannot read (see [`run`]).
+const INCOMING_PACKET_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Why the hub stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -125,9 +128,14 @@ pub async fn run(
     opts.set_manual_acks(true);
     // A persistent session: commands sent while the hub restarts wait for it in the broker.
     opts.set_clean_session(false);
-    // Incoming: commands (8 KiB) and presence. Outgoing: the retained board and services, which
-    // grow with the hall's business types and counters; 1 MiB is far above any hall's.
-    opts.set_max_packet_size(MAX_COMMAND_BYTES * 8, 1024 * 1024);
+    // Incoming: above anything a broker lets a device publish (rmqtt's listener takes packets up
+    // to 1 MiB, Mosquitto's `message_size_limit` 64 KiB of payload). A bigger packet makes
+    // rumqttc drop the connection, and the persistent session delivers the same message again
+    // at every reconnect: one kiosk's oversized command would keep the hub off the broker for
+    // good. Commands over `MAX_COMMAND_BYTES` are refused (`too_large`) and journaled by the
+    // writer. Outgoing: the retained board and services, which grow with the hall's business
+    // types and counters; 1 MiB is far above any hall's.
+    opts.set_max_packet_size(INCOMING_PACKET_LIMIT, 1024 * 1024);
     opts.set_inflight(256);
     opts.set_last_will(LastWill::new(
         will.topic.clone(),
