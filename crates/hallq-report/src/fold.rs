@@ -5,61 +5,111 @@
 //! `visit_ended`, because a skipped ticket can be re-queued and reopen its visit the same day.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use hallq_proto::{
-    BusinessCode, ComplaintCategory, CounterNo, Priority, Timestamp, TransferTarget, VisitId,
+    BusinessCode, ComplaintCategory, CounterNo, InvalidId, Priority, StaffNo, TicketId, Timestamp,
+    VisitId,
 };
-use hallq_queue::{Event, EventKind};
+use hallq_queue::Event;
 
 use crate::complaints::ComplaintCase;
 use crate::config::ReportConfig;
+use crate::event::{Ev, Target, What};
 use crate::measures::Measures;
 use crate::part::{ComplaintUpdate, Part};
 use crate::visit::{Outcome, TicketEnd, TicketRecord, Trail, VisitRecord};
 
+/// FxHash (rustc's): the live maps are keyed by short ids the hub wrote, not by anything an
+/// attacker picks, and SipHash's cost per lookup showed in the profile of a year's report.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by an id as text, looked up by `&str` borrowed from the event.
+type IdMap<V> = HashMap<Box<str>, V, BuildHasherDefault<IdHasher>>;
+
+/// A business type, as its index in [`Fold::businesses`].
+type Biz = u16;
+
 /// Where a waiting ticket waits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queue {
-    Business(BusinessCode),
+    Business(Biz),
     Counter(CounterNo),
 }
 
 #[derive(Debug)]
 struct LiveTicket {
     record: TicketRecord,
-    visit: VisitId,
+    /// `record.business`, interned: the overtake check compares it with every waiting ticket.
+    business: Biz,
+    visit: Box<str>,
     /// The queue it waits in, while it waits.
     queue: Option<Queue>,
 }
 
 #[derive(Debug)]
 struct LiveVisit {
+    id: VisitId,
+    /// Its place among the day's visits first seen, to close them in a fixed order.
+    order: u32,
     started: Option<Timestamp>,
     first_at: Timestamp,
     ended: Option<Timestamp>,
     outcome: Option<Outcome>,
-    tickets: Vec<hallq_proto::TicketId>,
+    tickets: Vec<Box<str>>,
     trail: Trail,
     complaint: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct LiveCounter {
     open: bool,
     paused: bool,
     /// The ticket called or served here.
-    busy: Option<hallq_proto::TicketId>,
+    busy: Option<Box<str>>,
+    /// Tickets transferred to this counter and waiting for it.
+    directed: u32,
+    /// The business types it serves (`None`: a counter the configuration lacks, any).
+    skills: Option<Vec<Biz>>,
+    /// Open and not paused, ms, since its time was last handed to the measures …
+    open_ms: i64,
+    /// … of which idle while a ticket it could serve waited …
+    idle_ms: i64,
+    /// … and whether it was open at all in that time (the measures list it then).
+    seen_open: bool,
 }
 
 /// The fold over the journal's events.
 #[derive(Debug)]
 pub struct Fold<'c> {
     cfg: &'c ReportConfig,
-    visits: HashMap<VisitId, LiveVisit>,
-    tickets: HashMap<hallq_proto::TicketId, LiveTicket>,
+    visits: IdMap<LiveVisit>,
+    tickets: IdMap<LiveTicket>,
     counters: BTreeMap<CounterNo, LiveCounter>,
-    waiting: HashMap<BusinessCode, u32>,
-    directed: HashMap<CounterNo, u32>,
+    /// Business types seen or configured; a [`Biz`] is an index here.
+    businesses: Vec<Box<str>>,
+    /// Tickets waiting per business type (index: [`Biz`]).
+    waiting: Vec<u32>,
     complaints: BTreeMap<String, ComplaintCase>,
     /// Updates of complaints opened before this fold's events began (a later range of days
     /// folded apart): applied to the case when the ranges are joined.
@@ -73,20 +123,24 @@ pub struct Fold<'c> {
 impl<'c> Fold<'c> {
     /// An empty fold for a hall configured as `cfg`.
     pub fn new(cfg: &'c ReportConfig) -> Self {
-        Self {
+        let mut fold = Self {
             cfg,
-            visits: HashMap::new(),
-            tickets: HashMap::new(),
+            visits: IdMap::default(),
+            tickets: IdMap::default(),
             counters: BTreeMap::new(),
-            waiting: HashMap::new(),
-            directed: HashMap::new(),
+            businesses: Vec::new(),
+            waiting: Vec::new(),
             complaints: BTreeMap::new(),
             orphan_updates: Vec::new(),
             last_at: None,
             first_at: None,
             events: 0,
             measures: Measures::default(),
+        };
+        for b in &cfg.business {
+            fold.biz(b.code.as_str());
         }
+        fold
     }
 
     /// Visits and tickets held now (for the memory test: bounded by a day's).
@@ -96,48 +150,57 @@ impl<'c> Fold<'c> {
 
     /// Folds the next event (events come in journal order).
     pub fn apply(&mut self, e: &Event) {
-        let at = e.at_ms.0;
+        if let Err(e) = self.fold(&Ev::from(e)) {
+            unreachable!("the ids of a typed event are valid: {e}");
+        }
+    }
+
+    /// Folds the next event; an id that is not one (from a journal row) stops it.
+    pub(crate) fn fold(&mut self, e: &Ev<'_>) -> Result<(), InvalidId> {
+        let at = e.at;
+        let at_ms = Timestamp(at);
         self.events += 1;
         self.first_at.get_or_insert(at);
         self.advance(at);
-        if let (Some(tp), Some(visit)) = (e.kind.touchpoint(), e.kind.visit()) {
-            let v = self.visit_mut(visit, e.at_ms);
-            v.trail.touch(tp.number(), at);
+        if let Some((tp, visit)) = e.touch {
+            let v = self.visit_mut(visit, at_ms)?;
+            v.trail.touch(tp, at);
         }
-        use EventKind as E;
-        match &e.kind {
-            E::DayClosed { .. } => self.close_day(),
-            E::VisitStarted { visit } => {
+        match &e.what {
+            What::DayClosed => self.close_day(),
+            What::VisitStarted { visit } => {
                 self.measures.arrival(at, self.cfg);
-                let v = self.visit_mut(visit, e.at_ms);
-                v.started.get_or_insert(e.at_ms);
+                let v = self.visit_mut(visit, at_ms)?;
+                v.started.get_or_insert(at_ms);
             }
-            E::VisitEnded { visit, outcome } => {
-                let v = self.visit_mut(visit, e.at_ms);
-                v.ended = Some(e.at_ms);
-                v.outcome = Some((*outcome).into());
+            What::VisitEnded { visit, outcome } => {
+                let v = self.visit_mut(visit, at_ms)?;
+                v.ended = Some(at_ms);
+                v.outcome = Some(*outcome);
             }
-            E::TicketIssued {
+            What::TicketIssued {
                 ticket,
                 visit,
                 business,
                 priority,
-                ..
             } => {
-                let v = self.visit_mut(visit, e.at_ms);
-                v.tickets.push(ticket.clone());
+                let id = TicketId::new(*ticket)?;
+                let code = BusinessCode::new(*business)?;
+                let biz = self.biz(business);
+                let v = self.visit_mut(visit, at_ms)?;
+                v.tickets.push((*ticket).into());
                 // A re-issue reopens the visit, as the engine does.
                 v.ended = None;
                 v.outcome = None;
-                *self.waiting.entry(business.clone()).or_default() += 1;
+                self.waiting[usize::from(biz)] += 1;
                 self.tickets.insert(
-                    ticket.clone(),
+                    (*ticket).into(),
                     LiveTicket {
                         record: TicketRecord {
-                            ticket: ticket.clone(),
-                            business: business.clone(),
+                            ticket: id,
+                            business: code,
                             priority: *priority,
-                            issued: e.at_ms,
+                            issued: at_ms,
                             first_called: None,
                             last_called: None,
                             started: None,
@@ -153,210 +216,204 @@ impl<'c> Fold<'c> {
                             overtook: 0,
                             counters_at_call: 0,
                         },
-                        visit: visit.clone(),
-                        queue: Some(Queue::Business(business.clone())),
+                        business: biz,
+                        visit: (*visit).into(),
+                        queue: Some(Queue::Business(biz)),
                     },
                 );
             }
-            E::TicketCalled {
+            What::TicketCalled {
                 ticket,
                 counter,
                 staff,
-                ..
             } => {
                 self.leave_queue(ticket);
                 let first = self
                     .tickets
-                    .get(ticket)
+                    .get(*ticket)
                     .is_some_and(|t| t.record.first_called.is_none());
                 if first {
                     self.overtakes(ticket);
                 }
                 if let Some(t) = self.ticket_mut(ticket) {
-                    t.record.first_called.get_or_insert(e.at_ms);
-                    t.record.last_called = Some(e.at_ms);
+                    t.record.first_called.get_or_insert(at_ms);
+                    t.record.last_called = Some(at_ms);
                     t.record.counter = Some(*counter);
-                    t.record.staff = Some(staff.clone());
+                    set_staff(&mut t.record.staff, staff)?;
                 }
-                self.counters.entry(*counter).or_default().busy = Some(ticket.clone());
+                self.busy(*counter, ticket);
             }
-            E::ServiceStarted {
+            What::ServiceStarted {
                 ticket,
                 counter,
                 staff,
-                ..
             } => {
                 if let Some(t) = self.ticket_mut(ticket) {
-                    t.record.started.get_or_insert(e.at_ms);
+                    t.record.started.get_or_insert(at_ms);
                     t.record.counter = Some(*counter);
-                    t.record.staff = Some(staff.clone());
+                    set_staff(&mut t.record.staff, staff)?;
                 }
-                self.counters.entry(*counter).or_default().busy = Some(ticket.clone());
+                self.busy(*counter, ticket);
             }
-            E::ServiceFinished {
+            What::ServiceFinished {
                 ticket,
                 counter,
                 staff,
                 business,
                 result,
-                ..
             } => {
                 self.free_counter(*counter, ticket);
+                let biz = self.biz(business);
                 if let Some(t) = self.ticket_mut(ticket) {
                     let r = &mut t.record;
-                    r.finished = Some(e.at_ms);
-                    r.ended = Some(e.at_ms);
+                    r.finished = Some(at_ms);
+                    r.ended = Some(at_ms);
                     r.counter = Some(*counter);
-                    r.staff = Some(staff.clone());
-                    r.business = business.clone();
+                    set_staff(&mut r.staff, staff)?;
+                    if r.business.as_str() != *business {
+                        r.business = BusinessCode::new(*business)?;
+                    }
+                    t.business = biz;
                     r.result = Some(*result);
                     r.end = TicketEnd::Served;
                 }
             }
-            E::NoShow {
-                ticket, counter, ..
-            } => {
+            What::NoShow { ticket, counter } => {
                 self.free_counter(*counter, ticket);
                 if let Some(t) = self.ticket_mut(ticket) {
                     t.record.end = TicketEnd::NoShow;
-                    t.record.ended = Some(e.at_ms);
+                    t.record.ended = Some(at_ms);
                 }
             }
-            E::TicketTransferred {
+            What::Transferred {
                 ticket,
                 counter,
                 to,
-                ..
             } => {
                 self.free_counter(*counter, ticket);
                 self.leave_queue(ticket);
                 let queue = match to {
-                    TransferTarget::Business(b) => {
-                        *self.waiting.entry(b.clone()).or_default() += 1;
-                        Queue::Business(b.clone())
+                    Target::Business(b) => {
+                        let biz = self.biz(b);
+                        self.waiting[usize::from(biz)] += 1;
+                        Queue::Business(biz)
                     }
-                    TransferTarget::Counter(c) => {
-                        *self.directed.entry(*c).or_default() += 1;
+                    Target::Counter(c) => {
+                        self.counter(*c).directed += 1;
                         Queue::Counter(*c)
                     }
                 };
                 if let Some(t) = self.ticket_mut(ticket) {
                     t.record.transfers += 1;
-                    if let Queue::Business(b) = &queue {
-                        t.record.business = b.clone();
+                    if let (Queue::Business(biz), Target::Business(b)) = (queue, to) {
+                        if t.record.business.as_str() != *b {
+                            t.record.business = BusinessCode::new(*b)?;
+                        }
+                        t.business = biz;
                     }
                     t.record.started = None;
                     t.queue = Some(queue);
                 }
             }
-            E::TicketRequeued { ticket, .. } => {
+            What::Requeued { ticket } => {
                 if let Some(t) = self.ticket_mut(ticket) {
                     t.record.end = TicketEnd::Open;
                     t.record.ended = None;
-                    let b = t.record.business.clone();
-                    t.queue = Some(Queue::Business(b.clone()));
-                    *self.waiting.entry(b).or_default() += 1;
+                    let b = t.business;
+                    t.queue = Some(Queue::Business(b));
+                    self.waiting[usize::from(b)] += 1;
                 }
-                if let Some(v) = self.tickets.get(ticket).map(|t| t.visit.clone())
-                    && let Some(v) = self.visits.get_mut(&v)
+                if let Some(t) = self.tickets.get(*ticket)
+                    && let Some(v) = self.visits.get_mut(&t.visit)
                 {
                     v.ended = None;
                     v.outcome = None;
                 }
             }
-            E::TicketCancelled { ticket, .. } | E::TicketClosed { ticket, .. } => {
+            What::Withdrawn { ticket, walked_out } => {
                 self.leave_queue(ticket);
-                let busy_at: Vec<CounterNo> = self
-                    .counters
-                    .iter()
-                    .filter(|(_, c)| c.busy.as_ref() == Some(ticket))
-                    .map(|(n, _)| *n)
-                    .collect();
-                for c in busy_at {
-                    self.free_counter(c, ticket);
+                for c in self.counters.values_mut() {
+                    if c.busy.as_deref() == Some(*ticket) {
+                        c.busy = None;
+                    }
                 }
-                let end = if matches!(e.kind, E::TicketCancelled { .. }) {
+                let end = if *walked_out {
                     TicketEnd::WalkedOut
                 } else {
                     TicketEnd::Closed
                 };
                 if let Some(t) = self.ticket_mut(ticket) {
                     t.record.end = end;
-                    t.record.ended = Some(e.at_ms);
+                    t.record.ended = Some(at_ms);
                 }
             }
-            E::Rated { ticket, score, .. } => {
+            What::Rated { ticket, score } => {
                 if let Some(t) = self.ticket_mut(ticket) {
                     t.record.rating = Some(*score);
                 }
             }
-            E::ComplaintOpened {
+            What::ComplaintOpened {
                 complaint,
-                category,
                 visit,
+                category,
                 business,
                 responsibility,
                 first_contact_due_ms,
                 due_ms,
-                ..
             } => {
-                if let Some(v) = visit.as_ref().and_then(|v| self.visits.get_mut(v)) {
+                if let Some(v) = visit.and_then(|v| self.visits.get_mut(v)) {
                     v.complaint = true;
                 }
                 self.complaints.insert(
-                    complaint.as_str().to_owned(),
+                    (*complaint).to_owned(),
                     ComplaintCase {
-                        id: complaint.as_str().to_owned(),
-                        opened: e.at_ms,
+                        id: (*complaint).to_owned(),
+                        opened: at_ms,
                         complex: *category == ComplaintCategory::Complex,
-                        business: business.as_ref().map(|b| b.as_str().to_owned()),
-                        responsibility: responsibility.clone(),
-                        first_contact_due: *first_contact_due_ms,
-                        due: *due_ms,
+                        business: business.map(str::to_owned),
+                        responsibility: responsibility.as_deref().map(str::to_owned),
+                        first_contact_due: Timestamp(*first_contact_due_ms),
+                        due: Timestamp(*due_ms),
                         contacted: None,
                         first_update: None,
                         resolved: None,
                     },
                 );
             }
-            E::ComplaintUpdated {
+            What::ComplaintUpdated {
                 complaint,
                 contacted,
-                ..
             } => {
                 let u = ComplaintUpdate {
-                    complaint: complaint.as_str().to_owned(),
-                    at: e.at_ms,
+                    complaint: (*complaint).to_owned(),
+                    at: at_ms,
                     contacted: *contacted,
                     resolved: false,
                 };
                 self.complaint_update(u);
             }
-            E::ComplaintResolved { complaint, .. } => {
+            What::ComplaintResolved { complaint } => {
                 let u = ComplaintUpdate {
-                    complaint: complaint.as_str().to_owned(),
-                    at: e.at_ms,
+                    complaint: (*complaint).to_owned(),
+                    at: at_ms,
                     contacted: false,
                     resolved: true,
                 };
                 self.complaint_update(u);
             }
-            E::CounterOpened { counter } => self.counters.entry(*counter).or_default().open = true,
-            E::CounterClosed { counter } => {
-                let c = self.counters.entry(*counter).or_default();
+            What::CounterOpened(n) => self.counter(*n).open = true,
+            What::CounterClosed(n) => {
+                let c = self.counter(*n);
                 c.open = false;
                 c.paused = false;
             }
-            E::CounterPaused { counter, .. } => {
-                self.counters.entry(*counter).or_default().paused = true;
-            }
-            E::CounterResumed { counter } => {
-                self.counters.entry(*counter).or_default().paused = false;
-            }
+            What::CounterPaused(n) => self.counter(*n).paused = true,
+            What::CounterResumed(n) => self.counter(*n).paused = false,
             // The rest (day opened, greeter and door touchpoints, prints, back office, ratings
             // skipped, announcements, sign-ins, and kinds added later) change no figure here.
-            _ => {}
+            What::Other => {}
         }
+        Ok(())
     }
 
     /// Ends the fold: every visit still held is closed as it stands (open ones as
@@ -386,12 +443,53 @@ impl<'c> Fold<'c> {
         }
     }
 
-    fn visit_mut(&mut self, visit: &VisitId, at: Timestamp) -> &mut LiveVisit {
-        // Most events find their visit: the id is cloned only for a new one.
+    /// The index of business type `code`, added when first seen.
+    fn biz(&mut self, code: &str) -> Biz {
+        intern(&mut self.businesses, &mut self.waiting, code)
+    }
+
+    /// Counter `n`'s live state, made when first seen.
+    fn counter(&mut self, n: CounterNo) -> &mut LiveCounter {
+        let Self {
+            counters,
+            businesses,
+            waiting,
+            cfg,
+            ..
+        } = self;
+        counters.entry(n).or_insert_with(|| LiveCounter {
+            open: false,
+            paused: false,
+            busy: None,
+            directed: 0,
+            skills: cfg.skills(n).map(|s| {
+                s.iter()
+                    .map(|b| intern(businesses, waiting, b.as_str()))
+                    .collect()
+            }),
+            open_ms: 0,
+            idle_ms: 0,
+            seen_open: false,
+        })
+    }
+
+    /// Counter `n` called or serves `ticket`.
+    fn busy(&mut self, n: CounterNo, ticket: &str) {
+        let c = self.counter(n);
+        if c.busy.as_deref() != Some(ticket) {
+            c.busy = Some(ticket.into());
+        }
+    }
+
+    fn visit_mut(&mut self, visit: &str, at: Timestamp) -> Result<&mut LiveVisit, InvalidId> {
+        // Most events find their visit: the id is copied only for a new one.
         if !self.visits.contains_key(visit) {
+            let order = u32::try_from(self.visits.len()).unwrap_or(u32::MAX);
             self.visits.insert(
-                visit.clone(),
+                visit.into(),
                 LiveVisit {
+                    id: VisitId::new(visit)?,
+                    order,
                     started: None,
                     first_at: at,
                     ended: None,
@@ -402,12 +500,13 @@ impl<'c> Fold<'c> {
                 },
             );
         }
-        self.visits
+        Ok(self
+            .visits
             .get_mut(visit)
-            .unwrap_or_else(|| unreachable!("inserted above"))
+            .unwrap_or_else(|| unreachable!("inserted above")))
     }
 
-    fn ticket_mut(&mut self, ticket: &hallq_proto::TicketId) -> Option<&mut LiveTicket> {
+    fn ticket_mut(&mut self, ticket: &str) -> Option<&mut LiveTicket> {
         let t = self.tickets.get_mut(ticket);
         if t.is_none() {
             self.measures.quality.orphan_events += 1;
@@ -415,41 +514,24 @@ impl<'c> Fold<'c> {
         t
     }
 
-    fn leave_queue(&mut self, ticket: &hallq_proto::TicketId) {
+    fn leave_queue(&mut self, ticket: &str) {
         let Some(q) = self.tickets.get_mut(ticket).and_then(|t| t.queue.take()) else {
             return;
         };
-        let n = match &q {
-            Queue::Business(b) => self.waiting.get_mut(b),
-            Queue::Counter(c) => self.directed.get_mut(c),
+        let n = match q {
+            Queue::Business(b) => self.waiting.get_mut(usize::from(b)),
+            Queue::Counter(c) => self.counters.get_mut(&c).map(|c| &mut c.directed),
         };
         if let Some(n) = n {
             *n = n.saturating_sub(1);
         }
     }
 
-    fn free_counter(&mut self, counter: CounterNo, ticket: &hallq_proto::TicketId) {
+    fn free_counter(&mut self, counter: CounterNo, ticket: &str) {
         if let Some(c) = self.counters.get_mut(&counter)
-            && c.busy.as_ref() == Some(ticket)
+            && c.busy.as_deref() == Some(ticket)
         {
             c.busy = None;
-        }
-    }
-
-    fn serving(&self, c: &LiveCounter) -> bool {
-        c.open && !c.paused
-    }
-
-    /// Whether counter `n` could serve a ticket waiting now.
-    fn has_work(&self, n: CounterNo) -> bool {
-        if self.directed.get(&n).is_some_and(|&k| k > 0) {
-            return true;
-        }
-        match self.cfg.skills(n) {
-            Some(skills) => skills
-                .iter()
-                .any(|b| self.waiting.get(b).is_some_and(|&k| k > 0)),
-            None => self.waiting.values().any(|&k| k > 0),
         }
     }
 
@@ -464,19 +546,15 @@ impl<'c> Fold<'c> {
         }
         let dt = at - last;
         let mut open = 0;
-        let mut idle = Vec::new();
-        for (n, c) in &self.counters {
-            if self.serving(c) {
+        let waiting = &self.waiting;
+        for c in self.counters.values_mut() {
+            if serving(c) {
                 open += 1;
-                let acc_idle = c.busy.is_none() && self.has_work(*n);
-                idle.push((n.0, acc_idle));
-            }
-        }
-        for (n, is_idle) in idle {
-            let acc = self.measures.counters.entry(n).or_default();
-            acc.open_ms += dt;
-            if is_idle {
-                acc.idle_while_waiting_ms += dt;
+                c.seen_open = true;
+                c.open_ms += dt;
+                if c.busy.is_none() && has_work(c, waiting) {
+                    c.idle_ms += dt;
+                }
             }
         }
         self.measures.counters_open(open, last, at, self.cfg);
@@ -484,18 +562,18 @@ impl<'c> Fold<'c> {
 
     /// A ticket's first call: ordinary tickets of its business type issued before it and still
     /// waiting are overtaken, if it is a priority ticket.
-    fn overtakes(&mut self, ticket: &hallq_proto::TicketId) {
+    fn overtakes(&mut self, ticket: &str) {
         let Some(t) = self.tickets.get(ticket) else {
             return;
         };
         if t.record.priority == Priority::Ordinary {
             return;
         }
-        let (business, issued) = (t.record.business.clone(), t.record.issued);
+        let (business, issued) = (t.business, t.record.issued);
         let mut overtook = 0;
         for o in self.tickets.values_mut() {
             if o.record.priority == Priority::Ordinary
-                && o.queue == Some(Queue::Business(business.clone()))
+                && o.queue == Some(Queue::Business(business))
                 && o.record.issued < issued
             {
                 o.record.overtaken += 1;
@@ -504,10 +582,8 @@ impl<'c> Fold<'c> {
         }
         let counters = self
             .counters
-            .iter()
-            .filter(|(n, c)| {
-                self.serving(c) && self.cfg.skills(**n).is_none_or(|s| s.contains(&business))
-            })
+            .values()
+            .filter(|c| serving(c) && c.skills.as_ref().is_none_or(|s| s.contains(&business)))
             .count() as u32;
         if let Some(t) = self.tickets.get_mut(ticket) {
             t.record.overtook = overtook;
@@ -515,11 +591,22 @@ impl<'c> Fold<'c> {
         }
     }
 
-    /// Hands every visit held to the measures and forgets the day.
+    /// Hands every visit held, and the counters' time, to the measures and forgets the day.
     fn close_day(&mut self) {
-        let mut visits: Vec<(VisitId, LiveVisit)> = self.visits.drain().collect();
-        visits.sort_by_key(|(_, v)| v.first_at);
-        for (id, v) in visits {
+        for (n, c) in &mut self.counters {
+            if c.seen_open {
+                let acc = self.measures.counters.entry(n.0).or_default();
+                acc.open_ms += c.open_ms;
+                acc.idle_while_waiting_ms += c.idle_ms;
+            }
+            c.open_ms = 0;
+            c.idle_ms = 0;
+            c.seen_open = false;
+            c.directed = 0;
+        }
+        let mut visits: Vec<LiveVisit> = self.visits.drain().map(|(_, v)| v).collect();
+        visits.sort_unstable_by_key(|v| (v.first_at, v.order));
+        for v in visits {
             if v.started.is_none() {
                 self.measures.quality.visits_without_start += 1;
             }
@@ -531,7 +618,7 @@ impl<'c> Fold<'c> {
                 .collect();
             tickets.sort_by_key(|t| t.issued);
             let record = VisitRecord {
-                visit: id,
+                visit: v.id,
                 started: v.started.unwrap_or(v.first_at),
                 ended: v.ended,
                 outcome: v.outcome.unwrap_or(Outcome::Open),
@@ -543,7 +630,41 @@ impl<'c> Fold<'c> {
         }
         // Tickets of visits never seen (cannot happen with the engine's events): dropped.
         self.tickets.clear();
-        self.waiting.clear();
-        self.directed.clear();
+        self.waiting.fill(0);
+    }
+}
+
+/// The index of `code` in `businesses`, added (with a waiting count) when first seen.
+fn intern(businesses: &mut Vec<Box<str>>, waiting: &mut Vec<u32>, code: &str) -> Biz {
+    if let Some(i) = businesses.iter().position(|b| &**b == code) {
+        return Biz::try_from(i).unwrap_or(Biz::MAX);
+    }
+    businesses.push(code.into());
+    waiting.push(0);
+    Biz::try_from(businesses.len() - 1).unwrap_or(Biz::MAX)
+}
+
+/// `staff` as the ticket's clerk, copied only when it changed.
+fn set_staff(slot: &mut Option<StaffNo>, staff: &str) -> Result<(), InvalidId> {
+    if slot.as_ref().map(StaffNo::as_str) != Some(staff) {
+        *slot = Some(StaffNo::new(staff)?);
+    }
+    Ok(())
+}
+
+fn serving(c: &LiveCounter) -> bool {
+    c.open && !c.paused
+}
+
+/// Whether counter `c` could serve a ticket waiting now.
+fn has_work(c: &LiveCounter, waiting: &[u32]) -> bool {
+    if c.directed > 0 {
+        return true;
+    }
+    match &c.skills {
+        Some(skills) => skills
+            .iter()
+            .any(|&b| waiting.get(usize::from(b)).is_some_and(|&k| k > 0)),
+        None => waiting.iter().any(|&k| k > 0),
     }
 }

@@ -11,6 +11,8 @@
 //! - [`visit`]: [`VisitRecord`] and [`TicketRecord`], and what is derived from them: wait
 //!   (ticket → call), walk (call → start), service (start → finish), stay (arrival → departure),
 //!   the outcome; the touchpoint [`visit::Trail`].
+//! - `event`: an event as the fold reads it, borrowed from a journal row (its columns and
+//!   only the JSON fields a figure needs) or from a typed event.
 //! - [`fold`]: [`Fold`], events in, closed visits out; the counters' open and idle time, the
 //!   queues, priority overtakes, complaint cases.
 //! - [`part`]: [`part::Part`], one range's counts, joined in order with the next ranges'.
@@ -28,6 +30,7 @@
 pub mod complaints;
 pub mod config;
 mod error;
+mod event;
 pub mod fold;
 pub mod hist;
 pub mod measures;

@@ -328,10 +328,17 @@ impl Measures {
         if limit.is_none() {
             self.quality.unknown_business += 1;
         }
+        // Looked up before it is inserted: the code is copied once per business type, not per
+        // ticket.
+        let code = t.business.as_str();
+        if !self.business.contains_key(code) {
+            self.business
+                .insert(code.to_owned(), BusinessAcc::default());
+        }
         let b = self
             .business
-            .entry(t.business.as_str().to_owned())
-            .or_default();
+            .get_mut(code)
+            .unwrap_or_else(|| unreachable!("inserted above"));
         b.tickets += 1;
         let target_ms = i64::from(cfg.targets.wait_target_min) * 60_000;
         if let Some(w) = t.wait_ms() {
@@ -375,12 +382,14 @@ impl Measures {
         if let Some(c) = t.counter {
             self.counters.entry(c.0).or_default().served += 1;
         }
-        let staff = t
+        let staff = t.staff.as_ref().map_or("-", hallq_proto::StaffNo::as_str);
+        if !self.staff.contains_key(staff) {
+            self.staff.insert(staff.to_owned(), StaffAcc::default());
+        }
+        let s = self
             .staff
-            .as_ref()
-            .map_or("-", hallq_proto::StaffNo::as_str)
-            .to_owned();
-        let s = self.staff.entry(staff).or_default();
+            .get_mut(staff)
+            .unwrap_or_else(|| unreachable!("inserted above"));
         s.served += 1;
         match t.rating {
             Some(r) => {

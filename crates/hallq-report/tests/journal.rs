@@ -152,3 +152,156 @@ fn folding_ranges_of_days_in_parallel_gives_the_report_of_one_fold() {
         assert_eq!(last.0, last.1, "progress ends at the total");
     }
 }
+
+/// A day with every kind of event the fold reads, and some it skips: priority tickets that
+/// overtake, a no-show re-queued, a walk-out, a transfer to a business type and one to a
+/// counter, a ticket closed by the reset, paused counters, door counts without a visit, and a
+/// complaint whose free text needs JSON escapes.
+fn every_kind() -> Script {
+    use hallq_proto::{CounterNo, PauseReason, Priority, Touchpoint, TransferTarget};
+    use hallq_queue::VisitOutcome;
+    use hallq_queue::event::CloseReason;
+    let mut s = Script::default();
+    let (t, v, b) = (common::t, common::v, common::b);
+    s.push(at_day(0, -60.0), EventKind::DayOpened { day: DAY });
+    for c in 1..=3 {
+        s.open_counter(c, at_day(0, 0.0));
+    }
+    s.push(
+        at_day(0, 0.5),
+        EventKind::Touched {
+            visit: None,
+            touchpoint: Touchpoint::Entering,
+            what: "door".into(),
+            business: None,
+            resolved: None,
+            count: Some(3),
+        },
+    );
+    s.served("a", "basic", 1, 1.0, 4.0, 6.0, Some(Score::VerySatisfied));
+    s.arrive("V-o", at_day(0, 2.0))
+        .issue("T-o", "V-o", "basic", Priority::Ordinary, at_day(0, 2.5))
+        .arrive("V-p", at_day(0, 3.0))
+        .issue("T-p", "V-p", "basic", Priority::Care, at_day(0, 3.5))
+        .call("T-p", "V-p", 2, at_day(0, 4.0))
+        .no_show("T-p", "V-p", 2, at_day(0, 7.0));
+    s.push(
+        at_day(0, 8.0),
+        EventKind::TicketRequeued {
+            ticket: t("T-p"),
+            visit: v("V-p"),
+        },
+    );
+    s.call("T-p", "V-p", 2, at_day(0, 9.0))
+        .start("T-p", "V-p", 2, at_day(0, 9.5))
+        .finish("T-p", "V-p", 2, "basic", at_day(0, 20.0))
+        .rate("T-p", "V-p", 2, Score::Dissatisfied, at_day(0, 20.2))
+        .end("V-p", VisitOutcome::Served, at_day(0, 20.5));
+    s.push(
+        at_day(0, 21.0),
+        EventKind::CounterPaused {
+            counter: CounterNo(3),
+            reason: PauseReason::Meal,
+        },
+    );
+    s.call("T-o", "V-o", 1, at_day(0, 22.0))
+        .start("T-o", "V-o", 1, at_day(0, 23.0))
+        .transfer("T-o", "V-o", 1, "complex", at_day(0, 30.0));
+    s.push(
+        at_day(0, 31.0),
+        EventKind::CounterResumed {
+            counter: CounterNo(3),
+        },
+    );
+    s.call("T-o", "V-o", 3, at_day(0, 40.0))
+        .start("T-o", "V-o", 3, at_day(0, 41.0));
+    s.push(
+        at_day(0, 45.0),
+        EventKind::TicketTransferred {
+            ticket: t("T-o"),
+            visit: v("V-o"),
+            counter: CounterNo(3),
+            to: TransferTarget::Counter(CounterNo(2)),
+            note: Some("a \"note\"".into()),
+        },
+    );
+    s.call("T-o", "V-o", 2, at_day(0, 50.0))
+        .start("T-o", "V-o", 2, at_day(0, 51.0))
+        .finish("T-o", "V-o", 2, "complex", at_day(0, 70.0))
+        .end("V-o", VisitOutcome::Served, at_day(0, 71.0));
+    s.arrive("V-w", at_day(0, 60.0))
+        .issue("T-w", "V-w", "basic", Priority::Ordinary, at_day(0, 60.5))
+        .cancel("T-w", "V-w", at_day(0, 80.0))
+        .end("V-w", VisitOutcome::WalkedOut, at_day(0, 80.0));
+    s.push(
+        at_day(0, 81.0),
+        EventKind::ComplaintOpened {
+            complaint: hallq_proto::ComplaintId::new("K-1").unwrap(),
+            category: ComplaintCategory::General,
+            summary: "waited \"forever\", 太久".into(),
+            visit: Some(v("V-w")),
+            ticket: Some(t("T-w")),
+            business: Some(b("basic")),
+            responsibility: Some("hall \\ \"front\" 前台".into()),
+            opened_by: "supervisor-1".into(),
+            first_contact_due_ms: at_day(0, 201.0),
+            due_ms: at_day(1, 81.0),
+        },
+    );
+    s.complaint_update("K-1", true, at_day(0, 90.0))
+        .complaint_resolved("K-1", at_day(0, 100.0));
+    s.arrive("V-r", at_day(0, 90.0)).issue(
+        "T-r",
+        "V-r",
+        "complex",
+        Priority::GreenChannel,
+        at_day(0, 91.0),
+    );
+    s.close_counter(3, at_day(0, 300.0));
+    s.push(
+        at_day(0, 600.0),
+        EventKind::TicketClosed {
+            ticket: t("T-r"),
+            visit: v("V-r"),
+            reason: CloseReason::DailyReset,
+        },
+    )
+    .end("V-r", VisitOutcome::ClosedByReset, at_day(0, 600.0));
+    s.push(at_day(0, 600.0), EventKind::DayClosed { day: DAY });
+    s
+}
+
+#[test]
+fn every_kind_of_event_read_from_its_journal_row_gives_the_report_of_the_event_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let day = every_kind();
+    let mut writer = Journal::open(&path, Durability::Normal).unwrap();
+    writer
+        .commit(&[Entry::Internal {
+            events: day.events.clone(),
+        }])
+        .unwrap();
+    drop(writer);
+    let journal = Journal::open_read_only(&path).unwrap();
+    let cfg = config();
+    let now = at_day(0, 120.0);
+    let read = hallq_report::read::report(&journal, &cfg, DayRange::default(), now, &mut |_, _| {})
+        .unwrap();
+    let direct = day.report(&cfg, now);
+    assert_eq!(read.visits, 5);
+    assert_eq!(read.outcome(Outcome::Served), 3);
+    assert_eq!(read.outcome(Outcome::WalkedOut), 1);
+    assert_eq!(read.outcome(Outcome::ClosedByReset), 1);
+    assert_eq!(read.complaints.resolved, 1);
+    // The door count is skipped by its columns: one event fewer than the day.
+    assert_eq!(read.events, day.events.len() as u64 - 1);
+    assert_eq!(direct.events, day.events.len() as u64);
+    assert_eq!(
+        read,
+        hallq_report::Report {
+            events: direct.events - 1,
+            ..direct
+        }
+    );
+}
