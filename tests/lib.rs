@@ -71,6 +71,22 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A login with the hub's rights (read and write everything of the hall), as a monitor would
+/// have, that does not disturb the hub: `(user, password)`. On the embedded broker it is the hub's
+/// own login (which may use other client ids); on Mosquitto, where a login is its client id
+/// (deploy's `use_username_as_clientid`) and a second client of the hub's login would push the
+/// hub off, a test-only login (`MONITOR_USER`, with the hub's password).
+pub fn monitor_login(hall: &Hall) -> (String, String) {
+    let user = match hall.kind {
+        BrokerKind::Embedded => "hallq-hub",
+        BrokerKind::Mosquitto => MONITOR_USER,
+    };
+    (user.to_owned(), hall.hub_secret.clone())
+}
+
+/// The test-only reader of the Mosquitto halls (see [`monitor_login`]).
+pub const MONITOR_USER: &str = "hallq-monitor";
+
 /// Which broker the hall runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BrokerKind {
@@ -116,8 +132,25 @@ pub struct Hall {
 }
 
 impl Hall {
-    /// A hall with the default queue, open all day, on a fresh broker port.
+    /// A hall with the default queue, open all day, on a fresh broker port, with the default
+    /// flood limits (hall.toml `[limits]`).
     pub fn new(kind: BrokerKind) -> Self {
+        Self::with_sections(kind, "")
+    }
+
+    /// A hall whose devices may send as fast as they can: for tests that load the hub on
+    /// purpose (a flood of tickets from one kiosk is what the limits refuse).
+    pub fn unlimited(kind: BrokerKind) -> Self {
+        Self::with_sections(
+            kind,
+            "[limits]\ncommands_per_minute = 0\ntickets_per_minute = 0\n\
+             tickets_per_phone_per_day = 0\nrefusals_journaled_per_minute = 0\n\n",
+        )
+    }
+
+    /// A hall with `sections` (TOML tables such as `[limits]`, ending in a blank line) added to
+    /// its hall.toml.
+    pub fn with_sections(kind: BrokerKind, sections: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let hall = HallId::new("testhall").unwrap();
@@ -144,7 +177,7 @@ impl Hall {
         let config = format!(
             "[hall]\nid = \"{hall}\"\nname = {{ zh = \"测试营业厅\", en = \"Test Hall\" }}\n\n\
              [hours]\nopen = \"00:00\"\nclose = \"24:00\"\ndaily_reset = \"04:00\"\n\n\
-             [broker]\nlisten = \"127.0.0.1:{port}\"\n{external}\n\
+             [broker]\nlisten = \"127.0.0.1:{port}\"\n{external}\n{sections}\
              [hub]\ndata_dir = \"{}\"\n{devices}",
             dir.path().join("data").display()
         );
@@ -171,9 +204,13 @@ impl Hall {
         let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/mosquitto");
         let dir = self.dir.path().join("mosquitto");
         std::fs::create_dir_all(&dir).unwrap();
-        let acl = std::fs::read_to_string(deploy.join("hallq.acl"))
+        let mut acl = std::fs::read_to_string(deploy.join("hallq.acl"))
             .unwrap()
             .replace("hallq/v1/demo/", &format!("hallq/v1/{}/", self.hall));
+        acl.push_str(&format!(
+            "\n# tests only: reads and writes everything, as the hub's login\nuser {MONITOR_USER}\ntopic readwrite hallq/v1/{}/#\n",
+            self.hall
+        ));
         std::fs::write(dir.join("hallq.acl"), acl).unwrap();
         let mut passwords: String = self
             .secrets
@@ -181,6 +218,7 @@ impl Hall {
             .map(|(u, p)| format!("{u}:{p}\n"))
             .collect();
         passwords.push_str(&format!("hallq-hub:{}\n", self.hub_secret));
+        passwords.push_str(&format!("{MONITOR_USER}:{}\n", self.hub_secret));
         std::fs::write(dir.join("hallq.passwd"), passwords).unwrap();
         let ok = Command::new("mosquitto_passwd")
             .arg("-U")
@@ -204,15 +242,23 @@ impl Hall {
             .replace("/etc/mosquitto/", &format!("{}/", dir.display()))
             .replace("/var/lib/mosquitto/", &format!("{}/", dir.display()));
         std::fs::write(dir.join("mosquitto.conf"), conf).unwrap();
-        let child = Command::new("mosquitto")
+        let log = dir.join("mosquitto.log");
+        let mut child = Command::new("mosquitto")
             .arg("-c")
             .arg(dir.join("mosquitto.conf"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("mosquitto runs (apt-get install mosquitto)");
+        if !port_opens(self.port) {
+            let status = child.try_wait();
+            panic!(
+                "Mosquitto does not listen on port {} ({status:?}):\n{}",
+                self.port,
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
         self.mosquitto = Some(child);
-        wait_for_port(self.port);
     }
 
     /// SIGHUP to the Mosquitto of [`Hall::run_mosquitto`]: it reads its password and ACL files
@@ -290,23 +336,6 @@ impl Hall {
     pub fn hub_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("hub.log")).unwrap_or_default()
     }
-}
-
-impl Drop for Hall {
-    fn drop(&mut self) {
-        if let Some(mut m) = self.mosquitto.take() {
-            let _ = m.kill();
-            let _ = m.wait();
-        }
-    }
-}
-
-/// A running `hallq hub`.
-#[derive(Debug)]
-pub struct HubProcess {
-    child: Option<Child>,
-}
-
 
     /// Restarts this hall's Mosquitto with `extra` appended to its configuration (e.g. the
     /// TLS listener of deploy/mosquitto/hallq-tls.conf), and waits for `extra_port` as well.
@@ -330,6 +359,23 @@ pub struct HubProcess {
         wait_for_port(self.port);
         wait_for_port(extra_port);
     }
+}
+
+impl Drop for Hall {
+    fn drop(&mut self) {
+        if let Some(mut m) = self.mosquitto.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+    }
+}
+
+/// A running `hallq hub`.
+#[derive(Debug)]
+pub struct HubProcess {
+    child: Option<Child>,
+}
+
 impl HubProcess {
     /// SIGKILL: no chance to clean up, as in a crash or a power cut of the process.
     pub fn kill9(mut self) {
@@ -392,13 +438,18 @@ impl Drop for HubProcess {
 
 /// Waits (bounded) until something accepts connections on the port.
 pub fn wait_for_port(port: u16) {
+    assert!(port_opens(port), "nothing listens on port {port}");
+}
+
+/// Whether something accepts connections on the port within a few seconds.
+fn port_opens(port: u16) -> bool {
     for _ in 0..300 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+            return true;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("nothing listens on port {port}");
+    false
 }
 
 /// Waits (bounded) until the client sees the hub online.

@@ -16,11 +16,12 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 
 const NUMBER: &str = "13800131234";
 
-/// Everything published on the hall's reply, state, event and presence topics while it runs:
-/// a login of the hub's user (the only one that may read it all), as a monitor would.
+/// Everything published on the hall's reply, state, event and presence topics while it runs,
+/// as a monitor reading the whole hall would see it.
 fn monitor(hall: &Hall, name: &str) -> tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)> {
     let mut opts = MqttOptions::new(name, "127.0.0.1", hall.port);
-    opts.set_credentials("hallq-hub", hall.hub_secret.clone());
+    let (user, password) = hallq_tests::monitor_login(hall);
+    opts.set_credentials(user, password);
     opts.set_max_packet_size(1 << 20, 1 << 20);
     let (client, mut eventloop) = AsyncClient::new(opts, 64);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

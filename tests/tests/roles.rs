@@ -174,7 +174,7 @@ async fn every_device_is_confined_to_its_topics(kind: BrokerKind) {
     let hall = raw::hall(kind, "");
     let _hub = hall.start_hub();
     let topics = Topics::new(&hall.hall);
-    let mut monitor = Raw::connected(hall.port, &Login::monitor()).await;
+    let mut monitor = Raw::connected(hall.port, &Login::monitor(&hall)).await;
     assert!(matches!(
         monitor.subscribe(&topics.everything()).await,
         SubscribeReasonCode::Success(_)

@@ -353,7 +353,7 @@ fn bare_client(
     JoinHandle<()>,
 ) {
     let mut opts = MqttOptions::new(id, "127.0.0.1", hall.port);
-    opts.set_credentials(HUB_USER, hall.hub_secret.clone());
+    opts.set_credentials(hall.floor_user(id), hall.hub_secret.clone());
     opts.set_keep_alive(Duration::from_secs(5));
     let (client, mut eventloop) = AsyncClient::new(opts, 64);
     let mut net = NetworkOptions::new();

@@ -74,12 +74,18 @@ impl Login {
         }
     }
 
-    /// The hub's login, under another client id (the hub's own session stays undisturbed).
-    pub fn monitor() -> Self {
+    /// A reader of everything in `hall` that leaves the hub's own session undisturbed
+    /// ([`hallq_tests::monitor_login`]).
+    pub fn monitor(hall: &Hall) -> Self {
+        let (user, password) = hallq_tests::monitor_login(hall);
         Self {
-            client_id: "security-monitor".into(),
-            username: Some("hallq-hub".into()),
-            password: Some(HUB_SECRET.into()),
+            client_id: if user == "hallq-hub" {
+                "security-monitor".into()
+            } else {
+                user.clone()
+            },
+            username: Some(user),
+            password: Some(password),
             ..Self::default()
         }
     }

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
 
+/// The bench's own clients on Mosquitto, each its own login (see [`BenchHall::floor_user`]).
+pub(super) const BENCH_CLIENTS: [&str; 2] = ["bench-floor", "bench-echo"];
+
 use anyhow::{Context as _, anyhow, bail, ensure};
 use hallq_client::{ClientConfig, DeviceClient};
 use hallq_hub::secret::{self, Strength};
@@ -71,6 +74,8 @@ pub(super) struct BenchHall {
     /// The hub's MQTT password; the floor's client logs in with it, since only the hub's login
     /// may both publish and subscribe a topic.
     pub(super) hub_secret: String,
+    /// Which broker: the login of the floor's clients depends on it ([`BenchHall::floor_user`]).
+    pub(super) kind: BrokerKind,
     /// The private Mosquitto, over that broker.
     pub(super) mosquitto: Option<Child>,
     /// `hallq hub`, while it runs.
@@ -78,6 +83,17 @@ pub(super) struct BenchHall {
 }
 
 impl BenchHall {
+    /// The login of the bench's client `id` (one of [`BENCH_CLIENTS`]): the hub's on the
+    /// embedded broker, which lets it use other client ids; on Mosquitto, whose hallq.conf makes
+    /// a login its client id (another client of the hub's login would push the hub off), a
+    /// bench-only login named as the client, with the hub's password, on the bench's topics only.
+    pub(super) fn floor_user<'a>(&self, id: &'a str) -> &'a str {
+        match self.kind {
+            BrokerKind::Embedded => HUB_USER,
+            BrokerKind::Mosquitto => id,
+        }
+    }
+
     pub(super) fn create(
         kind: BrokerKind,
         logins: &Logins,
@@ -129,6 +145,7 @@ impl BenchHall {
             metrics_port,
             secrets,
             hub_secret,
+            kind,
             mosquitto: None,
             hub: None,
         })
@@ -144,7 +161,15 @@ impl BenchHall {
             std::fs::read_to_string(deploy.join(name))
                 .with_context(|| format!("reading {}", deploy.join(name).display()))
         };
-        let acl = read("hallq.acl")?.replace("hallq/v1/demo/", &format!("hallq/v1/{}/", self.hall));
+        let mut acl =
+            read("hallq.acl")?.replace("hallq/v1/demo/", &format!("hallq/v1/{}/", self.hall));
+        acl.push_str("\n# the bench's own clients (not a hall's)\n");
+        for user in BENCH_CLIENTS {
+            acl.push_str(&format!(
+                "user {user}\ntopic readwrite hallq/v1/{}/bench/#\n",
+                self.hall
+            ));
+        }
         std::fs::write(dir.join("hallq.acl"), acl)?;
         let mut passwords: String = self
             .secrets
@@ -152,6 +177,9 @@ impl BenchHall {
             .map(|(user, secret)| format!("{user}:{secret}\n"))
             .collect();
         passwords.push_str(&format!("{HUB_USER}:{}\n", self.hub_secret));
+        for user in BENCH_CLIENTS {
+            passwords.push_str(&format!("{user}:{}\n", self.hub_secret));
+        }
         std::fs::write(dir.join("hallq.passwd"), passwords)?;
         let hashed = Process::new("mosquitto_passwd")
             .arg("-U")
