@@ -56,7 +56,9 @@ CREATE INDEX events_visit ON events (visit) WHERE visit IS NOT NULL;
 CREATE INDEX events_ticket ON events (ticket) WHERE ticket IS NOT NULL;
 CREATE INDEX events_complaint ON events (complaint, seq) WHERE complaint IS NOT NULL;
 
--- Commands refused before they reached the engine: undecodable, unknown device, forbidden…
+-- Commands refused before the dedupe store: undecodable, unknown device, device mismatch, over a
+-- flood limit (v2). Refusals by role or queue rule (forbidden, not_signed_in…) are the command's
+-- answer: they are in `commands` with ok = 0 and their error_code.
 CREATE TABLE refusals (
     id            INTEGER PRIMARY KEY,
     at_ms         INTEGER NOT NULL,

@@ -23,7 +23,8 @@ CREATE INDEX personal_at ON personal (kind, at_ms);
 
 -- Who did what to the hall's security and data: devices added, revoked, given a new secret;
 -- personal data purged; the data key created. Staff actions on tickets are in `events` (every
--- row carries the staff number) and refused commands in `refusals`. Append-only.
+-- row carries the staff number); refused commands in `refusals` (before the dedupe store) or in
+-- `commands` with ok = 0 (by role or queue rule). Append-only.
 CREATE TABLE audit (
     id          INTEGER PRIMARY KEY,
     at_ms       INTEGER NOT NULL,
