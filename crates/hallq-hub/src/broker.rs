@@ -356,8 +356,15 @@ fn listener_builder(name: &str, addr: SocketAddr) -> Builder {
         // old connections sit in TIME_WAIT. SO_REUSEPORT stays unset: two hubs must not share.
         .reuseaddr(Some(true))
         .max_inflight(MAX_INFLIGHT)
+        // rmqtt takes packets of up to 1 MiB by default. A command is at most 8 KiB and the hub's
+        // largest state message a few KiB: a client sending more is cut off at the broker,
+        // before the payload is passed on. Mosquitto's hallq.conf has 64 KiB of payload.
+        .max_packet_size(MAX_PACKET_BYTES)
         .allow_anonymous(false)
 }
+
+/// The largest MQTT packet a client of the embedded broker may send (see [`listener_builder`]).
+const MAX_PACKET_BYTES: u32 = 128 * 1024;
 
 impl Broker {
     /// Lets the devices in: the CONNECTs held until now go on to their checks.
