@@ -70,8 +70,6 @@ struct LiveTicket {
 #[derive(Debug)]
 struct LiveVisit {
     id: VisitId,
-    /// Its place among the day's visits first seen, to close them in a fixed order.
-    order: u32,
     started: Option<Timestamp>,
     first_at: Timestamp,
     ended: Option<Timestamp>,
@@ -103,7 +101,10 @@ struct LiveCounter {
 #[derive(Debug)]
 pub struct Fold<'c> {
     cfg: &'c ReportConfig,
-    visits: IdMap<LiveVisit>,
+    /// Today's visits, in the order first seen …
+    visits: Vec<LiveVisit>,
+    /// … and where each is in it: a lookup yields an index, so a visit found is found once.
+    visit_index: IdMap<u32>,
     tickets: IdMap<LiveTicket>,
     counters: BTreeMap<CounterNo, LiveCounter>,
     /// Business types seen or configured; a [`Biz`] is an index here.
@@ -125,7 +126,8 @@ impl<'c> Fold<'c> {
     pub fn new(cfg: &'c ReportConfig) -> Self {
         let mut fold = Self {
             cfg,
-            visits: IdMap::default(),
+            visits: Vec::new(),
+            visit_index: IdMap::default(),
             tickets: IdMap::default(),
             counters: BTreeMap::new(),
             businesses: Vec::new(),
@@ -324,7 +326,8 @@ impl<'c> Fold<'c> {
                     self.waiting[usize::from(b)] += 1;
                 }
                 if let Some(t) = self.tickets.get(*ticket)
-                    && let Some(v) = self.visits.get_mut(&t.visit)
+                    && let Some(&i) = self.visit_index.get(&t.visit)
+                    && let Some(v) = self.visits.get_mut(i as usize)
                 {
                     v.ended = None;
                     v.outcome = None;
@@ -361,7 +364,9 @@ impl<'c> Fold<'c> {
                 first_contact_due_ms,
                 due_ms,
             } => {
-                if let Some(v) = visit.and_then(|v| self.visits.get_mut(v)) {
+                if let Some(&i) = visit.and_then(|v| self.visit_index.get(v))
+                    && let Some(v) = self.visits.get_mut(i as usize)
+                {
                     v.complaint = true;
                 }
                 self.complaints.insert(
@@ -483,13 +488,12 @@ impl<'c> Fold<'c> {
 
     fn visit_mut(&mut self, visit: &str, at: Timestamp) -> Result<&mut LiveVisit, InvalidId> {
         // Most events find their visit: the id is copied only for a new one.
-        if !self.visits.contains_key(visit) {
-            let order = u32::try_from(self.visits.len()).unwrap_or(u32::MAX);
-            self.visits.insert(
-                visit.into(),
-                LiveVisit {
+        let i = match self.visit_index.get(visit) {
+            Some(&i) => i as usize,
+            None => {
+                let i = self.visits.len();
+                self.visits.push(LiveVisit {
                     id: VisitId::new(visit)?,
-                    order,
                     started: None,
                     first_at: at,
                     ended: None,
@@ -497,13 +501,13 @@ impl<'c> Fold<'c> {
                     tickets: Vec::new(),
                     trail: Trail::default(),
                     complaint: false,
-                },
-            );
-        }
-        Ok(self
-            .visits
-            .get_mut(visit)
-            .unwrap_or_else(|| unreachable!("inserted above")))
+                });
+                self.visit_index
+                    .insert(visit.into(), u32::try_from(i).unwrap_or(u32::MAX));
+                i
+            }
+        };
+        Ok(&mut self.visits[i])
     }
 
     fn ticket_mut(&mut self, ticket: &str) -> Option<&mut LiveTicket> {
@@ -604,8 +608,10 @@ impl<'c> Fold<'c> {
             c.seen_open = false;
             c.directed = 0;
         }
-        let mut visits: Vec<LiveVisit> = self.visits.drain().map(|(_, v)| v).collect();
-        visits.sort_unstable_by_key(|v| (v.first_at, v.order));
+        self.visit_index.clear();
+        let mut visits = std::mem::take(&mut self.visits);
+        // By first event; a stable sort keeps visits of the same millisecond as first seen.
+        visits.sort_by_key(|v| v.first_at);
         for v in visits {
             if v.started.is_none() {
                 self.measures.quality.visits_without_start += 1;
