@@ -264,6 +264,8 @@ impl Desk {
                     ticket,
                     business: None,
                     responsibility: None,
+                    // The terminal has no field for the complainant's number yet.
+                    contact: None,
                 }
             }
             _ => return None,
