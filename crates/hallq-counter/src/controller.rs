@@ -8,7 +8,7 @@
 use hallq_proto::command::{Pin, TicketRef};
 use hallq_proto::state::{Activity, Board, Complaints, CounterState, Services};
 use hallq_proto::{
-    Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, ServiceResult, StaffNo,
+    Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, Phone, ServiceResult, StaffNo,
     TransferTarget,
 };
 
@@ -59,9 +59,24 @@ pub enum Action {
         category: ComplaintCategory,
         /// What it is about.
         summary: String,
+        /// The complainant's mobile number for the call back, as typed; empty for none.
+        /// Personal data: it goes only into the command (the hub seals it) and is never shown
+        /// again; its `Debug` hides it.
+        contact: TypedNumber,
     },
     /// Dismiss the message shown.
     Dismiss,
+}
+
+/// A mobile number as the clerk typed it. Its `Debug` shows only its length, so an action in a
+/// log line never carries it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct TypedNumber(pub String);
+
+impl std::fmt::Debug for TypedNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TypedNumber({} chars)", self.0.chars().count())
+    }
 }
 
 /// Why the last command did not go through.
@@ -71,6 +86,8 @@ pub enum Problem {
     Refused(ErrorCode),
     /// No answer after every retry.
     NoAnswer,
+    /// The complainant's number typed is not a mainland mobile number; nothing was sent.
+    BadNumber,
 }
 
 impl Problem {
@@ -81,6 +98,10 @@ impl Problem {
             Problem::NoAnswer => hallq_proto::LocalText::new(
                 "中枢未响应，请稍后再试",
                 "The hub did not answer; try again in a moment.",
+            ),
+            Problem::BadNumber => hallq_proto::LocalText::new(
+                "手机号格式不正确（11 位，以 1 开头）",
+                "Not a mobile number (11 digits, starting with 1).",
             ),
         }
     }
@@ -208,6 +229,13 @@ impl Desk {
         if self.in_flight.is_some() || !self.reachable {
             return None;
         }
+        if let Action::Complaint { contact, .. } = &action
+            && !contact.0.trim().is_empty()
+            && Phone::parse(&contact.0).is_err()
+        {
+            self.problem = Some(Problem::BadNumber);
+            return None;
+        }
         let command = self.command(action)?;
         self.problem = None;
         self.info = None;
@@ -250,7 +278,11 @@ impl Desk {
                 to,
                 note: (!note.trim().is_empty()).then(|| note.trim().to_owned()),
             },
-            Action::Complaint { category, summary } if signed_in && !summary.trim().is_empty() => {
+            Action::Complaint {
+                category,
+                summary,
+                contact,
+            } if signed_in && !summary.trim().is_empty() => {
                 let ticket = match activity {
                     Some(Activity::Calling(t)) | Some(Activity::Serving { ticket: t, .. }) => {
                         Some(TicketRef(t.ticket.to_string()))
@@ -264,8 +296,7 @@ impl Desk {
                     ticket,
                     business: None,
                     responsibility: None,
-                    // The terminal has no field for the complainant's number yet.
-                    contact: None,
+                    contact: Phone::parse(&contact.0).ok(),
                 }
             }
             _ => return None,

@@ -270,3 +270,43 @@ fn a_typed_pin_never_shows_in_a_log_line() {
     };
     assert!(!format!("{a:?}").contains("2468"), "{a:?}");
 }
+
+#[test]
+fn a_complaint_carries_the_call_back_number_and_a_bad_one_is_caught_here() {
+    let mut d = desk(Activity::Serving {
+        ticket: ticket(),
+        since_ms: Timestamp(T0),
+        limit_min: 15,
+        back_office: false,
+    });
+    let complaint = |contact: &str| Action::Complaint {
+        category: ComplaintCategory::General,
+        summary: "charged twice".into(),
+        contact: TypedNumber(contact.into()),
+    };
+    // A number that is not one: nothing sent, the clerk told.
+    assert!(press(&mut d, complaint("1380013")).is_empty());
+    assert_eq!(d.problem, Some(Problem::BadNumber));
+    assert!(Problem::BadNumber.message().zh.contains("手机号"));
+    // Spaces and dashes as people type them.
+    let sent = press(&mut d, complaint("138 0013-1234"));
+    match &sent[..] {
+        [
+            Command::ComplaintOpen {
+                contact, ticket, ..
+            },
+        ] => {
+            assert_eq!(contact.as_ref().map(Phone::expose), Some("13800131234"));
+            assert!(ticket.is_some(), "about the ticket being served");
+        }
+        other => panic!("{other:?}"),
+    }
+    d.handle(Input::Answered(Ok(None)));
+    // No number: none sent.
+    match &press(&mut d, complaint(" "))[..] {
+        [Command::ComplaintOpen { contact, .. }] => assert!(contact.is_none()),
+        other => panic!("{other:?}"),
+    }
+    // A typed number never shows in a log line.
+    assert!(!format!("{:?}", complaint("13800131234")).contains("13800131234"));
+}

@@ -252,11 +252,12 @@ pub fn wire(
     }
     {
         let act = Rc::clone(&act);
-        a.on_complaint(move |category, summary| {
+        a.on_complaint(move |category, summary, contact| {
             if let Some(category) = named::<ComplaintCategory>(&category) {
                 act(Action::Complaint {
                     category,
                     summary: summary.to_string(),
+                    contact: crate::controller::TypedNumber(contact.to_string()),
                 });
             }
         });
