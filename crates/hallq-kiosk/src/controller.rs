@@ -392,6 +392,13 @@ impl Kiosk {
             }
             (Screen::Phone { complete: true, .. }, Action::Confirm) => self.issue(true, out),
             (Screen::Phone { .. }, Action::Skip) => self.issue(false, out),
+            // The number has had its tickets today: one touch for a ticket without it.
+            (
+                Screen::Refused {
+                    code: ErrorCode::PhoneLimit,
+                },
+                Action::Skip,
+            ) => self.issue(false, out),
             (
                 Screen::Issued {
                     ticket,

@@ -363,6 +363,41 @@ fn a_refusal_shows_its_code_and_going_home_records_the_customer_gone() {
 }
 
 #[test]
+fn a_number_over_its_daily_cap_leaves_one_touch_to_a_ticket_without_it() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("sale")), 1);
+    touch(&mut k, Action::Ordinary, 2);
+    for c in "13812345678".chars() {
+        touch(&mut k, Action::Key(c), 3);
+    }
+    let first = touch(&mut k, Action::Confirm, 4);
+    let [Effect::Issue(req)] = first.as_slice() else {
+        panic!("{first:?}")
+    };
+    assert!(req.phone.is_some());
+    k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::PhoneLimit))),
+        5,
+    );
+    let again = touch(&mut k, Action::Skip, 6);
+    let [Effect::Issue(req)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    assert!(
+        req.phone.is_none(),
+        "the second request leaves the number out"
+    );
+    assert_eq!(req.business, code("sale"));
+    assert_eq!(k.screen(), Screen::Issuing);
+    // Any other refusal offers no such way round.
+    k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::HallClosed))),
+        7,
+    );
+    assert!(touch(&mut k, Action::Skip, 8).is_empty());
+}
+
+#[test]
 fn the_kiosk_says_when_it_cannot_issue() {
     let mut k = Kiosk::new("k", KioskTimings::default());
     assert_eq!(k.screen(), Screen::Unavailable(Unavailable::HubAway));

@@ -46,6 +46,7 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
     a.set_phone_shown(view.phone_shown.as_str().into());
     a.set_phone_complete(view.phone_complete);
     a.set_problem(view.problem.as_str().into());
+    a.set_without_number(view.without_number);
     if let Some(t) = &view.ticket {
         a.set_ticket_number(t.number.as_str().into());
         a.set_ticket_business(t.business.as_str().into());

@@ -112,6 +112,9 @@ pub struct KioskView {
     pub ticket: Option<TicketLine>,
     /// Why the hub refused, on the refused screen.
     pub problem: String,
+    /// On the refused screen: the refusal was the number's daily cap, so a ticket without the
+    /// number is one touch away.
+    pub without_number: bool,
 }
 
 impl KioskView {
@@ -149,6 +152,7 @@ impl KioskView {
             phone_complete: false,
             ticket: None,
             problem: String::new(),
+            without_number: false,
         };
         view.screen = match kiosk.screen() {
             Screen::Welcome => ScreenKind::Welcome,
@@ -197,6 +201,7 @@ impl KioskView {
             }
             Screen::Refused { code } => {
                 view.problem = code.message().get(lang).to_owned();
+                view.without_number = code == hallq_proto::ErrorCode::PhoneLimit;
                 ScreenKind::Refused
             }
             Screen::NoAnswer => ScreenKind::NoAnswer,

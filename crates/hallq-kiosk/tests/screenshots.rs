@@ -122,6 +122,17 @@ fn screens(lang: Lang) -> Vec<(&'static str, Kiosk)> {
         &mut k,
         &[business("consult"), Action::Ordinary, Action::Skip],
     );
+    k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::PhoneLimit))),
+        2,
+    );
+    out.push(("refused-phone-limit", k));
+
+    let mut k = ready(lang);
+    act(
+        &mut k,
+        &[business("consult"), Action::Ordinary, Action::Skip],
+    );
     k.handle(Input::Issued(Err(IssueFailure::NoAnswer)), 2);
     out.push(("no-answer", k));
 
@@ -164,7 +175,7 @@ fn every_screen_renders_in_chinese_and_english() {
     let dir = out_dir();
     let zh = screens(Lang::Zh);
     let en = screens(Lang::En);
-    assert_eq!(zh.len(), 13, "one picture per screen");
+    assert_eq!(zh.len(), 14, "one picture per screen");
     for ((name, zh_kiosk), (_, en_kiosk)) in zh.iter().zip(&en) {
         let zh_pic = take(&shots, &window, zh_kiosk);
         let en_pic = take(&shots, &window, en_kiosk);
