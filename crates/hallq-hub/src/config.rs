@@ -336,6 +336,9 @@ pub struct StaffConfig {
     pub name: Option<String>,
     /// The argon2 hash (PHC string) of the clerk's PIN; none lets the clerk sign in without one.
     pub pin_hash: Option<String>,
+    /// When the PIN was set (`YYYY-MM-DD`, `hallq staff set-pin` writes it): `hallq audit` names
+    /// the PINs older than `[limits] pin_max_age_days`, so staff change them regularly.
+    pub pin_set: Option<String>,
 }
 
 /// A green-channel code.

@@ -37,6 +37,8 @@ pub struct LimitsSection {
     pub pin_attempts: u32,
     /// How long a locked staff number stays locked, in minutes.
     pub pin_lockout_min: u32,
+    /// Days after which a staff PIN is due for a change (`hallq audit` names it); 0 never.
+    pub pin_max_age_days: u32,
 }
 
 impl Default for LimitsSection {
@@ -50,6 +52,7 @@ impl Default for LimitsSection {
             refusals_journaled_per_minute: 60,
             pin_attempts: 5,
             pin_lockout_min: 15,
+            pin_max_age_days: 90,
         }
     }
 }
@@ -66,6 +69,7 @@ impl LimitsSection {
             refusals_journaled_per_minute: 0,
             pin_attempts: 0,
             pin_lockout_min: 0,
+            pin_max_age_days: 0,
         }
     }
 

@@ -622,6 +622,7 @@ mod tests {
             number: hallq_proto::StaffNo::new("E1001").unwrap(),
             name: None,
             pin_hash: Some("hash-of-1234".into()),
+            pin_set: None,
         });
         let sign_in = |pin: &str| Wire::SignIn {
             staff: hallq_proto::StaffNo::new("E1001").unwrap(),

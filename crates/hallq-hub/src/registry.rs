@@ -210,6 +210,45 @@ impl Registry {
         Ok(())
     }
 
+    /// Gives the clerk `number` a new PIN (its hash) set on `date` (`YYYY-MM-DD`): the
+    /// `[[staff]]` entry of that number, or a new one after the last (with `name`, if given).
+    pub fn set_pin(
+        &mut self,
+        number: &str,
+        name: Option<&str>,
+        pin_hash: &str,
+        date: &str,
+    ) -> Result<(), RegistryError> {
+        let tables = match self
+            .doc
+            .entry("staff")
+            .or_insert(Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
+        {
+            Item::ArrayOfTables(tables) => tables,
+            _ => return Err(RegistryError::NotTables),
+        };
+        let found = tables
+            .iter()
+            .position(|t| t.get("number").and_then(Item::as_str) == Some(number));
+        let entry = match found {
+            Some(i) => tables.get_mut(i).ok_or(RegistryError::NotTables)?,
+            None => {
+                let mut entry = Table::new();
+                entry.decor_mut().set_prefix("\n");
+                entry.insert("number", value(number));
+                tables.push(entry);
+                let last = tables.len() - 1;
+                tables.get_mut(last).ok_or(RegistryError::NotTables)?
+            }
+        };
+        if let Some(name) = name {
+            entry.insert("name", value(name));
+        }
+        entry.insert("pin_hash", value(pin_hash));
+        entry.insert("pin_set", value(date));
+        Ok(())
+    }
+
     /// The `[[devices]]` table of `id`, if any.
     fn entry_mut(&mut self, id: &DeviceId) -> Result<Option<&mut Table>, RegistryError> {
         match self.doc.get_mut("devices") {
@@ -310,6 +349,36 @@ number = "1001"
 
     fn hashes() -> Hashes {
         Hashes::of(&secret::random()).unwrap()
+    }
+
+    #[test]
+    fn a_pin_is_set_on_its_clerk_or_a_new_one_and_the_file_keeps_its_comments() {
+        let mut r = Registry::parse(HALL).unwrap();
+        r.set_pin("1001", None, "$argon2id$hash-a", "2026-11-30")
+            .unwrap();
+        r.set_pin("1002", Some("李娜"), "$argon2id$hash-b", "2026-11-30")
+            .unwrap();
+        let text = r.to_string();
+        assert!(text.starts_with("# The hall's configuration."), "{text}");
+        assert!(
+            text.contains("# The clerks.\n[[staff]]\nnumber = \"1001\""),
+            "{text}"
+        );
+        let config = HallConfig::parse(&text).unwrap();
+        assert_eq!(config.staff.len(), 2);
+        assert_eq!(
+            config.staff[0].pin_hash.as_deref(),
+            Some("$argon2id$hash-a")
+        );
+        assert_eq!(config.staff[0].pin_set.as_deref(), Some("2026-11-30"));
+        assert_eq!(config.staff[1].number.as_str(), "1002");
+        assert_eq!(config.staff[1].name.as_deref(), Some("李娜"));
+        // Again: the entry is updated, not doubled.
+        r.set_pin("1001", None, "$argon2id$hash-c", "2026-12-01")
+            .unwrap();
+        let config = HallConfig::parse(&r.to_string()).unwrap();
+        assert_eq!(config.staff.len(), 2);
+        assert_eq!(config.staff[0].pin_set.as_deref(), Some("2026-12-01"));
     }
 
     fn device(id: &str, role: Role, counter: Option<u16>) -> NewDevice {

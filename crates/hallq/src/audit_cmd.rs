@@ -134,6 +134,15 @@ pub(crate) fn audit(
         )?;
     }
 
+    writeln!(out, "\n工号密码 staff PINs due for a change")?;
+    let due = pins_due(hall, now);
+    if due.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for line in due {
+        writeln!(out, "  {line}")?;
+    }
+
     writeln!(out, "\n个人信息 personal data kept (sealed)")?;
     for kind in PersonalKind::ALL {
         let (n, oldest): (i64, Option<i64>) = conn.query_row(
@@ -152,6 +161,44 @@ pub(crate) fn audit(
         )?;
     }
     Ok(out)
+}
+
+/// The clerks whose PIN is older than `[limits] pin_max_age_days`, or of unknown age.
+fn pins_due(hall: &HallConfig, now: Timestamp) -> Vec<String> {
+    let max = hall.limits.pin_max_age_days;
+    if max == 0 {
+        return Vec::new();
+    }
+    let (today, _) = time::local(now, hall.hall.utc_offset_min);
+    let today = time::days_from_civil(
+        i64::from(today.0 / 10_000),
+        today.0 / 100 % 100,
+        today.0 % 100,
+    );
+    let day_of = |s: &str| -> Option<i64> {
+        let mut parts = s.splitn(3, '-');
+        let y = parts.next()?.parse().ok()?;
+        let m = parts.next()?.parse().ok()?;
+        let d = parts.next()?.parse().ok()?;
+        Some(time::days_from_civil(y, m, d))
+    };
+    hall.staff
+        .iter()
+        .filter(|s| s.pin_hash.is_some())
+        .filter_map(|s| match s.pin_set.as_deref().and_then(day_of) {
+            Some(set) if today - set <= i64::from(max) => None,
+            Some(set) => Some(format!(
+                "{:<10} set {} days ago (over {max}): hallq staff set-pin {} / 密码已超过 {max} 天未更换",
+                s.number,
+                today - set,
+                s.number
+            )),
+            None => Some(format!(
+                "{:<10} set on an unknown day: hallq staff set-pin {} / 密码设置日期不明",
+                s.number, s.number
+            )),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -215,9 +262,36 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("retention 30 days"), "{text}");
+        assert!(
+            text.contains("staff PINs due") && text.contains("(none)"),
+            "{text}"
+        );
         // Older than the window: left out.
         let later = Timestamp(now.0 + 8 * 86_400_000);
         let text = audit(&Journal::open_read_only(&path).unwrap(), &hall, later, 7).unwrap();
         assert!(!text.contains("device_revoked"), "{text}");
+    }
+
+    #[test]
+    fn pins_past_their_age_or_undated_are_named() {
+        let now = Timestamp(1_795_399_200_000); // 2026-11-23 in Beijing
+        let hall = HallConfig::parse(
+            "[hall]\nid = \"demo\"\nname = { zh = \"演示\", en = \"Demo\" }\n\
+             [[staff]]\nnumber = \"E1\"\npin_hash = \"x\"\npin_set = \"2026-11-01\"\n\
+             [[staff]]\nnumber = \"E2\"\npin_hash = \"x\"\npin_set = \"2026-08-01\"\n\
+             [[staff]]\nnumber = \"E3\"\npin_hash = \"x\"\n\
+             [[staff]]\nnumber = \"E4\"\n",
+        )
+        .unwrap();
+        let due = pins_due(&hall, now);
+        assert_eq!(due.len(), 2, "{due:?}");
+        assert!(
+            due[0].starts_with("E2") && due[0].contains("114 days"),
+            "{due:?}"
+        );
+        assert!(
+            due[1].starts_with("E3") && due[1].contains("unknown"),
+            "{due:?}"
+        );
     }
 }

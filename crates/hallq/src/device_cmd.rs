@@ -164,7 +164,7 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
             let fresh = secret::random();
             let hashes = Hashes::of(&fresh)?;
             let edit = |r: &mut Registry, _: &HallConfig| r.add(&device, &hashes, *reuse);
-            let audited = change(&config.config, edit, "device_added", id, &detail)?;
+            let audited = change(&config.config, edit, "device_added", id.as_str(), &detail)?;
             show_secret(id, &fresh, "registered / 已登记");
             audited
         }
@@ -175,7 +175,7 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
                 at = registry::rfc3339(now, c.hall.utc_offset_min);
                 r.revoke(id, &at)
             };
-            let audited = change(&config.config, edit, "device_revoked", id, "")?;
+            let audited = change(&config.config, edit, "device_revoked", id.as_str(), "")?;
             println!(
                 "{id} revoked / 设备 {id} 已吊销 ({at}).\n\
                  It can no longer log in once the hub restarts (systemctl restart hallq-hub); with \
@@ -189,7 +189,7 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
             let fresh = secret::random();
             let hashes = Hashes::of(&fresh)?;
             let edit = |r: &mut Registry, _: &HallConfig| r.rotate(id, &hashes);
-            let audited = change(&config.config, edit, "device_rotated", id, "")?;
+            let audited = change(&config.config, edit, "device_rotated", id.as_str(), "")?;
             show_secret(id, &fresh, "has a new secret / 已更换密钥");
             audited
         }
@@ -204,7 +204,7 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
 }
 
 /// The wall clock: a staff action beside the hub is dated like the hub's own.
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     hallq_hub::Clock::now(&hallq_hub::SystemClock)
 }
 
@@ -224,11 +224,11 @@ fn show_secret(id: &DeviceId, fresh: &str, what: &str) {
 /// Reads hall.toml, applies `edit` to its registry, checks the result as the hub would check it
 /// at start, writes it in place, and records `action` in the audit trail. Returns the audit's
 /// outcome separately: by then the file is written (and a new secret must still be shown).
-fn change(
+pub(crate) fn change(
     path: &Path,
     edit: impl FnOnce(&mut Registry, &HallConfig) -> Result<(), registry::RegistryError>,
     action: &str,
-    id: &DeviceId,
+    subject: &str,
     detail: &str,
 ) -> anyhow::Result<anyhow::Result<()>> {
     let text = std::fs::read_to_string(path)
@@ -245,7 +245,7 @@ fn change(
         )
     })?;
     write_atomically(path, edited.as_bytes(), NewFile::PRIVATE)?;
-    Ok(audit(&after, action, id, detail))
+    Ok(audit(&after, action, subject, detail))
 }
 
 /// `text` as the hub would load it: environment overrides, firmware profiles, validation.
@@ -257,8 +257,9 @@ fn checked(text: &str) -> anyhow::Result<HallConfig> {
     Ok(config)
 }
 
-/// Records a staff action on a device in the journal's audit trail (`[hub] data_dir`/journal.db).
-fn audit(config: &HallConfig, action: &str, id: &DeviceId, detail: &str) -> anyhow::Result<()> {
+/// Records a staff action on a device or a staff number in the journal's audit trail
+/// (`[hub] data_dir`/journal.db).
+fn audit(config: &HallConfig, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
     let dir = &config.hub.data_dir;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create {} / 无法创建数据目录", dir.display()))?;
@@ -271,7 +272,7 @@ fn audit(config: &HallConfig, action: &str, id: &DeviceId, detail: &str) -> anyh
         at: now(),
         actor: format!("cli:{}", operator()),
         action: action.to_owned(),
-        subject: Some(id.to_string()),
+        subject: Some(subject.to_owned()),
         detail: detail.to_owned(),
     };
     let result = hallq_journal::Journal::open(&path, durability)

@@ -9,6 +9,7 @@ mod device_cmd;
 mod hub_cmd;
 mod report_cmd;
 mod sim;
+mod staff_cmd;
 mod tls_cmd;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,9 @@ enum Cmd {
     /// revoked, rotated; keys; purges), the commands refused by device and reason, wrong PINs,
     /// and the personal data kept against its retention.
     Audit(audit_cmd::AuditArgs),
+    /// The hall's clerks: `set-pin NUMBER` gives a clerk a new PIN (read from standard input,
+    /// hashed memory-hard, dated, audited).
+    Staff(staff_cmd::StaffArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -75,6 +79,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Report(args) => report_cmd::run(&args),
         Cmd::Tls(args) => tls_cmd::run(&args),
         Cmd::Audit(args) => audit_cmd::run(&args),
+        Cmd::Staff(args) => staff_cmd::run(&args),
     }
 }
 
