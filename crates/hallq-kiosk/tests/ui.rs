@@ -239,6 +239,8 @@ fn a_refusal_and_a_silent_hub_each_get_a_clear_screen() {
     ))));
     assert!(rig.shows("抱歉，未能取号"), "{:?}", rig.labels());
     assert!(rig.shows(&ErrorCode::HallClosed.message().zh));
+    assert!(rig.shows("请联系工作人员。"), "{:?}", rig.labels());
+    assert!(!rig.shows("不留手机号取号"), "only for a number over its cap");
     rig.press("重新开始");
 
     rig.press("咨询");
@@ -246,6 +248,34 @@ fn a_refusal_and_a_silent_hub_each_get_a_clear_screen() {
     rig.press("不需要，直接取号");
     rig.input(Input::Issued(Err(IssueFailure::NoAnswer)));
     assert!(rig.shows("系统未响应"), "{:?}", rig.labels());
+}
+
+#[test]
+fn a_number_over_its_cap_gets_a_ticket_without_it_in_one_touch() {
+    let rig = Rig::ready();
+    rig.press("咨询");
+    rig.press("普通取号");
+    for d in "13812345678".chars() {
+        rig.press(&d.to_string());
+    }
+    rig.press("确认");
+    rig.take_effects();
+    rig.input(Input::Issued(Err(IssueFailure::Refused(
+        ErrorCode::PhoneLimit,
+    ))));
+    assert!(
+        rig.shows(&ErrorCode::PhoneLimit.message().zh),
+        "{:?}",
+        rig.labels()
+    );
+    // Only this refusal offers the way round; "ask staff" is not said.
+    assert!(!rig.shows("请联系工作人员。"), "{:?}", rig.labels());
+    rig.press("不留手机号取号");
+    let issue = rig.take_effects();
+    assert!(
+        matches!(issue.as_slice(), [Effect::Issue(req)] if req.phone.is_none()),
+        "{issue:?}"
+    );
 }
 
 #[test]
