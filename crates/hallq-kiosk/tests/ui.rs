@@ -240,7 +240,10 @@ fn a_refusal_and_a_silent_hub_each_get_a_clear_screen() {
     assert!(rig.shows("抱歉，未能取号"), "{:?}", rig.labels());
     assert!(rig.shows(&ErrorCode::HallClosed.message().zh));
     assert!(rig.shows("请联系工作人员。"), "{:?}", rig.labels());
-    assert!(!rig.shows("不留手机号取号"), "only for a number over its cap");
+    assert!(
+        !rig.shows("不留手机号取号"),
+        "only for a number over its cap"
+    );
     rig.press("重新开始");
 
     rig.press("咨询");
