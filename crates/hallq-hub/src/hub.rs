@@ -84,6 +84,7 @@ pub async fn run(
             .check_profiles()
             .map_err(|e| HubError::Config(e.to_string()))?;
     }
+    warn_of_chosen_secrets(&config);
     let config = Arc::new(config);
     let hub_secret = match &config.broker.hub_secret {
         Some(s) => s.0.clone(),
@@ -289,6 +290,25 @@ pub async fn run(
         b.shutdown().await;
     }
     Ok(())
+}
+
+/// Says once, at start, which devices log in with a secret a person chose (a memory-hard hash,
+/// as `hallq hash-secret` makes for typed secrets, and as the example hall's "change-me" has):
+/// a device's secret should be random (`hallq device add` / `rotate`).
+fn warn_of_chosen_secrets(config: &HallConfig) {
+    let chosen: Vec<&str> = config
+        .devices
+        .iter()
+        .filter(|d| d.secret_hash.as_deref().is_some_and(secret::is_memorable))
+        .map(|d| d.id.as_str())
+        .collect();
+    if !chosen.is_empty() {
+        tracing::warn!(
+            count = chosen.len(),
+            devices = %chosen.join(", "),
+            "devices log in with secrets a person chose; give each a random one with `hallq device rotate ID` / 设备密钥为人工设置，请用 hallq device rotate 更换为随机密钥"
+        );
+    }
 }
 
 /// The writer thread: blocks for the first input, takes whatever else is already waiting (up to

@@ -106,6 +106,12 @@ fn memory_kib(hash: &str) -> Option<u32> {
     Params::try_from(&parsed).ok().map(|p| p.m_cost())
 }
 
+/// Whether `phc` was made with the [`Strength::Memorable`] parameters: the hash of a secret a
+/// person chose or typed, not of one from [`random`]. A device's secret should be random.
+pub fn is_memorable(phc: &str) -> bool {
+    memory_kib(phc).is_some_and(|kib| kib >= Params::DEFAULT_M_COST)
+}
+
 /// Runs Argon2 checks on blocking threads with at most `budget` KiB of Argon2 memory in use at
 /// once. A check bigger than the whole budget runs alone. Clones share the budget.
 #[derive(Debug, Clone)]
@@ -174,6 +180,15 @@ mod tests {
         assert!(random.contains("m=64,t=1,p=1"), "{random}");
         assert_eq!(memory_kib(&memorable), Some(19456));
         assert_eq!(memory_kib(&random), Some(64));
+    }
+
+    #[test]
+    fn memorable_hashes_are_told_from_random_ones() {
+        assert!(is_memorable(
+            &hash("change-me", Strength::Memorable).unwrap()
+        ));
+        assert!(!is_memorable(&hash(&random(), Strength::Random).unwrap()));
+        assert!(!is_memorable("junk"));
     }
 
     #[test]
