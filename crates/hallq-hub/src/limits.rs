@@ -130,10 +130,11 @@ pub enum Lane {
     Refusals,
 }
 
-/// The hub's buckets, one per device and lane.
+/// The hub's buckets, one per device and lane (indexed by `Lane as usize`), made as a device
+/// first draws on them: looking a device up costs no allocation.
 #[derive(Debug, Default)]
 pub struct Limiter {
-    buckets: HashMap<(DeviceId, Lane), Bucket>,
+    buckets: HashMap<DeviceId, [Option<Bucket>; 3]>,
     /// Refusals of a device not journaled one by one since its last journaled one.
     unjournaled: HashMap<DeviceId, u64>,
 }
@@ -159,15 +160,17 @@ impl Limiter {
         if per_minute == 0 {
             return true;
         }
+        let lanes = match self.buckets.get_mut(device) {
+            Some(lanes) => lanes,
+            None => self.buckets.entry(device.clone()).or_default(),
+        };
         // A bucket starts full; a device quiet for a while finds it full again.
-        let bucket = self
-            .buckets
-            .entry((device.clone(), lane))
-            .or_insert(Bucket {
+        lanes[lane as usize]
+            .get_or_insert(Bucket {
                 tokens: f64::from(burst),
                 at_ms: now.0,
-            });
-        bucket.take(now, per_minute, burst)
+            })
+            .take(now, per_minute, burst)
     }
 
     /// Whether a refusal of `device` gets a journal row of its own. `Some(n)`: yes, and `n`
@@ -175,12 +178,9 @@ impl Limiter {
     pub fn journal_refusal(
         &mut self,
         limits: &LimitsSection,
-        device: Option<&DeviceId>,
+        device: &DeviceId,
         now: Timestamp,
     ) -> Option<u64> {
-        let Some(device) = device else {
-            return Some(0);
-        };
         if self.allow(limits, device, Lane::Refusals, now) {
             Some(self.unjournaled.remove(device).unwrap_or(0))
         } else {
@@ -193,7 +193,8 @@ impl Limiter {
     /// with every device id ever seen.
     pub fn forget_idle(&mut self, now: Timestamp) {
         const IDLE_MS: i64 = 10 * 60 * 1000;
-        self.buckets.retain(|_, b| now.0 - b.at_ms < IDLE_MS);
+        self.buckets
+            .retain(|_, lanes| lanes.iter().flatten().any(|b| now.0 - b.at_ms < IDLE_MS));
     }
 }
 
@@ -304,12 +305,12 @@ mod tests {
         let mut l = Limiter::default();
         let k = dev("kiosk-1");
         let rows = (0..1000)
-            .filter(|i| l.journal_refusal(&limits, Some(&k), at(*i)).is_some())
+            .filter(|i| l.journal_refusal(&limits, &k, at(*i)).is_some())
             .count();
         assert_eq!(rows, limits.refusals_journaled_per_minute as usize);
         // A second later one more row, which says how many went unjournaled.
         assert_eq!(
-            l.journal_refusal(&limits, Some(&k), at(1_500)),
+            l.journal_refusal(&limits, &k, at(1_500)),
             Some(1000 - u64::from(limits.refusals_journaled_per_minute))
         );
     }

@@ -376,7 +376,7 @@ impl Writer {
                     Err(info.code),
                     reply_error(Some(id.clone()), now, info),
                     Vec::new(),
-                    Vec::new(),
+                    None,
                 )
             }
         };
@@ -411,7 +411,7 @@ impl Writer {
         self.metrics.refusals.inc();
         let Some(skipped) = self
             .limiter
-            .journal_refusal(&self.config.limits, Some(device), now)
+            .journal_refusal(&self.config.limits, device, now)
         else {
             return Vec::new();
         };
@@ -438,6 +438,8 @@ impl Writer {
             return;
         }
         self.purged_in = today;
+        // A new day: yesterday's counts per number are of no more use.
+        self.phone_tickets.retain(|(day, _), _| Some(*day) == today);
         for kind in PersonalKind::ALL {
             let days = i64::from(self.config.privacy.retention_days(kind));
             entries.push(Entry::Purge {
@@ -461,23 +463,20 @@ impl Writer {
         }
     }
 
-    /// Refuses a number's ticket beyond its daily cap; returns the number's blind index.
-    fn check_phone_cap(&mut self, phone: &hallq_proto::Phone) -> Result<String, ErrorInfo> {
-        let blind = self.vault.blind(PersonalKind::NoticePhone, phone.expose());
+    /// Refuses a number's ticket beyond its daily cap.
+    fn check_phone_cap(&mut self, phone: &hallq_proto::Phone) -> Result<(), ErrorInfo> {
         let cap = self.config.limits.tickets_per_phone_per_day;
-        let Some(day) = self.engine.day() else {
-            return Ok(blind);
+        let Some(day) = self.engine.day().filter(|_| cap > 0) else {
+            return Ok(());
         };
-        if cap == 0 {
-            return Ok(blind);
-        }
-        let key = (day, blind.clone());
+        let blind = self.vault.blind(PersonalKind::NoticePhone, phone.expose());
+        let key = (day, blind);
         let given = match self.phone_tickets.get(&key) {
             Some(n) => *n,
             None => {
                 let n = self
                     .journal
-                    .personal_count(PersonalKind::NoticePhone, day, &blind)
+                    .personal_count(PersonalKind::NoticePhone, day, &key.1)
                     .unwrap_or_else(|e| {
                         tracing::error!(error = %e, "cannot count a number's tickets");
                         0
@@ -491,17 +490,19 @@ impl Writer {
                 "{given} tickets today with this number (cap {cap})"
             )));
         }
-        Ok(blind)
+        Ok(())
     }
 
     /// Seals the personal value of an applied command, bound to the ticket or complaint it made.
+    /// The command is applied by then: if the value cannot be sealed (the system's randomness
+    /// failed), the ticket or complaint stands without it, rather than undone.
     fn seal(
         &mut self,
         kind: PersonalKind,
         phone: &hallq_proto::Phone,
         events: &[Event],
         now: Timestamp,
-    ) -> Result<Option<Sealed>, ErrorInfo> {
+    ) -> Option<Sealed> {
         let owner = events.iter().find_map(|e| match (&e.kind, kind) {
             (EventKind::TicketIssued { ticket, .. }, PersonalKind::NoticePhone) => {
                 Some(ticket.to_string())
@@ -511,23 +512,21 @@ impl Writer {
             }
             _ => None,
         });
-        let (Some(owner), Some(day)) = (owner, self.engine.day()) else {
-            return Ok(None);
-        };
+        let (owner, day) = (owner?, self.engine.day()?);
         let sealed = self
             .vault
             .seal(kind, &owner, day, now, phone.expose())
-            .map_err(|e| {
-                tracing::error!(error = %e, "cannot seal personal data");
-                ErrorInfo::new(ErrorCode::Internal).with_detail("cannot seal personal data")
-            })?;
+            .inspect_err(
+                |e| tracing::error!(error = %e, "cannot seal personal data; kept without it"),
+            )
+            .ok()?;
         if kind == PersonalKind::NoticePhone {
             *self
                 .phone_tickets
                 .entry((day, sealed.blind.clone()))
                 .or_insert(0) += 1;
         }
-        Ok(Some(sealed))
+        Some(sealed)
     }
 
     /// Plans and applies an accepted command; returns the reply and the events.
@@ -537,7 +536,7 @@ impl Writer {
         cmd: &hallq_proto::Command,
         id: &CommandId,
         now: Timestamp,
-    ) -> Result<(String, Vec<Event>, Vec<Sealed>), ErrorInfo> {
+    ) -> Result<(String, Vec<Event>, Option<Sealed>), ErrorInfo> {
         let signing_in = match cmd {
             hallq_proto::Command::SignIn { staff, .. } => Some(staff.as_str()),
             _ => None,
@@ -596,16 +595,9 @@ impl Writer {
                 }
             }
         }
-        let sealed = match personal {
-            Some((kind, phone)) => self.seal(kind, phone, &events, now)?,
-            None => None,
-        };
+        let sealed = personal.and_then(|(kind, phone)| self.seal(kind, phone, &events, now));
         let result = self.result(&p.reply, &events);
-        Ok((
-            Reply::ok(id.clone(), now, result).to_json(),
-            events,
-            sealed.into_iter().collect(),
-        ))
+        Ok((Reply::ok(id.clone(), now, result).to_json(), events, sealed))
     }
 
     /// The reply's result, from the events the command produced.
