@@ -199,7 +199,6 @@ async fn every_device_is_confined_to_its_topics(kind: BrokerKind) {
             topics.complaints(),
             topics.hub(),
             topics.call(),
-            other_hall.cmd(&me),
         ];
         let mut markers = Vec::new();
         for topic in &denied_topics {

@@ -408,7 +408,7 @@ async fn subscribed(
 /// without the hub: a second client subscribed to `ping` publishes each message again on `pong`,
 /// to which the first is subscribed (four hops, as kiosk → broker → hub → broker → kiosk).
 async fn bare_round_trips(hall: &BenchHall, n: usize, echo: bool) -> anyhow::Result<Vec<Duration>> {
-    let (client, mut rx, task) = bare_client(hall, "bench-floor");
+    let (client, mut rx, task) = bare_client(hall, hall::BENCH_CLIENTS[0]);
     let (ping, pong) = if echo {
         (
             bench_topic(&hall.hall, "ping"),
@@ -422,7 +422,7 @@ async fn bare_round_trips(hall: &BenchHall, n: usize, echo: bool) -> anyhow::Res
     };
     subscribed(&client, &mut rx, &pong).await?;
     let echo = if echo {
-        let (echo, mut echo_rx, echo_task) = bare_client(hall, "bench-echo");
+        let (echo, mut echo_rx, echo_task) = bare_client(hall, hall::BENCH_CLIENTS[1]);
         subscribed(&echo, &mut echo_rx, &ping).await?;
         let relay = tokio::spawn({
             let echo = echo.clone();

@@ -316,7 +316,7 @@ fn give_to_owner_of(dir: &Path, files: &[PathBuf]) {
 
 /// Mode and group of a file that did not exist before.
 #[derive(Debug, Clone, Copy)]
-struct NewFile {
+pub(crate) struct NewFile {
     /// Its permission bits.
     mode: u32,
     /// Its group, if not the writer's.
@@ -325,12 +325,12 @@ struct NewFile {
 
 impl NewFile {
     /// Readable by its owner only: hall.toml when it is new.
-    const PRIVATE: Self = Self {
+    pub(crate) const PRIVATE: Self = Self {
         mode: 0o600,
         gid: None,
     };
     /// Readable by all: the ACL holds no secret.
-    const PUBLIC: Self = Self {
+    pub(crate) const PUBLIC: Self = Self {
         mode: 0o644,
         gid: None,
     };
@@ -339,7 +339,7 @@ impl NewFile {
 /// Replaces `path` with `bytes` so that a reader sees the old file or the new one, never half:
 /// a file beside it, synced, renamed over it. The old file's mode and owner are kept; a new file
 /// gets `new`'s.
-fn write_atomically(path: &Path, bytes: &[u8], new: NewFile) -> anyhow::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], new: NewFile) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -19,12 +19,13 @@
     reason = "where the files are and what to copy where is this command's output"
 )]
 
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use hallq_proto::HallId;
+
+use crate::device_cmd::{NewFile, write_atomically};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -176,36 +177,9 @@ pub(crate) fn generate(
     })
 }
 
-/// Writes `text` to `path` atomically with `mode`: a key is never readable by others, not even
-/// for a moment, and a crash leaves the old file or the new one.
-fn write_file(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)
-        .with_context(|| format!("cannot write / 无法写入 {}", tmp.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    // The umask may have taken bits away from a public file; a key's mode is already tight.
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot write / 无法写入 {}", path.display()))?;
-    Ok(())
-}
-
-/// The days since 1970-01-01 now, in UTC.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "a certificate's validity starts from the machine's date, not the hall's clock"
-)]
+/// The days since 1970-01-01 now, in UTC, on the clock every staff command uses.
 fn today() -> i64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i64::try_from(secs / 86_400).unwrap_or(0)
+    crate::device_cmd::now().0.div_euclid(86_400_000)
 }
 
 fn init(hall: &str, out: &Path, hosts: &[String]) -> anyhow::Result<()> {
@@ -232,12 +206,12 @@ fn init(hall: &str, out: &Path, hosts: &[String]) -> anyhow::Result<()> {
         existing.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
     )?;
     if let Some(key) = &pki.ca_key {
-        write_file(&ca_key_path, key, 0o600)?;
-        write_file(&ca_pem_path, &pki.ca_pem, 0o644)?;
+        write_atomically(&ca_key_path, key.as_bytes(), NewFile::PRIVATE)?;
+        write_atomically(&ca_pem_path, pki.ca_pem.as_bytes(), NewFile::PUBLIC)?;
     }
     let (server_pem, server_key) = (out.join("server.pem"), out.join("server.key"));
-    write_file(&server_key, &pki.server_key, 0o600)?;
-    write_file(&server_pem, &pki.server_pem, 0o644)?;
+    write_atomically(&server_key, pki.server_key.as_bytes(), NewFile::PRIVATE)?;
+    write_atomically(&server_pem, pki.server_pem.as_bytes(), NewFile::PUBLIC)?;
 
     let names = names(hosts).join(", ");
     let kept = if pki.ca_key.is_some() {

@@ -71,8 +71,8 @@ pub(super) struct BenchHall {
     pub(super) metrics_port: u16,
     /// Each device's secret; hall.toml holds only their argon2 hashes.
     pub(super) secrets: BTreeMap<String, String>,
-    /// The hub's MQTT password; the floor's client logs in with it, since only the hub's login
-    /// may both publish and subscribe a topic.
+    /// The hub's MQTT password; the bench's own clients log in with it too (see
+    /// [`BenchHall::floor_user`]).
     pub(super) hub_secret: String,
     /// Which broker: the login of the floor's clients depends on it ([`BenchHall::floor_user`]).
     pub(super) kind: BrokerKind,
