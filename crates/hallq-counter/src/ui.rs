@@ -122,67 +122,10 @@ fn int(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// Parses a serde name the view sends (`"needs_documents"`) into one of the contract's enums.
-fn named<T: serde_like::FromName>(name: &str) -> Option<T> {
-    T::from_name(name)
-}
-
-/// The few enums the view names by their contract names.
-mod serde_like {
-    use super::{ComplaintCategory, PauseReason, Score, ServiceResult};
-
-    pub(super) trait FromName: Sized {
-        fn from_name(name: &str) -> Option<Self>;
-    }
-
-    impl FromName for PauseReason {
-        fn from_name(name: &str) -> Option<Self> {
-            PauseReason::ALL
-                .into_iter()
-                .find(|r| serde_name(r).as_deref() == Some(name))
-        }
-    }
-
-    impl FromName for ServiceResult {
-        fn from_name(name: &str) -> Option<Self> {
-            [
-                ServiceResult::Done,
-                ServiceResult::NeedsDocuments,
-                ServiceResult::Failed,
-                ServiceResult::Sale,
-            ]
-            .into_iter()
-            .find(|r| serde_name(r).as_deref() == Some(name))
-        }
-    }
-
-    impl FromName for ComplaintCategory {
-        fn from_name(name: &str) -> Option<Self> {
-            [ComplaintCategory::General, ComplaintCategory::Complex]
-                .into_iter()
-                .find(|r| serde_name(r).as_deref() == Some(name))
-        }
-    }
-
-    impl FromName for Score {
-        fn from_name(name: &str) -> Option<Self> {
-            [
-                Score::VerySatisfied,
-                Score::Satisfied,
-                Score::Neutral,
-                Score::Dissatisfied,
-            ]
-            .into_iter()
-            .find(|r| serde_name(r).as_deref() == Some(name))
-        }
-    }
-
-    /// The name serde gives a unit variant.
-    fn serde_name<T: serde::Serialize>(value: &T) -> Option<String> {
-        serde_json::to_value(value)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-    }
+/// Parses a serde name the view sends (`"needs_documents"`) into one of the contract's enums,
+/// through the enum's own `Deserialize`: a new variant needs no change here.
+fn named<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name)).ok()
 }
 
 /// Sends every press on `window` to `act`; `language` is told when the clerk switches.
