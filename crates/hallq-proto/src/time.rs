@@ -45,10 +45,33 @@ pub fn business_day(t: Timestamp, utc_offset_min: i32, reset_min: u32) -> Busine
     local(t.plus_secs(-i64::from(reset_min) * 60), utc_offset_min).0
 }
 
+/// Days since 1970-01-01 of calendar day `day`.
+pub fn day_number(day: BusinessDay) -> i64 {
+    days_from_civil(i64::from(day.0 / 10_000), day.0 / 100 % 100, day.0 % 100)
+}
+
+/// `YYYY-MM-DD` of calendar day `day`.
+pub fn iso_date(day: BusinessDay) -> String {
+    format!(
+        "{}-{:02}-{:02}",
+        day.0 / 10_000,
+        day.0 / 100 % 100,
+        day.0 % 100
+    )
+}
+
+/// `YYYY-MM-DD HH:MM` of `t`, local.
+pub fn iso_minute(t: Timestamp, utc_offset_min: i32) -> String {
+    format!(
+        "{} {}",
+        iso_date(local(t, utc_offset_min).0),
+        hhmm(t, utc_offset_min)
+    )
+}
+
 /// The instant of local `minute` (after midnight) on calendar day `day`.
 pub fn at(day: BusinessDay, minute: u32, utc_offset_min: i32) -> Timestamp {
-    let (y, m, d) = (i64::from(day.0 / 10_000), day.0 / 100 % 100, day.0 % 100);
-    let local_ms = days_from_civil(y, m, d) * DAY_MS + i64::from(minute) * 60_000;
+    let local_ms = day_number(day) * DAY_MS + i64::from(minute) * 60_000;
     Timestamp(local_ms - i64::from(utc_offset_min) * 60_000)
 }
 

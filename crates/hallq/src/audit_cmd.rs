@@ -56,17 +56,7 @@ pub(crate) fn audit(
     use std::fmt::Write as _;
     let offset = hall.hall.utc_offset_min;
     let since = Timestamp(now.0 - i64::from(days) * 86_400_000);
-    let when = |t: Timestamp| {
-        let (day, _) = time::local(t, offset);
-        let d = day.0;
-        format!(
-            "{}-{:02}-{:02} {}",
-            d / 10_000,
-            d / 100 % 100,
-            d % 100,
-            time::hhmm(t, offset)
-        )
-    };
+    let when = |t: Timestamp| time::iso_minute(t, offset);
     let conn = journal.connection();
     let mut out = String::new();
     writeln!(
@@ -169,12 +159,7 @@ fn pins_due(hall: &HallConfig, now: Timestamp) -> Vec<String> {
     if max == 0 {
         return Vec::new();
     }
-    let (today, _) = time::local(now, hall.hall.utc_offset_min);
-    let today = time::days_from_civil(
-        i64::from(today.0 / 10_000),
-        today.0 / 100 % 100,
-        today.0 % 100,
-    );
+    let today = time::day_number(time::local(now, hall.hall.utc_offset_min).0);
     let day_of = |s: &str| -> Option<i64> {
         let mut parts = s.splitn(3, '-');
         let y = parts.next()?.parse().ok()?;

@@ -341,7 +341,7 @@ fn share(r: &hallq_report::Report, o: hallq_report::Outcome) -> String {
 }
 
 fn span_label(range: &DayRange, span: Option<(Timestamp, Timestamp)>, offset: i32) -> String {
-    let show = |d: BusinessDay| format!("{}-{:02}-{:02}", d.0 / 10_000, d.0 / 100 % 100, d.0 % 100);
+    let show = time::iso_date;
     let from = range.from.or(span.map(|s| time::local(s.0, offset).0));
     let to = range.to.or(span.map(|s| time::local(s.1, offset).0));
     match (from, to) {

@@ -9,10 +9,10 @@
 
 use std::path::PathBuf;
 
+use hallq_hub::HallConfig;
 use hallq_hub::registry::Registry;
 use hallq_hub::secret::{self, Strength};
-use hallq_hub::{HallConfig, registry};
-use hallq_proto::StaffNo;
+use hallq_proto::{StaffNo, time};
 
 /// Options of `hallq staff`.
 #[derive(Debug, clap::Args)]
@@ -54,8 +54,8 @@ pub(crate) fn run(args: &StaffArgs) -> anyhow::Result<()> {
             let hash = secret::hash(pin, Strength::Memorable)?;
             let now = crate::device_cmd::now();
             let edit = |r: &mut Registry, c: &HallConfig| {
-                let date = registry::rfc3339(now, c.hall.utc_offset_min);
-                r.set_pin(number.as_str(), name.as_deref(), &hash, &date[..10])
+                let date = time::iso_date(time::local(now, c.hall.utc_offset_min).0);
+                r.set_pin(number.as_str(), name.as_deref(), &hash, &date)
             };
             let audited = crate::device_cmd::change(config, edit, "pin_set", number.as_str(), "")?;
             println!(

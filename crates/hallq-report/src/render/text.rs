@@ -69,16 +69,7 @@ fn durations_row(label: &str, d: &Durations) -> Vec<String> {
 /// The whole report as text.
 pub fn render(r: &Report, utc_offset_min: i32) -> String {
     let mut s = String::new();
-    let day = |t: hallq_proto::Timestamp| {
-        let d = time::local(t, utc_offset_min).0.0;
-        format!(
-            "{}-{:02}-{:02} {}",
-            d / 10_000,
-            d / 100 % 100,
-            d % 100,
-            time::hhmm(t, utc_offset_min)
-        )
-    };
+    let day = |t: hallq_proto::Timestamp| time::iso_minute(t, utc_offset_min);
     let _ = writeln!(s, "══ 营业厅报表 hall report: {} ══", r.hall);
     match r.span {
         Some((a, b)) => {
