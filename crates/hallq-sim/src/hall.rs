@@ -143,7 +143,16 @@ fn hash_all(secrets: &[String], strength: Strength) -> Result<Vec<String>, SimEr
     })
 }
 
-/// Makes `dir` an empty directory for a fresh journal: removes an old journal there, and
+/// What a hub leaves in its data directory: the journal and the personal-data key beside it
+/// (`[privacy] key_file`'s default). A simulated day starts without any of them.
+const HUB_FILES: [&str; 4] = [
+    "journal.db",
+    "journal.db-wal",
+    "journal.db-shm",
+    "personal.key",
+];
+
+/// Makes `dir` an empty directory for a fresh journal: removes an old hub's files there, and
 /// refuses a directory that holds anything else.
 fn fresh_dir(dir: &Path) -> Result<(), SimError> {
     let io = |what: String| move |source| SimError::Io { what, source };
@@ -152,14 +161,14 @@ fn fresh_dir(dir: &Path) -> Result<(), SimError> {
         for e in entries {
             let e = e.map_err(io(format!("reading {}", dir.display())))?;
             let name = e.file_name().to_string_lossy().into_owned();
-            if !["journal.db", "journal.db-wal", "journal.db-shm"].contains(&name.as_str()) {
+            if !HUB_FILES.contains(&name.as_str()) {
                 return Err(SimError::Config(format!(
-                    "{} holds {name}, not only a journal: give an empty or new --data-dir / 数据目录不是空的",
+                    "{} holds {name}, not only a hub's journal and key: give an empty or new --data-dir / 数据目录不是空的",
                     dir.display()
                 )));
             }
         }
-        for name in ["journal.db", "journal.db-wal", "journal.db-shm"] {
+        for name in HUB_FILES {
             let p = dir.join(name);
             if p.exists() {
                 std::fs::remove_file(&p).map_err(io(format!("removing {}", p.display())))?;
@@ -617,5 +626,29 @@ fn progress_now(ctx: &Ctx, board_of: Option<&DeviceClient>, wall: Instant) -> Pr
         served: f.served,
         no_shows: f.no_shows,
         walk_outs: f.walk_outs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_hubs_old_files_are_cleared_and_anything_else_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in HUB_FILES {
+            std::fs::write(dir.path().join(name), b"old").unwrap();
+        }
+        // A second run over the same folder: the last run's journal and key go.
+        fresh_dir(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        std::fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+        assert!(matches!(fresh_dir(dir.path()), Err(SimError::Config(_))));
+        assert!(
+            dir.path().join("notes.txt").exists(),
+            "nothing of someone else's is removed"
+        );
     }
 }
