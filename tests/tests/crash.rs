@@ -19,12 +19,22 @@ async fn kiosk_loop(
     business: &'static str,
 ) {
     loop {
-        if let Ok(reply) = client.send(ticket(business)).await
-            && let ReplyBody::Ok(ReplyResult::TicketIssued(t)) = reply.body
-        {
-            acked.lock().unwrap().insert(t.ticket);
+        match client.send(ticket(business)).await {
+            Ok(reply) => {
+                if let ReplyBody::Ok(ReplyResult::TicketIssued(t)) = reply.body {
+                    acked.lock().unwrap().insert(t.ticket);
+                }
+            }
+            Err(_) => back_off().await,
         }
     }
+}
+
+/// What a device does after a failed send. A send fails at once when its connection task has
+/// gone (at the test's end): a loop retrying without a pause would never yield, hold a runtime
+/// worker, and with both workers held no timer fires and the test hangs (it did in CI).
+async fn back_off() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 /// Calls and finishes tickets at a counter; refusals (nobody waiting, busy) are part of the day.
@@ -44,7 +54,9 @@ async fn counter_loop(client: DeviceClient) {
                 note: None,
             },
         ] {
-            let _ = client.send(cmd).await;
+            if client.send(cmd).await.is_err() {
+                back_off().await;
+            }
         }
     }
 }
@@ -54,14 +66,16 @@ async fn acknowledged_tickets_survive_sigkill(kind: BrokerKind, rounds: usize) {
     let hall = Hall::unlimited(kind);
     let acked = Arc::new(Mutex::new(BTreeSet::new()));
     let mut hub = hall.start_hub();
+    // Device loops and their connection tasks, kept apart so the loops stop first.
     let mut tasks = Vec::new();
+    let mut conns = Vec::new();
     for (device, business) in [
         ("kiosk-1", "basic"),
         ("kiosk-2", "complex"),
         ("greeter-1", "consult"),
     ] {
         let (client, conn) = DeviceClient::connect(&hall.client_config(device));
-        tasks.push(conn);
+        conns.push(conn);
         tasks.push(tokio::spawn(kiosk_loop(
             client,
             Arc::clone(&acked),
@@ -69,7 +83,7 @@ async fn acknowledged_tickets_survive_sigkill(kind: BrokerKind, rounds: usize) {
         )));
     }
     let (counter, conn) = DeviceClient::connect(&hall.client_config("counter-1"));
-    tasks.push(conn);
+    conns.push(conn);
     tasks.push(tokio::spawn(counter_loop(counter)));
 
     for round in 0..rounds {
@@ -85,8 +99,12 @@ async fn acknowledged_tickets_survive_sigkill(kind: BrokerKind, rounds: usize) {
         hub = hall.start_hub();
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    for t in &tasks {
+    for t in tasks {
         t.abort();
+        let _ = t.await;
+    }
+    for c in conns {
+        c.abort();
     }
     // The board a display sees after the last restart matches the journal.
     let (display, _d) = hall.device("display-main").await;
