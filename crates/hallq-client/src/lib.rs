@@ -279,10 +279,17 @@ impl DeviceClient {
         lock(&inner.waiters).insert(key.clone(), tx);
         let topic = inner.topics.cmd(&inner.device);
         for _ in 0..inner.attempts {
-            inner
+            let published = inner
                 .mqtt
                 .publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
-                .await?;
+                .await;
+            if let Err(e) = published {
+                // The connection task has gone: nothing will carry this command any more, and
+                // a caller retrying must not pile up entries that no connect will republish.
+                lock(&inner.waiters).remove(&key);
+                lock(&inner.outbox).remove(&key);
+                return Err(e.into());
+            }
             match tokio::time::timeout(inner.reply_timeout, &mut rx).await {
                 Ok(Ok(reply)) => return Ok(reply),
                 Ok(Err(_)) => return Err(ClientError::Closed),
@@ -490,5 +497,38 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
             tracing::warn!(topic = topic_name, "unreadable state message")
         }
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_send_after_the_connection_task_has_gone_fails_and_keeps_nothing() {
+        // Nothing listens on port 9 of loopback; the connection task is stopped at once.
+        let config = ClientConfig::new(
+            "127.0.0.1",
+            9,
+            HallId::new("test-hall").unwrap(),
+            DeviceId::new("kiosk-1").unwrap(),
+        );
+        let (client, task) = DeviceClient::connect(&config);
+        task.abort();
+        let _ = task.await;
+        for _ in 0..3 {
+            let sent = client
+                .send(Command::SessionStarted {
+                    session: "s".into(),
+                })
+                .await;
+            assert!(matches!(sent, Err(ClientError::Mqtt(_))), "{sent:?}");
+        }
+        assert_eq!(
+            client.outbox_len(),
+            0,
+            "no command is kept that nothing will carry"
+        );
+        assert!(lock(&client.inner.waiters).is_empty());
     }
 }
