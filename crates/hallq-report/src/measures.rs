@@ -199,7 +199,9 @@ pub struct Measures {
     pub open_ms: Vec<i64>,
     /// Days with arrivals, per weekday.
     pub days: [u64; 7],
-    /// The local date of the last arrival (to count days).
+    /// The local dates of the first and the last arrival (to count days, and not to count
+    /// twice a date that two joined ranges both saw).
+    first_date: u32,
     last_date: u32,
     /// Per staff number.
     pub staff: BTreeMap<String, StaffAcc>,
@@ -237,6 +239,7 @@ impl Default for Measures {
             occupancy_n: vec![0; WEEK_HOURS],
             open_ms: vec![0; WEEK_HOURS],
             days: [0; 7],
+            first_date: 0,
             last_date: 0,
             staff: BTreeMap::new(),
             counters: BTreeMap::new(),
@@ -251,6 +254,9 @@ impl Measures {
     pub fn arrival(&mut self, ms: i64, cfg: &ReportConfig) {
         self.arrivals[hour_of_week(ms, cfg.utc_offset_min)] += 1;
         let (date, _) = time::local(hallq_proto::Timestamp(ms), cfg.utc_offset_min);
+        if self.first_date == 0 {
+            self.first_date = date.0;
+        }
         if date.0 != self.last_date {
             self.last_date = date.0;
             self.days[weekday_hour(ms, cfg.utc_offset_min).0] += 1;
@@ -494,8 +500,16 @@ impl Measures {
         add(&mut self.occupancy_n, &later.occupancy_n);
         add_i(&mut self.open_ms, &later.open_ms);
         // Ranges split at daily resets: a date with arrivals on both sides of a reset (a hall
-        // open past midnight) counts in each, where one fold counts it once.
+        // open past midnight) was counted by each fold, and counts once.
         add(&mut self.days, &later.days);
+        if later.first_date != 0 && later.first_date == self.last_date {
+            let weekday = (time::day_number(hallq_proto::BusinessDay(later.first_date)) + 3)
+                .rem_euclid(7) as usize;
+            self.days[weekday] -= 1;
+        }
+        if self.first_date == 0 {
+            self.first_date = later.first_date;
+        }
         if later.last_date != 0 {
             self.last_date = later.last_date;
         }
@@ -533,5 +547,45 @@ impl Measures {
                 q.examples.push(e);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-30 (a Monday) at `hh:mm` China time, in ms.
+    fn at(hh: i64, mm: i64) -> i64 {
+        1_795_996_800_000 - 8 * 3_600_000 + (hh * 60 + mm) * 60_000
+    }
+
+    #[test]
+    fn joined_ranges_count_a_date_seen_by_both_once() {
+        let cfg = ReportConfig {
+            hall_name: String::new(),
+            utc_offset_min: 480,
+            business: Vec::new(),
+            counters: Vec::new(),
+            targets: crate::config::Targets::default(),
+            short_service_secs: 0,
+            forgotten_finish_factor: 0,
+        };
+        let mut whole = Measures::default();
+        let (mut before, mut after) = (Measures::default(), Measures::default());
+        // A hall open past a reset: the same date's arrivals fall in two ranges.
+        for (ms, part) in [(at(9, 0), &mut before), (at(23, 30), &mut after)] {
+            whole.arrival(ms, &cfg);
+            part.arrival(ms, &cfg);
+        }
+        after.arrival(at(24 + 9, 0), &cfg);
+        whole.arrival(at(24 + 9, 0), &cfg);
+        before.merge(after);
+        assert_eq!(
+            weekday_hour(at(9, 0), 480).0,
+            0,
+            "the fixture's date is a Monday"
+        );
+        assert_eq!(whole.days, [1, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(before.days, whole.days);
     }
 }
