@@ -424,3 +424,40 @@ fn memory_follows_one_day_not_the_journal() {
     let r = fold.finish(at_day(31, 0.0));
     assert_eq!((r.visits, r.served), (1500, 1500));
 }
+
+#[test]
+fn the_html_page_is_the_same_page_each_time_it_is_drawn() {
+    let mut s = Script::default();
+    for (i, wait) in [3.0, 7.0, 12.0, 25.0, 40.0].into_iter().enumerate() {
+        s.served(
+            &format!("v{i}"),
+            "basic",
+            1,
+            0.0,
+            wait,
+            5.0,
+            Some(Score::Satisfied),
+        );
+    }
+    let r = s.report(&config(), at(600.0));
+    let first = hallq_report::render::html::page(&r, "hall").unwrap();
+    for _ in 0..5 {
+        assert!(
+            hallq_report::render::html::page(&r, "hall").unwrap() == first,
+            "the page's SVG changed between two drawings of one report"
+        );
+    }
+    // The wait chart's bars come left to right: their x positions rise.
+    let wait_chart = &first[first.find("<svg").unwrap()..];
+    let wait_chart = &wait_chart[..wait_chart.find("</svg>").unwrap()];
+    let xs: Vec<u32> = wait_chart
+        .match_indices("<rect x=\"")
+        .skip(1) // the background
+        .filter_map(|(i, m)| {
+            let rest = &wait_chart[i + m.len()..];
+            rest[..rest.find('"')?].parse().ok()
+        })
+        .collect();
+    assert!(xs.len() > 60, "a bar per minute: {}", xs.len());
+    assert!(xs.windows(2).all(|w| w[0] <= w[1]), "{xs:?}");
+}

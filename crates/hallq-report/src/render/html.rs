@@ -42,6 +42,29 @@ fn svg(
     Ok(out)
 }
 
+/// The bars' colour.
+const BAR: RGBColor = RGBColor(70, 130, 180);
+
+/// One bar per `(x, height)` over a segmented axis, drawn in the order given (plotters'
+/// `Histogram` gathers its bars in a hash map, so the page's SVG came out in another order on
+/// every run).
+fn bars_of(
+    bars: impl IntoIterator<Item = (u32, u64)>,
+    colour: RGBColor,
+) -> impl Iterator<Item = Rectangle<(SegmentValue<u32>, u64)>> {
+    bars.into_iter().map(move |(x, height)| {
+        let mut bar = Rectangle::new(
+            [
+                (SegmentValue::Exact(x), 0),
+                (SegmentValue::Exact(x + 1), height),
+            ],
+            colour.filled(),
+        );
+        bar.set_margin(0, 0, 1, 1);
+        bar
+    })
+}
+
 fn wait_chart(r: &Report) -> Result<String, ReportError> {
     let max = r.wait_per_minute.iter().copied().max().unwrap_or(0).max(1);
     let bars: Vec<(u32, u64)> = r
@@ -65,11 +88,7 @@ fn wait_chart(r: &Report) -> Result<String, ReportError> {
             .x_desc("minutes")
             .y_desc("tickets")
             .draw()?;
-        chart.draw_series(
-            Histogram::vertical(&chart)
-                .style(RGBColor(70, 130, 180).filled())
-                .data(bars),
-        )?;
+        chart.draw_series(bars_of(bars, BAR))?;
         Ok(())
     })
 }
@@ -180,22 +199,18 @@ fn touchpoint_chart(r: &Report) -> Result<String, ReportError> {
             .y_label_area_size(50)
             .build_cartesian_2d((1u32..17u32).into_segmented(), 0u64..max + max / 10 + 1)?;
         chart.configure_mesh().x_desc("touchpoint").draw()?;
-        chart.draw_series(
-            Histogram::vertical(&chart)
-                .style(RGBColor(70, 130, 180).filled())
-                .data(
-                    r.touchpoints
-                        .iter()
-                        .map(|t| (u32::from(t.number), t.reached)),
-                ),
-        )?;
-        chart.draw_series(
-            Histogram::vertical(&chart).style(RED.filled()).data(
-                r.touchpoints
-                    .iter()
-                    .map(|t| (u32::from(t.number), t.lost_here)),
-            ),
-        )?;
+        chart.draw_series(bars_of(
+            r.touchpoints
+                .iter()
+                .map(|t| (u32::from(t.number), t.reached)),
+            BAR,
+        ))?;
+        chart.draw_series(bars_of(
+            r.touchpoints
+                .iter()
+                .map(|t| (u32::from(t.number), t.lost_here)),
+            RED,
+        ))?;
         Ok(())
     })
 }
