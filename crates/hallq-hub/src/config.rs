@@ -603,24 +603,18 @@ impl HallConfig {
     }
 }
 
-/// Splits `mqtt://host:port` into host and port (1883 if omitted).
+/// Host and port of an external broker's `mqtt://host[:port]` (1883 if omitted), read as every
+/// device reads a broker address. The hub reaches its broker in the clear (on loopback, or a
+/// hall network where the broker's own listener does TLS for the devices): `mqtts://` is refused.
 pub fn parse_broker_url(url: &str) -> Result<(String, u16), String> {
-    let rest = url.strip_prefix("mqtt://").ok_or_else(|| {
-        format!("broker URL {url:?} must start with mqtt:// / 代理地址须以 mqtt:// 开头")
-    })?;
-    let rest = rest.trim_end_matches('/');
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse::<u16>()
-                .map_err(|_| format!("broker URL {url:?}: bad port / 端口无效"))?,
-        ),
-        None => (rest, 1883),
-    };
-    if host.is_empty() {
-        return Err(format!("broker URL {url:?} has no host / 代理地址缺少主机"));
+    let addr = hallq_client::BrokerAddr::parse(url).map_err(|e| e.to_string())?;
+    if addr.tls {
+        return Err(format!(
+            "broker URL {url:?}: the hub reaches an external broker over plain MQTT (mqtt://), \
+             TLS from the hub is not supported / 集线器连接外部代理仅支持 mqtt://，不支持 TLS"
+        ));
     }
-    Ok((host.to_string(), port))
+    Ok((addr.host, addr.port))
 }
 
 #[cfg(test)]
@@ -769,6 +763,11 @@ mod tests {
             .is_err()
         );
         assert!(parse_broker_url("tcp://x:1").is_err());
+        assert!(
+            parse_broker_url("mqtts://x:8883")
+                .unwrap_err()
+                .contains("TLS")
+        );
         assert_eq!(
             parse_broker_url("mqtt://localhost").unwrap(),
             ("localhost".into(), 1883)
