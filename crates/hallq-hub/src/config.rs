@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use hallq_profiles::Profiles;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, StaffNo};
 use hallq_queue::QueueConfig;
+use hallq_queue::config::Targets;
 use serde::Deserialize;
 
 /// The hall's configuration.
@@ -30,7 +31,7 @@ pub struct HallConfig {
     pub hub: HubSection,
     /// The published targets the reports measure against.
     #[serde(default)]
-    pub kpi: KpiTargets,
+    pub kpi: Targets,
     /// Personal data: where its key is, how long it is kept.
     #[serde(default)]
     pub privacy: crate::privacy::PrivacySection,
@@ -266,34 +267,6 @@ impl Default for HubSection {
             batch_max: 256,
             log_json: false,
             profiles_dir: PathBuf::from("firmware-profiles"),
-        }
-    }
-}
-
-/// The operators' published targets (DOMAIN.md), in percent and minutes.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KpiTargets {
-    /// Customer satisfaction, % of ratings satisfied or very satisfied.
-    pub satisfaction_pct: f64,
-    /// Business handled within its time limit (及时率), %.
-    pub within_limit_pct: f64,
-    /// Complaints resolved, %.
-    pub complaint_resolution_pct: f64,
-    /// The waiting-time service level: this share of tickets …
-    pub wait_service_level_pct: f64,
-    /// … is called within this many minutes.
-    pub wait_target_min: u32,
-}
-
-impl Default for KpiTargets {
-    fn default() -> Self {
-        Self {
-            satisfaction_pct: 95.0,
-            within_limit_pct: 98.0,
-            complaint_resolution_pct: 99.0,
-            wait_service_level_pct: 80.0,
-            wait_target_min: 15,
         }
     }
 }

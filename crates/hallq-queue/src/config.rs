@@ -368,6 +368,36 @@ fn biz(
     }
 }
 
+/// The operators' published targets (DOMAIN.md), in percent and minutes: hall.toml's `[kpi]`.
+/// Not the engine's (it serves the queue whatever the figures): the reports measure against
+/// them, and they live here beside the business types' time limits they go with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Targets {
+    /// Ratings 满意 or 非常满意, percent.
+    pub satisfaction_pct: f64,
+    /// Served within the business type's time limit (及时率), percent.
+    pub within_limit_pct: f64,
+    /// Complaints resolved, percent.
+    pub complaint_resolution_pct: f64,
+    /// The waiting-time service level: this share of tickets …
+    pub wait_service_level_pct: f64,
+    /// … is called within this many minutes.
+    pub wait_target_min: u32,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Self {
+            satisfaction_pct: 95.0,
+            within_limit_pct: 98.0,
+            complaint_resolution_pct: 99.0,
+            wait_service_level_pct: 80.0,
+            wait_target_min: 15,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,32 +27,7 @@ pub struct CounterInfo {
     pub skills: Vec<BusinessCode>,
 }
 
-/// The operators' targets (DOMAIN.md), the same keys as hall.toml's `[kpi]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Targets {
-    /// Ratings 满意 or 非常满意, percent.
-    pub satisfaction_pct: f64,
-    /// Served within the business type's time limit (及时率), percent.
-    pub within_limit_pct: f64,
-    /// Complaints resolved, percent.
-    pub complaint_resolution_pct: f64,
-    /// This share of tickets …
-    pub wait_service_level_pct: f64,
-    /// … is called within this many minutes.
-    pub wait_target_min: u32,
-}
-
-impl Default for Targets {
-    fn default() -> Self {
-        Self {
-            satisfaction_pct: 95.0,
-            within_limit_pct: 98.0,
-            complaint_resolution_pct: 99.0,
-            wait_service_level_pct: 80.0,
-            wait_target_min: 15,
-        }
-    }
-}
+pub use hallq_queue::config::Targets;
 
 /// Everything the report math needs besides the events.
 #[derive(Debug, Clone, PartialEq)]

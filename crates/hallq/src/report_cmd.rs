@@ -105,13 +105,9 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
     }
     let offset = hall.hall.utc_offset_min;
     let mut cfg = ReportConfig::from_queue(&hall.hall.name.zh, &hall.queue, offset);
-    let k = &hall.kpi;
     cfg.targets = Targets {
-        satisfaction_pct: k.satisfaction_pct,
-        within_limit_pct: k.within_limit_pct,
-        complaint_resolution_pct: k.complaint_resolution_pct,
-        wait_service_level_pct: k.wait_service_level_pct,
-        wait_target_min: args.wait_target_min.unwrap_or(k.wait_target_min),
+        wait_target_min: args.wait_target_min.unwrap_or(hall.kpi.wait_target_min),
+        ..hall.kpi.clone()
     };
     let day = |s: &Option<String>| {
         s.as_deref()
