@@ -25,6 +25,7 @@ use hallq_display::{
 };
 use hallq_profiles::{DeviceKind, Profile};
 use hallq_proto::{Lang, Timestamp};
+use hallq_ui::app::HallArgs;
 use hallq_voice::{Announced, Announcer, Call, Engine, Outcome, VoiceConfig};
 use slint::ComponentHandle as _;
 
@@ -32,17 +33,9 @@ use slint::ComponentHandle as _;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The hall's MQTT broker: `mqtts://host:8883` (TLS, with `--ca`), `mqtt://host:1883` or
-    /// `host:port` (plain).
-    #[arg(long, env = "HALLQ_BROKER", default_value = "127.0.0.1:1883")]
-    broker: String,
-    /// The hall's CA certificate (`ca.pem` from `hallq tls init`), the only one trusted over
-    /// `mqtts://`.
-    #[arg(long, env = "HALLQ_CA", value_name = "FILE")]
-    ca: Option<PathBuf>,
-    /// The hall's id (hall.toml's `[hall] id`).
-    #[arg(long, env = "HALLQ_HALL", default_value = "demo")]
-    hall: String,
+    /// Where the hall is: `--broker`, `--ca`, `--hall`, `--utc-offset-min`.
+    #[command(flatten)]
+    hall: HallArgs,
     /// This device's id, as registered in hall.toml (default: `display-main`, as in deploy/hall.example.toml, or `led-N` with
     /// `--led N`).
     #[arg(long, env = "HALLQ_DEVICE")]
@@ -72,9 +65,6 @@ struct Args {
     /// How many times each call is played (1–5).
     #[arg(long, default_value_t = 2)]
     voice_repeats: u32,
-    /// Hall-local time is UTC plus this many minutes (China: 480), for the clock.
-    #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
-    utc_offset_min: i32,
     /// Fill the screen (a wall display does; a developer's desktop may not).
     #[arg(long)]
     fullscreen: bool,
@@ -131,14 +121,6 @@ fn main() -> anyhow::Result<()> {
         profile.kind().en(),
         kind.en()
     );
-    // The broker, the CA and the device's secret are read as every app reads them.
-    let hall_args = hallq_ui::app::HallArgs {
-        broker: args.broker.clone(),
-        hall: args.hall.clone(),
-        utc_offset_min: args.utc_offset_min,
-        ca: args.ca.clone(),
-    };
-
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -146,7 +128,7 @@ fn main() -> anyhow::Result<()> {
     let _in_runtime = rt.enter();
 
     let device = args.device.clone().unwrap_or(default_device);
-    let mut config = hall_args.client_config(&device)?;
+    let mut config = args.hall.client_config(&device)?;
     config.profile = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     config.keep_alive = Duration::from_secs(u64::from(profile.timings.keepalive_secs));
     config.reply_timeout = Duration::from_millis(u64::from(profile.timings.reply_timeout_ms));
@@ -180,7 +162,7 @@ fn run_display(
     ui::scroll(&window, true);
 
     let announce = voice(args);
-    let offset = args.utc_offset_min;
+    let offset = args.hall.utc_offset_min;
     let weak = window.as_weak();
     // Only a changed view reaches the window: an idle display redraws once a minute (the clock).
     let mut shown: Option<DisplayView> = None;
