@@ -271,15 +271,11 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                 }),
             ),
         ),
-        (
-            "quality_examples.csv",
-            csv(
-                &["problem", "ticket", "detail"],
-                q.examples
-                    .iter()
-                    .map(|(w, t, d)| vec![(*w).into(), t.clone(), d.clone()]),
-            ),
-        ),
+        ("quality_examples.csv", {
+            // The page's table, column for column.
+            let examples = super::quality_examples(r);
+            csv(&examples.header, examples.rows)
+        }),
     ]
 }
 

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
-use super::{min1, pct1, weekday};
+use super::{KPI_VERDICT_COLUMN, Medium, Table, min1_whole, weekday};
 use crate::error::ReportError;
-use crate::report::{Period, Report};
+use crate::report::Report;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -215,16 +215,34 @@ fn touchpoint_chart(r: &Report) -> Result<String, ReportError> {
     })
 }
 
-fn table(out: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+/// A shared [`Table`] as a `<table>`, every header and cell escaped.
+fn table(out: &mut String, t: &Table) {
+    table_with_classes(out, t, |_, _| None);
+}
+
+/// As [`table`], a cell given `class="…"` where `class(row, column)` names one (an empty name
+/// still writes the attribute).
+fn table_with_classes(
+    out: &mut String,
+    t: &Table,
+    class: impl Fn(usize, usize) -> Option<&'static str>,
+) {
     out.push_str("<table><tr>");
-    for h in header {
+    for h in &t.header {
         let _ = write!(out, "<th>{}</th>", esc(h));
     }
     out.push_str("</tr>");
-    for r in rows {
+    for (i, row) in t.rows.iter().enumerate() {
         out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", esc(&c));
+        for (j, cell) in row.iter().enumerate() {
+            match class(i, j) {
+                Some(class) => {
+                    let _ = write!(out, "<td class=\"{class}\">{}</td>", esc(cell));
+                }
+                None => {
+                    let _ = write!(out, "<td>{}</td>", esc(cell));
+                }
+            }
         }
         out.push_str("</tr>");
     }
@@ -248,169 +266,32 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         "<p>{} visits, {} tickets, {} served, {} events read.</p>",
         r.visits, r.tickets, r.served, r.events
     );
-    s.push_str("<h2>KPIs 指标</h2><table><tr><th>KPI</th><th>count</th><th>value</th><th>target</th><th></th><th>note</th></tr>");
-    for k in &r.kpis {
-        let (class, word) = match k.met() {
-            Some(true) => ("met", "met 达标"),
-            Some(false) => ("miss", "MISSED 未达标"),
-            None => ("", "-"),
-        };
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}/{}</td><td>{}</td><td>≥ {:.0}%</td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
-            esc(&k.label),
-            k.num,
-            k.den,
-            pct1(k.pct()),
-            k.target_pct,
-            esc(&k.note)
-        );
-    }
-    s.push_str("</table>\n<h2>Visits 到访</h2>");
-    table(
-        &mut s,
-        &["outcome", "visits"],
-        r.outcomes
-            .iter()
-            .map(|(o, n)| vec![o.label().into(), n.to_string()]),
-    );
-    let whole = |v: Option<u64>| min1(v.map(|v| v as f64));
-    table(
-        &mut s,
-        &["duration (min)", "n", "mean", "p50", "p90", "max"],
-        [
-            ("wait 等候", &r.wait),
-            ("walk 走到窗口", &r.walk),
-            ("service 办理", &r.service),
-            ("stay 停留", &r.stay),
-        ]
-        .into_iter()
-        .map(|(l, d)| {
-            vec![
-                l.into(),
-                d.count.to_string(),
-                min1(d.mean),
-                whole(d.p50),
-                whole(d.p90),
-                min1(d.max),
-            ]
-        }),
-    );
+    s.push_str("<h2>KPIs 指标</h2>");
+    // The verdict is coloured: `met` green, `miss` red.
+    table_with_classes(&mut s, &super::kpis(r), |row, column| {
+        (column == KPI_VERDICT_COLUMN).then(|| match r.kpis[row].met() {
+            Some(true) => "met",
+            Some(false) => "miss",
+            None => "",
+        })
+    });
+    s.push_str("<h2>Visits 到访</h2>");
+    table(&mut s, &super::outcomes(r, Medium::Html));
+    table(&mut s, &super::durations(r, Medium::Html));
     s.push_str(&wait_chart(r)?);
     s.push_str("<h2>Touchpoint map 接触点</h2>");
     s.push_str(&touchpoint_chart(r)?);
-    table(
-        &mut s,
-        &[
-            "touchpoint",
-            "reached",
-            "went on",
-            "lost here",
-            "ended without ticket",
-            "mean min",
-            "low rated",
-        ],
-        r.touchpoints.iter().map(|t| {
-            vec![
-                format!("{} {}", t.number, t.name),
-                t.reached.to_string(),
-                t.went_on.to_string(),
-                t.lost_here.to_string(),
-                t.ended_without_ticket.to_string(),
-                min1(t.mean_secs),
-                pct1(t.low_rating_pct),
-            ]
-        }),
-    );
+    table(&mut s, &super::touchpoints(r, Medium::Html));
     s.push_str("<h2>Load and staffing 客流与弹性排班</h2>");
     s.push_str(&heat_map(r)?);
     s.push_str(&staffing_chart(r)?);
     s.push_str("<p>Counters needed: Erlang C (M/M/c) from each hour's measured tickets and mean counter time, for the waiting-time target. It ignores walk-outs and skills, so it errs on the safe side.</p>");
-    table(
-        &mut s,
-        &[
-            "hour", "arrivals", "tickets", "period", "hold min", "needed", "open",
-        ],
-        r.hours
-            .iter()
-            .filter(|h| h.period != Period::Closed || h.open > 0.0)
-            .map(|h| {
-                vec![
-                    format!("{} {:02}:00", weekday(h.weekday), h.hour),
-                    format!("{:.1}", h.arrivals),
-                    format!("{:.1}", h.tickets),
-                    h.period.label().into(),
-                    min1(h.hold_secs),
-                    h.needed.map_or("99+".into(), |n| n.to_string()),
-                    format!("{:.1}", h.open),
-                ]
-            }),
-    );
+    table(&mut s, &super::hours(r));
     s.push_str("<h2>Business types 业务类型</h2>");
-    table(
-        &mut s,
-        &[
-            "business",
-            "limit",
-            "tickets",
-            "served",
-            "wait min",
-            "service min",
-            "within",
-        ],
-        r.business.iter().map(|b| {
-            vec![
-                format!("{} {}", b.code, b.name),
-                b.limit_min.map_or("?".into(), |l| format!("{l} min")),
-                b.tickets.to_string(),
-                b.served.to_string(),
-                min1(b.mean_wait),
-                min1(b.mean_service),
-                pct1((b.judged > 0).then(|| 100.0 * b.within as f64 / b.judged as f64)),
-            ]
-        }),
-    );
+    table(&mut s, &super::business(r, Medium::Html));
     s.push_str("<h2>Staff 员工</h2>");
-    table(
-        &mut s,
-        &[
-            "staff 工号",
-            "served",
-            "handling min",
-            "within",
-            "rated",
-            "satisfied",
-            "不满意",
-        ],
-        r.staff.iter().map(|x| {
-            vec![
-                x.staff.clone(),
-                x.served.to_string(),
-                min1(x.mean_service),
-                pct1(x.within_pct),
-                x.rated.to_string(),
-                pct1(x.satisfied_pct),
-                x.dissatisfied.to_string(),
-            ]
-        }),
-    );
-    table(
-        &mut s,
-        &[
-            "counter 窗口",
-            "served",
-            "open h",
-            "idle while waiting (min)",
-        ],
-        r.counters.iter().map(|c| {
-            vec![
-                c.counter.to_string(),
-                c.served.to_string(),
-                format!("{:.1}", c.open_h),
-                format!("{:.1}", c.idle_while_waiting_min),
-            ]
-        }),
-    );
+    table(&mut s, &super::staff(r, Medium::Html));
+    table(&mut s, &super::counters(r, Medium::Html));
     let c = &r.complaints;
     let _ = write!(
         s,
@@ -419,42 +300,8 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         c.resolved,
         c.open.len()
     );
-    table(
-        &mut s,
-        &[
-            "open complaint",
-            "kind",
-            "business",
-            "hours left",
-            "contacted",
-        ],
-        c.open.iter().map(|o| {
-            vec![
-                o.id.clone(),
-                if o.complex {
-                    "complex 72 h"
-                } else {
-                    "general 24 h"
-                }
-                .into(),
-                o.business.clone(),
-                format!("{:.1}", o.hours_left),
-                o.contacted.to_string(),
-            ]
-        }),
-    );
-    table(
-        &mut s,
-        &["month", "business", "responsibility", "complaints"],
-        c.hot_spots.iter().map(|(m, b, resp, n)| {
-            vec![
-                format!("{}-{:02}", m / 100, m % 100),
-                b.clone(),
-                resp.clone(),
-                n.to_string(),
-            ]
-        }),
-    );
+    table(&mut s, &super::open_complaints(r, Medium::Html));
+    table(&mut s, &super::complaint_hot_spots(r, Medium::Html));
     let f = &r.fairness;
     let _ = write!(
         s,
@@ -463,8 +310,8 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         f.ordinary,
         f.overtakes,
         f.mean_delay_min.map_or("-".into(), |d| format!("{d:.1}")),
-        whole(f.ordinary_wait.p90),
-        whole(f.priority_wait.p90)
+        min1_whole(f.ordinary_wait.p90),
+        min1_whole(f.priority_wait.p90)
     );
     let q = &r.quality;
     let _ = write!(
@@ -477,13 +324,7 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         q.visits_without_start,
         q.orphan_events
     );
-    table(
-        &mut s,
-        &["problem", "ticket", "detail"],
-        q.examples
-            .iter()
-            .map(|(w, t, d)| vec![(*w).into(), t.clone(), d.clone()]),
-    );
+    table(&mut s, &super::quality_examples(r));
     s.push_str("<h2>Notes 说明</h2><ul>");
     for n in &r.notes {
         let _ = write!(s, "<li>{}</li>", esc(n));

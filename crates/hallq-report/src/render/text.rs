@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use hallq_proto::time;
 
-use super::{min1, pct1, weekday};
-use crate::report::{Durations, Period, Report};
+use super::{Medium, Table, min1_whole};
+use crate::report::Report;
 
 /// Open complaints listed on the terminal.
 const OPEN_SHOWN: usize = 20;
@@ -54,16 +54,9 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn durations_row(label: &str, d: &Durations) -> Vec<String> {
-    let whole = |s: Option<u64>| min1(s.map(|s| s as f64));
-    vec![
-        label.to_owned(),
-        d.count.to_string(),
-        min1(d.mean),
-        whole(d.p50),
-        whole(d.p90),
-        min1(d.max),
-    ]
+/// A shared [`Table`] laid out by [`table`].
+fn laid_out(t: &Table) -> String {
+    table(&t.header, &t.rows)
 }
 
 /// The whole report as text.
@@ -91,177 +84,24 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         "\n── visits 到访 ──  {} visits, {} tickets, {} served, {} with a transfer 转办",
         r.visits, r.tickets, r.served, r.transferred
     );
-    let rows: Vec<Vec<String>> = r
-        .outcomes
-        .iter()
-        .map(|(o, n)| {
-            vec![
-                o.label().to_owned(),
-                n.to_string(),
-                pct1((r.visits > 0).then(|| 100.0 * *n as f64 / r.visits as f64)),
-            ]
-        })
-        .collect();
-    s.push_str(&table(&["outcome 结果", "visits", "share"], &rows));
+    s.push_str(&laid_out(&super::outcomes(r, Medium::Text)));
     s.push('\n');
-    s.push_str(&table(
-        &["duration 时长 (min)", "n", "mean", "p50", "p90", "max"],
-        &[
-            durations_row("wait 等候 (ticket→call)", &r.wait),
-            durations_row("walk 走到窗口 (call→start)", &r.walk),
-            durations_row("service 办理 (start→finish)", &r.service),
-            durations_row("stay 停留 (arrival→departure)", &r.stay),
-        ],
-    ));
+    s.push_str(&laid_out(&super::durations(r, Medium::Text)));
     let _ = writeln!(s, "\n── KPIs 指标 ──");
-    let rows: Vec<Vec<String>> = r
-        .kpis
-        .iter()
-        .map(|k| {
-            vec![
-                k.label.clone(),
-                format!("{}/{}", k.num, k.den),
-                pct1(k.pct()),
-                format!("≥ {:.0}%", k.target_pct),
-                match k.met() {
-                    Some(true) => "met 达标".into(),
-                    Some(false) => "MISSED 未达标".into(),
-                    None => "-".into(),
-                },
-                k.note.clone(),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &["KPI", "count", "value", "target", "", "note"],
-        &rows,
-    ));
+    s.push_str(&laid_out(&super::kpis(r)));
     let _ = writeln!(s, "\n── business types 业务类型 ──");
-    let rows: Vec<Vec<String>> = r
-        .business
-        .iter()
-        .map(|b| {
-            vec![
-                format!("{} {}", b.code, b.name),
-                b.limit_min.map_or("?".into(), |l| format!("{l} min")),
-                b.tickets.to_string(),
-                b.served.to_string(),
-                min1(b.mean_wait),
-                min1(b.mean_service),
-                pct1((b.judged > 0).then(|| 100.0 * b.within as f64 / b.judged as f64)),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "business", "limit", "tickets", "served", "wait", "service", "within",
-        ],
-        &rows,
-    ));
+    s.push_str(&laid_out(&super::business(r, Medium::Text)));
     let _ = writeln!(s, "\n── touchpoint map 接触点 ──");
-    let rows: Vec<Vec<String>> = r
-        .touchpoints
-        .iter()
-        .map(|t| {
-            vec![
-                format!("{:>2} {}", t.number, t.name),
-                t.reached.to_string(),
-                t.went_on.to_string(),
-                t.lost_here.to_string(),
-                t.ended_without_ticket.to_string(),
-                min1(t.mean_secs),
-                pct1(t.low_rating_pct),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "touchpoint",
-            "reached",
-            "went on",
-            "lost here",
-            "ended, no ticket",
-            "min",
-            "low rated",
-        ],
-        &rows,
-    ));
+    s.push_str(&laid_out(&super::touchpoints(r, Medium::Text)));
     let _ = writeln!(
         s,
         "\n── load and staffing 客流与排班 (per day of that weekday; Erlang C) ──"
     );
-    let rows: Vec<Vec<String>> = r
-        .hours
-        .iter()
-        .filter(|h| h.period != Period::Closed || h.open > 0.0)
-        .map(|h| {
-            vec![
-                format!("{} {:02}:00", weekday(h.weekday), h.hour),
-                format!("{:.1}", h.arrivals),
-                format!("{:.1}", h.tickets),
-                h.period.label().to_owned(),
-                min1(h.hold_secs),
-                h.needed.map_or("99+".into(), |n| n.to_string()),
-                format!("{:.1}", h.open),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "hour", "arrivals", "tickets", "period", "hold min", "needed", "open",
-        ],
-        &rows,
-    ));
+    s.push_str(&laid_out(&super::hours(r)));
     let _ = writeln!(s, "\n── staff 员工 (工号) ──");
-    let rows: Vec<Vec<String>> = r
-        .staff
-        .iter()
-        .map(|x| {
-            vec![
-                x.staff.clone(),
-                x.served.to_string(),
-                min1(x.mean_service),
-                pct1(x.within_pct),
-                x.rated.to_string(),
-                pct1(x.satisfied_pct),
-                x.dissatisfied.to_string(),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "staff",
-            "served",
-            "handling min",
-            "within",
-            "rated",
-            "satisfied",
-            "不满意",
-        ],
-        &rows,
-    ));
-    let rows: Vec<Vec<String>> = r
-        .counters
-        .iter()
-        .map(|c| {
-            vec![
-                format!("counter {}", c.counter),
-                c.served.to_string(),
-                format!("{:.1}", c.open_h),
-                format!("{:.1}", c.idle_while_waiting_min),
-            ]
-        })
-        .collect();
+    s.push_str(&laid_out(&super::staff(r, Medium::Text)));
     s.push('\n');
-    s.push_str(&table(
-        &[
-            "counter 窗口",
-            "served",
-            "open h",
-            "idle while waiting (min)",
-        ],
-        &rows,
-    ));
+    s.push_str(&laid_out(&super::counters(r, Medium::Text)));
     let c = &r.complaints;
     let _ = writeln!(
         s,
@@ -270,35 +110,9 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         c.resolved,
         c.open.len()
     );
-    let rows: Vec<Vec<String>> = c
-        .open
-        .iter()
-        .map(|o| {
-            vec![
-                o.id.clone(),
-                if o.complex {
-                    "complex 72 h"
-                } else {
-                    "general 24 h"
-                }
-                .into(),
-                o.business.clone(),
-                format!("{:.1}", o.hours_left),
-                if o.contacted { "yes" } else { "NO" }.into(),
-            ]
-        })
-        .collect();
-    if !rows.is_empty() {
-        s.push_str(&table(
-            &[
-                "open complaint",
-                "kind",
-                "business",
-                "hours left",
-                "contacted",
-            ],
-            &rows,
-        ));
+    let open = super::open_complaints(r, Medium::Text);
+    if !open.rows.is_empty() {
+        s.push_str(&laid_out(&open));
         if c.open.len() > OPEN_SHOWN {
             let _ = writeln!(
                 s,
@@ -307,28 +121,9 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
             );
         }
     }
-    let rows: Vec<Vec<String>> = c
-        .hot_spots
-        .iter()
-        .map(|(m, b, resp, n)| {
-            vec![
-                format!("{}-{:02}", m / 100, m % 100),
-                b.clone(),
-                resp.clone(),
-                n.to_string(),
-            ]
-        })
-        .collect();
-    if !rows.is_empty() {
-        s.push_str(&table(
-            &[
-                "month 月份",
-                "business",
-                "responsibility 责任",
-                "complaints",
-            ],
-            &rows,
-        ));
+    let hot_spots = super::complaint_hot_spots(r, Medium::Text);
+    if !hot_spots.rows.is_empty() {
+        s.push_str(&laid_out(&hot_spots));
     }
     let f = &r.fairness;
     let _ = writeln!(
@@ -338,8 +133,8 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         f.ordinary,
         f.overtakes,
         f.mean_delay_min.map_or("-".into(), |d| format!("{d:.1}")),
-        min1(f.ordinary_wait.p90.map(|s| s as f64)),
-        min1(f.priority_wait.p90.map(|s| s as f64)),
+        min1_whole(f.ordinary_wait.p90),
+        min1_whole(f.priority_wait.p90),
     );
     let q = &r.quality;
     let _ = writeln!(
