@@ -461,3 +461,38 @@ fn the_html_page_is_the_same_page_each_time_it_is_drawn() {
     assert!(xs.len() > 60, "a bar per minute: {}", xs.len());
     assert!(xs.windows(2).all(|w| w[0] <= w[1]), "{xs:?}");
 }
+
+#[test]
+fn the_terminal_lists_the_twenty_most_urgent_open_complaints_and_counts_the_rest() {
+    let mut s = Script::default();
+    for i in 0..23 {
+        s.complaint(
+            &format!("K{i:02}"),
+            ComplaintCategory::General,
+            "basic",
+            "staff",
+            at(f64::from(i)),
+        );
+    }
+    let r = s.report(&config(), at(600.0));
+    let text = hallq_report::render::text::render(&r, 480);
+    let listed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('K') && !l.contains("KPI"))
+        .collect();
+    assert_eq!(listed.len(), 20, "{text}");
+    assert!(
+        listed[0].trim_start().starts_with("K00"),
+        "the oldest is the most urgent: {text}"
+    );
+    assert!(
+        text.contains("… and 3 more (complaints_open.csv)"),
+        "{text}"
+    );
+    let page = hallq_report::render::html::page(&r, "hall").unwrap();
+    assert_eq!(
+        page.matches("<td>K").count(),
+        23,
+        "the page lists every open case"
+    );
+}

@@ -110,7 +110,9 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         c.resolved,
         c.open.len()
     );
-    let open = super::open_complaints(r, Medium::Text);
+    let mut open = super::open_complaints(r, Medium::Text);
+    // The most urgent first; the rest are in the CSV file.
+    open.rows.truncate(OPEN_SHOWN);
     if !open.rows.is_empty() {
         s.push_str(&laid_out(&open));
         if c.open.len() > OPEN_SHOWN {
