@@ -6,7 +6,9 @@
 //! command is in flight (so a double press sends nothing twice), and the last refusal to show.
 
 use hallq_proto::command::{Pin, TicketRef};
-use hallq_proto::state::{Activity, Board, Complaints, CounterState, Services};
+use hallq_proto::state::{
+    Activity, Board, Complaints, CounterState, Services, forget_rev, keep_newer,
+};
 use hallq_proto::{
     Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, Phone, ServiceResult, StaffNo,
     TransferTarget,
@@ -187,28 +189,29 @@ impl Desk {
             Input::Action(a) => return self.act(a).into_iter().collect(),
             Input::Counter(c) => {
                 self.known_counters.insert(c.counter.0);
-                if c.counter == self.counter
-                    && self.state.as_ref().is_none_or(|old| c.rev >= old.rev)
-                {
-                    self.state = Some(*c);
+                if c.counter == self.counter {
+                    keep_newer(&mut self.state, *c);
                 }
             }
             Input::Board(b) => {
-                if self.board.as_ref().is_none_or(|old| b.rev >= old.rev) {
-                    self.board = Some(*b);
-                }
+                keep_newer(&mut self.board, *b);
             }
             Input::Services(s) => {
-                if self.services.as_ref().is_none_or(|old| s.rev >= old.rev) {
-                    self.services = Some(*s);
-                }
+                keep_newer(&mut self.services, *s);
             }
             Input::Complaints(c) => {
-                if self.complaints.as_ref().is_none_or(|old| c.rev >= old.rev) {
-                    self.complaints = Some(*c);
-                }
+                keep_newer(&mut self.complaints, *c);
             }
-            Input::HubReachable(r) => self.reachable = r,
+            Input::HubReachable(r) => {
+                if r && !self.reachable {
+                    // Back (perhaps a new run of the hub): its revisions may start again.
+                    forget_rev(&mut self.state);
+                    forget_rev(&mut self.board);
+                    forget_rev(&mut self.services);
+                    forget_rev(&mut self.complaints);
+                }
+                self.reachable = r;
+            }
             Input::Answered(result) => {
                 self.in_flight = None;
                 match result {

@@ -204,6 +204,35 @@ fn the_desk_shows_the_open_complaints_counting_down() {
 }
 
 #[test]
+fn after_the_hub_returns_its_new_runs_counter_state_is_taken_whatever_its_rev() {
+    let mut d = desk(Activity::Calling(ticket()));
+    d.handle(Input::Counter(Box::new(state(
+        900,
+        true,
+        true,
+        Activity::Calling(ticket()),
+    ))));
+    d.handle(Input::HubReachable(false));
+    d.handle(Input::HubReachable(true));
+    // The new run counts from lower: its first state replaces what was shown.
+    d.handle(Input::Counter(Box::new(state(
+        3,
+        true,
+        true,
+        Activity::Idle,
+    ))));
+    assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).mode, Mode::Idle);
+    // And the rule holds again within the run.
+    d.handle(Input::Counter(Box::new(state(
+        2,
+        true,
+        true,
+        Activity::Calling(ticket()),
+    ))));
+    assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).mode, Mode::Idle);
+}
+
+#[test]
 fn the_clerks_day_shows_average_handling_and_shares() {
     let mut s = state(2, true, true, Activity::Idle);
     s.clerk_today = Some(hallq_proto::state::ClerkToday {

@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 
 use hallq_proto::command::{IssueTicket, Touch};
-use hallq_proto::state::{Board, Complaints, CounterState, Liveness, Presence};
+use hallq_proto::state::{
+    Board, Complaints, CounterState, Liveness, Presence, Revised as _, forget_rev, keep_newer,
+};
 use hallq_proto::{
     AnnouncementId, BusinessCode, Command, ComplaintCategory, CounterNo, DeviceId, Lang, LocalText,
     PriorityReason, Timestamp, VisitId,
@@ -250,6 +252,7 @@ pub struct Supervisor {
     pub(crate) complaints: Option<Complaints>,
     pub(crate) devices: BTreeMap<String, bool>,
     pub(crate) board: Option<Board>,
+    pub(crate) hub_online: bool,
     pub(crate) in_flight: bool,
     pub(crate) last: Option<Result<String, Problem>>,
 }
@@ -257,13 +260,26 @@ pub struct Supervisor {
 impl Supervisor {
     /// A counter's retained state.
     pub fn counter(&mut self, state: CounterState) {
-        let newer = self
-            .counters
-            .get(&state.counter.0)
-            .is_none_or(|old| state.rev >= old.rev);
-        if newer {
-            self.counters.insert(state.counter.0, state);
+        let n = state.counter.0;
+        let mut kept = self.counters.remove(&n);
+        keep_newer(&mut kept, state);
+        if let Some(kept) = kept {
+            self.counters.insert(n, kept);
         }
+    }
+
+    /// The hub's status: when it turns online (perhaps a new run), its revisions may start
+    /// again.
+    pub fn hub(&mut self, status: Liveness) {
+        let online = status == Liveness::Online;
+        if online && !self.hub_online {
+            for c in self.counters.values_mut() {
+                c.set_rev(0);
+            }
+            forget_rev(&mut self.board);
+            forget_rev(&mut self.complaints);
+        }
+        self.hub_online = online;
     }
 
     /// A device's birth or will.
@@ -274,16 +290,12 @@ impl Supervisor {
 
     /// The board (announcements in effect).
     pub fn board(&mut self, board: Board) {
-        if self.board.as_ref().is_none_or(|old| board.rev >= old.rev) {
-            self.board = Some(board);
-        }
+        keep_newer(&mut self.board, board);
     }
 
     /// The open complaint cases.
     pub fn complaints(&mut self, c: Complaints) {
-        if self.complaints.as_ref().is_none_or(|old| c.rev >= old.rev) {
-            self.complaints = Some(c);
-        }
+        keep_newer(&mut self.complaints, c);
     }
 
     /// Each open case at `now` (see [`case_lines`]).

@@ -74,8 +74,16 @@ fn the_supervisor_names_the_counter_and_keeps_the_newest_state() {
         reason: hallq_proto::PauseReason::Meal,
         since_ms: Timestamp(0),
     };
-    s.counter(c);
+    s.counter(c.clone());
     assert_eq!(s.counters()[0].doing.zh, "用餐");
+
+    // The hub returns (a new run, counting from lower): its first state is taken.
+    s.hub(Liveness::Offline);
+    s.hub(Liveness::Online);
+    c.rev = 2;
+    c.activity = Activity::Idle;
+    s.counter(c);
+    assert_ne!(s.counters()[0].doing.zh, "用餐");
 }
 
 #[test]

@@ -423,6 +423,10 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
                 s.complaints(*c);
                 None
             }
+            FloorInput::Update(Update::Hub(h)) => {
+                s.hub(h.status);
+                None
+            }
             FloorInput::Update(_) | FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
                 s.answered(match problem(&reply) {

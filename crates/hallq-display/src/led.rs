@@ -13,7 +13,7 @@
 //! a longer one keeps its beginning, cut before the first character that would not fit whole, so
 //! a Chinese character is never split across the edge; the cells left are blank.
 
-use hallq_proto::state::{Activity, CounterState, Liveness};
+use hallq_proto::state::{Activity, CounterState, Liveness, forget_rev, keep_newer};
 use hallq_proto::{Lang, LocalText};
 
 /// How many cells `c` takes on the strip: 2 for East Asian Wide and Fullwidth characters, 0 for
@@ -152,18 +152,13 @@ impl LedStrip {
     pub fn handle(&mut self, input: LedInput) {
         match input {
             LedInput::Counter(c) if c.counter.0 == self.counter => {
-                if self.state.as_ref().is_none_or(|old| c.rev > old.rev) {
-                    self.state = Some(c);
-                }
+                keep_newer(&mut self.state, c);
             }
             LedInput::Counter(_) => {}
             LedInput::Hub(status) => {
                 let online = status == Liveness::Online;
                 if online && !self.hub_online {
-                    // Keep showing it, but let the new run's first state replace it.
-                    if let Some(s) = &mut self.state {
-                        s.rev = 0;
-                    }
+                    forget_rev(&mut self.state);
                 }
                 self.hub_online = online;
             }

@@ -13,7 +13,7 @@
 
 use hallq_proto::command::{IssueTicket, KioskStep};
 use hallq_proto::reply::TicketIssued;
-use hallq_proto::state::Services;
+use hallq_proto::state::{Services, forget_rev, keep_newer};
 use hallq_proto::{BusinessCode, Command, ErrorCode, Lang, LocalText, Phone, PriorityReason};
 
 /// How long screens wait, from the kiosk's firmware profile.
@@ -307,11 +307,15 @@ impl Kiosk {
                 self.act(action, &mut out);
             }
             Input::Services(s) => {
-                if self.services.as_ref().is_none_or(|old| s.rev >= old.rev) {
-                    self.services = Some(s);
-                }
+                keep_newer(&mut self.services, s);
             }
-            Input::HubReachable(r) => self.reachable = r,
+            Input::HubReachable(r) => {
+                if r && !self.reachable {
+                    // Back (perhaps a new run of the hub): its revisions may start again.
+                    forget_rev(&mut self.services);
+                }
+                self.reachable = r;
+            }
             Input::Maintenance(m) => self.maintenance = m,
             Input::Issued(result) => {
                 self.last_activity_ms = now_ms;

@@ -413,7 +413,14 @@ fn the_kiosk_says_when_it_cannot_issue() {
         touch(&mut k, Action::Business(code("sale")), 1).is_empty(),
         "touches do nothing while it cannot issue"
     );
-    k.handle(Input::Services(services(true)), 0);
+    // The hall opens: the next revision.
+    k.handle(
+        Input::Services(Services {
+            rev: 2,
+            ..services(true)
+        }),
+        0,
+    );
     assert_eq!(k.screen(), Screen::Welcome);
     k.handle(Input::Maintenance(true), 0);
     assert_eq!(k.screen(), Screen::Unavailable(Unavailable::Maintenance));
@@ -464,4 +471,26 @@ fn mask_phone_hides_the_middle_four_digits() {
     assert_eq!(mask_phone("138"), "138");
     assert_eq!(mask_phone("13812"), "138**");
     assert_eq!(mask_phone("13812345678"), "138****5678");
+}
+
+#[test]
+fn services_follow_the_rev_rule_and_a_new_run_of_the_hub_starts_it_again() {
+    let mut k = Kiosk::new("k", KioskTimings::default());
+    k.handle(Input::HubReachable(true), 0);
+    let at = |rev: u64, open: bool| Services {
+        rev,
+        ..services(open)
+    };
+    k.handle(Input::Services(at(10, true)), 0);
+    k.handle(Input::Services(at(9, false)), 0);
+    assert_eq!(k.screen(), Screen::Welcome, "a stale message is dropped");
+    // The hub goes and comes back; its new run counts from lower.
+    k.handle(Input::HubReachable(false), 1);
+    k.handle(Input::HubReachable(true), 2);
+    k.handle(Input::Services(at(3, false)), 3);
+    assert_eq!(
+        k.screen(),
+        Screen::Unavailable(Unavailable::NotIssuing),
+        "the new run's first state is taken"
+    );
 }

@@ -388,3 +388,83 @@ pub struct Presence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+
+/// Retained state stamped with a revision: `state/board`, `state/services`,
+/// `state/counter/{n}` and `state/complaints` (docs/protocol.md, the `rev` rule).
+pub trait Revised {
+    /// The revision.
+    fn rev(&self) -> u64;
+    /// Sets the revision (to forget it when the hub returns).
+    fn set_rev(&mut self, rev: u64);
+}
+
+macro_rules! revised {
+    ($($t:ty),*) => {$(
+        impl Revised for $t {
+            fn rev(&self) -> u64 {
+                self.rev
+            }
+            fn set_rev(&mut self, rev: u64) {
+                self.rev = rev;
+            }
+        }
+    )*};
+}
+revised!(Board, Services, CounterState, Complaints);
+
+/// Keeps `new` in `kept` by the `rev` rule: a message whose `rev` is not above the kept one's is
+/// stale (delivered late) and dropped. Returns whether `new` was taken.
+pub fn keep_newer<T: Revised>(kept: &mut Option<T>, new: T) -> bool {
+    if kept.as_ref().is_some_and(|old| new.rev() <= old.rev()) {
+        return false;
+    }
+    *kept = Some(new);
+    true
+}
+
+/// The hub turned online: its count may have started again. What is kept stays shown, and the
+/// new run's first message replaces it whatever its `rev`.
+pub fn forget_rev<T: Revised>(kept: &mut Option<T>) {
+    if let Some(old) = kept {
+        old.set_rev(0);
+    }
+}
+
+#[cfg(test)]
+mod rev_tests {
+    use super::*;
+
+    fn complaints(rev: u64, at: i64) -> Complaints {
+        Complaints {
+            v: SCHEMA_VERSION,
+            rev,
+            at_ms: Timestamp(at),
+            cases: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_later_rev_replaces_and_a_stale_or_repeated_one_is_dropped() {
+        let mut kept = None;
+        assert!(keep_newer(&mut kept, complaints(5, 1)));
+        assert!(!keep_newer(&mut kept, complaints(4, 2)), "stale");
+        assert!(
+            !keep_newer(&mut kept, complaints(5, 3)),
+            "the same revision again"
+        );
+        assert!(keep_newer(&mut kept, complaints(6, 4)));
+        assert_eq!(kept.map(|c| c.at_ms), Some(Timestamp(4)));
+    }
+
+    #[test]
+    fn after_the_hub_returns_its_first_message_replaces_the_kept_one_whatever_its_rev() {
+        let mut kept = Some(complaints(900, 1));
+        forget_rev(&mut kept);
+        assert!(kept.is_some(), "still shown until the new run speaks");
+        assert!(keep_newer(&mut kept, complaints(3, 2)));
+        assert!(
+            !keep_newer(&mut kept, complaints(2, 3)),
+            "the rule holds again"
+        );
+    }
+}
