@@ -391,6 +391,11 @@ impl HubProcess {
         self.signal("-STOP");
     }
 
+    /// SIGHUP, as `systemctl reload hallq-hub`: the hub reads hall.toml's registry again.
+    pub fn reload(&self) {
+        self.signal("-HUP");
+    }
+
     /// SIGCONT after [`HubProcess::pause`].
     pub fn resume(&self) {
         self.signal("-CONT");

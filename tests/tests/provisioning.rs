@@ -1,7 +1,9 @@
 //! Provisioning as a hall's engineer does it, with the real `hallq` binary: `hallq device add`
 //! prints a secret once and the device logs in with it and gets a ticket; after `hallq device
-//! revoke` and a hub restart the same secret is refused; `hallq device mosquitto` writes the
-//! files a real Mosquitto lets the added devices in with and keeps the revoked one out with.
+//! revoke` and a reload of the running hub (SIGHUP, `systemctl reload hallq-hub`) the device is
+//! put out at once and its secret refused, while every other device stays connected; a rotated
+//! secret replaces the old one the same way; `hallq device mosquitto` writes the files a real
+//! Mosquitto lets the added devices in with and keeps the revoked one out with.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
@@ -120,7 +122,7 @@ async fn ticket_for(hall: &Hall, id: &str, secret: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_added_device_gets_a_ticket_and_once_revoked_is_refused_after_a_restart() {
+async fn an_added_device_gets_a_ticket_and_once_revoked_is_put_out_at_the_hubs_reload() {
     let hall = Hall::new(BrokerKind::Embedded);
     let before = std::fs::read_to_string(&hall.config_path).unwrap();
 
@@ -150,25 +152,57 @@ async fn an_added_device_gets_a_ticket_and_once_revoked_is_refused_after_a_resta
         "{listed}"
     );
 
+    // kiosk-9 is stolen: it is connected, and so is the rest of the hall.
+    let mut stolen = hall.client_config("kiosk-9");
+    stolen.secret = Some(secret.clone());
+    let (thief, _thief_task) = DeviceClient::connect(&stolen);
+    wait_hub_online(&thief).await;
+    let mut thief_connected = thief.connected();
+    let (bystander, _bystander_task) = hall.device("kiosk-1").await;
+    let mut bystander_connected = bystander.connected();
+    bystander_connected.mark_unchanged();
+
     let revoked = device_ok(&hall, &["revoke", "kiosk-9"], "");
-    assert!(revoked.contains("systemctl restart hallq-hub"), "{revoked}");
+    assert!(revoked.contains("systemctl reload hallq-hub"), "{revoked}");
     let listed = device_ok(&hall, &["list"], "");
     let line = listed.lines().find(|l| l.starts_with("kiosk-9 ")).unwrap();
     assert!(line.contains("revoked at 20"), "{listed}");
 
-    // Revocation takes effect when the hub restarts (it reads hall.toml only at start).
-    assert!(hub.terminate(), "the hub stops cleanly");
-    let _hub = hall.start_hub();
-    let kiosk_1 = hall.secrets["kiosk-1"].clone();
-    login(hall.port, "kiosk-1", &kiosk_1)
+    // The running hub reloads hall.toml: the stolen kiosk is put out now, not at a restart.
+    hub.reload();
+    tokio::time::timeout(Duration::from_secs(10), thief_connected.wait_for(|c| !*c))
         .await
-        .expect("the hub is back and serves the other devices");
+        .unwrap_or_else(|_| panic!("the revoked device is put out:\n{}", hall.hub_log()))
+        .unwrap();
+    let _ = thief.disconnect().await;
     let refusal = login(hall.port, "kiosk-9", &secret).await.err();
     assert!(
         refusal.as_deref().is_some_and(refused),
         "the revoked device must be refused: {refusal:?}\n{}",
         hall.hub_log()
     );
+    // The rest of the hall never noticed: the same connection, still served.
+    let reply = bystander.send(ticket("basic")).await.unwrap();
+    assert!(matches!(reply.body, ReplyBody::Ok(_)), "{reply:?}");
+    assert!(
+        !bystander_connected.has_changed().unwrap(),
+        "the other devices keep their connection"
+    );
+
+    // A file that cannot be used changes nothing and stops nothing.
+    let good = std::fs::read_to_string(&hall.config_path).unwrap();
+    std::fs::write(&hall.config_path, "[hall]\nid = \"demo\"\nbroken =\n").unwrap();
+    hub.reload();
+    let log_has = |needle: &str| {
+        (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            hall.hub_log().contains(needle)
+        })
+    };
+    assert!(log_has("hall.toml cannot be used"), "{}", hall.hub_log());
+    let reply = bystander.send(ticket("basic")).await.unwrap();
+    assert!(matches!(reply.body, ReplyBody::Ok(_)), "{reply:?}");
+    std::fs::write(&hall.config_path, good).unwrap();
 
     // The id is not given again by accident.
     let again = device_cmd(&hall, &["add", "kiosk-9", "--role", "kiosk"], "");
@@ -190,21 +224,38 @@ async fn an_added_device_gets_a_ticket_and_once_revoked_is_refused_after_a_resta
             ("device_revoked", Some("kiosk-9"), "cli:engineer-li"),
         ]
     );
+    let reloads: Vec<&str> = trail
+        .iter()
+        .filter(|a| a.action == "registry_reloaded")
+        .map(|a| a.detail.as_str())
+        .collect();
+    assert_eq!(reloads, ["removed: kiosk-9"], "the reload is on the record");
     assert!(trail.iter().all(|a| !a.detail.contains(&secret)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rotate_replaces_the_secret_and_the_old_one_stops_working() {
+async fn rotate_replaces_the_secret_and_the_old_one_stops_working_at_the_reload() {
     let hall = Hall::new(BrokerKind::Embedded);
     let old = add_kiosk(&hall, "kiosk-9");
+    let hub = hall.start_hub();
+    let (_session, mut old_loop) = login(hall.port, "kiosk-9", &old)
+        .await
+        .expect("the old secret works until the rotation is reloaded");
     let stdout = device_ok(&hall, &["rotate", "kiosk-9"], "");
+    assert!(stdout.contains("systemctl reload hallq-hub"), "{stdout}");
     let new = stdout
         .lines()
         .find_map(|l| l.strip_prefix("secret / 密钥: "))
         .unwrap()
         .to_owned();
     assert_ne!(new, old);
-    let _hub = hall.start_hub();
+    hub.reload();
+    // The session opened with the old secret is closed.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while old_loop.poll().await.is_ok() {}
+    })
+    .await
+    .expect("the session of the old secret is closed at the reload");
     ticket_for(&hall, "kiosk-9", &new).await;
     let refusal = login(hall.port, "kiosk-9", &old).await.err();
     assert!(refusal.as_deref().is_some_and(refused), "{refusal:?}");
@@ -265,16 +316,22 @@ async fn mosquitto_files_let_added_devices_in_and_keep_the_revoked_one_out() {
         .await
         .expect("kiosk-8 is active");
 
-    device_ok(&hall, &["revoke", "kiosk-8"], "");
-    // Until Mosquitto's files are regenerated it still lets kiosk-8 in; the restarted hub,
-    // which has read the revocation, answers it as a device it does not know.
-    assert!(hub.terminate());
-    let _hub = hall.start_hub_with(&["--broker", &broker]);
     let mut stale = hall.client_config("kiosk-8");
     stale.secret = Some(kiosk_8.clone());
     let (client, _task) = DeviceClient::connect(&stale);
     wait_hub_online(&client).await;
-    let reply = client.send(ticket("basic")).await.unwrap();
+    device_ok(&hall, &["revoke", "kiosk-8"], "");
+    // Until Mosquitto's files are regenerated it still lets kiosk-8 in; the hub, once it has
+    // reloaded hall.toml, answers it as a device it does not know.
+    hub.reload();
+    let mut reply = client.send(ticket("basic")).await.unwrap();
+    for _ in 0..100 {
+        if matches!(&reply.body, ReplyBody::Error(_)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        reply = client.send(ticket("basic")).await.unwrap();
+    }
     assert!(
         matches!(&reply.body, ReplyBody::Error(e) if e.code == ErrorCode::UnknownDevice),
         "{reply:?}"

@@ -233,7 +233,17 @@ pub struct Broker {
     server: Option<JoinHandle<()>>,
     /// Whether devices may log in (see [`BrokerConfig::hold_devices`]).
     open: watch::Sender<bool>,
+    /// The logins the authentication hook checks, replaced whole by
+    /// [`Broker::set_device_logins`].
+    accounts: Logins,
+    /// The hall and the hub's login, to build the logins again.
+    hall: HallId,
+    hub_user: BrokerUser,
 }
+
+/// Every login by username, shared by the broker and its authentication hook. A reload swaps
+/// the map; a check in progress keeps the one it started with.
+type Logins = Arc<std::sync::RwLock<Arc<HashMap<String, Account>>>>;
 
 impl fmt::Debug for Broker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -245,13 +255,22 @@ impl fmt::Debug for Broker {
     }
 }
 
+/// What [`Broker::set_device_logins`] changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LoginChanges {
+    /// Devices whose login went or changed: their sessions were closed.
+    pub put_out: Vec<String>,
+    /// Devices with a login they did not have.
+    pub added: Vec<String>,
+}
+
 /// Starts the broker on the current tokio runtime and returns once its socket is listening.
 ///
 /// The listening socket is bound and in the listen state before this returns, so a client may
 /// connect at once. The plugins (retainer, ACL, authentication) are running by then too.
 #[tracing::instrument(skip_all, err, fields(listen = %config.listen, hall = %config.hall))]
 pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
-    let accounts = accounts(&config)?;
+    let accounts: Logins = Arc::new(std::sync::RwLock::new(Arc::new(accounts(&config)?)));
     let acl = acl_config(&config)?;
     let (open, _) = watch::channel(!config.hold_devices);
 
@@ -282,7 +301,7 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
             Type::ClientAuthenticate,
             AUTH_PRIORITY,
             Box::new(Authenticator {
-                accounts: Arc::new(accounts),
+                accounts: Arc::clone(&accounts),
                 verifier: Verifier::new(Verifier::HUB_BUDGET_KIB),
                 open: open.subscribe(),
             }),
@@ -341,6 +360,9 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         scx,
         server: Some(server),
         open,
+        accounts,
+        hall: config.hall,
+        hub_user: config.hub_user,
     })
 }
 
@@ -413,6 +435,77 @@ impl Broker {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         tracing::info!(local_addr = %self.local_addr, closed_sessions = open, "embedded broker stopped");
+    }
+
+    /// Replaces the devices' logins while running (a reload of hall.toml): a device no longer
+    /// listed (revoked) or with another password hash (rotated) cannot log in with what it had,
+    /// and its open session is closed and forgotten at once, so the old secret stops working
+    /// now, not at the next restart. Returns the devices put out and those that are new.
+    ///
+    /// The ACL rules are fixed when the broker starts (rmqtt-acl 0.24 reads them once): a device
+    /// that is new can log in, but the rules let it do nothing until the hub restarts.
+    pub async fn set_device_logins(
+        &self,
+        users: Vec<BrokerUser>,
+    ) -> Result<LoginChanges, BrokerError> {
+        let fresh = accounts(&BrokerConfig {
+            listen: self.local_addr,
+            tls: None,
+            hall: self.hall.clone(),
+            hub_user: self.hub_user.clone(),
+            users,
+            hold_devices: false,
+        })?;
+        let old = {
+            let mut kept = self
+                .accounts
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            std::mem::replace(&mut *kept, Arc::new(fresh))
+        };
+        let now = self
+            .accounts
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut changes = LoginChanges::default();
+        for (name, account) in old.iter().filter(|(_, a)| a.role == Role::Device) {
+            match now.get(name) {
+                Some(a) if a.password_hash == account.password_hash => {}
+                _ => changes.put_out.push(name.clone()),
+            }
+        }
+        changes.added = now
+            .iter()
+            .filter(|(name, a)| a.role == Role::Device && !old.contains_key(*name))
+            .map(|(name, _)| name.clone())
+            .collect();
+        changes.put_out.sort();
+        changes.added.sort();
+        for name in &changes.put_out {
+            self.kick(name).await;
+        }
+        Ok(changes)
+    }
+
+    /// Closes `client_id`'s session, if it has one, and forgets it (its subscriptions and
+    /// queued messages): a device put out starts from nothing if it ever comes back.
+    async fn kick(&self, client_id: &str) {
+        let shared = self.scx.extends.shared().await;
+        let ids: Vec<_> = shared
+            .iter()
+            .map(|entry| entry.id())
+            .filter(|id| &*id.client_id == client_id)
+            .collect();
+        for id in ids {
+            match shared.entry(id).try_lock().await {
+                Ok(mut entry) => match entry.kick(true, true, true).await {
+                    Ok(_) => tracing::info!(client_id, "session closed: its login changed"),
+                    Err(error) => tracing::warn!(client_id, %error, "cannot close the session"),
+                },
+                Err(error) => tracing::warn!(client_id, %error, "cannot close the session"),
+            }
+        }
     }
 
     /// Tells every connected session to close; returns how many were told.
@@ -598,7 +691,7 @@ fn subtree(topic: &str) -> String {
 /// and a device's client id.
 struct Authenticator {
     /// Every login, by username.
-    accounts: Arc<HashMap<String, Account>>,
+    accounts: Logins,
     /// Runs the Argon2 checks off the async workers, within the hub's memory budget.
     verifier: Verifier,
     /// Whether devices may log in yet.
@@ -613,8 +706,12 @@ impl Authenticator {
             tracing::info!(client_id = %id.client_id, remote = ?id.remote_addr, "anonymous connection refused");
             return Err(AuthResult::NotAuthorized);
         };
-        let (Some(account), Some(password)) = (self.accounts.get(&**username), info.password())
-        else {
+        let accounts = self
+            .accounts
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let (Some(account), Some(password)) = (accounts.get(&**username), info.password()) else {
             tracing::warn!(%username, remote = ?id.remote_addr, "unknown username or no password: refused");
             return Err(AuthResult::BadUsernameOrPassword);
         };

@@ -55,6 +55,9 @@ pub struct RunOptions {
     /// How often time-outs are checked, in real time: a second on the wall clock, less under a
     /// scaled clock so that a simulated minute still sees its time-outs.
     pub tick: Duration,
+    /// hall.toml read again (on SIGHUP): its devices, staff and green-channel codes are taken
+    /// while running ([`crate::reload`]). `None`: the configuration of the start holds.
+    pub reloads: Option<mpsc::Receiver<HallConfig>>,
 }
 
 impl RunOptions {
@@ -64,6 +67,7 @@ impl RunOptions {
             clock: Arc::new(crate::clock::SystemClock),
             ready: None,
             tick: Duration::from_secs(1),
+            reloads: None,
         }
     }
 }
@@ -258,7 +262,20 @@ pub async fn run(
             let _ = ready.send(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
         }
         tracing::info!(hall = %config.hall.id, port, "hub serving");
-        shutdown.await;
+        let mut running = Arc::clone(&config);
+        let mut reloads = options.reloads;
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                Some(file) = next_reload(&mut reloads) => {
+                    if let Some(now) =
+                        reload(&running, file, broker.as_ref(), &in_tx, &client, &topics).await
+                    {
+                        running = now;
+                    }
+                }
+            }
+        }
     }
     tracing::info!("hub shutting down");
     ticker.abort();
@@ -290,6 +307,69 @@ pub async fn run(
         b.shutdown().await;
     }
     Ok(())
+}
+
+/// The next reloaded configuration, or never when there is no source of them.
+async fn next_reload(reloads: &mut Option<mpsc::Receiver<HallConfig>>) -> Option<HallConfig> {
+    match reloads {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Takes the registry of a reloaded hall.toml: the broker's logins first (a revoked or rotated
+/// device's session is closed, its old secret refused from now on), then the writer's, which
+/// refuses a removed device's commands and records the reload in the audit trail. A file that
+/// cannot be used is logged and changes nothing. Returns the configuration now running.
+async fn reload(
+    running: &HallConfig,
+    file: HallConfig,
+    broker: Option<&Broker>,
+    in_tx: &mpsc::Sender<Input<Publish>>,
+    client: &AsyncClient,
+    topics: &Topics,
+) -> Option<Arc<HallConfig>> {
+    let r = match crate::reload::Reload::between(running, file) {
+        Ok(r) => r,
+        Err(error) => {
+            tracing::error!(%error, "hall.toml not reloaded; the hub goes on as it was / 配置未重新加载，中枢按原配置运行");
+            return None;
+        }
+    };
+    let summary = r.summary();
+    if let Some(b) = broker {
+        let users = broker_users(&r.config);
+        match b.set_device_logins(users).await {
+            Ok(logins) if !logins.added.is_empty() => tracing::warn!(
+                devices = %logins.added.join(", "),
+                "new devices can log in but do nothing until the hub restarts (the embedded broker's ACL is fixed at start) / 新增设备须重启中枢后方可使用"
+            ),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(%error, "hall.toml not reloaded: the broker refused its logins / 配置未重新加载");
+                return None;
+            }
+        }
+    }
+    // A removed device's retained presence would show it online to every console: cleared.
+    for id in &r.removed {
+        if let Err(error) = client
+            .publish(topics.presence(id), QoS::AtLeastOnce, true, Vec::new())
+            .await
+        {
+            tracing::warn!(%error, device = %id, "cannot clear the presence");
+        }
+    }
+    let config = Arc::new(r.config);
+    let input = Input::Reload {
+        config: Arc::clone(&config),
+        summary: summary.clone(),
+    };
+    if in_tx.send(input).await.is_err() {
+        return None;
+    }
+    tracing::info!(%summary, "hall.toml reloaded: devices, staff and green-channel codes / 已重新加载设备、员工与绿色通道码；其他设置于重启后生效");
+    Some(config)
 }
 
 /// Says once, at start, which devices log in with a secret a person chose (a memory-hard hash,
@@ -390,8 +470,9 @@ fn own_login_hash(hub_secret: &str) -> Result<String, broker::BrokerError> {
 }
 
 /// Starts the embedded broker with a login for the hub and one per device that has a secret.
-async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, HubError> {
-    let users = config
+/// The embedded broker's device logins: every device of `config` with a secret.
+fn broker_users(config: &HallConfig) -> Vec<BrokerUser> {
+    config
         .devices
         .iter()
         .filter_map(|d| {
@@ -399,7 +480,11 @@ async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, H
                 .as_ref()
                 .map(|h| BrokerUser::new(d.id.as_str(), h.clone()))
         })
-        .collect();
+        .collect()
+}
+
+async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, HubError> {
+    let users = broker_users(config);
     let tls = match (
         config.broker.tls_listen,
         &config.broker.tls_cert,

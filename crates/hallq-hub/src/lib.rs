@@ -16,6 +16,7 @@ mod plan;
 pub mod privacy;
 pub mod publish;
 pub mod registry;
+pub mod reload;
 pub mod secret;
 pub mod writer;
 

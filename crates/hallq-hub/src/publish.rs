@@ -81,6 +81,20 @@ impl StatePublisher {
         &self.topics
     }
 
+    /// Takes the devices of a reloaded `config`: those that stay keep their liveness, new ones
+    /// start offline, removed ones are forgotten.
+    pub fn set_devices(&mut self, config: &HallConfig) {
+        let was = std::mem::take(&mut self.devices);
+        self.devices = config
+            .devices
+            .iter()
+            .map(|d| {
+                let online = was.get(&d.id).is_some_and(|(_, _, on)| *on);
+                (d.id.clone(), (d.role, d.counter, online))
+            })
+            .collect();
+    }
+
     /// Records a device's liveness; returns whether it changed.
     pub fn set_online(&mut self, device: &DeviceId, online: bool) -> bool {
         match self.devices.get_mut(device) {

@@ -57,6 +57,14 @@ pub enum Input<T> {
     },
     /// Once a second: time-outs, the daily reset, expired announcements.
     Tick,
+    /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
+    /// from the next command on; `summary` says what changed, for the audit trail.
+    Reload {
+        /// The running configuration with the file's registry ([`crate::reload::Reload`]).
+        config: Arc<HallConfig>,
+        /// What changed.
+        summary: String,
+    },
 }
 
 /// What a committed batch sends out.
@@ -231,6 +239,18 @@ impl Writer {
                         });
                         presence_changed = true;
                     }
+                }
+                Input::Reload { config, summary } => {
+                    self.publisher.set_devices(&config);
+                    self.config = config;
+                    entries.push(Entry::Audit(AuditRecord {
+                        at: now,
+                        actor: "hub".into(),
+                        action: "registry_reloaded".into(),
+                        subject: None,
+                        detail: summary,
+                    }));
+                    presence_changed = true;
                 }
                 Input::Tick => {
                     match self.engine.apply(&Command::Tick, now) {

@@ -201,6 +201,7 @@ impl RunningHub {
             clock,
             ready: Some(ready_tx),
             tick,
+            reloads: None,
         };
         let task = tokio::spawn(hallq_hub::run(config.clone(), options, async {
             let _ = stop_rx.await;

@@ -165,7 +165,7 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
             let hashes = Hashes::of(&fresh)?;
             let edit = |r: &mut Registry, _: &HallConfig| r.add(&device, &hashes, *reuse);
             let audited = change(&config.config, edit, "device_added", id.as_str(), &detail)?;
-            show_secret(id, &fresh, "registered / 已登记");
+            show_secret(id, &fresh, "registered / 已登记", RESTART);
             audited
         }
         DeviceCmd::Revoke { id, config } => {
@@ -178,10 +178,11 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
             let audited = change(&config.config, edit, "device_revoked", id.as_str(), "")?;
             println!(
                 "{id} revoked / 设备 {id} 已吊销 ({at}).\n\
-                 It can no longer log in once the hub restarts (systemctl restart hallq-hub); with \
-                 Mosquitto, regenerate its files (hallq device mosquitto) and reload it.\n\
-                 重启中枢后生效 (systemctl restart hallq-hub)；使用 Mosquitto 时请重新生成其文件 \
-                 (hallq device mosquitto) 并重新加载。"
+                 The running hub puts it out when it reloads hall.toml (systemctl reload \
+                 hallq-hub); with Mosquitto, also regenerate its files (hallq device mosquitto) \
+                 and reload it.\n\
+                 中枢重新加载配置后立即生效 (systemctl reload hallq-hub)；使用 Mosquitto 时还须重新生成\
+                 其文件 (hallq device mosquitto) 并重新加载。"
             );
             audited
         }
@@ -190,7 +191,7 @@ pub(crate) fn run(args: &DeviceArgs) -> anyhow::Result<()> {
             let hashes = Hashes::of(&fresh)?;
             let edit = |r: &mut Registry, _: &HallConfig| r.rotate(id, &hashes);
             let audited = change(&config.config, edit, "device_rotated", id.as_str(), "")?;
-            show_secret(id, &fresh, "has a new secret / 已更换密钥");
+            show_secret(id, &fresh, "has a new secret / 已更换密钥", RELOAD);
             audited
         }
         DeviceCmd::List { config } => list(&config.config),
@@ -209,17 +210,30 @@ pub(crate) fn now() -> Timestamp {
 }
 
 /// Prints a new secret, the one time it is ever shown.
-fn show_secret(id: &DeviceId, fresh: &str, what: &str) {
+fn show_secret(id: &DeviceId, fresh: &str, what: &str, when: (&str, &str)) {
     println!("{id} {what}.");
     println!("secret / 密钥: {fresh}");
     println!(
         "This secret is shown only this once and is stored nowhere: put it into the device now \
-         (its MQTT password; user name and client id: {id}). It works once the hub restarts \
-         (systemctl restart hallq-hub).\n\
-         此密钥仅显示这一次，任何地方都不保存：请立即写入设备（MQTT 密码；用户名与客户端 ID 均为 {id}）。\
-         重启中枢后生效 (systemctl restart hallq-hub)。"
+         (its MQTT password; user name and client id: {id}). {}\n\
+         此密钥仅显示这一次，任何地方都不保存：请立即写入设备（MQTT 密码；用户名与客户端 ID 均为 {id}）。{}",
+        when.0, when.1
     );
 }
+
+/// When a rotated secret holds: at the running hub's next reload of hall.toml.
+const RELOAD: (&str, &str) = (
+    "It works, and the old one stops working, once the hub reloads hall.toml (systemctl reload \
+     hallq-hub).",
+    "中枢重新加载配置后生效，旧密钥随即失效 (systemctl reload hallq-hub)。",
+);
+
+/// When a new device can work: after the hub's restart (the embedded broker's rules for it are
+/// set at start).
+const RESTART: (&str, &str) = (
+    "It works once the hub restarts (systemctl restart hallq-hub).",
+    "重启中枢后生效 (systemctl restart hallq-hub)。",
+);
 
 /// Reads hall.toml, applies `edit` to its registry, checks the result as the hub would check it
 /// at start, writes it in place, and records `action` in the audit trail. Returns the audit's

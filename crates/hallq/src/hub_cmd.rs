@@ -65,8 +65,26 @@ pub(crate) fn init_tracing_quiet() {
         .init();
 }
 
-/// Runs the hub until SIGTERM or Ctrl-C.
+/// Runs the hub until SIGTERM or Ctrl-C; SIGHUP reads hall.toml again (its devices, staff and
+/// green-channel codes: `systemctl reload hallq-hub` after `hallq device revoke`).
 pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
+    let config = load(args)?;
+    init_tracing(config.hub.log_json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut options = match (&args.test_start, args.test_speed) {
+        (Some(start), Some(speed)) => test_clock(&config, start, speed)?,
+        _ => RunOptions::wall_clock(),
+    };
+    let _in_runtime = runtime.enter();
+    options.reloads = reloads_on_sighup(args);
+    runtime.block_on(hallq_hub::run(config, options, shutdown_signal()))?;
+    Ok(())
+}
+
+/// hall.toml with the command line's overrides, validated.
+fn load(args: &HubArgs) -> anyhow::Result<HallConfig> {
     let mut config = HallConfig::load(&args.config)
         .with_context(|| format!("loading {}", args.config.display()))?;
     if let Some(dir) = &args.data_dir {
@@ -76,16 +94,56 @@ pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
         config.broker.external = Some(url.clone());
     }
     config.validate()?;
-    init_tracing(config.hub.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let options = match (&args.test_start, args.test_speed) {
-        (Some(start), Some(speed)) => test_clock(&config, start, speed)?,
-        _ => RunOptions::wall_clock(),
-    };
-    runtime.block_on(hallq_hub::run(config, options, shutdown_signal()))?;
-    Ok(())
+    Ok(config)
+}
+
+/// hall.toml read again at every SIGHUP; a file that cannot be read is logged and skipped.
+fn reloads_on_sighup(args: &HubArgs) -> Option<tokio::sync::mpsc::Receiver<HallConfig>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(error) => {
+                tracing::warn!(%error, "no SIGHUP: hall.toml is read at start only");
+                return None;
+            }
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let (path, data_dir, broker) = (
+            args.config.clone(),
+            args.data_dir.clone(),
+            args.broker.clone(),
+        );
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let args = HubArgs {
+                    config: path.clone(),
+                    data_dir: data_dir.clone(),
+                    broker: broker.clone(),
+                    test_start: None,
+                    test_speed: None,
+                };
+                match load(&args) {
+                    Ok(config) => {
+                        if tx.send(config).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(error) => tracing::error!(
+                        error = format!("{error:#}"),
+                        "SIGHUP: hall.toml cannot be used; the hub goes on as it was / 配置文件无法使用，中枢按原配置运行"
+                    ),
+                }
+            }
+        });
+        Some(rx)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = args;
+        None
+    }
 }
 
 /// The hub's options in test mode: a scaled clock from `start` (HH:MM, hall time, today).
@@ -110,6 +168,7 @@ fn test_clock(config: &HallConfig, start: &str, speed: f64) -> anyhow::Result<Ru
     Ok(RunOptions {
         clock: std::sync::Arc::new(clock),
         ready: None,
+        reloads: None,
         tick: std::time::Duration::from_secs_f64((5.0 / speed).clamp(0.005, 1.0)),
     })
 }

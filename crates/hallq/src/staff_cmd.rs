@@ -59,8 +59,8 @@ pub(crate) fn run(args: &StaffArgs) -> anyhow::Result<()> {
             };
             let audited = crate::device_cmd::change(config, edit, "pin_set", number.as_str(), "")?;
             println!(
-                "{number}: new PIN set; it works once the hub restarts (systemctl restart hallq-hub).\n\
-                 工号 {number} 的密码已更新，重启中枢后生效。"
+                "{number}: new PIN set; it works once the hub reloads hall.toml (systemctl reload hallq-hub).\n\
+                 工号 {number} 的密码已更新，中枢重新加载配置后生效 (systemctl reload hallq-hub)。"
             );
             audited
         }
