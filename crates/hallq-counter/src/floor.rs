@@ -245,6 +245,17 @@ pub struct CounterLine {
     pub doing: LocalText,
 }
 
+/// One queue on the supervisor's console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueLine {
+    /// The business type.
+    pub name: LocalText,
+    /// Waiting, estimated wait, counters serving it.
+    pub status: LocalText,
+    /// People wait and no counter serving it is open.
+    pub unserved: bool,
+}
+
 /// The supervisor's console.
 #[derive(Debug, Default, Clone)]
 pub struct Supervisor {
@@ -396,6 +407,46 @@ impl Supervisor {
                         format!("serving {}", ticket.number),
                     ),
                 },
+            })
+            .collect()
+    }
+
+    /// Each business type's queue, as the board has it: how many wait, the estimated wait,
+    /// how many counters serve it. A queue with people waiting and no counter open for it is
+    /// what the supervisor must act on first: `unserved`.
+    pub fn queues(&self) -> Vec<QueueLine> {
+        let Some(board) = &self.board else {
+            return Vec::new();
+        };
+        board
+            .queues
+            .iter()
+            .map(|q| {
+                let wait = match q.estimated_wait_min {
+                    Some(m) => LocalText::new(format!("约 {m} 分钟"), format!("about {m} min")),
+                    None => LocalText::new("无法估计", "no estimate"),
+                };
+                let unserved = q.waiting > 0 && q.counters_open == 0;
+                let counters = if q.counters_open == 0 {
+                    LocalText::new("无窗口办理", "no counter open")
+                } else {
+                    LocalText::new(
+                        format!("{} 个窗口", q.counters_open),
+                        format!(
+                            "{} counter{}",
+                            q.counters_open,
+                            if q.counters_open == 1 { "" } else { "s" }
+                        ),
+                    )
+                };
+                QueueLine {
+                    name: q.name.clone(),
+                    status: LocalText::new(
+                        format!("等候 {} 人 · {} · {}", q.waiting, wait.zh, counters.zh),
+                        format!("{} waiting · {} · {}", q.waiting, wait.en, counters.en),
+                    ),
+                    unserved,
+                }
             })
             .collect()
     }

@@ -153,3 +153,52 @@ fn a_complaint_counts_down_to_its_next_limit_and_says_when_it_is_overdue() {
         "K20261130-001 · first contact overdue by 5 min"
     );
 }
+
+/// A board with these queues: (code, name, waiting, estimated wait, counters open).
+fn board_with(queues: &[(&str, &str, u32, Option<u32>, u32)]) -> Board {
+    Board {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(0),
+        hall: hallq_proto::HallId::new("demo").unwrap(),
+        hall_name: LocalText::new("演示营业厅", "Demo Hall"),
+        business_day: hallq_proto::BusinessDay(20261130),
+        open: true,
+        calls: Vec::new(),
+        queues: queues
+            .iter()
+            .map(
+                |&(c, name, waiting, wait, open)| hallq_proto::state::QueueInfo {
+                    business: code(c),
+                    name: LocalText::new(name, c),
+                    prefix: "A".into(),
+                    waiting,
+                    estimated_wait_min: wait,
+                    counters_open: open,
+                },
+            )
+            .collect(),
+        announcements: Vec::new(),
+        notices: Vec::new(),
+    }
+}
+
+#[test]
+fn a_queue_with_people_waiting_and_no_counter_open_stands_out() {
+    let mut s = Supervisor::default();
+    assert!(s.queues().is_empty(), "nothing before the board");
+    s.board(board_with(&[
+        ("basic", "基础业务", 6, Some(12), 2),
+        ("complex", "复杂业务", 3, None, 0),
+        ("consult", "咨询", 0, None, 0),
+    ]));
+    let q = s.queues();
+    assert_eq!(q[0].status.zh, "等候 6 人 · 约 12 分钟 · 2 个窗口");
+    assert_eq!(q[0].status.en, "6 waiting · about 12 min · 2 counters");
+    assert_eq!(q[1].status.en, "3 waiting · no estimate · no counter open");
+    assert_eq!(
+        q.iter().map(|q| q.unserved).collect::<Vec<_>>(),
+        [false, true, false],
+        "only a queue with people in it and nobody to serve them"
+    );
+}

@@ -17,8 +17,8 @@ hallq_ui::generated_ui!();
 
 pub use generated::{
     CaseRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow, EvaluatorAdapter,
-    EvaluatorWindow, GreeterAdapter, GreeterWindow, LimitLevel, NamedRow, PadMode, QueueRow,
-    SupervisorAdapter, SupervisorWindow, Theme,
+    EvaluatorWindow, FloorQueueRow, GreeterAdapter, GreeterWindow, LimitLevel, NamedRow, PadMode,
+    QueueRow, SupervisorAdapter, SupervisorWindow, Theme,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -363,6 +363,16 @@ pub fn show_supervisor(
                 staff: c.staff.unwrap_or_default().into(),
                 online: c.online,
                 doing: c.doing.get(lang).into(),
+            })
+            .collect::<Vec<_>>(),
+    )));
+    a.set_queues(ModelRc::new(VecModel::from(
+        s.queues()
+            .into_iter()
+            .map(|q| FloorQueueRow {
+                name: q.name.get(lang).into(),
+                status: q.status.get(lang).into(),
+                unserved: q.unserved,
             })
             .collect::<Vec<_>>(),
     )));

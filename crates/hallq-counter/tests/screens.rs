@@ -12,8 +12,8 @@ use hallq_counter::ui::{
 };
 use hallq_counter::{Desk, DeskView, Input, Problem};
 use hallq_proto::state::{
-    Activity, ComplaintCase, Complaints, CounterState, Liveness, Presence, ServiceInfo, Services,
-    TicketAtCounter,
+    Activity, Board, ComplaintCase, Complaints, CounterState, Liveness, Presence, QueueInfo,
+    ServiceInfo, Services, TicketAtCounter,
 };
 use hallq_proto::{
     BusinessClass, BusinessCode, ComplaintCategory, ComplaintId, CounterNo, DeviceId, ErrorCode,
@@ -269,6 +269,33 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             due_ms: Timestamp(T0 + 23 * 3_600_000),
             contacted: false,
         }],
+    });
+    s.board(Board {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        hall: hallq_proto::HallId::new("demo").unwrap(),
+        hall_name: LocalText::new("演示营业厅", "Demo Hall"),
+        business_day: hallq_proto::BusinessDay(20261130),
+        open: true,
+        calls: Vec::new(),
+        queues: [
+            ("basic", "基础业务", "Basic", 6, Some(12), 1),
+            ("complex", "复杂业务", "Complex", 3, None, 0),
+            ("consult", "咨询", "Consultation", 1, Some(3), 1),
+        ]
+        .into_iter()
+        .map(|(code, zh, en, waiting, wait, open)| QueueInfo {
+            business: BusinessCode::new(code).unwrap(),
+            name: LocalText::new(zh, en),
+            prefix: "A".into(),
+            waiting,
+            estimated_wait_min: wait,
+            counters_open: open,
+        })
+        .collect(),
+        announcements: Vec::new(),
+        notices: Vec::new(),
     });
     for (lang, english) in [("zh", false), ("en", true)] {
         ui::set_language(english);
