@@ -14,8 +14,8 @@ use hallq_proto::state::{
     Board, Complaints, CounterState, Liveness, Presence, Revised as _, forget_rev, keep_newer,
 };
 use hallq_proto::{
-    AnnouncementId, BusinessCode, Command, ComplaintCategory, CounterNo, DeviceId, Lang, LocalText,
-    PriorityReason, Timestamp, VisitId,
+    AnnouncementId, BusinessCode, Command, ComplaintCategory, ComplaintId, CounterNo, DeviceId,
+    Lang, LocalText, PriorityReason, Timestamp, VisitId,
 };
 
 use crate::controller::Problem;
@@ -49,6 +49,22 @@ pub enum SupervisorPress {
     },
     /// Clear an announcement by id.
     Clear(String),
+    /// Record progress on a complaint case.
+    Update {
+        /// The case id.
+        complaint: String,
+        /// What was done.
+        note: String,
+        /// Whether this is the first contact with the customer.
+        contacted: bool,
+    },
+    /// Close a complaint case.
+    Resolve {
+        /// The case id.
+        complaint: String,
+        /// How it was resolved.
+        resolution: String,
+    },
 }
 
 /// A door touchpoint the greeter records.
@@ -175,6 +191,8 @@ pub struct CaseLine {
     pub text: String,
     /// Whether its next limit has passed.
     pub overdue: bool,
+    /// Whether the customer has been contacted.
+    pub contacted: bool,
 }
 
 /// Each open case of `complaints` at `now`: its id, a line with the time left to its next limit
@@ -212,6 +230,7 @@ pub fn case_lines(complaints: &Complaints, now: Timestamp, lang: Lang) -> Vec<Ca
                 complaint: case.complaint.to_string(),
                 text: format!("{} · {} {}", case.complaint, limit.get(lang), when),
                 overdue: left_min < 0,
+                contacted: case.contacted,
             }
         })
         .collect()
@@ -356,6 +375,36 @@ impl Supervisor {
         self.send(Command::AnnouncementClear { announcement })
     }
 
+    /// Records progress on a complaint case: `contacted` marks the first contact with the
+    /// customer (due within 2 h), and may go without a note; otherwise a note is what is
+    /// recorded (a complex case's progress feedback, due within 72 h).
+    pub fn update(&mut self, id: &str, note: &str, contacted: bool) -> Option<Command> {
+        let complaint = ComplaintId::new(id).ok()?;
+        let note = match (note.trim(), contacted) {
+            ("", false) => return None,
+            ("", true) => "已联系客户 / customer contacted".to_owned(),
+            (note, _) => note.to_owned(),
+        };
+        self.send(Command::ComplaintUpdate {
+            complaint,
+            note,
+            contacted,
+        })
+    }
+
+    /// Closes a complaint case with its resolution, which may not be empty.
+    pub fn resolve(&mut self, id: &str, resolution: &str) -> Option<Command> {
+        let complaint = ComplaintId::new(id).ok()?;
+        let resolution = resolution.trim();
+        if resolution.is_empty() {
+            return None;
+        }
+        self.send(Command::ComplaintResolve {
+            complaint,
+            resolution: resolution.to_owned(),
+        })
+    }
+
     fn send(&mut self, command: Command) -> Option<Command> {
         if self.in_flight {
             return None;
@@ -380,6 +429,15 @@ impl Supervisor {
                 where_to_ask,
             } => self.post(&zh, &en, &where_to_ask),
             SupervisorPress::Clear(id) => self.clear(&id),
+            SupervisorPress::Update {
+                complaint,
+                note,
+                contacted,
+            } => self.update(&complaint, &note, contacted),
+            SupervisorPress::Resolve {
+                complaint,
+                resolution,
+            } => self.resolve(&complaint, &resolution),
         }
     }
 

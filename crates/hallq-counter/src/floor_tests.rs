@@ -202,3 +202,30 @@ fn a_queue_with_people_waiting_and_no_counter_open_stands_out() {
         "only a queue with people in it and nobody to serve them"
     );
 }
+
+#[test]
+fn a_complaint_update_needs_a_note_unless_it_records_the_first_contact() {
+    let mut s = Supervisor::default();
+    assert!(
+        s.update("K20261130-001", "  ", false).is_none(),
+        "progress needs a note"
+    );
+    assert!(
+        s.resolve("K20261130-001", "").is_none(),
+        "a resolution needs its text"
+    );
+    assert!(s.update("", "x", true).is_none(), "no case, nothing to send");
+    let contact = s.update("K20261130-001", "", true).unwrap();
+    assert!(
+        matches!(&contact, Command::ComplaintUpdate { contacted: true, note, .. } if note.contains("contacted"))
+    );
+    assert!(
+        s.resolve("K20261130-001", "退费").is_none(),
+        "one at a time"
+    );
+    s.answered(Ok(String::new()));
+    assert!(matches!(
+        s.resolve("K20261130-001", " 退费 "),
+        Some(Command::ComplaintResolve { resolution, .. }) if resolution == "退费"
+    ));
+}

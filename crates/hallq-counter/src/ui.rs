@@ -88,8 +88,10 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
         view.cases
             .iter()
             .map(|c| CaseRow {
+                id: c.complaint.as_str().into(),
                 text: c.text.as_str().into(),
                 overdue: c.overdue,
+                contacted: c.contacted,
             })
             .collect::<Vec<_>>(),
     )));
@@ -348,8 +350,10 @@ pub fn show_supervisor(
         s.cases(now, lang)
             .into_iter()
             .map(|c| CaseRow {
+                id: c.complaint.into(),
                 text: c.text.into(),
                 overdue: c.overdue,
+                contacted: c.contacted,
             })
             .collect::<Vec<_>>(),
     )));
@@ -420,6 +424,25 @@ pub fn wire_supervisor(
                 zh: zh.to_string(),
                 en: en.to_string(),
                 where_to_ask: ask.to_string(),
+            });
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_update(move |id, note, contacted| {
+            act(SupervisorPress::Update {
+                complaint: id.to_string(),
+                note: note.to_string(),
+                contacted,
+            });
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_resolve(move |id, resolution| {
+            act(SupervisorPress::Resolve {
+                complaint: id.to_string(),
+                resolution: resolution.to_string(),
             });
         });
     }

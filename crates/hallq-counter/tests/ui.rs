@@ -186,3 +186,102 @@ fn the_evaluator_sends_the_key_pressed() {
         vec![Score::VerySatisfied, Score::Dissatisfied]
     );
 }
+
+#[test]
+fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() {
+    use hallq_counter::floor::Supervisor;
+    use hallq_counter::ui::SupervisorWindow;
+    use hallq_proto::state::{ComplaintCase, Complaints};
+    use hallq_proto::{ComplaintCategory, ComplaintId};
+
+    i_slint_backend_testing::init_no_event_loop();
+    let window = SupervisorWindow::new().unwrap();
+    // After the window: the bundled translation is chosen for the windows that exist.
+    ui::set_language(false);
+    let supervisor = Rc::new(RefCell::new(Supervisor::default()));
+    let sent = Rc::new(RefCell::new(Vec::new()));
+    let case = |id: &str, contacted: bool| ComplaintCase {
+        complaint: ComplaintId::new(id).unwrap(),
+        category: ComplaintCategory::Complex,
+        opened_at_ms: Timestamp(T0),
+        first_contact_due_ms: Timestamp(T0 + 2 * 3_600_000),
+        due_ms: Timestamp(T0 + 72 * 3_600_000),
+        contacted,
+    };
+    supervisor.borrow_mut().complaints(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        cases: vec![case("K20261130-001", false), case("K20261130-002", true)],
+    });
+    let (s, out, w) = (Rc::clone(&supervisor), Rc::clone(&sent), window.as_weak());
+    ui::wire_supervisor(&window, move |press| {
+        let mut s = s.borrow_mut();
+        if let Some(cmd) = s.press(press) {
+            out.borrow_mut().push(cmd);
+            s.answered(Ok("✓".into()));
+        }
+        ui::show_supervisor(
+            &w.upgrade().unwrap(),
+            &s,
+            Timestamp(T0),
+            hallq_proto::Lang::Zh,
+        );
+    });
+    ui::show_supervisor(
+        &window,
+        &supervisor.borrow(),
+        Timestamp(T0),
+        hallq_proto::Lang::Zh,
+    );
+    let buttons = |label: &str| {
+        ElementHandle::find_by_accessible_label(&window, label)
+            .filter(|e| e.accessible_role() == Some(AccessibleRole::Button))
+            .collect::<Vec<_>>()
+    };
+    let note = |text: &str| {
+        ElementHandle::find_by_accessible_label(&window, "处理备注或结果")
+            .find(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
+            .unwrap()
+            .set_accessible_value(text);
+    };
+
+    // The uncontacted case: one press records the first contact.
+    assert_eq!(
+        buttons("已联系客户").len(),
+        1,
+        "only the case not yet contacted"
+    );
+    buttons("已联系客户")[0].invoke_accessible_default_action();
+    // The contacted one: progress needs a note, and so does a resolution.
+    buttons("办结")[1].invoke_accessible_default_action();
+    buttons("记录进展")[0].invoke_accessible_default_action();
+    note("已电话回访，核查中");
+    buttons("记录进展")[0].invoke_accessible_default_action();
+    note("多收费用已退回");
+    buttons("办结")[1].invoke_accessible_default_action();
+
+    let sent = sent.borrow();
+    let first = ComplaintId::new("K20261130-001").unwrap();
+    let second = ComplaintId::new("K20261130-002").unwrap();
+    assert_eq!(
+        *sent,
+        vec![
+            Command::ComplaintUpdate {
+                complaint: first,
+                note: "已联系客户 / customer contacted".into(),
+                contacted: true,
+            },
+            Command::ComplaintUpdate {
+                complaint: second.clone(),
+                note: "已电话回访，核查中".into(),
+                contacted: false,
+            },
+            Command::ComplaintResolve {
+                complaint: second,
+                resolution: "多收费用已退回".into(),
+            },
+        ],
+        "nothing is sent without its note"
+    );
+}
