@@ -214,7 +214,10 @@ fn a_complaint_update_needs_a_note_unless_it_records_the_first_contact() {
         s.resolve("K20261130-001", "").is_none(),
         "a resolution needs its text"
     );
-    assert!(s.update("", "x", true).is_none(), "no case, nothing to send");
+    assert!(
+        s.update("", "x", true).is_none(),
+        "no case, nothing to send"
+    );
     let contact = s.update("K20261130-001", "", true).unwrap();
     assert!(
         matches!(&contact, Command::ComplaintUpdate { contacted: true, note, .. } if note.contains("contacted"))
