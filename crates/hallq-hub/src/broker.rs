@@ -270,7 +270,11 @@ pub struct LoginChanges {
 /// connect at once. The plugins (retainer, ACL, authentication) are running by then too.
 #[tracing::instrument(skip_all, err, fields(listen = %config.listen, hall = %config.hall))]
 pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
-    let accounts: Logins = Arc::new(std::sync::RwLock::new(Arc::new(accounts(&config)?)));
+    let accounts: Logins = Arc::new(std::sync::RwLock::new(Arc::new(accounts(
+        &config.hall,
+        &config.hub_user,
+        &config.users,
+    )?)));
     let acl = acl_config(&config)?;
     let (open, _) = watch::channel(!config.hold_devices);
 
@@ -446,28 +450,16 @@ impl Broker {
     /// that is new can log in, but the rules let it do nothing until the hub restarts.
     pub async fn set_device_logins(
         &self,
-        users: Vec<BrokerUser>,
+        users: &[BrokerUser],
     ) -> Result<LoginChanges, BrokerError> {
-        let fresh = accounts(&BrokerConfig {
-            listen: self.local_addr,
-            tls: None,
-            hall: self.hall.clone(),
-            hub_user: self.hub_user.clone(),
-            users,
-            hold_devices: false,
-        })?;
-        let old = {
-            let mut kept = self
+        let now = Arc::new(accounts(&self.hall, &self.hub_user, users)?);
+        let old = std::mem::replace(
+            &mut *self
                 .accounts
                 .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            std::mem::replace(&mut *kept, Arc::new(fresh))
-        };
-        let now = self
-            .accounts
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            Arc::clone(&now),
+        );
         let mut changes = LoginChanges::default();
         for (name, account) in old.iter().filter(|(_, a)| a.role == Role::Device) {
             match now.get(name) {
@@ -594,12 +586,16 @@ fn will_topic<'a>(will: &LastWill<'a>) -> &'a str {
     }
 }
 
-/// Checks the logins of the config and indexes them by username.
-fn accounts(config: &BrokerConfig) -> Result<HashMap<String, Account>, BrokerError> {
-    let topics = Topics::new(&config.hall);
+/// Checks the hub's and the devices' logins and indexes them by username.
+fn accounts(
+    hall: &HallId,
+    hub_user: &BrokerUser,
+    users: &[BrokerUser],
+) -> Result<HashMap<String, Account>, BrokerError> {
+    let topics = Topics::new(hall);
     let hall_prefix = topics.everything().trim_end_matches('#').to_owned();
-    let hub = std::iter::once((&config.hub_user, Role::Hub));
-    let devices = config.users.iter().map(|u| (u, Role::Device));
+    let hub = std::iter::once((hub_user, Role::Hub));
+    let devices = users.iter().map(|u| (u, Role::Device));
     let mut accounts = HashMap::new();
     for (user, role) in hub.chain(devices) {
         let invalid = |reason: &str| BrokerError::InvalidUser {
@@ -788,6 +784,10 @@ impl Handler for RefusedPublishLogger {
 mod tests {
     use super::*;
 
+    fn accounts_of(c: &BrokerConfig) -> Result<HashMap<String, Account>, BrokerError> {
+        accounts(&c.hall, &c.hub_user, &c.users)
+    }
+
     fn config() -> BrokerConfig {
         let hash = secret::hash(&secret::random(), secret::Strength::Random).unwrap();
         BrokerConfig {
@@ -841,7 +841,7 @@ mod tests {
         let mut config = config();
         config.users[0].username = "kiosk/+".to_owned();
         assert!(matches!(
-            accounts(&config),
+            accounts_of(&config),
             Err(BrokerError::InvalidUser { .. })
         ));
     }
@@ -850,7 +850,7 @@ mod tests {
     fn a_plaintext_password_is_refused_as_a_hash() {
         let mut config = config();
         config.users[0].password_hash = "secret".to_owned();
-        let err = accounts(&config).unwrap_err();
+        let err = accounts_of(&config).unwrap_err();
         assert!(err.to_string().contains("PHC"), "{err}");
     }
 
@@ -859,7 +859,7 @@ mod tests {
         let mut config = config();
         config.hub_user.username = "kiosk-1".to_owned();
         assert!(matches!(
-            accounts(&config),
+            accounts_of(&config),
             Err(BrokerError::InvalidUser { .. })
         ));
     }
@@ -872,7 +872,7 @@ mod tests {
 
     #[test]
     fn wills_are_limited_to_the_logins_topics() {
-        let accounts = accounts(&config()).unwrap();
+        let accounts = accounts_of(&config()).unwrap();
         let kiosk = &accounts["kiosk-1"].will;
         assert!(kiosk.allows("hallq/v1/hall-1/presence/kiosk-1"));
         assert!(!kiosk.allows("hallq/v1/hall-1/presence/kiosk-2"));

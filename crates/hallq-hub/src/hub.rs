@@ -339,7 +339,7 @@ async fn reload(
     let summary = r.summary();
     if let Some(b) = broker {
         let users = broker_users(&r.config);
-        match b.set_device_logins(users).await {
+        match b.set_device_logins(&users).await {
             Ok(logins) if !logins.added.is_empty() => tracing::warn!(
                 devices = %logins.added.join(", "),
                 "new devices can log in but do nothing until the hub restarts (the embedded broker's ACL is fixed at start) / 新增设备须重启中枢后方可使用"
@@ -469,7 +469,6 @@ fn own_login_hash(hub_secret: &str) -> Result<String, broker::BrokerError> {
     secret::hash(hub_secret, strength).map_err(broker::BrokerError::Hash)
 }
 
-/// Starts the embedded broker with a login for the hub and one per device that has a secret.
 /// The embedded broker's device logins: every device of `config` with a secret.
 fn broker_users(config: &HallConfig) -> Vec<BrokerUser> {
     config
@@ -483,6 +482,7 @@ fn broker_users(config: &HallConfig) -> Vec<BrokerUser> {
         .collect()
 }
 
+/// Starts the embedded broker with a login for the hub and one per device that has a secret.
 async fn start_broker(config: &HallConfig, hub_secret: &str) -> Result<Broker, HubError> {
     let users = broker_users(config);
     let tls = match (

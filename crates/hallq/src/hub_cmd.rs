@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use hallq_hub::{HallConfig, RunOptions};
 
 /// Options of `hallq hub`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub(crate) struct HubArgs {
     /// The hall's configuration (deploy/hall.example.toml documents every key).
     #[arg(long, env = "HALLQ_CONFIG")]
@@ -110,20 +110,9 @@ fn reloads_on_sighup(args: &HubArgs) -> Option<tokio::sync::mpsc::Receiver<HallC
             }
         };
         let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let (path, data_dir, broker) = (
-            args.config.clone(),
-            args.data_dir.clone(),
-            args.broker.clone(),
-        );
+        let args = args.clone();
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                let args = HubArgs {
-                    config: path.clone(),
-                    data_dir: data_dir.clone(),
-                    broker: broker.clone(),
-                    test_start: None,
-                    test_speed: None,
-                };
                 match load(&args) {
                     Ok(config) => {
                         if tx.send(config).await.is_err() {
