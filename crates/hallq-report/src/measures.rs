@@ -91,6 +91,18 @@ pub struct StaffAcc {
     pub unrated: u64,
 }
 
+impl StaffAcc {
+    /// Adds what `other` counted.
+    pub fn add(&mut self, other: &StaffAcc) {
+        self.served += other.served;
+        self.judged += other.judged;
+        self.within += other.within;
+        self.service_sum_ms += other.service_sum_ms;
+        add(&mut self.ratings, &other.ratings);
+        self.unrated += other.unrated;
+    }
+}
+
 /// Per counter.
 #[derive(Debug, Clone, Default)]
 pub struct CounterAcc {
@@ -203,8 +215,9 @@ pub struct Measures {
     /// twice a date that two joined ranges both saw).
     first_date: u32,
     last_date: u32,
-    /// Per staff number.
-    pub staff: BTreeMap<String, StaffAcc>,
+    /// Per staff number, per month (`YYYYMM` of the ticket's issue, hall time): the clerk's
+    /// KPIs month by month, which decide retraining (DOMAIN.md: three months below target).
+    pub staff: BTreeMap<String, BTreeMap<u32, StaffAcc>>,
     /// Per counter.
     pub counters: BTreeMap<u16, CounterAcc>,
     /// Priority fairness.
@@ -390,12 +403,15 @@ impl Measures {
         }
         let staff = t.staff.as_ref().map_or("-", hallq_proto::StaffNo::as_str);
         if !self.staff.contains_key(staff) {
-            self.staff.insert(staff.to_owned(), StaffAcc::default());
+            self.staff.insert(staff.to_owned(), BTreeMap::new());
         }
+        let month = time::local(t.issued, cfg.utc_offset_min).0.0 / 100;
         let s = self
             .staff
             .get_mut(staff)
-            .unwrap_or_else(|| unreachable!("inserted above"));
+            .unwrap_or_else(|| unreachable!("inserted above"))
+            .entry(month)
+            .or_default();
         s.served += 1;
         match t.rating {
             Some(r) => {
@@ -513,14 +529,11 @@ impl Measures {
         if later.last_date != 0 {
             self.last_date = later.last_date;
         }
-        for (k, b) in later.staff {
+        for (k, months) in later.staff {
             let a = self.staff.entry(k).or_default();
-            a.served += b.served;
-            a.judged += b.judged;
-            a.within += b.within;
-            a.service_sum_ms += b.service_sum_ms;
-            add(&mut a.ratings, &b.ratings);
-            a.unrated += b.unrated;
+            for (month, b) in months {
+                a.entry(month).or_default().add(&b);
+            }
         }
         for (k, b) in later.counters {
             let a = self.counters.entry(k).or_default();

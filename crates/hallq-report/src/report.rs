@@ -6,6 +6,7 @@ use hallq_proto::{Timestamp, Touchpoint};
 use crate::complaints::{ComplaintCase, ComplaintSummary};
 use crate::config::ReportConfig;
 use crate::hist::Histogram;
+use crate::measures::StaffAcc;
 use crate::measures::{Measures, WEEK_HOURS};
 use crate::staffing;
 use crate::visit::Outcome;
@@ -176,6 +177,92 @@ pub struct StaffRow {
     pub dissatisfied: u64,
 }
 
+impl StaffRow {
+    /// The line of clerk `staff` from what was counted for them.
+    fn of(staff: &str, a: &StaffAcc) -> Self {
+        let rated: u64 = a.ratings.iter().sum();
+        Self {
+            staff: staff.to_owned(),
+            served: a.served,
+            mean_service: (a.judged > 0).then(|| a.service_sum_ms as f64 / a.judged as f64 / 1e3),
+            within_pct: pct(a.within, a.judged),
+            rated,
+            satisfied_pct: pct(a.ratings[2] + a.ratings[3], rated),
+            dissatisfied: a.ratings[0],
+        }
+    }
+}
+
+/// A clerk's month: too few services to judge (`below: None`), below the satisfaction or the
+/// within-limit target, or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffMonth {
+    /// `YYYYMM`, hall time.
+    pub month: u32,
+    /// The clerk's figures of that month.
+    pub row: StaffRow,
+    /// Below a target; `None` with fewer than [`MIN_SERVED_TO_JUDGE`] services.
+    pub below: Option<bool>,
+}
+
+/// A clerk below target in consecutive months, three or more, ending with `months`' last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retraining {
+    /// 工号.
+    pub staff: String,
+    /// The months below target (`YYYYMM`), oldest first.
+    pub months: Vec<u32>,
+}
+
+/// Services a clerk needs in a month for the month to be judged: a handful of ratings say
+/// little about a clerk.
+pub const MIN_SERVED_TO_JUDGE: u64 = 20;
+
+/// Consecutive calendar months below target before retraining is due (DOMAIN.md).
+pub const RETRAINING_MONTHS: usize = 3;
+
+/// The clerks with a run of at least [`RETRAINING_MONTHS`] consecutive months judged below
+/// target (the latest such run each). A month not judged, or missing, breaks the run.
+fn retraining(months: &[StaffMonth]) -> Vec<Retraining> {
+    let mut out: Vec<Retraining> = Vec::new();
+    let mut run: Vec<u32> = Vec::new();
+    let mut longest: Option<Vec<u32>> = None;
+    let mut current: Option<&str> = None;
+    let next_month = |m: u32| {
+        if m % 100 == 12 {
+            (m / 100 + 1) * 100 + 1
+        } else {
+            m + 1
+        }
+    };
+    let mut flush = |staff: Option<&str>, longest: &mut Option<Vec<u32>>| {
+        if let (Some(staff), Some(months)) = (staff, longest.take()) {
+            out.push(Retraining {
+                staff: staff.to_owned(),
+                months,
+            });
+        }
+    };
+    for m in months {
+        if current != Some(m.row.staff.as_str()) {
+            flush(current, &mut longest);
+            current = Some(m.row.staff.as_str());
+            run.clear();
+        }
+        if m.below != Some(true) || run.last().is_some_and(|&last| next_month(last) != m.month) {
+            run.clear();
+        }
+        if m.below == Some(true) {
+            run.push(m.month);
+            if run.len() >= RETRAINING_MONTHS {
+                longest = Some(run.clone());
+            }
+        }
+    }
+    flush(current, &mut longest);
+    out
+}
+
 /// A counter's line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CounterRow {
@@ -251,6 +338,10 @@ pub struct Report {
     pub hours: Vec<HourRow>,
     /// Per clerk.
     pub staff: Vec<StaffRow>,
+    /// Per clerk and month, in that order.
+    pub staff_months: Vec<StaffMonth>,
+    /// Clerks below target three calendar months running (DOMAIN.md: retraining).
+    pub retraining: Vec<Retraining>,
     /// Per counter.
     pub counters: Vec<CounterRow>,
     /// Complaints.
@@ -372,20 +463,32 @@ impl Report {
         let staff = m
             .staff
             .iter()
-            .map(|(s, a)| {
-                let rated: u64 = a.ratings.iter().sum();
-                StaffRow {
-                    staff: s.clone(),
-                    served: a.served,
-                    mean_service: (a.judged > 0)
-                        .then(|| a.service_sum_ms as f64 / a.judged as f64 / 1e3),
-                    within_pct: pct(a.within, a.judged),
-                    rated,
-                    satisfied_pct: pct(a.ratings[2] + a.ratings[3], rated),
-                    dissatisfied: a.ratings[0],
+            .map(|(s, months)| {
+                let mut whole = StaffAcc::default();
+                for a in months.values() {
+                    whole.add(a);
                 }
+                StaffRow::of(s, &whole)
             })
             .collect();
+        let staff_months: Vec<StaffMonth> = m
+            .staff
+            .iter()
+            .flat_map(|(s, months)| {
+                months.iter().map(|(&month, a)| {
+                    let row = StaffRow::of(s, a);
+                    let below = (a.served >= MIN_SERVED_TO_JUDGE).then(|| {
+                        row.satisfied_pct
+                            .is_some_and(|p| p < cfg.targets.satisfaction_pct)
+                            || row
+                                .within_pct
+                                .is_some_and(|p| p < cfg.targets.within_limit_pct)
+                    });
+                    StaffMonth { month, row, below }
+                })
+            })
+            .collect();
+        let retraining = retraining(&staff_months);
         let counters = m
             .counters
             .iter()
@@ -449,6 +552,8 @@ impl Report {
             touchpoints,
             hours,
             staff,
+            staff_months,
+            retraining,
             counters,
             complaints,
             fairness,

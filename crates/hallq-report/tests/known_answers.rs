@@ -496,3 +496,78 @@ fn the_terminal_lists_the_twenty_most_urgent_open_complaints_and_counts_the_rest
         "the page lists every open case"
     );
 }
+
+#[test]
+fn a_clerk_below_target_three_months_running_is_named_for_retraining() {
+    let mut s = Script::default();
+    // Days before 2026-11-23 of a day in September, October and November.
+    let months = [("sep", -61.0), ("oct", -31.0), ("nov", 0.0)];
+    for (month, day) in months {
+        // E1: 20 services a month, half of them rated satisfied: 50 % < 95 %, every month.
+        for i in 0..20 {
+            let score = if i % 2 == 0 {
+                Score::Satisfied
+            } else {
+                Score::Dissatisfied
+            };
+            let from = day * 1440.0 + f64::from(i) * 10.0;
+            s.served(
+                &format!("e1-{month}-{i}"),
+                "basic",
+                1,
+                from,
+                1.0,
+                5.0,
+                Some(score),
+            );
+        }
+        // E2: below in September and November, but October has too few services to judge.
+        let n = if month == "oct" { 5 } else { 20 };
+        for i in 0..n {
+            let from = day * 1440.0 + f64::from(i) * 10.0;
+            s.served(
+                &format!("e2-{month}-{i}"),
+                "complex",
+                2,
+                from,
+                1.0,
+                5.0,
+                Some(Score::Dissatisfied),
+            );
+        }
+    }
+    let r = s.report(&config(), at(600.0));
+    let e2_months: Vec<(u32, Option<bool>)> = r
+        .staff_months
+        .iter()
+        .filter(|m| m.row.staff == "E2")
+        .map(|m| (m.month, m.below))
+        .collect();
+    assert_eq!(
+        e2_months,
+        [(202609, Some(true)), (202610, None), (202611, Some(true))]
+    );
+    assert_eq!(
+        r.retraining,
+        [hallq_report::report::Retraining {
+            staff: "E1".into(),
+            months: vec![202609, 202610, 202611],
+        }],
+        "E2's run is broken by a month not judged"
+    );
+    let e1 = r.staff.iter().find(|x| x.staff == "E1").unwrap();
+    assert_eq!(
+        (e1.served, e1.satisfied_pct),
+        (60, Some(50.0)),
+        "the whole range"
+    );
+    let text = hallq_report::render::text::render(&r, 480);
+    assert!(text.contains("E1 (2026-09, 2026-10, 2026-11)"), "{text}");
+    let csv = hallq_report::render::csv::files(&r);
+    let months = &csv
+        .iter()
+        .find(|(n, _)| *n == "staff_months.csv")
+        .unwrap()
+        .1;
+    assert!(months.contains("202610,E2,5,"), "{months}");
+}

@@ -27,6 +27,19 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
+/// A clerk's figures, as staff.csv and staff_months.csv have them.
+fn staff_cells(s: &crate::report::StaffRow) -> Vec<String> {
+    vec![
+        s.staff.clone(),
+        s.served.to_string(),
+        f3(s.mean_service),
+        f3(s.within_pct),
+        s.rated.to_string(),
+        f3(s.satisfied_pct),
+        s.dissatisfied.to_string(),
+    ]
+}
+
 fn f3(v: Option<f64>) -> String {
     v.map_or(String::new(), |v| format!("{v:.3}"))
 }
@@ -214,16 +227,28 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                     "satisfied_pct",
                     "dissatisfied",
                 ],
-                r.staff.iter().map(|s| {
-                    vec![
-                        s.staff.clone(),
-                        s.served.to_string(),
-                        f3(s.mean_service),
-                        f3(s.within_pct),
-                        s.rated.to_string(),
-                        f3(s.satisfied_pct),
-                        s.dissatisfied.to_string(),
-                    ]
+                r.staff.iter().map(staff_cells),
+            ),
+        ),
+        (
+            "staff_months.csv",
+            csv(
+                &[
+                    "month",
+                    "staff",
+                    "served",
+                    "mean_service_secs",
+                    "within_pct",
+                    "rated",
+                    "satisfied_pct",
+                    "dissatisfied",
+                    "below_target",
+                ],
+                r.staff_months.iter().map(|m| {
+                    let mut cells = vec![m.month.to_string()];
+                    cells.extend(staff_cells(&m.row));
+                    cells.push(opt(m.below));
+                    cells
                 }),
             ),
         ),

@@ -291,6 +291,7 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
     table(&mut s, &super::business(r, Medium::Html));
     s.push_str("<h2>Staff 员工</h2>");
     table(&mut s, &super::staff(r, Medium::Html));
+    let _ = write!(s, "<p>{}</p>", esc(&super::retraining(r)));
     table(&mut s, &super::counters(r, Medium::Html));
     let c = &r.complaints;
     let _ = write!(

@@ -271,6 +271,32 @@ pub(crate) fn staff(r: &Report, m: Medium) -> Table {
     }
 }
 
+/// The clerks due for retraining, in a sentence: who, and the months below target.
+pub(crate) fn retraining(r: &Report) -> String {
+    let head = format!(
+        "Retraining 复训 (below the satisfaction or within-limit target {} calendar months running, \
+         months with at least {} services judged)",
+        crate::report::RETRAINING_MONTHS,
+        crate::report::MIN_SERVED_TO_JUDGE
+    );
+    if r.retraining.is_empty() {
+        return format!("{head}: none 无");
+    }
+    let who: Vec<String> = r
+        .retraining
+        .iter()
+        .map(|t| {
+            let months: Vec<String> = t
+                .months
+                .iter()
+                .map(|m| format!("{}-{:02}", m / 100, m % 100))
+                .collect();
+            format!("{} ({})", t.staff, months.join(", "))
+        })
+        .collect();
+    format!("{head}: {}", who.join("; "))
+}
+
 /// Each counter: served, hours open, minutes idle while customers waited.
 pub(crate) fn counters(r: &Report, m: Medium) -> Table {
     Table {

@@ -100,6 +100,7 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
     s.push_str(&laid_out(&super::hours(r)));
     let _ = writeln!(s, "\n── staff 员工 (工号) ──");
     s.push_str(&laid_out(&super::staff(r, Medium::Text)));
+    let _ = writeln!(s, "{}", super::retraining(r));
     s.push('\n');
     s.push_str(&laid_out(&super::counters(r, Medium::Text)));
     let c = &r.complaints;
