@@ -36,6 +36,7 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "requeue",
             "cancel_ticket",
             "complaint_open",
+            "callback_done",
         ],
         "counter" => &[
             "sign_in",
@@ -65,6 +66,7 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "complaint_open",
             "complaint_update",
             "complaint_resolve",
+            "callback_done",
             "announcement_post",
             "announcement_clear",
         ],

@@ -197,6 +197,7 @@ fn the_desk_shows_the_open_complaints_counting_down() {
             due_ms: Timestamp(T0 + 24 * 3_600_000),
             contacted: true,
         }],
+        callbacks: Vec::new(),
     })));
     let v = DeskView::of(&d, Timestamp(T0 + 3_600_000), Lang::En);
     assert_eq!(v.cases.len(), 1);

@@ -58,6 +58,11 @@ pub enum SupervisorPress {
         /// Whether this is the first contact with the customer.
         contacted: bool,
     },
+    /// The call-back owed for a visit's open consultation was made.
+    CalledBack {
+        /// The visit.
+        visit: String,
+    },
     /// Close a complaint case.
     Resolve {
         /// The case id.
@@ -236,6 +241,17 @@ pub fn case_lines(complaints: &Complaints, now: Timestamp, lang: Lang) -> Vec<Ca
         .collect()
 }
 
+/// A call-back owed, as the supervisor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackLine {
+    /// The visit.
+    pub visit: String,
+    /// "V20261130-0007 · 复杂业务 · 回电剩余 5 小时 20 分".
+    pub text: String,
+    /// Whether its 24 h have passed.
+    pub overdue: bool,
+}
+
 /// `minutes` as hours and minutes.
 fn span(minutes: i64, lang: Lang) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
@@ -375,6 +391,45 @@ impl Supervisor {
         self.send(Command::AnnouncementClear { announcement })
     }
 
+    /// The call-backs owed for consultations left open, oldest first, at `now`: the visit, what
+    /// was asked about (the business type's name when the board has it), the time left.
+    pub fn callbacks(&self, now: Timestamp, lang: Lang) -> Vec<CallbackLine> {
+        let Some(c) = &self.complaints else {
+            return Vec::new();
+        };
+        let name = |code: &BusinessCode| -> String {
+            self.board
+                .as_ref()
+                .and_then(|b| b.queues.iter().find(|q| &q.business == code))
+                .map_or_else(|| code.to_string(), |q| q.name.get(lang).to_owned())
+        };
+        let mut owed: Vec<_> = c.callbacks.iter().collect();
+        owed.sort_by_key(|cb| cb.asked_at_ms);
+        owed.into_iter()
+            .map(|cb| {
+                let left_min = (cb.due_ms.0 - now.0).div_euclid(60_000);
+                let when = match (lang, left_min < 0) {
+                    (Lang::Zh, true) => format!("回电已超时 {}", span(-left_min, lang)),
+                    (Lang::En, true) => format!("call-back overdue by {}", span(-left_min, lang)),
+                    (Lang::Zh, false) => format!("回电剩余 {}", span(left_min, lang)),
+                    (Lang::En, false) => format!("call back within {}", span(left_min, lang)),
+                };
+                let about = cb.business.as_ref().map(|b| format!(" · {}", name(b)));
+                CallbackLine {
+                    visit: cb.visit.to_string(),
+                    text: format!("{}{} · {when}", cb.visit, about.unwrap_or_default()),
+                    overdue: left_min < 0,
+                }
+            })
+            .collect()
+    }
+
+    /// The call-back owed for `visit` was made.
+    pub fn called_back(&mut self, visit: &str) -> Option<Command> {
+        let visit = VisitId::new(visit).ok()?;
+        self.send(Command::CallbackDone { visit, note: None })
+    }
+
     /// Records progress on a complaint case: `contacted` marks the first contact with the
     /// customer (due within 2 h), and may go without a note; otherwise a note is what is
     /// recorded (a complex case's progress feedback, due within 72 h).
@@ -438,6 +493,7 @@ impl Supervisor {
                 complaint,
                 resolution,
             } => self.resolve(&complaint, &resolution),
+            SupervisorPress::CalledBack { visit } => self.called_back(&visit),
         }
     }
 

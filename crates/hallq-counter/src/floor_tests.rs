@@ -139,6 +139,7 @@ fn a_complaint_counts_down_to_its_next_limit_and_says_when_it_is_overdue() {
         rev: 1,
         at_ms: Timestamp(t0),
         cases: vec![case("K20261130-001", false), case("K20261130-002", true)],
+        callbacks: Vec::new(),
     });
     let at = |mins: i64| s.cases(Timestamp(t0 + mins * 60_000), Lang::Zh);
     let now = at(40);
@@ -231,4 +232,47 @@ fn a_complaint_update_needs_a_note_unless_it_records_the_first_contact() {
         s.resolve("K20261130-001", " 退费 "),
         Some(Command::ComplaintResolve { resolution, .. }) if resolution == "退费"
     ));
+}
+
+#[test]
+fn a_call_back_owed_counts_down_from_24_hours_and_is_recorded_in_one_press() {
+    use hallq_proto::state::{CallbackCase, Complaints};
+    let t0 = 1_796_002_860_000;
+    let owed = |visit: &str, asked_min: i64| CallbackCase {
+        visit: VisitId::new(visit).unwrap(),
+        business: Some(code("complex")),
+        asked_at_ms: Timestamp(t0 + asked_min * 60_000),
+        due_ms: Timestamp(t0 + asked_min * 60_000 + 24 * 3_600_000),
+    };
+    let mut s = Supervisor::default();
+    s.board(board_with(&[("complex", "复杂业务", 0, None, 1)]));
+    s.complaints(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(t0),
+        cases: Vec::new(),
+        callbacks: vec![owed("V20261130-0009", 10), owed("V20261129-0031", -25 * 60)],
+    });
+    let lines = s.callbacks(Timestamp(t0 + 20 * 60_000), Lang::Zh);
+    assert_eq!(
+        lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+        [
+            "V20261129-0031 · 复杂业务 · 回电已超时 1 小时 20 分",
+            "V20261130-0009 · 复杂业务 · 回电剩余 23 小时 50 分",
+        ],
+        "oldest first, named by the board"
+    );
+    assert_eq!(
+        lines.iter().map(|l| l.overdue).collect::<Vec<_>>(),
+        [true, false]
+    );
+    assert_eq!(
+        s.press(SupervisorPress::CalledBack {
+            visit: "V20261130-0009".into()
+        }),
+        Some(Command::CallbackDone {
+            visit: VisitId::new("V20261130-0009").unwrap(),
+            note: None,
+        })
+    );
 }

@@ -16,9 +16,9 @@ use crate::view::{DeskView, Limit, Mode};
 hallq_ui::generated_ui!();
 
 pub use generated::{
-    CaseRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow, EvaluatorAdapter,
-    EvaluatorWindow, FloorQueueRow, GreeterAdapter, GreeterWindow, LimitLevel, NamedRow, PadMode,
-    QueueRow, SupervisorAdapter, SupervisorWindow, Theme,
+    CallbackRow, CaseRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow,
+    EvaluatorAdapter, EvaluatorWindow, FloorQueueRow, GreeterAdapter, GreeterWindow, LimitLevel,
+    NamedRow, PadMode, QueueRow, SupervisorAdapter, SupervisorWindow, Theme,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -380,6 +380,16 @@ pub fn show_supervisor(
             })
             .collect::<Vec<_>>(),
     )));
+    a.set_callbacks(ModelRc::new(VecModel::from(
+        s.callbacks(now, lang)
+            .into_iter()
+            .map(|c| CallbackRow {
+                visit: c.visit.into(),
+                text: c.text.into(),
+                overdue: c.overdue,
+            })
+            .collect::<Vec<_>>(),
+    )));
     a.set_devices(ModelRc::new(VecModel::from(
         s.devices()
             .into_iter()
@@ -443,6 +453,14 @@ pub fn wire_supervisor(
             act(SupervisorPress::Resolve {
                 complaint: id.to_string(),
                 resolution: resolution.to_string(),
+            });
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_called_back(move |visit| {
+            act(SupervisorPress::CalledBack {
+                visit: visit.to_string(),
             });
         });
     }

@@ -269,6 +269,12 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             due_ms: Timestamp(T0 + 23 * 3_600_000),
             contacted: false,
         }],
+        callbacks: vec![hallq_proto::state::CallbackCase {
+            visit: VisitId::new("V20261130-0009").unwrap(),
+            business: Some(BusinessCode::new("complex").unwrap()),
+            asked_at_ms: Timestamp(T0 - 3 * 3_600_000),
+            due_ms: Timestamp(T0 + 21 * 3_600_000),
+        }],
     });
     s.board(Board {
         v: 1,

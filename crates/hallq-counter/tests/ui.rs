@@ -213,6 +213,7 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
         rev: 1,
         at_ms: Timestamp(T0),
         cases: vec![case("K20261130-001", false), case("K20261130-002", true)],
+        callbacks: Vec::new(),
     });
     let (s, out, w) = (Rc::clone(&supervisor), Rc::clone(&sent), window.as_weak());
     ui::wire_supervisor(&window, move |press| {

@@ -321,6 +321,13 @@ pub(crate) fn plan(
             };
             one(command, ReplyShape::Complaint)
         }
+        W::CallbackDone { visit, note } => {
+            let command = Command::CallbackDone {
+                visit: visit.clone(),
+                note: note.as_deref().map(free_text).unwrap_or_default(),
+            };
+            one(command, ReplyShape::Recorded)
+        }
         W::AnnouncementPost {
             announcement,
             text,

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
-    Board, ComplaintCase, Complaints, CounterState, HubStatus, Liveness, Notice, NoticeKind,
-    Services,
+    Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubStatus, Liveness, Notice,
+    NoticeKind, Services,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
@@ -175,6 +175,16 @@ impl StatePublisher {
                     first_contact_due_ms: c.first_contact_due,
                     due_ms: c.due,
                     contacted: c.contacted_at.is_some(),
+                })
+                .collect(),
+            callbacks: engine
+                .open_callbacks()
+                .iter()
+                .map(|(visit, c)| CallbackCase {
+                    visit: visit.clone(),
+                    business: c.business.clone(),
+                    asked_at_ms: c.asked_at,
+                    due_ms: c.due(),
                 })
                 .collect(),
         };

@@ -5,7 +5,7 @@
 //! A projection never refuses an event: an event naming a ticket or visit the projection lacks
 //! (a journal begun mid-day, say) updates nothing rather than failing the commit of the truth.
 
-use hallq_proto::BusinessDay;
+use hallq_proto::{BusinessDay, Touchpoint};
 use hallq_queue::{Event, EventKind, VisitOutcome};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -29,6 +29,7 @@ fn opt_tag<T: Serialize>(value: Option<&T>) -> Result<Option<String>, JournalErr
 pub(crate) fn project(
     conn: &Connection,
     event: &Event,
+    seq: i64,
     day: Option<BusinessDay>,
 ) -> Result<(), JournalError> {
     let at = event.at_ms.0;
@@ -126,6 +127,7 @@ pub(crate) fn project(
         }
         E::ServiceFinished {
             ticket,
+            visit,
             counter,
             staff,
             business,
@@ -133,6 +135,9 @@ pub(crate) fn project(
             handling_secs,
             ..
         } => {
+            // Served at a counter: the question left open at the door was answered there.
+            conn.prepare_cached("DELETE FROM callbacks WHERE visit = ?1 AND done_at_ms IS NULL")?
+                .execute(params![visit.as_str()])?;
             conn.prepare_cached(
                 "UPDATE tickets SET status = 'served', finished_at_ms = ?2, counter = ?3,
                      staff = ?4, business = ?5, result = ?6, handling_secs = ?7
@@ -250,6 +255,32 @@ pub(crate) fn project(
                 "UPDATE complaints SET resolved_at_ms = ?2, resolution = ?3 WHERE complaint = ?1",
             )?
             .execute(params![complaint.as_str(), at, resolution])?;
+        }
+        E::Touched {
+            visit: Some(visit),
+            touchpoint: Touchpoint::Consultation,
+            resolved: Some(false),
+            business,
+            ..
+        } => {
+            conn.prepare_cached(
+                "INSERT INTO callbacks (visit, asked_seq, asked_at_ms, business)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (visit) DO NOTHING",
+            )?
+            .execute(params![
+                visit.as_str(),
+                seq,
+                at,
+                business.as_ref().map(|b| b.as_str()),
+            ])?;
+        }
+        E::CallbackMade { visit, note } => {
+            conn.prepare_cached(
+                "UPDATE callbacks SET done_at_ms = ?2, note = ?3
+                 WHERE visit = ?1 AND done_at_ms IS NULL",
+            )?
+            .execute(params![visit.as_str(), at, note])?;
         }
         E::DayOpened { .. }
         | E::DayClosed { .. }

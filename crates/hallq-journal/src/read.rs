@@ -23,6 +23,10 @@ pub(crate) const LAST_DAY_CLOSED_BEFORE: &str = "SELECT seq FROM events
 pub(crate) const OPEN_COMPLAINTS: &str =
     "SELECT complaint FROM complaints WHERE resolved_at_ms IS NULL ORDER BY opened_at_ms";
 /// A complaint's events before a seq.
+/// The consultation events of the call-backs still owed that were asked before a seq.
+pub(crate) const OPEN_CALLBACK_EVENTS_BEFORE: &str = "SELECT e.seq, e.body FROM callbacks c
+     JOIN events e ON e.seq = c.asked_seq
+     WHERE c.done_at_ms IS NULL AND c.asked_seq < ?1";
 pub(crate) const COMPLAINT_EVENTS_BEFORE: &str =
     "SELECT seq, body FROM events WHERE complaint = ?1 AND seq < ?2 ORDER BY seq";
 /// The events from a seq on.
@@ -215,8 +219,9 @@ impl Journal {
     }
 
     /// The events that rebuild the live engine on start, in the order to apply them: first every
-    /// event of each complaint still open that began before the replay start (complaints
-    /// outlive days), then every event from the replay start on ([`Journal::replay_start`]).
+    /// event of each complaint still open that began before the replay start and the
+    /// consultation of each call-back still owed from before it (both outlive days), then every
+    /// event from the replay start on ([`Journal::replay_start`]).
     ///
     /// The replay starts at the `day_closed` before the last `day_opened` rather than at the
     /// `day_opened` itself, so that clerks who signed in before the hall opened are still signed
@@ -241,6 +246,12 @@ impl Journal {
                 prefix.push(row?);
             }
         }
+        let rows = self
+            .conn
+            .prepare_cached(OPEN_CALLBACK_EVENTS_BEFORE)?
+            .query_map([start], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<(i64, String)>, _>>()?;
+        prefix.extend(rows);
         prefix.sort_unstable_by_key(|(seq, _)| *seq);
         let mut out = Vec::with_capacity(prefix.len());
         for (seq, body) in &prefix {

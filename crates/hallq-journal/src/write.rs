@@ -206,7 +206,7 @@ fn append(
         idx,
         body,
     ])?;
-    project(conn, event, cur.day)?;
+    project(conn, event, cur.seq, cur.day)?;
     stats.events += 1;
     stats.first_seq.get_or_insert(cur.seq);
     Ok(())

@@ -364,3 +364,73 @@ fn replay_starts_at_the_last_day_and_keeps_open_complaints() {
     assert_eq!(journal.ticket_count(DAY).unwrap(), 51);
     assert_eq!(journal.ticket_count(DAY2).unwrap(), 1);
 }
+
+#[test]
+fn replay_keeps_the_call_backs_still_owed_from_earlier_days() {
+    const DAY2: BusinessDay = BusinessDay(20261124);
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(dir.path());
+    let mut hall = Hall::open(&path);
+    let asked = |business: &str| Command::Touch {
+        visit: VisitRef::New,
+        touchpoint: Touchpoint::Consultation,
+        business: Some(hallq_proto::BusinessCode::new(business).unwrap()),
+        resolved: Some(false),
+        count: None,
+        what: "consultation".into(),
+    };
+    let visit_of = |events: &[hallq_queue::Event]| {
+        events.iter().find_map(|e| e.kind.visit().cloned()).unwrap()
+    };
+    // Day 1: two consultations left open; one is called back the same day.
+    hall.ok("hub", Command::OpenDay { day: DAY }, 0);
+    let owed = visit_of(&hall.ok("greeter-1", asked("complex"), 100));
+    let called = visit_of(&hall.ok("greeter-1", asked("basic"), 200));
+    let done = |visit| Command::CallbackDone {
+        visit,
+        note: "explained by phone".into(),
+    };
+    hall.ok("supervisor-1", done(called.clone()), 3_000);
+    // A third is answered at a counter: the visit's ticket is served there.
+    let answered = visit_of(&hall.ok("greeter-1", asked("basic"), 4_000));
+    let mut ticket = common::issue("basic", Priority::Ordinary);
+    if let Command::IssueTicket { visit, .. } = &mut ticket {
+        *visit = Some(answered.clone());
+    }
+    hall.sign_in(1, 4_010);
+    hall.ok("greeter-1", ticket, 4_020);
+    hall.at_counter(1, Command::CallNext { counter: C1 }, 4_030);
+    hall.at_counter(1, Command::StartService { counter: C1 }, 4_040);
+    let finish = Command::Finish {
+        counter: C1,
+        result: ServiceResult::Done,
+    };
+    hall.at_counter(1, finish, 4_300);
+    let projected: i64 = hall
+        .journal
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM callbacks WHERE visit = ?1",
+            [answered.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(projected, 0, "answered at the counter: no call-back owed");
+    hall.ok("hub", Command::CloseDay, 36_000);
+    hall.ok("hub", Command::OpenDay { day: DAY2 }, 86_400);
+    drop(hall);
+
+    // Day 1 is no longer replayed, but the call-back still owed is.
+    let replayed = || rebuilt(&Journal::open_read_only(&path).unwrap().replay().unwrap());
+    let engine = replayed();
+    let open: Vec<_> = engine.open_callbacks().keys().cloned().collect();
+    assert_eq!(open, std::slice::from_ref(&owed));
+    assert_eq!(engine.open_callbacks()[&owed].asked_at, at(100));
+
+    // Made on day 2, by the hub restarted on that journal: nothing is owed after the next start.
+    let mut hall = Hall::open(&path);
+    hall.engine = engine;
+    hall.ok("supervisor-1", done(owed), 90_000);
+    drop(hall);
+    assert!(replayed().open_callbacks().is_empty());
+}

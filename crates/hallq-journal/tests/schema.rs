@@ -54,6 +54,7 @@ fn fresh_database_gets_latest_schema() {
         tables(j.connection()),
         [
             "audit",
+            "callbacks",
             "commands",
             "complaints",
             "events",
@@ -142,7 +143,7 @@ fn migration_from_empty_v0_file() {
         );
         let mut j = Journal::open(path, Durability::Full).unwrap();
         assert_eq!(pragma::<u32>(&j, "user_version"), SCHEMA_VERSION);
-        assert_eq!(tables(j.connection()).len(), 10);
+        assert_eq!(tables(j.connection()).len(), 11);
         let stats = j.commit(&[refusal()]).unwrap();
         assert_eq!(stats.refusals, 1);
         drop(j);
@@ -200,6 +201,16 @@ fn migration_from_v1_fixture() {
     }
     assert!(after.contains(&("personal".into(), 0)));
     assert!(after.contains(&("audit".into(), 0)));
+    // v3: the fixture's day left one consultation open, within 24 h of its last event: owed.
+    let owed: Vec<(String, Option<String>)> = j
+        .connection()
+        .prepare("SELECT visit, business FROM callbacks WHERE done_at_ms IS NULL")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(owed.len(), 1, "{owed:?}");
     // The day's queue replays as before, and the new tables take writes.
     assert!(!j.replay().unwrap().is_empty());
     let record = hallq_journal::AuditRecord {

@@ -123,6 +123,8 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "requeue",
             "cancel_ticket",
             "complaint_open",
+            // the call-back owed for a consultation it left open
+            "callback_done",
         ],
         DeviceKind::Counter => &[
             "sign_in",
@@ -154,6 +156,7 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "complaint_open",
             "complaint_update",
             "complaint_resolve",
+            "callback_done",
             "announcement_post",
             "announcement_clear",
         ],

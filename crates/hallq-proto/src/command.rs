@@ -335,6 +335,15 @@ pub enum Command {
         /// How it was resolved.
         resolution: String,
     },
+    /// The call or SMS back owed for a consultation not answered on the spot (a `consultation`
+    /// with `resolved: false`) was made: DOMAIN.md's 24 h limit.
+    CallbackDone {
+        /// The visit of the consultation.
+        visit: VisitId,
+        /// What the customer was told (no personal data).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
 
     // --- supervisor ---------------------------------------------------------------------------
     /// Post a temporary announcement: red background, white text, on every display.
@@ -385,7 +394,7 @@ pub enum Command {
 
 impl Command {
     /// Every `kind` of the contract, in documentation order.
-    pub const KINDS: [&'static str; 33] = [
+    pub const KINDS: [&'static str; 34] = [
         "issue_ticket",
         "session_started",
         "self_service_chosen",
@@ -415,6 +424,7 @@ impl Command {
         "complaint_open",
         "complaint_update",
         "complaint_resolve",
+        "callback_done",
         "announcement_post",
         "announcement_clear",
         "call_announced",
@@ -453,6 +463,7 @@ impl Command {
             Self::ComplaintOpen { .. } => "complaint_open",
             Self::ComplaintUpdate { .. } => "complaint_update",
             Self::ComplaintResolve { .. } => "complaint_resolve",
+            Self::CallbackDone { .. } => "callback_done",
             Self::AnnouncementPost { .. } => "announcement_post",
             Self::AnnouncementClear { .. } => "announcement_clear",
             Self::CallAnnounced { .. } => "call_announced",

@@ -32,6 +32,7 @@ pub enum ErrorCode {
     UnknownTicket,
     UnknownVisit,
     UnknownComplaint,
+    NoCallbackOwed,
     UnknownGreenChannel,
     NumbersExhausted,
     // Counter state.
@@ -99,6 +100,10 @@ impl ErrorCode {
             Self::UnknownTicket => ("找不到该号码", "No such ticket today."),
             Self::UnknownVisit => ("找不到该客户到访记录", "No such visit."),
             Self::UnknownComplaint => ("找不到该投诉", "No such complaint."),
+            Self::NoCallbackOwed => (
+                "该访客没有待回电的咨询",
+                "No call-back is owed for this visit.",
+            ),
             Self::NumbersExhausted => (
                 "今日该业务号码已用完，请联系工作人员",
                 "No numbers left for this business today; please ask staff.",

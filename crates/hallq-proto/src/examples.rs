@@ -123,6 +123,10 @@ pub fn examples() -> Vec<Command> {
             complaint: ComplaintId::new("K20261123-001").unwrap_or_else(|_| unreachable!()),
             resolution: "refund issued".into(),
         },
+        Command::CallbackDone {
+            visit: visit().unwrap_or_else(|| unreachable!()),
+            note: Some("explained the 5G plan by phone".into()),
+        },
         Command::AnnouncementPost {
             announcement: AnnouncementId::new("upgrade").ok(),
             text: LocalText::new(

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::SCHEMA_VERSION;
 use crate::ids::{
     AnnouncementId, BusinessCode, BusinessDay, ComplaintId, CounterNo, DeviceId, HallId, StaffNo,
-    TicketId, TicketNo, Timestamp,
+    TicketId, TicketNo, Timestamp, VisitId,
 };
 use crate::vocab::{BusinessClass, ComplaintCategory, LocalText, PauseReason, Priority};
 
@@ -304,6 +304,23 @@ pub struct Complaints {
     pub at_ms: Timestamp,
     /// The open cases, by id (`K{day}-{n}`: the order they were opened).
     pub cases: Vec<ComplaintCase>,
+    /// The call-backs owed for consultations not answered on the spot, oldest first.
+    #[serde(default)]
+    pub callbacks: Vec<CallbackCase>,
+}
+
+/// A call or SMS back owed to a visitor whose question was not answered at once (24 h).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackCase {
+    /// The visit of the consultation.
+    pub visit: VisitId,
+    /// What the visitor asked about, if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<BusinessCode>,
+    /// When the consultation was left open.
+    pub asked_at_ms: Timestamp,
+    /// When the call-back is due (24 h later).
+    pub due_ms: Timestamp,
 }
 
 /// One open complaint case.
@@ -440,6 +457,7 @@ mod rev_tests {
             rev,
             at_ms: Timestamp(at),
             cases: Vec::new(),
+            callbacks: Vec::new(),
         }
     }
 

@@ -76,7 +76,7 @@ fn mosquitto_pubs(doc: &str) -> Vec<(usize, String, Option<String>)> {
 
 /// Every error code. [`position`] matches exhaustively: a new code breaks its build until it is
 /// listed here too, and then the doc test below asks for it in docs/protocol.md.
-const ERROR_CODES: [ErrorCode; 34] = [
+const ERROR_CODES: [ErrorCode; 35] = [
     ErrorCode::Malformed,
     ErrorCode::UnsupportedVersion,
     ErrorCode::TooLarge,
@@ -95,6 +95,7 @@ const ERROR_CODES: [ErrorCode; 34] = [
     ErrorCode::UnknownTicket,
     ErrorCode::UnknownVisit,
     ErrorCode::UnknownComplaint,
+    ErrorCode::NoCallbackOwed,
     ErrorCode::UnknownGreenChannel,
     ErrorCode::NumbersExhausted,
     ErrorCode::NotSignedIn,
@@ -135,22 +136,23 @@ fn position(code: ErrorCode) -> usize {
         E::UnknownTicket => 15,
         E::UnknownVisit => 16,
         E::UnknownComplaint => 17,
-        E::UnknownGreenChannel => 18,
-        E::NumbersExhausted => 19,
-        E::NotSignedIn => 20,
-        E::AlreadySignedIn => 21,
-        E::CounterClosed => 22,
-        E::CounterPaused => 23,
-        E::CounterBusy => 24,
-        E::NotCalling => 25,
-        E::NotServing => 26,
-        E::NothingWaiting => 27,
-        E::NotInSkills => 28,
-        E::NoShowTooEarly => 29,
-        E::TicketNotWaiting => 30,
-        E::TicketNotSkipped => 31,
-        E::NothingToRate => 32,
-        E::Internal => 33,
+        E::NoCallbackOwed => 18,
+        E::UnknownGreenChannel => 19,
+        E::NumbersExhausted => 20,
+        E::NotSignedIn => 21,
+        E::AlreadySignedIn => 22,
+        E::CounterClosed => 23,
+        E::CounterPaused => 24,
+        E::CounterBusy => 25,
+        E::NotCalling => 26,
+        E::NotServing => 27,
+        E::NothingWaiting => 28,
+        E::NotInSkills => 29,
+        E::NoShowTooEarly => 30,
+        E::TicketNotWaiting => 31,
+        E::TicketNotSkipped => 32,
+        E::NothingToRate => 33,
+        E::Internal => 34,
     }
 }
 

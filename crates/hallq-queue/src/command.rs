@@ -214,6 +214,13 @@ pub enum Command {
         /// How.
         resolution: String,
     },
+    /// The call-back owed for the visit's open consultation was made.
+    CallbackDone {
+        /// The visit of the consultation.
+        visit: VisitId,
+        /// What the customer was told.
+        note: String,
+    },
     /// Post (or replace) an announcement.
     AnnouncementPost {
         /// Its id; the engine assigns one if none.

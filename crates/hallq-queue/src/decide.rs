@@ -414,6 +414,15 @@ pub(crate) fn decide(
                 resolution: resolution.clone(),
             });
         }
+        Command::CallbackDone { visit, note } => {
+            if !st.callbacks.contains_key(visit) {
+                return Err(QueueError::NoCallbackOwed(visit.to_string()));
+            }
+            out.push(E::CallbackMade {
+                visit: visit.clone(),
+                note: note.clone(),
+            });
+        }
         Command::AnnouncementPost {
             id,
             text,

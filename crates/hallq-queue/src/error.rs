@@ -23,6 +23,9 @@ pub enum QueueError {
     /// No such open complaint.
     #[error("no open complaint {0:?}")]
     UnknownComplaint(String),
+    /// No call-back is owed for this visit.
+    #[error("no call-back owed for visit {0:?}")]
+    NoCallbackOwed(String),
     /// A value the rules cannot accept (an announcement that ends before it starts, say).
     #[error("invalid: {0}")]
     Invalid(String),
@@ -80,6 +83,7 @@ impl QueueError {
             Self::UnknownTicket(_) => ErrorCode::UnknownTicket,
             Self::UnknownVisit(_) => ErrorCode::UnknownVisit,
             Self::UnknownComplaint(_) => ErrorCode::UnknownComplaint,
+            Self::NoCallbackOwed(_) => ErrorCode::NoCallbackOwed,
             Self::Invalid(_) => ErrorCode::InvalidField,
             Self::NumbersExhausted(_) => ErrorCode::NumbersExhausted,
             Self::NotSignedIn(_) => ErrorCode::NotSignedIn,

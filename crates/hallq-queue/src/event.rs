@@ -210,6 +210,9 @@ pub enum EventKind {
         visit: Option<VisitId>,
         resolution: String,
     },
+    /// The call-back owed for a consultation not answered on the spot was made (touchpoint 7,
+    /// usually after the visit ended).
+    CallbackMade { visit: VisitId, note: String },
     /// An announcement was posted or replaced.
     AnnouncementPosted { announcement: Announcement },
     /// An announcement was removed (by hand, at its end, or at the daily reset).
@@ -239,6 +242,7 @@ impl EventKind {
         Some(match self {
             E::VisitStarted { .. } => Touchpoint::Arrival,
             E::Touched { touchpoint, .. } => *touchpoint,
+            E::CallbackMade { .. } => Touchpoint::Consultation,
             E::TicketIssued { .. }
             | E::TicketPrinted { .. }
             | E::TicketCalled { .. }
@@ -278,7 +282,9 @@ impl EventKind {
     pub fn visit(&self) -> Option<&VisitId> {
         use EventKind as E;
         match self {
-            E::VisitStarted { visit } | E::VisitEnded { visit, .. } => Some(visit),
+            E::VisitStarted { visit }
+            | E::VisitEnded { visit, .. }
+            | E::CallbackMade { visit, .. } => Some(visit),
             E::Touched { visit, .. }
             | E::ComplaintOpened { visit, .. }
             | E::ComplaintUpdated { visit, .. }

@@ -26,13 +26,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hallq_proto::state::{Announcement, CallEntry, CounterState, QueueInfo, ServiceInfo};
-use hallq_proto::{BusinessCode, BusinessDay, ComplaintId, CounterNo, TicketId, Timestamp};
+use hallq_proto::{
+    BusinessCode, BusinessDay, ComplaintId, CounterNo, TicketId, Timestamp, VisitId,
+};
 
 pub use command::{Command, VisitRef};
 pub use config::{ConfigError, QueueConfig};
 pub use error::QueueError;
 pub use event::{Event, EventKind, VisitOutcome};
-pub use state::{HallState, OpenComplaint, Ticket, TicketStatus};
+pub use state::{HallState, OpenCallback, OpenComplaint, Ticket, TicketStatus};
 
 /// The queue of one hall: its configuration and today's state.
 #[derive(Debug, Clone)]
@@ -189,6 +191,11 @@ impl Engine {
     /// Open complaints, by id.
     pub fn open_complaints(&self) -> &BTreeMap<ComplaintId, OpenComplaint> {
         &self.state.complaints
+    }
+
+    /// The call-backs owed for consultations not answered on the spot, by visit.
+    pub fn open_callbacks(&self) -> &BTreeMap<VisitId, OpenCallback> {
+        &self.state.callbacks
     }
 
     /// The latest calls, newest first.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use hallq_proto::state::{Announcement, CallEntry, ClerkToday};
 use hallq_proto::{
     BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, PauseReason, Priority,
-    StaffNo, TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
+    StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 
 use crate::config::QueueConfig;
@@ -167,6 +167,26 @@ pub struct OpenComplaint {
     pub contacted_at: Option<Timestamp>,
 }
 
+/// A call-back owed for a consultation not answered on the spot (DOMAIN.md: within 24 h). Like
+/// complaints, call-backs outlive the day they were asked in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCallback {
+    /// What the visitor asked about, if recorded.
+    pub business: Option<BusinessCode>,
+    /// When the consultation was left open.
+    pub asked_at: Timestamp,
+}
+
+impl OpenCallback {
+    /// How long after the consultation the call-back is due.
+    pub const LIMIT_MS: i64 = 24 * 3_600_000;
+
+    /// When the call-back is due.
+    pub fn due(&self) -> Timestamp {
+        Timestamp(self.asked_at.0 + Self::LIMIT_MS)
+    }
+}
+
 /// The hall today.
 #[derive(Debug, Clone, Default)]
 pub struct HallState {
@@ -200,6 +220,8 @@ pub struct HallState {
     pub(crate) recent_calls: VecDeque<CallEntry>,
     /// Open complaints, by id. Kept across days until resolved.
     pub(crate) complaints: BTreeMap<ComplaintId, OpenComplaint>,
+    /// Call-backs owed, by visit. Kept across days until made.
+    pub(crate) callbacks: BTreeMap<VisitId, OpenCallback>,
     /// Complaints opened today, for the next complaint id.
     pub(crate) complaint_serial: u32,
     /// Announcements posted, in posting order. All end at the daily reset at the latest.
@@ -244,12 +266,14 @@ impl HallState {
                 let counters = std::mem::take(&mut self.counters);
                 let samples = std::mem::take(&mut self.samples);
                 let complaints = std::mem::take(&mut self.complaints);
+                let callbacks = std::mem::take(&mut self.callbacks);
                 *self = Self {
                     day: Some(*day),
                     open: true,
                     counters,
                     samples,
                     complaints,
+                    callbacks,
                     ..Self::default()
                 };
                 for c in self.counters.values_mut() {
@@ -287,6 +311,24 @@ impl HallState {
                 {
                     t.print_failed = !*ok;
                 }
+            }
+            E::Touched {
+                visit: Some(visit),
+                touchpoint: Touchpoint::Consultation,
+                resolved: Some(false),
+                business,
+                ..
+            } => {
+                // A second open question in the same visit keeps the first one's time.
+                self.callbacks
+                    .entry(visit.clone())
+                    .or_insert_with(|| OpenCallback {
+                        business: business.clone(),
+                        asked_at: at,
+                    });
+            }
+            E::CallbackMade { visit, .. } => {
+                self.callbacks.remove(visit);
             }
             E::Touched { .. } | E::CallAnnounced { .. } | E::BackOffice { .. } => {
                 if let E::BackOffice {
@@ -394,12 +436,15 @@ impl HallState {
             }
             E::ServiceFinished {
                 ticket,
+                visit,
                 counter,
                 staff,
                 business,
                 handling_secs,
                 ..
             } => {
+                // Served at a counter: the question left open at the door was answered there.
+                self.callbacks.remove(visit);
                 let Some(idx) = self.idx(ticket) else { return };
                 self.finish_ticket(idx, TicketStatus::Served);
                 let keep = config.estimate_samples.max(1);

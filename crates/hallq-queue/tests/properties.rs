@@ -874,7 +874,7 @@ impl Lifecycle {
         let resetting = batch.iter().any(|e| matches!(e.kind, E::DayClosed { .. }));
         let ticking = matches!(cmd, Command::Tick);
         // Every ticket event names the ticket's own visit, and every visit event a visit of
-        // today (complaints may name an earlier day's visit).
+        // today (complaints and call-backs may name an earlier day's visit).
         if let Some(t) = e.kind.ticket()
             && !matches!(e.kind, E::TicketIssued { .. } | E::ComplaintOpened { .. })
         {
@@ -883,7 +883,10 @@ impl Lifecycle {
         }
         let complaint = matches!(
             e.kind,
-            E::ComplaintOpened { .. } | E::ComplaintUpdated { .. } | E::ComplaintResolved { .. }
+            E::ComplaintOpened { .. }
+                | E::ComplaintUpdated { .. }
+                | E::ComplaintResolved { .. }
+                | E::CallbackMade { .. }
         );
         if let Some(v) = e.kind.visit()
             && !matches!(e.kind, E::VisitStarted { .. })
@@ -984,7 +987,7 @@ impl Lifecycle {
                     v.ended = true;
                 }
             }
-            E::Touched { .. } => {}
+            E::Touched { .. } | E::CallbackMade { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(
                     self.tickets.contains_key(ticket),

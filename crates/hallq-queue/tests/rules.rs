@@ -1097,6 +1097,7 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
     match kind {
         E::VisitStarted { .. } => Some(2),
         E::Touched { touchpoint, .. } => Some(touchpoint.number()),
+        E::CallbackMade { .. } => Some(7),
         E::TicketIssued { .. }
         | E::TicketPrinted { .. }
         | E::TicketCalled { .. }
@@ -1161,6 +1162,13 @@ fn every_customer_event_names_its_touchpoint() {
         ),
         (touched(Touchpoint::Wandering), 6),
         (touched(Touchpoint::Consultation), 7),
+        (
+            E::CallbackMade {
+                visit: visit.clone(),
+                note: "called back".into(),
+            },
+            7,
+        ),
         (touched(Touchpoint::ProductExperience), 8),
         (touched(Touchpoint::SelfService), 9),
         (touched(Touchpoint::Complaint), 15),
@@ -1950,4 +1958,87 @@ fn hall_closed_refuses_tickets() {
     assert_eq!(refused(&mut e, &kiosk, 40), QueueError::HallClosed);
     assert_eq!(refused(&mut e, &greet, 40), QueueError::HallClosed);
     assert_eq!(e.tickets().len(), 1);
+}
+
+#[test]
+fn an_open_consultation_owes_a_call_back_across_the_daily_reset_until_it_is_made() {
+    let mut e = opened(QueueConfig::telecom_default());
+    let asked = |resolved| Command::Touch {
+        visit: VisitRef::New,
+        touchpoint: Touchpoint::Consultation,
+        business: Some(code("complex")),
+        resolved: Some(resolved),
+        count: None,
+        what: "consultation".into(),
+    };
+    ok(&mut e, &asked(true), 5); // visit 1: answered at once, nothing owed
+    ok(&mut e, &asked(false), 10); // visit 2: a call-back owed
+    let owed: Vec<_> = e.open_callbacks().iter().collect();
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].0, &vid(2));
+    assert_eq!(owed[0].1.business, Some(code("complex")));
+    assert_eq!(owed[0].1.due(), at(10 + 24 * 3600));
+    let done = |visit| Command::CallbackDone {
+        visit,
+        note: "explained by phone".into(),
+    };
+    assert_eq!(
+        e.apply(&done(vid(1)), at(20)).unwrap_err(),
+        QueueError::NoCallbackOwed(vid(1).to_string()),
+        "visit 1 was answered on the spot"
+    );
+    // The call-back outlives the day it was owed in.
+    ok(&mut e, &Command::CloseDay, 100);
+    ok(
+        &mut e,
+        &Command::OpenDay {
+            day: BusinessDay(20261124),
+        },
+        86_400,
+    );
+    assert_eq!(e.open_callbacks().len(), 1, "dropped by the daily reset");
+    assert_eq!(
+        ok(&mut e, &done(vid(2)), 86_500),
+        vec![ev(
+            86_500,
+            E::CallbackMade {
+                visit: vid(2),
+                note: "explained by phone".into(),
+            }
+        )]
+    );
+    assert!(e.open_callbacks().is_empty());
+    assert!(
+        e.apply(&done(vid(2)), at(86_600)).is_err(),
+        "made once, not twice"
+    );
+}
+
+#[test]
+fn a_question_left_open_at_the_door_and_answered_at_a_counter_owes_no_call_back() {
+    let mut e = opened(QueueConfig::telecom_default());
+    sign_in(&mut e, 1, 0);
+    let asked = Command::Touch {
+        visit: VisitRef::New,
+        touchpoint: Touchpoint::Consultation,
+        business: Some(code("basic")),
+        resolved: Some(false),
+        count: None,
+        what: "consultation".into(),
+    };
+    ok(&mut e, &asked, 5); // visit 1
+    assert_eq!(e.open_callbacks().len(), 1);
+    ok(&mut e, &issue_for("basic", vid(1)), 10);
+    ok(&mut e, &call_next(1), 20);
+    ok(&mut e, &start(1), 30);
+    assert_eq!(
+        e.open_callbacks().len(),
+        1,
+        "owed until the service is done"
+    );
+    ok(&mut e, &finish(1, ServiceResult::Done), 300);
+    assert!(
+        e.open_callbacks().is_empty(),
+        "the counter answered the question"
+    );
 }

@@ -108,6 +108,14 @@ pub(crate) enum What<'a> {
     ComplaintResolved {
         complaint: &'a str,
     },
+    /// A consultation not answered on the spot: a call-back is owed within 24 h.
+    ConsultationLeftOpen {
+        visit: &'a str,
+    },
+    /// The call-back owed for the visit's consultation was made.
+    CallbackMade {
+        visit: &'a str,
+    },
     CounterOpened(CounterNo),
     CounterClosed(CounterNo),
     CounterPaused(CounterNo),
@@ -119,10 +127,12 @@ pub(crate) enum What<'a> {
 impl<'a> From<&'a Event> for Ev<'a> {
     fn from(e: &'a Event) -> Self {
         use EventKind as E;
+        // A call-back comes after its visit ended: no step of the visit's trail.
         let touch = e
             .kind
             .touchpoint()
             .zip(e.kind.visit())
+            .filter(|_| !matches!(e.kind, E::CallbackMade { .. }))
             .map(|(tp, v)| (tp.number(), v.as_str()));
         let what = match &e.kind {
             E::DayClosed { .. } => What::DayClosed,
@@ -242,6 +252,17 @@ impl<'a> From<&'a Event> for Ev<'a> {
             E::ComplaintResolved { complaint, .. } => What::ComplaintResolved {
                 complaint: complaint.as_str(),
             },
+            E::Touched {
+                visit: Some(visit),
+                touchpoint: hallq_proto::Touchpoint::Consultation,
+                resolved: Some(false),
+                ..
+            } => What::ConsultationLeftOpen {
+                visit: visit.as_str(),
+            },
+            E::CallbackMade { visit, .. } => What::CallbackMade {
+                visit: visit.as_str(),
+            },
             E::CounterOpened { counter } => What::CounterOpened(*counter),
             E::CounterClosed { counter } => What::CounterClosed(*counter),
             E::CounterPaused { counter, .. } => What::CounterPaused(*counter),
@@ -255,6 +276,9 @@ impl<'a> From<&'a Event> for Ev<'a> {
         }
     }
 }
+
+/// The consultation touchpoint's number, as the `touchpoint` column holds it.
+const CONSULTATION: i64 = 7;
 
 /// The columns [`Ev::from_row`] reads, in its order, after `FROM events`' WHERE clause has
 /// chosen the rows.
@@ -400,7 +424,11 @@ impl<'a> Ev<'a> {
             .as_i64_or_null()
             .map_err(rusqlite::Error::from)?;
         let visit = text(4)?;
+        // The kind as bytes: matched, never used as text.
+        let kind = row.get_ref(2)?.as_bytes().map_err(rusqlite::Error::from)?;
         let touch = match (tp, visit) {
+            // A call-back comes after its visit ended: no step of the visit's trail.
+            _ if kind == b"callback_made" => None,
             (Some(tp), Some(v)) => Some((u8::try_from(tp).unwrap_or(0), v)),
             _ => None,
         };
@@ -408,8 +436,6 @@ impl<'a> Ev<'a> {
         let staff = || need(7, "staff");
         let complaint = || need(8, "complaint");
         let visit = || visit.ok_or_else(|| RowError::Content(bad("no visit")));
-        // The kind as bytes: matched, never used as text.
-        let kind = row.get_ref(2)?.as_bytes().map_err(rusqlite::Error::from)?;
         let what = match kind {
             b"day_closed" => What::DayClosed,
             b"visit_started" => What::VisitStarted { visit: visit()? },
@@ -499,6 +525,12 @@ impl<'a> Ev<'a> {
             b"complaint_resolved" => What::ComplaintResolved {
                 complaint: complaint()?,
             },
+            // Of the greeter's and the kiosk's touchpoints only a consultation left open counts.
+            b"touched" if tp == Some(CONSULTATION) => match fields(body()?, ["resolved"])? {
+                [Some("false")] => What::ConsultationLeftOpen { visit: visit()? },
+                _ => What::Other,
+            },
+            b"callback_made" => What::CallbackMade { visit: visit()? },
             b"counter_opened" => What::CounterOpened(counter()?),
             b"counter_closed" => What::CounterClosed(counter()?),
             b"counter_paused" => What::CounterPaused(counter()?),

@@ -16,7 +16,7 @@ use hallq_queue::Event;
 use crate::complaints::ComplaintCase;
 use crate::config::ReportConfig;
 use crate::event::{Ev, Target, What};
-use crate::measures::Measures;
+use crate::measures::{CALLBACK_LIMIT_MS, Measures};
 use crate::part::{ComplaintUpdate, Part};
 use crate::visit::{Outcome, TicketEnd, TicketRecord, Trail, VisitRecord};
 
@@ -115,6 +115,12 @@ pub struct Fold<'c> {
     /// Updates of complaints opened before this fold's events began (a later range of days
     /// folded apart): applied to the case when the ranges are joined.
     orphan_updates: Vec<ComplaintUpdate>,
+    /// Call-backs owed: the visit, and when its consultation was left open. One whose 24 h
+    /// have passed at a daily reset is counted missed and dropped, so this holds a day or two.
+    callbacks: BTreeMap<String, i64>,
+    /// Call-backs made for consultations before this fold's events began: (visit, when),
+    /// judged when the ranges are joined.
+    orphan_callbacks: Vec<(String, i64)>,
     last_at: Option<i64>,
     first_at: Option<i64>,
     events: u64,
@@ -134,6 +140,8 @@ impl<'c> Fold<'c> {
             waiting: Vec::new(),
             complaints: BTreeMap::new(),
             orphan_updates: Vec::new(),
+            callbacks: BTreeMap::new(),
+            orphan_callbacks: Vec::new(),
             last_at: None,
             first_at: None,
             events: 0,
@@ -265,6 +273,10 @@ impl<'c> Fold<'c> {
                 result,
             } => {
                 self.free_counter(*counter, ticket);
+                // Served at a counter: a question left open at the door was answered there.
+                if let Some((_, visit)) = e.touch {
+                    self.callbacks.remove(visit);
+                }
                 let biz = self.biz(business);
                 if let Some(t) = self.ticket_mut(ticket) {
                     let r = &mut t.record;
@@ -406,6 +418,13 @@ impl<'c> Fold<'c> {
                 };
                 self.complaint_update(u);
             }
+            What::ConsultationLeftOpen { visit } => {
+                self.callbacks.entry((*visit).into()).or_insert(at);
+            }
+            What::CallbackMade { visit } => match self.callbacks.remove(*visit) {
+                Some(asked) => self.measures.callback_made(at - asked),
+                None => self.orphan_callbacks.push(((*visit).into(), at)),
+            },
             What::CounterOpened(n) => self.counter(*n).open = true,
             What::CounterClosed(n) => {
                 let c = self.counter(*n);
@@ -436,6 +455,8 @@ impl<'c> Fold<'c> {
             measures: self.measures,
             complaints: self.complaints,
             orphan_updates: self.orphan_updates,
+            callbacks: self.callbacks,
+            orphan_callbacks: self.orphan_callbacks,
             events: self.events,
             span: self.first_at.zip(self.last_at),
         }
@@ -597,6 +618,14 @@ impl<'c> Fold<'c> {
 
     /// Hands every visit held, and the counters' time, to the measures and forgets the day.
     fn close_day(&mut self) {
+        if let Some(now) = self.last_at {
+            let missed = &mut self.measures.callbacks_missed;
+            self.callbacks.retain(|_, asked| {
+                let owed = now - *asked <= CALLBACK_LIMIT_MS;
+                *missed += u64::from(!owed);
+                owed
+            });
+        }
         for (n, c) in &mut self.counters {
             if c.seen_open {
                 let acc = self.measures.counters.entry(n.0).or_default();

@@ -9,6 +9,9 @@ use crate::config::ReportConfig;
 use crate::hist::Histogram;
 use crate::visit::{Outcome, TicketEnd, TicketRecord, VisitRecord};
 
+/// A consultation left open is called or texted back within this (DOMAIN.md: 24 h).
+pub const CALLBACK_LIMIT_MS: i64 = 24 * 3_600_000;
+
 /// Hours in a week: the load and staffing grid, Monday 00:00 first.
 pub const WEEK_HOURS: usize = 7 * 24;
 
@@ -220,6 +223,10 @@ pub struct Measures {
     pub staff: BTreeMap<String, BTreeMap<u32, StaffAcc>>,
     /// Per counter.
     pub counters: BTreeMap<u16, CounterAcc>,
+    /// Call-backs owed for consultations left open: made within 24 h …
+    pub callbacks_in_time: u64,
+    /// … or not (made later, or not made once their 24 h had passed).
+    pub callbacks_missed: u64,
     /// Priority fairness.
     pub fairness: FairnessAcc,
     /// Data quality.
@@ -256,6 +263,8 @@ impl Default for Measures {
             last_date: 0,
             staff: BTreeMap::new(),
             counters: BTreeMap::new(),
+            callbacks_in_time: 0,
+            callbacks_missed: 0,
             fairness: FairnessAcc::default(),
             quality: QualityAcc::default(),
         }
@@ -263,6 +272,15 @@ impl Default for Measures {
 }
 
 impl Measures {
+    /// A call-back made `after_ms` after its consultation.
+    pub fn callback_made(&mut self, after_ms: i64) {
+        if after_ms <= CALLBACK_LIMIT_MS {
+            self.callbacks_in_time += 1;
+        } else {
+            self.callbacks_missed += 1;
+        }
+    }
+
     /// An arrival at `ms` (a visit began).
     pub fn arrival(&mut self, ms: i64, cfg: &ReportConfig) {
         self.arrivals[hour_of_week(ms, cfg.utc_offset_min)] += 1;
@@ -535,6 +553,8 @@ impl Measures {
                 a.entry(month).or_default().add(&b);
             }
         }
+        self.callbacks_in_time += later.callbacks_in_time;
+        self.callbacks_missed += later.callbacks_missed;
         for (k, b) in later.counters {
             let a = self.counters.entry(k).or_default();
             a.served += b.served;

@@ -38,6 +38,10 @@ pub struct Part {
     pub(crate) measures: Measures,
     pub(crate) complaints: BTreeMap<String, ComplaintCase>,
     pub(crate) orphan_updates: Vec<ComplaintUpdate>,
+    /// Call-backs still owed at the part's end: visit → when asked.
+    pub(crate) callbacks: BTreeMap<String, i64>,
+    /// Call-backs made for consultations of an earlier part: (visit, when).
+    pub(crate) orphan_callbacks: Vec<(String, i64)>,
     pub(crate) events: u64,
     pub(crate) span: Option<(i64, i64)>,
 }
@@ -53,6 +57,13 @@ impl Part {
             }
         }
         self.complaints.extend(later.complaints);
+        for (visit, at) in later.orphan_callbacks {
+            match self.callbacks.remove(&visit) {
+                Some(asked) => self.measures.callback_made(at - asked),
+                None => self.orphan_callbacks.push((visit, at)),
+            }
+        }
+        self.callbacks.extend(later.callbacks);
         self.events += later.events;
         self.span = match (self.span, later.span) {
             (Some((a, _)), Some((_, d))) => Some((a, d)),
@@ -63,10 +74,12 @@ impl Part {
     /// The report for `now`.
     pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
         let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();
+        let owed: Vec<i64> = self.callbacks.into_values().collect();
         crate::report::Report::build(
             cfg,
             &self.measures,
             &complaints,
+            &owed,
             now,
             self.events,
             self.span,

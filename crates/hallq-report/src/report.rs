@@ -364,6 +364,7 @@ impl Report {
         cfg: &ReportConfig,
         m: &Measures,
         complaints: &[ComplaintCase],
+        callbacks_owed: &[i64],
         now: Timestamp,
         events: u64,
         span: Option<(i64, i64)>,
@@ -413,6 +414,22 @@ impl Report {
                 den: complaints.limit_judged,
                 target_pct: t.complaint_resolution_pct,
                 note: "target: the resolution rate's".into(),
+            },
+            {
+                // Owed at `now`: past their 24 h (missed), or still within them (not judged).
+                let overdue = callbacks_owed
+                    .iter()
+                    .filter(|&&asked| now.0 - asked > crate::measures::CALLBACK_LIMIT_MS)
+                    .count() as u64;
+                let pending = callbacks_owed.len() as u64 - overdue;
+                Kpi {
+                    key: "consultation_callback",
+                    label: "consultation call-back ≤ 24 h 咨询回复".into(),
+                    num: m.callbacks_in_time,
+                    den: m.callbacks_in_time + m.callbacks_missed + overdue,
+                    target_pct: t.within_limit_pct,
+                    note: format!("{pending} still within 24 h; target: the within-limit rate's"),
+                }
             },
             Kpi {
                 key: "wait_service_level",

@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{Script, at, at_day, config};
+use common::{Script, at, at_day, b, config, v};
 use hallq_proto::{ComplaintCategory, Priority, Score};
+use hallq_queue::EventKind as E;
 use hallq_queue::VisitOutcome;
 use hallq_report::Outcome;
 use hallq_report::report::Period;
@@ -570,4 +571,113 @@ fn a_clerk_below_target_three_months_running_is_named_for_retraining() {
         .unwrap()
         .1;
     assert!(months.contains("202610,E2,5,"), "{months}");
+}
+
+#[test]
+fn consultation_call_backs_are_judged_against_24_hours_and_joined_ranges_agree() {
+    use hallq_proto::Touchpoint;
+    let left_open = |s: &mut Script, visit: &str, at: hallq_proto::Timestamp| {
+        s.arrive(visit, at).push(
+            at,
+            E::Touched {
+                visit: Some(v(visit)),
+                touchpoint: Touchpoint::Consultation,
+                what: "consultation".into(),
+                business: Some(b("complex")),
+                resolved: Some(false),
+                count: None,
+            },
+        );
+    };
+    let called_back = |s: &mut Script, visit: &str, at: hallq_proto::Timestamp| {
+        s.push(
+            at,
+            E::CallbackMade {
+                visit: v(visit),
+                note: "by phone".into(),
+            },
+        );
+    };
+    let close = |s: &mut Script, day: i64| {
+        s.push(
+            at_day(day, 10.0 * 60.0),
+            E::DayClosed {
+                day: hallq_proto::BusinessDay(20261123 + day as u32),
+            },
+        );
+    };
+    let mut s = Script::default();
+    left_open(&mut s, "V-a", at_day(0, 0.0)); // called back after 3 h: in time
+    left_open(&mut s, "V-b", at_day(0, 60.0)); // called back the next day after 25 h: missed
+    left_open(&mut s, "V-c", at_day(0, 120.0)); // never: missed
+    left_open(&mut s, "V-d", at_day(1, 500.0)); // asked late on day 1: still within 24 h
+    called_back(&mut s, "V-a", at_day(0, 180.0));
+    close(&mut s, 0);
+    called_back(&mut s, "V-b", at_day(1, 60.0 + 60.0));
+    close(&mut s, 1);
+    let now = at_day(1, 10.0 * 60.0 + 30.0);
+    let kpi = |r: &hallq_report::Report| {
+        let k = r.kpi("consultation_callback").unwrap();
+        (k.num, k.den, k.note.clone())
+    };
+    let whole = s.report(&config(), now);
+    assert_eq!(
+        kpi(&whole),
+        (
+            1,
+            3,
+            "1 still within 24 h; target: the within-limit rate's".into()
+        )
+    );
+    assert_eq!(whole.visits, 4, "a call-back adds no visit");
+
+    // Folded as two ranges split at the first reset, then joined: the same figures.
+    let cfg = config();
+    let split = s
+        .events
+        .iter()
+        .position(|e| matches!(e.kind, E::DayClosed { .. }))
+        .unwrap()
+        + 1;
+    let part = |events: &[hallq_queue::Event]| {
+        let mut f = hallq_report::Fold::new(&cfg);
+        for e in events {
+            f.apply(e);
+        }
+        f.into_part()
+    };
+    let mut first = part(&s.events[..split]);
+    first.join(part(&s.events[split..]));
+    let joined = first.report(&cfg, now);
+    assert_eq!(kpi(&joined), kpi(&whole));
+}
+
+#[test]
+fn a_question_left_open_at_the_door_and_answered_at_a_counter_is_not_a_call_back() {
+    let mut s = Script::default();
+    s.served("V-x", "basic", 1, 0.0, 2.0, 5.0, None);
+    // The consultation left open comes right after the arrival, before the ticket.
+    let arrival = s
+        .events
+        .iter()
+        .position(|e| matches!(e.kind, E::VisitStarted { .. }))
+        .unwrap();
+    s.events.insert(
+        arrival + 1,
+        hallq_queue::Event {
+            at_ms: at(0.5),
+            kind: E::Touched {
+                visit: Some(v("V-V-x")),
+                touchpoint: hallq_proto::Touchpoint::Consultation,
+                what: "consultation".into(),
+                business: Some(b("basic")),
+                resolved: Some(false),
+                count: None,
+            },
+        },
+    );
+    let r = s.report(&config(), at_day(2, 0.0));
+    let k = r.kpi("consultation_callback").unwrap();
+    assert_eq!((k.num, k.den), (0, 0), "{}", k.note);
+    assert!(k.note.starts_with("0 still within"), "{}", k.note);
 }

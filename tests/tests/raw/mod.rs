@@ -180,6 +180,20 @@ impl Raw {
         }
     }
 
+    /// Publishes at QoS 1; `false` when the connection's task has already ended (the broker
+    /// closed the connection) and nothing could be queued.
+    pub async fn try_publish(
+        &self,
+        topic: &str,
+        payload: impl Into<Vec<u8>>,
+        retain: bool,
+    ) -> bool {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload.into())
+            .await
+            .is_ok()
+    }
+
     /// Publishes at QoS 1.
     pub async fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>, retain: bool) {
         self.client
