@@ -398,3 +398,78 @@ async fn test_mode_runs_the_hub_on_a_simulated_clock() {
         "issued at minute {minute} of the day"
     );
 }
+
+/// A question the greeter could not answer at the door owes a call-back: the supervisor sees it
+/// counting down in the retained state, records it in one command, and it leaves the list; the
+/// journal keeps both, and a second record is refused.
+async fn a_call_back_owed_is_seen_and_recorded(kind: BrokerKind) {
+    use hallq_proto::command::Touch;
+    let hall = Hall::new(kind);
+    let _hub = hall.start_hub();
+    let (greeter, _g) = hall.device("greeter-1").await;
+    let (supervisor, _s) = hall.device("supervisor-1").await;
+    let asked = greeter
+        .send(Command::Consultation(Touch {
+            visit: None,
+            business: Some(hallq_proto::BusinessCode::new("complex").unwrap()),
+            resolved: Some(false),
+            note: None,
+        }))
+        .await
+        .unwrap();
+    let ReplyResult::Recorded { visit: Some(visit) } = ok(&asked).clone() else {
+        panic!("{asked:?}")
+    };
+    let owed = wait_latest(&supervisor, |l| {
+        l.complaints
+            .as_ref()
+            .and_then(|c| c.callbacks.first().cloned())
+    })
+    .await;
+    assert_eq!(owed.visit, visit);
+    assert_eq!(owed.due_ms.0 - owed.asked_at_ms.0, 24 * 3_600_000);
+
+    let done = Command::CallbackDone {
+        visit: visit.clone(),
+        note: Some("explained by phone, 13800131234".into()),
+    };
+    let reply = supervisor.send(done.clone()).await.unwrap();
+    assert!(matches!(ok(&reply), ReplyResult::Recorded { visit: Some(v) } if *v == visit));
+    wait_latest(&supervisor, |l| {
+        l.complaints
+            .as_ref()
+            .filter(|c| c.callbacks.is_empty())
+            .map(|_| ())
+    })
+    .await;
+    assert_eq!(
+        error_code(&supervisor.send(done).await.unwrap()),
+        ErrorCode::NoCallbackOwed
+    );
+    let journal = hall.journal();
+    let (made_at, note): (Option<i64>, String) = journal
+        .connection()
+        .query_row(
+            "SELECT done_at_ms, note FROM callbacks WHERE visit = ?1",
+            [visit.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(made_at.is_some());
+    assert!(
+        !note.contains("13800131234"),
+        "a number typed into the note is cut: {note}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_back_owed_is_seen_and_recorded_embedded() {
+    a_call_back_owed_is_seen_and_recorded(BrokerKind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_back_owed_is_seen_and_recorded_mosquitto() {
+    if mosquitto_available() {
+        a_call_back_owed_is_seen_and_recorded(BrokerKind::Mosquitto).await;
+    }
+}
