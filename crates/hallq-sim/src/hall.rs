@@ -347,10 +347,11 @@ impl SimHall {
             c.keep_alive = t.keep_alive;
             c.reply_timeout = t.reply_timeout;
             c.attempts = t.attempts;
-            // Devices that show the hall's state receive it; the others act on their replies.
+            // Devices that show the hall's state receive it (the supervisor: the call-backs
+            // owed); the others act on their replies.
             c.watch_state = matches!(
                 d.role,
-                Role::Counter | Role::Evaluator | Role::LedStrip | Role::Display
+                Role::Counter | Role::Evaluator | Role::LedStrip | Role::Display | Role::Supervisor
             );
             let (client, task) = DeviceClient::connect(&c);
             clients.insert(d.id.clone(), client);

@@ -1,7 +1,9 @@
 //! The duty supervisor (值班主管): posts and clears the day's announcements, and handles
 //! complaints: opens those the customer brings to them (called over to the counter), contacts
 //! every complainant (the 2-hour first-contact rule) and resolves the general cases the same
-//! day (`complaint_open`, `complaint_update`, `complaint_resolve`).
+//! day (`complaint_open`, `complaint_update`, `complaint_resolve`). Every half hour it looks at
+//! the call-backs owed for questions left open at the door (the retained `state/complaints`)
+//! and makes those asked an hour or more before (`callback_done`).
 
 use std::collections::BTreeMap;
 
@@ -23,7 +25,13 @@ enum Task {
     Open(Job),
     Contact(ComplaintId, ComplaintCategory),
     Resolve(ComplaintId),
+    CallBacks,
 }
+
+/// How often the supervisor looks at the call-backs owed, and how long after the question it
+/// calls back (within the 24 h limit).
+const CALLBACK_ROUND_SECS: i64 = 30 * 60;
+const CALLBACK_AFTER_MS: i64 = 60 * 60 * 1000;
 
 /// Plays the supervisor `device` until the day ends.
 pub(crate) async fn run(ctx: &Ctx, device: &DeviceId, mut jobs: mpsc::UnboundedReceiver<Job>) {
@@ -48,6 +56,11 @@ pub(crate) async fn run(ctx: &Ctx, device: &DeviceId, mut jobs: mpsc::UnboundedR
             add(&mut agenda, at, Task::Clear(a.id.clone()));
         }
     }
+    add(
+        &mut agenda,
+        ctx.time.now().plus_secs(CALLBACK_ROUND_SECS),
+        Task::CallBacks,
+    );
     let mut closing = ctx.closing.clone();
     for _ in 0..1_000_000 {
         if ctx.over() {
@@ -151,6 +164,28 @@ pub(crate) async fn run(ctx: &Ctx, device: &DeviceId, mut jobs: mpsc::UnboundedR
                                 add(&mut agenda, at, Task::Resolve(id));
                             }
                         }
+                    }
+                    Task::CallBacks => {
+                        let owed: Vec<_> = client
+                            .latest()
+                            .complaints
+                            .map(|c| c.callbacks)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|cb| now.0 - cb.asked_at_ms.0 >= CALLBACK_AFTER_MS)
+                            .collect();
+                        for cb in owed {
+                            let done = Command::CallbackDone {
+                                visit: cb.visit,
+                                note: Some("called back / 已回电答复".into()),
+                            };
+                            let _ = ctx.send(client, done).await;
+                        }
+                        add(
+                            &mut agenda,
+                            now.plus_secs(CALLBACK_ROUND_SECS),
+                            Task::CallBacks,
+                        );
                     }
                     Task::Resolve(id) => {
                         let resolve = Command::ComplaintResolve {
