@@ -1779,14 +1779,7 @@ fn open_complaint_survives_daily_reset_until_resolved() {
         )]
     );
     // The 72 h case outlives the business day it was opened in.
-    ok(&mut e, &Command::CloseDay, 100);
-    ok(
-        &mut e,
-        &Command::OpenDay {
-            day: BusinessDay(20261124),
-        },
-        86_400,
-    );
+    next_day(&mut e);
     assert_eq!(
         e.open_complaints().keys().collect::<Vec<_>>(),
         vec![&k],
@@ -1963,16 +1956,8 @@ fn hall_closed_refuses_tickets() {
 #[test]
 fn an_open_consultation_owes_a_call_back_across_the_daily_reset_until_it_is_made() {
     let mut e = opened(QueueConfig::telecom_default());
-    let asked = |resolved| Command::Touch {
-        visit: VisitRef::New,
-        touchpoint: Touchpoint::Consultation,
-        business: Some(code("complex")),
-        resolved: Some(resolved),
-        count: None,
-        what: "consultation".into(),
-    };
-    ok(&mut e, &asked(true), 5); // visit 1: answered at once, nothing owed
-    ok(&mut e, &asked(false), 10); // visit 2: a call-back owed
+    ok(&mut e, &consultation("complex", true), 5); // visit 1: answered at once, nothing owed
+    ok(&mut e, &consultation("complex", false), 10); // visit 2: a call-back owed
     let owed: Vec<_> = e.open_callbacks().iter().collect();
     assert_eq!(owed.len(), 1);
     assert_eq!(owed[0].0, &vid(2));
@@ -1988,14 +1973,7 @@ fn an_open_consultation_owes_a_call_back_across_the_daily_reset_until_it_is_made
         "visit 1 was answered on the spot"
     );
     // The call-back outlives the day it was owed in.
-    ok(&mut e, &Command::CloseDay, 100);
-    ok(
-        &mut e,
-        &Command::OpenDay {
-            day: BusinessDay(20261124),
-        },
-        86_400,
-    );
+    next_day(&mut e);
     assert_eq!(e.open_callbacks().len(), 1, "dropped by the daily reset");
     assert_eq!(
         ok(&mut e, &done(vid(2)), 86_500),
@@ -2018,15 +1996,7 @@ fn an_open_consultation_owes_a_call_back_across_the_daily_reset_until_it_is_made
 fn a_question_left_open_at_the_door_and_answered_at_a_counter_owes_no_call_back() {
     let mut e = opened(QueueConfig::telecom_default());
     sign_in(&mut e, 1, 0);
-    let asked = Command::Touch {
-        visit: VisitRef::New,
-        touchpoint: Touchpoint::Consultation,
-        business: Some(code("basic")),
-        resolved: Some(false),
-        count: None,
-        what: "consultation".into(),
-    };
-    ok(&mut e, &asked, 5); // visit 1
+    ok(&mut e, &consultation("basic", false), 5); // visit 1
     assert_eq!(e.open_callbacks().len(), 1);
     ok(&mut e, &issue_for("basic", vid(1)), 10);
     ok(&mut e, &call_next(1), 20);
@@ -2041,4 +2011,28 @@ fn a_question_left_open_at_the_door_and_answered_at_a_counter_owes_no_call_back(
         e.open_callbacks().is_empty(),
         "the counter answered the question"
     );
+}
+
+/// Closes the day at 100 s and opens 2026-11-24 at 86,400 s.
+fn next_day(e: &mut Engine) {
+    ok(e, &Command::CloseDay, 100);
+    ok(
+        e,
+        &Command::OpenDay {
+            day: BusinessDay(20261124),
+        },
+        86_400,
+    );
+}
+
+/// A consultation at the door starting a visit, about `business`, answered there or not.
+fn consultation(business: &str, resolved: bool) -> Command {
+    Command::Touch {
+        visit: VisitRef::New,
+        touchpoint: Touchpoint::Consultation,
+        business: Some(code(business)),
+        resolved: Some(resolved),
+        count: None,
+        what: "consultation".into(),
+    }
 }
