@@ -31,6 +31,8 @@ pub enum GreeterPress {
     Ticket(Option<PriorityReason>),
     /// The next visitor.
     NextVisitor,
+    /// The call-back owed for this visit (a question left open earlier) was made.
+    CalledBack(VisitId),
 }
 
 /// A press on the supervisor's console.
@@ -102,9 +104,42 @@ pub struct Greeter {
     pub(crate) in_flight: bool,
     /// What the last answer said: a ticket's number, or a refusal.
     pub(crate) last: Option<Result<String, Problem>>,
+    /// The command in flight is a call-back's: its answer names another visit than the one
+    /// being helped.
+    pub(crate) callback_in_flight: bool,
+    /// The call-backs owed, from the hub's complaint state.
+    pub(crate) complaints: Option<Complaints>,
 }
 
 impl Greeter {
+    /// The hub's complaint state, with the call-backs owed.
+    pub fn complaints(&mut self, c: Complaints) {
+        keep_newer(&mut self.complaints, c);
+    }
+
+    /// The call-backs owed at `now`, oldest first; `names` gives a business type's name.
+    pub fn callbacks(
+        &self,
+        now: Timestamp,
+        lang: Lang,
+        names: impl Fn(&BusinessCode) -> String,
+    ) -> Vec<CallbackLine> {
+        self.complaints
+            .as_ref()
+            .map(|c| callback_lines(c, now, lang, names))
+            .unwrap_or_default()
+    }
+
+    /// The call-back owed for `visit` was made.
+    pub fn called_back(&mut self, visit: VisitId) -> Option<Command> {
+        if self.in_flight {
+            return None;
+        }
+        self.in_flight = true;
+        self.callback_in_flight = true;
+        Some(Command::CallbackDone { visit, note: None })
+    }
+
     /// The business the visitor came for.
     pub fn choose(&mut self, business: BusinessCode) {
         self.business = Some(business);
@@ -154,9 +189,11 @@ impl Greeter {
     /// The hub's answer: the visit it recorded the touch in, or the ticket's number.
     pub fn answered(&mut self, result: Result<(Option<VisitId>, Option<String>), Problem>) {
         self.in_flight = false;
+        let callback = std::mem::take(&mut self.callback_in_flight);
         self.last = Some(match result {
             Ok((visit, number)) => {
-                if visit.is_some() {
+                // A call-back's visit is an earlier visitor's, not the one being helped.
+                if visit.is_some() && !callback {
                     self.visit = visit;
                 }
                 Ok(number.unwrap_or_default())
@@ -178,12 +215,18 @@ impl Greeter {
                 self.next_visitor();
                 None
             }
+            GreeterPress::CalledBack(visit) => self.called_back(visit),
         }
     }
 
     /// The next visitor: nothing carries over.
     pub fn next_visitor(&mut self) {
-        *self = Self::default();
+        // What the hub said of the hall (the call-backs owed) is not the visitor's.
+        let complaints = self.complaints.take();
+        *self = Self {
+            complaints,
+            ..Self::default()
+        };
     }
 }
 
@@ -250,6 +293,35 @@ pub struct CallbackLine {
     pub text: String,
     /// Whether its 24 h have passed.
     pub overdue: bool,
+}
+
+/// Each call-back owed in `complaints` at `now`, oldest first: the visit, what was asked about
+/// (named by `names`), the time left to its 24 h or how long it is overdue.
+pub fn callback_lines(
+    complaints: &Complaints,
+    now: Timestamp,
+    lang: Lang,
+    names: impl Fn(&BusinessCode) -> String,
+) -> Vec<CallbackLine> {
+    let mut owed: Vec<_> = complaints.callbacks.iter().collect();
+    owed.sort_by_key(|cb| cb.asked_at_ms);
+    owed.into_iter()
+        .map(|cb| {
+            let left_min = (cb.due_ms.0 - now.0).div_euclid(60_000);
+            let when = match (lang, left_min < 0) {
+                (Lang::Zh, true) => format!("回电已超时 {}", span(-left_min, lang)),
+                (Lang::En, true) => format!("call-back overdue by {}", span(-left_min, lang)),
+                (Lang::Zh, false) => format!("回电剩余 {}", span(left_min, lang)),
+                (Lang::En, false) => format!("call back within {}", span(left_min, lang)),
+            };
+            let about = cb.business.as_ref().map(|b| format!(" · {}", names(b)));
+            CallbackLine {
+                visit: cb.visit.to_string(),
+                text: format!("{}{} · {when}", cb.visit, about.unwrap_or_default()),
+                overdue: left_min < 0,
+            }
+        })
+        .collect()
 }
 
 /// `minutes` as hours and minutes.
@@ -397,31 +469,12 @@ impl Supervisor {
         let Some(c) = &self.complaints else {
             return Vec::new();
         };
-        let name = |code: &BusinessCode| -> String {
+        callback_lines(c, now, lang, |code| {
             self.board
                 .as_ref()
                 .and_then(|b| b.queues.iter().find(|q| &q.business == code))
                 .map_or_else(|| code.to_string(), |q| q.name.get(lang).to_owned())
-        };
-        let mut owed: Vec<_> = c.callbacks.iter().collect();
-        owed.sort_by_key(|cb| cb.asked_at_ms);
-        owed.into_iter()
-            .map(|cb| {
-                let left_min = (cb.due_ms.0 - now.0).div_euclid(60_000);
-                let when = match (lang, left_min < 0) {
-                    (Lang::Zh, true) => format!("回电已超时 {}", span(-left_min, lang)),
-                    (Lang::En, true) => format!("call-back overdue by {}", span(-left_min, lang)),
-                    (Lang::Zh, false) => format!("回电剩余 {}", span(left_min, lang)),
-                    (Lang::En, false) => format!("call back within {}", span(left_min, lang)),
-                };
-                let about = cb.business.as_ref().map(|b| format!(" · {}", name(b)));
-                CallbackLine {
-                    visit: cb.visit.to_string(),
-                    text: format!("{}{} · {when}", cb.visit, about.unwrap_or_default()),
-                    overdue: left_min < 0,
-                }
-            })
-            .collect()
+        })
     }
 
     /// The call-back owed for `visit` was made.

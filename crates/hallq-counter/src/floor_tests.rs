@@ -276,3 +276,46 @@ fn a_call_back_owed_counts_down_from_24_hours_and_is_recorded_in_one_press() {
         })
     );
 }
+
+#[test]
+fn a_greeters_call_back_does_not_change_the_visitor_being_helped() {
+    let mut g = Greeter::default();
+    let now = VisitId::new("V20261130-0012").unwrap();
+    g.touch(DoorTouch::Wandering).unwrap();
+    g.answered(Ok((Some(now.clone()), None)));
+    let earlier = VisitId::new("V20261130-0003").unwrap();
+    assert_eq!(
+        g.press(GreeterPress::CalledBack(earlier.clone()), Lang::Zh),
+        Some(Command::CallbackDone {
+            visit: earlier.clone(),
+            note: None,
+        })
+    );
+    assert!(g.touch(DoorTouch::Wandering).is_none(), "one at a time");
+    // The hub answers with the earlier visit: the greeter still helps the one in front of them.
+    g.answered(Ok((Some(earlier), None)));
+    assert_eq!(g.visit, Some(now.clone()));
+    g.touch(DoorTouch::ProductExperience).unwrap();
+    g.answered(Ok((Some(now.clone()), None)));
+    assert_eq!(g.visit, Some(now));
+    // The hall's call-backs outlast the visitor.
+    g.complaints(hallq_proto::state::Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(0),
+        cases: Vec::new(),
+        callbacks: vec![hallq_proto::state::CallbackCase {
+            visit: VisitId::new("V20261130-0003").unwrap(),
+            business: None,
+            asked_at_ms: Timestamp(0),
+            due_ms: Timestamp(86_400_000),
+        }],
+    });
+    g.next_visitor();
+    assert!(g.visit.is_none());
+    assert_eq!(
+        g.callbacks(Timestamp(0), Lang::Zh, ToString::to_string)
+            .len(),
+        1
+    );
+}

@@ -372,6 +372,10 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
                     .collect();
                 None
             }
+            FloorInput::Update(Update::Complaints(c)) => {
+                s.greeter.complaints(*c);
+                None
+            }
             FloorInput::Update(_) | FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
                 let result = match problem(&reply) {
@@ -388,7 +392,9 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
                 None
             }
         },
-        move |w: &GreeterWindow, s: &State| ui::show_greeter(w, &s.greeter, &s.businesses, lang),
+        move |w: &GreeterWindow, s: &State| {
+            ui::show_greeter(w, &s.greeter, &s.businesses, wall_clock(), lang);
+        },
     )?;
     window.run()?;
     Ok(())

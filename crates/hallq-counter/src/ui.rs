@@ -257,9 +257,23 @@ pub fn show_greeter(
     window: &GreeterWindow,
     g: &crate::floor::Greeter,
     businesses: &[(String, String)],
+    now: hallq_proto::Timestamp,
     lang: Lang,
 ) {
     let a = window.global::<GreeterAdapter>();
+    let name = |code: &BusinessCode| {
+        businesses
+            .iter()
+            .find(|(c, _)| c == code.as_str())
+            .map_or_else(|| code.to_string(), |(_, n)| n.clone())
+    };
+    // Call-backs are made between visitors: the list stays out of the way of the one in front.
+    let owed = if g.visit.is_none() {
+        g.callbacks(now, lang, name)
+    } else {
+        Vec::new()
+    };
+    a.set_callbacks(callback_rows(owed));
     a.set_businesses(named_rows(
         businesses.iter().map(|(c, n)| (c.as_str(), n.as_str())),
     ));
@@ -335,6 +349,14 @@ pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPr
             act(GreeterPress::Ticket(care));
         });
     }
+    {
+        let act = Rc::clone(&act);
+        a.on_called_back(move |visit| {
+            if let Ok(visit) = hallq_proto::VisitId::new(visit.as_str()) {
+                act(GreeterPress::CalledBack(visit));
+            }
+        });
+    }
     a.on_next_visitor(move || act(GreeterPress::NextVisitor));
 }
 
@@ -380,16 +402,7 @@ pub fn show_supervisor(
             })
             .collect::<Vec<_>>(),
     )));
-    a.set_callbacks(ModelRc::new(VecModel::from(
-        s.callbacks(now, lang)
-            .into_iter()
-            .map(|c| CallbackRow {
-                visit: c.visit.into(),
-                text: c.text.into(),
-                overdue: c.overdue,
-            })
-            .collect::<Vec<_>>(),
-    )));
+    a.set_callbacks(callback_rows(s.callbacks(now, lang)));
     a.set_devices(ModelRc::new(VecModel::from(
         s.devices()
             .into_iter()
@@ -465,6 +478,19 @@ pub fn wire_supervisor(
         });
     }
     a.on_clear(move |id| act(SupervisorPress::Clear(id.to_string())));
+}
+
+fn callback_rows(lines: Vec<crate::floor::CallbackLine>) -> ModelRc<CallbackRow> {
+    ModelRc::new(VecModel::from(
+        lines
+            .into_iter()
+            .map(|c| CallbackRow {
+                visit: c.visit.into(),
+                text: c.text.into(),
+                overdue: c.overdue,
+            })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 fn named_rows<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> ModelRc<NamedRow> {

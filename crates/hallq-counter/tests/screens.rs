@@ -209,6 +209,19 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         Lang::Zh,
     );
     g.answered(Ok((None, Some("B007".into()))));
+    // An earlier visitor's question, left open: the call-back is owed.
+    g.complaints(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        cases: Vec::new(),
+        callbacks: vec![hallq_proto::state::CallbackCase {
+            visit: VisitId::new("V20261130-0003").unwrap(),
+            business: Some(BusinessCode::new("complex").unwrap()),
+            asked_at_ms: Timestamp(T0 - 2 * 3_600_000),
+            due_ms: Timestamp(T0 + 22 * 3_600_000),
+        }],
+    });
     let businesses: Vec<(String, String)> = services()
         .services
         .iter()
@@ -216,13 +229,34 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         .collect();
     for (lang, english) in [("zh", false), ("en", true)] {
         ui::set_language(english);
-        ui::show_greeter(&greeter_window, &g, &businesses, ui::lang(english));
+        ui::show_greeter(
+            &greeter_window,
+            &g,
+            &businesses,
+            Timestamp(T0),
+            ui::lang(english),
+        );
         let pic = shots.take(720, 1440);
         pic.save(&dir.join(format!("greeter-{lang}.png"))).unwrap();
         assert!(
             pic.inked() > 50_000,
             "the greeter's screen ({lang}) is nearly blank"
         );
+    }
+    // Between visitors: the call-backs owed, to be made now.
+    g.press(GreeterPress::NextVisitor, Lang::Zh);
+    for (lang, english) in [("zh", false), ("en", true)] {
+        ui::set_language(english);
+        ui::show_greeter(
+            &greeter_window,
+            &g,
+            &businesses,
+            Timestamp(T0),
+            ui::lang(english),
+        );
+        let pic = shots.take(720, 1440);
+        pic.save(&dir.join(format!("greeter-between-visitors-{lang}.png")))
+            .unwrap();
     }
     drop(greeter_window);
 
