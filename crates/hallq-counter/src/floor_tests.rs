@@ -299,7 +299,7 @@ fn a_greeters_call_back_does_not_change_the_visitor_being_helped() {
     g.answered(Ok((Some(now.clone()), None)));
     assert_eq!(g.visit, Some(now));
     // The hall's call-backs outlast the visitor.
-    g.complaints(hallq_proto::state::Complaints {
+    g.complaints(Complaints {
         v: 1,
         rev: 1,
         at_ms: Timestamp(0),
