@@ -227,37 +227,28 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         .iter()
         .map(|i| (i.business.to_string(), i.name.zh.clone()))
         .collect();
-    for (lang, english) in [("zh", false), ("en", true)] {
-        ui::set_language(english);
-        ui::show_greeter(
-            &greeter_window,
-            &g,
-            &businesses,
-            Timestamp(T0),
-            ui::lang(english),
-        );
-        let pic = shots.take(720, 1440);
-        pic.save(&dir.join(format!("greeter-{lang}.png"))).unwrap();
-        assert!(
-            pic.inked() > 50_000,
-            "the greeter's screen ({lang}) is nearly blank"
-        );
-    }
+    let greeter_shots = |g: &Greeter, name: &str| {
+        for (lang, english) in [("zh", false), ("en", true)] {
+            ui::set_language(english);
+            ui::show_greeter(
+                &greeter_window,
+                g,
+                &businesses,
+                Timestamp(T0),
+                ui::lang(english),
+            );
+            let pic = shots.take(720, 1440);
+            pic.save(&dir.join(format!("{name}-{lang}.png"))).unwrap();
+            assert!(
+                pic.inked() > 50_000,
+                "the greeter's screen {name} ({lang}) is nearly blank"
+            );
+        }
+    };
+    greeter_shots(&g, "greeter");
     // Between visitors: the call-backs owed, to be made now.
     g.press(GreeterPress::NextVisitor, Lang::Zh);
-    for (lang, english) in [("zh", false), ("en", true)] {
-        ui::set_language(english);
-        ui::show_greeter(
-            &greeter_window,
-            &g,
-            &businesses,
-            Timestamp(T0),
-            ui::lang(english),
-        );
-        let pic = shots.take(720, 1440);
-        pic.save(&dir.join(format!("greeter-between-visitors-{lang}.png")))
-            .unwrap();
-    }
+    greeter_shots(&g, "greeter-between-visitors");
     drop(greeter_window);
 
     // The supervisor's console with counters, an announcement and devices.

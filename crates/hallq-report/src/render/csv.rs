@@ -27,6 +27,17 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
+/// The columns of [`staff_cells`].
+const STAFF_COLUMNS: [&str; 7] = [
+    "staff",
+    "served",
+    "mean_service_secs",
+    "within_pct",
+    "rated",
+    "satisfied_pct",
+    "dissatisfied",
+];
+
 /// A clerk's figures, as staff.csv and staff_months.csv have them.
 fn staff_cells(s: &crate::report::StaffRow) -> Vec<String> {
     vec![
@@ -217,33 +228,12 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
         ),
         (
             "staff.csv",
-            csv(
-                &[
-                    "staff",
-                    "served",
-                    "mean_service_secs",
-                    "within_pct",
-                    "rated",
-                    "satisfied_pct",
-                    "dissatisfied",
-                ],
-                r.staff.iter().map(staff_cells),
-            ),
+            csv(&STAFF_COLUMNS, r.staff.iter().map(staff_cells)),
         ),
         (
             "staff_months.csv",
             csv(
-                &[
-                    "month",
-                    "staff",
-                    "served",
-                    "mean_service_secs",
-                    "within_pct",
-                    "rated",
-                    "satisfied_pct",
-                    "dissatisfied",
-                    "below_target",
-                ],
+                &[&["month"], &STAFF_COLUMNS[..], &["below_target"]].concat(),
                 r.staff_months.iter().map(|m| {
                     let mut cells = vec![m.month.to_string()];
                     cells.extend(staff_cells(&m.row));
