@@ -109,12 +109,24 @@ pub struct Greeter {
     pub(crate) callback_in_flight: bool,
     /// The call-backs owed, from the hub's complaint state.
     pub(crate) complaints: Option<Complaints>,
+    /// Whether the hub was last seen online (its return forgets the kept revision).
+    pub(crate) hub_online: bool,
 }
 
 impl Greeter {
     /// The hub's complaint state, with the call-backs owed.
     pub fn complaints(&mut self, c: Complaints) {
         keep_newer(&mut self.complaints, c);
+    }
+
+    /// The hub's status: when it turns online (perhaps a new run), its revisions may start
+    /// again.
+    pub fn hub(&mut self, status: Liveness) {
+        let online = status == Liveness::Online;
+        if online && !self.hub_online {
+            forget_rev(&mut self.complaints);
+        }
+        self.hub_online = online;
     }
 
     /// The call-backs owed at `now`, oldest first; `names` gives a business type's name.
@@ -222,9 +234,9 @@ impl Greeter {
     /// The next visitor: nothing carries over.
     pub fn next_visitor(&mut self) {
         // What the hub said of the hall (the call-backs owed) is not the visitor's.
-        let complaints = self.complaints.take();
         *self = Self {
-            complaints,
+            complaints: self.complaints.take(),
+            hub_online: self.hub_online,
             ..Self::default()
         };
     }

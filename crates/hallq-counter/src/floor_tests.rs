@@ -318,4 +318,18 @@ fn a_greeters_call_back_does_not_change_the_visitor_being_helped() {
             .len(),
         1
     );
+    // A new run of the hub counts again: its first state, no newer than the kept one, replaces
+    // it.
+    g.hub(Liveness::Online);
+    g.complaints(Complaints {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(0),
+        cases: Vec::new(),
+        callbacks: Vec::new(),
+    });
+    assert!(
+        g.callbacks(Timestamp(0), Lang::Zh, ToString::to_string)
+            .is_empty()
+    );
 }

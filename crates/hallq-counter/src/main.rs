@@ -376,6 +376,10 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
                 s.greeter.complaints(*c);
                 None
             }
+            FloorInput::Update(Update::Hub(h)) => {
+                s.greeter.hub(h.status);
+                None
+            }
             FloorInput::Update(_) | FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
                 let result = match problem(&reply) {

@@ -255,15 +255,6 @@ impl fmt::Debug for Broker {
     }
 }
 
-/// What [`Broker::set_device_logins`] changed.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct LoginChanges {
-    /// Devices whose login went or changed: their sessions were closed.
-    pub put_out: Vec<String>,
-    /// Devices with a login they did not have.
-    pub added: Vec<String>,
-}
-
 /// Starts the broker on the current tokio runtime and returns once its socket is listening.
 ///
 /// The listening socket is bound and in the listen state before this returns, so a client may
@@ -444,14 +435,14 @@ impl Broker {
     /// Replaces the devices' logins while running (a reload of hall.toml): a device no longer
     /// listed (revoked) or with another password hash (rotated) cannot log in with what it had,
     /// and its open session is closed and forgotten at once, so the old secret stops working
-    /// now, not at the next restart. Returns the devices put out and those that are new.
+    /// now, not at the next restart. Returns the devices that are new.
     ///
     /// The ACL rules are fixed when the broker starts (rmqtt-acl 0.24 reads them once): a device
     /// that is new can log in, but the rules let it do nothing until the hub restarts.
     pub async fn set_device_logins(
         &self,
         users: &[BrokerUser],
-    ) -> Result<LoginChanges, BrokerError> {
+    ) -> Result<Vec<String>, BrokerError> {
         let now = Arc::new(accounts(&self.hall, &self.hub_user, users)?);
         let old = std::mem::replace(
             &mut *self
@@ -460,24 +451,21 @@ impl Broker {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
             Arc::clone(&now),
         );
-        let mut changes = LoginChanges::default();
         for (name, account) in old.iter().filter(|(_, a)| a.role == Role::Device) {
-            match now.get(name) {
-                Some(a) if a.password_hash == account.password_hash => {}
-                _ => changes.put_out.push(name.clone()),
+            if now
+                .get(name)
+                .is_none_or(|a| a.password_hash != account.password_hash)
+            {
+                self.kick(name).await;
             }
         }
-        changes.added = now
+        let mut added: Vec<String> = now
             .iter()
             .filter(|(name, a)| a.role == Role::Device && !old.contains_key(*name))
             .map(|(name, _)| name.clone())
             .collect();
-        changes.put_out.sort();
-        changes.added.sort();
-        for name in &changes.put_out {
-            self.kick(name).await;
-        }
-        Ok(changes)
+        added.sort();
+        Ok(added)
     }
 
     /// Closes `client_id`'s session, if it has one, and forgets it (its subscriptions and

@@ -340,8 +340,8 @@ async fn reload(
     if let Some(b) = broker {
         let users = broker_users(&r.config);
         match b.set_device_logins(&users).await {
-            Ok(logins) if !logins.added.is_empty() => tracing::warn!(
-                devices = %logins.added.join(", "),
+            Ok(added) if !added.is_empty() => tracing::warn!(
+                devices = %added.join(", "),
                 "new devices can log in but do nothing until the hub restarts (the embedded broker's ACL is fixed at start) / 新增设备须重启中枢后方可使用"
             ),
             Ok(_) => {}

@@ -9,8 +9,9 @@ use crate::config::ReportConfig;
 use crate::hist::Histogram;
 use crate::visit::{Outcome, TicketEnd, TicketRecord, VisitRecord};
 
-/// A consultation left open is called or texted back within this (DOMAIN.md: 24 h).
-pub const CALLBACK_LIMIT_MS: i64 = 24 * 3_600_000;
+/// A consultation left open is called or texted back within this (DOMAIN.md: 24 h): the queue
+/// engine's limit, which the hub publishes as each call-back's due time.
+pub const CALLBACK_LIMIT_MS: i64 = hallq_queue::OpenCallback::LIMIT_MS;
 
 /// Hours in a week: the load and staffing grid, Monday 00:00 first.
 pub const WEEK_HOURS: usize = 7 * 24;
