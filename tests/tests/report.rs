@@ -76,11 +76,11 @@ fn the_report_of_a_simulated_day_agrees_with_the_simulators_ground_truth() {
             "deploy/hall.example.toml",
             "--seed",
             "11",
-            // ×1000, not faster: the simulator times waits at its end of the broker, and on a
-            // loaded machine a few milliseconds of latency times the speed moves the wait
-            // percentiles by seconds (seen at ×2000 with four builds running).
+            // ×500, not faster: at ×1000 a CI run once saw the simulator's and the journal's
+            // wait p50 differ by some milliseconds (the comparison is exact; the cause is not
+            // found, see the closing note of stop 14), at ×2000 under load by seconds.
             "--speed",
-            "1000",
+            "500",
             "--day",
             "2026-11-24",
             "--progress-min",

@@ -48,7 +48,7 @@ fn a_simulated_day_completes_and_its_ground_truth_agrees_with_the_journal() {
             "--seed",
             "7",
             "--speed",
-            "1000",
+            "500", // as the report test: the exact wait comparison drifted once at ×1000
             "--day",
             "2026-11-23",
             "--port",
