@@ -69,7 +69,7 @@ fn a_simulated_day_completes_and_its_ground_truth_agrees_with_the_journal() {
     );
     eprintln!("{stdout}");
     eprintln!(
-        "a 9-hour day at ×1000 took {:.1} s of wall time, start to exit",
+        "a 9-hour day at ×500 took {:.1} s of wall time, start to exit",
         wall.as_secs_f64()
     );
     assert!(stdout.contains("agreement 一致"), "{stdout}");
