@@ -29,6 +29,9 @@ pub struct ComplaintCase {
     pub first_update: Option<Timestamp>,
     /// Resolved.
     pub resolved: Option<Timestamp>,
+    /// Opened before the report's range and still open when it began: listed with the open
+    /// cases, not counted by the range's KPIs and hot spots (the months it was opened in did).
+    pub carried: bool,
 }
 
 /// Whether a time limit was kept.
@@ -80,6 +83,9 @@ pub struct OpenComplaint {
     pub complex: bool,
     /// Its business type.
     pub business: String,
+    /// The month it was opened (`YYYYMM`, hall time): an earlier one than the range's for a
+    /// case carried in.
+    pub opened_month: u32,
     /// Hours left before its due time (negative: overdue).
     pub hours_left: f64,
     /// Whether the customer has been contacted.
@@ -91,6 +97,10 @@ pub struct OpenComplaint {
 pub struct ComplaintSummary {
     /// Opened in the range.
     pub opened: u64,
+    /// Opened before the range and still open when it began (carried in) …
+    pub carried: u64,
+    /// … of which still open.
+    pub carried_open: u64,
     /// Resolved.
     pub resolved: u64,
     /// Open and not yet due: not judged by the resolution rate.
@@ -122,20 +132,27 @@ impl ComplaintSummary {
         let mut s = Self::default();
         let mut spots: BTreeMap<(u32, String, String), u64> = BTreeMap::new();
         for c in cases {
-            s.opened += 1;
-            if c.resolved.is_some() {
-                s.resolved += 1;
-            } else {
-                if now <= c.due {
-                    s.pending += 1;
-                }
+            let month = time::local(c.opened, utc_offset_min).0.0 / 100;
+            if c.resolved.is_none() {
                 s.open.push(OpenComplaint {
                     id: c.id.clone(),
                     complex: c.complex,
                     business: c.business.clone().unwrap_or_else(|| "-".into()),
+                    opened_month: month,
                     hours_left: (c.due.0 - now.0) as f64 / 3_600_000.0,
                     contacted: c.contacted.is_some(),
                 });
+            }
+            if c.carried {
+                s.carried += 1;
+                s.carried_open += u64::from(c.resolved.is_none());
+                continue;
+            }
+            s.opened += 1;
+            if c.resolved.is_some() {
+                s.resolved += 1;
+            } else if now <= c.due {
+                s.pending += 1;
             }
             match c.first_contact(now) {
                 Limit::Met => {
@@ -149,7 +166,6 @@ impl ComplaintSummary {
                 Limit::Missed => s.limit_judged += 1,
                 Limit::Pending => {}
             }
-            let month = time::local(c.opened, utc_offset_min).0.0 / 100;
             *spots
                 .entry((
                     month,

@@ -27,7 +27,7 @@ pub struct CounterInfo {
     pub skills: Vec<BusinessCode>,
 }
 
-pub use hallq_queue::config::Targets;
+pub use hallq_queue::config::{PriorityRule, Targets};
 
 /// Everything the report math needs besides the events.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +42,12 @@ pub struct ReportConfig {
     pub counters: Vec<CounterInfo>,
     /// The KPI targets.
     pub targets: Targets,
+    /// The priority head starts (the queue's aging rule): the fairness section shows the
+    /// largest head start a priority ticket actually took against them.
+    pub priority: PriorityRule,
+    /// How long the evaluator asks for a rating after a finish, seconds (0: it does not):
+    /// the clerk waits for it, so that time is not idle.
+    pub rating_timeout_secs: u32,
     /// A service shorter than this is flagged (a mis-pressed "start"/"finish").
     pub short_service_secs: u32,
     /// A service longer than its limit times this is flagged as a forgotten "finish".
@@ -73,6 +79,8 @@ impl ReportConfig {
                 })
                 .collect(),
             targets: Targets::default(),
+            priority: queue.priority.clone(),
+            rating_timeout_secs: queue.rating_timeout_secs,
             short_service_secs: 20,
             forgotten_finish_factor: 3,
         }

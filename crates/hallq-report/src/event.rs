@@ -90,8 +90,11 @@ pub(crate) enum What<'a> {
     },
     Rated {
         ticket: &'a str,
+        counter: CounterNo,
         score: Score,
     },
+    /// The evaluator's prompt at this counter ended unrated.
+    RatingSkipped(CounterNo),
     ComplaintOpened {
         complaint: &'a str,
         visit: Option<&'a str>,
@@ -219,10 +222,17 @@ impl<'a> From<&'a Event> for Ev<'a> {
                 ticket: ticket.as_str(),
                 walked_out: false,
             },
-            E::Rated { ticket, score, .. } => What::Rated {
+            E::Rated {
+                ticket,
+                counter,
+                score,
+                ..
+            } => What::Rated {
                 ticket: ticket.as_str(),
+                counter: *counter,
                 score: *score,
             },
+            E::RatingSkipped { counter, .. } => What::RatingSkipped(*counter),
             E::ComplaintOpened {
                 complaint,
                 category,
@@ -500,9 +510,11 @@ impl<'a> Ev<'a> {
                 let [score] = fields(body()?, ["score"])?;
                 What::Rated {
                     ticket: ticket()?,
+                    counter: counter()?,
                     score: value(score, "score")?,
                 }
             }
+            b"rating_skipped" => What::RatingSkipped(counter()?),
             b"complaint_opened" => {
                 let b: ComplaintOpenedBody<'a> = serde_json::from_str(body()?)?;
                 What::ComplaintOpened {

@@ -65,6 +65,9 @@ struct LiveTicket {
     visit: Box<str>,
     /// The queue it waits in, while it waits.
     queue: Option<Queue>,
+    /// When it joined its business type's queue, ms: issued, or re-queued after a no-show
+    /// (a transfer keeps its place). The queue's aging rule orders tickets by this.
+    queued: i64,
 }
 
 #[derive(Debug)]
@@ -73,6 +76,8 @@ struct LiveVisit {
     started: Option<Timestamp>,
     first_at: Timestamp,
     ended: Option<Timestamp>,
+    /// Its last event at a touchpoint, ms (a no-ticket visit departs there).
+    last_seen: Option<i64>,
     outcome: Option<Outcome>,
     tickets: Vec<Box<str>>,
     trail: Trail,
@@ -87,6 +92,10 @@ struct LiveCounter {
     busy: Option<Box<str>>,
     /// Tickets transferred to this counter and waiting for it.
     directed: u32,
+    /// The evaluator's prompt after a finish shows until then, ms (the rating, the prompt's
+    /// end or the next call ends it sooner): the clerk waits for the customer's key, which is
+    /// not idle time.
+    prompt_until: Option<i64>,
     /// The business types it serves (`None`: a counter the configuration lacks, any).
     skills: Option<Vec<Biz>>,
     /// Open and not paused, ms, since its time was last handed to the measures …
@@ -173,8 +182,24 @@ impl<'c> Fold<'c> {
         self.first_at.get_or_insert(at);
         self.advance(at);
         if let Some((tp, visit)) = e.touch {
+            // A visit without a ticket is ended by the hub `visit_idle_end_min` after its last
+            // touch (or by the reset): the customer was last seen at that touch, and left then
+            // as far as anyone knows. Its departure is put there, not at the hub's time-out.
+            let idle_end = matches!(
+                e.what,
+                What::VisitEnded {
+                    outcome: Outcome::NoTicket,
+                    ..
+                }
+            );
             let v = self.visit_mut(visit, at_ms)?;
-            v.trail.touch(tp, at);
+            let seen = if idle_end {
+                v.last_seen.unwrap_or(at)
+            } else {
+                at
+            };
+            v.trail.touch(tp, seen);
+            v.last_seen = Some(seen);
         }
         match &e.what {
             What::DayClosed => self.close_day(),
@@ -185,7 +210,10 @@ impl<'c> Fold<'c> {
             }
             What::VisitEnded { visit, outcome } => {
                 let v = self.visit_mut(visit, at_ms)?;
-                v.ended = Some(at_ms);
+                v.ended = Some(match outcome {
+                    Outcome::NoTicket => Timestamp(v.last_seen.unwrap_or(at)),
+                    _ => at_ms,
+                });
                 v.outcome = Some(*outcome);
             }
             What::TicketIssued {
@@ -222,13 +250,18 @@ impl<'c> Fold<'c> {
                             end: TicketEnd::Open,
                             rating: None,
                             transfers: 0,
+                            handled_before_ms: 0,
+                            transferred_at: None,
+                            wait_after_transfer_ms: None,
                             overtaken: 0,
                             overtook: 0,
                             counters_at_call: 0,
+                            head_start_used_ms: None,
                         },
                         business: biz,
                         visit: (*visit).into(),
                         queue: Some(Queue::Business(biz)),
+                        queued: at,
                     },
                 );
             }
@@ -246,6 +279,9 @@ impl<'c> Fold<'c> {
                     self.overtakes(ticket);
                 }
                 if let Some(t) = self.ticket_mut(ticket) {
+                    if let Some(tr) = t.record.transferred_at.take() {
+                        *t.record.wait_after_transfer_ms.get_or_insert(0) += at - tr.0;
+                    }
                     t.record.first_called.get_or_insert(at_ms);
                     t.record.last_called = Some(at_ms);
                     t.record.counter = Some(*counter);
@@ -273,6 +309,10 @@ impl<'c> Fold<'c> {
                 result,
             } => {
                 self.free_counter(*counter, ticket);
+                let prompt_ms = i64::from(self.cfg.rating_timeout_secs) * 1000;
+                if prompt_ms > 0 {
+                    self.counter(*counter).prompt_until = Some(at + prompt_ms);
+                }
                 // Served at a counter: a question left open at the door was answered there.
                 if let Some((_, visit)) = e.touch {
                     self.callbacks.remove(visit);
@@ -325,7 +365,10 @@ impl<'c> Fold<'c> {
                         }
                         t.business = biz;
                     }
-                    t.record.started = None;
+                    if let Some(s) = t.record.started.take() {
+                        t.record.handled_before_ms += at - s.0;
+                    }
+                    t.record.transferred_at = Some(at_ms);
                     t.queue = Some(queue);
                 }
             }
@@ -335,6 +378,7 @@ impl<'c> Fold<'c> {
                     t.record.ended = None;
                     let b = t.business;
                     t.queue = Some(Queue::Business(b));
+                    t.queued = at;
                     self.waiting[usize::from(b)] += 1;
                 }
                 if let Some(t) = self.tickets.get(*ticket)
@@ -362,11 +406,17 @@ impl<'c> Fold<'c> {
                     t.record.ended = Some(at_ms);
                 }
             }
-            What::Rated { ticket, score } => {
+            What::Rated {
+                ticket,
+                counter,
+                score,
+            } => {
+                self.counter(*counter).prompt_until = None;
                 if let Some(t) = self.ticket_mut(ticket) {
                     t.record.rating = Some(*score);
                 }
             }
+            What::RatingSkipped(n) => self.counter(*n).prompt_until = None,
             What::ComplaintOpened {
                 complaint,
                 visit,
@@ -394,6 +444,7 @@ impl<'c> Fold<'c> {
                         contacted: None,
                         first_update: None,
                         resolved: None,
+                        carried: false,
                     },
                 );
             }
@@ -430,6 +481,7 @@ impl<'c> Fold<'c> {
                 let c = self.counter(*n);
                 c.open = false;
                 c.paused = false;
+                c.prompt_until = None;
             }
             What::CounterPaused(n) => self.counter(*n).paused = true,
             What::CounterResumed(n) => self.counter(*n).paused = false,
@@ -458,6 +510,7 @@ impl<'c> Fold<'c> {
             callbacks: self.callbacks,
             orphan_callbacks: self.orphan_callbacks,
             events: self.events,
+            rows: self.events,
             span: self.first_at.zip(self.last_at),
         }
     }
@@ -488,6 +541,7 @@ impl<'c> Fold<'c> {
             paused: false,
             busy: None,
             directed: 0,
+            prompt_until: None,
             skills: cfg.skills(n).map(|s| {
                 s.iter()
                     .map(|b| intern(businesses, waiting, b.as_str()))
@@ -499,9 +553,10 @@ impl<'c> Fold<'c> {
         })
     }
 
-    /// Counter `n` called or serves `ticket`.
+    /// Counter `n` called or serves `ticket` (a call ends the rating prompt).
     fn busy(&mut self, n: CounterNo, ticket: &str) {
         let c = self.counter(n);
+        c.prompt_until = None;
         if c.busy.as_deref() != Some(ticket) {
             c.busy = Some(ticket.into());
         }
@@ -518,6 +573,7 @@ impl<'c> Fold<'c> {
                     started: None,
                     first_at: at,
                     ended: None,
+                    last_seen: None,
                     outcome: None,
                     tickets: Vec::new(),
                     trail: Trail::default(),
@@ -578,14 +634,16 @@ impl<'c> Fold<'c> {
                 c.seen_open = true;
                 c.open_ms += dt;
                 if c.busy.is_none() && has_work(c, waiting) {
-                    c.idle_ms += dt;
+                    // Idle from the end of the rating prompt on, if it showed.
+                    let from = c.prompt_until.map_or(last, |u| u.clamp(last, at));
+                    c.idle_ms += at - from;
                 }
             }
         }
         self.measures.counters_open(open, last, at, self.cfg);
     }
 
-    /// A ticket's first call: ordinary tickets of its business type issued before it and still
+    /// A ticket's first call: ordinary tickets of its business type queued before it and still
     /// waiting are overtaken, if it is a priority ticket.
     fn overtakes(&mut self, ticket: &str) {
         let Some(t) = self.tickets.get(ticket) else {
@@ -594,15 +652,17 @@ impl<'c> Fold<'c> {
         if t.record.priority == Priority::Ordinary {
             return;
         }
-        let (business, issued) = (t.business, t.record.issued);
+        let (business, queued) = (t.business, t.queued);
         let mut overtook = 0;
+        let mut head_start: Option<i64> = None;
         for o in self.tickets.values_mut() {
             if o.record.priority == Priority::Ordinary
                 && o.queue == Some(Queue::Business(business))
-                && o.record.issued < issued
+                && o.queued < queued
             {
                 o.record.overtaken += 1;
                 overtook += 1;
+                head_start = head_start.max(Some(queued - o.queued));
             }
         }
         let counters = self
@@ -613,6 +673,7 @@ impl<'c> Fold<'c> {
         if let Some(t) = self.tickets.get_mut(ticket) {
             t.record.overtook = overtook;
             t.record.counters_at_call = counters;
+            t.record.head_start_used_ms = head_start;
         }
     }
 

@@ -121,19 +121,39 @@ pub struct CounterAcc {
 /// Priority against ordinary tickets.
 #[derive(Debug, Clone, Default)]
 pub struct FairnessAcc {
-    /// Ordinary tickets called.
+    /// Ordinary tickets (called or not).
     pub ordinary: u64,
-    /// Of which overtaken at least once by a priority ticket of their business type.
+    /// Of which overtaken at least once by a priority ticket of their business type, whatever
+    /// became of them …
     pub overtaken_tickets: u64,
-    /// Overtakes in all.
+    /// … of which left without being called (walked out, or closed by the reset).
+    pub overtaken_left: u64,
+    /// Overtakes in all (an ordinary ticket overtaken twice counts twice).
     pub overtakes: u64,
     /// Estimated delay they caused, ms: each overtake costs the ordinary ticket the priority
-    /// ticket's time at the counter shared over the counters serving that business then.
+    /// ticket's time at the counter shared over the counters serving that business then …
     pub delay_est_ms: f64,
+    /// … summed over this many overtakes (those whose priority ticket left the counter: all
+    /// but one cut by the reset): the mean's denominator.
+    pub delay_overtakes: u64,
+    /// Overtakes per priority class (care, green channel) …
+    pub class_overtakes: [u64; 2],
+    /// … and the largest head start taken, ms (the ordinary ticket had been queued that long
+    /// before the priority ticket).
+    pub class_head_start_ms: [Option<i64>; 2],
     /// Waits of ordinary tickets.
     pub ordinary_wait: Histogram,
     /// Waits of priority (care and green-channel) tickets.
     pub priority_wait: Histogram,
+}
+
+/// A priority class's index in [`FairnessAcc`]'s arrays (`None`: ordinary).
+pub fn class_index(p: Priority) -> Option<usize> {
+    match p {
+        Priority::Ordinary => None,
+        Priority::Care => Some(0),
+        Priority::GreenChannel => Some(1),
+    }
 }
 
 /// What looks wrong in the data, counted and not silently used.
@@ -181,6 +201,8 @@ pub struct Measures {
     pub ticket_ends: [u64; 5],
     /// Ticket → first call.
     pub wait: Histogram,
+    /// Transfer → the next call, summed per ticket, of the tickets called after a transfer.
+    pub wait_after_transfer: Histogram,
     /// Call → service start.
     pub walk: Histogram,
     /// Service start → finish (flagged services left out).
@@ -195,6 +217,12 @@ pub struct Measures {
     pub judged: u64,
     /// Within their limit.
     pub within_limit: u64,
+    /// Tickets called, by their wait to the first call: within the waiting-time target (0) or
+    /// longer (1) …
+    pub called_by_wait: [u64; 2],
+    /// … and of them, those that ended as no-shows: a customer who left without telling
+    /// anyone is called at last and does not come, so long waits carry more no-shows.
+    pub no_shows_by_wait: [u64; 2],
     /// Tickets judged for the waiting service level: called, or left after the target.
     pub sl_judged: u64,
     /// Called within the target.
@@ -211,6 +239,10 @@ pub struct Measures {
     pub occupancy_ms: Vec<i64>,
     /// … and how many.
     pub occupancy_n: Vec<u64>,
+    /// Tickets judged for the waiting service level by the hour they were issued …
+    pub sl_judged_by_hour: Vec<u64>,
+    /// … and of them called within the target.
+    pub sl_within_by_hour: Vec<u64>,
     /// Counter-ms open per hour of the week.
     pub open_ms: Vec<i64>,
     /// Days with arrivals, per weekday.
@@ -243,6 +275,7 @@ impl Default for Measures {
             tickets: 0,
             ticket_ends: [0; 5],
             wait: Histogram::default(),
+            wait_after_transfer: Histogram::default(),
             walk: Histogram::default(),
             service: Histogram::default(),
             stay: Histogram::default(),
@@ -250,6 +283,8 @@ impl Default for Measures {
             served: 0,
             judged: 0,
             within_limit: 0,
+            called_by_wait: [0; 2],
+            no_shows_by_wait: [0; 2],
             sl_judged: 0,
             sl_within: 0,
             business: BTreeMap::new(),
@@ -258,6 +293,8 @@ impl Default for Measures {
             tickets_by_hour: vec![0; WEEK_HOURS],
             occupancy_ms: vec![0; WEEK_HOURS],
             occupancy_n: vec![0; WEEK_HOURS],
+            sl_judged_by_hour: vec![0; WEEK_HOURS],
+            sl_within_by_hour: vec![0; WEEK_HOURS],
             open_ms: vec![0; WEEK_HOURS],
             days: [0; 7],
             first_date: 0,
@@ -356,6 +393,7 @@ impl Measures {
             TicketEnd::Closed => 3,
             TicketEnd::Open => 4,
         }] += 1;
+        self.fairness(t);
         let issued_how = hour_of_week(t.issued.0, cfg.utc_offset_min);
         self.tickets_by_hour[issued_how] += 1;
         if let Some(ms) = t.occupancy_ms() {
@@ -385,13 +423,13 @@ impl Measures {
             b.waits += 1;
             self.sl_judged += 1;
             self.sl_within += u64::from(w <= target_ms);
+            self.sl_judged_by_hour[issued_how] += 1;
+            self.sl_within_by_hour[issued_how] += u64::from(w <= target_ms);
+            let long = usize::from(w > target_ms);
+            self.called_by_wait[long] += 1;
+            self.no_shows_by_wait[long] += u64::from(t.end == TicketEnd::NoShow);
             if t.priority == Priority::Ordinary {
-                self.fairness.ordinary += 1;
                 self.fairness.ordinary_wait.add(w);
-                if t.overtaken > 0 {
-                    self.fairness.overtaken_tickets += 1;
-                    self.fairness.overtakes += u64::from(t.overtaken);
-                }
             } else {
                 self.fairness.priority_wait.add(w);
             }
@@ -400,14 +438,11 @@ impl Measures {
             // judged (the usual service-level convention: short abandons are left out).
             if end.0 - t.issued.0 > target_ms {
                 self.sl_judged += 1;
+                self.sl_judged_by_hour[issued_how] += 1;
             }
         }
-        if t.priority != Priority::Ordinary
-            && t.overtook > 0
-            && let Some(occ) = t.occupancy_ms()
-        {
-            self.fairness.delay_est_ms +=
-                f64::from(t.overtook) * occ as f64 / f64::from(t.counters_at_call.max(1));
+        if let Some(ms) = t.wait_after_transfer_ms {
+            self.wait_after_transfer.add(ms);
         }
         if let Some(ms) = t.walk_ms() {
             self.walk.add(ms);
@@ -481,6 +516,34 @@ impl Measures {
     }
 }
 
+impl Measures {
+    /// Overtakes are counted once, from the ordinary ticket's side (whatever became of it:
+    /// served, walked out …); the delay they caused from the priority ticket's side, with the
+    /// overtakes it is the sum of, so the mean is per overtake.
+    fn fairness(&mut self, t: &TicketRecord) {
+        let f = &mut self.fairness;
+        let Some(class) = class_index(t.priority) else {
+            f.ordinary += 1;
+            if t.overtaken > 0 {
+                f.overtaken_tickets += 1;
+                f.overtaken_left += u64::from(t.first_called.is_none());
+                f.overtakes += u64::from(t.overtaken);
+            }
+            return;
+        };
+        if t.overtook == 0 {
+            return;
+        }
+        f.class_overtakes[class] += u64::from(t.overtook);
+        f.class_head_start_ms[class] = f.class_head_start_ms[class].max(t.head_start_used_ms);
+        if let Some(occ) = t.occupancy_ms() {
+            f.delay_est_ms +=
+                f64::from(t.overtook) * occ as f64 / f64::from(t.counters_at_call.max(1));
+            f.delay_overtakes += u64::from(t.overtook);
+        }
+    }
+}
+
 fn add(a: &mut [u64], b: &[u64]) {
     for (x, y) in a.iter_mut().zip(b) {
         *x += y;
@@ -502,6 +565,7 @@ impl Measures {
         self.tickets += later.tickets;
         add(&mut self.ticket_ends, &later.ticket_ends);
         self.wait.merge(&later.wait);
+        self.wait_after_transfer.merge(&later.wait_after_transfer);
         self.walk.merge(&later.walk);
         self.service.merge(&later.service);
         self.stay.merge(&later.stay);
@@ -509,6 +573,8 @@ impl Measures {
         self.served += later.served;
         self.judged += later.judged;
         self.within_limit += later.within_limit;
+        add(&mut self.called_by_wait, &later.called_by_wait);
+        add(&mut self.no_shows_by_wait, &later.no_shows_by_wait);
         self.sl_judged += later.sl_judged;
         self.sl_within += later.sl_within;
         for (k, b) in later.business {
@@ -534,6 +600,8 @@ impl Measures {
         add_i(&mut self.occupancy_ms, &later.occupancy_ms);
         add(&mut self.occupancy_n, &later.occupancy_n);
         add_i(&mut self.open_ms, &later.open_ms);
+        add(&mut self.sl_judged_by_hour, &later.sl_judged_by_hour);
+        add(&mut self.sl_within_by_hour, &later.sl_within_by_hour);
         // Ranges split at daily resets: a date with arrivals on both sides of a reset (a hall
         // open past midnight) was counted by each fold, and counts once.
         add(&mut self.days, &later.days);
@@ -565,8 +633,14 @@ impl Measures {
         let (f, g) = (&mut self.fairness, later.fairness);
         f.ordinary += g.ordinary;
         f.overtaken_tickets += g.overtaken_tickets;
+        f.overtaken_left += g.overtaken_left;
         f.overtakes += g.overtakes;
         f.delay_est_ms += g.delay_est_ms;
+        f.delay_overtakes += g.delay_overtakes;
+        add(&mut f.class_overtakes, &g.class_overtakes);
+        for (a, b) in f.class_head_start_ms.iter_mut().zip(g.class_head_start_ms) {
+            *a = (*a).max(b);
+        }
         f.ordinary_wait.merge(&g.ordinary_wait);
         f.priority_wait.merge(&g.priority_wait);
         let (q, r) = (&mut self.quality, later.quality);
@@ -601,6 +675,8 @@ mod tests {
             business: Vec::new(),
             counters: Vec::new(),
             targets: crate::config::Targets::default(),
+            priority: crate::config::PriorityRule::default(),
+            rating_timeout_secs: 0,
             short_service_secs: 0,
             forgotten_finish_factor: 0,
         };

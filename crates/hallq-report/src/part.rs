@@ -42,7 +42,11 @@ pub struct Part {
     pub(crate) callbacks: BTreeMap<String, i64>,
     /// Call-backs made for consultations of an earlier part: (visit, when).
     pub(crate) orphan_callbacks: Vec<(String, i64)>,
+    /// Events the fold read …
     pub(crate) events: u64,
+    /// … of the journal's rows in the part's range (the reader counts them; a fold given
+    /// events one by one reads every one).
+    pub(crate) rows: u64,
     pub(crate) span: Option<(i64, i64)>,
 }
 
@@ -65,10 +69,26 @@ impl Part {
         }
         self.callbacks.extend(later.callbacks);
         self.events += later.events;
+        self.rows += later.rows;
         self.span = match (self.span, later.span) {
             (Some((a, _)), Some((_, d))) => Some((a, d)),
             (a, b) => a.or(b),
         };
+    }
+
+    /// Adds the complaint cases opened before this part's range and still open when it began
+    /// (`cases`, from [`crate::read::carried_complaints`]), with the updates this part saw of
+    /// them: a month's report lists every case open at its end, whenever it was opened.
+    pub fn carry_in(&mut self, cases: Vec<ComplaintCase>) {
+        for mut c in cases {
+            c.carried = true;
+            let id = c.id.clone();
+            for u in self.orphan_updates.iter().filter(|u| u.complaint == id) {
+                u.apply(&mut c);
+            }
+            self.orphan_updates.retain(|u| u.complaint != id);
+            self.complaints.insert(id, c);
+        }
     }
 
     /// The report for `now`.
@@ -81,7 +101,7 @@ impl Part {
             &complaints,
             &owed,
             now,
-            self.events,
+            (self.rows, self.events),
             self.span,
         )
     }

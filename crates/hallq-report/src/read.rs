@@ -83,9 +83,11 @@ pub fn report(
         return Ok(Fold::new(cfg).finish(now));
     };
     let total = u64::try_from(hi - lo + 1).unwrap_or(0);
-    let part = fold_range(journal, cfg, lo, hi, &mut |done| {
+    let carried = carried_complaints(journal, cfg, lo)?;
+    let mut part = fold_range(journal, cfg, lo, hi, &mut |done| {
         progress(done, total);
     })?;
+    part.carry_in(carried);
     progress(total, total);
     Ok(part.report(cfg, now))
 }
@@ -110,6 +112,7 @@ pub fn report_parallel(
     };
     let total = u64::try_from(hi - lo + 1).unwrap_or(0);
     let ranges = split(&journal, lo, hi, threads.max(1))?;
+    let carried = carried_complaints(&journal, cfg, lo)?;
     drop(journal);
     let done = AtomicU64::new(0);
     let parts = std::thread::scope(|s| {
@@ -148,7 +151,35 @@ pub fn report_parallel(
     for p in parts {
         all.join(p);
     }
+    all.carry_in(carried);
     Ok(all.report(cfg, now))
+}
+
+/// The complaint cases opened before seq `lo` and not resolved before it: still open when the
+/// range begins, they belong in its report. Read through the complaint index (complaint events
+/// only, a few a day), not the journal before the range.
+pub fn carried_complaints(
+    journal: &Journal,
+    cfg: &ReportConfig,
+    lo: i64,
+) -> Result<Vec<crate::complaints::ComplaintCase>, ReportError> {
+    let mut stmt = journal.connection().prepare(&format!(
+        "SELECT {COLUMNS} FROM events INDEXED BY events_complaint
+         WHERE complaint IS NOT NULL AND seq < ?1
+           AND type IN ('complaint_opened', 'complaint_updated', 'complaint_resolved')
+         ORDER BY seq"
+    ))?;
+    let mut rows = stmt.query([lo])?;
+    let mut fold = Fold::new(cfg);
+    while let Some(row) = rows.next()? {
+        fold_row(&mut fold, row)?;
+    }
+    Ok(fold
+        .into_part()
+        .complaints
+        .into_values()
+        .filter(|c| c.resolved.is_none())
+        .collect())
 }
 
 /// Up to `n` consecutive seq ranges covering `lo..=hi`, each ending at a daily reset (but the
@@ -193,17 +224,7 @@ fn fold_range(
     let mut next_progress = PROGRESS_EVERY;
     let mut n: u32 = 0;
     while let Some(row) = rows.next()? {
-        // The seq is read only where it is needed: an error's message, and the progress.
-        let event = |source| match row.get::<_, i64>(0) {
-            Ok(seq) => ReportError::Event { seq, source },
-            Err(e) => ReportError::Sql(e),
-        };
-        let ev = Ev::from_row(row).map_err(|e| match e {
-            RowError::Sql(e) => ReportError::Sql(e),
-            RowError::Content(e) => event(e),
-        })?;
-        fold.fold(&ev)
-            .map_err(|e| event(<serde_json::Error as serde::de::Error>::custom(e)))?;
+        fold_row(&mut fold, row)?;
         n = n.wrapping_add(1);
         if n.is_multiple_of(1024) {
             // Progress counts seqs, the skipped ones too: the range's size is known up front.
@@ -216,5 +237,29 @@ fn fold_range(
         }
     }
     progress(u64::try_from(hi - lo + 1).unwrap_or(0));
-    Ok(fold.into_part())
+    let mut part = fold.into_part();
+    // Every row of the range, the ones the fold skipped by their columns too: the summary says
+    // how many of the journal's rows the figures come from.
+    let rows: i64 = db.query_row(
+        "SELECT count(*) FROM events WHERE seq BETWEEN ?1 AND ?2",
+        [lo, hi],
+        |r| r.get(0),
+    )?;
+    part.rows = u64::try_from(rows).unwrap_or(0);
+    Ok(part)
+}
+
+/// Folds the event of `row`; an event the fold cannot read stops it with the row's seq.
+fn fold_row(fold: &mut Fold<'_>, row: &rusqlite::Row<'_>) -> Result<(), ReportError> {
+    // The seq is read only where it is needed: an error's message (and the caller's progress).
+    let event = |source| match row.get::<_, i64>(0) {
+        Ok(seq) => ReportError::Event { seq, source },
+        Err(e) => ReportError::Sql(e),
+    };
+    let ev = Ev::from_row(row).map_err(|e| match e {
+        RowError::Sql(e) => ReportError::Sql(e),
+        RowError::Content(e) => event(e),
+    })?;
+    fold.fold(&ev)
+        .map_err(|e| event(<serde_json::Error as serde::de::Error>::custom(e)))
 }

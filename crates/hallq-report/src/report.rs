@@ -125,6 +125,20 @@ pub enum Period {
 }
 
 impl Period {
+    /// The class of an hour with `rate` arrivals, against the busiest hour's `busiest`: the
+    /// one definition of 高峰 / 中峰 / 低峰, which the simulator's plans use too.
+    pub fn of(rate: f64, busiest: f64) -> Self {
+        if rate <= 0.0 {
+            Self::Closed
+        } else if rate >= busiest * 2.0 / 3.0 {
+            Self::Peak
+        } else if rate < busiest / 3.0 {
+            Self::Low
+        } else {
+            Self::Mid
+        }
+    }
+
     /// Its label.
     pub fn label(self) -> &'static str {
         match self {
@@ -152,10 +166,17 @@ pub struct HourRow {
     /// Mean time a ticket held a counter, seconds (this hour's, or the overall mean when the
     /// hour has fewer than 10).
     pub hold_secs: Option<f64>,
-    /// Counters Erlang C needs for the waiting-time target.
+    /// Counters Erlang C needs for the waiting-time target, with the load carried from the
+    /// hour before (the modified offered load, [`staffing::day_flow`]).
     pub needed: Option<u32>,
     /// Counters open on average.
     pub open: f64,
+    /// The service level the model promises with the counters open (rounded), the load
+    /// carried in and the queue the hours before left, percent.
+    pub sl_promised_pct: Option<f64>,
+    /// The service level measured: the hour's tickets called within the target, of those
+    /// judged (as the KPI), percent.
+    pub sl_measured_pct: Option<f64>,
 }
 
 /// A clerk's line.
@@ -276,21 +297,81 @@ pub struct CounterRow {
     pub idle_while_waiting_min: f64,
 }
 
+/// A priority class against its head start (the queue's aging rule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairnessClass {
+    /// 优先 care or 绿色通道 green channel.
+    pub label: &'static str,
+    /// Ordinary tickets it overtook.
+    pub overtakes: u64,
+    /// The largest head start actually taken, minutes: the overtaken ticket had been queued
+    /// that long before the priority one.
+    pub max_head_start_min: Option<f64>,
+    /// The configured head start, minutes.
+    pub configured_min: u32,
+}
+
+impl FairnessClass {
+    /// Whether the bound held: no overtake took more than the configured head start.
+    pub fn held(&self) -> bool {
+        self.max_head_start_min
+            .is_none_or(|m| m <= f64::from(self.configured_min))
+    }
+}
+
 /// Priority fairness.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fairness {
-    /// Ordinary tickets called.
+    /// Ordinary tickets (called or not).
     pub ordinary: u64,
-    /// Of which overtaken by a priority ticket at least once.
+    /// Of which overtaken by a priority ticket at least once, whatever became of them …
     pub overtaken: u64,
+    /// … of which left without being called (walked out, or closed by the reset).
+    pub overtaken_left: u64,
     /// Overtakes in all.
     pub overtakes: u64,
-    /// Estimated mean delay of an overtaken ticket, minutes.
+    /// Estimated delay per overtake, minutes: the delay's sum over the overtakes it sums.
     pub mean_delay_min: Option<f64>,
+    /// Care, then green channel.
+    pub classes: Vec<FairnessClass>,
     /// Ordinary waits.
     pub ordinary_wait: Durations,
     /// Priority waits.
     pub priority_wait: Durations,
+}
+
+/// No-shows that were customers who had left without telling anyone: the journal cannot tell
+/// them from customers who never meant to come, so they are estimated. A ticket called within
+/// the waiting-time target shows the hall's own no-show rate; tickets called after a longer
+/// wait no-show more, and the excess over that rate is the estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilentWalkouts {
+    /// The waiting-time target, minutes: the line between short and long waits.
+    pub threshold_min: u32,
+    /// Tickets called within it, and of them no-shows.
+    pub short: (u64, u64),
+    /// Tickets called after it, and of them no-shows.
+    pub long: (u64, u64),
+    /// Estimated silent walk-outs among the no-shows: the long waits' no-shows beyond the
+    /// short waits' rate (never below 0). `None` with no short wait to take the rate from.
+    pub estimate: Option<f64>,
+}
+
+impl SilentWalkouts {
+    fn of(m: &Measures, threshold_min: u32) -> Self {
+        let (n_short, ns_short) = (m.called_by_wait[0], m.no_shows_by_wait[0]);
+        let (n_long, ns_long) = (m.called_by_wait[1], m.no_shows_by_wait[1]);
+        let estimate = (n_short > 0).then(|| {
+            let rate = ns_short as f64 / n_short as f64;
+            (ns_long as f64 - rate * n_long as f64).max(0.0)
+        });
+        Self {
+            threshold_min,
+            short: (n_short, ns_short),
+            long: (n_long, ns_long),
+            estimate,
+        }
+    }
 }
 
 /// The report.
@@ -300,7 +381,10 @@ pub struct Report {
     pub hall: String,
     /// The time the report was made for.
     pub now: Timestamp,
-    /// Events read.
+    /// The journal's rows in the range (every event recorded) …
+    pub rows: u64,
+    /// … of which the report read (the kinds that change a figure; the door counter's counts,
+    /// prints, announcements and sign-ins are skipped by their columns).
     pub events: u64,
     /// The first and last event's time.
     pub span: Option<(Timestamp, Timestamp)>,
@@ -318,11 +402,15 @@ pub struct Report {
     pub ticket_ends: [u64; 5],
     /// Ratings by score, dissatisfied … very satisfied.
     pub ratings: [u64; 4],
+    /// No-shows that were probably silent walk-outs (estimated).
+    pub silent_walkouts: SilentWalkouts,
     /// Ticket → call.
     pub wait: Durations,
+    /// Transfer → the next call (a ticket's waits after its transfers, summed).
+    pub wait_after_transfer: Durations,
     /// Call → start.
     pub walk: Durations,
-    /// Start → finish.
+    /// Start → finish, every segment of a transferred ticket.
     pub service: Durations,
     /// Arrival → departure.
     pub stay: Durations,
@@ -366,7 +454,7 @@ impl Report {
         complaints: &[ComplaintCase],
         callbacks_owed: &[i64],
         now: Timestamp,
-        events: u64,
+        (rows, events): (u64, u64),
         span: Option<(i64, i64)>,
     ) -> Self {
         let complaints = ComplaintSummary::of(complaints, now, cfg.utc_offset_min);
@@ -520,9 +608,26 @@ impl Report {
         let fairness = Fairness {
             ordinary: f.ordinary,
             overtaken: f.overtaken_tickets,
+            overtaken_left: f.overtaken_left,
             overtakes: f.overtakes,
-            mean_delay_min: (f.overtaken_tickets > 0)
-                .then(|| f.delay_est_ms / f.overtaken_tickets as f64 / 6e4),
+            mean_delay_min: (f.delay_overtakes > 0)
+                .then(|| f.delay_est_ms / f.delay_overtakes as f64 / 6e4),
+            classes: [
+                ("优先 care", hallq_proto::Priority::Care),
+                (
+                    "绿色通道 green channel",
+                    hallq_proto::Priority::GreenChannel,
+                ),
+            ]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (label, p))| FairnessClass {
+                label,
+                overtakes: f.class_overtakes[i],
+                max_head_start_min: f.class_head_start_ms[i].map(|ms| ms as f64 / 6e4),
+                configured_min: (cfg.priority.head_start_ms(p) / 60_000) as u32,
+            })
+            .collect(),
             ordinary_wait: (&f.ordinary_wait).into(),
             priority_wait: (&f.priority_wait).into(),
         };
@@ -534,19 +639,20 @@ impl Report {
             .collect();
         if !never.is_empty() {
             notes.push(format!(
-                "touchpoints never recorded per visit in this journal (no device observes them, or the hall has none): {}",
+                "touchpoints never recorded per visit in this journal 本日志中未按到访记录的接触点 (no device observes them, or the hall has none 无设备记录或本厅没有): {}",
                 never.join(", ")
             ));
         }
         notes.push(
-            "service-standard compliance (规范服务达标率 ≥ 95 %) needs inspection records, which the journal does not hold: not reported".into(),
+            "service-standard compliance 规范服务达标率 (≥ 95 %) needs inspection records, which the journal does not hold 需要检查记录，日志中没有: not reported 不报告".into(),
         );
         notes.push(
-            "complaints: only cases opened within the report's range are counted; a range that starts later misses older open cases".into(),
+            "complaints 投诉: the KPIs and hot spots count the cases opened in the range; the open cases listed are all those open at its end, also those opened before it 往期未结案件也列出".into(),
         );
         Self {
             hall: cfg.hall_name.clone(),
             now,
+            rows,
             events,
             span: span.map(|(a, b)| (Timestamp(a), Timestamp(b))),
             visits: m.visits,
@@ -559,7 +665,9 @@ impl Report {
             served: m.served,
             ticket_ends: m.ticket_ends,
             ratings: m.ratings,
+            silent_walkouts: SilentWalkouts::of(m, cfg.targets.wait_target_min),
             wait: (&m.wait).into(),
+            wait_after_transfer: (&m.wait_after_transfer).into(),
             walk: (&m.walk).into(),
             service: (&m.service).into(),
             stay: (&m.stay).into(),
@@ -608,43 +716,57 @@ fn hours(cfg: &ReportConfig, m: &Measures) -> Vec<HourRow> {
     let busiest = (0..WEEK_HOURS)
         .map(|b| per_day(m.arrivals[b] as f64, b / 24))
         .fold(0.0, f64::max);
-    (0..WEEK_HOURS)
-        .map(|b| {
-            let wd = b / 24;
+    let hold_of = |b: usize| {
+        if m.occupancy_n[b] >= 10 {
+            Some(m.occupancy_ms[b] as f64 / m.occupancy_n[b] as f64 / 1e3)
+        } else {
+            overall
+        }
+    };
+    let target_secs = f64::from(t.wait_target_min) * 60.0;
+    let level = t.wait_service_level_pct / 100.0;
+    let mut rows = Vec::with_capacity(WEEK_HOURS);
+    for wd in 0..7 {
+        let day: Vec<staffing::HourLoad> = (wd * 24..wd * 24 + 24)
+            .map(|b| staffing::HourLoad {
+                per_hour: per_day(m.tickets_by_hour[b] as f64, wd),
+                hold_secs: hold_of(b),
+                open: per_day(m.open_ms[b] as f64 / 3.6e6, wd),
+            })
+            .collect();
+        let flow = staffing::day_flow(&day);
+        for (h, (load, f)) in day.iter().zip(flow).enumerate() {
+            let b = wd * 24 + h;
             let arrivals = per_day(m.arrivals[b] as f64, wd);
-            let tickets = per_day(m.tickets_by_hour[b] as f64, wd);
-            let period = if arrivals <= 0.0 {
-                Period::Closed
-            } else if arrivals >= busiest * 2.0 / 3.0 {
-                Period::Peak
-            } else if arrivals < busiest / 3.0 {
-                Period::Low
-            } else {
-                Period::Mid
-            };
-            let hold_secs = if m.occupancy_n[b] >= 10 {
-                Some(m.occupancy_ms[b] as f64 / m.occupancy_n[b] as f64 / 1e3)
-            } else {
-                overall
-            };
-            let needed = hold_secs.and_then(|h| {
-                staffing::counters_needed(
-                    tickets,
-                    h,
-                    f64::from(t.wait_target_min) * 60.0,
-                    t.wait_service_level_pct / 100.0,
-                )
+            let tickets = load.per_hour;
+            // The load in arrivals an hour at this hour's holding time, and the queue left
+            // by the hours before as arrivals of this one.
+            let carried = load.hold_secs.map(|hold| (f.load * 3600.0 / hold, hold));
+            let needed = carried.and_then(|(per_hour, hold)| {
+                staffing::counters_needed(per_hour, hold, target_secs, level)
             });
-            HourRow {
+            let busy = tickets > 0.0 || f.load > 0.05;
+            rows.push(HourRow {
                 weekday: wd,
-                hour: b % 24,
+                hour: h,
                 arrivals,
                 tickets,
-                period,
-                hold_secs: if tickets > 0.0 { hold_secs } else { None },
-                needed: if tickets > 0.0 { needed } else { Some(0) },
-                open: per_day(m.open_ms[b] as f64 / 3.6e6, wd),
-            }
-        })
-        .collect()
+                period: Period::of(arrivals, busiest),
+                hold_secs: if tickets > 0.0 { load.hold_secs } else { None },
+                needed: if busy { needed } else { Some(0) },
+                open: load.open,
+                sl_promised_pct: carried.filter(|_| tickets > 0.0).map(|(per_hour, hold)| {
+                    100.0
+                        * staffing::service_level(
+                            load.open.round() as u32,
+                            per_hour + f.backlog,
+                            hold,
+                            target_secs,
+                        )
+                }),
+                sl_measured_pct: pct(m.sl_within_by_hour[b], m.sl_judged_by_hour[b]),
+            });
+        }
+    }
+    rows
 }

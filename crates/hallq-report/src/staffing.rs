@@ -7,7 +7,62 @@
 //! errors lean to the safe side here: it lets nobody walk out (walk-outs shorten real queues),
 //! and it assumes exponential handling times, more variable than a hall's, which lengthens the
 //! waits it predicts. What it does not see: counters with different skills (it pools them, as a
-//! hall of 一窗通办 counters is) and queues that carry over from one hour to the next.
+//! hall of 一窗通办 counters is). Hour by hour it would not see the load carried from one hour
+//! into the next either: [`day_flow`] walks each day's hours in order and gives Erlang C the
+//! modified offered load (Jennings, Mandelbaum, Massey and Whitt 1996; the standard way to
+//! staff a time-varying queue for a time-stable service level), and, to check the hall's own
+//! staffing against what it measured, the queue its open counters left to the next hour.
+
+/// One hour of a day as the time-varying check takes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourLoad {
+    /// Tickets arriving in the hour.
+    pub per_hour: f64,
+    /// Mean time a ticket holds a counter, seconds (`None`: nothing measured).
+    pub hold_secs: Option<f64>,
+    /// Counters open on average.
+    pub open: f64,
+}
+
+/// An hour of the day as it flows from the hour before.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourFlow {
+    /// The offered load the counters must carry, Erlangs: the modified offered load (the
+    /// customers being served in a hall with a counter for everyone), which lags the arrivals
+    /// by the holding time, the largest it reaches in the hour.
+    pub load: f64,
+    /// Customers still queued when the hour began, with the counters actually open (fluid):
+    /// what the hours before left.
+    pub backlog: f64,
+}
+
+/// Walks a day's hours in order, carrying from each into the next: the load still being
+/// served (the modified offered load m(t), dm/dt = λ(t) − m(t)/h, exact for each hour's
+/// constant rate) and the queue the counters actually open did not clear (a fluid queue:
+/// arrivals beyond their capacity wait into the next hour).
+pub fn day_flow(hours: &[HourLoad]) -> Vec<HourFlow> {
+    let mut m = 0.0_f64;
+    let mut queue = 0.0_f64;
+    hours
+        .iter()
+        .map(|h| {
+            let flow = HourFlow {
+                load: m,
+                backlog: queue,
+            };
+            let Some(hold) = h.hold_secs.filter(|&x| x > 0.0) else {
+                return flow;
+            };
+            let a = h.per_hour * hold / 3600.0;
+            let end = a + (m - a) * (-3600.0 / hold).exp();
+            let load = m.max(end);
+            m = end;
+            let capacity = h.open * 3600.0 / hold;
+            queue = (queue + h.per_hour - capacity).max(0.0);
+            HourFlow { load, ..flow }
+        })
+        .collect()
+}
 
 /// The probability that an arrival must wait, with `c` counters and an offered load of `a`
 /// Erlangs (arrival rate × mean holding time). 1 when the counters cannot keep up.

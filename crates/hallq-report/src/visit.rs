@@ -54,12 +54,24 @@ pub struct TicketRecord {
     pub rating: Option<Score>,
     /// Transfers it went through.
     pub transfers: u32,
+    /// Handling before its last transfer, ms: each segment's start → transfer, summed (a
+    /// transferred ticket's handling is all its segments').
+    pub handled_before_ms: i64,
+    /// When it was last transferred and not yet called again.
+    pub transferred_at: Option<Timestamp>,
+    /// Its waits after transfers, ms: each transfer → the next call, summed (`None`: never
+    /// called after a transfer).
+    pub wait_after_transfer_ms: Option<i64>,
     /// Priority tickets of its business type that were called before it although issued after.
     pub overtaken: u32,
     /// For a priority ticket: ordinary tickets it overtook at its first call …
     pub overtook: u32,
-    /// … and how many counters serving its business type were open then.
+    /// … and how many counters serving its business type were open then …
     pub counters_at_call: u32,
+    /// … and the largest head start it took over them: how long before it the ordinary
+    /// ticket it overtook had been queued (issued, or re-queued), ms. The queue's aging rule
+    /// bounds it by the configured head start of its class.
+    pub head_start_used_ms: Option<i64>,
 }
 
 impl TicketRecord {
@@ -73,9 +85,10 @@ impl TicketRecord {
         Some(self.started?.0 - self.last_called?.0)
     }
 
-    /// Service start → finish, ms: the handling time.
+    /// Service start → finish, ms, and before a transfer each earlier segment's start →
+    /// transfer: the whole handling of the ticket.
     pub fn service_ms(&self) -> Option<i64> {
-        Some(self.finished?.0 - self.started?.0)
+        Some(self.finished?.0 - self.started?.0 + self.handled_before_ms)
     }
 
     /// Last call → leaving the counter (finish or no-show), ms: how long it held the counter.

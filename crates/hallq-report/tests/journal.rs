@@ -100,8 +100,17 @@ fn a_day_range_reports_the_events_of_those_days_only() {
     let one = hallq_report::read::report(&journal, &cfg, middle, now, &mut |_, _| {}).unwrap();
     assert_eq!(one.visits, 2, "the 24th alone");
     assert_eq!(one.events, days[1].events.len() as u64);
-    // The same events folded without the journal give the same report.
-    assert_eq!(one, days[1].report(&cfg, now));
+    // The same events folded without the journal give the same report, but for the complaint
+    // opened the day before and still open, which the journal's report carries in.
+    let direct = days[1].report(&cfg, now);
+    assert_eq!(one.complaints.carried_open, 1);
+    assert_eq!(
+        hallq_report::Report {
+            complaints: direct.complaints.clone(),
+            ..one
+        },
+        direct
+    );
 
     let none = DayRange {
         from: Some(BusinessDay(20300101)),
@@ -304,4 +313,132 @@ fn every_kind_of_event_read_from_its_journal_row_gives_the_report_of_the_event_i
             ..direct
         }
     );
+}
+
+#[test]
+fn the_summary_counts_every_row_of_the_journal_and_says_how_many_it_read() {
+    use hallq_proto::{CounterNo, StaffNo};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut day = every_kind();
+    // Kinds that change no figure, skipped by their columns: a print and a sign-in.
+    let close = day.events.pop().unwrap();
+    day.push(
+        at_day(0, 1.6),
+        EventKind::TicketPrinted {
+            ticket: common::t("T-a"),
+            visit: common::v("V-a"),
+            ok: true,
+            reprint: false,
+        },
+    )
+    .push(
+        at_day(0, 599.0),
+        EventKind::SignedIn {
+            counter: CounterNo(1),
+            staff: StaffNo::new("E1").unwrap(),
+        },
+    );
+    day.events.push(close);
+    let mut writer = Journal::open(&path, Durability::Normal).unwrap();
+    writer
+        .commit(&[Entry::Internal {
+            events: day.events.clone(),
+        }])
+        .unwrap();
+    drop(writer);
+    let journal = Journal::open_read_only(&path).unwrap();
+    let cfg = config();
+    let now = at_day(0, 120.0);
+    let read = hallq_report::read::report(&journal, &cfg, DayRange::default(), now, &mut |_, _| {})
+        .unwrap();
+    let rows = day.events.len() as u64;
+    // The door count, the print and the sign-in are rows the report does not read.
+    assert_eq!((read.rows, read.events), (rows, rows - 3));
+    let csv = hallq_report::render::csv::files(&read);
+    let summary = &csv.iter().find(|(n, _)| *n == "summary.csv").unwrap().1;
+    assert!(
+        summary.contains(&format!("journal_rows,{rows}\r\n")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("events_read,{}\r\n", rows - 3)),
+        "{summary}"
+    );
+    let text = hallq_report::render::text::render(&read, common::CST);
+    assert!(
+        text.contains(&format!("journal rows {rows} "))
+            && text.contains(&format!("of which {} read", rows - 3)),
+        "{text}"
+    );
+    // Folded without the journal, every event given is a row and is read.
+    let direct = day.report(&cfg, now);
+    assert_eq!((direct.rows, direct.events), (rows, rows));
+}
+
+#[test]
+fn a_range_lists_the_complaints_open_at_its_end_whenever_they_were_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut days = three_days();
+    // A second case on the first day is never resolved.
+    let close = days[0].events.pop().unwrap();
+    days[0].complaint(
+        "K2",
+        ComplaintCategory::General,
+        "complex",
+        "hall",
+        at_day(0, 200.0),
+    );
+    days[0].events.push(close);
+    let mut writer = Journal::open(&path, Durability::Normal).unwrap();
+    for d in &days {
+        writer
+            .commit(&[Entry::Internal {
+                events: d.events.clone(),
+            }])
+            .unwrap();
+    }
+    drop(writer);
+    let cfg = config();
+    let now = at_day(5, 0.0);
+    let day = |k: u32| DayRange {
+        from: Some(BusinessDay(DAY.0 + k)),
+        to: Some(BusinessDay(DAY.0 + k)),
+    };
+    let journal = Journal::open_read_only(&path).unwrap();
+    // The 24th: K1 (contacted that day, resolved the next) and K2 are both open at its end.
+    let second = hallq_report::read::report(&journal, &cfg, day(1), now, &mut |_, _| {}).unwrap();
+    let open: Vec<(&str, bool)> = second
+        .complaints
+        .open
+        .iter()
+        .map(|o| (o.id.as_str(), o.contacted))
+        .collect();
+    assert_eq!(
+        open,
+        vec![("K2", false), ("K1", true)],
+        "most overdue first"
+    );
+    assert_eq!(second.complaints.open[0].opened_month, 202611);
+    assert_eq!(
+        (second.complaints.opened, second.complaints.carried_open),
+        (0, 2),
+        "opened earlier: listed, not counted as opened in the range"
+    );
+    // The 25th resolves K1: only K2, overdue, is left; folded in parallel, the same.
+    let third = hallq_report::read::report(&journal, &cfg, day(2), now, &mut |_, _| {}).unwrap();
+    let ids: Vec<&str> = third
+        .complaints
+        .open
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["K2"]);
+    assert!(third.complaints.open[0].hours_left < 0.0, "overdue");
+    let text = hallq_report::render::text::render(&third, common::CST);
+    assert!(text.contains("K2"), "{text}");
+    let parallel =
+        hallq_report::read::report_parallel(&path, &cfg, day(2), now, 2, &mut |_, _| {}).unwrap();
+    assert_eq!(parallel, third);
 }

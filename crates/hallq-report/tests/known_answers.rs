@@ -79,10 +79,10 @@ fn each_outcome_is_counted_once_and_transfers_are_seen() {
         assert_eq!(r.outcome(o), n, "{o:?}");
     }
     assert_eq!(r.transferred, 1);
-    // The transferred ticket: wait to its first call (1 min), service from its start at the
-    // second counter (20 min), the walk from its last call (1 min).
+    // The transferred ticket: wait to its first call (1 min), service all its segments (2 min
+    // at the first counter, 20 at the second), the walk from its last call (1 min).
     let complex = r.business.iter().find(|b| b.code == "complex").unwrap();
-    assert_eq!((complex.served, complex.mean_service), (1, Some(1200.0)));
+    assert_eq!((complex.served, complex.mean_service), (1, Some(1320.0)));
 }
 
 #[test]
@@ -368,7 +368,11 @@ fn an_ordinary_ticket_overtaken_by_a_priority_one_is_counted_with_its_delay() {
         .end("V-late", VisitOutcome::WalkedOut, at(30.0));
     let r = s.report(&config(), at(600.0));
     let f = &r.fairness;
-    assert_eq!((f.ordinary, f.overtaken, f.overtakes), (1, 1, 1));
+    assert_eq!(
+        (f.ordinary, f.overtaken, f.overtakes),
+        (2, 1, 1),
+        "two ordinary tickets, the first overtaken"
+    );
     assert_eq!(
         f.mean_delay_min,
         Some(10.0),

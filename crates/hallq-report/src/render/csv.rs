@@ -58,7 +58,8 @@ fn f3(v: Option<f64>) -> String {
 /// Every table: (file name, CSV text).
 pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     let mut summary: Vec<(String, String)> = vec![
-        ("events".into(), r.events.to_string()),
+        ("journal_rows".into(), r.rows.to_string()),
+        ("events_read".into(), r.events.to_string()),
         ("visits".into(), r.visits.to_string()),
         ("tickets".into(), r.tickets.to_string()),
         ("served".into(), r.served.to_string()),
@@ -70,6 +71,15 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     {
         summary.push((format!("tickets_{name}"), n.to_string()));
     }
+    let w = &r.silent_walkouts;
+    summary.push((
+        "no_show_silent_walkouts_est".into(),
+        w.estimate.map_or(String::new(), |e| format!("{e:.1}")),
+    ));
+    summary.push(("called_within_target".into(), w.short.0.to_string()));
+    summary.push(("no_show_within_target".into(), w.short.1.to_string()));
+    summary.push(("called_after_target".into(), w.long.0.to_string()));
+    summary.push(("no_show_after_target".into(), w.long.1.to_string()));
     for (o, n) in &r.outcomes {
         summary.push((format!("visits_{}", o.key()), n.to_string()));
     }
@@ -81,6 +91,7 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     }
     for (name, d) in [
         ("wait", &r.wait),
+        ("wait_after_transfer", &r.wait_after_transfer),
         ("walk", &r.walk),
         ("service", &r.service),
         ("stay", &r.stay),
@@ -94,11 +105,31 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     let c = &r.complaints;
     summary.push(("complaints_opened".into(), c.opened.to_string()));
     summary.push(("complaints_resolved".into(), c.resolved.to_string()));
+    summary.push(("complaints_open".into(), c.open.len().to_string()));
+    summary.push((
+        "complaints_open_opened_before".into(),
+        c.carried_open.to_string(),
+    ));
     let f = &r.fairness;
-    summary.push(("ordinary_called".into(), f.ordinary.to_string()));
+    summary.push(("ordinary_tickets".into(), f.ordinary.to_string()));
     summary.push(("ordinary_overtaken".into(), f.overtaken.to_string()));
+    summary.push((
+        "ordinary_overtaken_left".into(),
+        f.overtaken_left.to_string(),
+    ));
     summary.push(("overtakes".into(), f.overtakes.to_string()));
-    summary.push(("overtaken_mean_delay_min".into(), f3(f.mean_delay_min)));
+    summary.push(("overtake_mean_delay_min".into(), f3(f.mean_delay_min)));
+    for (key, c) in ["care", "green_channel"].iter().zip(&f.classes) {
+        summary.push((format!("overtakes_{key}"), c.overtakes.to_string()));
+        summary.push((
+            format!("head_start_max_used_min_{key}"),
+            f3(c.max_head_start_min),
+        ));
+        summary.push((
+            format!("head_start_configured_min_{key}"),
+            c.configured_min.to_string(),
+        ));
+    }
     let q = &r.quality;
     for (k, v) in [
         ("quality_short_services", q.short_services),
@@ -211,6 +242,8 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                     "hold_secs",
                     "counters_needed",
                     "counters_open",
+                    "sl_promised_at_open_pct",
+                    "sl_measured_pct",
                 ],
                 r.hours.iter().map(|h| {
                     vec![
@@ -222,6 +255,8 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                         f3(h.hold_secs),
                         opt(h.needed),
                         format!("{:.3}", h.open),
+                        f3(h.sl_promised_pct),
+                        f3(h.sl_measured_pct),
                     ]
                 }),
             ),
@@ -263,6 +298,7 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                     "complaint",
                     "complex",
                     "business",
+                    "opened_month",
                     "hours_left",
                     "contacted",
                 ],
@@ -271,6 +307,7 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                         o.id.clone(),
                         o.complex.to_string(),
                         o.business.clone(),
+                        o.opened_month.to_string(),
                         format!("{:.2}", o.hours_left),
                         o.contacted.to_string(),
                     ]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
-use super::{KPI_VERDICT_COLUMN, Medium, Table, min1_whole, weekday};
+use super::{KPI_VERDICT_COLUMN, Medium, Table, weekday};
 use crate::error::ReportError;
 use crate::report::Report;
 
@@ -101,6 +101,7 @@ fn heat_map(r: &Report) -> Result<String, ReportError> {
         .fold(0.0, f64::max)
         .max(1e-9);
     svg("heat map", (820, 280), |root| {
+        // Segmented axes: one label at the middle of each row (weekday) and column (hour).
         let mut chart = ChartBuilder::on(root)
             .caption(
                 "arrivals per hour and weekday 客流热力图 (mean per day)",
@@ -109,58 +110,112 @@ fn heat_map(r: &Report) -> Result<String, ReportError> {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(60)
-            .build_cartesian_2d(0i32..24i32, 0i32..7i32)?;
+            // An i32 range is discrete with both ends: 0..23 is 24 hours, 0..6 seven days.
+            .build_cartesian_2d(
+                (0i32..23i32).into_segmented(),
+                (0i32..6i32).into_segmented(),
+            )?;
         chart
             .configure_mesh()
             .disable_mesh()
             .x_labels(24)
             .y_labels(7)
-            .y_label_formatter(&|y| weekday((6 - *y).clamp(0, 6) as usize).to_owned())
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(h) => h.to_string(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|y| match y {
+                SegmentValue::CenterOf(y) if (0..7).contains(y) => {
+                    weekday((6 - *y) as usize).to_owned()
+                }
+                _ => String::new(),
+            })
             .draw()?;
         chart.draw_series(r.hours.iter().map(|h| {
             let v = h.arrivals / max;
             let color = RGBColor(255, (250.0 - 190.0 * v) as u8, (240.0 - 220.0 * v) as u8);
             let (x, y) = (h.hour as i32, 6 - h.weekday as i32);
-            Rectangle::new([(x, y), (x + 1, y + 1)], color.filled())
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                ],
+                color.filled(),
+            )
         }))?;
         Ok(())
     })
 }
 
+/// The hours of the week the staffing chart shows: whole days, from the first with tickets or
+/// a counter open to the last (a one-day report shows that day, not the week).
+fn staffing_span(r: &Report) -> (i32, i32) {
+    let active: Vec<usize> = r
+        .hours
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.tickets > 0.0 || h.open > 0.0 || h.needed.is_some_and(|n| n > 0))
+        .map(|(i, _)| i)
+        .collect();
+    match (active.first(), active.last()) {
+        (Some(&a), Some(&b)) => ((a / 24 * 24) as i32, ((b / 24 + 1) * 24) as i32),
+        _ => (0, 168),
+    }
+}
+
 fn staffing_chart(r: &Report) -> Result<String, ReportError> {
+    let (from, to) = staffing_span(r);
+    let one_day = to - from <= 24;
     let needed: Vec<(i32, f64)> = r
         .hours
         .iter()
         .enumerate()
         .map(|(i, h)| (i as i32, f64::from(h.needed.unwrap_or(0))))
+        .filter(|(i, _)| (from..to).contains(i))
         .collect();
     let open: Vec<(i32, f64)> = r
         .hours
         .iter()
         .enumerate()
         .map(|(i, h)| (i as i32, h.open))
+        .filter(|(i, _)| (from..to).contains(i))
         .collect();
-    let top = needed
-        .iter()
-        .chain(&open)
-        .map(|p| p.1)
-        .fold(1.0, f64::max)
-        .ceil()
-        + 1.0;
+    let highest = needed.iter().chain(&open).map(|p| p.1).fold(1.0, f64::max);
+    // Head room above the lines for the legend.
+    let top = (highest * 1.35).ceil() + 1.0;
+    let caption = if one_day {
+        format!(
+            "counters needed (Erlang C, load carried over) and open 弹性排班, {}",
+            weekday((from / 24) as usize)
+        )
+    } else {
+        format!(
+            "counters needed (Erlang C, load carried over) and open 弹性排班, {} → {}",
+            weekday((from / 24) as usize),
+            weekday(((to - 1) / 24) as usize)
+        )
+    };
     svg("staffing", (820, 320), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                "counters needed (Erlang C) and open 弹性排班, Monday 00:00 → Sunday 24:00",
-                ("sans-serif", 16),
-            )
+            .caption(caption, ("sans-serif", 16))
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(40)
-            .build_cartesian_2d(0i32..168i32, 0f64..top)?;
+            .build_cartesian_2d(from..to, 0f64..top)?;
         chart
             .configure_mesh()
-            .x_labels(8)
-            .x_label_formatter(&|x| weekday((*x / 24).clamp(0, 6) as usize).to_owned())
+            .x_labels(if one_day {
+                13
+            } else {
+                ((to - from) / 24 + 1) as usize
+            })
+            .x_label_formatter(&|x| {
+                if one_day {
+                    format!("{:02}:00", x.rem_euclid(24))
+                } else {
+                    weekday((*x / 24).clamp(0, 6) as usize).to_owned()
+                }
+            })
             .y_desc("counters")
             .draw()?;
         chart
@@ -173,6 +228,7 @@ fn staffing_chart(r: &Report) -> Result<String, ReportError> {
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;
@@ -257,14 +313,14 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{t}</title><style>\
          body{{font-family:sans-serif;max-width:900px;margin:1em auto;color:#222}}\
          table{{border-collapse:collapse;margin:.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}\
-         td:first-child,th:first-child{{text-align:left}}.miss{{color:#b00;font-weight:bold}}.met{{color:#070}}\
+         td:first-child,th:first-child{{text-align:left}}td{{white-space:nowrap}}td:last-child{{white-space:normal}}.miss{{color:#b00;font-weight:bold}}.met{{color:#070}}\
          </style></head><body><h1>{t}</h1>",
         t = esc(title)
     );
     let _ = writeln!(
         s,
-        "<p>{} visits, {} tickets, {} served, {} events read.</p>",
-        r.visits, r.tickets, r.served, r.events
+        "<p>{} visits 到访, {} tickets 取号, {} served 办结; journal 日志: {} rows, of which {} read by the report 报表读取 (the rest change no figure: door counts, prints, announcements, sign-ins).</p>",
+        r.visits, r.tickets, r.served, r.rows, r.events
     );
     s.push_str("<h2>KPIs 指标</h2>");
     // The verdict is coloured: `met` green, `miss` red.
@@ -277,6 +333,7 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
     });
     s.push_str("<h2>Visits 到访</h2>");
     table(&mut s, &super::outcomes(r, Medium::Html));
+    let _ = write!(s, "<p>{}.</p>", esc(&super::silent_walkouts(r)));
     table(&mut s, &super::durations(r, Medium::Html));
     s.push_str(&wait_chart(r)?);
     s.push_str("<h2>Touchpoint map 接触点</h2>");
@@ -285,7 +342,7 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
     s.push_str("<h2>Load and staffing 客流与弹性排班</h2>");
     s.push_str(&heat_map(r)?);
     s.push_str(&staffing_chart(r)?);
-    s.push_str("<p>Counters needed: Erlang C (M/M/c) from each hour's measured tickets and mean counter time, for the waiting-time target. It ignores walk-outs and skills, so it errs on the safe side.</p>");
+    s.push_str("<p>Counters needed 需要窗口数: Erlang C (M/M/c) from each hour's measured tickets and mean counter time, with the load carried from the hour before (modified offered load), for the waiting-time target 等候目标; it ignores walk-outs and skills, so it errs on the safe side 偏于保守. SL promised at open 按实开承诺: the share called within the target the model promises with the counters that were open and the queue the hours before left; SL measured 实测: the share that was.</p>");
     table(&mut s, &super::hours(r));
     s.push_str("<h2>Business types 业务类型</h2>");
     table(&mut s, &super::business(r, Medium::Html));
@@ -293,37 +350,23 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
     table(&mut s, &super::staff(r, Medium::Html));
     let _ = write!(s, "<p>{}</p>", esc(&super::retraining(r)));
     table(&mut s, &super::counters(r, Medium::Html));
-    let c = &r.complaints;
     let _ = write!(
         s,
-        "<h2>Complaints 投诉</h2><p>opened {}, resolved {}, open {}.</p>",
-        c.opened,
-        c.resolved,
-        c.open.len()
+        "<h2>Complaints 投诉</h2><p>{}.</p>",
+        esc(&super::complaint_counts(r))
     );
     table(&mut s, &super::open_complaints(r, Medium::Html));
     table(&mut s, &super::complaint_hot_spots(r, Medium::Html));
-    let f = &r.fairness;
     let _ = write!(
         s,
-        "<h2>Priority fairness 优先公平</h2><p>{} of {} ordinary tickets were overtaken by a priority ticket ({} overtakes); estimated delay {} min each. Wait p90: ordinary {} min, priority {} min.</p>",
-        f.overtaken,
-        f.ordinary,
-        f.overtakes,
-        f.mean_delay_min.map_or("-".into(), |d| format!("{d:.1}")),
-        min1_whole(f.ordinary_wait.p90),
-        min1_whole(f.priority_wait.p90)
+        "<h2>Priority fairness 优先公平</h2><p>{}.</p>",
+        esc(&super::fairness(r))
     );
-    let q = &r.quality;
+    table(&mut s, &super::fairness_classes(r));
     let _ = write!(
         s,
-        "<h2>Data quality 数据质量</h2><p>short services {}, finish forgotten {}, served without rating {}, unknown business {}, visits without arrival {}, events of unseen tickets {}. Flagged services are left out of the handling-time figures.</p>",
-        q.short_services,
-        q.forgotten_finish,
-        q.missing_ratings,
-        q.unknown_business,
-        q.visits_without_start,
-        q.orphan_events
+        "<h2>Data quality 数据质量</h2><p>{}.</p>",
+        esc(&super::quality(r))
     );
     table(&mut s, &super::quality_examples(r));
     s.push_str("<h2>Notes 说明</h2><ul>");

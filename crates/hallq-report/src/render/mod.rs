@@ -84,6 +84,23 @@ pub(crate) fn outcomes(r: &Report, m: Medium) -> Table {
     Table { header, rows }
 }
 
+/// The estimate of silent walk-outs among the no-shows, in a sentence.
+pub(crate) fn silent_walkouts(r: &Report) -> String {
+    let w = &r.silent_walkouts;
+    format!(
+        "no-shows 过号 {}: an estimated {} of them were customers who had left without telling \
+         anyone 估计未告知离开 (not recorded, estimated: tickets called within {} min no-showed \
+         {} of {}, after longer waits {} of {}; the excess over the short waits' rate)",
+        r.ticket_ends[1],
+        w.estimate.map_or("-".into(), |e| format!("{e:.1}")),
+        w.threshold_min,
+        w.short.1,
+        w.short.0,
+        w.long.1,
+        w.long.0,
+    )
+}
+
 /// Wait, walk, service and stay: count, mean, p50, p90 and max in minutes.
 pub(crate) fn durations(r: &Report, m: Medium) -> Table {
     let row = |label: &str, d: &Durations| {
@@ -108,11 +125,21 @@ pub(crate) fn durations(r: &Report, m: Medium) -> Table {
         rows: vec![
             row(m.pick("wait 等候 (ticket→call)", "wait 等候"), &r.wait),
             row(
+                m.pick(
+                    "wait after transfer 转办后等候 (transfer→call)",
+                    "wait after transfer 转办后等候",
+                ),
+                &r.wait_after_transfer,
+            ),
+            row(
                 m.pick("walk 走到窗口 (call→start)", "walk 走到窗口"),
                 &r.walk,
             ),
             row(
-                m.pick("service 办理 (start→finish)", "service 办理"),
+                m.pick(
+                    "service 办理 (start→finish, all segments)",
+                    "service 办理 (all segments)",
+                ),
                 &r.service,
             ),
             row(
@@ -138,7 +165,8 @@ pub(crate) fn kpis(r: &Report) -> Table {
                     k.label.clone(),
                     format!("{}/{}", k.num, k.den),
                     pct1(k.pct()),
-                    format!("≥ {:.0}%", k.target_pct),
+                    // A no-break space: the page's cell does not wrap it.
+                    format!("≥\u{a0}{:.0}%", k.target_pct),
                     match k.met() {
                         Some(true) => "met 达标".into(),
                         Some(false) => "MISSED 未达标".into(),
@@ -220,7 +248,15 @@ pub(crate) fn touchpoints(r: &Report, m: Medium) -> Table {
 pub(crate) fn hours(r: &Report) -> Table {
     Table {
         header: vec![
-            "hour", "arrivals", "tickets", "period", "hold min", "needed", "open",
+            "hour",
+            "arrivals",
+            "tickets",
+            "period",
+            "hold min",
+            "needed",
+            "open",
+            "SL promised at open",
+            "SL measured",
         ],
         rows: r
             .hours
@@ -235,6 +271,8 @@ pub(crate) fn hours(r: &Report) -> Table {
                     min1(h.hold_secs),
                     h.needed.map_or("99+".into(), |n| n.to_string()),
                     format!("{:.1}", h.open),
+                    pct1(h.sl_promised_pct),
+                    pct1(h.sl_measured_pct),
                 ]
             })
             .collect(),
@@ -324,14 +362,15 @@ pub(crate) fn counters(r: &Report, m: Medium) -> Table {
     }
 }
 
-/// The complaints still open: kind, business, hours left, whether the customer was contacted
-/// (`yes`/`NO` on the terminal, `true`/`false` on the page).
+/// The complaints still open: kind, business, the month opened, hours left, whether the
+/// customer was contacted.
 pub(crate) fn open_complaints(r: &Report, m: Medium) -> Table {
     Table {
         header: vec![
             "open complaint",
             "kind",
             "business",
+            m.pick("opened", "opened 受理"),
             "hours left",
             "contacted",
         ],
@@ -349,15 +388,31 @@ pub(crate) fn open_complaints(r: &Report, m: Medium) -> Table {
                     }
                     .into(),
                     o.business.clone(),
+                    format!("{}-{:02}", o.opened_month / 100, o.opened_month % 100),
                     format!("{:.1}", o.hours_left),
-                    match m {
-                        Medium::Text => if o.contacted { "yes" } else { "NO" }.into(),
-                        Medium::Html => o.contacted.to_string(),
-                    },
+                    if o.contacted {
+                        "yes 已联系"
+                    } else {
+                        "NO 未联系"
+                    }
+                    .into(),
                 ]
             })
             .collect(),
     }
+}
+
+/// The complaint section's first line: opened, resolved, open, and the cases carried in.
+pub(crate) fn complaint_counts(r: &Report) -> String {
+    let c = &r.complaints;
+    format!(
+        "opened in the range 范围内受理 {}, resolved 已解决 {}; open now 未结 {} (of them opened \
+         before the range 往期受理 {})",
+        c.opened,
+        c.resolved,
+        c.open.len(),
+        c.carried_open,
+    )
 }
 
 /// Complaints per month, business and responsibility.
@@ -383,6 +438,76 @@ pub(crate) fn complaint_hot_spots(r: &Report, m: Medium) -> Table {
             })
             .collect(),
     }
+}
+
+/// The fairness section's sentence: overtaken tickets (those that left uncalled among them),
+/// overtakes, the estimated delay per overtake, and the waits side by side.
+pub(crate) fn fairness(r: &Report) -> String {
+    let f = &r.fairness;
+    format!(
+        "{} of {} ordinary tickets overtaken by a priority ticket of their business type \
+         (普通号被优先号超过; {} of them left uncalled 未叫离开), {} overtakes 次; estimated delay \
+         {} min per overtake 每次估计延误 (the priority ticket's counter time shared over the \
+         counters serving that business); wait p90 等候 ordinary 普通 {} min, priority 优先 {} min",
+        f.overtaken,
+        f.ordinary,
+        f.overtaken_left,
+        f.overtakes,
+        f.mean_delay_min.map_or("-".into(), |d| format!("{d:.1}")),
+        min1_whole(f.ordinary_wait.p90),
+        min1_whole(f.priority_wait.p90),
+    )
+}
+
+/// Each priority class against its head start: overtakes, the largest head start actually
+/// taken, the configured one, and whether the bound held.
+pub(crate) fn fairness_classes(r: &Report) -> Table {
+    Table {
+        header: vec![
+            "priority 优先级",
+            "overtakes 超过",
+            "largest head start used 实际最大提前 (min)",
+            "configured 配置 (min)",
+            "bound 上限",
+        ],
+        rows: r
+            .fairness
+            .classes
+            .iter()
+            .map(|c| {
+                vec![
+                    c.label.to_owned(),
+                    c.overtakes.to_string(),
+                    c.max_head_start_min
+                        .map_or("-".into(), |m| format!("{m:.1}")),
+                    c.configured_min.to_string(),
+                    if c.held() {
+                        "held 守住"
+                    } else {
+                        "EXCEEDED 超出"
+                    }
+                    .into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The data-quality section's sentence.
+pub(crate) fn quality(r: &Report) -> String {
+    let q = &r.quality;
+    format!(
+        "short services 服务过短 {}, finish forgotten 疑似未结束 {}, served without rating 未评价 {}, \
+         unknown business 未知业务 {}, visits without arrival 无到店记录 {}, events of unseen \
+         tickets 未见取号的事件 {}; flagged services are left out of the handling-time figures \
+         标记的服务不计入办理时长",
+        q.short_services,
+        q.forgotten_finish,
+        q.missing_ratings,
+        q.unknown_business,
+        q.visits_without_start,
+        q.orphan_events
+    )
 }
 
 /// Examples of the data-quality problems: problem, ticket, detail (the page's table and

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use hallq_proto::time;
 
-use super::{Medium, Table, min1_whole};
+use super::{Medium, Table};
 use crate::report::Report;
 
 /// Open complaints listed on the terminal.
@@ -12,7 +12,9 @@ const OPEN_SHOWN: usize = 20;
 
 /// Display width: CJK characters take two columns.
 fn width(s: &str) -> usize {
-    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    s.chars()
+        .map(|c| if c.is_ascii() || c == '\u{a0}' { 1 } else { 2 })
+        .sum()
 }
 
 /// `s` padded on the right to `w` columns.
@@ -68,10 +70,11 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         Some((a, b)) => {
             let _ = writeln!(
                 s,
-                "events {} from {} to {}; report time {}",
-                r.events,
+                "journal rows {} from {} to {}, of which {} read 读取 (the rest change no figure: door counts, prints, announcements, sign-ins); report time {}",
+                r.rows,
                 day(a),
                 day(b),
+                r.events,
                 day(r.now)
             );
         }
@@ -85,6 +88,7 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         r.visits, r.tickets, r.served, r.transferred
     );
     s.push_str(&laid_out(&super::outcomes(r, Medium::Text)));
+    let _ = writeln!(s, "{}", super::silent_walkouts(r));
     s.push('\n');
     s.push_str(&laid_out(&super::durations(r, Medium::Text)));
     let _ = writeln!(s, "\n── KPIs 指标 ──");
@@ -104,13 +108,7 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
     s.push('\n');
     s.push_str(&laid_out(&super::counters(r, Medium::Text)));
     let c = &r.complaints;
-    let _ = writeln!(
-        s,
-        "\n── complaints 投诉 ──  opened {}, resolved {}, open {}",
-        c.opened,
-        c.resolved,
-        c.open.len()
-    );
+    let _ = writeln!(s, "\n── complaints 投诉 ──  {}", super::complaint_counts(r));
     let mut open = super::open_complaints(r, Medium::Text);
     // The most urgent first; the rest are in the CSV file.
     open.rows.truncate(OPEN_SHOWN);
@@ -128,28 +126,14 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
     if !hot_spots.rows.is_empty() {
         s.push_str(&laid_out(&hot_spots));
     }
-    let f = &r.fairness;
     let _ = writeln!(
         s,
-        "\n── priority fairness 优先公平 ──  {} of {} ordinary tickets overtaken by priority ones ({} overtakes); estimated delay {} min each; wait p90 ordinary {} min, priority {} min",
-        f.overtaken,
-        f.ordinary,
-        f.overtakes,
-        f.mean_delay_min.map_or("-".into(), |d| format!("{d:.1}")),
-        min1_whole(f.ordinary_wait.p90),
-        min1_whole(f.priority_wait.p90),
+        "\n── priority fairness 优先公平 ──  {}",
+        super::fairness(r)
     );
+    s.push_str(&laid_out(&super::fairness_classes(r)));
     let q = &r.quality;
-    let _ = writeln!(
-        s,
-        "\n── data quality 数据质量 ──  short services {}, finish forgotten {}, served without rating {}, unknown business {}, visits without arrival {}, events of unseen tickets {}",
-        q.short_services,
-        q.forgotten_finish,
-        q.missing_ratings,
-        q.unknown_business,
-        q.visits_without_start,
-        q.orphan_events
-    );
+    let _ = writeln!(s, "\n── data quality 数据质量 ──  {}", super::quality(r));
     for (what, ticket, detail) in &q.examples {
         let _ = writeln!(s, "  {what}: {ticket} ({detail})");
     }

@@ -71,6 +71,8 @@ pub fn config() -> ReportConfig {
             },
         ],
         targets: Targets::default(),
+        priority: hallq_report::config::PriorityRule::default(),
+        rating_timeout_secs: 30,
         short_service_secs: 20,
         forgotten_finish_factor: 3,
     }
