@@ -48,7 +48,9 @@ fn a_simulated_day_completes_and_its_ground_truth_agrees_with_the_journal() {
             "--seed",
             "7",
             "--speed",
-            "500", // as the report test: the exact wait comparison drifted once at ×1000
+            // As the report test. The exact wait comparison drifted once at ×1000: the
+            // ledger dropped a call heard before the kiosk recorded its ticket (fixed).
+            "500",
             "--day",
             "2026-11-23",
             "--port",

@@ -112,6 +112,11 @@ impl Floor {
     }
 
     /// Whether the customer is still waiting for their first call.
+    /// Whether the customer of `ticket` left while waiting (and was not there when called).
+    pub(crate) fn has_left(&self, ticket: &TicketId) -> bool {
+        self.with(|s| s.get(ticket).is_some_and(|seat| seat.state == State::Left))
+    }
+
     pub(crate) fn waiting(&self, ticket: &TicketId) -> bool {
         self.with(|s| {
             s.get(ticket)

@@ -66,6 +66,9 @@ pub struct Book {
     pub no_show_by_clerk: u32,
     /// No-shows the hub recorded by itself (the clerk learnt of them from `not_calling`).
     pub no_show_by_hub: u32,
+    /// No-shows (either way) of customers who had run out of patience and left: the silent
+    /// walk-outs the journal records as no-shows, which the report can only estimate.
+    pub no_shows_who_had_left: u32,
     /// Transfers.
     pub transfers: u32,
     /// Ratings accepted.
@@ -78,6 +81,11 @@ pub struct Book {
     pub greeter_touches: u32,
     /// Announcements posted.
     pub announcements: u32,
+    /// First calls of tickets whose issue the kiosk had not yet recorded: the hub publishes
+    /// the board with a new ticket before the kiosk reads its reply, and a counter may call
+    /// it first. Taken by [`Ledger::issued`] (dropping them lost that ticket's wait from the
+    /// figures and moved the wait p50 by a neighbour's milliseconds).
+    pub early_calls: BTreeMap<TicketId, Timestamp>,
 }
 
 /// The shared ground truth.
@@ -109,7 +117,7 @@ impl Ledger {
                 TicketTruth {
                     customer,
                     issued_at: at,
-                    first_called_at: None,
+                    first_called_at: b.early_calls.remove(ticket),
                     end: None,
                 },
             );
@@ -121,8 +129,13 @@ impl Ledger {
         self.note(|b| {
             b.calls += 1;
             b.recalls += u32::from(recall);
-            if let Some(t) = b.tickets.get_mut(ticket) {
-                t.first_called_at.get_or_insert(at);
+            match b.tickets.get_mut(ticket) {
+                Some(t) => {
+                    t.first_called_at.get_or_insert(at);
+                }
+                None => {
+                    b.early_calls.entry(ticket.clone()).or_insert(at);
+                }
             }
         });
     }
@@ -186,5 +199,16 @@ mod tests {
         );
         assert_eq!(f.waits_ms, vec![60_000, 120_000], "the first call counts");
         assert_eq!((f.ratings, f.satisfied), (1, 1));
+    }
+
+    #[test]
+    fn a_call_heard_before_the_kiosk_recorded_the_ticket_keeps_its_wait() {
+        let l = Ledger::default();
+        let t = TicketId::new("1").unwrap();
+        // The counter's call reply is read before the kiosk's issue reply.
+        l.called(&t, Timestamp(5_000), false);
+        l.issued(&t, 1, Timestamp(4_000));
+        l.called(&t, Timestamp(60_000), true);
+        assert_eq!(l.figures().waits_ms, vec![1_000]);
     }
 }

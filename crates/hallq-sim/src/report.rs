@@ -88,6 +88,11 @@ pub fn summary(
     );
     let _ = writeln!(
         s,
+        "  no-shows who had left 已离开的过号 {}",
+        b.no_shows_who_had_left
+    );
+    let _ = writeln!(
+        s,
         "  no ticket: self-service 自助 {}, gave up at the kiosk {}, settled at the door {}, turned away after closing {}",
         b.self_service, b.abandoned, b.resolved_at_door, b.turned_away
     );

@@ -65,6 +65,15 @@ fn work_for(l: &Latest, counter: u16, skills: &[hallq_proto::BusinessCode]) -> b
     directed || queued
 }
 
+/// What a clerk sees of the hall's waiting tickets: the board's revision and the tickets
+/// transferred to this counter. A change in either may mean work.
+fn board_seen(l: &Latest, counter: u16) -> (Option<u64>, u32) {
+    (
+        l.board.as_ref().map(|b| b.rev),
+        l.counters.get(&counter).map_or(0, |c| c.directed_waiting),
+    )
+}
+
 async fn work(ctx: &Ctx, client: &DeviceClient, counter: u16, shift: &Shift) {
     let skills = ctx.hall.skills.get(&counter).cloned().unwrap_or_default();
     let mut breaks = shift.breaks.clone();
@@ -101,9 +110,12 @@ async fn work(ctx: &Ctx, client: &DeviceClient, counter: u16, shift: &Shift) {
                     serve(ctx, client, counter, &ticket, at).await;
                 }
                 Err(Refused::Code(ErrorCode::NothingWaiting)) => {
-                    // Another counter took it: wait for the board to change.
+                    // Another counter took it: wait for the board to change (at most 30 s),
+                    // not 30 s deaf to a ticket issued meanwhile.
+                    let seen = board_seen(&client.latest(), counter);
                     let until = ctx.time.now().plus_secs(30);
-                    ctx.wait_state(client, until, |_| false).await;
+                    ctx.wait_state(client, until, |l| board_seen(l, counter) != seen)
+                        .await;
                 }
                 _ => ctx.sleep(30).await,
             }
@@ -142,6 +154,14 @@ async fn who_comes(ctx: &Ctx, ticket: &TicketId) -> AtCall {
 /// The hub skipped the ticket by itself.
 fn skipped_by_hub(ctx: &Ctx, ticket: &TicketId) {
     ctx.ledger.note(|b| b.no_show_by_hub += 1);
+    no_show(ctx, ticket);
+}
+
+/// `ticket` ended as a no-show: counted, and counted apart when its customer had left.
+fn no_show(ctx: &Ctx, ticket: &TicketId) {
+    if ctx.floor.has_left(ticket) {
+        ctx.ledger.note(|b| b.no_shows_who_had_left += 1);
+    }
     ctx.ledger.ended(ticket, End::NoShow);
     ctx.floor.done(ticket);
 }
@@ -294,8 +314,7 @@ async fn absent(ctx: &Ctx, client: &DeviceClient, ticket: &TicketId, called_at: 
         match ctx.send(client, Command::NoShow {}).await {
             Ok(_) => {
                 ctx.ledger.note(|b| b.no_show_by_clerk += 1);
-                ctx.ledger.ended(ticket, End::NoShow);
-                ctx.floor.done(ticket);
+                no_show(ctx, ticket);
                 return;
             }
             Err(Refused::Code(ErrorCode::NotCalling)) => return skipped_by_hub(ctx, ticket),

@@ -31,15 +31,28 @@ mod tests;
 use customers::{BusinessKinds, customer};
 use staffing::{door_reports, shifts};
 
-/// The hall's load class of an hour (DOMAIN.md: 高峰 / 中峰 / 低峰).
+/// The hall's load class of an hour (DOMAIN.md: 高峰 / 中峰 / 低峰), as the report classes it
+/// ([`hallq_report::report::Period::of`]): the plan's peak hours are the report's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Period {
-    /// 高峰: at least three quarters of the busiest hour's rate.
+    /// 高峰: at least two thirds of the busiest hour's rate.
     Peak,
-    /// 中峰: at least 45 % of it.
+    /// 中峰: between.
     Mid,
-    /// 低峰: the rest.
+    /// 低峰: below a third of it (or no arrivals).
     Low,
+}
+
+impl Period {
+    /// The class of an hour of `rate` arrivals against the busiest hour's `busiest`.
+    pub fn of(rate: f64, busiest: f64) -> Self {
+        use hallq_report::report::Period as P;
+        match P::of(rate, busiest) {
+            P::Peak => Self::Peak,
+            P::Mid => Self::Mid,
+            P::Low | P::Closed => Self::Low,
+        }
+    }
 }
 
 impl Period {
@@ -509,13 +522,7 @@ fn hours_of(sc: &Scenario, open: u32, close: u32) -> Vec<Hour> {
         .into_iter()
         .map(|hour| {
             let r = rate(hour);
-            let period = if max > 0.0 && r >= 0.75 * max {
-                Period::Peak
-            } else if max > 0.0 && r >= 0.45 * max {
-                Period::Mid
-            } else {
-                Period::Low
-            };
+            let period = Period::of(r, max);
             Hour {
                 hour,
                 rate: r,

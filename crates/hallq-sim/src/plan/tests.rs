@@ -37,6 +37,32 @@ fn the_day_only_places_the_plan_on_the_calendar() {
 }
 
 #[test]
+fn the_plans_load_classes_are_the_reports() {
+    let mut c = config();
+    // The busiest hour 30 an hour: 20 (two thirds) is a peak, 19 mid, 10 (a third) mid, 9 low.
+    let mut rates = vec![0.0; 24];
+    rates[9..15].copy_from_slice(&[30.0, 20.0, 19.0, 10.0, 9.0, 30.0]);
+    c.scenario.arrivals_per_hour = rates;
+    let plan = Plan::generate(&c, 1, DAY);
+    let class = |hour: u32| plan.hours.iter().find(|h| h.hour == hour).unwrap().period;
+    assert_eq!(
+        [class(9), class(10), class(11), class(12), class(13)],
+        [
+            Period::Peak,
+            Period::Peak,
+            Period::Mid,
+            Period::Mid,
+            Period::Low
+        ]
+    );
+    assert_eq!(
+        hallq_report::report::Period::of(20.0, 30.0),
+        hallq_report::report::Period::Peak,
+        "the report's class of the same hour"
+    );
+}
+
+#[test]
 fn peak_hours_bring_more_customers_than_low_hours() {
     let c = config();
     let (mut peak, mut peak_h, mut low, mut low_h) = (0u32, 0u32, 0u32, 0u32);
