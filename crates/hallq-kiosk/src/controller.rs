@@ -554,6 +554,9 @@ impl Kiosk {
     fn tick(&mut self, now_ms: u64, out: &mut Vec<Effect>) {
         let idle = now_ms.saturating_sub(self.last_activity_ms);
         match &self.screen {
+            // The next customer, perhaps elderly, meets Chinese: English lasts as long as the
+            // customer who chose it, on the welcome screen too (and under "not issuing").
+            Screen::Welcome if idle >= self.timings.idle_return_ms => self.lang = Lang::Zh,
             Screen::Welcome | Screen::Issuing => {}
             Screen::Issued {
                 print: PrintState::Printed,

@@ -466,6 +466,34 @@ fn english_is_one_touch_away_and_goes_with_the_ticket() {
 }
 
 #[test]
+fn english_chosen_and_left_returns_to_chinese_after_the_idle_time_on_every_screen() {
+    // Switched on the welcome screen and left there.
+    let mut k = ready();
+    touch(&mut k, Action::Language(Lang::En), 1_000);
+    k.handle(Input::Tick, 60_999);
+    assert_eq!(k.lang(), Lang::En);
+    assert!(
+        k.handle(Input::Tick, 61_000).is_empty(),
+        "no session to record"
+    );
+    assert_eq!(k.lang(), Lang::Zh);
+    assert_eq!(k.screen(), Screen::Welcome);
+
+    // Switched while the kiosk cannot issue (the header's switch is on every screen).
+    k.handle(Input::HubReachable(false), 62_000);
+    touch(&mut k, Action::Language(Lang::En), 62_000);
+    k.handle(Input::Tick, 122_000);
+    assert_eq!(k.lang(), Lang::Zh);
+
+    // Switched, then left mid-flow.
+    let mut k = ready();
+    touch(&mut k, Action::Language(Lang::En), 1_000);
+    touch(&mut k, Action::Business(code("topup")), 2_000);
+    k.handle(Input::Tick, 62_000);
+    assert_eq!((k.screen(), k.lang()), (Screen::Welcome, Lang::Zh));
+}
+
+#[test]
 fn mask_phone_hides_the_middle_four_digits() {
     assert_eq!(mask_phone(""), "");
     assert_eq!(mask_phone("138"), "138");
