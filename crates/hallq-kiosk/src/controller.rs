@@ -44,15 +44,19 @@ const CODE_MAX: usize = 20;
 pub enum Screen {
     /// The business types, with people waiting and the estimated wait.
     Welcome,
-    /// The self-service or app alternative of the business chosen, offered before a ticket.
+    /// The self-service or app alternative of the business chosen, offered before a ticket: it
+    /// does some of the business type's jobs (a top-up, a bill query), the others need a ticket.
     SelfService {
         /// The business chosen.
         business: BusinessCode,
         /// What to do instead, e.g. "扫码用 App 充值 / top up in the app".
         offer: LocalText,
     },
-    /// The customer took the self-service offer: where to go.
+    /// The customer took the self-service offer: where to go, and a way back to a ticket (the
+    /// job may be one self-service cannot do). It returns to the welcome screen by itself.
     SelfServiceTaken {
+        /// The business chosen.
+        business: BusinessCode,
         /// The offer taken.
         offer: LocalText,
     },
@@ -122,7 +126,7 @@ pub enum Action {
     Business(BusinessCode),
     /// Take the self-service offer.
     UseSelfService,
-    /// Decline it: a ticket after all.
+    /// Decline it, or come back from it: a ticket after all.
     TicketInstead,
     /// An ordinary ticket.
     Ordinary,
@@ -350,12 +354,19 @@ impl Kiosk {
                 if let Some(s) = self.session.take() {
                     out.push(Effect::Record(Command::SelfServiceChosen {
                         session: s.id,
-                        business,
+                        business: business.clone(),
                     }));
                 }
-                self.screen = Screen::SelfServiceTaken { offer };
+                self.screen = Screen::SelfServiceTaken { business, offer };
             }
             (Screen::SelfService { .. }, Action::TicketInstead) => self.screen = Screen::Priority,
+            // Self-service could not do the job after all: a ticket, as a new session (the
+            // first one ended with the self-service chosen).
+            (Screen::SelfServiceTaken { business, .. }, Action::TicketInstead) => {
+                let business = business.clone();
+                self.begin(business, out);
+                self.screen = Screen::Priority;
+            }
             (Screen::Priority, Action::Ordinary) => self.ask_phone(None),
             (Screen::Priority, Action::Care(reason)) => self.ask_phone(Some(reason)),
             (Screen::Priority, Action::GreenChannel) => {
@@ -433,6 +444,15 @@ impl Kiosk {
             return;
         };
         let offer = service.self_service.clone();
+        self.begin(business.clone(), out);
+        self.screen = match offer {
+            Some(offer) => Screen::SelfService { business, offer },
+            None => Screen::Priority,
+        };
+    }
+
+    /// A new session for `business`, recorded.
+    fn begin(&mut self, business: BusinessCode, out: &mut Vec<Effect>) {
         self.sessions += 1;
         let id = format!("{}-{}", self.session_prefix, self.sessions);
         out.push(Effect::Record(Command::SessionStarted {
@@ -440,15 +460,11 @@ impl Kiosk {
         }));
         self.session = Some(Session {
             id,
-            business: business.clone(),
+            business,
             care: None,
             code: String::new(),
             phone: String::new(),
         });
-        self.screen = match offer {
-            Some(offer) => Screen::SelfService { business, offer },
-            None => Screen::Priority,
-        };
     }
 
     fn ask_phone(&mut self, care: Option<PriorityReason>) {

@@ -162,6 +162,38 @@ fn self_service_is_offered_first_and_taking_it_issues_no_ticket() {
 }
 
 #[test]
+fn the_self_service_thanks_screen_leads_back_to_a_ticket_or_returns_by_itself() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("topup")), 1);
+    touch(&mut k, Action::UseSelfService, 2);
+    // The job is one self-service cannot do: one touch back to a ticket, as a new session.
+    let again = touch(&mut k, Action::TicketInstead, 3);
+    assert_eq!(
+        recorded(&again),
+        vec![&Command::SessionStarted {
+            session: "kiosk-1-boot-2".into()
+        }]
+    );
+    assert_eq!(k.screen(), Screen::Priority);
+    touch(&mut k, Action::Ordinary, 4);
+    let issue = touch(&mut k, Action::Skip, 5);
+    let [Effect::Issue(req)] = issue.as_slice() else {
+        panic!("{issue:?}")
+    };
+    assert_eq!(req.business, code("topup"));
+    assert_eq!(req.session.as_deref(), Some("kiosk-1-boot-2"));
+
+    // Left on the thanks screen: it returns to the start by itself, recording nothing more.
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("topup")), 1_000);
+    touch(&mut k, Action::UseSelfService, 2_000);
+    assert!(k.handle(Input::Tick, 21_999).is_empty());
+    assert!(matches!(k.screen(), Screen::SelfServiceTaken { .. }));
+    assert!(k.handle(Input::Tick, 22_000).is_empty());
+    assert_eq!(k.screen(), Screen::Welcome);
+}
+
+#[test]
 fn declining_self_service_leads_to_a_ticket() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("topup")), 1);

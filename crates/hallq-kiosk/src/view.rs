@@ -160,7 +160,7 @@ impl KioskView {
                 view.offer = offer.get(lang).to_owned();
                 ScreenKind::SelfService
             }
-            Screen::SelfServiceTaken { offer } => {
+            Screen::SelfServiceTaken { offer, .. } => {
                 view.offer = offer.get(lang).to_owned();
                 ScreenKind::SelfServiceTaken
             }

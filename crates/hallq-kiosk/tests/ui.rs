@@ -156,9 +156,13 @@ fn english_switches_every_text_and_the_hubs_names() {
     assert!(rig.shows("Fault repair"), "{:?}", rig.labels());
     assert!(!rig.shows("故障报修"));
     rig.press("Basic services (plan change, top-up)");
-    assert!(rig.shows("No need to queue for this"), "{:?}", rig.labels());
+    assert!(
+        rig.shows("Some of this you can do yourself"),
+        "{:?}",
+        rig.labels()
+    );
     rig.press("中文");
-    assert!(rig.shows("此业务无需排队"), "{:?}", rig.labels());
+    assert!(rig.shows("部分业务可自助办理"), "{:?}", rig.labels());
 }
 
 #[test]
@@ -178,7 +182,14 @@ fn self_service_is_offered_first_and_taking_it_issues_no_ticket() {
             .any(|e| matches!(e, Effect::Record(c) if c.kind() == "self_service_chosen")),
         "{effects:?}"
     );
-    assert!(rig.shows("谢谢，无需取号"), "{:?}", rig.labels());
+    assert!(rig.shows("请前往自助办理"), "{:?}", rig.labels());
+    // Self-service cannot do every job of the business type: the way back to a ticket.
+    rig.press("还是要取号");
+    assert!(rig.shows("您需要优先服务吗？"), "{:?}", rig.labels());
+    rig.press("返回上一步");
+    rig.press("我去自助办理");
+    rig.press("返回首页");
+    assert!(rig.shows("请选择您要办理的业务"), "{:?}", rig.labels());
 }
 
 #[test]
