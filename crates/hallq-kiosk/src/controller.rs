@@ -3,7 +3,8 @@
 //!
 //! The flow (DOMAIN.md, the kiosk issue): welcome with the business types → self-service offer,
 //! where the business has one → priority or green channel → an optional mobile number → the
-//! ticket, printed. Each step a customer takes or leaves at is a touchpoint the hub journals:
+//! ticket, printed. A green-channel code is checked by issuing the ticket at its step (no mobile
+//! number: the head start makes the wait short), so a wrong code is keyed again there. Each step a customer takes or leaves at is a touchpoint the hub journals:
 //! `session_started` at the first touch, `self_service_chosen`, `session_abandoned` with the
 //! step, the ticket itself, `print_result` for each print and reprint.
 //!
@@ -66,6 +67,8 @@ pub enum Screen {
     GreenCode {
         /// Characters keyed so far.
         keyed: usize,
+        /// The hub refused the code keyed before: key it again.
+        refused: bool,
     },
     /// The optional mobile number for a "your turn is near" notice.
     Phone {
@@ -134,7 +137,7 @@ pub enum Action {
     Care(PriorityReason),
     /// A green-channel code will be keyed.
     GreenChannel,
-    /// A key of the on-screen keypad: a digit or a letter (codes may hold letters).
+    /// A key of the on-screen keypad: a digit, a letter or a hyphen (codes such as `VIP-8888`).
     Key(char),
     /// Erase the last character.
     Erase,
@@ -373,9 +376,12 @@ impl Kiosk {
                 if let Some(s) = &mut self.session {
                     s.code.clear();
                 }
-                self.screen = Screen::GreenCode { keyed: 0 };
+                self.screen = Screen::GreenCode {
+                    keyed: 0,
+                    refused: false,
+                };
             }
-            (Screen::GreenCode { .. }, Action::Key(c)) if c.is_ascii_alphanumeric() => {
+            (Screen::GreenCode { .. }, Action::Key(c)) if c.is_ascii_alphanumeric() || c == '-' => {
                 self.edit_code(|code| {
                     if code.len() < CODE_MAX {
                         code.push(c.to_ascii_uppercase());
@@ -385,11 +391,13 @@ impl Kiosk {
             (Screen::GreenCode { .. }, Action::Erase) => self.edit_code(|code| {
                 code.pop();
             }),
-            (Screen::GreenCode { keyed }, Action::Confirm) if *keyed > 0 => {
+            // The ticket is asked for at once: the hub's answer checks the code.
+            (Screen::GreenCode { keyed, .. }, Action::Confirm) if *keyed > 0 => {
                 if let Some(s) = &mut self.session {
                     s.care = None;
+                    s.phone.clear();
                 }
-                self.screen = self.phone_screen();
+                self.issue(false, out);
             }
             (Screen::Phone { .. }, Action::Key(c)) if c.is_ascii_digit() => {
                 if let Some(s) = &mut self.session
@@ -480,6 +488,7 @@ impl Kiosk {
             edit(&mut s.code);
             self.screen = Screen::GreenCode {
                 keyed: s.code.len(),
+                refused: false,
             };
         }
     }
@@ -526,6 +535,18 @@ impl Kiosk {
                 self.screen = Screen::Issued {
                     ticket,
                     print: PrintState::Printing,
+                };
+            }
+            // A wrong green-channel code: keyed again at its step, the session going on.
+            Err(IssueFailure::Refused(ErrorCode::UnknownGreenChannel))
+                if self.session.as_ref().is_some_and(|s| !s.code.is_empty()) =>
+            {
+                if let Some(s) = &mut self.session {
+                    s.code.clear();
+                }
+                self.screen = Screen::GreenCode {
+                    keyed: 0,
+                    refused: true,
                 };
             }
             Err(IssueFailure::Refused(code)) => self.screen = Screen::Refused { code },

@@ -243,7 +243,7 @@ fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_maske
 }
 
 #[test]
-fn a_green_channel_code_is_sent_and_never_shown() {
+fn a_green_channel_code_with_letters_and_a_hyphen_is_sent_at_its_step_and_never_shown() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("sale")), 1);
     touch(&mut k, Action::GreenChannel, 2);
@@ -251,19 +251,81 @@ fn a_green_channel_code_is_sent_and_never_shown() {
         touch(&mut k, Action::Confirm, 3).is_empty(),
         "no empty code"
     );
-    for c in "vip8".chars() {
+    for c in "vip-8".chars() {
         touch(&mut k, Action::Key(c), 4);
     }
     touch(&mut k, Action::Erase, 5);
-    touch(&mut k, Action::Key('9'), 6);
-    assert_eq!(k.screen(), Screen::GreenCode { keyed: 4 });
-    touch(&mut k, Action::Confirm, 7);
-    let issue = touch(&mut k, Action::Skip, 8);
+    for c in "9O".chars() {
+        touch(&mut k, Action::Key(c), 6);
+    }
+    assert_eq!(
+        k.screen(),
+        Screen::GreenCode {
+            keyed: 6,
+            refused: false
+        }
+    );
+    // The ticket is asked for at once, without the mobile-number step.
+    let issue = touch(&mut k, Action::Confirm, 7);
     let [Effect::Issue(req)] = issue.as_slice() else {
         panic!("{issue:?}")
     };
-    assert_eq!(req.green_channel.as_deref(), Some("VIP9"));
+    assert_eq!(req.green_channel.as_deref(), Some("VIP-9O"));
     assert_eq!(req.priority_reason, None);
+    assert_eq!(req.phone, None);
+    assert_eq!(k.screen(), Screen::Issuing);
+    assert!(!format!("{:?}", k.screen()).contains("VIP"));
+}
+
+#[test]
+fn a_wrong_green_channel_code_is_keyed_again_at_its_step() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("sale")), 1);
+    touch(&mut k, Action::GreenChannel, 2);
+    for c in "VIP-0000".chars() {
+        touch(&mut k, Action::Key(c), 3);
+    }
+    touch(&mut k, Action::Confirm, 4);
+    let refused = k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::UnknownGreenChannel))),
+        5,
+    );
+    assert!(refused.is_empty(), "the customer has not left: {refused:?}");
+    assert_eq!(
+        k.screen(),
+        Screen::GreenCode {
+            keyed: 0,
+            refused: true
+        }
+    );
+    for c in "VIP-8888".chars() {
+        touch(&mut k, Action::Key(c), 6);
+    }
+    assert_eq!(
+        k.screen(),
+        Screen::GreenCode {
+            keyed: 8,
+            refused: false
+        }
+    );
+    let again = touch(&mut k, Action::Confirm, 7);
+    let [Effect::Issue(req)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    assert_eq!(req.green_channel.as_deref(), Some("VIP-8888"));
+    assert_eq!(req.session.as_deref(), Some("kiosk-1-boot-1"));
+    // Or an ordinary ticket instead: back to the priority question.
+    k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::UnknownGreenChannel))),
+        8,
+    );
+    touch(&mut k, Action::Back, 9);
+    touch(&mut k, Action::Ordinary, 10);
+    let plain = touch(&mut k, Action::Skip, 11);
+    let [Effect::Issue(req)] = plain.as_slice() else {
+        panic!("{plain:?}")
+    };
+    assert_eq!(req.green_channel, None);
 }
 
 #[test]

@@ -43,6 +43,7 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
     a.set_business(view.business.as_str().into());
     a.set_offer(view.offer.as_str().into());
     a.set_code_keyed(i32::try_from(view.code_keyed).unwrap_or(i32::MAX));
+    a.set_code_refused(view.code_refused);
     a.set_phone_shown(view.phone_shown.as_str().into());
     a.set_phone_complete(view.phone_complete);
     a.set_problem(view.problem.as_str().into());

@@ -104,6 +104,8 @@ pub struct KioskView {
     pub offer: String,
     /// How many characters of the green-channel code are keyed (never the code).
     pub code_keyed: usize,
+    /// The hub refused the code keyed before.
+    pub code_refused: bool,
     /// The mobile number keyed, masked.
     pub phone_shown: String,
     /// Whether the number keyed is a whole mobile number.
@@ -148,6 +150,7 @@ impl KioskView {
             business: kiosk.business().map(name_of).unwrap_or_default(),
             offer: String::new(),
             code_keyed: 0,
+            code_refused: false,
             phone_shown: String::new(),
             phone_complete: false,
             ticket: None,
@@ -165,8 +168,9 @@ impl KioskView {
                 ScreenKind::SelfServiceTaken
             }
             Screen::Priority => ScreenKind::Priority,
-            Screen::GreenCode { keyed } => {
+            Screen::GreenCode { keyed, refused } => {
                 view.code_keyed = keyed;
+                view.code_refused = refused;
                 ScreenKind::GreenCode
             }
             Screen::Phone { shown, complete } => {

@@ -216,6 +216,40 @@ fn the_mobile_number_is_masked_on_every_label() {
 }
 
 #[test]
+fn the_example_halls_green_channel_code_can_be_keyed_and_a_wrong_one_keyed_again() {
+    let rig = Rig::ready();
+    rig.press("复杂业务（终端销售、合约办理）");
+    rig.press("绿色通道（VIP 码）");
+    for k in ["V", "I", "P", "-", "8", "8", "8", "8"] {
+        rig.press(k);
+    }
+    rig.take_effects();
+    rig.press("确认并取号");
+    let issue = rig.take_effects();
+    assert!(
+        matches!(issue.as_slice(), [Effect::Issue(req)] if req.green_channel.as_deref() == Some("VIP-8888") && req.phone.is_none()),
+        "{issue:?}"
+    );
+    rig.input(Input::Issued(Err(IssueFailure::Refused(
+        ErrorCode::UnknownGreenChannel,
+    ))));
+    assert!(
+        rig.shows("通道码无效，请核对后重新输入，或联系工作人员。"),
+        "{:?}",
+        rig.labels()
+    );
+    for k in ["O", "Q", "Z", "0"] {
+        rig.press(k);
+    }
+    rig.press("确认并取号");
+    let again = rig.take_effects();
+    assert!(
+        matches!(again.as_slice(), [Effect::Issue(req)] if req.green_channel.as_deref() == Some("OQZ0")),
+        "{again:?}"
+    );
+}
+
+#[test]
 fn a_failed_print_tells_the_customer_and_offers_a_reprint() {
     let rig = Rig::ready();
     rig.press("咨询");
