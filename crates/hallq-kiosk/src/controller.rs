@@ -72,7 +72,8 @@ pub enum Screen {
     },
     /// The optional mobile number for a "your turn is near" notice.
     Phone {
-        /// The number as shown: the middle four digits masked (`138****1234`).
+        /// The number as keyed, in groups (`138 1234 5678`): a customer checks it while keying
+        /// (a masked number hid the mistakes). It is masked once confirmed.
         shown: String,
         /// Whether 11 digits that make a mobile number have been keyed.
         complete: bool,
@@ -239,6 +240,8 @@ pub struct Kiosk {
     last_activity_ms: u64,
     /// Whether the print in progress is a reprint.
     reprinting: bool,
+    /// The notice number of the ticket asked for or on screen, masked (`138****5678`).
+    notice: Option<String>,
 }
 
 impl Kiosk {
@@ -256,6 +259,7 @@ impl Kiosk {
             maintenance: false,
             last_activity_ms: 0,
             reprinting: false,
+            notice: None,
         }
     }
 
@@ -298,6 +302,14 @@ impl Kiosk {
     /// The business type the customer at the kiosk has chosen, while they take their ticket.
     pub fn business(&self) -> Option<&BusinessCode> {
         self.session.as_ref().map(|s| &s.business)
+    }
+
+    /// The mobile number the issued ticket's notice goes to, masked, while the ticket is on
+    /// screen.
+    pub fn notice_number(&self) -> Option<&str> {
+        matches!(self.screen, Screen::Issued { .. })
+            .then_some(self.notice.as_deref())
+            .flatten()
     }
 
     /// The hub's services, for the welcome screen.
@@ -496,7 +508,7 @@ impl Kiosk {
     fn phone_screen(&self) -> Screen {
         let digits = self.session.as_ref().map_or("", |s| s.phone.as_str());
         Screen::Phone {
-            shown: mask_phone(digits),
+            shown: group_phone(digits),
             complete: Phone::parse(digits).is_ok(),
         }
     }
@@ -510,6 +522,7 @@ impl Kiosk {
         } else {
             None
         };
+        self.notice = phone.as_ref().map(Phone::masked);
         out.push(Effect::Issue(IssueTicket {
             business: s.business.clone(),
             priority_reason: s.care,
@@ -636,6 +649,7 @@ impl Kiosk {
         self.leave(out);
         self.screen = Screen::Welcome;
         self.lang = Lang::Zh;
+        self.notice = None;
     }
 
     /// Records the session's customer as gone at the step on screen.
@@ -662,14 +676,16 @@ fn step_of(screen: &Screen) -> KioskStep {
     }
 }
 
-/// The digits keyed so far with the fourth to seventh masked: `138****1234`. The whole number is
-/// never on screen, so someone standing behind the customer cannot read it.
-pub fn mask_phone(digits: &str) -> String {
-    digits
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if (3..7).contains(&i) { '*' } else { c })
-        .collect()
+/// The digits keyed so far in the groups a mobile number is read in: `138 1234 5678`.
+pub fn group_phone(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i == 3 || i == 7 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

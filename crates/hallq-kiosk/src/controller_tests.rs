@@ -205,17 +205,18 @@ fn declining_self_service_leads_to_a_ticket() {
 }
 
 #[test]
-fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_masked() {
+fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_seen_then_masked() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("sale")), 1);
     touch(&mut k, Action::Care(PriorityReason::Elderly), 2);
     for c in "1381234".chars() {
         touch(&mut k, Action::Key(c), 3);
     }
+    // Seen while keyed, so that a mistake can be seen.
     assert_eq!(
         k.screen(),
         Screen::Phone {
-            shown: "138****".into(),
+            shown: "138 1234".into(),
             complete: false
         }
     );
@@ -228,7 +229,7 @@ fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_maske
     assert_eq!(
         k.screen(),
         Screen::Phone {
-            shown: "138****5678".into(),
+            shown: "138 1234 5678".into(),
             complete: true
         }
     );
@@ -238,8 +239,13 @@ fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_maske
     };
     assert_eq!(req.priority_reason, Some(PriorityReason::Elderly));
     assert_eq!(req.phone.as_ref().unwrap().masked(), "138****5678");
-    // The number is never in what the screen shows, whole.
-    assert!(!format!("{:?}", k.screen()).contains("13812345678"));
+    // Once confirmed, masked: with the ticket, and never whole.
+    assert!(!format!("{:?}", k.screen()).contains("5678"));
+    k.handle(Input::Issued(Ok(ticket())), 7);
+    assert_eq!(k.notice_number(), Some("138****5678"));
+    k.handle(Input::Printed { result: Ok(()) }, 8);
+    k.handle(Input::Tick, 8 + 20_000);
+    assert_eq!(k.notice_number(), None, "gone with the ticket");
 }
 
 #[test]
@@ -588,11 +594,11 @@ fn english_chosen_and_left_returns_to_chinese_after_the_idle_time_on_every_scree
 }
 
 #[test]
-fn mask_phone_hides_the_middle_four_digits() {
-    assert_eq!(mask_phone(""), "");
-    assert_eq!(mask_phone("138"), "138");
-    assert_eq!(mask_phone("13812"), "138**");
-    assert_eq!(mask_phone("13812345678"), "138****5678");
+fn group_phone_groups_the_digits_as_a_number_is_read() {
+    assert_eq!(group_phone(""), "");
+    assert_eq!(group_phone("138"), "138");
+    assert_eq!(group_phone("13812"), "138 12");
+    assert_eq!(group_phone("13812345678"), "138 1234 5678");
 }
 
 #[test]

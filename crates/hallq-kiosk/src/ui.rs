@@ -46,6 +46,7 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
     a.set_code_refused(view.code_refused);
     a.set_phone_shown(view.phone_shown.as_str().into());
     a.set_phone_complete(view.phone_complete);
+    a.set_notice_number(view.notice_number.as_str().into());
     a.set_problem(view.problem.as_str().into());
     a.set_without_number(view.without_number);
     if let Some(t) = &view.ticket {

@@ -106,12 +106,14 @@ pub struct KioskView {
     pub code_keyed: usize,
     /// The hub refused the code keyed before.
     pub code_refused: bool,
-    /// The mobile number keyed, masked.
+    /// The mobile number being keyed, in groups.
     pub phone_shown: String,
     /// Whether the number keyed is a whole mobile number.
     pub phone_complete: bool,
     /// The ticket, on the issued screen.
     pub ticket: Option<TicketLine>,
+    /// On the issued screen, the mobile number its notice goes to, masked; empty for none.
+    pub notice_number: String,
     /// Why the hub refused, on the refused screen.
     pub problem: String,
     /// On the refused screen: the refusal was the number's daily cap, so a ticket without the
@@ -154,6 +156,7 @@ impl KioskView {
             phone_shown: String::new(),
             phone_complete: false,
             ticket: None,
+            notice_number: kiosk.notice_number().unwrap_or_default().to_owned(),
             problem: String::new(),
             without_number: false,
         };

@@ -81,9 +81,13 @@ fn the_phone_number_is_shown_masked_and_the_code_only_counted() {
     }
     let v = KioskView::of(&k, String::new());
     assert_eq!(v.screen, ScreenKind::Phone);
-    assert_eq!(v.phone_shown, "138****5678");
+    assert_eq!(v.phone_shown, "138 1234 5678", "seen while keyed");
     assert!(v.phone_complete);
-    assert!(!format!("{v:?}").contains("13812345678"));
+    touch(&mut k, Action::Confirm);
+    k.handle(Input::Issued(Ok(sample::ticket(2, Priority::Ordinary))), 2);
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.notice_number, "138****5678", "masked once confirmed");
+    assert!(!format!("{v:?}").contains("1234"), "{v:?}");
 }
 
 #[test]

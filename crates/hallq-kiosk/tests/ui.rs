@@ -193,7 +193,7 @@ fn self_service_is_offered_first_and_taking_it_issues_no_ticket() {
 }
 
 #[test]
-fn the_mobile_number_is_masked_on_every_label() {
+fn the_mobile_number_is_seen_while_keyed_confirmed_by_a_labelled_button_and_masked_after() {
     let rig = Rig::ready();
     rig.press("复杂业务（终端销售、合约办理）");
     rig.press("孕妇");
@@ -201,18 +201,29 @@ fn the_mobile_number_is_masked_on_every_label() {
         rig.press(&d.to_string());
     }
     let labels = rig.labels();
-    assert!(labels.iter().any(|l| l == "138****5678"), "{labels:?}");
-    assert!(
-        !labels.iter().any(|l| l.contains("13812345678")),
-        "{labels:?}"
-    );
+    assert!(labels.iter().any(|l| l == "138 1234 5678"), "{labels:?}");
+    // The confirm button is as large as the skip beside it.
+    let button = |label: &str| {
+        ElementHandle::find_by_accessible_label(&rig.window, label)
+            .find(|e| e.is_visible() && e.accessible_role() == Some(AccessibleRole::Button))
+            .unwrap()
+    };
+    let (confirm, skip) = (button("确认号码，到号提醒我"), button("不需要，直接取号"));
+    assert_eq!(confirm.size(), skip.size());
     rig.take_effects();
-    rig.press("确认");
+    rig.press("确认号码，到号提醒我");
     let issue = rig.take_effects();
     assert!(
         matches!(issue.as_slice(), [Effect::Issue(req)] if req.phone.is_some() && req.priority_reason == Some(hallq_proto::PriorityReason::Pregnant)),
         "{issue:?}"
     );
+    rig.input(Input::Issued(Ok(sample::ticket(2, Priority::Care))));
+    let labels = rig.labels();
+    assert!(
+        labels.iter().any(|l| l == "快到您时将短信提醒 138****5678"),
+        "{labels:?}"
+    );
+    assert!(!labels.iter().any(|l| l.contains("1234")), "{labels:?}");
 }
 
 #[test]
@@ -306,7 +317,7 @@ fn a_number_over_its_cap_gets_a_ticket_without_it_in_one_touch() {
     for d in "13812345678".chars() {
         rig.press(&d.to_string());
     }
-    rig.press("确认");
+    rig.press("确认号码，到号提醒我");
     rig.take_effects();
     rig.input(Input::Issued(Err(IssueFailure::Refused(
         ErrorCode::PhoneLimit,
