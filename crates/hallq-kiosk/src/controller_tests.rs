@@ -34,6 +34,7 @@ fn services(open: bool) -> Services {
         open,
         hall_name: LocalText::new("演示营业厅", "Demo Hall"),
         services: vec![service("topup", Some("扫码充值")), service("sale", None)],
+        hours: None,
     }
 }
 

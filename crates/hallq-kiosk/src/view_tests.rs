@@ -45,6 +45,34 @@ fn the_welcome_screen_lists_the_services_in_the_chosen_language() {
 }
 
 #[test]
+fn a_business_name_is_laid_out_as_its_title_over_its_bracketed_detail() {
+    let k = ready();
+    let basic = &KioskView::of(&k, String::new()).services[1];
+    assert_eq!(
+        (basic.title.as_str(), basic.detail.as_str()),
+        ("基础业务", "套餐变更、话费充值")
+    );
+    assert_eq!(
+        split_name("Basic services (plan change, top-up)"),
+        ("Basic services".into(), "plan change, top-up".into())
+    );
+    assert_eq!(split_name("故障报修"), ("故障报修".into(), String::new()));
+    assert_eq!(split_name("（全部）"), ("（全部）".into(), String::new()));
+}
+
+#[test]
+fn the_not_issuing_screen_has_the_halls_hours() {
+    let mut k = ready();
+    let mut closed = sample::services();
+    closed.open = false;
+    closed.rev = 2;
+    k.handle(Input::Services(closed), 3);
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::NotIssuing);
+    assert_eq!((v.hours_open.as_str(), v.hours_close.as_str()), ("08:30", "17:30"));
+}
+
+#[test]
 fn the_later_steps_name_the_business_chosen_and_the_offer() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("basic")));

@@ -338,6 +338,37 @@ fn a_number_over_its_cap_gets_a_ticket_without_it_in_one_touch() {
 }
 
 #[test]
+fn a_wait_of_zero_minutes_is_said_as_no_wait() {
+    let rig = Rig::ready();
+    let mut busy = sample::services();
+    busy.rev = 2;
+    busy.services[0].waiting = 2; // consultation: two waiting, estimated 0 min
+    rig.input(Input::Services(busy));
+    assert!(rig.shows("2 人等候 · 即将叫号"), "{:?}", rig.labels());
+    assert!(
+        !rig.labels().iter().any(|l| l.contains("约 0 分钟")),
+        "{:?}",
+        rig.labels()
+    );
+    rig.press("咨询");
+    rig.press("普通取号");
+    rig.press("不需要，直接取号");
+    rig.input(Input::Issued(Ok(sample::ticket(0, Priority::Ordinary))));
+    assert!(rig.shows("无需等候，即将叫号"), "{:?}", rig.labels());
+}
+
+#[test]
+fn the_closed_kiosk_gives_the_halls_hours() {
+    let rig = Rig::ready();
+    let mut closed = sample::services();
+    closed.rev = 2;
+    closed.open = false;
+    rig.input(Input::Services(closed));
+    assert!(rig.shows("当前暂停取号"), "{:?}", rig.labels());
+    assert!(rig.shows("每日取号时间 08:30 – 17:30"), "{:?}", rig.labels());
+}
+
+#[test]
 fn without_its_hub_the_kiosk_shows_the_maintenance_notice() {
     let rig = Rig::offline();
     assert!(rig.shows("设备维护中"), "{:?}", rig.labels());
