@@ -4,9 +4,10 @@
 //! The flow (DOMAIN.md, the kiosk issue): welcome with the business types → self-service offer,
 //! where the business has one → priority or green channel → an optional mobile number → the
 //! ticket, printed. A green-channel code is checked by issuing the ticket at its step (no mobile
-//! number: the head start makes the wait short), so a wrong code is keyed again there. Each step a customer takes or leaves at is a touchpoint the hub journals:
-//! `session_started` at the first touch, `self_service_chosen`, `session_abandoned` with the
-//! step, the ticket itself, `print_result` for each print and reprint.
+//! number: the head start makes the wait short), so a wrong code is keyed again there. Each step
+//! a customer takes or leaves at is a touchpoint the hub journals: `session_started` at the
+//! first touch, `self_service_chosen`, `session_abandoned` with the step, the ticket itself,
+//! `print_result` for each print and reprint.
 //!
 //! Few steps, because many of the hall's customers are elderly: three touches give an ordinary
 //! ticket (business, "ordinary", "skip"). An untouched screen returns to the welcome screen after

@@ -158,8 +158,8 @@ impl KioskView {
                             title,
                             detail,
                             prefix: i.prefix.clone(),
-                        waiting: i.waiting,
-                        wait_min: i.estimated_wait_min,
+                            waiting: i.waiting,
+                            wait_min: i.estimated_wait_min,
                         }
                     })
                     .collect()

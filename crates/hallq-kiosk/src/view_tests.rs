@@ -69,7 +69,10 @@ fn the_not_issuing_screen_has_the_halls_hours() {
     k.handle(Input::Services(closed), 3);
     let v = KioskView::of(&k, String::new());
     assert_eq!(v.screen, ScreenKind::NotIssuing);
-    assert_eq!((v.hours_open.as_str(), v.hours_close.as_str()), ("08:30", "17:30"));
+    assert_eq!(
+        (v.hours_open.as_str(), v.hours_close.as_str()),
+        ("08:30", "17:30")
+    );
 }
 
 #[test]

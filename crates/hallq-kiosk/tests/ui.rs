@@ -365,7 +365,11 @@ fn the_closed_kiosk_gives_the_halls_hours() {
     closed.open = false;
     rig.input(Input::Services(closed));
     assert!(rig.shows("当前暂停取号"), "{:?}", rig.labels());
-    assert!(rig.shows("每日取号时间 08:30 – 17:30"), "{:?}", rig.labels());
+    assert!(
+        rig.shows("每日取号时间 08:30 – 17:30"),
+        "{:?}",
+        rig.labels()
+    );
 }
 
 #[test]

@@ -20,7 +20,8 @@ use hallq_proto::examples::examples;
 use hallq_proto::reply::TicketIssued;
 use hallq_proto::state::{
     Activity, Announcement, Board, CallEntry, CallEvent, CounterState, HubStatus, Liveness, Notice,
-    NoticeKind, OpeningHours, Presence, QueueInfo, RatingPrompt, ServiceInfo, Services, TicketAtCounter,
+    NoticeKind, OpeningHours, Presence, QueueInfo, RatingPrompt, ServiceInfo, Services,
+    TicketAtCounter,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{
