@@ -201,6 +201,60 @@ async fn a_customer_takes_a_ticket_at_the_kiosk_and_it_prints() {
     );
 }
 
+/// The example hall's code has letters and a hyphen; a wrong one is refused by the hub at the
+/// code's step and keyed again there, and the right one gives a green-channel ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_green_channel_code_is_keyed_again_and_the_right_one_gives_the_ticket() {
+    let hall = Hall::with_sections(
+        BrokerKind::Embedded,
+        "[[green_channel]]\ncode = \"VIP-8888\"\nlabel = \"diamond card\"\n\n",
+    );
+    let _hub = hall.start_hub();
+    let (client, _task) = hall.device("kiosk-1").await;
+    let printed = hall.data_dir().join("tickets.escpos");
+    let (runtime, mut screens) = start_kiosk(&client, Printer::File(printed));
+    let touch = |a| runtime.handle.touch(a);
+    let key_in = |code: &str| code.chars().for_each(|c| touch(Action::Key(c)));
+    wait_screen(&mut screens, |s| (*s == Screen::Welcome).then_some(())).await;
+    let services = hallq_tests::wait_latest(&client, |l| l.services.clone()).await;
+    let plain = services
+        .services
+        .iter()
+        .find(|s| s.self_service.is_none())
+        .unwrap();
+    touch(Action::Business(plain.business.clone()));
+    wait_screen(&mut screens, |s| (*s == Screen::Priority).then_some(())).await;
+    touch(Action::GreenChannel);
+    key_in("vip-8887");
+    touch(Action::Confirm);
+    wait_screen(&mut screens, |s| {
+        matches!(s, Screen::GreenCode { refused: true, .. }).then_some(())
+    })
+    .await;
+    key_in("VIP-8888");
+    touch(Action::Confirm);
+    let ticket = printed_ticket(&mut screens).await;
+    assert_eq!(ticket.priority, hallq_proto::Priority::GreenChannel);
+
+    let journal = hall.journal();
+    let count = |sql: &str| -> i64 {
+        journal
+            .connection()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count("SELECT count(*) FROM tickets"), 1);
+    assert_eq!(
+        count("SELECT count(*) FROM tickets WHERE priority = 'green_channel'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM commands WHERE kind = 'session_abandoned'"),
+        0,
+        "the customer never had to start over"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_asked_for_while_the_hub_stalls_is_issued_once() {
     let hall = Hall::new(BrokerKind::Embedded);

@@ -86,6 +86,7 @@ fn services() -> Services {
             info("complex", "复杂业务", "Complex services"),
             info("repair", "故障报修", "Fault repair"),
         ],
+        hours: None,
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
     Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubStatus, Liveness, Notice,
-    NoticeKind, Services,
+    NoticeKind, OpeningHours, Services,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
@@ -156,6 +156,10 @@ impl StatePublisher {
             open,
             hall_name: self.hall_name.clone(),
             services: engine.services(),
+            hours: Some(OpeningHours {
+                open: hh_mm(self.hours.0),
+                close: hh_mm(self.hours.1),
+            }),
         };
         self.push(&mut out, self.topics.services(), services, all, |s, rev| {
             s.rev = rev;
@@ -295,10 +299,37 @@ impl StatePublisher {
 /// The most notices the board carries; the supervisor console sees every device's presence.
 const MAX_NOTICES: usize = 16;
 
+/// Minutes of the day as `HH:MM` (1440 as `24:00`).
+fn hh_mm(minute: u32) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::DeviceConfig;
+
+    #[test]
+    fn the_services_carry_the_opening_hours_for_the_kiosk() {
+        let config = HallConfig::parse(
+            "[hall]\nid = \"demo\"\nname = { zh = \"演示\", en = \"Demo\" }\n\
+             [hours]\nopen = \"08:30\"\nclose = \"17:30\"\n",
+        )
+        .unwrap();
+        let engine = Engine::new(config.queue.clone()).unwrap();
+        let mut publisher = StatePublisher::new(&config);
+        let out = publisher.state(&engine, Timestamp(0), true);
+        let topic = Topics::new(&config.hall.id).services();
+        let services = out.iter().find(|o| o.topic == topic).unwrap();
+        let services: Services = serde_json::from_str(&services.payload).unwrap();
+        assert_eq!(
+            services.hours,
+            Some(OpeningHours {
+                open: "08:30".into(),
+                close: "17:30".into()
+            })
+        );
+    }
 
     #[test]
     fn the_board_carries_a_bounded_number_of_notices() {

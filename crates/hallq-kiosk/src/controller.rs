@@ -3,9 +3,11 @@
 //!
 //! The flow (DOMAIN.md, the kiosk issue): welcome with the business types → self-service offer,
 //! where the business has one → priority or green channel → an optional mobile number → the
-//! ticket, printed. Each step a customer takes or leaves at is a touchpoint the hub journals:
-//! `session_started` at the first touch, `self_service_chosen`, `session_abandoned` with the
-//! step, the ticket itself, `print_result` for each print and reprint.
+//! ticket, printed. A green-channel code is checked by issuing the ticket at its step (no mobile
+//! number: the head start makes the wait short), so a wrong code is keyed again there. Each step
+//! a customer takes or leaves at is a touchpoint the hub journals: `session_started` at the
+//! first touch, `self_service_chosen`, `session_abandoned` with the step, the ticket itself,
+//! `print_result` for each print and reprint.
 //!
 //! Few steps, because many of the hall's customers are elderly: three touches give an ordinary
 //! ticket (business, "ordinary", "skip"). An untouched screen returns to the welcome screen after
@@ -44,15 +46,19 @@ const CODE_MAX: usize = 20;
 pub enum Screen {
     /// The business types, with people waiting and the estimated wait.
     Welcome,
-    /// The self-service or app alternative of the business chosen, offered before a ticket.
+    /// The self-service or app alternative of the business chosen, offered before a ticket: it
+    /// does some of the business type's jobs (a top-up, a bill query), the others need a ticket.
     SelfService {
         /// The business chosen.
         business: BusinessCode,
         /// What to do instead, e.g. "扫码用 App 充值 / top up in the app".
         offer: LocalText,
     },
-    /// The customer took the self-service offer: where to go.
+    /// The customer took the self-service offer: where to go, and a way back to a ticket (the
+    /// job may be one self-service cannot do). It returns to the welcome screen by itself.
     SelfServiceTaken {
+        /// The business chosen.
+        business: BusinessCode,
         /// The offer taken.
         offer: LocalText,
     },
@@ -62,10 +68,13 @@ pub enum Screen {
     GreenCode {
         /// Characters keyed so far.
         keyed: usize,
+        /// The hub refused the code keyed before: key it again.
+        refused: bool,
     },
     /// The optional mobile number for a "your turn is near" notice.
     Phone {
-        /// The number as shown: the middle four digits masked (`138****1234`).
+        /// The number as keyed, in groups (`138 1234 5678`): a customer checks it while keying
+        /// (a masked number hid the mistakes). It is masked once confirmed.
         shown: String,
         /// Whether 11 digits that make a mobile number have been keyed.
         complete: bool,
@@ -122,7 +131,7 @@ pub enum Action {
     Business(BusinessCode),
     /// Take the self-service offer.
     UseSelfService,
-    /// Decline it: a ticket after all.
+    /// Decline it, or come back from it: a ticket after all.
     TicketInstead,
     /// An ordinary ticket.
     Ordinary,
@@ -130,7 +139,7 @@ pub enum Action {
     Care(PriorityReason),
     /// A green-channel code will be keyed.
     GreenChannel,
-    /// A key of the on-screen keypad: a digit or a letter (codes may hold letters).
+    /// A key of the on-screen keypad: a digit, a letter or a hyphen (codes such as `VIP-8888`).
     Key(char),
     /// Erase the last character.
     Erase,
@@ -232,6 +241,8 @@ pub struct Kiosk {
     last_activity_ms: u64,
     /// Whether the print in progress is a reprint.
     reprinting: bool,
+    /// The notice number of the ticket asked for or on screen, masked (`138****5678`).
+    notice: Option<String>,
 }
 
 impl Kiosk {
@@ -249,6 +260,7 @@ impl Kiosk {
             maintenance: false,
             last_activity_ms: 0,
             reprinting: false,
+            notice: None,
         }
     }
 
@@ -291,6 +303,14 @@ impl Kiosk {
     /// The business type the customer at the kiosk has chosen, while they take their ticket.
     pub fn business(&self) -> Option<&BusinessCode> {
         self.session.as_ref().map(|s| &s.business)
+    }
+
+    /// The mobile number the issued ticket's notice goes to, masked, while the ticket is on
+    /// screen.
+    pub fn notice_number(&self) -> Option<&str> {
+        matches!(self.screen, Screen::Issued { .. })
+            .then_some(self.notice.as_deref())
+            .flatten()
     }
 
     /// The hub's services, for the welcome screen.
@@ -350,21 +370,31 @@ impl Kiosk {
                 if let Some(s) = self.session.take() {
                     out.push(Effect::Record(Command::SelfServiceChosen {
                         session: s.id,
-                        business,
+                        business: business.clone(),
                     }));
                 }
-                self.screen = Screen::SelfServiceTaken { offer };
+                self.screen = Screen::SelfServiceTaken { business, offer };
             }
             (Screen::SelfService { .. }, Action::TicketInstead) => self.screen = Screen::Priority,
+            // Self-service could not do the job after all: a ticket, as a new session (the
+            // first one ended with the self-service chosen).
+            (Screen::SelfServiceTaken { business, .. }, Action::TicketInstead) => {
+                let business = business.clone();
+                self.begin(business, out);
+                self.screen = Screen::Priority;
+            }
             (Screen::Priority, Action::Ordinary) => self.ask_phone(None),
             (Screen::Priority, Action::Care(reason)) => self.ask_phone(Some(reason)),
             (Screen::Priority, Action::GreenChannel) => {
                 if let Some(s) = &mut self.session {
                     s.code.clear();
                 }
-                self.screen = Screen::GreenCode { keyed: 0 };
+                self.screen = Screen::GreenCode {
+                    keyed: 0,
+                    refused: false,
+                };
             }
-            (Screen::GreenCode { .. }, Action::Key(c)) if c.is_ascii_alphanumeric() => {
+            (Screen::GreenCode { .. }, Action::Key(c)) if c.is_ascii_alphanumeric() || c == '-' => {
                 self.edit_code(|code| {
                     if code.len() < CODE_MAX {
                         code.push(c.to_ascii_uppercase());
@@ -374,11 +404,13 @@ impl Kiosk {
             (Screen::GreenCode { .. }, Action::Erase) => self.edit_code(|code| {
                 code.pop();
             }),
-            (Screen::GreenCode { keyed }, Action::Confirm) if *keyed > 0 => {
+            // The ticket is asked for at once: the hub's answer checks the code.
+            (Screen::GreenCode { keyed, .. }, Action::Confirm) if *keyed > 0 => {
                 if let Some(s) = &mut self.session {
                     s.care = None;
+                    s.phone.clear();
                 }
-                self.screen = self.phone_screen();
+                self.issue(false, out);
             }
             (Screen::Phone { .. }, Action::Key(c)) if c.is_ascii_digit() => {
                 if let Some(s) = &mut self.session
@@ -433,6 +465,15 @@ impl Kiosk {
             return;
         };
         let offer = service.self_service.clone();
+        self.begin(business.clone(), out);
+        self.screen = match offer {
+            Some(offer) => Screen::SelfService { business, offer },
+            None => Screen::Priority,
+        };
+    }
+
+    /// A new session for `business`, recorded.
+    fn begin(&mut self, business: BusinessCode, out: &mut Vec<Effect>) {
         self.sessions += 1;
         let id = format!("{}-{}", self.session_prefix, self.sessions);
         out.push(Effect::Record(Command::SessionStarted {
@@ -440,15 +481,11 @@ impl Kiosk {
         }));
         self.session = Some(Session {
             id,
-            business: business.clone(),
+            business,
             care: None,
             code: String::new(),
             phone: String::new(),
         });
-        self.screen = match offer {
-            Some(offer) => Screen::SelfService { business, offer },
-            None => Screen::Priority,
-        };
     }
 
     fn ask_phone(&mut self, care: Option<PriorityReason>) {
@@ -464,6 +501,7 @@ impl Kiosk {
             edit(&mut s.code);
             self.screen = Screen::GreenCode {
                 keyed: s.code.len(),
+                refused: false,
             };
         }
     }
@@ -471,7 +509,7 @@ impl Kiosk {
     fn phone_screen(&self) -> Screen {
         let digits = self.session.as_ref().map_or("", |s| s.phone.as_str());
         Screen::Phone {
-            shown: mask_phone(digits),
+            shown: group_phone(digits),
             complete: Phone::parse(digits).is_ok(),
         }
     }
@@ -485,6 +523,7 @@ impl Kiosk {
         } else {
             None
         };
+        self.notice = phone.as_ref().map(Phone::masked);
         out.push(Effect::Issue(IssueTicket {
             business: s.business.clone(),
             priority_reason: s.care,
@@ -510,6 +549,18 @@ impl Kiosk {
                 self.screen = Screen::Issued {
                     ticket,
                     print: PrintState::Printing,
+                };
+            }
+            // A wrong green-channel code: keyed again at its step, the session going on.
+            Err(IssueFailure::Refused(ErrorCode::UnknownGreenChannel))
+                if self.session.as_ref().is_some_and(|s| !s.code.is_empty()) =>
+            {
+                if let Some(s) = &mut self.session {
+                    s.code.clear();
+                }
+                self.screen = Screen::GreenCode {
+                    keyed: 0,
+                    refused: true,
                 };
             }
             Err(IssueFailure::Refused(code)) => self.screen = Screen::Refused { code },
@@ -554,6 +605,9 @@ impl Kiosk {
     fn tick(&mut self, now_ms: u64, out: &mut Vec<Effect>) {
         let idle = now_ms.saturating_sub(self.last_activity_ms);
         match &self.screen {
+            // The next customer, perhaps elderly, meets Chinese: English lasts as long as the
+            // customer who chose it, on the welcome screen too (and under "not issuing").
+            Screen::Welcome if idle >= self.timings.idle_return_ms => self.lang = Lang::Zh,
             Screen::Welcome | Screen::Issuing => {}
             Screen::Issued {
                 print: PrintState::Printed,
@@ -596,6 +650,7 @@ impl Kiosk {
         self.leave(out);
         self.screen = Screen::Welcome;
         self.lang = Lang::Zh;
+        self.notice = None;
     }
 
     /// Records the session's customer as gone at the step on screen.
@@ -622,14 +677,16 @@ fn step_of(screen: &Screen) -> KioskStep {
     }
 }
 
-/// The digits keyed so far with the fourth to seventh masked: `138****1234`. The whole number is
-/// never on screen, so someone standing behind the customer cannot read it.
-pub fn mask_phone(digits: &str) -> String {
-    digits
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if (3..7).contains(&i) { '*' } else { c })
-        .collect()
+/// The digits keyed so far in the groups a mobile number is read in: `138 1234 5678`.
+pub fn group_phone(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i == 3 || i == 7 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

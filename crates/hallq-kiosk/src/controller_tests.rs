@@ -34,6 +34,7 @@ fn services(open: bool) -> Services {
         open,
         hall_name: LocalText::new("演示营业厅", "Demo Hall"),
         services: vec![service("topup", Some("扫码充值")), service("sale", None)],
+        hours: None,
     }
 }
 
@@ -162,6 +163,38 @@ fn self_service_is_offered_first_and_taking_it_issues_no_ticket() {
 }
 
 #[test]
+fn the_self_service_thanks_screen_leads_back_to_a_ticket_or_returns_by_itself() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("topup")), 1);
+    touch(&mut k, Action::UseSelfService, 2);
+    // The job is one self-service cannot do: one touch back to a ticket, as a new session.
+    let again = touch(&mut k, Action::TicketInstead, 3);
+    assert_eq!(
+        recorded(&again),
+        vec![&Command::SessionStarted {
+            session: "kiosk-1-boot-2".into()
+        }]
+    );
+    assert_eq!(k.screen(), Screen::Priority);
+    touch(&mut k, Action::Ordinary, 4);
+    let issue = touch(&mut k, Action::Skip, 5);
+    let [Effect::Issue(req)] = issue.as_slice() else {
+        panic!("{issue:?}")
+    };
+    assert_eq!(req.business, code("topup"));
+    assert_eq!(req.session.as_deref(), Some("kiosk-1-boot-2"));
+
+    // Left on the thanks screen: it returns to the start by itself, recording nothing more.
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("topup")), 1_000);
+    touch(&mut k, Action::UseSelfService, 2_000);
+    assert!(k.handle(Input::Tick, 21_999).is_empty());
+    assert!(matches!(k.screen(), Screen::SelfServiceTaken { .. }));
+    assert!(k.handle(Input::Tick, 22_000).is_empty());
+    assert_eq!(k.screen(), Screen::Welcome);
+}
+
+#[test]
 fn declining_self_service_leads_to_a_ticket() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("topup")), 1);
@@ -173,17 +206,18 @@ fn declining_self_service_leads_to_a_ticket() {
 }
 
 #[test]
-fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_masked() {
+fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_seen_then_masked() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("sale")), 1);
     touch(&mut k, Action::Care(PriorityReason::Elderly), 2);
     for c in "1381234".chars() {
         touch(&mut k, Action::Key(c), 3);
     }
+    // Seen while keyed, so that a mistake can be seen.
     assert_eq!(
         k.screen(),
         Screen::Phone {
-            shown: "138****".into(),
+            shown: "138 1234".into(),
             complete: false
         }
     );
@@ -196,7 +230,7 @@ fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_maske
     assert_eq!(
         k.screen(),
         Screen::Phone {
-            shown: "138****5678".into(),
+            shown: "138 1234 5678".into(),
             complete: true
         }
     );
@@ -206,12 +240,17 @@ fn priority_and_the_phone_number_travel_with_the_request_and_the_number_is_maske
     };
     assert_eq!(req.priority_reason, Some(PriorityReason::Elderly));
     assert_eq!(req.phone.as_ref().unwrap().masked(), "138****5678");
-    // The number is never in what the screen shows, whole.
-    assert!(!format!("{:?}", k.screen()).contains("13812345678"));
+    // Once confirmed, masked: with the ticket, and never whole.
+    assert!(!format!("{:?}", k.screen()).contains("5678"));
+    k.handle(Input::Issued(Ok(ticket())), 7);
+    assert_eq!(k.notice_number(), Some("138****5678"));
+    k.handle(Input::Printed { result: Ok(()) }, 8);
+    k.handle(Input::Tick, 8 + 20_000);
+    assert_eq!(k.notice_number(), None, "gone with the ticket");
 }
 
 #[test]
-fn a_green_channel_code_is_sent_and_never_shown() {
+fn a_green_channel_code_with_letters_and_a_hyphen_is_sent_at_its_step_and_never_shown() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("sale")), 1);
     touch(&mut k, Action::GreenChannel, 2);
@@ -219,19 +258,81 @@ fn a_green_channel_code_is_sent_and_never_shown() {
         touch(&mut k, Action::Confirm, 3).is_empty(),
         "no empty code"
     );
-    for c in "vip8".chars() {
+    for c in "vip-8".chars() {
         touch(&mut k, Action::Key(c), 4);
     }
     touch(&mut k, Action::Erase, 5);
-    touch(&mut k, Action::Key('9'), 6);
-    assert_eq!(k.screen(), Screen::GreenCode { keyed: 4 });
-    touch(&mut k, Action::Confirm, 7);
-    let issue = touch(&mut k, Action::Skip, 8);
+    for c in "9O".chars() {
+        touch(&mut k, Action::Key(c), 6);
+    }
+    assert_eq!(
+        k.screen(),
+        Screen::GreenCode {
+            keyed: 6,
+            refused: false
+        }
+    );
+    // The ticket is asked for at once, without the mobile-number step.
+    let issue = touch(&mut k, Action::Confirm, 7);
     let [Effect::Issue(req)] = issue.as_slice() else {
         panic!("{issue:?}")
     };
-    assert_eq!(req.green_channel.as_deref(), Some("VIP9"));
+    assert_eq!(req.green_channel.as_deref(), Some("VIP-9O"));
     assert_eq!(req.priority_reason, None);
+    assert_eq!(req.phone, None);
+    assert_eq!(k.screen(), Screen::Issuing);
+    assert!(!format!("{:?}", k.screen()).contains("VIP"));
+}
+
+#[test]
+fn a_wrong_green_channel_code_is_keyed_again_at_its_step() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("sale")), 1);
+    touch(&mut k, Action::GreenChannel, 2);
+    for c in "VIP-0000".chars() {
+        touch(&mut k, Action::Key(c), 3);
+    }
+    touch(&mut k, Action::Confirm, 4);
+    let refused = k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::UnknownGreenChannel))),
+        5,
+    );
+    assert!(refused.is_empty(), "the customer has not left: {refused:?}");
+    assert_eq!(
+        k.screen(),
+        Screen::GreenCode {
+            keyed: 0,
+            refused: true
+        }
+    );
+    for c in "VIP-8888".chars() {
+        touch(&mut k, Action::Key(c), 6);
+    }
+    assert_eq!(
+        k.screen(),
+        Screen::GreenCode {
+            keyed: 8,
+            refused: false
+        }
+    );
+    let again = touch(&mut k, Action::Confirm, 7);
+    let [Effect::Issue(req)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    assert_eq!(req.green_channel.as_deref(), Some("VIP-8888"));
+    assert_eq!(req.session.as_deref(), Some("kiosk-1-boot-1"));
+    // Or an ordinary ticket instead: back to the priority question.
+    k.handle(
+        Input::Issued(Err(IssueFailure::Refused(ErrorCode::UnknownGreenChannel))),
+        8,
+    );
+    touch(&mut k, Action::Back, 9);
+    touch(&mut k, Action::Ordinary, 10);
+    let plain = touch(&mut k, Action::Skip, 11);
+    let [Effect::Issue(req)] = plain.as_slice() else {
+        panic!("{plain:?}")
+    };
+    assert_eq!(req.green_channel, None);
 }
 
 #[test]
@@ -466,11 +567,39 @@ fn english_is_one_touch_away_and_goes_with_the_ticket() {
 }
 
 #[test]
-fn mask_phone_hides_the_middle_four_digits() {
-    assert_eq!(mask_phone(""), "");
-    assert_eq!(mask_phone("138"), "138");
-    assert_eq!(mask_phone("13812"), "138**");
-    assert_eq!(mask_phone("13812345678"), "138****5678");
+fn english_chosen_and_left_returns_to_chinese_after_the_idle_time_on_every_screen() {
+    // Switched on the welcome screen and left there.
+    let mut k = ready();
+    touch(&mut k, Action::Language(Lang::En), 1_000);
+    k.handle(Input::Tick, 60_999);
+    assert_eq!(k.lang(), Lang::En);
+    assert!(
+        k.handle(Input::Tick, 61_000).is_empty(),
+        "no session to record"
+    );
+    assert_eq!(k.lang(), Lang::Zh);
+    assert_eq!(k.screen(), Screen::Welcome);
+
+    // Switched while the kiosk cannot issue (the header's switch is on every screen).
+    k.handle(Input::HubReachable(false), 62_000);
+    touch(&mut k, Action::Language(Lang::En), 62_000);
+    k.handle(Input::Tick, 122_000);
+    assert_eq!(k.lang(), Lang::Zh);
+
+    // Switched, then left mid-flow.
+    let mut k = ready();
+    touch(&mut k, Action::Language(Lang::En), 1_000);
+    touch(&mut k, Action::Business(code("topup")), 2_000);
+    k.handle(Input::Tick, 62_000);
+    assert_eq!((k.screen(), k.lang()), (Screen::Welcome, Lang::Zh));
+}
+
+#[test]
+fn group_phone_groups_the_digits_as_a_number_is_read() {
+    assert_eq!(group_phone(""), "");
+    assert_eq!(group_phone("138"), "138");
+    assert_eq!(group_phone("13812"), "138 12");
+    assert_eq!(group_phone("13812345678"), "138 1234 5678");
 }
 
 #[test]

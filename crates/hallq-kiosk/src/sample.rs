@@ -4,7 +4,7 @@
 //! morning rather than placeholder text.
 
 use hallq_proto::reply::TicketIssued;
-use hallq_proto::state::{ServiceInfo, Services};
+use hallq_proto::state::{OpeningHours, ServiceInfo, Services};
 use hallq_proto::{
     BusinessClass, BusinessCode, LocalText, Priority, TicketId, TicketNo, Timestamp, VisitId,
 };
@@ -126,6 +126,10 @@ pub fn services() -> Services {
                 ],
             ),
         ],
+        hours: Some(OpeningHours {
+            open: "08:30".into(),
+            close: "17:30".into(),
+        }),
     }
 }
 

@@ -34,6 +34,8 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
             .map(|s| ServiceRow {
                 code: s.code.as_str().into(),
                 name: s.name.as_str().into(),
+                title: s.title.as_str().into(),
+                detail: s.detail.as_str().into(),
                 prefix: s.prefix.as_str().into(),
                 waiting: count(s.waiting),
                 wait_min: minutes(s.wait_min),
@@ -43,9 +45,13 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
     a.set_business(view.business.as_str().into());
     a.set_offer(view.offer.as_str().into());
     a.set_code_keyed(i32::try_from(view.code_keyed).unwrap_or(i32::MAX));
+    a.set_code_refused(view.code_refused);
     a.set_phone_shown(view.phone_shown.as_str().into());
     a.set_phone_complete(view.phone_complete);
+    a.set_notice_number(view.notice_number.as_str().into());
     a.set_problem(view.problem.as_str().into());
+    a.set_hours_open(view.hours_open.as_str().into());
+    a.set_hours_close(view.hours_close.as_str().into());
     a.set_without_number(view.without_number);
     if let Some(t) = &view.ticket {
         a.set_ticket_number(t.number.as_str().into());

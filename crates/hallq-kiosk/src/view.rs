@@ -56,8 +56,12 @@ pub enum PrintStatus {
 pub struct ServiceLine {
     /// Its code, sent back when touched.
     pub code: String,
-    /// Its name.
+    /// Its name, whole (what assistive technology reads).
     pub name: String,
+    /// The name without its bracketed detail, on the first line: `基础业务`.
+    pub title: String,
+    /// The bracketed detail, on a line of its own: `套餐变更、话费充值`; empty for none.
+    pub detail: String,
     /// Its ticket prefix.
     pub prefix: String,
     /// Tickets waiting.
@@ -104,14 +108,23 @@ pub struct KioskView {
     pub offer: String,
     /// How many characters of the green-channel code are keyed (never the code).
     pub code_keyed: usize,
-    /// The mobile number keyed, masked.
+    /// The hub refused the code keyed before.
+    pub code_refused: bool,
+    /// The mobile number being keyed, in groups.
     pub phone_shown: String,
     /// Whether the number keyed is a whole mobile number.
     pub phone_complete: bool,
     /// The ticket, on the issued screen.
     pub ticket: Option<TicketLine>,
+    /// On the issued screen, the mobile number its notice goes to, masked; empty for none.
+    pub notice_number: String,
     /// Why the hub refused, on the refused screen.
     pub problem: String,
+    /// When tickets are issued, `HH:MM`, for the "not issuing" screen; empty if the hub did
+    /// not say.
+    pub hours_open: String,
+    /// The last ticket, `HH:MM`.
+    pub hours_close: String,
     /// On the refused screen: the refusal was the number's daily cap, so a ticket without the
     /// number is one touch away.
     pub without_number: bool,
@@ -136,37 +149,52 @@ impl KioskView {
             services: services.map_or_else(Vec::new, |s| {
                 s.services
                     .iter()
-                    .map(|i| ServiceLine {
-                        code: i.business.as_str().to_owned(),
-                        name: i.name.get(lang).to_owned(),
-                        prefix: i.prefix.clone(),
-                        waiting: i.waiting,
-                        wait_min: i.estimated_wait_min,
+                    .map(|i| {
+                        let name = i.name.get(lang);
+                        let (title, detail) = split_name(name);
+                        ServiceLine {
+                            code: i.business.as_str().to_owned(),
+                            name: name.to_owned(),
+                            title,
+                            detail,
+                            prefix: i.prefix.clone(),
+                            waiting: i.waiting,
+                            wait_min: i.estimated_wait_min,
+                        }
                     })
                     .collect()
             }),
             business: kiosk.business().map(name_of).unwrap_or_default(),
             offer: String::new(),
             code_keyed: 0,
+            code_refused: false,
             phone_shown: String::new(),
             phone_complete: false,
             ticket: None,
+            notice_number: kiosk.notice_number().unwrap_or_default().to_owned(),
             problem: String::new(),
+            hours_open: String::new(),
+            hours_close: String::new(),
             without_number: false,
         };
+        if let Some(h) = services.and_then(|s| s.hours.as_ref()) {
+            view.hours_open.clone_from(&h.open);
+            view.hours_close.clone_from(&h.close);
+        }
         view.screen = match kiosk.screen() {
             Screen::Welcome => ScreenKind::Welcome,
             Screen::SelfService { offer, .. } => {
                 view.offer = offer.get(lang).to_owned();
                 ScreenKind::SelfService
             }
-            Screen::SelfServiceTaken { offer } => {
+            Screen::SelfServiceTaken { offer, .. } => {
                 view.offer = offer.get(lang).to_owned();
                 ScreenKind::SelfServiceTaken
             }
             Screen::Priority => ScreenKind::Priority,
-            Screen::GreenCode { keyed } => {
+            Screen::GreenCode { keyed, refused } => {
                 view.code_keyed = keyed;
+                view.code_refused = refused;
                 ScreenKind::GreenCode
             }
             Screen::Phone { shown, complete } => {
@@ -211,6 +239,26 @@ impl KioskView {
         };
         view
     }
+}
+
+/// A business type's name as its title and its bracketed detail: `基础业务（套餐变更、话费充值）`
+/// is `基础业务` over `套餐变更、话费充值`, and `Basic services (plan change, top-up)` is
+/// `Basic services` over `plan change, top-up`. Each line then fits, or breaks between words,
+/// where the whole name broke inside one ("话费充/值）": Chinese may break between any two
+/// characters).
+pub fn split_name(name: &str) -> (String, String) {
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(inner) = name.trim_end().strip_suffix(close)
+            && let Some(at) = inner.rfind(open)
+        {
+            let title = inner[..at].trim_end();
+            let detail = inner[at + open.len_utf8()..].trim();
+            if !title.is_empty() && !detail.is_empty() {
+                return (title.to_owned(), detail.to_owned());
+            }
+        }
+    }
+    (name.to_owned(), String::new())
 }
 
 #[cfg(test)]

@@ -45,6 +45,37 @@ fn the_welcome_screen_lists_the_services_in_the_chosen_language() {
 }
 
 #[test]
+fn a_business_name_is_laid_out_as_its_title_over_its_bracketed_detail() {
+    let k = ready();
+    let basic = &KioskView::of(&k, String::new()).services[1];
+    assert_eq!(
+        (basic.title.as_str(), basic.detail.as_str()),
+        ("基础业务", "套餐变更、话费充值")
+    );
+    assert_eq!(
+        split_name("Basic services (plan change, top-up)"),
+        ("Basic services".into(), "plan change, top-up".into())
+    );
+    assert_eq!(split_name("故障报修"), ("故障报修".into(), String::new()));
+    assert_eq!(split_name("（全部）"), ("（全部）".into(), String::new()));
+}
+
+#[test]
+fn the_not_issuing_screen_has_the_halls_hours() {
+    let mut k = ready();
+    let mut closed = sample::services();
+    closed.open = false;
+    closed.rev = 2;
+    k.handle(Input::Services(closed), 3);
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.screen, ScreenKind::NotIssuing);
+    assert_eq!(
+        (v.hours_open.as_str(), v.hours_close.as_str()),
+        ("08:30", "17:30")
+    );
+}
+
+#[test]
 fn the_later_steps_name_the_business_chosen_and_the_offer() {
     let mut k = ready();
     touch(&mut k, Action::Business(code("basic")));
@@ -74,15 +105,20 @@ fn the_phone_number_is_shown_masked_and_the_code_only_counted() {
         !format!("{v:?}").contains("VIP88"),
         "the code is never in the view"
     );
-    touch(&mut k, Action::Confirm);
+    touch(&mut k, Action::Back);
+    touch(&mut k, Action::Ordinary);
     for c in "13812345678".chars() {
         touch(&mut k, Action::Key(c));
     }
     let v = KioskView::of(&k, String::new());
     assert_eq!(v.screen, ScreenKind::Phone);
-    assert_eq!(v.phone_shown, "138****5678");
+    assert_eq!(v.phone_shown, "138 1234 5678", "seen while keyed");
     assert!(v.phone_complete);
-    assert!(!format!("{v:?}").contains("13812345678"));
+    touch(&mut k, Action::Confirm);
+    k.handle(Input::Issued(Ok(sample::ticket(2, Priority::Ordinary))), 2);
+    let v = KioskView::of(&k, String::new());
+    assert_eq!(v.notice_number, "138****5678", "masked once confirmed");
+    assert!(!format!("{v:?}").contains("1234"), "{v:?}");
 }
 
 #[test]

@@ -156,9 +156,13 @@ fn english_switches_every_text_and_the_hubs_names() {
     assert!(rig.shows("Fault repair"), "{:?}", rig.labels());
     assert!(!rig.shows("故障报修"));
     rig.press("Basic services (plan change, top-up)");
-    assert!(rig.shows("No need to queue for this"), "{:?}", rig.labels());
+    assert!(
+        rig.shows("Some of this you can do yourself"),
+        "{:?}",
+        rig.labels()
+    );
     rig.press("中文");
-    assert!(rig.shows("此业务无需排队"), "{:?}", rig.labels());
+    assert!(rig.shows("部分业务可自助办理"), "{:?}", rig.labels());
 }
 
 #[test]
@@ -178,11 +182,18 @@ fn self_service_is_offered_first_and_taking_it_issues_no_ticket() {
             .any(|e| matches!(e, Effect::Record(c) if c.kind() == "self_service_chosen")),
         "{effects:?}"
     );
-    assert!(rig.shows("谢谢，无需取号"), "{:?}", rig.labels());
+    assert!(rig.shows("请前往自助办理"), "{:?}", rig.labels());
+    // Self-service cannot do every job of the business type: the way back to a ticket.
+    rig.press("还是要取号");
+    assert!(rig.shows("您需要优先服务吗？"), "{:?}", rig.labels());
+    rig.press("返回上一步");
+    rig.press("我去自助办理");
+    rig.press("返回首页");
+    assert!(rig.shows("请选择您要办理的业务"), "{:?}", rig.labels());
 }
 
 #[test]
-fn the_mobile_number_is_masked_on_every_label() {
+fn the_mobile_number_is_seen_while_keyed_confirmed_by_a_labelled_button_and_masked_after() {
     let rig = Rig::ready();
     rig.press("复杂业务（终端销售、合约办理）");
     rig.press("孕妇");
@@ -190,17 +201,62 @@ fn the_mobile_number_is_masked_on_every_label() {
         rig.press(&d.to_string());
     }
     let labels = rig.labels();
-    assert!(labels.iter().any(|l| l == "138****5678"), "{labels:?}");
-    assert!(
-        !labels.iter().any(|l| l.contains("13812345678")),
-        "{labels:?}"
-    );
+    assert!(labels.iter().any(|l| l == "138 1234 5678"), "{labels:?}");
+    // The confirm button is as large as the skip beside it.
+    let button = |label: &str| {
+        ElementHandle::find_by_accessible_label(&rig.window, label)
+            .find(|e| e.is_visible() && e.accessible_role() == Some(AccessibleRole::Button))
+            .unwrap()
+    };
+    let (confirm, skip) = (button("确认号码，到号提醒我"), button("不需要，直接取号"));
+    assert_eq!(confirm.size(), skip.size());
     rig.take_effects();
-    rig.press("确认");
+    rig.press("确认号码，到号提醒我");
     let issue = rig.take_effects();
     assert!(
         matches!(issue.as_slice(), [Effect::Issue(req)] if req.phone.is_some() && req.priority_reason == Some(hallq_proto::PriorityReason::Pregnant)),
         "{issue:?}"
+    );
+    rig.input(Input::Issued(Ok(sample::ticket(2, Priority::Care))));
+    let labels = rig.labels();
+    assert!(
+        labels.iter().any(|l| l == "快到您时将短信提醒 138****5678"),
+        "{labels:?}"
+    );
+    assert!(!labels.iter().any(|l| l.contains("1234")), "{labels:?}");
+}
+
+#[test]
+fn the_example_halls_green_channel_code_can_be_keyed_and_a_wrong_one_keyed_again() {
+    let rig = Rig::ready();
+    rig.press("复杂业务（终端销售、合约办理）");
+    rig.press("绿色通道（VIP 码）");
+    for k in ["V", "I", "P", "-", "8", "8", "8", "8"] {
+        rig.press(k);
+    }
+    rig.take_effects();
+    rig.press("确认并取号");
+    let issue = rig.take_effects();
+    assert!(
+        matches!(issue.as_slice(), [Effect::Issue(req)] if req.green_channel.as_deref() == Some("VIP-8888") && req.phone.is_none()),
+        "{issue:?}"
+    );
+    rig.input(Input::Issued(Err(IssueFailure::Refused(
+        ErrorCode::UnknownGreenChannel,
+    ))));
+    assert!(
+        rig.shows("通道码无效，请核对后重新输入，或联系工作人员。"),
+        "{:?}",
+        rig.labels()
+    );
+    for k in ["O", "Q", "Z", "0"] {
+        rig.press(k);
+    }
+    rig.press("确认并取号");
+    let again = rig.take_effects();
+    assert!(
+        matches!(again.as_slice(), [Effect::Issue(req)] if req.green_channel.as_deref() == Some("OQZ0")),
+        "{again:?}"
     );
 }
 
@@ -261,7 +317,7 @@ fn a_number_over_its_cap_gets_a_ticket_without_it_in_one_touch() {
     for d in "13812345678".chars() {
         rig.press(&d.to_string());
     }
-    rig.press("确认");
+    rig.press("确认号码，到号提醒我");
     rig.take_effects();
     rig.input(Input::Issued(Err(IssueFailure::Refused(
         ErrorCode::PhoneLimit,
@@ -278,6 +334,41 @@ fn a_number_over_its_cap_gets_a_ticket_without_it_in_one_touch() {
     assert!(
         matches!(issue.as_slice(), [Effect::Issue(req)] if req.phone.is_none()),
         "{issue:?}"
+    );
+}
+
+#[test]
+fn a_wait_of_zero_minutes_is_said_as_no_wait() {
+    let rig = Rig::ready();
+    let mut busy = sample::services();
+    busy.rev = 2;
+    busy.services[0].waiting = 2; // consultation: two waiting, estimated 0 min
+    rig.input(Input::Services(busy));
+    assert!(rig.shows("2 人等候 · 即将叫号"), "{:?}", rig.labels());
+    assert!(
+        !rig.labels().iter().any(|l| l.contains("约 0 分钟")),
+        "{:?}",
+        rig.labels()
+    );
+    rig.press("咨询");
+    rig.press("普通取号");
+    rig.press("不需要，直接取号");
+    rig.input(Input::Issued(Ok(sample::ticket(0, Priority::Ordinary))));
+    assert!(rig.shows("无需等候，即将叫号"), "{:?}", rig.labels());
+}
+
+#[test]
+fn the_closed_kiosk_gives_the_halls_hours() {
+    let rig = Rig::ready();
+    let mut closed = sample::services();
+    closed.rev = 2;
+    closed.open = false;
+    rig.input(Input::Services(closed));
+    assert!(rig.shows("当前暂停取号"), "{:?}", rig.labels());
+    assert!(
+        rig.shows("每日取号时间 08:30 – 17:30"),
+        "{:?}",
+        rig.labels()
     );
 }
 

@@ -123,9 +123,10 @@ impl TicketSlip {
                 "No counter serves this business right now",
             ),
             Some(0) => LocalText::new("即将叫号", "You will be called shortly"),
-            Some(1) => LocalText::new("预计等待约 1 分钟", "Estimated wait: about 1 minute"),
+            // 预计等候, as the kiosk's screen says it.
+            Some(1) => LocalText::new("预计等候约 1 分钟", "Estimated wait: about 1 minute"),
             Some(m) => LocalText::new(
-                format!("预计等待约 {m} 分钟"),
+                format!("预计等候约 {m} 分钟"),
                 format!("Estimated wait: about {m} minutes"),
             ),
         }

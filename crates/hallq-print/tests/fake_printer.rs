@@ -76,7 +76,7 @@ fn a_ticket_printed_over_tcp_reaches_the_printer_whole_and_reads_back() {
     assert!(texts.contains(&"套餐变更"), "{texts:?}");
     assert!(texts.contains(&"您前面还有 5 人"), "{texts:?}");
     assert!(texts.contains(&"5 people ahead of you"), "{texts:?}");
-    assert!(texts.contains(&"预计等待约 15 分钟"), "{texts:?}");
+    assert!(texts.contains(&"预计等候约 15 分钟"), "{texts:?}");
     assert!(texts.contains(&"取号时间 2026-11-23 09:05"), "{texts:?}");
     assert!(texts.contains(&" 优先服务 Priority service "), "{texts:?}");
     assert!(

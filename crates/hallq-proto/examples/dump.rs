@@ -20,7 +20,8 @@ use hallq_proto::examples::examples;
 use hallq_proto::reply::TicketIssued;
 use hallq_proto::state::{
     Activity, Announcement, Board, CallEntry, CallEvent, CounterState, HubStatus, Liveness, Notice,
-    NoticeKind, Presence, QueueInfo, RatingPrompt, ServiceInfo, Services, TicketAtCounter,
+    NoticeKind, OpeningHours, Presence, QueueInfo, RatingPrompt, ServiceInfo, Services,
+    TicketAtCounter,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{
@@ -484,6 +485,10 @@ fn main() {
                 self_service: None,
             },
         ],
+        hours: Some(OpeningHours {
+            open: "08:30".into(),
+            close: "17:30".into(),
+        }),
     };
     show("services", &topics.services(), &services);
 

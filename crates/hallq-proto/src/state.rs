@@ -264,6 +264,19 @@ pub struct Services {
     pub hall_name: LocalText,
     /// The business types, in the order the kiosk shows them.
     pub services: Vec<ServiceInfo>,
+    /// When tickets are issued (hall.toml `[hours]`), for the kiosk's "not issuing" screen;
+    /// absent from a hub before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<OpeningHours>,
+}
+
+/// When the hall issues tickets, in hall-local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// The first ticket of the day, `HH:MM`.
+    pub open: String,
+    /// The last ticket, `HH:MM` (`24:00` for midnight).
+    pub close: String,
 }
 
 /// One business type on offer.
