@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use hallq_client::{ClientConfig, DeviceClient, Update};
+use hallq_hub::broker::Access;
+use hallq_hub::config::Role;
 use hallq_hub::secret::{self, Strength};
 use hallq_journal::Journal;
 use hallq_proto::state::Liveness;
@@ -201,12 +203,22 @@ impl Hall {
 
     /// Starts Mosquitto from deploy/mosquitto/, with this hall's id, port and passwords.
     fn start_mosquitto(&mut self) {
-        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/mosquitto");
         let dir = self.dir.path().join("mosquitto");
         std::fs::create_dir_all(&dir).unwrap();
-        let mut acl = std::fs::read_to_string(deploy.join("hallq.acl"))
-            .unwrap()
-            .replace("hallq/v1/demo/", &format!("hallq/v1/{}/", self.hall));
+        // The ACL `hallq device mosquitto` writes for this hall's devices (deploy's hallq.acl is
+        // the one of the example hall).
+        let devices: Vec<(DeviceId, Access)> = DEVICES
+            .iter()
+            .map(|(id, role, _)| {
+                let kind = Role::ALL.into_iter().find(|r| r.as_str() == *role).unwrap();
+                (DeviceId::new(*id).unwrap(), Access::of(kind))
+            })
+            .collect();
+        let mut acl = hallq_hub::mosquitto::acl(
+            &self.hall,
+            "hallq-hub",
+            devices.iter().map(|(d, a)| (d, *a)),
+        );
         acl.push_str(&format!(
             "\n# tests only: reads and writes everything, as the hub's login\nuser {MONITOR_USER}\ntopic readwrite hallq/v1/{}/#\n",
             self.hall
@@ -233,14 +245,19 @@ impl Hall {
     /// `hallq.passwd` and `hallq.acl` found in `dir` (e.g. written by `hallq device mosquitto`).
     pub fn run_mosquitto(&mut self, dir: &Path) {
         let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/mosquitto");
+        // hallq.conf as Debian's stock mosquitto.conf includes it: after its persistence lines.
+        let stock = format!(
+            "persistence true\npersistence_location {}/\n",
+            dir.display()
+        );
         let conf = std::fs::read_to_string(deploy.join("hallq.conf"))
             .unwrap()
             .replace(
                 "listener 1883",
                 &format!("listener {} 127.0.0.1", self.port),
             )
-            .replace("/etc/mosquitto/", &format!("{}/", dir.display()))
-            .replace("/var/lib/mosquitto/", &format!("{}/", dir.display()));
+            .replace("/etc/mosquitto/", &format!("{}/", dir.display()));
+        let conf = format!("{stock}{conf}");
         std::fs::write(dir.join("mosquitto.conf"), conf).unwrap();
         let log = dir.join("mosquitto.log");
         let mut child = Command::new("mosquitto")

@@ -293,7 +293,15 @@ async fn mosquitto_files_let_added_devices_in_and_keep_the_revoked_one_out() {
         .mode();
     assert_eq!(mode & 0o777, 0o640, "the password file is not for everyone");
     let acl = std::fs::read_to_string(dir.join("hallq.acl")).unwrap();
-    assert_eq!(acl, hallq_hub::mosquitto::acl(&hall.hall, "hallq-hub"));
+    let config = HallConfig::parse(&std::fs::read_to_string(&hall.config_path).unwrap()).unwrap();
+    let devices = config
+        .devices
+        .iter()
+        .map(|d| (&d.id, hallq_hub::broker::Access::of(d.role)));
+    assert_eq!(
+        acl,
+        hallq_hub::mosquitto::acl(&hall.hall, "hallq-hub", devices)
+    );
 
     // Mosquitto drops root for its own user, which must reach the files.
     for p in [hall.dir.path(), dir.as_path()] {

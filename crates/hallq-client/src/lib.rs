@@ -58,6 +58,10 @@ pub struct ClientConfig {
     pub attempts: u32,
     /// Whether to receive the hall's retained state and call events as [`Update`]s.
     pub watch_state: bool,
+    /// Whether to receive every device's presence as [`Update::Presence`] (and in
+    /// [`Latest::presence`]): the supervisor console's device panel. The broker lets only a
+    /// supervisor console's login read it.
+    pub watch_presence: bool,
     /// Connect over TLS, trusting only this CA (the hall's, from `hallq tls init`); plain MQTT
     /// if `None`.
     pub tls: Option<TlsTrust>,
@@ -92,6 +96,7 @@ impl ClientConfig {
             reply_timeout: Duration::from_secs(2),
             attempts: 3,
             watch_state: true,
+            watch_presence: false,
             tls: None,
         }
     }
@@ -146,6 +151,8 @@ pub struct Latest {
     pub hub: Option<HubStatus>,
     /// The open complaint cases.
     pub complaints: Option<Complaints>,
+    /// Each device's latest birth or will, by device id (with [`ClientConfig::watch_presence`]).
+    pub presence: BTreeMap<String, Presence>,
 }
 
 impl Latest {
@@ -161,6 +168,7 @@ impl Latest {
                 .map(|c| Update::Counter(Box::new(c))),
         );
         out.extend(self.complaints.map(|c| Update::Complaints(Box::new(c))));
+        out.extend(self.presence.into_values().map(Update::Presence));
         out
     }
 }
@@ -413,6 +421,9 @@ fn on_connect(inner: &Inner, config: &ClientConfig) {
         // What the broker's ACL lets a device read: the retained state and the call events.
         subs.extend([t.all_state(), t.call()]);
     }
+    if config.watch_presence {
+        subs.push(t.all_presence());
+    }
     for s in subs {
         if let Err(e) = inner.mqtt.try_subscribe(s, QoS::AtLeastOnce) {
             tracing::warn!(error = %e, "subscribe failed");
@@ -488,6 +499,9 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
                     }
                     Update::Hub(h) => latest.hub = Some(h.clone()),
                     Update::Complaints(c) => latest.complaints = Some((**c).clone()),
+                    Update::Presence(p) => {
+                        latest.presence.insert(p.device.to_string(), p.clone());
+                    }
                     _ => {}
                 }
             }

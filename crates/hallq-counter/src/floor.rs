@@ -388,6 +388,25 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
+    /// What the console's client must receive beyond a device's: every device's presence, for
+    /// the device panel (both brokers let a supervisor console's login read it).
+    pub fn watch(config: &mut hallq_client::ClientConfig) {
+        config.watch_presence = true;
+    }
+
+    /// Takes in what the hub and the devices published.
+    pub fn feed(&mut self, update: hallq_client::Update) {
+        use hallq_client::Update;
+        match update {
+            Update::Counter(c) => self.counter(*c),
+            Update::Board(b) => self.board(*b),
+            Update::Presence(p) => self.presence(&p),
+            Update::Complaints(c) => self.complaints(*c),
+            Update::Hub(h) => self.hub(h.status),
+            Update::Services(_) | Update::Call(_) | Update::Reply(_) => {}
+        }
+    }
+
     /// A counter's retained state.
     pub fn counter(&mut self, state: CounterState) {
         let n = state.counter.0;

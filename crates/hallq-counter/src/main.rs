@@ -53,7 +53,11 @@ fn main() -> anyhow::Result<()> {
     hallq_ui::app::init();
     let rt = hallq_ui::app::runtime()?;
     let _in_runtime = rt.enter();
-    let (client, _task) = DeviceClient::connect(&args.hall.client_config(&args.device)?);
+    let mut config = args.hall.client_config(&args.device)?;
+    if args.supervisor {
+        hallq_counter::floor::Supervisor::watch(&mut config);
+    }
+    let (client, _task) = DeviceClient::connect(&config);
     let counter = CounterNo(args.counter);
     if args.evaluator {
         run_pad(&rt, client, counter)
@@ -417,27 +421,11 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
         ui::wire_supervisor,
         |s: &mut Supervisor, input: FloorInput<SupervisorPress>, _| match input {
             FloorInput::Press(p) => s.press(p),
-            FloorInput::Update(Update::Counter(c)) => {
-                s.counter(*c);
+            FloorInput::Update(u) => {
+                s.feed(u);
                 None
             }
-            FloorInput::Update(Update::Board(b)) => {
-                s.board(*b);
-                None
-            }
-            FloorInput::Update(Update::Presence(p)) => {
-                s.presence(&p);
-                None
-            }
-            FloorInput::Update(Update::Complaints(c)) => {
-                s.complaints(*c);
-                None
-            }
-            FloorInput::Update(Update::Hub(h)) => {
-                s.hub(h.status);
-                None
-            }
-            FloorInput::Update(_) | FloorInput::Redraw => None,
+            FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
                 s.answered(match problem(&reply) {
                     Some(p) => Err(p),

@@ -35,14 +35,17 @@
 //! |---|---|---|
 //! | the hub | `hallq/v1/h/#` | `hallq/v1/h/#` |
 //! | device `d` | `…/cmd/d`, `…/presence/d` | `…/reply/d`, `…/state/#`, `…/event/#` |
+//! | supervisor console `d` | as a device | as a device, and `…/presence/+` (its device panel) |
+//! | monitor `d` | nothing | `hallq/v1/h/#` (a person watching the hall) |
 //!
-//! A device must also connect with its device id as client id: a client id names a session, and
-//! a login that could pick another device's client id could kick that device off the broker.
+//! A device (a monitor too) must also connect with its id as client id: a client id names a
+//! session, and a login that could pick another device's client id could kick that device off
+//! the broker.
 //!
 //! Last wills: rmqtt 0.24 publishes a client's will without asking the ACL, so a kiosk could
 //! leave a forged retained board behind by connecting with a will on `…/state/board` and pulling
 //! its cable. The authentication hook therefore checks the will at CONNECT: a device's will may
-//! only be its own presence topic, the hub's only a topic of its hall.
+//! only be its own presence topic, the hub's only a topic of its hall; a monitor may leave none.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -52,6 +55,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use hallq_profiles::DeviceKind;
 use hallq_proto::topic::Topics;
 use hallq_proto::{DeviceId, HallId};
 use rmqtt::context::ServerContext;
@@ -119,14 +123,55 @@ pub struct BrokerUser {
     /// An Argon2id PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), made by
     /// [`secret::hash`] or any Argon2 tool. The broker never holds a device's password.
     pub password_hash: String,
+    /// What a device's login may read and write (not used for the hub's own login).
+    pub access: Access,
 }
 
 impl BrokerUser {
-    /// A login with an already hashed password.
+    /// A login with an already hashed password and a device's ordinary rights.
     pub fn new(username: impl Into<String>, password_hash: impl Into<String>) -> Self {
         Self {
             username: username.into(),
             password_hash: password_hash.into(),
+            access: Access::Device,
+        }
+    }
+
+    /// The login of a device of role `kind`.
+    pub fn device(
+        username: impl Into<String>,
+        password_hash: impl Into<String>,
+        kind: DeviceKind,
+    ) -> Self {
+        Self {
+            access: Access::of(kind),
+            ..Self::new(username, password_hash)
+        }
+    }
+}
+
+/// What a device's login may do on the broker, by its role. Both brokers' rules are built from
+/// it: the embedded one's here, Mosquitto's ACL in [`crate::mosquitto`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    /// Write its own commands and presence; read its own replies, the state and the events.
+    #[default]
+    Device,
+    /// A device that also reads every device's presence: the supervisor console's device panel
+    /// shows which device is down.
+    Supervisor,
+    /// Read the hall's whole tree and write nothing: a person watching (`mosquitto_sub`), who
+    /// must not have to borrow the hub's login and fight the hub for its session.
+    Monitor,
+}
+
+impl Access {
+    /// The access of a device of role `kind`.
+    pub fn of(kind: DeviceKind) -> Self {
+        match kind {
+            DeviceKind::Supervisor => Self::Supervisor,
+            DeviceKind::Monitor => Self::Monitor,
+            _ => Self::Device,
         }
     }
 }
@@ -137,6 +182,7 @@ impl fmt::Debug for BrokerUser {
         f.debug_struct("BrokerUser")
             .field("username", &self.username)
             .field("password_hash", &"<redacted>")
+            .field("access", &self.access)
             .finish()
     }
 }
@@ -551,12 +597,15 @@ enum WillRule {
     Exactly(String),
     /// Any topic name starting with this prefix: the hub's hall, `hallq/v1/{hall}/`.
     Under(String),
+    /// None: a monitor publishes nothing, not even through a will.
+    Nothing,
 }
 
 impl WillRule {
     fn allows(&self, topic: &str) -> bool {
         match self {
             WillRule::Exactly(allowed) => topic == allowed,
+            WillRule::Nothing => false,
             WillRule::Under(prefix) => {
                 topic.len() > prefix.len()
                     && topic.starts_with(prefix.as_str())
@@ -599,7 +648,12 @@ fn accounts(
                 let device = DeviceId::new(user.username.as_str()).map_err(|_| {
                     invalid("a device's username is its device id: 1 to 32 of a-z 0-9 - _")
                 })?;
-                WillRule::Exactly(topics.presence(&device))
+                match user.access {
+                    Access::Monitor => WillRule::Nothing,
+                    Access::Device | Access::Supervisor => {
+                        WillRule::Exactly(topics.presence(&device))
+                    }
+                }
             }
         };
         secret::check(&user.password_hash).map_err(|reason| invalid(&reason))?;
@@ -631,6 +685,16 @@ fn acl_config(config: &BrokerConfig) -> Result<String, BrokerError> {
                 username: user.username.clone(),
                 reason: e.to_string(),
             })?;
+        if user.access == Access::Monitor {
+            // Subscribe only: with no publish rule, `deny all` refuses every publish.
+            rules.push(json!([
+                "allow",
+                { "user": user.username },
+                "subscribe",
+                [topics.everything()]
+            ]));
+            continue;
+        }
         // Exact topics (`eq`), not filters: `reply/+` must not match a rule for `reply/kiosk-1`.
         rules.push(json!([
             "allow",
@@ -638,11 +702,19 @@ fn acl_config(config: &BrokerConfig) -> Result<String, BrokerError> {
             "publish",
             [{ "eq": topics.cmd(&device) }, { "eq": topics.presence(&device) }]
         ]));
+        let mut reads = vec![
+            json!({ "eq": topics.reply(&device) }),
+            json!(topics.all_state()),
+            json!(subtree(&topics.call())),
+        ];
+        if user.access == Access::Supervisor {
+            reads.push(json!(topics.all_presence()));
+        }
         rules.push(json!([
             "allow",
             { "user": user.username },
             "subscribe",
-            [{ "eq": topics.reply(&device) }, topics.all_state(), subtree(&topics.call())]
+            reads
         ]));
     }
     let logins = std::iter::once(&config.hub_user).chain(&config.users);
@@ -822,6 +894,54 @@ mod tests {
         );
         assert_eq!(rules.last().unwrap(), &json!(["deny", "all"]));
         assert_eq!(rules.len(), 6);
+    }
+
+    #[test]
+    fn a_supervisor_also_reads_presence_and_a_monitor_reads_everything_and_writes_nothing() {
+        let mut config = config();
+        let hash = config.users[0].password_hash.clone();
+        config.users = vec![
+            BrokerUser::device("supervisor-1", hash.clone(), DeviceKind::Supervisor),
+            BrokerUser::device("monitor-1", hash, DeviceKind::Monitor),
+        ];
+        let parsed: serde_json::Value = toml::from_str(&acl_config(&config).unwrap()).unwrap();
+        let rules = parsed["rules"].as_array().unwrap();
+        assert_eq!(
+            rules[2],
+            json!([
+                "allow",
+                { "user": "supervisor-1" },
+                "subscribe",
+                [
+                    { "eq": "hallq/v1/hall-1/reply/supervisor-1" },
+                    "hallq/v1/hall-1/state/#",
+                    "hallq/v1/hall-1/event/#",
+                    "hallq/v1/hall-1/presence/+"
+                ]
+            ])
+        );
+        let monitor: Vec<_> = rules
+            .iter()
+            .filter(|r| r[1]["user"] == "monitor-1")
+            .collect();
+        assert_eq!(
+            monitor,
+            [
+                &json!(["allow", { "user": "monitor-1" }, "subscribe", ["hallq/v1/hall-1/#"]]),
+                &json!(["allow", { "user": "monitor-1" }, "connect"]),
+            ]
+        );
+        let accounts = accounts_of(&config).unwrap();
+        assert!(
+            !accounts["monitor-1"]
+                .will
+                .allows("hallq/v1/hall-1/presence/monitor-1")
+        );
+        assert!(
+            accounts["supervisor-1"]
+                .will
+                .allows("hallq/v1/hall-1/presence/supervisor-1")
+        );
     }
 
     #[test]

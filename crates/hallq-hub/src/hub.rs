@@ -477,7 +477,7 @@ fn broker_users(config: &HallConfig) -> Vec<BrokerUser> {
         .filter_map(|d| {
             d.secret_hash
                 .as_ref()
-                .map(|h| BrokerUser::new(d.id.as_str(), h.clone()))
+                .map(|h| BrokerUser::device(d.id.as_str(), h.clone(), d.role))
         })
         .collect()
 }

@@ -10,8 +10,11 @@
 //!
 //! The ACL gives every login what the embedded broker's rules give it (broker.rs): the hub its
 //! whole hall, a device (`%u`, its user name = its device id) its own command and presence topics
-//! to write, its own replies, the retained state and the call events to read. A revoked device
-//! is simply not in the password file.
+//! to write, its own replies, the retained state and the call events to read; a supervisor
+//! console also every device's presence; a monitor the whole hall to read and nothing to write
+//! (Mosquitto applies `pattern` lines to every login, so its own topics are denied by name: a
+//! user's `deny` is checked before the patterns). A revoked device is simply not in the password
+//! file.
 
 use std::fmt::Write as _;
 use std::num::NonZeroU32;
@@ -21,6 +24,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hallq_proto::topic::Topics;
 use hallq_proto::{DeviceId, HallId};
+
+use crate::broker::Access;
 
 /// PBKDF2 iterations of a new hash: `mosquitto_passwd`'s default.
 pub const ITERATIONS: u32 = 101;
@@ -135,20 +140,56 @@ fn subtree(topic: &str) -> String {
     format!("{parent}/#")
 }
 
-/// The text of `hallq.acl` for the hall `hall` whose hub logs in as `hub_user`.
-/// deploy/mosquitto/hallq.acl is this for the hall `demo` (a test keeps them equal).
-pub fn acl(hall: &HallId, hub_user: &str) -> String {
+/// The text of `hallq.acl` for the hall `hall` whose hub logs in as `hub_user`, with a block for
+/// each of `devices` whose access goes beyond a device's (supervisor consoles, monitors).
+/// deploy/mosquitto/hallq.acl is this for deploy/hall.example.toml (a test keeps them equal).
+pub fn acl<'a>(
+    hall: &HallId,
+    hub_user: &str,
+    devices: impl IntoIterator<Item = (&'a DeviceId, Access)>,
+) -> String {
     let topics = Topics::new(hall);
-    format!(
+    let mut out = format!(
         "# ACL of the hallq hall `{hall}` for Eclipse Mosquitto, generated from its hall.toml by\n\
          # `hallq device mosquitto --out DIR` (with hallq.passwd): regenerate it rather than edit it.\n\
          # Deny by default: a client may do only what a line below allows.\n\
          \n\
          # The hub: everything under its hall.\n\
          user {hub_user}\n\
-         topic readwrite {everything}\n\
-         \n\
-         # Every device (%u is its user name = its device id): write its own commands and presence, read\n\
+         topic readwrite {everything}\n",
+        everything = topics.everything(),
+    );
+    for (device, access) in devices {
+        match access {
+            Access::Device => {}
+            Access::Supervisor => {
+                let _ = write!(
+                    out,
+                    "\n# A supervisor console: also every device's presence (its device panel).\n\
+                     user {device}\n\
+                     topic read {presence}\n",
+                    presence = topics.all_presence(),
+                );
+            }
+            Access::Monitor => {
+                let _ = write!(
+                    out,
+                    "\n# A monitor: reads the whole hall, writes nothing (its own topics, which the\n\
+                     # patterns below would open, are denied first).\n\
+                     user {device}\n\
+                     topic deny {cmd}\n\
+                     topic deny {presence}\n\
+                     topic read {everything}\n",
+                    cmd = topics.cmd(device),
+                    presence = topics.presence(device),
+                    everything = topics.everything(),
+                );
+            }
+        }
+    }
+    let _ = write!(
+        out,
+        "\n# Every device (%u is its user name = its device id): write its own commands and presence, read\n\
          # its own replies and the hall's state and call events. Ids cannot hold + # or /, so %u cannot\n\
          # widen a pattern. A revoked device is not in hallq.passwd: it cannot log in at all.\n\
          pattern write {cmd}\n\
@@ -156,13 +197,13 @@ pub fn acl(hall: &HallId, hub_user: &str) -> String {
          pattern read {reply}\n\
          pattern read {state}\n\
          pattern read {events}\n",
-        everything = topics.everything(),
         cmd = pattern(|d| topics.cmd(d)),
         presence = pattern(|d| topics.presence(d)),
         reply = pattern(|d| topics.reply(d)),
         state = topics.all_state(),
         events = subtree(&topics.call()),
-    )
+    );
+    out
 }
 
 #[cfg(test)]
@@ -208,7 +249,17 @@ mod tests {
 
     #[test]
     fn the_acl_gives_each_login_what_the_embedded_broker_gives_it() {
-        let text = acl(&HallId::new("h-1").unwrap(), "hub-user");
+        let (kiosk, sup, mon) = (
+            DeviceId::new("kiosk-1").unwrap(),
+            DeviceId::new("sup-1").unwrap(),
+            DeviceId::new("mon-1").unwrap(),
+        );
+        let devices = [
+            (&kiosk, Access::Device),
+            (&sup, Access::Supervisor),
+            (&mon, Access::Monitor),
+        ];
+        let text = acl(&HallId::new("h-1").unwrap(), "hub-user", devices);
         let rules: Vec<&str> = text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -218,6 +269,12 @@ mod tests {
             [
                 "user hub-user",
                 "topic readwrite hallq/v1/h-1/#",
+                "user sup-1",
+                "topic read hallq/v1/h-1/presence/+",
+                "user mon-1",
+                "topic deny hallq/v1/h-1/cmd/mon-1",
+                "topic deny hallq/v1/h-1/presence/mon-1",
+                "topic read hallq/v1/h-1/#",
                 "pattern write hallq/v1/h-1/cmd/%u",
                 "pattern write hallq/v1/h-1/presence/%u",
                 "pattern read hallq/v1/h-1/reply/%u",
@@ -230,8 +287,11 @@ mod tests {
     #[test]
     fn the_checked_in_acl_is_the_generated_one_for_the_demo_hall() {
         let committed = include_str!("../../../deploy/mosquitto/hallq.acl");
+        let example =
+            crate::HallConfig::parse(include_str!("../../../deploy/hall.example.toml")).unwrap();
+        let devices = example.devices.iter().map(|d| (&d.id, Access::of(d.role)));
         assert_eq!(
-            acl(&HallId::new("demo").unwrap(), "hallq-hub"),
+            acl(&example.hall.id, &example.broker.hub_user, devices),
             committed,
             "regenerate deploy/mosquitto/hallq.acl: `hallq device mosquitto --acl-only`"
         );

@@ -24,6 +24,9 @@ pub enum DeviceKind {
     Supervisor,
     /// People counter at the door (客流计数器).
     DoorCounter,
+    /// A read-only login to watch the hall's whole topic tree (监看账号), e.g. with
+    /// `mosquitto_sub`: no device, no commands, no presence.
+    Monitor,
 }
 
 impl DeviceKind {
@@ -33,7 +36,7 @@ impl DeviceKind {
     }
 
     /// Every kind, in the order of the role table.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Kiosk,
         Self::Greeter,
         Self::Counter,
@@ -42,6 +45,7 @@ impl DeviceKind {
         Self::Display,
         Self::Supervisor,
         Self::DoorCounter,
+        Self::Monitor,
     ];
 
     /// The kind as written in hall.toml and the profiles.
@@ -55,6 +59,7 @@ impl DeviceKind {
             Self::Display => "display",
             Self::Supervisor => "supervisor",
             Self::DoorCounter => "door_counter",
+            Self::Monitor => "monitor",
         }
     }
 
@@ -69,6 +74,7 @@ impl DeviceKind {
             Self::Display => "a wall display",
             Self::Supervisor => "a supervisor console",
             Self::DoorCounter => "a door counter",
+            Self::Monitor => "a monitor login",
         }
     }
 
@@ -83,6 +89,7 @@ impl DeviceKind {
             Self::Display => "综合屏",
             Self::Supervisor => "值班主管终端",
             Self::DoorCounter => "客流计数器",
+            Self::Monitor => "监看账号",
         }
     }
 
@@ -161,6 +168,8 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "announcement_clear",
         ],
         DeviceKind::DoorCounter => &["door_count"],
+        // It watches; the broker lets it publish nothing at all.
+        DeviceKind::Monitor => &[],
     }
 }
 

@@ -9,9 +9,9 @@
 //! - `list` prints the registry without any hash.
 //! - `mosquitto` writes `hallq.passwd` and `hallq.acl` for Eclipse Mosquitto from the same registry.
 //!
-//! A running hub reads hall.toml only when it starts: a change takes effect at its restart
-//! (`systemctl restart hallq-hub`), or for Mosquitto after the files are regenerated and
-//! Mosquitto reloaded.
+//! A running hub takes a revoke or a rotation when it reloads hall.toml (`systemctl reload
+//! hallq-hub`, SIGHUP); a device just added works from its restart (the embedded broker's topic
+//! rules are set when it starts). With Mosquitto, its files are regenerated and Mosquitto reloaded.
 
 #![allow(
     clippy::print_stdout,
@@ -60,7 +60,8 @@ enum DeviceCmd {
         /// The device id (its MQTT client id and user name): 1 to 32 of a-z 0-9 - _.
         #[arg(value_parser = parse_id)]
         id: DeviceId,
-        /// kiosk, greeter, counter, evaluator, led_strip, display, supervisor or door_counter.
+        /// kiosk, greeter, counter, evaluator, led_strip, display, supervisor, door_counter, or
+        /// monitor (a read-only login to watch the hall's whole tree, for a person).
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// The counter (window number) of a counter terminal, evaluator or LED strip.
@@ -76,8 +77,10 @@ enum DeviceCmd {
         config: ConfigArg,
     },
     /// Revoke a device: its hashes are removed, so it can no longer log in, and the hub treats
-    /// it as unknown. The entry stays, marked `revoked`, for the record. Takes effect at the
-    /// hub's restart (and, with Mosquitto, once `hallq device mosquitto` has rewritten its files).
+    /// it as unknown. The entry stays, marked `revoked`, for the record. Takes effect when the
+    /// running hub reloads hall.toml (`systemctl reload hallq-hub`: its session is closed at
+    /// once), and with Mosquitto once `hallq device mosquitto` has rewritten its files and
+    /// Mosquitto is reloaded.
     Revoke {
         /// The device id.
         #[arg(value_parser = parse_id)]
@@ -85,8 +88,10 @@ enum DeviceCmd {
         #[command(flatten)]
         config: ConfigArg,
     },
-    /// Give a device a new secret (printed once); both of its hashes are replaced and the old
-    /// secret stops working at the hub's restart.
+    /// Give a device a new secret (printed once); both of its hashes are replaced. The new one
+    /// works, and the old one stops working, when the running hub reloads hall.toml (`systemctl
+    /// reload hallq-hub`), and with Mosquitto once `hallq device mosquitto` has rewritten its
+    /// files and Mosquitto is reloaded.
     Rotate {
         /// The device id.
         #[arg(value_parser = parse_id)]
@@ -455,7 +460,11 @@ fn write_mosquitto(
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create {} / 无法创建目录", out.display()))?;
     let acl_path = out.join("hallq.acl");
-    let acl = mosquitto::acl(&config.hall.id, &config.broker.hub_user);
+    let devices = config
+        .devices
+        .iter()
+        .map(|d| (&d.id, hallq_hub::broker::Access::of(d.role)));
+    let acl = mosquitto::acl(&config.hall.id, &config.broker.hub_user, devices);
     if acl_only {
         write_atomically(&acl_path, acl.as_bytes(), NewFile::PUBLIC)?;
         println!("{} written / 已写入", acl_path.display());

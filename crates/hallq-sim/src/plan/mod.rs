@@ -317,6 +317,8 @@ impl Devices {
                 Role::Display => d.displays.push(id),
                 Role::Supervisor => d.supervisors.push(id),
                 Role::DoorCounter => d.doors.push(id),
+                // A person's read-only login: nothing for the simulator to play.
+                Role::Monitor => {}
             }
         }
         d
