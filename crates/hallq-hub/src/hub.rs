@@ -170,6 +170,7 @@ pub async fn run(
     let mut poll = {
         let (client, routing, topics) = (client.clone(), Arc::clone(&routing), topics.clone());
         tokio::spawn(async move {
+            let mut connected_before = false;
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -179,6 +180,20 @@ pub async fn run(
                         if let Err(e) = client.try_subscribe_many(filters) {
                             tracing::error!(error = %e, "subscribe failed");
                         }
+                        // A reconnect: the broker may have restarted with the hub's will
+                        // (`offline`) or, after a crash, with the retained state of its last
+                        // save. The writer publishes the present again. (The first connect
+                        // publishes the writer's initial output instead.)
+                        if connected_before {
+                            let in_tx = routing
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .clone();
+                            if let Some(in_tx) = in_tx {
+                                let _ = in_tx.send(Input::Republish).await;
+                            }
+                        }
+                        connected_before = true;
                     }
                     Ok(Event::Incoming(Packet::SubAck(_))) => {
                         subscribed_tx.send_replace(true);

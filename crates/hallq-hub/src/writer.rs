@@ -57,6 +57,10 @@ pub enum Input<T> {
     },
     /// Once a second: time-outs, the daily reset, expired announcements.
     Tick,
+    /// The hub (re)connected to its broker: publish the hub's status and every retained state
+    /// again. A broker that restarted may hold the hub's will (`offline`) or, after a crash, the
+    /// state of its last save; only the hub knows the present.
+    Republish,
     /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
     /// from the next command on; `summary` says what changed, for the audit trail.
     Reload {
@@ -215,6 +219,7 @@ impl Writer {
         let mut cached = Vec::new();
         let mut internal = Vec::new();
         let mut presence_changed = false;
+        let mut republish = false;
         self.roll_day(now, &mut internal);
         self.purge_due(now, &mut entries);
         for input in inputs {
@@ -252,6 +257,7 @@ impl Writer {
                     }));
                     presence_changed = true;
                 }
+                Input::Republish => republish = true,
                 Input::Tick => {
                     match self.engine.apply(&Command::Tick, now) {
                         Ok(events) => internal.extend(events),
@@ -280,13 +286,17 @@ impl Writer {
             .observe_commit(started.elapsed(), entries.len());
         let topics = self.publisher.topics().clone();
         let mut publishes = Vec::new();
+        if republish {
+            // The status first: a device forgets old revisions when the hub turns online.
+            publishes.push(self.publisher.hub_status(Liveness::Online, Some(now)));
+        }
         if committed {
             for (device, reply) in replies {
                 publishes.push(Outgoing::new(topics.reply(&device), reply, false));
             }
             publishes.extend(self.calls(&events));
-            if !events.is_empty() || presence_changed {
-                publishes.extend(self.publisher.state(&self.engine, now, false));
+            if !events.is_empty() || presence_changed || republish {
+                publishes.extend(self.publisher.state(&self.engine, now, republish));
             }
         } else {
             for key in cached {
@@ -305,6 +315,9 @@ impl Writer {
                     .and_then(|r| r.id);
                 let error = reply_error(id, now, ErrorCode::Internal);
                 publishes.push(Outgoing::new(topics.reply(&device), error, false));
+            }
+            if republish {
+                publishes.extend(self.publisher.state(&self.engine, now, true));
             }
         }
         self.metrics.set_queue(&self.engine);
