@@ -402,6 +402,24 @@ impl HubProcess {
         }
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Waits (bounded, 20 s) for the hub to exit by itself; `None` if it is still running.
+    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
+        let c = self.child.as_mut()?;
+        for _ in 0..400 {
+            if let Some(status) = c.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     /// SIGSTOP: the hub (and its embedded broker) freezes, as under a long stall; nothing is
     /// answered until [`HubProcess::resume`].
     pub fn pause(&self) {

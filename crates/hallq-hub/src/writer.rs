@@ -30,6 +30,7 @@ use hallq_queue::{Command, Engine, Event, EventKind};
 
 use crate::clock::Clock;
 use crate::config::{DurabilityLevel, HallConfig};
+use crate::datadir::{FileIdentity, JOURNAL_FILE, check_journal_present};
 use crate::limits::{Lane, Limiter, PinGuard};
 use crate::metrics::Metrics;
 use crate::plan::{ReplyShape, plan};
@@ -95,6 +96,9 @@ pub enum WriterError {
     /// The personal-data key cannot be used.
     #[error("{0}")]
     Vault(#[from] VaultError),
+    /// The journal is missing beside the data of an earlier one.
+    #[error("{0}")]
+    DataDir(#[from] crate::datadir::DataDirError),
 }
 
 /// The writer's state.
@@ -119,6 +123,8 @@ pub struct Writer {
     phone_tickets: HashMap<(BusinessDay, String), u32>,
     /// The business day personal data was last purged in.
     purged_in: Option<BusinessDay>,
+    /// The journal file, and its identity when opened ([`Writer::journal_file_check`]).
+    journal_file: (std::path::PathBuf, FileIdentity),
 }
 
 impl std::fmt::Debug for Writer {
@@ -150,8 +156,14 @@ impl Writer {
             DurabilityLevel::Full => Durability::Full,
             DurabilityLevel::Normal => Durability::Normal,
         };
-        let mut journal = Journal::open(config.hub.data_dir.join("journal.db"), durability)?;
+        let journal_path = config.hub.data_dir.join(JOURNAL_FILE);
         let key_path = config.privacy.key_path(&config.hub.data_dir);
+        check_journal_present(&journal_path, &[&key_path], config.hub.new_journal)?;
+        if config.hub.new_journal && !journal_path.exists() {
+            tracing::warn!(path = %journal_path.display(), "starting a new journal, as asked (--new-journal) / 按要求新建日志");
+        }
+        let mut journal = Journal::open(&journal_path, durability)?;
+        let journal_file = (journal_path.clone(), FileIdentity::of(&journal_path)?);
         let (vault, made) = Vault::open_or_create(&key_path)?;
         if made {
             tracing::info!(path = %key_path.display(), "made the personal-data key");
@@ -182,6 +194,7 @@ impl Writer {
             pins: PinGuard::default(),
             phone_tickets: HashMap::new(),
             purged_in: None,
+            journal_file,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -203,6 +216,14 @@ impl Writer {
         let mut out = vec![self.publisher.hub_status(Liveness::Online, Some(now))];
         out.extend(self.publisher.state(&self.engine, now, true));
         out
+    }
+
+    /// Whether the journal file is still the one opened; `Err` says (in both languages) that it
+    /// was deleted or replaced, and the hub must stop serving: SQLite would go on writing into a
+    /// file nobody will open again.
+    pub fn journal_file_check(&self) -> Result<(), String> {
+        let (path, identity) = &self.journal_file;
+        identity.check(path)
     }
 
     /// Read access to the engine, for tests and metrics.
