@@ -354,6 +354,23 @@ impl Hall {
         std::fs::read_to_string(self.dir.path().join("hub.log")).unwrap_or_default()
     }
 
+    /// Stops this hall's Mosquitto with `signal` and starts it again on the same port and files.
+    /// `"TERM"` is `systemctl restart mosquitto`: it writes its persistence file as it stops.
+    /// `"KILL"` is a crash: it comes back with whatever it saved last (retained messages and
+    /// sessions as they were then).
+    pub fn restart_mosquitto(&mut self, signal: &str) {
+        if let Some(mut m) = self.mosquitto.take() {
+            Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(m.id().to_string())
+                .status()
+                .unwrap();
+            let _ = m.wait();
+        }
+        let dir = self.dir.path().join("mosquitto");
+        self.run_mosquitto(&dir);
+    }
+
     /// Restarts this hall's Mosquitto with `extra` appended to its configuration (e.g. the
     /// TLS listener of deploy/mosquitto/hallq-tls.conf), and waits for `extra_port` as well.
     pub fn restart_mosquitto_with(&mut self, extra: &str, extra_port: u16) {
@@ -400,6 +417,24 @@ impl HubProcess {
             c.kill().unwrap();
             c.wait().unwrap();
         }
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Waits (bounded, 20 s) for the hub to exit by itself; `None` if it is still running.
+    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
+        let c = self.child.as_mut()?;
+        for _ in 0..400 {
+            if let Some(status) = c.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
     }
 
     /// SIGSTOP: the hub (and its embedded broker) freezes, as under a long stall; nothing is

@@ -256,6 +256,10 @@ pub struct HubSection {
     /// The folder of firmware profiles the devices' `profile` keys name; relative to the working
     /// directory. Read only when some device names a profile.
     pub profiles_dir: PathBuf,
+    /// Start a new journal although the data directory holds what an earlier one left (its
+    /// personal-data key, its WAL): `hallq hub --new-journal`, never from the file.
+    #[serde(skip)]
+    pub new_journal: bool,
 }
 
 impl Default for HubSection {
@@ -267,6 +271,7 @@ impl Default for HubSection {
             batch_max: 256,
             log_json: false,
             profiles_dir: PathBuf::from("firmware-profiles"),
+            new_journal: false,
         }
     }
 }

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use crate::broker::{self, Broker, BrokerConfig, BrokerTls, BrokerUser};
 use crate::clock::Clock;
 use crate::config::{HallConfig, parse_broker_url};
+use crate::datadir::DataDirLock;
 use crate::metrics::{self, Metrics};
 use crate::publish::StatePublisher;
 use crate::secret::{self, Strength};
@@ -43,6 +44,12 @@ pub enum HubError {
     /// Something at the edge (a socket, a thread) failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The data directory is another hub's, or cannot be used.
+    #[error("{0}")]
+    DataDir(#[from] crate::datadir::DataDirError),
+    /// The hub stopped serving: its journal can no longer keep what it acknowledges.
+    #[error("the hub stopped serving: {0} / 中枢已停止服务")]
+    Stopped(String),
 }
 
 /// How the hub is run: its clock, and who to tell when it is ready.
@@ -89,6 +96,12 @@ pub async fn run(
             .map_err(|e| HubError::Config(e.to_string()))?;
     }
     warn_of_chosen_secrets(&config);
+    // One hub per data directory, before anything listens or writes: a second hub would write
+    // the same journal and issue the same ticket ids. Held until this function returns.
+    let _data_dir = {
+        use crate::clock::Clock as _;
+        DataDirLock::acquire(&config.hub.data_dir, crate::clock::SystemClock.now())?
+    };
     let config = Arc::new(config);
     let hub_secret = match &config.broker.hub_secret {
         Some(s) => s.0.clone(),
@@ -156,9 +169,11 @@ pub async fn run(
     let (in_tx, in_rx) = mpsc::channel::<Input<Publish>>(8192);
     let (out_tx, mut out_rx) = mpsc::channel::<Output<Publish>>(256);
     let batch_max = config.hub.batch_max;
+    // Why the writer stopped serving, if it did (its journal file gone).
+    let (stopped_tx, mut stopped_rx) = tokio::sync::oneshot::channel::<String>();
     let writer_thread = std::thread::Builder::new()
         .name("hallq-writer".into())
-        .spawn(move || writer_loop(writer, in_rx, out_tx, batch_max))?;
+        .spawn(move || writer_loop(writer, in_rx, out_tx, batch_max, stopped_tx))?;
 
     // Whether the hub's subscriptions are in place: it serves from then on.
     let (subscribed_tx, mut subscribed) = tokio::sync::watch::channel(false);
@@ -170,6 +185,7 @@ pub async fn run(
     let mut poll = {
         let (client, routing, topics) = (client.clone(), Arc::clone(&routing), topics.clone());
         tokio::spawn(async move {
+            let mut connected_before = false;
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -179,6 +195,20 @@ pub async fn run(
                         if let Err(e) = client.try_subscribe_many(filters) {
                             tracing::error!(error = %e, "subscribe failed");
                         }
+                        // A reconnect: the broker may have restarted with the hub's will
+                        // (`offline`) or, after a crash, with the retained state of its last
+                        // save. The writer publishes the present again. (The first connect
+                        // publishes the writer's initial output instead.)
+                        if connected_before {
+                            let in_tx = routing
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .clone();
+                            if let Some(in_tx) = in_tx {
+                                let _ = in_tx.send(Input::Republish).await;
+                            }
+                        }
+                        connected_before = true;
                     }
                     Ok(Event::Incoming(Packet::SubAck(_))) => {
                         subscribed_tx.send_replace(true);
@@ -250,9 +280,14 @@ pub async fn run(
     // Serving means subscribed: "ready" before that would let a test's (or the embedded
     // broker's devices') first commands go to no one.
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut stopped = None;
     let serving = tokio::select! {
         s = subscribed.wait_for(|s| *s) => s.is_ok(),
         () = &mut shutdown => false,
+        why = &mut stopped_rx => {
+            stopped = Some(why.unwrap_or_else(|_| "the writer thread ended".into()));
+            false
+        }
     };
     if serving {
         if let Some(b) = &broker {
@@ -267,6 +302,10 @@ pub async fn run(
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
+                why = &mut stopped_rx => {
+                    stopped = Some(why.unwrap_or_else(|_| "the writer thread ended".into()));
+                    break;
+                }
                 Some(file) = next_reload(&mut reloads) => {
                     if let Some(now) =
                         reload(&running, file, broker.as_ref(), &in_tx, &client, &topics).await
@@ -287,8 +326,13 @@ pub async fn run(
     // The writer finishes the batch in hand and stops when its input closes.
     let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
     let _ = publisher.await;
-    let offline =
-        StatePublisher::new(&config).hub_status(Liveness::Offline, Some(options.clock.now()));
+    let offline = match &stopped {
+        // Every device shows why the hall stopped, not only that it did.
+        Some(_) => StatePublisher::new(&config).hub_stopped(options.clock.now(), journal_lost()),
+        None => {
+            StatePublisher::new(&config).hub_status(Liveness::Offline, Some(options.clock.now()))
+        }
+    };
     let _ = client
         .publish(offline.topic, QoS::AtLeastOnce, true, offline.payload)
         .await;
@@ -306,7 +350,18 @@ pub async fn run(
     if let Some(b) = broker {
         b.shutdown().await;
     }
-    Ok(())
+    match stopped {
+        Some(why) => Err(HubError::Stopped(why)),
+        None => Ok(()),
+    }
+}
+
+/// What `state/hub` says when the journal file is gone.
+fn journal_lost() -> hallq_proto::LocalText {
+    hallq_proto::LocalText::new(
+        "日志文件丢失，中枢已停止服务，请联系管理员",
+        "The journal file is gone: the hub stopped serving. Please call the administrator.",
+    )
 }
 
 /// The next reloaded configuration, or never when there is no source of them.
@@ -393,11 +448,17 @@ fn warn_of_chosen_secrets(config: &HallConfig) {
 
 /// The writer thread: blocks for the first input, takes whatever else is already waiting (up to
 /// `batch_max`), and hands the batch to the writer. This is the group commit.
+///
+/// After each batch it checks that the journal file is still the one it opened: if it was
+/// deleted or replaced, what the batch committed went into a file that is gone, so the batch is
+/// neither answered nor acknowledged (the broker delivers its commands again to the next hub),
+/// and the writer stops, saying why on `stopped`.
 fn writer_loop(
     mut writer: Writer,
     mut rx: mpsc::Receiver<Input<Publish>>,
     tx: mpsc::Sender<Output<Publish>>,
     batch_max: usize,
+    stopped: tokio::sync::oneshot::Sender<String>,
 ) {
     let initial = Output {
         publishes: writer.initial_output(),
@@ -415,6 +476,14 @@ fn writer_loop(
             }
         }
         let out = writer.handle_batch(batch);
+        if let Err(why) = writer.journal_file_check() {
+            tracing::error!(
+                %why,
+                "the hub stops serving: nothing more is acknowledged into a journal that is gone. Restore the journal from a backup before starting the hub again / 日志文件已丢失，中枢停止服务；请从备份恢复日志后再启动"
+            );
+            let _ = stopped.send(why);
+            return;
+        }
         if tx.blocking_send(out).is_err() {
             return;
         }

@@ -3,11 +3,14 @@
 //! Parts:
 //! - [`broker`]: the embedded MQTT broker every device of the hall connects to.
 //! - [`registry`]: hall.toml's `[[devices]]` edited in place (`hallq device add/revoke/rotate`).
+//! - [`datadir`]: the data directory's lock, and the journal file watched and never started
+//!   over by accident.
 //! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
 
 pub mod broker;
 pub mod clock;
 pub mod config;
+pub mod datadir;
 pub mod hub;
 pub mod limits;
 pub mod metrics;

@@ -113,12 +113,28 @@ impl StatePublisher {
 
     /// The hub's status message (also used, with `Offline`, as the hub's will).
     pub fn hub_status(&self, status: Liveness, at: Option<Timestamp>) -> Outgoing {
+        self.status_message(status, at, None)
+    }
+
+    /// The hub's status when it stopped serving for `reason` (its journal gone): `offline`, with
+    /// the reason every device can show.
+    pub fn hub_stopped(&self, at: Timestamp, reason: LocalText) -> Outgoing {
+        self.status_message(Liveness::Offline, Some(at), Some(reason))
+    }
+
+    fn status_message(
+        &self,
+        status: Liveness,
+        at: Option<Timestamp>,
+        reason: Option<LocalText>,
+    ) -> Outgoing {
         let s = HubStatus {
             v: SCHEMA_VERSION,
             status,
             hall: self.hall.clone(),
             at_ms: at,
             version: env!("CARGO_PKG_VERSION").into(),
+            reason,
         };
         Outgoing::new(
             self.topics.hub(),

@@ -30,6 +30,7 @@ use hallq_queue::{Command, Engine, Event, EventKind};
 
 use crate::clock::Clock;
 use crate::config::{DurabilityLevel, HallConfig};
+use crate::datadir::{FileIdentity, JOURNAL_FILE, check_journal_present};
 use crate::limits::{Lane, Limiter, PinGuard};
 use crate::metrics::Metrics;
 use crate::plan::{ReplyShape, plan};
@@ -57,6 +58,10 @@ pub enum Input<T> {
     },
     /// Once a second: time-outs, the daily reset, expired announcements.
     Tick,
+    /// The hub (re)connected to its broker: publish the hub's status and every retained state
+    /// again. A broker that restarted may hold the hub's will (`offline`) or, after a crash, the
+    /// state of its last save; only the hub knows the present.
+    Republish,
     /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
     /// from the next command on; `summary` says what changed, for the audit trail.
     Reload {
@@ -91,6 +96,9 @@ pub enum WriterError {
     /// The personal-data key cannot be used.
     #[error("{0}")]
     Vault(#[from] VaultError),
+    /// The journal is missing beside the data of an earlier one.
+    #[error("{0}")]
+    DataDir(#[from] crate::datadir::DataDirError),
 }
 
 /// The writer's state.
@@ -115,6 +123,8 @@ pub struct Writer {
     phone_tickets: HashMap<(BusinessDay, String), u32>,
     /// The business day personal data was last purged in.
     purged_in: Option<BusinessDay>,
+    /// The journal file, and its identity when opened ([`Writer::journal_file_check`]).
+    journal_file: (std::path::PathBuf, FileIdentity),
 }
 
 impl std::fmt::Debug for Writer {
@@ -146,8 +156,14 @@ impl Writer {
             DurabilityLevel::Full => Durability::Full,
             DurabilityLevel::Normal => Durability::Normal,
         };
-        let mut journal = Journal::open(config.hub.data_dir.join("journal.db"), durability)?;
+        let journal_path = config.hub.data_dir.join(JOURNAL_FILE);
         let key_path = config.privacy.key_path(&config.hub.data_dir);
+        check_journal_present(&journal_path, &[&key_path], config.hub.new_journal)?;
+        if config.hub.new_journal && !journal_path.exists() {
+            tracing::warn!(path = %journal_path.display(), "starting a new journal, as asked (--new-journal) / 按要求新建日志");
+        }
+        let mut journal = Journal::open(&journal_path, durability)?;
+        let journal_file = (journal_path.clone(), FileIdentity::of(&journal_path)?);
         let (vault, made) = Vault::open_or_create(&key_path)?;
         if made {
             tracing::info!(path = %key_path.display(), "made the personal-data key");
@@ -178,6 +194,7 @@ impl Writer {
             pins: PinGuard::default(),
             phone_tickets: HashMap::new(),
             purged_in: None,
+            journal_file,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -201,6 +218,14 @@ impl Writer {
         out
     }
 
+    /// Whether the journal file is still the one opened; `Err` says (in both languages) that it
+    /// was deleted or replaced, and the hub must stop serving: SQLite would go on writing into a
+    /// file nobody will open again.
+    pub fn journal_file_check(&self) -> Result<(), String> {
+        let (path, identity) = &self.journal_file;
+        identity.check(path)
+    }
+
     /// Read access to the engine, for tests and metrics.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -215,6 +240,7 @@ impl Writer {
         let mut cached = Vec::new();
         let mut internal = Vec::new();
         let mut presence_changed = false;
+        let mut republish = false;
         self.roll_day(now, &mut internal);
         self.purge_due(now, &mut entries);
         for input in inputs {
@@ -252,6 +278,7 @@ impl Writer {
                     }));
                     presence_changed = true;
                 }
+                Input::Republish => republish = true,
                 Input::Tick => {
                     match self.engine.apply(&Command::Tick, now) {
                         Ok(events) => internal.extend(events),
@@ -280,13 +307,17 @@ impl Writer {
             .observe_commit(started.elapsed(), entries.len());
         let topics = self.publisher.topics().clone();
         let mut publishes = Vec::new();
+        if republish {
+            // The status first: a device forgets old revisions when the hub turns online.
+            publishes.push(self.publisher.hub_status(Liveness::Online, Some(now)));
+        }
         if committed {
             for (device, reply) in replies {
                 publishes.push(Outgoing::new(topics.reply(&device), reply, false));
             }
             publishes.extend(self.calls(&events));
-            if !events.is_empty() || presence_changed {
-                publishes.extend(self.publisher.state(&self.engine, now, false));
+            if !events.is_empty() || presence_changed || republish {
+                publishes.extend(self.publisher.state(&self.engine, now, republish));
             }
         } else {
             for key in cached {
@@ -305,6 +336,9 @@ impl Writer {
                     .and_then(|r| r.id);
                 let error = reply_error(id, now, ErrorCode::Internal);
                 publishes.push(Outgoing::new(topics.reply(&device), error, false));
+            }
+            if republish {
+                publishes.extend(self.publisher.state(&self.engine, now, true));
             }
         }
         self.metrics.set_queue(&self.engine);

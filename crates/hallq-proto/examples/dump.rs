@@ -539,6 +539,7 @@ fn main() {
         hall: hall.clone(),
         at_ms,
         version: "0.1.0".into(),
+        reason: None,
     };
     show(
         "hub online",

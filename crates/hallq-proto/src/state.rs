@@ -366,6 +366,10 @@ pub struct HubStatus {
     pub at_ms: Option<Timestamp>,
     /// The hub's version.
     pub version: String,
+    /// Why the hub stopped serving, when it stopped on a fault (its journal file gone); absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LocalText>,
 }
 
 /// Online or offline, for the hub and for devices.

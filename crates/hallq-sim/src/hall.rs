@@ -161,7 +161,9 @@ fn fresh_dir(dir: &Path) -> Result<(), SimError> {
         for e in entries {
             let e = e.map_err(io(format!("reading {}", dir.display())))?;
             let name = e.file_name().to_string_lossy().into_owned();
-            if !HUB_FILES.contains(&name.as_str()) {
+            // The hub's lock file stays: it names nothing to clear, and the lock of a hub still
+            // running there must hold.
+            if !HUB_FILES.contains(&name.as_str()) && name != hallq_hub::datadir::LOCK_FILE {
                 return Err(SimError::Config(format!(
                     "{} holds {name}, not only a hub's journal and key: give an empty or new --data-dir / 数据目录不是空的",
                     dir.display()

@@ -18,6 +18,11 @@ pub(crate) struct HubArgs {
     /// embedded one; overrides `[broker] external`.
     #[arg(long)]
     broker: Option<String>,
+    /// Start a new, empty journal although the data directory holds what an earlier journal
+    /// left (its personal-data key, its WAL). Without it the hub refuses to start there: the
+    /// journal was lost or moved, and starting over would restart the ticket numbers.
+    #[arg(long)]
+    new_journal: bool,
     /// Test mode: run on a simulated clock that starts at this hall-local time today (HH:MM)
     /// and runs `--test-speed` times faster than real time. Never in a real hall.
     #[arg(long, requires = "test_speed")]
@@ -93,6 +98,7 @@ fn load(args: &HubArgs) -> anyhow::Result<HallConfig> {
     if let Some(url) = &args.broker {
         config.broker.external = Some(url.clone());
     }
+    config.hub.new_journal = args.new_journal;
     config.validate()?;
     Ok(config)
 }
