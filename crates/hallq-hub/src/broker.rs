@@ -58,7 +58,7 @@ use rmqtt::context::ServerContext;
 use rmqtt::hook::{Handler, HookResult, Parameter, Priority, ReturnType, Type};
 use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
-use rmqtt::types::{AuthResult, ConnectInfo, LastWill, Message, Reason};
+use rmqtt::types::{AuthResult, ConnectInfo, LastWill, Message, PublishAclResult, Reason};
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -300,6 +300,13 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
                 verifier: Verifier::new(Verifier::HUB_BUDGET_KIB),
                 open: open.subscribe(),
             }),
+        )
+        .await;
+    hooks
+        .add_priority(
+            Type::MessagePublishCheckAcl,
+            AUTH_PRIORITY,
+            Box::new(RetainedCommandRefuser),
         )
         .await;
     hooks
@@ -746,6 +753,35 @@ impl Handler for Authenticator {
             ),
             Err(refusal) => (false, Some(HookResult::AuthResult(refusal))),
         }
+    }
+}
+
+/// Refuses a retained command at the broker, before the ACL rules: forwarded, it would reach
+/// the hub without its retain flag (MQTT 3.1.1 clears it for a live subscriber) and be executed,
+/// and kept, it would be handed to the hub again at its next subscription. An empty payload
+/// passes: it only clears a retained message.
+struct RetainedCommandRefuser;
+
+#[async_trait]
+impl Handler for RetainedCommandRefuser {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        if let Parameter::MessagePublishCheckAcl(session, publish) = param
+            && publish.retain
+            && !publish.payload.is_empty()
+            && matches!(
+                hallq_proto::topic::parse(&publish.topic),
+                Some((_, hallq_proto::topic::Topic::Cmd(_)))
+            )
+        {
+            tracing::warn!(client_id = %session.id.client_id, topic = %publish.topic, "a retained command refused: commands are never retained / 指令不得保留");
+            return (
+                false,
+                Some(HookResult::PublishAclResult(PublishAclResult::rejected(
+                    false, None,
+                ))),
+            );
+        }
+        (true, acc)
     }
 }
 

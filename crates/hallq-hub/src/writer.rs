@@ -48,6 +48,18 @@ pub enum Input<T> {
         /// What the MQTT side needs to acknowledge it.
         token: T,
     },
+    /// A payload on `…/cmd/{device}` that did not come the way commands must (QoS 1, not
+    /// retained): refused, never executed. `token` is acknowledged after the commit.
+    Misdelivered {
+        /// The device of the topic.
+        device: DeviceId,
+        /// The payload, read only for its command id.
+        payload: Vec<u8>,
+        /// How it came.
+        delivery: Delivery,
+        /// What the MQTT side needs to acknowledge it.
+        token: T,
+    },
     /// A payload on `…/presence/{device}` (empty when a retained presence was cleared).
     Presence {
         /// The device of the topic.
@@ -65,6 +77,18 @@ pub enum Input<T> {
         /// What changed.
         summary: String,
     },
+}
+
+/// How a command that must not be executed reached the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Published with QoS 0: the broker may lose it, or the hub may lose it before its commit,
+    /// and no one would know. The device gets a `bad_delivery` reply.
+    AtMostOnce,
+    /// A retained message, handed over by the broker when the hub subscribed: whenever it was
+    /// published, it is not a request of now. Refused with a reply unless its id was answered
+    /// already (it came once as a live command).
+    Retained,
 }
 
 /// What a committed batch sends out.
@@ -229,6 +253,18 @@ impl Writer {
                     let (written, reply) = self.command(&device, &payload, now, &mut cached);
                     entries.extend(written);
                     replies.push((device, reply));
+                }
+                Input::Misdelivered {
+                    device,
+                    payload,
+                    delivery,
+                    token,
+                } => {
+                    acks.push(token);
+                    self.metrics.commands.inc();
+                    let (written, reply) = self.misdelivered(&device, &payload, delivery, now);
+                    entries.extend(written);
+                    replies.extend(reply.map(|r| (device, r)));
                 }
                 Input::Presence { device, payload } => {
                     if let Some(online) = self.presence(&device, &payload) {
@@ -416,6 +452,43 @@ impl Writer {
         }];
         written.extend(personal.into_iter().map(Entry::Personal));
         (written, reply)
+    }
+
+    /// A command that came with QoS 0 or retained: never executed. Returns what to journal and
+    /// the reply, if one is due.
+    fn misdelivered(
+        &mut self,
+        device: &DeviceId,
+        payload: &[u8],
+        delivery: Delivery,
+        now: Timestamp,
+    ) -> (Vec<Entry>, Option<String>) {
+        let id = match decode_command(payload) {
+            Ok(env) => Some(env.id),
+            Err(u) => u.id,
+        };
+        if delivery == Delivery::Retained
+            && let Some(id) = &id
+        {
+            let key = (device.clone(), id.to_string());
+            let answered = self.replies.contains_key(&key)
+                || matches!(self.journal.reply_for(device, id), Ok(Some(_)));
+            // Already executed when it came live (a broker clears the retain flag of a message
+            // it forwards to a subscriber): the device has its reply; a second one would
+            // contradict it.
+            if answered {
+                return (Vec::new(), None);
+            }
+        }
+        let detail = match delivery {
+            Delivery::AtMostOnce => "published with QoS 0; commands need QoS 1",
+            Delivery::Retained => "a retained message; commands are never retained",
+        };
+        tracing::warn!(%device, detail, "command refused, not executed");
+        let info = ErrorInfo::new(ErrorCode::BadDelivery).with_detail(detail);
+        let reply = reply_error(id.clone(), now, info.clone());
+        let written = self.refusal(now, device, id.map(|i| i.to_string()), info, payload.len());
+        (written, Some(reply))
     }
 
     /// A command refused before the engine: counted, and journaled unless the device has had
