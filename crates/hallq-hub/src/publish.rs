@@ -113,12 +113,23 @@ impl StatePublisher {
 
     /// The hub's status message (also used, with `Offline`, as the hub's will).
     pub fn hub_status(&self, status: Liveness, at: Option<Timestamp>) -> Outgoing {
+        self.hub_status_clock(status, at, None)
+    }
+
+    /// The hub's status, saying how far behind its time the system clock is (`None`: it is not).
+    pub fn hub_status_clock(
+        &self,
+        status: Liveness,
+        at: Option<Timestamp>,
+        clock_behind_ms: Option<i64>,
+    ) -> Outgoing {
         let s = HubStatus {
             v: SCHEMA_VERSION,
             status,
             hall: self.hall.clone(),
             at_ms: at,
             version: env!("CARGO_PKG_VERSION").into(),
+            clock_behind_ms,
         };
         Outgoing::new(
             self.topics.hub(),

@@ -28,7 +28,7 @@ use hallq_proto::{
 };
 use hallq_queue::{Command, Engine, Event, EventKind};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, HeldClock};
 use crate::config::{DurabilityLevel, HallConfig};
 use crate::limits::{Lane, Limiter, PinGuard};
 use crate::metrics::Metrics;
@@ -122,7 +122,10 @@ pub struct Writer {
     config: Arc<HallConfig>,
     engine: Engine,
     journal: Journal,
-    clock: Arc<dyn Clock>,
+    /// The hub's time: never before the journal's last event, never running backwards.
+    clock: HeldClock,
+    /// How far behind the system clock was, in whole minutes, as `state/hub` last said.
+    clock_behind_min: Option<i64>,
     publisher: StatePublisher,
     metrics: Arc<Metrics>,
     /// Replies by (device, command id) for recent commands, so a redelivery is answered without
@@ -171,6 +174,13 @@ impl Writer {
             DurabilityLevel::Normal => Durability::Normal,
         };
         let mut journal = Journal::open(config.hub.data_dir.join("journal.db"), durability)?;
+        // The hub is the hall's only clock: a system clock set back (a day, an hour) must not
+        // close the day being served, reopen a past one, or hand out its ticket ids again.
+        let floor: Option<i64> = journal
+            .connection()
+            .query_row("SELECT max(at_ms) FROM events", [], |r| r.get(0))
+            .map_err(JournalError::from)?;
+        let clock = HeldClock::new(clock, Timestamp(floor.unwrap_or(0)));
         let key_path = config.privacy.key_path(&config.hub.data_dir);
         let (vault, made) = Vault::open_or_create(&key_path)?;
         if made {
@@ -194,6 +204,7 @@ impl Writer {
             engine,
             journal,
             clock,
+            clock_behind_min: None,
             publisher,
             metrics,
             replies: HashMap::new(),
@@ -220,9 +231,16 @@ impl Writer {
     /// Everything a device needs at once: the hub online, the board, services and counters.
     pub fn initial_output(&mut self) -> Vec<Outgoing> {
         let now = self.clock.now();
-        let mut out = vec![self.publisher.hub_status(Liveness::Online, Some(now))];
+        self.clock_behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
+        let mut out = vec![self.hub_status(now)];
         out.extend(self.publisher.state(&self.engine, now, true));
         out
+    }
+
+    /// The hub's retained status: online, with how far behind the system clock is, if it is.
+    fn hub_status(&self, now: Timestamp) -> Outgoing {
+        self.publisher
+            .hub_status_clock(Liveness::Online, Some(now), self.clock.behind_ms())
     }
 
     /// Read access to the engine, for tests and metrics.
@@ -342,6 +360,12 @@ impl Writer {
                 let error = reply_error(id, now, ErrorCode::Internal);
                 publishes.push(Outgoing::new(topics.reply(&device), error, false));
             }
+        }
+        // The clock fell behind, caught up, or moved by a minute: consoles show it.
+        let behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
+        if behind_min != self.clock_behind_min {
+            self.clock_behind_min = behind_min;
+            publishes.push(self.hub_status(now));
         }
         self.metrics.set_queue(&self.engine);
         self.metrics

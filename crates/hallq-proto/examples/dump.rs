@@ -534,6 +534,7 @@ fn main() {
         hall: hall.clone(),
         at_ms,
         version: "0.1.0".into(),
+        clock_behind_ms: None,
     };
     show(
         "hub online",
