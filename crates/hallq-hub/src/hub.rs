@@ -107,7 +107,8 @@ pub async fn run(
         }
         None => {
             let b = start_broker(&config, &hub_secret).await?;
-            let port = b.port();
+            // Straight to rmqtt, not through the gate that guards the hall's port.
+            let port = b.hub_port();
             ("127.0.0.1".to_string(), port, Some(b))
         }
     };
@@ -258,6 +259,7 @@ pub async fn run(
         if let Some(b) = &broker {
             b.open_to_devices();
         }
+        let port = broker.as_ref().map_or(port, Broker::port);
         if let Some(ready) = options.ready {
             let _ = ready.send(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
         }

@@ -8,6 +8,7 @@
 pub mod broker;
 pub mod clock;
 pub mod config;
+pub mod gate;
 pub mod hub;
 pub mod limits;
 pub mod metrics;
