@@ -302,6 +302,12 @@ impl Hall {
 
     /// Starts `hallq hub` with extra arguments (e.g. the test clock).
     pub fn start_hub_with(&self, extra: &[&str]) -> HubProcess {
+        self.start_hub_env(extra, &[])
+    }
+
+    /// Starts `hallq hub` with extra arguments and environment variables (e.g. libfaketime's
+    /// `LD_PRELOAD` and `FAKETIME`, for a hub whose system clock is wrong).
+    pub fn start_hub_env(&self, extra: &[&str], env: &[(&str, &str)]) -> HubProcess {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -313,6 +319,7 @@ impl Hall {
             .arg(&self.config_path)
             .args(extra)
             .env("RUST_LOG", "warn,hallq_hub=info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -15,6 +15,7 @@
 //! | `rmqtt-acl` logs its whole config at INFO | the hub installs [`ACL_LOG_FILTER`]; the config holds no secret anyway |
 //! | `run()` never returns | the server runs on its own task; [`Broker::shutdown`] aborts it |
 //! | a TLS handshake may take 30 s | [`HANDSHAKE_TIMEOUT`] on the TLS listener: a socket that never finishes its handshake is dropped sooner |
+//! | a plain connection that never sends its first packet is never timed out | the [`crate::gate`] owns the plain port: a CONNECT within [`HANDSHAKE_TIMEOUT`], at most [`CONNECTIONS_PER_ADDRESS`] per address |
 //!
 //! TLS: beside (or, with the plain listener on loopback, instead of) plain MQTT, the broker
 //! can listen for MQTT over TLS ([`BrokerTls`]) with the certificate `hallq tls init` makes,
@@ -62,7 +63,7 @@ use rmqtt::context::ServerContext;
 use rmqtt::hook::{Handler, HookResult, Parameter, Priority, ReturnType, Type};
 use rmqtt::net::Builder;
 use rmqtt::server::MqttServer;
-use rmqtt::types::{AuthResult, ConnectInfo, LastWill, Message, Reason};
+use rmqtt::types::{AuthResult, ConnectInfo, LastWill, Message, PublishAclResult, Reason};
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -111,6 +112,10 @@ const HOLD_LIMIT: Duration = Duration::from_secs(10);
 /// How long a client of the TLS listener has to finish its handshake and send CONNECT (rmqtt's
 /// default is 30 s). The hold of [`HOLD_LIMIT`] comes after this check, not within it.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections one address may hold on the plain listener (a hall's device has one; a few
+/// more cover reconnects whose old socket is not closed yet). 127.0.0.1 is not capped.
+pub const CONNECTIONS_PER_ADDRESS: usize = 16;
 
 /// How long [`Broker::shutdown`] waits for the open sessions to close their sockets.
 const SESSION_CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -273,6 +278,10 @@ pub struct Broker {
     local_addr: SocketAddr,
     /// The TLS listener's bound address, if it has one.
     tls_addr: Option<SocketAddr>,
+    /// rmqtt's own plain listener, on loopback behind the gate: the hub connects there.
+    inner_addr: SocketAddr,
+    /// The gate's accept loop. `None` once aborted.
+    gate: Option<JoinHandle<()>>,
     /// rmqtt's context, kept to reach the open sessions at shutdown.
     scx: ServerContext,
     /// The task running rmqtt's accept loop; it owns the listening socket. `None` once aborted.
@@ -349,6 +358,13 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         )
         .await;
     hooks
+        .add_priority(
+            Type::MessagePublishCheckAcl,
+            AUTH_PRIORITY,
+            Box::new(RetainedCommandRefuser),
+        )
+        .await;
+    hooks
         .add(Type::MessageDropped, Box::new(RefusedPublishLogger))
         .await;
     hooks.start().await;
@@ -359,14 +375,36 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
             source: source.into(),
         }
     };
-    let listener = listener_builder("hallq", config.listen)
+    // rmqtt listens on loopback; the gate takes the hall's port and passes connections on.
+    let inner = SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = listener_builder("hallq", inner)
+        .handshake_timeout(HANDSHAKE_TIMEOUT)
         .bind()
         .and_then(|l| l.tcp())
-        .map_err(listen_error(config.listen))?;
-    let local_addr = listener.local_addr().map_err(listen_error(config.listen))?;
+        .map_err(listen_error(inner))?;
+    let inner_addr = listener.local_addr().map_err(listen_error(inner))?;
+    let gate_listener = bind_gate(config.listen).map_err(|e| BrokerError::Listen {
+        addr: config.listen,
+        source: e.into(),
+    })?;
+    let local_addr = gate_listener
+        .local_addr()
+        .map_err(|e| BrokerError::Listen {
+            addr: config.listen,
+            source: e.into(),
+        })?;
+    let gate = crate::gate::serve(
+        gate_listener,
+        inner_addr,
+        crate::gate::GateLimits {
+            handshake: HANDSHAKE_TIMEOUT,
+            per_address: CONNECTIONS_PER_ADDRESS,
+            max_connect: MAX_PACKET_BYTES as usize,
+        },
+    );
     // rmqtt keys listener configs by id; the bound port is unique and, unlike the configured
     // port, never 0.
-    let mut server = MqttServer::new(scx.clone()).listener_by_id(listener, local_addr.port());
+    let mut server = MqttServer::new(scx.clone()).listener_by_id(listener, inner_addr.port());
 
     let mut tls_addr = None;
     if let Some(tls) = &config.tls {
@@ -398,6 +436,8 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
     Ok(Broker {
         local_addr,
         tls_addr,
+        inner_addr,
+        gate: Some(gate),
         scx,
         server: Some(server),
         open,
@@ -405,6 +445,19 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         hall: config.hall,
         hub_user: config.hub_user,
     })
+}
+
+/// The gate's listening socket on the hall's plain port, with `SO_REUSEADDR` as rmqtt's own
+/// listeners have it (a hub restarted at once must not meet `EADDRINUSE`).
+fn bind_gate(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// A listener's settings, the same for plain and TLS.
@@ -445,6 +498,12 @@ impl Broker {
         self.local_addr
     }
 
+    /// The loopback port of rmqtt's own listener, behind the gate: for the hub's connection,
+    /// which need not pass through it.
+    pub fn hub_port(&self) -> u16 {
+        self.inner_addr.port()
+    }
+
     /// The port of the TLS listener, if the broker has one.
     pub fn tls_port(&self) -> Option<u16> {
         self.tls_addr.map(|a| a.port())
@@ -461,6 +520,10 @@ impl Broker {
     /// A few rmqtt background tasks (the retainer's expiry sweep, persistent sessions' expiry
     /// timers) outlive this; they hold memory, not sockets.
     pub async fn shutdown(mut self) {
+        if let Some(gate) = self.gate.take() {
+            gate.abort();
+            let _ = gate.await;
+        }
         if let Some(server) = self.server.take() {
             server.abort();
             // Cancelled is the expected outcome; a panic inside rmqtt is logged, not re-raised.
@@ -566,6 +629,9 @@ impl Drop for Broker {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        if let Some(gate) = self.gate.take() {
+            gate.abort();
         }
     }
 }
@@ -818,6 +884,35 @@ impl Handler for Authenticator {
             ),
             Err(refusal) => (false, Some(HookResult::AuthResult(refusal))),
         }
+    }
+}
+
+/// Refuses a retained command at the broker, before the ACL rules: forwarded, it would reach
+/// the hub without its retain flag (MQTT 3.1.1 clears it for a live subscriber) and be executed,
+/// and kept, it would be handed to the hub again at its next subscription. An empty payload
+/// passes: it only clears a retained message.
+struct RetainedCommandRefuser;
+
+#[async_trait]
+impl Handler for RetainedCommandRefuser {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        if let Parameter::MessagePublishCheckAcl(session, publish) = param
+            && publish.retain
+            && !publish.payload.is_empty()
+            && matches!(
+                hallq_proto::topic::parse(&publish.topic),
+                Some((_, hallq_proto::topic::Topic::Cmd(_)))
+            )
+        {
+            tracing::warn!(client_id = %session.id.client_id, topic = %publish.topic, "a retained command refused: commands are never retained / 指令不得保留");
+            return (
+                false,
+                Some(HookResult::PublishAclResult(PublishAclResult::rejected(
+                    false, None,
+                ))),
+            );
+        }
+        (true, acc)
     }
 }
 

@@ -23,7 +23,7 @@ use crate::datadir::DataDirLock;
 use crate::metrics::{self, Metrics};
 use crate::publish::StatePublisher;
 use crate::secret::{self, Strength};
-use crate::writer::{Input, Output, Writer, WriterError};
+use crate::writer::{Delivery, Input, Output, Writer, WriterError};
 
 /// The largest packet the hub takes from the broker: more than any broker of the hall accepts
 /// from a device, so that no device can publish what the hub cannot read (see [`run`]).
@@ -120,7 +120,8 @@ pub async fn run(
         }
         None => {
             let b = start_broker(&config, &hub_secret).await?;
-            let port = b.port();
+            // Straight to rmqtt, not through the gate that guards the hall's port.
+            let port = b.hub_port();
             ("127.0.0.1".to_string(), port, Some(b))
         }
     };
@@ -293,6 +294,7 @@ pub async fn run(
         if let Some(b) = &broker {
             b.open_to_devices();
         }
+        let port = broker.as_ref().map_or(port, Broker::port);
         if let Some(ready) = options.ready {
             let _ = ready.send(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
         }
@@ -494,13 +496,35 @@ fn writer_loop(
 /// stays unacknowledged: the broker delivers it again.
 async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) {
     let input = match topic::parse(&p.topic) {
-        // A command is never retained (docs/protocol.md). A retained one would be delivered again
-        // at every subscription of the hub: drop it rather than act on a stale request.
-        Some((_, Topic::Cmd(device))) if p.retain => {
-            tracing::warn!(device = %device, "retained command ignored");
+        // An empty payload is how a retained message is cleared (below): nothing was asked.
+        Some((_, Topic::Cmd(_))) if p.payload.is_empty() => {
             let _ = client.try_ack(&p);
             return;
         }
+        // A command is never retained (docs/protocol.md). A retained one would be delivered again
+        // at every subscription of the hub: it is refused, and cleared from the broker. (The
+        // embedded broker refuses a retained command when it is published; a broker forwarding
+        // one live clears its retain flag, MQTT 3.1.1 §3.3.1.3, so the hub sees it as retained
+        // only here, when it subscribes.)
+        Some((_, Topic::Cmd(device))) if p.retain => {
+            if let Err(e) = client.try_publish(p.topic.clone(), QoS::AtLeastOnce, true, Vec::new())
+            {
+                tracing::warn!(error = %e, %device, "cannot clear a retained command");
+            }
+            Input::Misdelivered {
+                device,
+                payload: p.payload.to_vec(),
+                delivery: Delivery::Retained,
+                token: p,
+            }
+        }
+        // QoS 0 may be lost on the way, unseen by anyone: a command must be QoS 1.
+        Some((_, Topic::Cmd(device))) if p.qos == QoS::AtMostOnce => Input::Misdelivered {
+            device,
+            payload: p.payload.to_vec(),
+            delivery: Delivery::AtMostOnce,
+            token: p,
+        },
         Some((_, Topic::Cmd(device))) => {
             let payload = p.payload.to_vec();
             Input::Command {

@@ -11,6 +11,7 @@ pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod datadir;
+pub mod gate;
 pub mod hub;
 pub mod limits;
 pub mod metrics;

@@ -87,6 +87,13 @@ fn target_counter(device: &DeviceConfig, named: Option<CounterNo>) -> Result<Cou
     }
 }
 
+/// A PIN hash of a staff member who does not exist, made as `hallq staff set-pin` makes them:
+/// checking a PIN against it costs what checking a real one does.
+static DECOY_PIN_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::secret::hash(&crate::secret::random(), crate::secret::Strength::Memorable)
+        .unwrap_or_default()
+});
+
 /// Checks `cmd` from `device` and turns it into engine commands. `verify_pin` checks a clerk's
 /// PIN against its hash (kept outside so this stays pure and fast to test).
 pub(crate) fn plan(
@@ -186,16 +193,25 @@ pub(crate) fn plan(
         W::DocumentPrecheck(t) => touch(t, Touchpoint::Queueing, "document_precheck"),
         W::SignIn { staff, pin } => {
             if !config.staff.is_empty() {
-                let clerk = config
-                    .staff
-                    .iter()
-                    .find(|s| &s.number == staff)
-                    .ok_or_else(|| refuse(ErrorCode::WrongPin, "unknown staff number"))?;
-                if let Some(hash) = &clerk.pin_hash {
-                    let given = pin.as_ref().map_or("", |p| p.0.as_str());
-                    if !verify_pin(given, hash) {
-                        return Err(refuse(ErrorCode::WrongPin, "PIN does not match"));
+                // An unknown staff number and a wrong PIN get the same answer, after the same
+                // work (a PIN checked against a decoy hash): neither the reply nor its time tells
+                // a guesser which staff numbers exist.
+                let given = pin.as_ref().map_or("", |p| p.0.as_str());
+                let matches = match config.staff.iter().find(|s| &s.number == staff) {
+                    Some(clerk) => clerk
+                        .pin_hash
+                        .as_ref()
+                        .is_none_or(|hash| verify_pin(given, hash)),
+                    None => {
+                        verify_pin(given, &DECOY_PIN_HASH);
+                        false
                     }
+                };
+                if !matches {
+                    return Err(refuse(
+                        ErrorCode::WrongPin,
+                        "the staff number and PIN do not match",
+                    ));
                 }
             }
             one(

@@ -113,13 +113,23 @@ impl StatePublisher {
 
     /// The hub's status message (also used, with `Offline`, as the hub's will).
     pub fn hub_status(&self, status: Liveness, at: Option<Timestamp>) -> Outgoing {
-        self.status_message(status, at, None)
+        self.status_message(status, at, None, None)
     }
 
     /// The hub's status when it stopped serving for `reason` (its journal gone): `offline`, with
     /// the reason every device can show.
     pub fn hub_stopped(&self, at: Timestamp, reason: LocalText) -> Outgoing {
-        self.status_message(Liveness::Offline, Some(at), Some(reason))
+        self.status_message(Liveness::Offline, Some(at), Some(reason), None)
+    }
+
+    /// The hub's status, saying how far behind its time the system clock is (`None`: it is not).
+    pub fn hub_status_clock(
+        &self,
+        status: Liveness,
+        at: Option<Timestamp>,
+        clock_behind_ms: Option<i64>,
+    ) -> Outgoing {
+        self.status_message(status, at, None, clock_behind_ms)
     }
 
     fn status_message(
@@ -127,6 +137,7 @@ impl StatePublisher {
         status: Liveness,
         at: Option<Timestamp>,
         reason: Option<LocalText>,
+        clock_behind_ms: Option<i64>,
     ) -> Outgoing {
         let s = HubStatus {
             v: SCHEMA_VERSION,
@@ -135,6 +146,7 @@ impl StatePublisher {
             at_ms: at,
             version: env!("CARGO_PKG_VERSION").into(),
             reason,
+            clock_behind_ms,
         };
         Outgoing::new(
             self.topics.hub(),

@@ -28,7 +28,7 @@ use hallq_proto::{
 };
 use hallq_queue::{Command, Engine, Event, EventKind};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, HeldClock};
 use crate::config::{DurabilityLevel, HallConfig};
 use crate::datadir::{FileIdentity, JOURNAL_FILE, check_journal_present};
 use crate::limits::{Lane, Limiter, PinGuard};
@@ -46,6 +46,18 @@ pub enum Input<T> {
         device: DeviceId,
         /// The payload.
         payload: Vec<u8>,
+        /// What the MQTT side needs to acknowledge it.
+        token: T,
+    },
+    /// A payload on `…/cmd/{device}` that did not come the way commands must (QoS 1, not
+    /// retained): refused, never executed. `token` is acknowledged after the commit.
+    Misdelivered {
+        /// The device of the topic.
+        device: DeviceId,
+        /// The payload, read only for its command id.
+        payload: Vec<u8>,
+        /// How it came.
+        delivery: Delivery,
         /// What the MQTT side needs to acknowledge it.
         token: T,
     },
@@ -70,6 +82,18 @@ pub enum Input<T> {
         /// What changed.
         summary: String,
     },
+}
+
+/// How a command that must not be executed reached the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Published with QoS 0: the broker may lose it, or the hub may lose it before its commit,
+    /// and no one would know. The device gets a `bad_delivery` reply.
+    AtMostOnce,
+    /// A retained message, handed over by the broker when the hub subscribed: whenever it was
+    /// published, it is not a request of now. Refused with a reply unless its id was answered
+    /// already (it came once as a live command).
+    Retained,
 }
 
 /// What a committed batch sends out.
@@ -106,7 +130,10 @@ pub struct Writer {
     config: Arc<HallConfig>,
     engine: Engine,
     journal: Journal,
-    clock: Arc<dyn Clock>,
+    /// The hub's time: never before the journal's last event, never running backwards.
+    clock: HeldClock,
+    /// How far behind the system clock was, in whole minutes, as `state/hub` last said.
+    clock_behind_min: Option<i64>,
     publisher: StatePublisher,
     metrics: Arc<Metrics>,
     /// Replies by (device, command id) for recent commands, so a redelivery is answered without
@@ -164,6 +191,13 @@ impl Writer {
         }
         let mut journal = Journal::open(&journal_path, durability)?;
         let journal_file = (journal_path.clone(), FileIdentity::of(&journal_path)?);
+        // The hub is the hall's only clock: a system clock set back (a day, an hour) must not
+        // close the day being served, reopen a past one, or hand out its ticket ids again.
+        let floor: Option<i64> = journal
+            .connection()
+            .query_row("SELECT max(at_ms) FROM events", [], |r| r.get(0))
+            .map_err(JournalError::from)?;
+        let clock = HeldClock::new(clock, Timestamp(floor.unwrap_or(0)));
         let (vault, made) = Vault::open_or_create(&key_path)?;
         if made {
             tracing::info!(path = %key_path.display(), "made the personal-data key");
@@ -186,6 +220,7 @@ impl Writer {
             engine,
             journal,
             clock,
+            clock_behind_min: None,
             publisher,
             metrics,
             replies: HashMap::new(),
@@ -213,7 +248,8 @@ impl Writer {
     /// Everything a device needs at once: the hub online, the board, services and counters.
     pub fn initial_output(&mut self) -> Vec<Outgoing> {
         let now = self.clock.now();
-        let mut out = vec![self.publisher.hub_status(Liveness::Online, Some(now))];
+        self.clock_behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
+        let mut out = vec![self.hub_status(now)];
         out.extend(self.publisher.state(&self.engine, now, true));
         out
     }
@@ -224,6 +260,12 @@ impl Writer {
     pub fn journal_file_check(&self) -> Result<(), String> {
         let (path, identity) = &self.journal_file;
         identity.check(path)
+    }
+
+    /// The hub's retained status: online, with how far behind the system clock is, if it is.
+    fn hub_status(&self, now: Timestamp) -> Outgoing {
+        self.publisher
+            .hub_status_clock(Liveness::Online, Some(now), self.clock.behind_ms())
     }
 
     /// Read access to the engine, for tests and metrics.
@@ -255,6 +297,18 @@ impl Writer {
                     let (written, reply) = self.command(&device, &payload, now, &mut cached);
                     entries.extend(written);
                     replies.push((device, reply));
+                }
+                Input::Misdelivered {
+                    device,
+                    payload,
+                    delivery,
+                    token,
+                } => {
+                    acks.push(token);
+                    self.metrics.commands.inc();
+                    let (written, reply) = self.misdelivered(&device, &payload, delivery, now);
+                    entries.extend(written);
+                    replies.extend(reply.map(|r| (device, r)));
                 }
                 Input::Presence { device, payload } => {
                     if let Some(online) = self.presence(&device, &payload) {
@@ -340,6 +394,12 @@ impl Writer {
             if republish {
                 publishes.extend(self.publisher.state(&self.engine, now, true));
             }
+        }
+        // The clock fell behind, caught up, or moved by a minute: consoles show it.
+        let behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
+        if behind_min != self.clock_behind_min {
+            self.clock_behind_min = behind_min;
+            publishes.push(self.hub_status(now));
         }
         self.metrics.set_queue(&self.engine);
         self.metrics
@@ -450,6 +510,43 @@ impl Writer {
         }];
         written.extend(personal.into_iter().map(Entry::Personal));
         (written, reply)
+    }
+
+    /// A command that came with QoS 0 or retained: never executed. Returns what to journal and
+    /// the reply, if one is due.
+    fn misdelivered(
+        &mut self,
+        device: &DeviceId,
+        payload: &[u8],
+        delivery: Delivery,
+        now: Timestamp,
+    ) -> (Vec<Entry>, Option<String>) {
+        let id = match decode_command(payload) {
+            Ok(env) => Some(env.id),
+            Err(u) => u.id,
+        };
+        if delivery == Delivery::Retained
+            && let Some(id) = &id
+        {
+            let key = (device.clone(), id.to_string());
+            let answered = self.replies.contains_key(&key)
+                || matches!(self.journal.reply_for(device, id), Ok(Some(_)));
+            // Already executed when it came live (a broker clears the retain flag of a message
+            // it forwards to a subscriber): the device has its reply; a second one would
+            // contradict it.
+            if answered {
+                return (Vec::new(), None);
+            }
+        }
+        let detail = match delivery {
+            Delivery::AtMostOnce => "published with QoS 0; commands need QoS 1",
+            Delivery::Retained => "a retained message; commands are never retained",
+        };
+        tracing::warn!(%device, detail, "command refused, not executed");
+        let info = ErrorInfo::new(ErrorCode::BadDelivery).with_detail(detail);
+        let reply = reply_error(id.clone(), now, info.clone());
+        let written = self.refusal(now, device, id.map(|i| i.to_string()), info, payload.len());
+        (written, Some(reply))
     }
 
     /// A command refused before the engine: counted, and journaled unless the device has had

@@ -540,6 +540,7 @@ fn main() {
         at_ms,
         version: "0.1.0".into(),
         reason: None,
+        clock_behind_ms: None,
     };
     show(
         "hub online",

@@ -7,8 +7,10 @@
 //! ```
 //!
 //! `v`, `id` and `device` form the envelope; `kind` and the remaining fields are the [`Command`].
-//! Decoding is strict ([`decode_command`]): a size limit first, then the schema version, then
-//! `deny_unknown_fields`, so a typo is an error reply rather than a silently ignored field.
+//! Decoding is strict ([`decode_command`]): a size limit first, then duplicate keys (JSON readers
+//! let the last one win, so `{"id":"a","id":"b"}` would be whichever the reader picked), then the
+//! schema version, then `deny_unknown_fields`, so a typo is an error reply rather than a silently
+//! ignored field.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -481,9 +483,10 @@ pub enum DecodeError {
     /// Not JSON, not an object, or the envelope is missing a part.
     #[error("malformed command: {0}")]
     Malformed(String),
-    /// `v` is not [`SCHEMA_VERSION`].
+    /// `v` is a number other than [`SCHEMA_VERSION`] (negative and fractional included); the
+    /// number as sent.
     #[error("unsupported schema version {0}")]
-    UnsupportedVersion(u64),
+    UnsupportedVersion(String),
     /// `kind` names no command.
     #[error("unknown kind {0:?}")]
     UnknownKind(String),
@@ -534,6 +537,10 @@ pub fn decode_command(payload: &[u8]) -> Result<CommandEnvelope, Undecodable> {
             DecodeError::Malformed(format!("not a JSON object: {e}")),
         )
     })?;
+    // The map above kept the last of two equal keys. Which `id` (or `business`, or `v`) the
+    // device meant cannot be told: the whole command is refused, and its reply names no id.
+    serde_json::from_slice::<NoDuplicateKeys>(payload)
+        .map_err(|e| fail(None, DecodeError::Malformed(e.to_string())))?;
     let id = match obj.remove("id") {
         Some(Value::String(s)) => {
             CommandId::new(s).map_err(|e| fail(None, DecodeError::Malformed(e.to_string())))?
@@ -546,18 +553,18 @@ pub fn decode_command(payload: &[u8]) -> Result<CommandEnvelope, Undecodable> {
         }
     };
     let id_for = |e| fail(Some(id.clone()), e);
-    let v = match obj.remove("v") {
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .ok_or_else(|| id_for(DecodeError::Malformed("`v` must be a whole number".into())))?,
+    // Any number but 1 (-1, 0, 1.5, 2) is a version this hub does not speak; only a `v` that is
+    // no number at all is a broken envelope.
+    match obj.remove("v") {
+        Some(Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+        Some(Value::Number(n)) => {
+            return Err(id_for(DecodeError::UnsupportedVersion(n.to_string())));
+        }
         _ => {
             return Err(id_for(DecodeError::Malformed(
                 "missing number field `v`".into(),
             )));
         }
-    };
-    if v != u64::from(SCHEMA_VERSION) {
-        return Err(id_for(DecodeError::UnsupportedVersion(v)));
     }
     let device = match obj.remove("device") {
         Some(Value::String(s)) => {
@@ -598,6 +605,68 @@ pub fn decode_command(payload: &[u8]) -> Result<CommandEnvelope, Undecodable> {
         device,
         cmd,
     })
+}
+
+/// Reads a JSON document only to refuse an object with the same key twice, at any depth. It
+/// builds nothing: the values are read by serde_json's own `Value` beside it.
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_none<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self, D::Error> {
+        NoDuplicateKeys::deserialize(d)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key `{}`",
+                    redact_digits(&key)
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
 }
 
 /// Replaces every run of 7 or more digits with `…`: serde's messages repeat the offending value,

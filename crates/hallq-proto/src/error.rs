@@ -16,6 +16,7 @@ pub enum ErrorCode {
     Malformed,
     UnsupportedVersion,
     TooLarge,
+    BadDelivery,
     UnknownKind,
     InvalidField,
     UnknownDevice,
@@ -66,6 +67,10 @@ impl ErrorCode {
                 "Unsupported schema version; please update the device software.",
             ),
             Self::TooLarge => ("指令过大", "The command is too large."),
+            Self::BadDelivery => (
+                "指令须以 QoS 1 发送且不得保留，请升级设备程序",
+                "Commands are sent with QoS 1 and never retained; please update the device software.",
+            ),
             Self::UnknownKind => ("未知的指令类型", "Unknown command kind."),
             Self::InvalidField => ("指令中有无效的内容", "A field of the command is invalid."),
             Self::UnknownDevice => (

@@ -370,6 +370,12 @@ pub struct HubStatus {
     /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<LocalText>,
+    /// Set while the hub's system clock is behind the hub's own time (the journal's last event,
+    /// or a time already given): how far, in milliseconds. The hub never lets its time run
+    /// backwards, so it goes on from there; a console shows this until someone sets the clock
+    /// right. Absent when the clock is right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_behind_ms: Option<i64>,
 }
 
 /// Online or offline, for the hub and for devices.
