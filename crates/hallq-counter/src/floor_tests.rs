@@ -181,6 +181,7 @@ fn board_with(queues: &[(&str, &str, u32, Option<u32>, u32)]) -> Board {
             .collect(),
         announcements: Vec::new(),
         notices: Vec::new(),
+        kiosks_online: Some(1),
     }
 }
 
