@@ -149,3 +149,53 @@ async fn a_counters_call_shows_on_the_display_and_is_announced() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_down_is_told_to_the_hall_only_when_no_kiosk_is_left() {
+    let hall = Hall::new(BrokerKind::Embedded);
+    let _hub = hall.start_hub();
+    // kiosk-1 works; kiosk-2, registered, never came up.
+    let (kiosk, _k) = hall.device("kiosk-1").await;
+    let (display, _d) = hall.device("display-main").await;
+    let announce: AnnounceFn = Arc::new(|_, played| played());
+    let (view_tx, mut views) = watch::channel(None);
+    let (board_tx, mut boards) = watch::channel(None);
+    let show = Box::new(move |d: &Display| {
+        let _ = view_tx.send(Some(DisplayView::of(d, Lang::Zh, Timestamp(0), 480)));
+        let _ = board_tx.send(d.board().cloned());
+    });
+    let _runtime = Runtime::start(
+        Display::new(DisplayTimings::default()),
+        display.clone(),
+        announce,
+        show,
+    );
+    // The hub's board names kiosk-2 under maintenance and kiosk-1 online: the hall is not told.
+    let board = tokio::time::timeout(
+        Duration::from_secs(20),
+        boards.wait_for(|b| b.as_ref().is_some_and(|b| b.kiosks_online == Some(1))),
+    )
+    .await
+    .expect("the board counts kiosk-1 online")
+    .unwrap()
+    .clone()
+    .unwrap();
+    assert!(
+        board
+            .notices
+            .iter()
+            .any(|n| n.device.as_ref().is_some_and(|d| d.as_str() == "kiosk-2")),
+        "{board:?}"
+    );
+    let view = views.borrow().clone().unwrap();
+    assert_eq!(view.state, DisplayState::Live);
+    assert_eq!(view.notice.main, "", "kiosk-1 issues tickets: {view:?}");
+
+    // kiosk-1 goes too: now nobody can take a ticket at a kiosk, and the display says so.
+    kiosk.disconnect().await.unwrap();
+    let notice = wait_view(&mut views, |v| {
+        (!v.notice.main.is_empty()).then(|| v.notice.main.clone())
+    })
+    .await;
+    assert_eq!(notice, "设备维护中，如需办理业务请至人工窗口或联系工作人员");
+}

@@ -384,7 +384,10 @@ pub struct Supervisor {
     pub(crate) board: Option<Board>,
     pub(crate) hub_online: bool,
     pub(crate) in_flight: bool,
-    pub(crate) last: Option<Result<String, Problem>>,
+    /// The command in flight, to say what was done once answered.
+    pub(crate) pending: Option<Command>,
+    /// What the last answer means: what was done, or why not.
+    pub(crate) last: Option<Result<LocalText, LocalText>>,
 }
 
 impl Supervisor {
@@ -549,13 +552,28 @@ impl Supervisor {
             return None;
         }
         self.in_flight = true;
+        self.pending = Some(command.clone());
         Some(command)
     }
 
-    /// The hub's answer.
-    pub fn answered(&mut self, result: Result<String, Problem>) {
+    /// The hub's answer to the command in flight: the console says what was done, or why not.
+    pub fn answered(&mut self, result: Result<(), Problem>) {
         self.in_flight = false;
-        self.last = Some(result);
+        let Some(cmd) = self.pending.take() else {
+            return;
+        };
+        self.last = Some(match result {
+            Ok(()) => Ok(crate::outcome::done(&cmd)),
+            Err(p) => Err(crate::outcome::refused(&cmd, p)),
+        });
+    }
+
+    /// The line about the last answer, in `lang`, and whether it is a problem.
+    pub fn last_line(&self, lang: Lang) -> Option<(String, bool)> {
+        self.last.as_ref().map(|r| match r {
+            Ok(t) => (t.get(lang).to_owned(), false),
+            Err(t) => (t.get(lang).to_owned(), true),
+        })
     }
 
     /// Handles a press; returns the command to send, if any.

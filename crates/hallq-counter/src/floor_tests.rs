@@ -54,7 +54,7 @@ fn the_supervisor_names_the_counter_and_keeps_the_newest_state() {
         }
     );
     assert!(s.set_open(CounterNo(4), false).is_none(), "in flight");
-    s.answered(Ok(String::new()));
+    s.answered(Ok(()));
 
     let mut c = CounterState::closed(
         CounterNo(4),
@@ -181,6 +181,7 @@ fn board_with(queues: &[(&str, &str, u32, Option<u32>, u32)]) -> Board {
             .collect(),
         announcements: Vec::new(),
         notices: Vec::new(),
+        kiosks_online: Some(1),
     }
 }
 
@@ -227,7 +228,7 @@ fn a_complaint_update_needs_a_note_unless_it_records_the_first_contact() {
         s.resolve("K20261130-001", "退费").is_none(),
         "one at a time"
     );
-    s.answered(Ok(String::new()));
+    s.answered(Ok(()));
     assert!(matches!(
         s.resolve("K20261130-001", " 退费 "),
         Some(Command::ComplaintResolve { resolution, .. }) if resolution == "退费"

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use hallq_client::{DeviceClient, Update};
+use hallq_counter::feed::{answer, desk_input};
 use hallq_counter::ui::{
     self, CounterWindow, EvaluatorWindow, GreeterWindow, Pad, SupervisorWindow,
 };
@@ -68,20 +69,6 @@ fn main() -> anyhow::Result<()> {
     } else {
         run_desk(&rt, client, counter, args.hall)
     }
-}
-
-/// What the runtime reads of a reply: a line to show, or why not.
-fn answer(reply: Result<hallq_proto::Reply, hallq_client::ClientError>) -> Input {
-    Input::Answered(match reply {
-        Ok(r) => match r.body {
-            ReplyBody::Ok(ReplyResult::Complaint { complaint, .. }) => Ok(Some(format!(
-                "投诉已登记 {complaint}：2 小时内首次联系客户 / complaint {complaint} opened: first contact within 2 h"
-            ))),
-            ReplyBody::Ok(_) => Ok(None),
-            ReplyBody::Error(e) => Err(Problem::Refused(e.code)),
-        },
-        Err(_) => Err(Problem::NoAnswer),
-    })
 }
 
 fn run_desk(
@@ -147,18 +134,6 @@ fn desk_reachable(client: &DeviceClient) -> bool {
             .latest()
             .hub
             .is_some_and(|h| h.status == Liveness::Online)
-}
-
-/// What the desk takes from an update of the hub's.
-fn desk_input(u: Update) -> Option<Input> {
-    Some(match u {
-        Update::Counter(c) => Input::Counter(c),
-        Update::Board(b) => Input::Board(b),
-        Update::Services(s) => Input::Services(s),
-        Update::Complaints(c) => Input::Complaints(c),
-        Update::Hub(h) => Input::HubReachable(h.status == Liveness::Online),
-        _ => return None,
-    })
 }
 
 /// Feeds the client's retained state to the controller: the present first, then each update;
@@ -427,10 +402,7 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
             }
             FloorInput::Redraw => None,
             FloorInput::Answer(reply) => {
-                s.answered(match problem(&reply) {
-                    Some(p) => Err(p),
-                    None => Ok("✓".to_owned()),
-                });
+                s.answered(problem(&reply).map_or(Ok(()), Err));
                 None
             }
         },

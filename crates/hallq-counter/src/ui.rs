@@ -419,7 +419,7 @@ pub fn show_supervisor(
             .map(|(id, text)| (id.as_str(), text.get(lang))),
     ));
     a.set_busy(s.in_flight);
-    let (last, problem) = last_line(s.last.as_ref(), lang, str::to_owned);
+    let (last, problem) = s.last_line(lang).unwrap_or_default();
     a.set_last(last.into());
     a.set_last_is_problem(problem);
 }

@@ -328,6 +328,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         .collect(),
         announcements: Vec::new(),
         notices: Vec::new(),
+        kiosks_online: Some(1),
     });
     for (lang, english) in [("zh", false), ("en", true)] {
         ui::set_language(english);

@@ -114,6 +114,48 @@ fn a_clerk_signs_in_with_staff_number_and_pin() {
 }
 
 #[test]
+fn enter_in_the_sign_in_form_moves_on_and_then_signs_in() {
+    use slint::platform::{Key, PointerEventButton, WindowEvent};
+    let rig = Rig::new(false, Activity::Idle);
+    rig.window
+        .window()
+        .set_size(slint::PhysicalSize::new(1920, 1080));
+    let field = |label: &str| {
+        ElementHandle::find_by_accessible_label(&rig.window, label)
+            .find(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
+            .unwrap_or_else(|| panic!("no field {label:?}"))
+    };
+    let key = |text: slint::SharedString| {
+        rig.window
+            .window()
+            .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        rig.window
+            .window()
+            .dispatch_event(WindowEvent::KeyReleased { text });
+    };
+    let typed = |s: &str| {
+        for c in s.chars() {
+            key(c.to_string().into());
+        }
+    };
+    let enter = || key(Key::Return.into());
+    field("工号").mock_single_click(PointerEventButton::Left);
+    typed("E1001");
+    enter();
+    assert!(
+        rig.sent().is_empty(),
+        "Enter after the staff number goes to the PIN"
+    );
+    typed("2468");
+    enter();
+    let sent = rig.sent();
+    assert!(
+        matches!(&sent[..], [Command::SignIn { staff, pin: Some(p) }] if staff.as_str() == "E1001" && p.0 == "2468"),
+        "{sent:?}"
+    );
+}
+
+#[test]
 fn an_open_counter_calls_the_next_customer() {
     let rig = Rig::new(true, Activity::Idle);
     rig.press("呼叫下一位 (F1)");
@@ -220,7 +262,7 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
         let mut s = s.borrow_mut();
         if let Some(cmd) = s.press(press) {
             out.borrow_mut().push(cmd);
-            s.answered(Ok("✓".into()));
+            s.answered(Ok(()));
         }
         ui::show_supervisor(
             &w.upgrade().unwrap(),
@@ -229,6 +271,9 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
             hallq_proto::Lang::Zh,
         );
     });
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(1920, 1080));
     ui::show_supervisor(
         &window,
         &supervisor.borrow(),

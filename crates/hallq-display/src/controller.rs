@@ -17,8 +17,11 @@
 //!   `call_announced` command for the hub ([`Effect::Record`]).
 //! - **Whether the hub is away.** Offline status or a lost connection: the view shows the
 //!   maintenance state over the last board.
+//! - **Which notices the hall sees.** A kiosk under maintenance is the supervisor's business
+//!   while another kiosk issues tickets: its notice is shown only when the board says no kiosk
+//!   is online. A counter's terminal dropping is shown: its customers wait for it.
 
-use hallq_proto::state::{Board, CallEvent, Liveness};
+use hallq_proto::state::{Board, CallEvent, Liveness, Notice, NoticeKind};
 use hallq_proto::{Command, CounterNo, LocalText, TicketId, TicketNo, Timestamp};
 
 /// How long things stand out.
@@ -137,6 +140,24 @@ impl Display {
     /// The board shown, if one has arrived.
     pub fn board(&self) -> Option<&Board> {
         self.board.as_ref()
+    }
+
+    /// The board's notices that concern the customers in the hall: a counter's terminal
+    /// offline, and a kiosk under maintenance only when no kiosk can issue tickets (a board
+    /// that does not count its kiosks shows none of them).
+    pub fn hall_notices(&self) -> Vec<&Notice> {
+        let Some(board) = &self.board else {
+            return Vec::new();
+        };
+        let no_kiosk = board.kiosks_online == Some(0);
+        board
+            .notices
+            .iter()
+            .filter(|n| match n.kind {
+                NoticeKind::DeviceMaintenance => no_kiosk,
+                NoticeKind::CounterOffline => true,
+            })
+            .collect()
     }
 
     /// Whether the hub is reachable: connected, and its status online.

@@ -189,3 +189,38 @@ fn two_calls_close_together_both_stand_out_until_their_own_end() {
     assert!(!d.is_fresh(&number("A013"), CounterNo(2), 0));
     assert!(d.is_fresh(&number("B004"), CounterNo(5), 0));
 }
+
+#[test]
+fn a_kiosk_down_is_not_the_halls_business_while_another_issues_tickets() {
+    let one_left = live(sample::board_with_notices(1));
+    assert_eq!(
+        one_left.board().unwrap().notices.len(),
+        1,
+        "the hub said it"
+    );
+    assert!(one_left.hall_notices().is_empty(), "kiosk 1 still works");
+
+    let none_left = live(sample::board_no_kiosk(1));
+    let shown = none_left.hall_notices();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].kind, NoticeKind::DeviceMaintenance);
+
+    let mut uncounted = sample::board_with_notices(1);
+    uncounted.kiosks_online = None;
+    assert!(live(uncounted).hall_notices().is_empty());
+}
+
+#[test]
+fn a_counters_terminal_dropping_is_shown_with_kiosks_working() {
+    let mut b = sample::board_with_notices(1);
+    b.notices.push(Notice {
+        kind: NoticeKind::CounterOffline,
+        device: Some(hallq_proto::DeviceId::new("counter-3").unwrap()),
+        counter: Some(CounterNo(3)),
+        text: LocalText::new("3 号窗口终端离线", "Counter 3's terminal is offline"),
+    });
+    let d = live(b);
+    let shown = d.hall_notices();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].kind, NoticeKind::CounterOffline);
+}

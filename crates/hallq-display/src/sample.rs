@@ -138,14 +138,23 @@ pub fn board(rev: u64) -> Board {
         queues: queues(),
         announcements: vec![],
         notices: vec![],
+        kiosks_online: Some(2),
     }
 }
 
-/// [`board`] with tonight's upgrade announced and kiosk 2 under maintenance.
+/// [`board`] with tonight's upgrade announced and kiosk 2 under maintenance, kiosk 1 working.
 pub fn board_with_notices(rev: u64) -> Board {
     let mut b = board(rev);
     b.announcements = vec![upgrade()];
     b.notices = vec![kiosk_down()];
+    b.kiosks_online = Some(1);
+    b
+}
+
+/// [`board_with_notices`] with no kiosk left to issue tickets.
+pub fn board_no_kiosk(rev: u64) -> Board {
+    let mut b = board_with_notices(rev);
+    b.kiosks_online = Some(0);
     b
 }
 

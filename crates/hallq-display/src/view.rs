@@ -11,7 +11,7 @@
 //! give one language at a time. Fixed labels ("Now calling", "Counter 3") are not here: the
 //! `.slint` file carries them through `@tr`, with the English source text as the second line.
 
-use hallq_proto::state::{Announcement, Board, CallEntry};
+use hallq_proto::state::{Announcement, Board, CallEntry, Notice};
 use hallq_proto::{Lang, LocalText, Timestamp};
 
 use crate::controller::Display;
@@ -121,8 +121,8 @@ pub struct DisplayView {
     pub queues: Vec<QueueLine>,
     /// The announcements, in the red marquee.
     pub marquee: Vec<MarqueeItem>,
-    /// The hub's maintenance notices in one line, each text once (three kiosks down say it
-    /// once); empty when there are none.
+    /// The hub's notices that concern the hall (a kiosk's only when no kiosk works) in one
+    /// line, each text once (three kiosks down say it once); empty when there are none.
     pub notice: Bi,
 }
 
@@ -160,7 +160,7 @@ impl DisplayView {
                     .map(|a| marquee_item(a, lang, now, utc_offset_min))
                     .collect()
             }),
-            notice: board.map_or_else(Bi::default, |b| notice(b, lang)),
+            notice: notice(&display.hall_notices(), lang),
         }
     }
 }
@@ -178,10 +178,10 @@ fn queues(board: &Board, lang: Lang) -> Vec<QueueLine> {
         .collect()
 }
 
-/// The board's notices joined, each text once, in their order.
-fn notice(board: &Board, lang: Lang) -> Bi {
+/// The notices joined, each text once, in their order.
+fn notice(notices: &[&Notice], lang: Lang) -> Bi {
     let mut texts: Vec<Bi> = Vec::new();
-    for n in &board.notices {
+    for n in notices {
         let t = Bi::of(&n.text, lang);
         if !texts.contains(&t) {
             texts.push(t);

@@ -57,13 +57,15 @@ fn the_marquee_says_what_when_and_where_to_ask() {
     assert_eq!(m.until, "12-01 06:00", "another day: with its date");
     assert_eq!(m.ask.main, "咨询台");
     assert_eq!(m.ask.second, "information desk");
+    assert_eq!(v.notice, Bi::default(), "kiosk 1 still issues tickets");
+    let v = DisplayView::of(&live(sample::board_no_kiosk(1)), Lang::Zh, MORNING, 480);
     assert!(v.notice.main.starts_with("设备维护中"));
     assert!(v.notice.second.starts_with("Device under maintenance"));
 }
 
 #[test]
 fn the_same_notice_from_several_devices_is_shown_once() {
-    let mut b = sample::board_with_notices(1);
+    let mut b = sample::board_no_kiosk(1);
     let mut other = sample::kiosk_down();
     other.device = Some(hallq_proto::DeviceId::new("kiosk-3").unwrap());
     b.notices.push(other);

@@ -41,7 +41,7 @@ fn states() -> Vec<(&'static str, Display)> {
     out.push(("new-call", d));
 
     out.push(("board", live(sample::board(1))));
-    out.push(("announcement", live(sample::board_with_notices(1))));
+    out.push(("announcement", live(sample::board_no_kiosk(1))));
     out.push(("morning", live(sample::board_empty(1))));
 
     let mut closed = sample::board(1);
@@ -150,7 +150,7 @@ fn the_4k_display_draws_the_same_layout_scaled() {
     let window = DisplayWindow::new().unwrap();
     ui::fit(&window, w, h);
     window.window().set_size(slint::PhysicalSize::new(w, h));
-    let d = live(sample::board_with_notices(1));
+    let d = live(sample::board_no_kiosk(1));
     let pic = take(&shots, &window, &d, Lang::Zh, (w, h));
     pic.save(&out_dir().join("display-4k-announcement-zh.png"))
         .unwrap();

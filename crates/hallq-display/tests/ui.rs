@@ -113,7 +113,7 @@ fn a_new_call_is_marked_new_for_a_few_seconds() {
 
 #[test]
 fn the_announcement_and_the_notice_are_on_screen() {
-    let rig = Rig::live(sample::board_with_notices(1), Lang::Zh);
+    let rig = Rig::live(sample::board_no_kiosk(1), Lang::Zh);
     assert!(
         rig.shows("今晚 22:00 系统升级，届时暂停办理业务"),
         "{:?}",

@@ -172,6 +172,7 @@ impl StatePublisher {
             queues: engine.queues(),
             announcements: engine.announcements(now),
             notices: self.notices(engine),
+            kiosks_online: Some(self.kiosks_online()),
         };
         self.push(&mut out, self.topics.board(), board, all, |b, rev| {
             b.rev = rev;
@@ -280,6 +281,17 @@ impl StatePublisher {
         self.devices
             .values()
             .any(|(role, c, on)| *role == Role::Counter && *c == Some(counter) && *on)
+    }
+
+    /// How many registered kiosks are online: the wall display tells the hall a kiosk is down
+    /// only when none is left to issue tickets.
+    fn kiosks_online(&self) -> u32 {
+        let n = self
+            .devices
+            .values()
+            .filter(|(role, _, on)| *role == Role::Kiosk && *on)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// DOMAIN.md's notices: a kiosk offline puts the maintenance notice up; a counter whose

@@ -444,6 +444,7 @@ fn main() {
             counter: None,
             text: NoticeKind::maintenance_text(),
         }],
+        kiosks_online: Some(1),
     };
     show("board", &topics.board(), &board);
 

@@ -38,6 +38,11 @@ pub struct Board {
     pub announcements: Vec<Announcement>,
     /// Maintenance notices (a kiosk offline, a counter dropped).
     pub notices: Vec<Notice>,
+    /// How many of the hall's registered kiosks are online now (0 in a hall without kiosks);
+    /// absent from a hub before this field. A kiosk's maintenance notice concerns the whole hall
+    /// only when no kiosk can issue tickets: the wall display shows it only then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosks_online: Option<u32>,
 }
 
 /// One call on the board.
