@@ -21,6 +21,8 @@
 //!   data quality).
 //! - [`complaints`]: complaint time limits, open cases with time left, monthly hot spots.
 //! - [`staffing`]: Erlang C, counters needed per hour of the week (why Erlang C: there).
+//! - [`hours`]: the week hour by hour: load classes, staffing, service level promised and
+//!   measured.
 //! - [`report`]: [`Report`], the figures, built from the measures.
 //! - [`read`]: the journal's events of a range of days, streamed ([`read::report`]).
 //! - [`render`]: terminal tables, CSV files, one self-contained HTML page with SVG charts
@@ -33,6 +35,7 @@ mod error;
 mod event;
 pub mod fold;
 pub mod hist;
+pub mod hours;
 pub mod measures;
 pub mod part;
 pub mod read;

@@ -331,3 +331,40 @@ pub(crate) fn serving(l: &Latest) -> usize {
         .filter(|c| matches!(c.activity, Activity::Serving { .. }))
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hallq_proto::LocalText;
+    use hallq_proto::state::Board;
+
+    fn board(rev: u64) -> Board {
+        Board {
+            v: 1,
+            rev,
+            at_ms: Timestamp(0),
+            hall: hallq_proto::HallId::new("demo").unwrap(),
+            hall_name: LocalText::new("演示营业厅", "Demo Hall"),
+            business_day: hallq_proto::BusinessDay(20261130),
+            open: true,
+            calls: Vec::new(),
+            queues: Vec::new(),
+            announcements: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_clerk_refused_for_nothing_waiting_wakes_at_the_next_board() {
+        // The wait after `nothing_waiting` ends when what the clerk sees changes: a newer
+        // board (a ticket issued, or taken by another counter), not after a deaf 30 s.
+        let mut l = Latest {
+            board: Some(board(7)),
+            ..Latest::default()
+        };
+        let seen = board_seen(&l, 1);
+        assert_eq!(board_seen(&l, 1), seen, "nothing new: keep waiting");
+        l.board = Some(board(8));
+        assert_ne!(board_seen(&l, 1), seen, "a new board: look again");
+    }
+}
