@@ -351,6 +351,7 @@ mod tests {
             queues: Vec::new(),
             announcements: Vec::new(),
             notices: Vec::new(),
+            kiosks_online: None,
         }
     }
 
