@@ -243,7 +243,7 @@ pub enum DurabilityLevel {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HubSection {
-    /// Where the journal and other state live.
+    /// Where the journal and other state live; in hall.toml, relative to the file's folder.
     pub data_dir: PathBuf,
     /// Where the Prometheus metrics endpoint listens; none to disable.
     pub metrics_listen: Option<SocketAddr>,
@@ -253,8 +253,8 @@ pub struct HubSection {
     pub batch_max: usize,
     /// Logs as JSON lines instead of text.
     pub log_json: bool,
-    /// The folder of firmware profiles the devices' `profile` keys name; relative to the working
-    /// directory. Read only when some device names a profile.
+    /// The folder of firmware profiles the devices' `profile` keys name; in hall.toml, relative
+    /// to the file's folder. Read only when some device names a profile.
     pub profiles_dir: PathBuf,
     /// Start a new journal although the data directory holds what an earlier one left (its
     /// personal-data key, its WAL): `hallq hub --new-journal`, never from the file.
@@ -383,7 +383,7 @@ impl HallConfig {
             path: path.to_owned(),
             source,
         })?;
-        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+        let mut config = Self::parse_file(&text, path).map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
             message,
         })?;
@@ -408,6 +408,39 @@ impl HallConfig {
             dir: self.hub.profiles_dir.clone(),
             source,
         })
+    }
+
+    /// Parses the text of the file at `path` (no environment, no validation): as [`Self::parse`],
+    /// with the file's relative paths taken from the file's folder ([`Self::resolve_paths`]).
+    pub fn parse_file(text: &str, path: &Path) -> Result<Self, String> {
+        let mut config = Self::parse(text)?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new("")));
+        Ok(config)
+    }
+
+    /// Makes the relative paths of the file (data directory, firmware profiles, TLS files, the
+    /// personal-data key) relative to `base`, the file's folder, so that a hall.toml finds what
+    /// lies beside it whatever the working directory (systemd starts the hub in `/`). Paths that
+    /// come from the environment or the command line stay as given: relative to where the
+    /// command runs.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let at = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(p.strip_prefix(".").unwrap_or(p));
+            }
+        };
+        at(&mut self.hub.data_dir);
+        at(&mut self.hub.profiles_dir);
+        for p in [
+            &mut self.broker.tls_cert,
+            &mut self.broker.tls_key,
+            &mut self.privacy.key_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            at(p);
+        }
     }
 
     /// Parses TOML text (no environment, no validation). Revoked devices are set aside into
@@ -606,6 +639,32 @@ mod tests {
     "#;
 
     #[test]
+    fn the_file_s_relative_paths_are_taken_from_its_folder() {
+        let text = format!(
+            "{MINIMAL}\n[broker]\ntls_listen = \"0.0.0.0:8883\"\ntls_cert = \"tls/server.pem\"\n\
+             tls_key = \"/etc/k.pem\"\n[privacy]\nkey_file = \"keys/personal.key\"\n"
+        );
+        let c = HallConfig::parse_file(&text, Path::new("/etc/hallq/hall.toml")).unwrap();
+        assert_eq!(c.hub.data_dir, PathBuf::from("/etc/hallq/hallq-data"));
+        assert_eq!(
+            c.hub.profiles_dir,
+            PathBuf::from("/etc/hallq/firmware-profiles")
+        );
+        assert_eq!(
+            c.broker.tls_cert,
+            Some(PathBuf::from("/etc/hallq/tls/server.pem"))
+        );
+        assert_eq!(c.broker.tls_key, Some(PathBuf::from("/etc/k.pem")));
+        assert_eq!(
+            c.privacy.key_file,
+            Some(PathBuf::from("/etc/hallq/keys/personal.key"))
+        );
+        // A file named without a folder: its paths stay relative to the working directory.
+        let c = HallConfig::parse_file(MINIMAL, Path::new("hall.toml")).unwrap();
+        assert_eq!(c.hub.data_dir, PathBuf::from("hallq-data"));
+    }
+
+    #[test]
     fn a_minimal_file_gets_every_default() {
         let c = HallConfig::parse(MINIMAL).unwrap();
         c.validate().unwrap();
@@ -764,10 +823,14 @@ mod example_tests {
     #[test]
     fn the_example_hall_toml_is_valid_and_documents_every_section() {
         let text = include_str!("../../../deploy/hall.example.toml");
-        let mut c = HallConfig::parse(text).unwrap();
-        assert_eq!(c.hub.profiles_dir, PathBuf::from("firmware-profiles"));
-        // Tests run in the crate's folder: point at the repository's profiles.
-        c.hub.profiles_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../firmware-profiles");
+        assert_eq!(
+            HallConfig::parse(text).unwrap().hub.profiles_dir,
+            PathBuf::from("firmware-profiles")
+        );
+        // Found beside the file (deploy/firmware-profiles links to the repository's), from any
+        // working directory: tests run in the crate's folder.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
+        let mut c = HallConfig::parse_file(text, &path).unwrap();
         c.load_profiles().unwrap();
         c.validate().unwrap();
         assert!(c.devices.iter().all(|d| d.profile.is_some()));

@@ -252,12 +252,12 @@ pub(crate) fn change(
 ) -> anyhow::Result<anyhow::Result<()>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} / 无法读取配置文件", path.display()))?;
-    let before = HallConfig::parse(&text)
+    let before = HallConfig::parse_file(&text, path)
         .map_err(|m| anyhow::anyhow!("{}: {m} / 配置文件格式错误", path.display()))?;
     let mut registry = Registry::parse(&text)?;
     edit(&mut registry, &before)?;
     let edited = registry.to_string();
-    let after = checked(&edited).with_context(|| {
+    let after = checked(&edited, path).with_context(|| {
         format!(
             "{} would not be valid; nothing was changed / 修改后的配置无效，未作任何修改",
             path.display()
@@ -267,9 +267,10 @@ pub(crate) fn change(
     Ok(audit(&after, action, subject, detail))
 }
 
-/// `text` as the hub would load it: environment overrides, firmware profiles, validation.
-fn checked(text: &str) -> anyhow::Result<HallConfig> {
-    let mut config = HallConfig::parse(text).map_err(anyhow::Error::msg)?;
+/// `text`, the file at `path`, as the hub would load it: its paths from its folder, environment
+/// overrides, firmware profiles, validation.
+fn checked(text: &str, path: &Path) -> anyhow::Result<HallConfig> {
+    let mut config = HallConfig::parse_file(text, path).map_err(anyhow::Error::msg)?;
     config.apply_env(|name| std::env::var(name).ok())?;
     config.load_profiles()?;
     config.validate()?;
@@ -456,7 +457,7 @@ fn write_mosquitto(
 ) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} / 无法读取配置文件", path.display()))?;
-    let config = checked(&text).with_context(|| path.display().to_string())?;
+    let config = checked(&text, path).with_context(|| path.display().to_string())?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create {} / 无法创建目录", out.display()))?;
     let acl_path = out.join("hallq.acl");

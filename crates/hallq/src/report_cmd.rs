@@ -90,7 +90,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
     // The firmware profiles are not read: a report needs none of them (the what-if does).
     let text = std::fs::read_to_string(&args.config)
         .with_context(|| format!("reading {}", args.config.display()))?;
-    let mut hall = HallConfig::parse(&text)
+    let mut hall = HallConfig::parse_file(&text, &args.config)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("loading {}", args.config.display()))?;
     hall.apply_env(|name| std::env::var(name).ok())?;
