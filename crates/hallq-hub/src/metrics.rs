@@ -64,7 +64,7 @@ impl Default for Metrics {
         let (commands, refusals, duplicates) =
             (Counter::default(), Counter::default(), Counter::default());
         let (commits, commit_entries) = (Counter::default(), Counter::default());
-        let commit_seconds = Histogram::new(BUCKETS.into_iter());
+        let commit_seconds = Histogram::new(BUCKETS);
         let waiting = Family::<BusinessLabel, Gauge>::default();
         let estimated_wait = Family::<BusinessLabel, Gauge>::default();
         let devices_online = Gauge::default();
