@@ -1,47 +1,48 @@
-//! Metrics in the Prometheus text format on a small HTTP endpoint: queue lengths, waits,
-//! commands, refusals, commit latency, devices online.
+//! The hub's metrics for Prometheus: queue lengths, waits, commands, refusals, commit latency,
+//! devices online. `prometheus-client` keeps and formats them, in the Prometheus text format
+//! (0.0.4: what every Prometheus scrapes and `promtool check metrics` reads; its OpenMetrics
+//! text names a counter's family without `_total`, which promtool 2.42 refuses); axum serves
+//! them at `GET /metrics` only.
+//!
+//! The names are the ones the docs and the dashboards use: `hallq_commands_total`,
+//! `hallq_refusals_total`, `hallq_duplicates_total`, `hallq_commits_total`,
+//! `hallq_commit_entries_total`, the histogram `hallq_commit_seconds`, the gauges
+//! `hallq_waiting{business}`, `hallq_estimated_wait_minutes{business}` and
+//! `hallq_devices_online`.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use hallq_queue::Engine;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
-/// A monotonically growing count.
-#[derive(Debug, Default)]
-pub struct Counter(AtomicU64);
-
-impl Counter {
-    /// Adds one.
-    pub fn inc(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The count.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
+/// A monotonically growing count (`prometheus-client` appends `_total` to its name).
+pub type Counter = prometheus_client::metrics::counter::Counter;
 
 /// Upper bounds (seconds) of the commit-latency histogram's buckets.
 const BUCKETS: [f64; 10] = [
     0.000_5, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1.0,
 ];
 
-/// Queue figures per business type, refreshed after each batch.
-#[derive(Debug, Default, Clone)]
-struct QueueGauge {
+/// What the endpoint answers with: the Prometheus text format, version 0.0.4.
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The label of the per-business gauges.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BusinessLabel {
     business: String,
-    waiting: u32,
-    estimated_wait_min: Option<u32>,
 }
 
 /// The hub's metrics.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
     /// Command payloads received.
     pub commands: Counter,
@@ -51,10 +52,73 @@ pub struct Metrics {
     pub duplicates: Counter,
     commits: Counter,
     commit_entries: Counter,
-    /// Commit latency histogram: counts per bucket, then the sum in microseconds.
-    latency: Mutex<([u64; BUCKETS.len() + 1], u64)>,
-    queues: Mutex<Vec<QueueGauge>>,
-    devices_online: AtomicU64,
+    commit_seconds: Histogram,
+    waiting: Family<BusinessLabel, Gauge>,
+    estimated_wait: Family<BusinessLabel, Gauge>,
+    devices_online: Gauge,
+    registry: Registry,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let (commands, refusals, duplicates) =
+            (Counter::default(), Counter::default(), Counter::default());
+        let (commits, commit_entries) = (Counter::default(), Counter::default());
+        let commit_seconds = Histogram::new(BUCKETS);
+        let waiting = Family::<BusinessLabel, Gauge>::default();
+        let estimated_wait = Family::<BusinessLabel, Gauge>::default();
+        let devices_online = Gauge::default();
+        let mut registry = Registry::default();
+        registry.register(
+            "hallq_commands",
+            "Command payloads received",
+            commands.clone(),
+        );
+        registry.register("hallq_refusals", "Commands refused", refusals.clone());
+        registry.register(
+            "hallq_duplicates",
+            "Redelivered commands answered from the dedupe store",
+            duplicates.clone(),
+        );
+        registry.register("hallq_commits", "Journal commits", commits.clone());
+        registry.register(
+            "hallq_commit_entries",
+            "Entries written by journal commits",
+            commit_entries.clone(),
+        );
+        registry.register(
+            "hallq_commit_seconds",
+            "Journal commit latency",
+            commit_seconds.clone(),
+        );
+        registry.register(
+            "hallq_waiting",
+            "Tickets waiting, per business type",
+            waiting.clone(),
+        );
+        registry.register(
+            "hallq_estimated_wait_minutes",
+            "Estimated wait for a ticket taken now",
+            estimated_wait.clone(),
+        );
+        registry.register(
+            "hallq_devices_online",
+            "Devices connected",
+            devices_online.clone(),
+        );
+        Self {
+            commands,
+            refusals,
+            duplicates,
+            commits,
+            commit_entries,
+            commit_seconds,
+            waiting,
+            estimated_wait,
+            devices_online,
+            registry,
+        }
+    }
 }
 
 impl Metrics {
@@ -64,158 +128,57 @@ impl Metrics {
             return;
         }
         self.commits.inc();
-        self.commit_entries
-            .0
-            .fetch_add(entries as u64, Ordering::Relaxed);
-        let secs = took.as_secs_f64();
-        let mut h = self
-            .latency
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let i = BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(BUCKETS.len());
-        h.0[i] += 1;
-        h.1 += took.as_micros() as u64;
+        self.commit_entries.inc_by(entries as u64);
+        self.commit_seconds.observe(took.as_secs_f64());
     }
 
-    /// Refreshes the queue gauges from the engine.
+    /// Refreshes the queue gauges from the engine: a business type no longer offered, or with
+    /// no estimate, has no sample.
     pub fn set_queue(&self, engine: &Engine) {
-        let q = engine
-            .queues()
-            .into_iter()
-            .map(|q| QueueGauge {
+        self.waiting.clear();
+        self.estimated_wait.clear();
+        for q in engine.queues() {
+            let label = BusinessLabel {
                 business: q.business.to_string(),
-                waiting: q.waiting,
-                estimated_wait_min: q.estimated_wait_min,
-            })
-            .collect();
-        *self
-            .queues
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = q;
+            };
+            if let Some(m) = q.estimated_wait_min {
+                self.estimated_wait.get_or_create(&label).set(i64::from(m));
+            }
+            self.waiting.get_or_create(&label).set(i64::from(q.waiting));
+        }
     }
 
     /// Sets the number of devices online.
     pub fn set_devices_online(&self, n: usize) {
-        self.devices_online.store(n as u64, Ordering::Relaxed);
+        self.devices_online
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
-    /// The metrics in the Prometheus text exposition format.
+    /// The metrics in the Prometheus text format.
     pub fn render(&self) -> String {
-        let mut s = String::new();
-        let counter = |s: &mut String, name: &str, help: &str, v: u64| {
-            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
-        };
-        counter(
-            &mut s,
-            "hallq_commands_total",
-            "Command payloads received.",
-            self.commands.get(),
-        );
-        counter(
-            &mut s,
-            "hallq_refusals_total",
-            "Commands refused.",
-            self.refusals.get(),
-        );
-        counter(
-            &mut s,
-            "hallq_duplicates_total",
-            "Redelivered commands answered from the dedupe store.",
-            self.duplicates.get(),
-        );
-        counter(
-            &mut s,
-            "hallq_commits_total",
-            "Journal commits.",
-            self.commits.get(),
-        );
-        counter(
-            &mut s,
-            "hallq_commit_entries_total",
-            "Entries written by journal commits.",
-            self.commit_entries.get(),
-        );
-        let (buckets, sum_us) = *self
-            .latency
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _ = writeln!(
-            s,
-            "# HELP hallq_commit_seconds Journal commit latency.\n# TYPE hallq_commit_seconds histogram"
-        );
-        let mut acc = 0;
-        for (i, b) in BUCKETS.iter().enumerate() {
-            acc += buckets[i];
-            let _ = writeln!(s, "hallq_commit_seconds_bucket{{le=\"{b}\"}} {acc}");
+        let mut text = String::new();
+        // Writing into a String fails only if a metric's own encoding does, which ours never do.
+        if let Err(error) =
+            prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)
+        {
+            tracing::error!(%error, "cannot encode the metrics");
         }
-        acc += buckets[BUCKETS.len()];
-        let _ = writeln!(s, "hallq_commit_seconds_bucket{{le=\"+Inf\"}} {acc}");
-        let _ = writeln!(
-            s,
-            "hallq_commit_seconds_sum {}\nhallq_commit_seconds_count {acc}",
-            sum_us as f64 / 1e6
-        );
-        let _ = writeln!(
-            s,
-            "# HELP hallq_waiting Tickets waiting, per business type.\n# TYPE hallq_waiting gauge"
-        );
-        let queues = self
-            .queues
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        for q in &queues {
-            let _ = writeln!(
-                s,
-                "hallq_waiting{{business=\"{}\"}} {}",
-                q.business, q.waiting
-            );
-        }
-        let _ = writeln!(
-            s,
-            "# HELP hallq_estimated_wait_minutes Estimated wait for a ticket taken now.\n# TYPE hallq_estimated_wait_minutes gauge"
-        );
-        for q in &queues {
-            if let Some(m) = q.estimated_wait_min {
-                let _ = writeln!(
-                    s,
-                    "hallq_estimated_wait_minutes{{business=\"{}\"}} {m}",
-                    q.business
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            "# HELP hallq_devices_online Devices connected.\n# TYPE hallq_devices_online gauge\nhallq_devices_online {}",
-            self.devices_online.load(Ordering::Relaxed)
-        );
-        s
+        text
     }
 }
 
-/// Serves `GET /metrics` (any path, in fact) on `listener` until the task is aborted.
+/// Serves `GET /metrics` on `listener` until the task is aborted; any other path is 404.
 pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
-    loop {
-        let Ok((mut socket, _)) = listener.accept().await else {
-            continue;
-        };
-        let metrics = Arc::clone(&metrics);
-        tokio::spawn(async move {
-            let mut buf = [0u8; 1024];
-            // The request itself does not matter; read what the client sent so it sees a reply.
-            let _ = tokio::time::timeout(Duration::from_secs(2), socket.read(&mut buf)).await;
-            let body = metrics.render();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = socket.write_all(head.as_bytes()).await;
-            let _ = socket.write_all(body.as_bytes()).await;
-        });
+    let app = axum::Router::new()
+        .route("/metrics", axum::routing::get(scrape))
+        .with_state(metrics);
+    if let Err(error) = axum::serve(listener, app).await {
+        tracing::error!(%error, "the metrics endpoint stopped");
     }
+}
+
+async fn scrape(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], metrics.render())
 }
 
 #[cfg(test)]
@@ -223,16 +186,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_text_format_has_counters_and_a_histogram() {
+    fn the_text_format_has_the_documented_counters_and_a_histogram() {
         let m = Metrics::default();
         m.commands.inc();
         m.commands.inc();
         m.observe_commit(Duration::from_micros(700), 3);
+        m.set_devices_online(4);
         let text = m.render();
-        assert!(text.contains("hallq_commands_total 2"));
-        assert!(text.contains("hallq_commit_seconds_bucket{le=\"0.0005\"} 0"));
-        assert!(text.contains("hallq_commit_seconds_bucket{le=\"0.001\"} 1"));
-        assert!(text.contains("hallq_commit_seconds_count 1"));
-        assert!(text.contains("hallq_commit_entries_total 3"));
+        assert!(text.contains("hallq_commands_total 2"), "{text}");
+        assert!(
+            text.contains("hallq_commit_seconds_bucket{le=\"0.0005\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("hallq_commit_seconds_bucket{le=\"0.001\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("hallq_commit_seconds_count 1"), "{text}");
+        assert!(text.contains("hallq_commit_entries_total 3"), "{text}");
+        assert!(text.contains("hallq_devices_online 4"), "{text}");
+        assert!(
+            text.contains("# TYPE hallq_commands_total counter"),
+            "the family is named as its samples: {text}"
+        );
     }
 }
