@@ -89,6 +89,7 @@ pub async fn run(
             .map_err(|e| HubError::Config(e.to_string()))?;
     }
     warn_of_chosen_secrets(&config);
+    warn_of_sign_in(&config);
     let config = Arc::new(config);
     let hub_secret = match &config.broker.hub_secret {
         Some(s) => s.0.clone(),
@@ -389,6 +390,22 @@ fn warn_of_chosen_secrets(config: &HallConfig) {
             count = chosen.len(),
             devices = %chosen.join(", "),
             "devices log in with secrets a person chose; give each a random one with `hallq device rotate ID` / 设备密钥为人工设置，请用 hallq device rotate 更换为随机密钥"
+        );
+    }
+}
+
+/// Says once, at start, when clerks cannot sign in (no staff list) or sign in unchecked (a demo).
+fn warn_of_sign_in(config: &HallConfig) {
+    if !config.staff.is_empty() {
+        return;
+    }
+    if config.hall.open_sign_in {
+        tracing::warn!(
+            "[hall] open_sign_in: any staff number signs in without a PIN — a demo or test hall only / 演示模式：任何工号无需密码即可签到"
+        );
+    } else {
+        tracing::warn!(
+            "hall.toml lists no [[staff]]: every sign-in is refused; add clerks with `hallq staff set-pin`, or set [hall] open_sign_in = true for a demo / 未配置员工名单，签到将被拒绝：请用 hallq staff set-pin 添加员工，演示时可设 [hall] open_sign_in = true"
         );
     }
 }
