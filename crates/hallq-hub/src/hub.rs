@@ -444,16 +444,12 @@ fn writer_loop(
 /// stays unacknowledged: the broker delivers it again.
 async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) {
     let input = match topic::parse(&p.topic) {
-        // An empty payload is how a retained message is cleared (below): nothing was asked.
-        Some((_, Topic::Cmd(_))) if p.payload.is_empty() => {
-            let _ = client.try_ack(&p);
-            return;
-        }
         // A command is never retained (docs/protocol.md). A retained one would be delivered again
         // at every subscription of the hub: it is refused, and cleared from the broker. (The
         // embedded broker refuses a retained command when it is published; a broker forwarding
         // one live clears its retain flag, MQTT 3.1.1 §3.3.1.3, so the hub sees it as retained
-        // only here, when it subscribes.)
+        // only here, when it subscribes. The empty message that clears it comes back to the hub
+        // as a command, and is refused `malformed` like any empty payload.)
         Some((_, Topic::Cmd(device))) if p.retain => {
             if let Err(e) = client.try_publish(p.topic.clone(), QoS::AtLeastOnce, true, Vec::new())
             {
