@@ -177,7 +177,8 @@ impl Hall {
             }
         };
         let config = format!(
-            "[hall]\nid = \"{hall}\"\nname = {{ zh = \"测试营业厅\", en = \"Test Hall\" }}\n\n\
+            "[hall]\nid = \"{hall}\"\nname = {{ zh = \"测试营业厅\", en = \"Test Hall\" }}\n\
+             open_sign_in = true\n\n\
              [hours]\nopen = \"00:00\"\nclose = \"24:00\"\ndaily_reset = \"04:00\"\n\n\
              [broker]\nlisten = \"127.0.0.1:{port}\"\n{external}\n{sections}\
              [hub]\ndata_dir = \"{}\"\n{devices}",

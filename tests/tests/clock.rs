@@ -47,8 +47,11 @@ async fn issue(kiosk: &DeviceClient) -> (String, String) {
     }
 }
 
-/// Every ticket of the journal: (id, status, issued, started, finished), by id.
-fn tickets(hall: &Hall) -> Vec<(String, String, i64, Option<i64>, Option<i64>)> {
+/// A ticket of the journal: (id, status, issued, started, finished).
+type TicketRow = (String, String, i64, Option<i64>, Option<i64>);
+
+/// Every ticket of the journal, by id.
+fn tickets(hall: &Hall) -> Vec<TicketRow> {
     let j = hall.journal();
     let mut stmt = j
         .connection()

@@ -180,7 +180,7 @@ async fn misdelivered_commands_are_not_executed(kind: BrokerKind) {
     );
 
     // And it is no longer on the broker: a new subscriber to the topic gets only what is
-    // published after it subscribed (an empty marker, which the hub ignores).
+    // published after it subscribed (an empty marker, which the hub refuses `malformed`).
     let mut cmds = reader(&hall, "reader-cmds", "cmd/kiosk-2").await;
     publish(&hall, &["-q", "1"], "");
     let (_, first) = tokio::time::timeout(Duration::from_secs(20), cmds.recv())

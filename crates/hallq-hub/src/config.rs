@@ -50,7 +50,8 @@ pub struct HallConfig {
     /// record and so that their ids are not given again by accident. Set by [`HallConfig::parse`].
     #[serde(skip)]
     pub revoked_devices: Vec<DeviceConfig>,
-    /// The clerks who may sign in; empty accepts any staff number (a demo hall).
+    /// The clerks who may sign in. Empty: nobody signs in, unless `[hall] open_sign_in` makes
+    /// it a demo hall where any staff number does.
     #[serde(default)]
     pub staff: Vec<StaffConfig>,
     /// Green-channel codes (绿色通道) and who holds them.
@@ -74,6 +75,11 @@ pub struct HallSection {
     /// business day, opening hours and the reports' hours.
     #[serde(default = "default_offset")]
     pub utc_offset_min: i32,
+    /// A demo or test hall: with no `[[staff]]` listed, any staff number signs in without a PIN.
+    /// Off, a hall with no staff list refuses every sign-in (`staff_not_configured`). `hallq
+    /// demo` sets it.
+    #[serde(default)]
+    pub open_sign_in: bool,
 }
 
 fn default_offset() -> i32 {

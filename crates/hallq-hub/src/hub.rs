@@ -102,6 +102,7 @@ pub async fn run(
         use crate::clock::Clock as _;
         DataDirLock::acquire(&config.hub.data_dir, crate::clock::SystemClock.now())?
     };
+    warn_of_sign_in(&config);
     let config = Arc::new(config);
     let hub_secret = match &config.broker.hub_secret {
         Some(s) => s.0.clone(),
@@ -448,6 +449,22 @@ fn warn_of_chosen_secrets(config: &HallConfig) {
     }
 }
 
+/// Says once, at start, when clerks cannot sign in (no staff list) or sign in unchecked (a demo).
+fn warn_of_sign_in(config: &HallConfig) {
+    if !config.staff.is_empty() {
+        return;
+    }
+    if config.hall.open_sign_in {
+        tracing::warn!(
+            "[hall] open_sign_in: any staff number signs in without a PIN — a demo or test hall only / 演示模式：任何工号无需密码即可签到"
+        );
+    } else {
+        tracing::warn!(
+            "hall.toml lists no [[staff]]: every sign-in is refused; add clerks with `hallq staff set-pin`, or set [hall] open_sign_in = true for a demo / 未配置员工名单，签到将被拒绝：请用 hallq staff set-pin 添加员工，演示时可设 [hall] open_sign_in = true"
+        );
+    }
+}
+
 /// The writer thread: blocks for the first input, takes whatever else is already waiting (up to
 /// `batch_max`), and hands the batch to the writer. This is the group commit.
 ///
@@ -496,16 +513,12 @@ fn writer_loop(
 /// stays unacknowledged: the broker delivers it again.
 async fn route(client: &AsyncClient, tx: &mpsc::Sender<Input<Publish>>, p: Publish) {
     let input = match topic::parse(&p.topic) {
-        // An empty payload is how a retained message is cleared (below): nothing was asked.
-        Some((_, Topic::Cmd(_))) if p.payload.is_empty() => {
-            let _ = client.try_ack(&p);
-            return;
-        }
         // A command is never retained (docs/protocol.md). A retained one would be delivered again
         // at every subscription of the hub: it is refused, and cleared from the broker. (The
         // embedded broker refuses a retained command when it is published; a broker forwarding
         // one live clears its retain flag, MQTT 3.1.1 §3.3.1.3, so the hub sees it as retained
-        // only here, when it subscribes.)
+        // only here, when it subscribes. The empty message that clears it comes back to the hub
+        // as a command, and is refused `malformed` like any empty payload.)
         Some((_, Topic::Cmd(device))) if p.retain => {
             if let Err(e) = client.try_publish(p.topic.clone(), QoS::AtLeastOnce, true, Vec::new())
             {

@@ -192,6 +192,12 @@ pub(crate) fn plan(
         W::ProductExperience(t) => touch(t, Touchpoint::ProductExperience, "product_experience"),
         W::DocumentPrecheck(t) => touch(t, Touchpoint::Queueing, "document_precheck"),
         W::SignIn { staff, pin } => {
+            if config.staff.is_empty() && !config.hall.open_sign_in {
+                return Err(refuse(
+                    ErrorCode::StaffNotConfigured,
+                    "hall.toml lists no [[staff]] and [hall] open_sign_in is not set",
+                ));
+            }
             if !config.staff.is_empty() {
                 // An unknown staff number and a wrong PIN get the same answer, after the same
                 // work (a PIN checked against a decoy hash): neither the reply nor its time tells

@@ -112,13 +112,25 @@ pub fn is_memorable(phc: &str) -> bool {
     memory_kib(phc).is_some_and(|kib| kib >= Params::DEFAULT_M_COST)
 }
 
-/// Runs Argon2 checks on blocking threads with at most `budget` KiB of Argon2 memory in use at
-/// once. A check bigger than the whole budget runs alone. Clones share the budget.
+/// Runs Argon2 checks on one thread of its own, with at most `budget` KiB of Argon2 memory in use
+/// at once. A check bigger than the whole budget runs alone. Clones share the budget and the
+/// thread.
+///
+/// One thread, not tokio's blocking pool: glibc gives each thread that allocates its own malloc
+/// arena and, once a 19 MiB block has been freed, raises its mmap threshold so that the next ones
+/// come from those arenas, which keep them. Checks spread over the pool's threads left a 19 MiB
+/// block in each arena for good (the hub grew from 34 to 188 MiB over its first 100 logins with
+/// memorable secrets, docs/BENCHMARKS.md); on one thread the same block is reused.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     memory: Arc<Semaphore>,
     budget_kib: u32,
+    /// The checks' thread; `None` if it could not be started (the blocking pool then runs them).
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
 }
+
+/// One check for the verifier's thread: the secret, the hash, and where the answer goes.
+type Job = (Vec<u8>, String, tokio::sync::oneshot::Sender<bool>);
 
 impl Verifier {
     /// The hub's budget: one [`Strength::Memorable`] check (19 MiB) and some room, or some 300
@@ -128,9 +140,22 @@ impl Verifier {
     /// A verifier with `budget_kib` KiB of Argon2 memory.
     pub fn new(budget_kib: u32) -> Self {
         let budget_kib = budget_kib.max(1);
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("hallq-argon2".into())
+            .spawn(move || {
+                // Ends when every clone of the verifier is gone.
+                while let Ok((secret, hash, answer)) = rx.recv() {
+                    let _ = answer.send(verify_bytes(&secret, &hash));
+                }
+            });
+        if let Err(error) = &thread {
+            tracing::warn!(%error, "no thread for Argon2 checks: they run on the blocking pool");
+        }
         Self {
             memory: Arc::new(Semaphore::new(budget_kib as usize)),
             budget_kib,
+            jobs: thread.ok().map(|_| tx),
         }
     }
 
@@ -142,6 +167,13 @@ impl Verifier {
         let Ok(_permit) = self.memory.acquire_many(kib.min(self.budget_kib)).await else {
             return false;
         };
+        if let Some(jobs) = &self.jobs {
+            let (answer, answered) = tokio::sync::oneshot::channel();
+            if jobs.send((secret, hash, answer)).is_ok() {
+                return answered.await.unwrap_or(false);
+            }
+            return false;
+        }
         tokio::task::spawn_blocking(move || verify_bytes(&secret, &hash))
             .await
             .unwrap_or(false)

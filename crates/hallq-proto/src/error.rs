@@ -26,6 +26,7 @@ pub enum ErrorCode {
     PhoneLimit,
     WrongPin,
     PinLocked,
+    StaffNotConfigured,
     // Hall and configuration.
     HallClosed,
     UnknownBusiness,
@@ -94,6 +95,10 @@ impl ErrorCode {
             Self::PinLocked => (
                 "密码错误次数过多，请 15 分钟后再试或联系值班主管",
                 "Too many wrong PINs; try again in 15 minutes or ask the duty supervisor.",
+            ),
+            Self::StaffNotConfigured => (
+                "本营业厅尚未配置员工名单，无法签到，请联系管理员",
+                "This hall has no staff list yet: nobody can sign in. Please ask the administrator.",
             ),
             Self::UnknownGreenChannel => (
                 "绿色通道码无效，请联系工作人员",

@@ -76,7 +76,7 @@ fn mosquitto_pubs(doc: &str) -> Vec<(usize, String, Option<String>)> {
 
 /// Every error code. [`position`] matches exhaustively: a new code breaks its build until it is
 /// listed here too, and then the doc test below asks for it in docs/protocol.md.
-const ERROR_CODES: [ErrorCode; 36] = [
+const ERROR_CODES: [ErrorCode; 37] = [
     ErrorCode::Malformed,
     ErrorCode::UnsupportedVersion,
     ErrorCode::TooLarge,
@@ -113,6 +113,7 @@ const ERROR_CODES: [ErrorCode; 36] = [
     ErrorCode::NothingToRate,
     ErrorCode::Internal,
     ErrorCode::BadDelivery,
+    ErrorCode::StaffNotConfigured,
 ];
 
 /// Where `code` stands in [`ERROR_CODES`]; exhaustive, so no code can be left out unnoticed.
@@ -155,6 +156,7 @@ fn position(code: ErrorCode) -> usize {
         E::NothingToRate => 33,
         E::Internal => 34,
         E::BadDelivery => 35,
+        E::StaffNotConfigured => 36,
     }
 }
 

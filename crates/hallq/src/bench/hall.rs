@@ -125,7 +125,8 @@ impl BenchHall {
         let mut queue_table = toml::Table::new();
         queue_table.insert("queue".into(), toml::Value::try_from(&queue)?);
         let config = format!(
-            "[hall]\nid = \"{hall}\"\nname = {{ zh = \"基准营业厅\", en = \"Bench Hall\" }}\n\n\
+            "[hall]\nid = \"{hall}\"\nname = {{ zh = \"基准营业厅\", en = \"Bench Hall\" }}\n\
+             open_sign_in = true\n\n\
              [hours]\nopen = \"00:00\"\nclose = \"24:00\"\n\n\
              [broker]\nlisten = \"127.0.0.1:{port}\"\nhub_secret = \"{hub_secret}\"\n{external}\n\
              [limits]\ncommands_per_minute = 0\ntickets_per_minute = 0\n\n\
