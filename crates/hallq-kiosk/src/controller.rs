@@ -496,12 +496,14 @@ impl Kiosk {
         self.screen = self.phone_screen();
     }
 
+    /// Keys or erases; a refusal stays said while the code is keyed again.
     fn edit_code(&mut self, edit: impl FnOnce(&mut String)) {
+        let refused = matches!(self.screen, Screen::GreenCode { refused: true, .. });
         if let Some(s) = &mut self.session {
             edit(&mut s.code);
             self.screen = Screen::GreenCode {
                 keyed: s.code.len(),
-                refused: false,
+                refused,
             };
         }
     }

@@ -312,8 +312,9 @@ fn a_wrong_green_channel_code_is_keyed_again_at_its_step() {
         k.screen(),
         Screen::GreenCode {
             keyed: 8,
-            refused: false
-        }
+            refused: true
+        },
+        "the refusal stays said while the code is keyed again"
     );
     let again = touch(&mut k, Action::Confirm, 7);
     let [Effect::Issue(req)] = again.as_slice() else {

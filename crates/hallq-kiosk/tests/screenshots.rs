@@ -3,8 +3,9 @@
 //! buttons, and Chinese must be drawn as much as English (without a CJK font Slint draws
 //! nothing where the Chinese should be, and the picture would be nearly blank).
 //!
-//! `HALLQ_SCREENSHOTS=docs` writes the pictures to docs/screenshots/ (how the ones there were
-//! made); otherwise they go to a temporary folder and only the checks run.
+//! A quick check without a hub, from the sample hall: the pictures go to a temporary folder. The
+//! ones in docs/screenshots/ come from the live kiosk against a running hub
+//! (tests/tests/kiosk_screens.rs in the hallq-tests package).
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
@@ -150,13 +151,9 @@ fn screens(lang: Lang) -> Vec<(&'static str, Kiosk)> {
 }
 
 fn out_dir() -> PathBuf {
-    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
-    } else {
-        let dir = std::env::temp_dir().join(format!("hallq-kiosk-shots-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
+    let dir = std::env::temp_dir().join(format!("hallq-kiosk-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 fn take(shots: &Snapshotter, window: &KioskWindow, kiosk: &Kiosk) -> Picture {

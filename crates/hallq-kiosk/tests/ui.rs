@@ -208,10 +208,10 @@ fn the_mobile_number_is_seen_while_keyed_confirmed_by_a_labelled_button_and_mask
             .find(|e| e.is_visible() && e.accessible_role() == Some(AccessibleRole::Button))
             .unwrap()
     };
-    let (confirm, skip) = (button("确认号码，到号提醒我"), button("不需要，直接取号"));
+    let (confirm, skip) = (button("确认，到号提醒"), button("不需要，直接取号"));
     assert_eq!(confirm.size(), skip.size());
     rig.take_effects();
-    rig.press("确认号码，到号提醒我");
+    rig.press("确认，到号提醒");
     let issue = rig.take_effects();
     assert!(
         matches!(issue.as_slice(), [Effect::Issue(req)] if req.phone.is_some() && req.priority_reason == Some(hallq_proto::PriorityReason::Pregnant)),
@@ -317,7 +317,7 @@ fn a_number_over_its_cap_gets_a_ticket_without_it_in_one_touch() {
     for d in "13812345678".chars() {
         rig.press(&d.to_string());
     }
-    rig.press("确认号码，到号提醒我");
+    rig.press("确认，到号提醒");
     rig.take_effects();
     rig.input(Input::Issued(Err(IssueFailure::Refused(
         ErrorCode::PhoneLimit,
