@@ -37,6 +37,8 @@ pub fn mmss(secs: i64) -> String {
 /// Shows `view` in `window`.
 pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool) {
     let a = window.global::<DeskAdapter>();
+    // A new minute or language repaints the whole window (hallq_ui::repaint).
+    let full = a.get_clock() != clock || a.get_english() != english;
     a.set_english(english);
     a.set_mode(match view.mode {
         Mode::Offline => DeskMode::Offline,
@@ -106,6 +108,9 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
             .iter()
             .map(|(code, name)| (code.as_str(), name.as_str(), 0)),
     ));
+    if full {
+        hallq_ui::repaint_in_full(window.window());
+    }
 }
 
 fn rows<'a>(items: impl Iterator<Item = (&'a str, &'a str, u32)>) -> ModelRc<QueueRow> {

@@ -4,6 +4,8 @@
 //! - [`app`]: what each app binary does at start: logging and the font check, `--broker` and
 //!   `--hall`, the device's client configuration, its wall clock, a macro that includes the
 //!   slint-build output with its lint allows.
+//! - [`repaint`]: a whole-window repaint when the clock's minute or the language changes (the
+//!   software renderer's partial repaint left regions stale under X11).
 //! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
 //!   nothing where Chinese should be (ARCHITECTURE.md), which is easy to miss: the apps say so
 //!   in both languages instead.
@@ -14,7 +16,9 @@
 
 pub mod app;
 pub mod fonts;
+pub mod repaint;
 pub mod snapshot;
 pub mod translations;
 
+pub use repaint::repaint_in_full;
 pub use snapshot::{Picture, Snapshotter};
