@@ -98,6 +98,16 @@ fn the_latest_calls_are_read_with_their_counter_in_chinese() {
 }
 
 #[test]
+fn a_queue_with_no_wait_says_so_not_about_0_minutes() {
+    // The morning's consultation queue is estimated at 0 minutes (issue 13, §1.11).
+    let rig = Rig::live(sample::board(1), Lang::Zh);
+    assert!(rig.shows("无需等候"), "{:?}", rig.labels());
+    assert!(rig.shows("No wait"), "English beneath: {:?}", rig.labels());
+    assert!(!rig.shows("约 0 分钟"), "{:?}", rig.labels());
+    assert!(!rig.shows("0 min"), "{:?}", rig.labels());
+}
+
+#[test]
 fn a_new_call_is_marked_new_for_a_few_seconds() {
     let mut rig = Rig::live(sample::board(1), Lang::Zh);
     assert_eq!(
