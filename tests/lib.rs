@@ -357,6 +357,44 @@ impl Hall {
         Journal::open_read_only(self.data_dir().join("journal.db")).unwrap()
     }
 
+    /// Asserts that every acknowledged ticket is in the journal once and that every ticket
+    /// comes from one accepted `issue_ticket` command; `when` names the moment in failures.
+    pub fn assert_acknowledged_once(
+        &self,
+        acked: &std::collections::BTreeSet<hallq_proto::TicketId>,
+        when: &str,
+    ) {
+        let journal = self.journal();
+        let conn = journal.connection();
+        for t in acked {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM tickets WHERE ticket = ?1",
+                    [t.as_str()],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                n, 1,
+                "{when}: acknowledged ticket {t} is in the journal once"
+            );
+        }
+        let tickets: i64 = conn
+            .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+            .unwrap();
+        let issuing: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM commands WHERE kind = 'issue_ticket' AND ok = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            tickets, issuing,
+            "{when}: one ticket per accepted command, none twice"
+        );
+    }
+
     /// The hub's log so far, for failure messages.
     pub fn hub_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("hub.log")).unwrap_or_default()

@@ -153,37 +153,6 @@ async fn a_new_device_sees_the_hub(hall: &Hall, when: &str) {
     );
 }
 
-/// Every acknowledged ticket is in the journal once, and every ticket comes from one accepted
-/// command.
-fn acknowledged_once(hall: &Hall, acked: &BTreeSet<TicketId>, when: &str) {
-    let journal = hall.journal();
-    let conn = journal.connection();
-    for t in acked {
-        let n: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM tickets WHERE ticket = ?1",
-                [t.as_str()],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(
-            n, 1,
-            "{when}: acknowledged ticket {t} is in the journal once"
-        );
-    }
-    let tickets: i64 = conn
-        .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
-        .unwrap();
-    let issuing: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM commands WHERE kind = 'issue_ticket' AND ok = 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(tickets, issuing, "{when}: one ticket per accepted command");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hall_survives_mosquitto_restarts() {
     if !mosquitto_available() {
@@ -210,7 +179,7 @@ async fn the_hall_survives_mosquitto_restarts() {
             load.pause().await;
         }
         a_new_device_sees_the_hub(&hall, &when).await;
-        acknowledged_once(&hall, &load.acked(), &when);
+        hall.assert_acknowledged_once(&load.acked(), &when);
         load.resume();
     }
     let acked = load.acked();
