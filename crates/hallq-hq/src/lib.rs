@@ -12,12 +12,14 @@
 //!   ([`store::sink`]) that stores one batch in one transaction and reports gaps.
 //! - [`bus`]: JetStream helpers for what async-nats cannot do against nats-server 2.9 (a KV
 //!   bucket).
+//! - [`ingest`]: the ingest worker, JetStream → sink, acknowledging after commit.
 //! - [`wire`]: what a hall uploads, a [`Batch`] of de-identified [`UpEvent`]s.
 //! - [`HqError`]: the one error type.
 
 pub mod bus;
 pub mod engines;
 mod error;
+pub mod ingest;
 pub mod store;
 pub mod wire;
 

@@ -29,6 +29,16 @@ fn free_port() -> Result<u16, HqError> {
     Ok(listener.local_addr().map_err(io)?.port())
 }
 
+/// How many times an engine is started on new ports when a port it was given was taken
+/// meanwhile (by another test, or another program, between [`free_port`] and its bind).
+const PORT_ATTEMPTS: usize = 3;
+
+/// Whether `err` is an engine that could not bind its port.
+fn port_taken(err: &HqError) -> bool {
+    matches!(err, HqError::Engine { tail, .. }
+        if tail.to_ascii_lowercase().contains("address already in use"))
+}
+
 /// Makes `dir` (and its parents) if missing.
 fn make_dir(dir: &Path) -> Result<(), HqError> {
     std::fs::create_dir_all(dir).map_err(|source| HqError::Io {

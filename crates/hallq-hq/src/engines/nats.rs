@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use super::process::Proc;
-use super::{find_binary, free_port, make_dir, on_path};
+use super::{PORT_ATTEMPTS, find_binary, free_port, make_dir, on_path, port_taken};
 use crate::error::HqError;
 
 /// How long the cluster has to come up and elect its meta leader.
@@ -50,10 +50,24 @@ impl NatsCluster {
         find_binary("nats-server", &candidates, "nats-server")
     }
 
-    /// Writes the three nodes' configurations under `dir` and starts them.
+    /// Writes the three nodes' configurations under `dir` and starts them; on new ports if a
+    /// port was taken meanwhile.
     pub async fn start(dir: &Path) -> Result<Self, HqError> {
         let binary = Self::binary()?;
         make_dir(dir)?;
+        let mut attempt = 1;
+        loop {
+            match Self::start_on_free_ports(dir, &binary).await {
+                Err(e) if port_taken(&e) && attempt < PORT_ATTEMPTS => {
+                    tracing::warn!(error = %e, "a port was taken; starting on others");
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn start_on_free_ports(dir: &Path, binary: &Path) -> Result<Self, HqError> {
         let names = ["n1", "n2", "n3"];
         let mut ports = Vec::new();
         for _ in names {
@@ -90,7 +104,10 @@ impl NatsCluster {
                 proc: None,
             });
         }
-        let mut cluster = Self { nodes, binary };
+        let mut cluster = Self {
+            nodes,
+            binary: binary.to_owned(),
+        };
         for i in 0..cluster.nodes.len() {
             cluster.spawn(i)?;
         }

@@ -10,7 +10,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::{Gid, Uid, User, geteuid};
 
 use super::process::{Proc, log_tail};
-use super::{find_binary, free_port, make_dir};
+use super::{PORT_ATTEMPTS, find_binary, free_port, make_dir, port_taken};
 use crate::error::HqError;
 
 /// How long initdb, a start and a stop may take.
@@ -112,10 +112,24 @@ impl Postgres {
     }
 
     /// Stops the server cleanly (a fast shutdown: open transactions roll back, committed ones
-    /// are on disk) and starts it again on the same port and data.
+    /// are on disk) and starts it again on the same data and port (another port if that one was
+    /// taken meanwhile: read [`Postgres::conninfo`] again).
     pub async fn restart(&mut self) -> Result<(), HqError> {
+        self.stop();
+        self.spawn().await
+    }
+
+    /// Stops the server cleanly (a fast shutdown); [`Postgres::start_again`] brings it back.
+    pub fn stop(&mut self) {
         if let Some(mut p) = self.proc.take() {
             p.stop();
+        }
+    }
+
+    /// Starts a stopped server again on the same data and port (or another, as in `restart`).
+    pub async fn start_again(&mut self) -> Result<(), HqError> {
+        if self.proc.is_some() {
+            return Ok(());
         }
         self.spawn().await
     }
@@ -153,7 +167,25 @@ impl Postgres {
         Proc::spawn("initdb", cmd, &log, Signal::SIGINT)?.wait_success(START_WAIT)
     }
 
+    /// Starts the server; on a new port if its port was taken meanwhile.
     async fn spawn(&mut self) -> Result<(), HqError> {
+        let mut attempt = 1;
+        loop {
+            match self.spawn_on_port().await {
+                Err(e) if port_taken(&e) && attempt < PORT_ATTEMPTS => {
+                    tracing::warn!(port = self.port, "port taken; starting on another");
+                    if let Some(mut p) = self.proc.take() {
+                        p.stop();
+                    }
+                    self.port = free_port()?;
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn spawn_on_port(&mut self) -> Result<(), HqError> {
         let log = self.dir.join("postgres.log");
         let mut cmd = self.command("postgres");
         cmd.arg("-D")
