@@ -193,3 +193,102 @@ async fn a_kv_bucket_takes_puts_and_its_watch_sees_them() {
     let status = again.status().await.unwrap();
     assert_eq!(status.info.config.num_replicas, 3);
 }
+
+/// The packaged 2.9 server with its leader SIGKILLed while a hall publishes: every message
+/// acked is in the stream exactly once (resends after a timeout carry the same Msg-Id), the
+/// stream elects a new leader, and the killed node catches up once restarted.
+#[tokio::test]
+async fn acked_messages_survive_a_sigkill_of_the_stream_leader() {
+    use futures_util::StreamExt;
+
+    const N: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = NatsCluster::start(dir.path()).await.unwrap();
+    let client = async_nats::ConnectOptions::new()
+        .request_timeout(Some(Duration::from_secs(2)))
+        .connect(cluster.urls())
+        .await
+        .unwrap();
+    let js = jetstream::new(client);
+    let mut stream = js
+        .create_stream(stream::Config {
+            name: "UPLINK".into(),
+            subjects: vec!["uplink.>".into()],
+            num_replicas: 3,
+            storage: stream::StorageType::File,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let leader = stream
+        .info()
+        .await
+        .unwrap()
+        .cluster
+        .clone()
+        .unwrap()
+        .leader
+        .unwrap();
+
+    for i in 0..N {
+        if i == N / 3 {
+            cluster.kill(&leader);
+        }
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", format!("m-{i}").as_str());
+        // Bounded: a new leader is elected within seconds.
+        let mut acked = false;
+        for _ in 0..100 {
+            let sent = js
+                .publish_with_headers("uplink.gz-01", headers.clone(), i.to_string().into())
+                .await;
+            if let Ok(ack) = sent
+                && ack.await.is_ok()
+            {
+                acked = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(acked, "message {i} never acked");
+    }
+
+    let info = stream.info().await.unwrap().clone();
+    let new_leader = info.cluster.clone().unwrap().leader.unwrap();
+    assert_ne!(new_leader, leader, "a new leader was elected");
+    assert_eq!(info.state.messages, N as u64, "each acked message once");
+
+    // Every message, once, in order, read back through an ordered consumer.
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
+        .await
+        .unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    for i in 0..N {
+        let m = tokio::time::timeout(Duration::from_secs(10), messages.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(m.payload.to_vec()).unwrap(),
+            i.to_string()
+        );
+    }
+
+    cluster.restart(&leader).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let cl = stream.info().await.unwrap().cluster.clone().unwrap();
+        let back = cl.replicas.iter().find(|p| p.name == leader);
+        if back.is_some_and(|p| p.current && !p.offline) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{leader} did not catch up: {cl:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
