@@ -254,16 +254,32 @@ async fn acked_messages_survive_a_sigkill_of_the_stream_leader() {
         assert!(acked, "message {i} never acked");
     }
 
-    let info = stream.info().await.unwrap().clone();
+    // JetStream requests right after a failover may time out on a loaded machine: bounded
+    // retries (what the hub's uplink does too).
+    let mut info = None;
+    for _ in 0..10 {
+        if let Ok(i) = stream.info().await {
+            info = Some(i.clone());
+            break;
+        }
+    }
+    let info = info.expect("stream info after the failover");
     let new_leader = info.cluster.clone().unwrap().leader.unwrap();
     assert_ne!(new_leader, leader, "a new leader was elected");
     assert_eq!(info.state.messages, N as u64, "each acked message once");
 
     // Every message, once, in order, read back through an ordered consumer.
-    let consumer = stream
-        .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
-        .await
-        .unwrap();
+    let mut consumer = None;
+    for _ in 0..10 {
+        if let Ok(c) = stream
+            .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
+            .await
+        {
+            consumer = Some(c);
+            break;
+        }
+    }
+    let consumer = consumer.expect("an ordered consumer after the failover");
     let mut messages = consumer.messages().await.unwrap();
     for i in 0..N {
         let m = tokio::time::timeout(Duration::from_secs(10), messages.next())
@@ -280,8 +296,10 @@ async fn acked_messages_survive_a_sigkill_of_the_stream_leader() {
     cluster.restart(&leader).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let cl = stream.info().await.unwrap().cluster.clone().unwrap();
-        let back = cl.replicas.iter().find(|p| p.name == leader);
+        let cl = stream.info().await.ok().and_then(|i| i.cluster.clone());
+        let back = cl
+            .as_ref()
+            .and_then(|cl| cl.replicas.iter().find(|p| p.name == leader));
         if back.is_some_and(|p| p.current && !p.offline) {
             break;
         }

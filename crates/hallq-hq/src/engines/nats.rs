@@ -13,6 +13,9 @@ use crate::error::HqError;
 /// How long the cluster has to come up and elect its meta leader.
 const START_WAIT: Duration = Duration::from_secs(60);
 
+/// The stream made and deleted to see that the cluster can place replicas on every node.
+const READY_PROBE: &str = "hallq_ready_probe";
+
 /// The cluster's name, in its configuration and its servers' INFO.
 const CLUSTER: &str = "hallq-hq";
 
@@ -199,12 +202,16 @@ impl NatsCluster {
         }
     }
 
-    /// One round of the readiness check: each running node connects, and one answers
-    /// `$JS.API.INFO` without an error. (async-nats' own `query_account` cannot read a 2.9
-    /// server's answer: docs/chain.md.)
+    /// One round of the readiness check: each running node connects, one answers
+    /// `$JS.API.INFO` without an error (which in a cluster needs a meta leader), and a stream
+    /// with a replica on every node can be placed (a meta leader that has not yet heard from
+    /// every peer answers "no suitable peers for placement": seen in the tests). The probe
+    /// stream is deleted again. (async-nats' own `query_account` cannot read a 2.9 server's
+    /// answer: docs/chain.md.)
     async fn jetstream_answers(&self) -> Result<(), String> {
-        let mut answered = false;
-        for node in self.nodes.iter().filter(|n| n.proc.is_some()) {
+        let running: Vec<&Node> = self.nodes.iter().filter(|n| n.proc.is_some()).collect();
+        let mut first = None;
+        for node in &running {
             let url = format!("nats://127.0.0.1:{}", node.client_port);
             let client = async_nats::ConnectOptions::new()
                 .connection_timeout(Duration::from_secs(2))
@@ -212,24 +219,32 @@ impl NatsCluster {
                 .connect(url)
                 .await
                 .map_err(|e| format!("{}: {e}", node.name))?;
-            if !answered {
-                let reply = client
-                    .request("$JS.API.INFO", "".into())
-                    .await
-                    .map_err(|e| format!("{}: $JS.API.INFO: {e}", node.name))?;
-                let v: serde_json::Value = serde_json::from_slice(&reply.payload)
-                    .map_err(|e| format!("{}: $JS.API.INFO: {e}", node.name))?;
-                if let Some(err) = v.get("error") {
-                    return Err(format!("{}: {err}", node.name));
-                }
-                answered = true;
-            }
+            first.get_or_insert(client);
         }
-        if answered {
-            Ok(())
-        } else {
-            Err("no node runs".into())
+        let client = first.ok_or("no node runs")?;
+        let reply = client
+            .request("$JS.API.INFO", "".into())
+            .await
+            .map_err(|e| format!("$JS.API.INFO: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&reply.payload).map_err(|e| format!("$JS.API.INFO: {e}"))?;
+        if let Some(err) = v.get("error") {
+            return Err(format!("$JS.API.INFO: {err}"));
         }
+        let js = async_nats::jetstream::new(client);
+        js.create_stream(async_nats::jetstream::stream::Config {
+            name: READY_PROBE.into(),
+            subjects: vec![format!("hallq.{READY_PROBE}")],
+            num_replicas: running.len(),
+            storage: async_nats::jetstream::stream::StorageType::Memory,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("a stream on {} nodes: {e}", running.len()))?;
+        js.delete_stream(READY_PROBE)
+            .await
+            .map_err(|e| format!("deleting the probe stream: {e}"))?;
+        Ok(())
     }
 
     /// The process id of node `name`, while it runs.

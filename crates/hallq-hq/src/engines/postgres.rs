@@ -167,11 +167,20 @@ impl Postgres {
         Proc::spawn("initdb", cmd, &log, Signal::SIGINT)?.wait_success(START_WAIT)
     }
 
-    /// Starts the server; on a new port if its port was taken meanwhile.
+    /// Starts the server; on a new port if its port was taken meanwhile; again after a moment
+    /// if a killed server's last processes still hold its shared memory.
     async fn spawn(&mut self) -> Result<(), HqError> {
         let mut attempt = 1;
+        let mut shm_waits = 0;
         loop {
             match self.spawn_on_port().await {
+                Err(HqError::Engine { tail, .. })
+                    if tail.contains("pre-existing shared memory block") && shm_waits < 25 =>
+                {
+                    shm_waits += 1;
+                    self.proc = None;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
                 Err(e) if port_taken(&e) && attempt < PORT_ATTEMPTS => {
                     tracing::warn!(port = self.port, "port taken; starting on another");
                     if let Some(mut p) = self.proc.take() {

@@ -1,10 +1,12 @@
 //! [`Proc`]: one engine process, stopped by a signal when dropped.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
 use crate::error::HqError;
@@ -44,6 +46,9 @@ impl Proc {
             source,
         })?;
         cmd.stdin(Stdio::null()).stdout(file).stderr(err);
+        // A process group of its own, which `kill` kills whole; and a Ctrl-C meant for the demo
+        // reaches the demo, which stops its engines in order.
+        cmd.process_group(0);
         let child = cmd.spawn().map_err(|source| HqError::Spawn {
             what: what.to_owned(),
             source,
@@ -135,11 +140,26 @@ impl Proc {
         let _ = child.wait();
     }
 
-    /// Kills it at once (SIGKILL), as a crash or a power cut would: for fault tests.
+    /// Kills it at once (SIGKILL) with every process it started (its process group), as a
+    /// crash or a power cut would: for fault tests. Waits (bounded) until none of the group is
+    /// left: PostgreSQL's backends outliving a killed postmaster hold its shared memory, and a
+    /// new postmaster refuses to start (seen in the sink's restart test).
     pub(crate) fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let Ok(pgid) = i32::try_from(child.id()).map(Pid::from_raw) else {
             let _ = child.kill();
             let _ = child.wait();
+            return;
+        };
+        let _ = killpg(pgid, Signal::SIGKILL);
+        let _ = child.wait();
+        let deadline = Instant::now() + STOP_WAIT;
+        // ESRCH: no process of the group is left.
+        while killpg(pgid, None) != Err(Errno::ESRCH) && Instant::now() < deadline {
+            let _ = killpg(pgid, Signal::SIGKILL);
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
