@@ -11,6 +11,9 @@ CREATE TABLE rollup_days (
     hall               text    NOT NULL,
     epoch              text    NOT NULL,
     day                integer NOT NULL,
+    -- The journal's last seq the row was folded up to: the day's events above it (at most
+    -- rollup::REFOLD_EVERY - 1 of an open day) are stored and not yet rolled up.
+    folded_to          bigint  NOT NULL,
     -- Events of the day folded, and of them the ones the fold could not read (a kind this
     -- build does not know): counted, not guessed at.
     events             bigint  NOT NULL,

@@ -126,6 +126,19 @@ async fn a_version_1_store_is_migrated_with_its_events_kept() {
     hallq_hq::store::sink(&mut c, &batch, &hallq_hq::store::Configs::default())
         .await
         .unwrap();
+    assert_eq!(
+        c.query_one("SELECT count(*) FROM rollup_days", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
+        0,
+        "not due"
+    );
+    // Three events of an open day: not yet due at the sink, rolled up by the refresh.
+    let configs = hallq_hq::store::Configs::default();
+    hallq_hq::store::rollup::refresh(&mut c, &configs)
+        .await
+        .unwrap();
     let row = c
         .query_one("SELECT events, unread, visits FROM rollup_days", &[])
         .await

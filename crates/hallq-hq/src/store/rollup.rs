@@ -1,17 +1,21 @@
 //! Roll-ups: per hall journal × business day × business type, the figures of `hallq report`,
 //! computed by the report's own fold ([`hallq_report::Fold`]) and written by the sink in the
-//! transaction that stores the day's new events.
+//! transaction that stores the day's events.
 //!
-//! **The fold's state between batches (chosen here, measured in docs/chain.md):** the sink
-//! refolds each business day a batch touches from that day's stored events, inside the batch's
-//! transaction, and replaces the day's rows. The fold keeps its live state (today's visits and
-//! tickets, the counters, the queues) in private maps built for speed, not serialisable, and
-//! hands a visit to its accumulators only when the day closes; carrying that state between
-//! batches would mean serialising the fold's insides or a second, mergeable implementation of
-//! every figure. A day is what a hall does between two daily resets (a few thousand events on
-//! a busy day), the fold reads it in milliseconds, and a row that is a function of the stored
-//! events cannot count a duplicate or a resent overlap twice: what was stored once is folded
-//! as it is, however often it arrived.
+//! **The fold's state between batches (chosen here, measured in docs/chain.md):** a day's rows
+//! are refolded from that day's stored events, inside the sink's transaction, and replaced. The
+//! fold keeps its live state (today's visits and tickets, the counters, the queues) in private
+//! maps built for speed, not serialisable, and hands a visit to its accumulators only when the
+//! day closes; carrying that state between batches would mean serialising the fold's insides or
+//! a second, mergeable implementation of every figure. A row that is a function of the stored
+//! events cannot count a duplicate or a resent overlap twice: what was stored once is folded as
+//! it is, however often it arrived.
+//!
+//! Refolding a whole day for every batch would cost the square of the day's length when a hub
+//! uploads a few events at a time, so the sink refolds a day when the batch closes it (its
+//! `day_closed`), or when [`REFOLD_EVERY`] of its events have been stored since its last fold;
+//! the open day's newest events (fewer than that) wait for the next fold or for [`refresh`],
+//! which HQ runs every minute. `folded_to` in each row says how far it is.
 //!
 //! Days are independent: the fold forgets every visit and ticket at the daily reset, whose
 //! events belong to the day they close (the journal's `day` column is the day of the last
@@ -24,7 +28,7 @@ use std::collections::HashMap;
 
 use hallq_queue::Event;
 use hallq_report::{Fold, ReportConfig, Targets};
-use tokio_postgres::Transaction;
+use tokio_postgres::{Client, Transaction};
 
 use crate::error::HqError;
 
@@ -141,6 +145,18 @@ pub const DAY_COLUMNS: [&str; 23] = [
     "orphan_events",
 ];
 
+/// An open day is refolded once this many of its events are stored since its last fold (and
+/// when its `day_closed` arrives): a 100-event batch late on a busy day costs about as much
+/// again as its insert to refold (docs/chain.md), so a day costs a few dozen folds of itself
+/// however its hub splits the upload.
+pub const REFOLD_EVERY: i64 = 200;
+
+/// Whether the sink refolds a day now: its batch closes it, or `last` (the day's newest seq
+/// stored) is [`REFOLD_EVERY`] past `folded_to` (0: never folded).
+pub fn due(closes: bool, last: i64, folded_to: Option<i64>) -> bool {
+    closes || last - folded_to.unwrap_or(0) >= REFOLD_EVERY
+}
+
 fn n(x: u64) -> i64 {
     i64::try_from(x).unwrap_or(i64::MAX)
 }
@@ -219,14 +235,29 @@ fn event(body: &str) -> Option<Event> {
     serde_json::from_value(v).ok()
 }
 
-/// Refolds business day `day` of journal (`hall`, `epoch`) from its stored events and replaces
-/// its roll-up rows, in `tx` (the sink's, which holds the journal's mark locked: batches of
-/// one journal take turns here too).
-pub(crate) async fn refold(
+/// How far day `day` of journal (`hall`, `epoch`) is rolled up (`None`: not at all).
+pub(crate) async fn folded_to(
     tx: &Transaction<'_>,
     hall: &str,
     epoch: &str,
     day: i32,
+) -> Result<Option<i64>, HqError> {
+    Ok(tx
+        .query_opt(
+            "SELECT folded_to FROM rollup_days WHERE hall = $1 AND epoch = $2 AND day = $3",
+            &[&hall, &epoch, &day],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// Refolds business day `day` of journal (`hall`, `epoch`) from its stored events (the last of
+/// them `to`) and replaces its roll-up rows, in `tx`, which holds the journal's mark locked:
+/// batches of one journal take turns here too.
+pub(crate) async fn refold(
+    tx: &Transaction<'_>,
+    (hall, epoch, day): (&str, &str, i32),
+    to: i64,
     cfg: &ReportConfig,
 ) -> Result<(), HqError> {
     let rows = tx
@@ -244,10 +275,11 @@ pub(crate) async fn refold(
     )
     .await?;
     let cols = DAY_COLUMNS.join(", ");
-    let params: Vec<String> = (4..4 + DAY_COLUMNS.len())
+    let params: Vec<String> = (5..5 + DAY_COLUMNS.len())
         .map(|i| format!("${i}"))
         .collect();
-    let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&hall, &epoch, &day];
+    let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        vec![&hall, &epoch, &day, &to];
     values.extend(
         r.figures
             .iter()
@@ -255,7 +287,8 @@ pub(crate) async fn refold(
     );
     tx.execute(
         &format!(
-            "INSERT INTO rollup_days (hall, epoch, day, {cols}) VALUES ($1, $2, $3, {})",
+            "INSERT INTO rollup_days (hall, epoch, day, folded_to, {cols})
+             VALUES ($1, $2, $3, $4, {})",
             params.join(", ")
         ),
         &values,
@@ -287,4 +320,42 @@ pub(crate) async fn refold(
     )
     .await?;
     Ok(())
+}
+
+/// Rolls up the stored events the sink left for later (an open day's newest, fewer than
+/// [`REFOLD_EVERY`]): every journal's events above its highest `folded_to`, day by day, each in
+/// a transaction that holds the journal's mark as the sink does. HQ runs it every minute, so an
+/// open day's roll-up is at most that late. Returns the days refolded.
+pub async fn refresh(client: &mut Client, configs: &Configs) -> Result<u64, HqError> {
+    // Days are folded in seq order, so a journal's unfolded events are those above the highest
+    // seq any of its days was folded to; found through the primary key's (hall, epoch, seq).
+    let stale = client
+        .query(
+            "SELECT m.hall, m.epoch, e.day, max(e.seq)
+             FROM marks m
+             JOIN events e ON e.hall = m.hall AND e.epoch = m.epoch AND e.day IS NOT NULL
+                 AND e.seq > coalesce((SELECT max(folded_to) FROM rollup_days r
+                                       WHERE r.hall = m.hall AND r.epoch = m.epoch), 0)
+             GROUP BY m.hall, m.epoch, e.day ORDER BY 1, 2, 3",
+            &[],
+        )
+        .await?;
+    let mut days = 0;
+    for row in stale {
+        let (hall, epoch, day, to): (String, String, i32, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let tx = client.transaction().await?;
+        tx.execute(
+            "SELECT 1 FROM marks WHERE hall = $1 AND epoch = $2 FOR UPDATE",
+            &[&hall, &epoch],
+        )
+        .await?;
+        // A sink may have folded it meanwhile, further.
+        if folded_to(&tx, &hall, &epoch, day).await?.unwrap_or(0) < to {
+            refold(&tx, (&hall, &epoch, day), to, configs.get(&hall)).await?;
+            days += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(days)
 }
