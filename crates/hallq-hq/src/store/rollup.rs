@@ -15,7 +15,7 @@
 //! uploads a few events at a time, so the sink refolds a day when the batch closes it (its
 //! `day_closed`), or when [`REFOLD_EVERY`] of its events have been stored since its last fold;
 //! the open day's newest events (fewer than that) wait for the next fold or for [`refresh`],
-//! which HQ runs every minute. `folded_to` in each row says how far it is.
+//! to be run every minute by HQ's process. `folded_to` in each row says how far it is.
 //!
 //! Days are independent: the fold forgets every visit and ticket at the daily reset, whose
 //! events belong to the day they close (the journal's `day` column is the day of the last
@@ -146,9 +146,9 @@ pub const DAY_COLUMNS: [&str; 23] = [
 ];
 
 /// An open day is refolded once this many of its events are stored since its last fold (and
-/// when its `day_closed` arrives): a 100-event batch late on a busy day costs about as much
-/// again as its insert to refold (docs/chain.md), so a day costs a few dozen folds of itself
-/// however its hub splits the upload.
+/// when its `day_closed` arrives): refolding a busy day costs ~4× a 100-event batch's insert
+/// (docs/chain.md), so a day costs a few dozen folds of itself however its hub splits the
+/// upload.
 pub const REFOLD_EVERY: i64 = 200;
 
 /// Whether the sink refolds a day now: its batch closes it, or `last` (the day's newest seq
@@ -324,8 +324,8 @@ pub(crate) async fn refold(
 
 /// Rolls up the stored events the sink left for later (an open day's newest, fewer than
 /// [`REFOLD_EVERY`]): every journal's events above its highest `folded_to`, day by day, each in
-/// a transaction that holds the journal's mark as the sink does. HQ runs it every minute, so an
-/// open day's roll-up is at most that late. Returns the days refolded.
+/// a transaction that holds the journal's mark as the sink does. To be run every minute by HQ's
+/// process, so an open day's roll-up is at most that late. Returns the days refolded.
 pub async fn refresh(client: &mut Client, configs: &Configs) -> Result<u64, HqError> {
     // Days are folded in seq order, so a journal's unfolded events are those above the highest
     // seq any of its days was folded to; found through the primary key's (hall, epoch, seq).
