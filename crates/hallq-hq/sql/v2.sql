@@ -67,3 +67,15 @@ CREATE TABLE rollup_business (
     FOREIGN KEY (hall, epoch, day) REFERENCES rollup_days ON DELETE CASCADE
 );
 CREATE INDEX rollup_business_day ON rollup_business (day, hall);
+
+-- Days whose newest stored events are not rolled up yet (an open day, fewer than
+-- rollup::REFOLD_EVERY events since its last fold): written by the sink in the batch's
+-- transaction, taken away by the refold; rollup::refresh folds what is left here.
+CREATE TABLE rollup_pending (
+    hall   text    NOT NULL,
+    epoch  text    NOT NULL,
+    day    integer NOT NULL,
+    -- The newest seq of the day stored.
+    seq    bigint  NOT NULL,
+    PRIMARY KEY (hall, epoch, day)
+);

@@ -346,3 +346,70 @@ async fn rollups_of_a_journal_uploaded_with_duplicates_and_overlaps_equal_its_re
         day.len()
     );
 }
+
+/// The visits rolled up for `day` of [`HALL`].
+async fn visits(c: &tokio_postgres::Client, day: i32) -> i64 {
+    c.query_one(
+        "SELECT visits FROM rollup_days WHERE hall = $1 AND day = $2",
+        &[&HALL, &day],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// A day's events that arrive after the batch that closed it, alone, and then a batch of the next
+/// day big enough to be folded at once: the late events are left pending and the refresh rolls
+/// them up (a refresh that looked only above the journal's highest fold would miss them).
+#[tokio::test]
+async fn a_days_late_events_are_rolled_up_by_the_refresh() {
+    let visit = |seq: i64, day: i32, kind: &str| {
+        let at_ms = common::T0_MS + seq * 1000;
+        let body = match kind {
+            "day_closed" => serde_json::json!({"at_ms": at_ms, "type": kind, "day": day,
+                                                "reason": "reset"}),
+            _ => serde_json::json!({"at_ms": at_ms, "type": kind,
+                                    "visit": format!("V{day}-{seq:04}")}),
+        };
+        UpEvent {
+            seq,
+            at_ms,
+            day: Some(day),
+            kind: kind.into(),
+            body,
+        }
+    };
+    let batch = |events: Vec<UpEvent>| Batch {
+        hall: HALL.into(),
+        epoch: common::EPOCH.into(),
+        events,
+    };
+    let mut s = Store::start().await;
+    let configs = Configs::default();
+    let mut day1: Vec<UpEvent> = (1..=3)
+        .map(|k| visit(k, 20261123, "visit_started"))
+        .collect();
+    day1.push(visit(4, 20261123, "day_closed"));
+    sink(&mut s.client, &batch(day1), &configs).await.unwrap();
+    // Late, alone: fewer than REFOLD_EVERY, and no reset in it.
+    sink(
+        &mut s.client,
+        &batch(vec![visit(5, 20261123, "visit_started")]),
+        &configs,
+    )
+    .await
+    .unwrap();
+    let day2: Vec<UpEvent> = (6..=300)
+        .map(|k| visit(k, 20261124, "visit_started"))
+        .collect();
+    sink(&mut s.client, &batch(day2), &configs).await.unwrap();
+    assert_eq!(
+        visits(&s.client, 20261123).await,
+        3,
+        "the late visit is not folded yet"
+    );
+    assert_eq!(visits(&s.client, 20261124).await, 295);
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 1);
+    assert_eq!(visits(&s.client, 20261123).await, 4);
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 0);
+}

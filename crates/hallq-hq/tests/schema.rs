@@ -34,7 +34,8 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
             "hq_schema",
             "marks",
             "rollup_business",
-            "rollup_days"
+            "rollup_days",
+            "rollup_pending"
         ]
     );
     migrate(&mut c).await.unwrap();

@@ -15,7 +15,8 @@
 //! uploads a few events at a time, so the sink refolds a day when the batch closes it (its
 //! `day_closed`), or when [`REFOLD_EVERY`] of its events have been stored since its last fold;
 //! the open day's newest events (fewer than that) wait for the next fold or for [`refresh`],
-//! to be run every minute by HQ's process. `folded_to` in each row says how far it is.
+//! to be run every minute by HQ's process: the sink notes such a day in `rollup_pending`.
+//! `folded_to` in each row says how far it is.
 //!
 //! Days are independent: the fold forgets every visit and ticket at the daily reset, whose
 //! events belong to the day they close (the journal's `day` column is the day of the last
@@ -251,26 +252,47 @@ pub(crate) async fn folded_to(
         .map(|r| r.get(0)))
 }
 
-/// Refolds business day `day` of journal (`hall`, `epoch`) from its stored events (the last of
-/// them `to`) and replaces its roll-up rows, in `tx`, which holds the journal's mark locked:
-/// batches of one journal take turns here too.
+/// Notes that day `day` of journal (`hall`, `epoch`) has stored events up to `seq` not rolled
+/// up yet, for [`refresh`].
+pub(crate) async fn pending(
+    tx: &Transaction<'_>,
+    (hall, epoch, day): (&str, &str, i32),
+    seq: i64,
+) -> Result<(), HqError> {
+    tx.execute(
+        "INSERT INTO rollup_pending (hall, epoch, day, seq) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (hall, epoch, day) DO UPDATE SET seq = excluded.seq",
+        &[&hall, &epoch, &day, &seq],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Refolds business day `day` of journal (`hall`, `epoch`) from all its stored events and
+/// replaces its roll-up rows, in `tx`, which holds the journal's mark locked: batches of one
+/// journal take turns here too. Nothing of the day is pending after it.
 pub(crate) async fn refold(
     tx: &Transaction<'_>,
     (hall, epoch, day): (&str, &str, i32),
-    to: i64,
     cfg: &ReportConfig,
 ) -> Result<(), HqError> {
     let rows = tx
         .query(
-            "SELECT body::text FROM events WHERE hall = $1 AND epoch = $2 AND day = $3
+            "SELECT seq, body::text FROM events WHERE hall = $1 AND epoch = $2 AND day = $3
              ORDER BY seq",
             &[&hall, &epoch, &day],
         )
         .await?;
-    let bodies: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    let to: i64 = rows.last().map_or(0, |r| r.get(0));
+    let bodies: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
     let r = fold_day(cfg, bodies.iter().map(String::as_str));
     tx.execute(
         "DELETE FROM rollup_days WHERE hall = $1 AND epoch = $2 AND day = $3",
+        &[&hall, &epoch, &day],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM rollup_pending WHERE hall = $1 AND epoch = $2 AND day = $3",
         &[&hall, &epoch, &day],
     )
     .await?;
@@ -323,36 +345,35 @@ pub(crate) async fn refold(
 }
 
 /// Rolls up the stored events the sink left for later (an open day's newest, fewer than
-/// [`REFOLD_EVERY`]): every journal's events above its highest `folded_to`, day by day, each in
-/// a transaction that holds the journal's mark as the sink does. To be run every minute by HQ's
-/// process, so an open day's roll-up is at most that late. Returns the days refolded.
+/// [`REFOLD_EVERY`]): every day in `rollup_pending`, each in a transaction that holds its
+/// journal's mark as the sink does. To be run every minute by HQ's process, so an open day's
+/// roll-up is at most that late. Returns the days refolded.
 pub async fn refresh(client: &mut Client, configs: &Configs) -> Result<u64, HqError> {
-    // Days are folded in seq order, so a journal's unfolded events are those above the highest
-    // seq any of its days was folded to; found through the primary key's (hall, epoch, seq).
     let stale = client
         .query(
-            "SELECT m.hall, m.epoch, e.day, max(e.seq)
-             FROM marks m
-             JOIN events e ON e.hall = m.hall AND e.epoch = m.epoch AND e.day IS NOT NULL
-                 AND e.seq > coalesce((SELECT max(folded_to) FROM rollup_days r
-                                       WHERE r.hall = m.hall AND r.epoch = m.epoch), 0)
-             GROUP BY m.hall, m.epoch, e.day ORDER BY 1, 2, 3",
+            "SELECT hall, epoch, day FROM rollup_pending ORDER BY 1, 2, 3",
             &[],
         )
         .await?;
     let mut days = 0;
     for row in stale {
-        let (hall, epoch, day, to): (String, String, i32, i64) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let (hall, epoch, day): (String, String, i32) = (row.get(0), row.get(1), row.get(2));
         let tx = client.transaction().await?;
         tx.execute(
             "SELECT 1 FROM marks WHERE hall = $1 AND epoch = $2 FOR UPDATE",
             &[&hall, &epoch],
         )
         .await?;
-        // A sink may have folded it meanwhile, further.
-        if folded_to(&tx, &hall, &epoch, day).await?.unwrap_or(0) < to {
-            refold(&tx, (&hall, &epoch, day), to, configs.get(&hall)).await?;
+        // A sink may have folded it meanwhile.
+        let still = tx
+            .query_opt(
+                "SELECT 1 FROM rollup_pending WHERE hall = $1 AND epoch = $2 AND day = $3",
+                &[&hall, &epoch, &day],
+            )
+            .await?
+            .is_some();
+        if still {
+            refold(&tx, (&hall, &epoch, day), configs.get(&hall)).await?;
             days += 1;
         }
         tx.commit().await?;

@@ -158,8 +158,11 @@ pub async fn sink(
     let cfg = configs.get(&batch.hall);
     for (day, to, closes) in days {
         let done = rollup::folded_to(&tx, &batch.hall, &batch.epoch, day).await?;
+        let key = (batch.hall.as_str(), batch.epoch.as_str(), day);
         if rollup::due(closes, to, done) {
-            rollup::refold(&tx, (&batch.hall, &batch.epoch, day), to, cfg).await?;
+            rollup::refold(&tx, key, cfg).await?;
+        } else {
+            rollup::pending(&tx, key, to).await?;
         }
     }
     tx.execute(
