@@ -36,7 +36,7 @@ use crate::error::HqError;
 /// The report configuration of each hall the roll-ups are folded with (business types and
 /// their limits, the waiting-time target, the local time). HQ takes them from the halls'
 /// configuration (issue 14 §3: HQ publishes it); a hall HQ has none for is folded with
-/// [`Configs::fallback`].
+/// the fallback given to [`Configs::new`].
 #[derive(Debug, Clone)]
 pub struct Configs {
     halls: HashMap<String, ReportConfig>,
