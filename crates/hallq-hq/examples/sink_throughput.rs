@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use hallq_hq::store::{Outcome, migrate, sink};
+use hallq_hq::store::{Configs, Outcome, migrate, sink};
 use hallq_hq::{Batch, Postgres, UpEvent};
 
 /// 2026-11-23 09:00 in Beijing, in ms.
@@ -109,7 +109,7 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             let mut stored = 0;
             for b in batches {
-                match sink(&mut c, &b).await.unwrap().outcome {
+                match sink(&mut c, &b, &Configs::default()).await.unwrap().outcome {
                     Outcome::Stored { inserted, .. } => stored += inserted,
                     other => panic!("{other:?}"),
                 }

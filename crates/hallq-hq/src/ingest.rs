@@ -21,7 +21,7 @@ use futures_util::StreamExt;
 use tokio_postgres::Client;
 
 use crate::error::HqError;
-use crate::store::{Outcome, sink};
+use crate::store::{Configs, Outcome, sink};
 use crate::wire::{self, Batch};
 
 /// The durable consumer the ingest workers share.
@@ -91,6 +91,7 @@ pub async fn consumer(js: &jetstream::Context) -> Result<consumer::PullConsumer,
 pub async fn ingest(
     consumer: &consumer::PullConsumer,
     client: &mut Client,
+    configs: &Configs,
     max: usize,
     wait: Duration,
 ) -> Result<IngestStats, HqError> {
@@ -115,7 +116,7 @@ pub async fn ingest(
                 continue;
             }
         };
-        let answer = match sink(client, &batch).await {
+        let answer = match sink(client, &batch, configs).await {
             Ok(report) => match report.outcome {
                 Outcome::Stored { inserted, .. } => {
                     stats.events += inserted;

@@ -9,7 +9,9 @@
 //!   cluster with JetStream ([`NatsCluster`]) and a PostgreSQL instance ([`Postgres`]) — as real
 //!   processes in folders of their own, on loopback ports chosen at run time.
 //! - [`store`]: the HQ store — its versioned schema ([`store::migrate`]) and the sink
-//!   ([`store::sink`]) that stores one batch in one transaction and reports gaps.
+//!   ([`store::sink`]) that stores one batch in one transaction and reports gaps, and the
+//!   roll-ups ([`store::rollup`]) per hall × business day × business type, folded by
+//!   hallq-report's own fold.
 //! - [`bus`]: JetStream helpers for what async-nats cannot do against nats-server 2.9 (a KV
 //!   bucket).
 //! - [`ingest`]: the ingest worker, JetStream → sink, acknowledging after commit.

@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use common::{EPOCH, Store, batch};
 use hallq_hq::ingest::{self, IngestStats};
+use hallq_hq::store::Configs;
 use hallq_hq::{Batch, NatsCluster, wire};
 
 async fn publish(js: &jetstream::Context, b: &Batch, msg_id: &str) {
@@ -89,9 +90,15 @@ async fn two_workers_store_every_event_once_whatever_the_order() {
         let mut client = s.connect().await;
         let mut total = IngestStats::default();
         loop {
-            let got = ingest::ingest(&consumer, &mut client, 25, Duration::from_millis(700))
-                .await
-                .unwrap();
+            let got = ingest::ingest(
+                &consumer,
+                &mut client,
+                &Configs::default(),
+                25,
+                Duration::from_millis(700),
+            )
+            .await
+            .unwrap();
             add(&mut total, got);
             if got.messages == 0 {
                 return total;
@@ -157,9 +164,15 @@ async fn a_batch_is_acknowledged_only_after_its_commit() {
     publish(&js, &b, &b.msg_id()).await;
 
     s.pg.stop();
-    let err = ingest::ingest(&consumer, &mut s.client, 10, Duration::from_secs(2))
-        .await
-        .unwrap_err();
+    let err = ingest::ingest(
+        &consumer,
+        &mut s.client,
+        &Configs::default(),
+        10,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("PostgreSQL"), "{err}");
 
     s.pg.start_again().await.unwrap();
@@ -167,9 +180,15 @@ async fn a_batch_is_acknowledged_only_after_its_commit() {
     // The nak gives it back at once; bounded wait for its redelivery.
     let mut stored = IngestStats::default();
     for _ in 0..20 {
-        let got = ingest::ingest(&consumer, &mut client, 10, Duration::from_millis(500))
-            .await
-            .unwrap();
+        let got = ingest::ingest(
+            &consumer,
+            &mut client,
+            &Configs::default(),
+            10,
+            Duration::from_millis(500),
+        )
+        .await
+        .unwrap();
         add(&mut stored, got);
         if stored.events > 0 {
             break;

@@ -7,7 +7,7 @@ mod common;
 
 use common::{EPOCH, Store, batch};
 use hallq_hq::HqError;
-use hallq_hq::store::{Outcome, sink};
+use hallq_hq::store::{Configs, Outcome, sink};
 
 const HALL: &str = "gz-tianhe-01";
 
@@ -30,7 +30,7 @@ async fn stored(s: &Store, hall: &str, epoch: &str) -> (i64, i64, i64) {
 async fn a_batch_sent_twice_is_stored_once() {
     let mut s = Store::start().await;
     let b = batch(HALL, EPOCH, 1, 50);
-    let first = sink(&mut s.client, &b).await.unwrap();
+    let first = sink(&mut s.client, &b, &Configs::default()).await.unwrap();
     assert_eq!(
         first.outcome,
         Outcome::Stored {
@@ -40,7 +40,7 @@ async fn a_batch_sent_twice_is_stored_once() {
         }
     );
     assert_eq!(first.mark, 50);
-    let again = sink(&mut s.client, &b).await.unwrap();
+    let again = sink(&mut s.client, &b, &Configs::default()).await.unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
     assert_eq!(again.mark, 50);
     assert_eq!(stored(&s, HALL, EPOCH).await, (50, 50, 50));
@@ -66,8 +66,10 @@ async fn a_batch_sent_by_two_tasks_at_once_is_stored_once() {
         let b = batch(&hall, EPOCH, 1, 200);
         let (mut c1, mut c2) = (s.connect().await, s.connect().await);
         let (b1, b2) = (b.clone(), b.clone());
-        let t1 = tokio::spawn(async move { sink(&mut c1, &b1).await.unwrap() });
-        let t2 = tokio::spawn(async move { sink(&mut c2, &b2).await.unwrap() });
+        let t1 =
+            tokio::spawn(async move { sink(&mut c1, &b1, &Configs::default()).await.unwrap() });
+        let t2 =
+            tokio::spawn(async move { sink(&mut c2, &b2, &Configs::default()).await.unwrap() });
         let (r1, r2) = (t1.await.unwrap(), t2.await.unwrap());
         let mut outcomes = [r1.outcome, r2.outcome];
         outcomes.sort_by_key(|o| matches!(o, Outcome::Duplicate));
@@ -90,13 +92,21 @@ async fn a_batch_sent_by_two_tasks_at_once_is_stored_once() {
 #[tokio::test]
 async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
     let mut s = Store::start().await;
-    sink(&mut s.client, &batch(HALL, EPOCH, 1, 10))
-        .await
-        .unwrap();
+    sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 1, 10),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     // 11..=20 lost on the way: 21..=30 arrives first.
-    let r = sink(&mut s.client, &batch(HALL, EPOCH, 21, 30))
-        .await
-        .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 21, 30),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         r.outcome,
         Outcome::Gap {
@@ -113,9 +123,13 @@ async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
         "the gap is recorded for HQ staff"
     );
     // The hub resends from the mark: the whole tail, in one batch, is taken.
-    let r = sink(&mut s.client, &batch(HALL, EPOCH, 11, 30))
-        .await
-        .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 11, 30),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -130,12 +144,20 @@ async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
 #[tokio::test]
 async fn an_overlapping_batch_stores_only_its_new_tail() {
     let mut s = Store::start().await;
-    sink(&mut s.client, &batch(HALL, EPOCH, 1, 10))
-        .await
-        .unwrap();
-    let r = sink(&mut s.client, &batch(HALL, EPOCH, 5, 15))
-        .await
-        .unwrap();
+    sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 1, 10),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 5, 15),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -145,9 +167,13 @@ async fn an_overlapping_batch_stores_only_its_new_tail() {
         }
     );
     // A late batch from before the mark changes nothing.
-    let r = sink(&mut s.client, &batch(HALL, EPOCH, 3, 8))
-        .await
-        .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 3, 8),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.outcome, Outcome::Duplicate);
     assert_eq!(stored(&s, HALL, EPOCH).await, (15, 15, 15));
 }
@@ -156,13 +182,21 @@ async fn an_overlapping_batch_stores_only_its_new_tail() {
 async fn a_replaced_journal_with_a_new_epoch_is_stored_beside_the_old() {
     let mut s = Store::start().await;
     let new_epoch = "fedcba9876543210fedcba9876543210";
-    sink(&mut s.client, &batch(HALL, EPOCH, 1, 40))
-        .await
-        .unwrap();
+    sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 1, 40),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     // The hall's disk was replaced: its journal starts again at seq 1.
-    let r = sink(&mut s.client, &batch(HALL, new_epoch, 1, 25))
-        .await
-        .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, new_epoch, 1, 25),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -178,26 +212,42 @@ async fn a_replaced_journal_with_a_new_epoch_is_stored_beside_the_old() {
 #[tokio::test]
 async fn the_mark_survives_a_restart_and_a_crash_of_postgres() {
     let mut s = Store::start().await;
-    sink(&mut s.client, &batch(HALL, EPOCH, 1, 100))
-        .await
-        .unwrap();
+    sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 1, 100),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     s.pg.restart().await.unwrap();
     s.client = s.connect().await;
     assert_eq!(stored(&s, HALL, EPOCH).await, (100, 100, 100));
-    let r = sink(&mut s.client, &batch(HALL, EPOCH, 1, 100))
-        .await
-        .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 1, 100),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.outcome, Outcome::Duplicate, "after a restart");
 
-    sink(&mut s.client, &batch(HALL, EPOCH, 101, 150))
-        .await
-        .unwrap();
+    sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 101, 150),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     s.pg.crash_and_restart().await.unwrap();
     s.client = s.connect().await;
     assert_eq!(stored(&s, HALL, EPOCH).await, (150, 150, 150));
-    let r = sink(&mut s.client, &batch(HALL, EPOCH, 120, 160))
-        .await
-        .unwrap();
+    let r = sink(
+        &mut s.client,
+        &batch(HALL, EPOCH, 120, 160),
+        &Configs::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -216,7 +266,7 @@ async fn events_are_filed_under_their_month() {
     b.events[0].at_ms = 1_798_761_599_000; // 2026-12-31 23:59:59 UTC
     b.events[1].at_ms = 1_798_761_600_000; // 2027-01-01 00:00:00 UTC
     b.events[2].at_ms = 1_798_761_601_000;
-    sink(&mut s.client, &b).await.unwrap();
+    sink(&mut s.client, &b, &Configs::default()).await.unwrap();
     let rows = s
         .client
         .query(
@@ -261,7 +311,9 @@ async fn bad_batches_are_refused_and_nothing_is_stored() {
         ("broken clock", broken_clock),
         ("long hall id", long_hall),
     ] {
-        let err = sink(&mut s.client, &b).await.unwrap_err();
+        let err = sink(&mut s.client, &b, &Configs::default())
+            .await
+            .unwrap_err();
         assert!(matches!(err, HqError::BadBatch { .. }), "{what}: {err}");
     }
     assert_eq!(s.count("SELECT count(*) FROM events").await, 0);

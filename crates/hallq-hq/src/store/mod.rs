@@ -1,8 +1,10 @@
-//! The HQ store in PostgreSQL: [`migrate`] its schema, [`sink`] a batch.
+//! The HQ store in PostgreSQL: [`migrate`] its schema, [`sink`] a batch, its [`rollup`]s.
 
+pub mod rollup;
 mod schema;
 mod sink;
 
+pub use rollup::Configs;
 pub use schema::{SCHEMA_VERSION, migrate, schema_version};
 pub use sink::{Outcome, SinkReport, sink};
 

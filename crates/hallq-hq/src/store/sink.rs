@@ -10,10 +10,14 @@
 //! So the mark only ever moves forward over a prefix without holes, batches can arrive twice,
 //! late or out of order from any number of workers, and each event is stored once. Refusing a
 //! batch past a gap, rather than keeping it for later, keeps every hall's events stored in seq
-//! order, which the roll-ups folded in the same transaction (issue 14, §2) will need.
+//! order, which the roll-ups need: after inserting, the sink refolds the business days the new
+//! events belong to (when due: the day closed, or enough new events) and rewrites their roll-up
+//! rows ([`super::rollup`]) before the commit, so a batch stored once is counted once and a
+//! duplicate, stored never, is counted never.
 
 use tokio_postgres::Client;
 
+use super::rollup::{self, Configs};
 use crate::error::HqError;
 use crate::wire::Batch;
 
@@ -57,9 +61,15 @@ pub struct SinkReport {
     pub mark: i64,
 }
 
-/// Stores `batch` exactly once (see the module's text). When this returns `Ok` the outcome is
-/// committed, and the transport may acknowledge the batch; on `Err` nothing of it is stored.
-pub async fn sink(client: &mut Client, batch: &Batch) -> Result<SinkReport, HqError> {
+/// Stores `batch` exactly once (see the module's text) and refolds the roll-ups of the days it
+/// added events to that are due ([`rollup::due`]), with the hall's configuration in `configs`. When this returns `Ok` the
+/// outcome is committed, and the transport may acknowledge the batch; on `Err` nothing of it
+/// is stored.
+pub async fn sink(
+    client: &mut Client,
+    batch: &Batch,
+    configs: &Configs,
+) -> Result<SinkReport, HqError> {
     validate(batch)?;
     let first = batch.events[0].seq;
     let last = first + batch.events.len() as i64 - 1;
@@ -130,6 +140,31 @@ pub async fn sink(client: &mut Client, batch: &Batch) -> Result<SinkReport, HqEr
             ],
         )
         .await?;
+    // The days of the events above the mark, each once (a batch holds one day, or two across
+    // a daily reset), with their newest seq and whether the batch closes them. Events before
+    // the hall's first day opened have none and fold into none.
+    let mut days: Vec<(i32, i64, bool)> = Vec::new();
+    for e in batch.events.iter().filter(|e| e.seq > mark) {
+        let Some(day) = e.day else { continue };
+        let closes = e.kind == "day_closed";
+        match days.last_mut() {
+            Some(d) if d.0 == day => {
+                d.1 = e.seq;
+                d.2 |= closes;
+            }
+            _ => days.push((day, e.seq, closes)),
+        }
+    }
+    let cfg = configs.get(&batch.hall);
+    for (day, to, closes) in days {
+        let done = rollup::folded_to(&tx, &batch.hall, &batch.epoch, day).await?;
+        let key = (batch.hall.as_str(), batch.epoch.as_str(), day);
+        if rollup::due(closes, to, done) {
+            rollup::refold(&tx, key, cfg).await?;
+        } else {
+            rollup::pending(&tx, key, to).await?;
+        }
+    }
     tx.execute(
         "UPDATE marks SET seq = $3, updated_at = now() WHERE hall = $1 AND epoch = $2",
         &[&batch.hall, &batch.epoch, &last],
