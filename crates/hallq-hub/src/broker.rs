@@ -435,7 +435,7 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
             tracing::error!(%error, "the embedded broker stopped");
         }
     });
-    tracing::info!(%local_addr, tls = ?tls_addr, "embedded broker listening");
+    tracing::info!(%local_addr, inner = %inner_addr, tls = ?tls_addr, "embedded broker listening");
     Ok(Broker {
         local_addr,
         tls_addr,
