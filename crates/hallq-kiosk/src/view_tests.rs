@@ -183,3 +183,23 @@ fn the_kiosk_says_why_it_cannot_issue() {
         ScreenKind::Maintenance
     );
 }
+
+#[test]
+fn a_chinese_offer_is_joined_inside_its_words_and_english_is_left_as_it_is() {
+    let offer = "话费充值、账单查询可在自助终端或手机营业厅 App 办理，无需排队";
+    let kept = keep_words(offer);
+    assert_eq!(
+        kept.replace('\u{2060}', ""),
+        offer,
+        "nothing but joiners added"
+    );
+    for word in ["手\u{2060}机", "排\u{2060}队", "查\u{2060}询"] {
+        assert!(kept.contains(word), "{word:?} kept whole in {kept:?}");
+    }
+    assert!(
+        !kept.contains("或\u{2060}手"),
+        "a break stays between words: {kept:?}"
+    );
+    let english = "Top-up and bill queries need no queue";
+    assert_eq!(keep_words(english), english);
+}
