@@ -383,6 +383,8 @@ pub struct Supervisor {
     pub(crate) devices: BTreeMap<String, bool>,
     pub(crate) board: Option<Board>,
     pub(crate) hub_online: bool,
+    /// How far the hub's computer clock is behind the hub's own time (`state/hub`), while it is.
+    pub(crate) clock_behind_ms: Option<i64>,
     pub(crate) in_flight: bool,
     /// The command in flight, to say what was done once answered.
     pub(crate) pending: Option<Command>,
@@ -405,9 +407,34 @@ impl Supervisor {
             Update::Board(b) => self.board(*b),
             Update::Presence(p) => self.presence(&p),
             Update::Complaints(c) => self.complaints(*c),
-            Update::Hub(h) => self.hub(h.status),
+            Update::Hub(h) => {
+                self.clock_behind_ms = h.clock_behind_ms;
+                self.hub(h.status);
+            }
             Update::Services(_) | Update::Call(_) | Update::Reply(_) => {}
         }
+    }
+
+    /// What the supervisor must know about the hub itself, above everything else: that it is
+    /// not connected (the console then shows the last state it received), or that its computer's
+    /// clock was set back behind the journal (the hub holds its time and never lets it run
+    /// backwards, but someone must set the clock right: the field test found halls that never
+    /// knew).
+    pub fn hub_notice(&self) -> Option<LocalText> {
+        if !self.hub_online {
+            return Some(LocalText::new(
+                "叫号系统（中枢）未连接：以下是最后收到的情况",
+                "The hall's hub is not connected: this is the last state received",
+            ));
+        }
+        let ms = self.clock_behind_ms.filter(|&ms| ms > 0)?;
+        let min = (ms + 59_999) / 60_000;
+        Some(LocalText::new(
+            format!("中枢电脑的系统时钟落后 {min} 分钟：叫号时间按最后一条记录继续走，请校正时钟"),
+            format!(
+                "The hub's clock is {min} min behind; the hall's time goes on from its last record. Set the clock right"
+            ),
+        ))
     }
 
     /// A counter's retained state.

@@ -334,3 +334,18 @@ fn a_greeters_call_back_does_not_change_the_visitor_being_helped() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_console_says_when_the_hub_is_away_or_its_clock_is_behind() {
+    let mut s = Supervisor::default();
+    let away = s.hub_notice().unwrap();
+    assert!(away.zh.contains("未连接"), "{away:?}");
+    s.hub(Liveness::Online);
+    assert_eq!(s.hub_notice(), None);
+    s.clock_behind_ms = Some(61 * 60_000 - 1);
+    let behind = s.hub_notice().unwrap();
+    assert!(behind.zh.contains("落后 61 分钟"), "{behind:?}");
+    assert!(behind.en.contains("61 min behind"), "{behind:?}");
+    s.clock_behind_ms = None;
+    assert_eq!(s.hub_notice(), None);
+}

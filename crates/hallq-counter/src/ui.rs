@@ -423,6 +423,12 @@ pub fn show_supervisor(
             .iter()
             .map(|(id, text)| (id.as_str(), text.get(lang))),
     ));
+    a.set_hub_notice(
+        s.hub_notice()
+            .map(|t| t.get(lang).to_owned())
+            .unwrap_or_default()
+            .into(),
+    );
     a.set_busy(s.in_flight);
     let (last, problem) = s.last_line(lang).unwrap_or_default();
     a.set_last(last.into());
