@@ -42,8 +42,9 @@ struct Args {
     /// `--led N`).
     #[arg(long, env = "HALLQ_DEVICE")]
     device: Option<String>,
-    /// The firmware profile (default: firmware-profiles/display-1080p.toml, or
-    /// firmware-profiles/led-strip-8.toml with `--led`).
+    /// The firmware profile (default: display-1080p.toml, or led-strip-8.toml with `--led`,
+    /// from firmware-profiles/, /etc/hallq/firmware-profiles/ or
+    /// /usr/share/hallq/firmware-profiles/, the first that has it).
     #[arg(long, env = "HALLQ_PROFILE")]
     profile: Option<PathBuf>,
     /// The first language: `zh` shows Chinese large with English beneath; `en` English alone.
@@ -99,23 +100,24 @@ fn main() -> anyhow::Result<()> {
         FirstLang::En => Lang::En,
     };
     let (kind, default_profile, default_device) = match args.led {
-        Some(n) => (
-            DeviceKind::LedStrip,
-            "firmware-profiles/led-strip-8.toml",
-            format!("led-{n}"),
-        ),
+        Some(n) => (DeviceKind::LedStrip, "led-strip-8.toml", format!("led-{n}")),
         None => (
             DeviceKind::Display,
-            "firmware-profiles/display-1080p.toml",
+            "display-1080p.toml",
             "display-main".into(),
         ),
     };
     let path = args
         .profile
         .clone()
-        .unwrap_or_else(|| default_profile.into());
-    let profile = hallq_profiles::load_file(&path)
-        .with_context(|| format!("the profile {}", path.display()))?;
+        .unwrap_or_else(|| hallq_profiles::installed(default_profile));
+    let profile = hallq_profiles::load_file(&path).with_context(|| {
+        format!(
+            "the profile {} (looked in {}; name one with --profile) / 找不到设备配置文件",
+            path.display(),
+            hallq_profiles::searched()
+        )
+    })?;
     anyhow::ensure!(
         profile.kind() == kind,
         "{} is the profile of a {}, not a {} / 配置文件的设备类型不符",

@@ -31,13 +31,11 @@ struct Args {
     /// This kiosk's device id, as registered in hall.toml.
     #[arg(long, env = "HALLQ_DEVICE", default_value = "kiosk-1")]
     device: String,
-    /// The kiosk's firmware profile: its screen, printer and timings.
-    #[arg(
-        long,
-        env = "HALLQ_PROFILE",
-        default_value = "firmware-profiles/kiosk-portrait-80mm.toml"
-    )]
-    profile: PathBuf,
+    /// The kiosk's firmware profile: its screen, printer and timings (default:
+    /// kiosk-portrait-80mm.toml from firmware-profiles/, /etc/hallq/firmware-profiles/ or
+    /// /usr/share/hallq/firmware-profiles/, the first that has it).
+    #[arg(long, env = "HALLQ_PROFILE")]
+    profile: Option<PathBuf>,
     /// Where tickets print: `tcp://IP[:9100]`, `device:/dev/usb/lp0` or `file:PATH`.
     #[arg(
         long,
@@ -54,12 +52,21 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     hallq_ui::app::init();
 
-    let profile = hallq_profiles::load_file(&args.profile)
-        .with_context(|| format!("the kiosk's profile {}", args.profile.display()))?;
+    let profile_path = args
+        .profile
+        .clone()
+        .unwrap_or_else(|| hallq_profiles::installed("kiosk-portrait-80mm.toml"));
+    let profile = hallq_profiles::load_file(&profile_path).with_context(|| {
+        format!(
+            "the kiosk's profile {} (looked in {}; name one with --profile) / 找不到取号机配置文件",
+            profile_path.display(),
+            hallq_profiles::searched()
+        )
+    })?;
     anyhow::ensure!(
         profile.kind() == hallq_profiles::DeviceKind::Kiosk,
         "{} is the profile of a {}, not a kiosk / 该配置文件不是取号机的",
-        args.profile.display(),
+        profile_path.display(),
         profile.kind().en()
     );
     let screen = profile
@@ -74,8 +81,7 @@ fn main() -> anyhow::Result<()> {
     let rt = hallq_ui::app::runtime()?;
     let _in_runtime = rt.enter();
     let mut config = args.hall.client_config(&args.device)?;
-    config.profile = args
-        .profile
+    config.profile = profile_path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned());
     hallq_ui::app::apply_timings(&mut config, &profile.timings);

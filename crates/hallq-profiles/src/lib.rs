@@ -9,11 +9,13 @@
 //! - [`schema`]: the typed [`Profile`], with the default of every key.
 //! - [`resolve`]: `packages` (shared bases) and `${substitutions}`, before typed parsing.
 //! - [`load_file`], [`parse_str`], [`Profiles::load_dir`]: loading and validation.
+//! - [`installed`]: where an app finds its profile when none is named.
 //! - [`ProfileError`]: what is wrong, in English and Chinese, naming the file and key.
 //!
 //! firmware-profiles/README.md documents the schema and the rules.
 
 mod error;
+mod installed;
 pub mod kind;
 mod profiles;
 pub mod resolve;
@@ -21,6 +23,7 @@ pub mod schema;
 mod validate;
 
 pub use error::{Problem, ProfileError};
+pub use installed::{INSTALLED_DIRS, installed, searched};
 pub use kind::{DeviceKind, allowed_kinds};
 pub use profiles::{Profiles, load_file, parse_str};
 pub use schema::{
