@@ -73,21 +73,33 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A login with the hub's rights (read and write everything of the hall), as a monitor would
-/// have, that does not disturb the hub: `(user, password)`. On the embedded broker it is the hub's
-/// own login (which may use other client ids); on Mosquitto, where a login is its client id
-/// (deploy's `use_username_as_clientid`) and a second client of the hub's login would push the
-/// hub off, a test-only login (`MONITOR_USER`, with the hub's password).
-pub fn monitor_login(hall: &Hall) -> (String, String) {
-    let user = match hall.kind {
-        BrokerKind::Embedded => "hallq-hub",
-        BrokerKind::Mosquitto => MONITOR_USER,
-    };
-    (user.to_owned(), hall.hub_secret.clone())
+/// The `n`th of the hall's read-only monitor logins (registry role `monitor`, docs/protocol.md
+/// §10): `(id, secret)`, the id its username and its client id. It reads the hall's whole tree,
+/// publishes nothing, and leaves the hub's own login and session alone. There are
+/// [`MONITORS`]`.len()` of them, for tests that watch with two clients at once.
+pub fn monitor_login(hall: &Hall, n: usize) -> (String, String) {
+    let id = MONITORS[n];
+    (id.to_owned(), hall.secrets[id].clone())
 }
 
-/// The test-only reader of the Mosquitto halls (see [`monitor_login`]).
-pub const MONITOR_USER: &str = "hallq-monitor";
+/// The test hall's monitor logins (see [`monitor_login`]), registered beside [`DEVICES`].
+pub const MONITORS: &[&str] = &["monitor-1", "monitor-2"];
+
+/// A login that may publish anywhere in the hall, as the hub's does, for tests that forge what
+/// no device may send: `(client id, user, password)`. It watches nothing (that is
+/// [`monitor_login`]'s job). On the embedded broker it is the hub's own login under another client
+/// id; on Mosquitto, where a login is its client id and a second client of the hub's login would
+/// push the hub off, a test-only login ([`WRITER_USER`], with the hub's password).
+pub fn writer_login(hall: &Hall) -> (String, String, String) {
+    let (client, user) = match hall.kind {
+        BrokerKind::Embedded => ("tests-writer", "hallq-hub"),
+        BrokerKind::Mosquitto => (WRITER_USER, WRITER_USER),
+    };
+    (client.to_owned(), user.to_owned(), hall.hub_secret.clone())
+}
+
+/// The test-only writer of the Mosquitto halls (see [`writer_login`]).
+pub const WRITER_USER: &str = "hallq-tests-writer";
 
 /// Which broker the hall runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +171,8 @@ impl Hall {
         let hub_secret = "hub-test-secret".to_string();
         let mut secrets = BTreeMap::new();
         let mut devices = String::new();
-        for (id, role, counter) in DEVICES {
+        let monitors = MONITORS.iter().map(|id| (*id, "monitor", None));
+        for (id, role, counter) in DEVICES.iter().copied().chain(monitors) {
             let secret = secret::random();
             let hash = secret::hash(&secret, Strength::Random).unwrap();
             devices.push_str(&format!(
@@ -208,11 +221,14 @@ impl Hall {
         std::fs::create_dir_all(&dir).unwrap();
         // The ACL `hallq device mosquitto` writes for this hall's devices (deploy's hallq.acl is
         // the one of the example hall).
+        let monitors = MONITORS.iter().map(|id| (*id, "monitor"));
         let devices: Vec<(DeviceId, Access)> = DEVICES
             .iter()
-            .map(|(id, role, _)| {
-                let kind = Role::ALL.into_iter().find(|r| r.as_str() == *role).unwrap();
-                (DeviceId::new(*id).unwrap(), Access::of(kind))
+            .map(|(id, role, _)| (*id, *role))
+            .chain(monitors)
+            .map(|(id, role)| {
+                let kind = Role::ALL.into_iter().find(|r| r.as_str() == role).unwrap();
+                (DeviceId::new(id).unwrap(), Access::of(kind))
             })
             .collect();
         let mut acl = hallq_hub::mosquitto::acl(
@@ -221,7 +237,7 @@ impl Hall {
             devices.iter().map(|(d, a)| (d, *a)),
         );
         acl.push_str(&format!(
-            "\n# tests only: reads and writes everything, as the hub's login\nuser {MONITOR_USER}\ntopic readwrite hallq/v1/{}/#\n",
+            "\n# tests only: writes everything, as the hub's login\nuser {WRITER_USER}\ntopic write hallq/v1/{}/#\n",
             self.hall
         ));
         std::fs::write(dir.join("hallq.acl"), acl).unwrap();
@@ -231,7 +247,7 @@ impl Hall {
             .map(|(u, p)| format!("{u}:{p}\n"))
             .collect();
         passwords.push_str(&format!("hallq-hub:{}\n", self.hub_secret));
-        passwords.push_str(&format!("{MONITOR_USER}:{}\n", self.hub_secret));
+        passwords.push_str(&format!("{WRITER_USER}:{}\n", self.hub_secret));
         std::fs::write(dir.join("hallq.passwd"), passwords).unwrap();
         let ok = Command::new("mosquitto_passwd")
             .arg("-U")

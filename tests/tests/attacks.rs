@@ -708,7 +708,8 @@ async fn a_will_aimed_at_the_hall_state_is_refused(kind: BrokerKind) {
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
     let sentinel = marker("after-wills");
-    monitor
+    let writer = Raw::connected(hall.port, &Login::writer(&hall)).await;
+    writer
         .publish(
             &topics.presence(&DeviceId::new("kiosk-1").unwrap()),
             sentinel.clone(),

@@ -111,3 +111,49 @@ async fn the_example_hall_runs_from_its_own_folder_whatever_the_working_director
     assert!(etc.path().join("hallq-data/journal.db").exists());
     assert!(!elsewhere.path().join("hallq-data").exists());
 }
+
+#[test]
+fn a_device_command_against_a_folder_without_a_journal_creates_none_and_says_so() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let etc = tempfile::tempdir().unwrap();
+    let config = etc.path().join("hall.toml");
+    std::fs::copy(repo.join("deploy/hall.example.toml"), &config).unwrap();
+    copy_dir(
+        &repo.join("firmware-profiles"),
+        &etc.path().join("firmware-profiles"),
+    );
+    let data = etc.path().join("hallq-data");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("data_dir = \"./hallq-data\""),
+        "the example hall's data directory"
+    );
+
+    for args in [
+        &["device", "rotate", "kiosk-1"][..],
+        &["device", "revoke", "kiosk-2"][..],
+        &["device", "add", "kiosk-9", "--role", "kiosk"][..],
+    ] {
+        let out = Command::new(hallq_bin())
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The registry is changed (a hall is provisioned before its hub first runs) ...
+        assert!(out.status.success(), "{args:?}: {said}");
+        // ... but no journal is made where there was none, and the command says so, twice.
+        assert!(
+            !data.join("journal.db").exists() && !data.exists(),
+            "{args:?} created {}",
+            data.display()
+        );
+        assert!(said.contains("no journal"), "{args:?}: {said}");
+        assert!(said.contains("没有日志库"), "{args:?}: {said}");
+    }
+}

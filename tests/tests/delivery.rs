@@ -13,11 +13,11 @@ use hallq_tests::{BrokerKind, Hall, mosquitto_available};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// A reader with the hub's rights, subscribed to `filter` (its SUBACK seen) when this returns.
-async fn reader(hall: &Hall, name: &str, filter: &str) -> UnboundedReceiver<(String, Vec<u8>)> {
-    let mut opts = MqttOptions::new(name, "127.0.0.1", hall.port);
-    let (user, password) = hallq_tests::monitor_login(hall);
-    opts.set_credentials(user, password);
+/// The hall's `n`th monitor login, subscribed to `filter` (its SUBACK seen) when this returns.
+async fn reader(hall: &Hall, n: usize, filter: &str) -> UnboundedReceiver<(String, Vec<u8>)> {
+    let (id, password) = hallq_tests::monitor_login(hall, n);
+    let mut opts = MqttOptions::new(id.clone(), "127.0.0.1", hall.port);
+    opts.set_credentials(id, password);
     let (client, mut eventloop) = AsyncClient::new(opts, 64);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
@@ -141,7 +141,7 @@ async fn misdelivered_commands_are_not_executed(kind: BrokerKind) {
         BrokerKind::Mosquitto => Hall::new(kind),
     };
     let hub = hall.start_hub();
-    let mut replies = reader(&hall, "reader-replies", "reply/kiosk-2").await;
+    let mut replies = reader(&hall, 0, "reply/kiosk-2").await;
     hub_answering(&hall, &mut replies, "ping-1").await;
 
     // QoS 0: answered, refused, not executed.
@@ -181,7 +181,7 @@ async fn misdelivered_commands_are_not_executed(kind: BrokerKind) {
 
     // And it is no longer on the broker: a new subscriber to the topic gets only what is
     // published after it subscribed (an empty marker, which the hub refuses `malformed`).
-    let mut cmds = reader(&hall, "reader-cmds", "cmd/kiosk-2").await;
+    let mut cmds = reader(&hall, 1, "cmd/kiosk-2").await;
     publish(&hall, &["-q", "1"], "");
     let (_, first) = tokio::time::timeout(Duration::from_secs(20), cmds.recv())
         .await

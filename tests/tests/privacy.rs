@@ -18,10 +18,10 @@ const NUMBER: &str = "13800131234";
 
 /// Everything published on the hall's reply, state, event and presence topics while it runs,
 /// as a monitor reading the whole hall would see it.
-fn monitor(hall: &Hall, name: &str) -> tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)> {
-    let mut opts = MqttOptions::new(name, "127.0.0.1", hall.port);
-    let (user, password) = hallq_tests::monitor_login(hall);
-    opts.set_credentials(user, password);
+fn monitor(hall: &Hall, n: usize) -> tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)> {
+    let (id, password) = hallq_tests::monitor_login(hall, n);
+    let mut opts = MqttOptions::new(id.clone(), "127.0.0.1", hall.port);
+    opts.set_credentials(id, password);
     opts.set_max_packet_size(1 << 20, 1 << 20);
     let (client, mut eventloop) = AsyncClient::new(opts, 64);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -72,7 +72,7 @@ async fn a_notice_number_reaches_no_message_log_or_journal_byte_in_clear() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
-    let mut live = monitor(&hall, "monitor-live");
+    let mut live = monitor(&hall, 0);
     let (kiosk, _task) = hall.device("kiosk-1").await;
     let reply = kiosk
         .send(hallq_proto::Command::IssueTicket(IssueTicket {
@@ -96,7 +96,7 @@ async fn a_notice_number_reaches_no_message_log_or_journal_byte_in_clear() {
 
     // A late subscriber gets the retained state.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let mut retained = monitor(&hall, "monitor-late");
+    let mut retained = monitor(&hall, 1);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut seen = [0, 0];
     for (n, rx) in seen.iter_mut().zip([&mut live, &mut retained]) {

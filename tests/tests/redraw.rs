@@ -166,11 +166,10 @@ impl BusyHall {
         let dir = tempfile::tempdir().unwrap();
         let mut prepared = Prepared::new(config, &dir.path().join("data"), 0).unwrap();
         let mut secrets = BTreeMap::new();
-        for id in ["display-app"] {
-            let device = DeviceId::new(id).unwrap();
-            secrets.insert(id.to_owned(), prepared.secret(&device).unwrap().to_owned());
-            prepared.set_aside(device);
-        }
+        let device = DeviceId::new("display-app").unwrap();
+        let secret = prepared.secret(&device).unwrap().to_owned();
+        secrets.insert(device.to_string(), secret);
+        prepared.set_aside(device);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -181,6 +181,7 @@ async fn every_device_is_confined_to_its_topics(kind: BrokerKind) {
         monitor.subscribe(&topics.everything()).await,
         SubscribeReasonCode::Success(_)
     ));
+    let writer = Raw::connected(hall.port, &Login::writer(&hall)).await;
     let other_hall = Topics::new(&hallq_proto::HallId::new("otherhall").unwrap());
     let mut failures = Vec::new();
     for (i, (device, role, _)) in DEVICES.iter().enumerate() {
@@ -257,8 +258,8 @@ async fn every_device_is_confined_to_its_topics(kind: BrokerKind) {
                 failures.push(format!("{device} subscribed to {filter}: {code:?}"));
             }
         }
-        // And nothing of those topics reaches it: the hub's login writes on each, then on the
-        // device's own reply topic, which it reads.
+        // And nothing of those topics reaches it: a writer with the hub's rights writes on each,
+        // then on the device's own reply topic, which it reads.
         let mut secrets = Vec::new();
         let unread = [
             topics.reply(&victim),
@@ -271,11 +272,11 @@ async fn every_device_is_confined_to_its_topics(kind: BrokerKind) {
             .filter(|t| !(reads_presence && *t == topics.presence(&victim)))
         {
             let m = marker(&format!("{device}-read"));
-            monitor.publish(&topic, m.clone(), false).await;
+            writer.publish(&topic, m.clone(), false).await;
             secrets.push((topic, m));
         }
         let sentinel = marker(&format!("{device}-own-reply"));
-        monitor
+        writer
             .publish(&topics.reply(&me), sentinel.clone(), false)
             .await;
         let got = attacker.messages_until(|p| holds(p, &sentinel)).await;
@@ -284,7 +285,7 @@ async fn every_device_is_confined_to_its_topics(kind: BrokerKind) {
                 failures.push(format!("{device} read {topic}"));
             }
         }
-        // The monitor sees its own publishes too; drain them up to the last.
+        // The monitor sees the writer's publishes too; drain them up to the last.
         monitor.messages_until(|p| holds(p, &sentinel)).await;
         attacker.cut();
     }

@@ -298,3 +298,50 @@ async fn with_plain_off_the_plain_port_is_not_open_on_the_public_address() {
     // TLS at the public address.
     ticket_over_tls(&hall, "127.0.0.2", tls_port, &file(&pki, "ca.pem")).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_connection_that_sends_nothing_after_its_handshake_is_closed() {
+    use tokio::io::AsyncReadExt as _;
+    let pki = tls_init("testhall", &[]);
+    let tls_port = free_port();
+    let hall = Hall::with_sections(
+        BrokerKind::Embedded,
+        &tls_keys(&format!("127.0.0.1:{tls_port}"), &pki),
+    );
+    let _hub = hall.start_hub();
+    wait_for_port(tls_port);
+    let (_display, _task) = hall.device("display-main").await;
+
+    // A bare TLS client trusting the hall's CA: its handshake completes, then it says nothing.
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = std::fs::read(file(&pki, "ca.pem")).unwrap();
+    for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&ca) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", tls_port))
+            .await
+            .unwrap();
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        idle.push(connector.connect(name, tcp).await.unwrap());
+    }
+    // Each is closed by the broker (the time-out is 10 s; a minute is the bound).
+    for (n, tls) in idle.iter_mut().enumerate() {
+        let mut buf = [0_u8; 16];
+        let read = tokio::time::timeout(Duration::from_secs(60), tls.read(&mut buf)).await;
+        assert!(
+            matches!(read, Ok(Ok(0) | Err(_))),
+            "idle TLS connection {n} is still open after a minute: {read:?}"
+        );
+    }
+    // A device that does send its CONNECT is still served over TLS.
+    ticket_over_tls(&hall, "127.0.0.1", tls_port, &file(&pki, "ca.pem")).await;
+}

@@ -32,6 +32,9 @@ use tokio::sync::mpsc;
 struct Args {
     #[command(flatten)]
     hall: HallArgs,
+    /// Where the clerk's terminal opens (the other roles open where the window manager puts them).
+    #[command(flatten)]
+    window: hallq_ui::app::WindowArgs,
     /// This device's id, as registered in hall.toml.
     #[arg(long, env = "HALLQ_DEVICE", default_value = "counter-1")]
     device: String,
@@ -67,7 +70,7 @@ fn main() -> anyhow::Result<()> {
     } else if args.supervisor {
         run_supervisor(&rt, client)
     } else {
-        run_desk(&rt, client, counter, args.hall)
+        run_desk(&rt, client, counter, args.hall, &args.window)
     }
 }
 
@@ -76,8 +79,10 @@ fn run_desk(
     client: DeviceClient,
     counter: CounterNo,
     hall: HallArgs,
+    place: &hallq_ui::app::WindowArgs,
 ) -> anyhow::Result<()> {
     let window = CounterWindow::new()?;
+    place.place(window.window());
     ui::set_language(false);
     let english = Arc::new(Mutex::new(false));
     let (tx, mut rx) = mpsc::unbounded_channel::<Input>();

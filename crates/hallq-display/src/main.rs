@@ -36,6 +36,8 @@ struct Args {
     /// Where the hall is: `--broker`, `--ca`, `--hall`, `--utc-offset-min`.
     #[command(flatten)]
     hall: HallArgs,
+    #[command(flatten)]
+    window: hallq_ui::app::WindowArgs,
     /// This device's id, as registered in hall.toml (default: `display-main`, as in deploy/hall.example.toml, or `led-N` with
     /// `--led N`).
     #[arg(long, env = "HALLQ_DEVICE")]
@@ -157,6 +159,7 @@ fn run_display(
         .context("the display's profile has no [screen] / 综合屏配置缺少屏幕")?;
     let window = ui::DisplayWindow::new()?;
     ui::fit(&window, screen.width_px, screen.height_px);
+    args.window.place(window.window());
     window.window().set_fullscreen(args.fullscreen);
     ui::select_language(&window, lang == Lang::En);
     ui::scroll(&window, true);

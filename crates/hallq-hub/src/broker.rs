@@ -14,14 +14,15 @@
 //! | retained messages need a plugin, and expire | `rmqtt-retainer` (RAM) with `retained_message_ttl = "0s"` |
 //! | `rmqtt-acl` logs its whole config at INFO | the hub installs [`ACL_LOG_FILTER`]; the config holds no secret anyway |
 //! | `run()` never returns | the server runs on its own task; [`Broker::shutdown`] aborts it |
-//! | a TLS handshake may take 30 s | [`HANDSHAKE_TIMEOUT`] on the TLS listener: a socket that never finishes its handshake is dropped sooner |
-//! | a plain connection that never sends its first packet is never timed out | the [`crate::gate`] owns the plain port: a CONNECT within [`HANDSHAKE_TIMEOUT`], at most [`CONNECTIONS_PER_ADDRESS`] per address |
+//! | a TLS handshake may take 30 s, and a connection that finishes it and then sends nothing is never timed out | the [`crate::gate`] owns the TLS port and ends TLS itself: handshake and CONNECT within [`HANDSHAKE_TIMEOUT`] |
+//! | a plain connection that never sends its first packet is never timed out | the [`crate::gate`] owns the plain port: a CONNECT within [`HANDSHAKE_TIMEOUT`], at most [`CONNECTIONS_PER_ADDRESS`] per address (on each port) |
 //!
 //! TLS: beside (or, with the plain listener on loopback, instead of) plain MQTT, the broker
 //! can listen for MQTT over TLS ([`BrokerTls`]) with the certificate `hallq tls init` makes,
-//! signed by the hall's own CA. rmqtt-net 0.24 reads the PEM files itself and builds its rustls
-//! server config with aws-lc-rs (hard-wired on Linux); it offers TLS 1.2 and 1.3 only and asks
-//! no client certificate: devices still log in with their password, now inside the tunnel.
+//! signed by the hall's own CA. The gate ends TLS (rustls on ring, read from the PEM files at
+//! start), not rmqtt's TLS listener, whose time limit ends with the TLS handshake; it offers TLS
+//! 1.2 and 1.3 only and asks no client certificate: devices still log in with their password,
+//! now inside the tunnel.
 //!
 //! Authentication: `rmqtt-acl` 0.24 can only compare a password in its rules with the one a
 //! client sends, byte for byte, so using it for passwords would put every device's secret in
@@ -109,8 +110,8 @@ const MAX_INFLIGHT: std::num::NonZeroU16 = std::num::NonZeroU16::new(256).expect
 /// device retries.
 const HOLD_LIMIT: Duration = Duration::from_secs(10);
 
-/// How long a client of the TLS listener has to finish its handshake and send CONNECT (rmqtt's
-/// default is 30 s). The hold of [`HOLD_LIMIT`] comes after this check, not within it.
+/// How long a new connection has to send its CONNECT, over TLS its TLS handshake included
+/// (rmqtt's default is 30 s). The hold of [`HOLD_LIMIT`] comes after this check, not within it.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections one address may hold on the plain listener (a hall's device has one; a few
@@ -282,6 +283,8 @@ pub struct Broker {
     inner_addr: SocketAddr,
     /// The gate's accept loop. `None` once aborted.
     gate: Option<JoinHandle<()>>,
+    /// The TLS gate's accept loop, if the broker listens for TLS. `None` once aborted.
+    tls_gate: Option<JoinHandle<()>>,
     /// rmqtt's context, kept to reach the open sessions at shutdown.
     scx: ServerContext,
     /// The task running rmqtt's accept loop; it owns the listening socket. `None` once aborted.
@@ -393,36 +396,36 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
             addr: config.listen,
             source: e.into(),
         })?;
-    let gate = crate::gate::serve(
-        gate_listener,
-        inner_addr,
-        crate::gate::GateLimits {
-            handshake: HANDSHAKE_TIMEOUT,
-            per_address: CONNECTIONS_PER_ADDRESS,
-            max_connect: MAX_PACKET_BYTES as usize,
-        },
-    );
+    let gate_limits = crate::gate::GateLimits {
+        handshake: HANDSHAKE_TIMEOUT,
+        per_address: CONNECTIONS_PER_ADDRESS,
+        max_connect: MAX_PACKET_BYTES as usize,
+    };
+    let gate = crate::gate::serve(gate_listener, inner_addr, gate_limits, None);
     // rmqtt keys listener configs by id; the bound port is unique and, unlike the configured
     // port, never 0.
-    let mut server = MqttServer::new(scx.clone()).listener_by_id(listener, inner_addr.port());
+    let server = MqttServer::new(scx.clone()).listener_by_id(listener, inner_addr.port());
 
+    // The TLS port is the gate's too: it ends TLS and reads the CONNECT inside, within the same
+    // time limit, and passes the connection on to rmqtt's plain listener.
     let mut tls_addr = None;
+    let mut tls_gate = None;
     if let Some(tls) = &config.tls {
-        let listener = listener_builder("hallq-tls", tls.listen)
-            .handshake_timeout(HANDSHAKE_TIMEOUT)
-            .tls_cert(Some(tls.cert.to_string_lossy()))
-            .tls_key(Some(tls.key.to_string_lossy()))
-            .bind()
-            .map_err(listen_error(tls.listen))?
-            // Reads the PEM files and builds the rustls server config.
-            .tls()
-            .map_err(|source| BrokerError::Tls {
-                cert: tls.cert.clone(),
-                key: tls.key.clone(),
-                source: source.into(),
-            })?;
-        let addr = listener.local_addr().map_err(listen_error(tls.listen))?;
-        server = server.listener_by_id(listener, addr.port());
+        let acceptor = tls_acceptor(tls)?;
+        let listener = bind_gate(tls.listen).map_err(|e| BrokerError::Listen {
+            addr: tls.listen,
+            source: e.into(),
+        })?;
+        let addr = listener.local_addr().map_err(|e| BrokerError::Listen {
+            addr: tls.listen,
+            source: e.into(),
+        })?;
+        tls_gate = Some(crate::gate::serve(
+            listener,
+            inner_addr,
+            gate_limits,
+            Some(acceptor),
+        ));
         tls_addr = Some(addr);
     }
     let server = server.build();
@@ -432,12 +435,13 @@ pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
             tracing::error!(%error, "the embedded broker stopped");
         }
     });
-    tracing::info!(%local_addr, tls = ?tls_addr, "embedded broker listening");
+    tracing::info!(%local_addr, inner = %inner_addr, tls = ?tls_addr, "embedded broker listening");
     Ok(Broker {
         local_addr,
         tls_addr,
         inner_addr,
         gate: Some(gate),
+        tls_gate,
         scx,
         server: Some(server),
         open,
@@ -460,7 +464,38 @@ fn bind_gate(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.listen(1024)
 }
 
-/// A listener's settings, the same for plain and TLS.
+/// The TLS side of the gate: the broker's certificate chain and key from their PEM files, TLS 1.2
+/// and 1.3 (as Mosquitto's `tls_version tlsv1.2`), no client certificate (devices log in with
+/// their password inside the tunnel). rustls runs on ring, named explicitly: aws-lc-rs is linked
+/// too (rmqtt-net), and with two providers rustls picks no default.
+fn tls_acceptor(tls: &BrokerTls) -> Result<tokio_rustls::TlsAcceptor, BrokerError> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let refused = |source: Box<dyn std::error::Error + Send + Sync>| BrokerError::Tls {
+        cert: tls.cert.clone(),
+        key: tls.key.clone(),
+        source,
+    };
+    let certs = CertificateDer::pem_file_iter(&tls.cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| refused(e.into()))?;
+    if certs.is_empty() {
+        return Err(refused(
+            "no CERTIFICATE block in the certificate file".into(),
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| refused(e.into()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| refused(e.into()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| refused(e.into()))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A listener's settings.
 fn listener_builder(name: &str, addr: SocketAddr) -> Builder {
     Builder::new()
         .name(name)
@@ -520,7 +555,10 @@ impl Broker {
     /// A few rmqtt background tasks (the retainer's expiry sweep, persistent sessions' expiry
     /// timers) outlive this; they hold memory, not sockets.
     pub async fn shutdown(mut self) {
-        if let Some(gate) = self.gate.take() {
+        for gate in [self.gate.take(), self.tls_gate.take()]
+            .into_iter()
+            .flatten()
+        {
             gate.abort();
             let _ = gate.await;
         }
@@ -630,7 +668,10 @@ impl Drop for Broker {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        if let Some(gate) = self.gate.take() {
+        for gate in [self.gate.take(), self.tls_gate.take()]
+            .into_iter()
+            .flatten()
+        {
             gate.abort();
         }
     }

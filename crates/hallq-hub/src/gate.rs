@@ -1,13 +1,16 @@
-//! The gate in front of the embedded broker's plain listener: a connection gets in only once it
-//! has sent a whole MQTT CONNECT packet, within [`GateLimits::handshake`], and one address holds
-//! at most [`GateLimits::per_address`] connections at once.
+//! The gate in front of the embedded broker's listeners: a connection gets in only once it has
+//! sent a whole MQTT CONNECT packet, within [`GateLimits::handshake`] of its accept (over TLS the
+//! TLS handshake included), and one address holds at most [`GateLimits::per_address`] connections
+//! at once on each listener.
 //!
 //! rmqtt 0.24 reads a new connection's first packet with no time limit (its `handshake_timeout`
 //! starts only once the protocol version is read, and its TLS listener's only covers the TLS
-//! handshake): a socket that connects and sends nothing holds a task and a file descriptor for
-//! good, and some ten thousand of them lock every device out until the process's descriptor limit
-//! frees. rmqtt's listener cannot be given sockets from outside, so the gate owns the hall's port
-//! and hands each connection, its CONNECT already read, to rmqtt's listener on a loopback port.
+//! handshake): a socket that connects, plain or TLS, and sends nothing holds a task and a file
+//! descriptor for good, and some ten thousand of them lock every device out until the process's
+//! descriptor limit frees. rmqtt's listener cannot be given sockets from outside, so the gate
+//! owns the hall's ports and hands each connection, its CONNECT already read, to rmqtt's plain
+//! listener on a loopback port. On the TLS port the gate ends TLS itself (rustls on ring): only
+//! there can it see the CONNECT, which travels inside the tunnel.
 //!
 //! The hub's own connection goes to rmqtt directly. Connections from 127.0.0.1 (the hub's
 //! machine: the simulator, a benchmark, a local bridge) are not counted per address.
@@ -17,9 +20,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 /// The gate's limits.
 #[derive(Debug, Clone, Copy)]
@@ -74,9 +78,14 @@ fn take_slot(counts: &Counts, ip: IpAddr, limit: usize) -> Option<Slot> {
 }
 
 /// Accepts on `listener` for ever, passing each connection that sends its CONNECT in time on to
-/// `upstream`. Abort the task to stop; the connections already passed on keep running until
-/// either side closes.
-pub fn serve(listener: TcpListener, upstream: SocketAddr, limits: GateLimits) -> JoinHandle<()> {
+/// `upstream`; with `tls`, each connection is a TLS one, ended here. Abort the task to stop; the
+/// connections already passed on keep running until either side closes.
+pub fn serve(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    limits: GateLimits,
+    tls: Option<TlsAcceptor>,
+) -> JoinHandle<()> {
     let counts: Counts = Arc::default();
     tokio::spawn(async move {
         loop {
@@ -93,9 +102,14 @@ pub fn serve(listener: TcpListener, upstream: SocketAddr, limits: GateLimits) ->
                 tracing::warn!(%peer, limit = limits.per_address, "too many connections from one address: refused / 同一地址连接过多");
                 continue;
             };
+            let tls = tls.clone();
             tokio::spawn(async move {
                 let _slot = slot;
-                pass(socket, peer, upstream, limits).await;
+                let _ = socket.set_nodelay(true);
+                match tls {
+                    None => pass(socket, peer, upstream, limits).await,
+                    Some(acceptor) => pass_tls(socket, acceptor, peer, upstream, limits).await,
+                }
             });
         }
     })
@@ -103,23 +117,63 @@ pub fn serve(listener: TcpListener, upstream: SocketAddr, limits: GateLimits) ->
 
 /// Reads the CONNECT within the time limit, then joins the connection to the broker.
 async fn pass(mut socket: TcpStream, peer: SocketAddr, upstream: SocketAddr, limits: GateLimits) {
-    let _ = socket.set_nodelay(true);
-    let connect = match tokio::time::timeout(
+    let connect = tokio::time::timeout(
         limits.handshake,
         read_connect(&mut socket, limits.max_connect),
     )
-    .await
-    {
-        Ok(Ok(bytes)) => bytes,
+    .await;
+    if let Some(connect) = admitted(connect, peer, limits) {
+        join(socket, connect, peer, upstream).await;
+    }
+}
+
+/// Ends TLS and reads the CONNECT inside it, both within the one time limit, then joins the
+/// decrypted connection to the broker.
+async fn pass_tls(
+    socket: TcpStream,
+    acceptor: TlsAcceptor,
+    peer: SocketAddr,
+    upstream: SocketAddr,
+    limits: GateLimits,
+) {
+    let opened = tokio::time::timeout(limits.handshake, async {
+        let mut tls = acceptor.accept(socket).await.map_err(|error| {
+            tracing::info!(%peer, %error, "TLS handshake failed / TLS 握手失败");
+            "the TLS handshake failed"
+        })?;
+        let connect = read_connect(&mut tls, limits.max_connect).await?;
+        Ok((tls, connect))
+    })
+    .await;
+    if let Some((tls, connect)) = admitted(opened, peer, limits) {
+        join(tls, connect, peer, upstream).await;
+    }
+}
+
+/// What came of a connection's opening within the time limit; logged, and `None`, if it failed.
+fn admitted<T>(
+    opened: Result<Result<T, &'static str>, tokio::time::error::Elapsed>,
+    peer: SocketAddr,
+    limits: GateLimits,
+) -> Option<T> {
+    match opened {
+        Ok(Ok(opened)) => Some(opened),
         Ok(Err(reason)) => {
             tracing::info!(%peer, reason, "connection closed before its CONNECT");
-            return;
+            None
         }
         Err(_) => {
             tracing::info!(%peer, after = ?limits.handshake, "no CONNECT in time: connection closed / 握手超时");
-            return;
+            None
         }
-    };
+    }
+}
+
+/// Hands the CONNECT to the broker and relays both ways until either side closes.
+async fn join<S>(mut socket: S, connect: Vec<u8>, peer: SocketAddr, upstream: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut broker = match TcpStream::connect(upstream).await {
         Ok(s) => s,
         Err(error) => {
@@ -135,7 +189,10 @@ async fn pass(mut socket: TcpStream, peer: SocketAddr, upstream: SocketAddr, lim
 }
 
 /// Reads one whole MQTT CONNECT packet: its type byte, its remaining length, and that many bytes.
-async fn read_connect(socket: &mut TcpStream, max: usize) -> Result<Vec<u8>, &'static str> {
+async fn read_connect<S: AsyncRead + Unpin>(
+    socket: &mut S,
+    max: usize,
+) -> Result<Vec<u8>, &'static str> {
     let mut packet = vec![0_u8; 1];
     read(socket, &mut packet[..1]).await?;
     if packet[0] != 0x10 {
@@ -160,7 +217,7 @@ async fn read_connect(socket: &mut TcpStream, max: usize) -> Result<Vec<u8>, &'s
     Err("the CONNECT's length is malformed")
 }
 
-async fn read(socket: &mut TcpStream, buf: &mut [u8]) -> Result<(), &'static str> {
+async fn read<S: AsyncRead + Unpin>(socket: &mut S, buf: &mut [u8]) -> Result<(), &'static str> {
     socket
         .read_exact(buf)
         .await

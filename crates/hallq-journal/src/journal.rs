@@ -78,6 +78,17 @@ impl Journal {
         })
     }
 
+    /// The journal's epoch: 32 hex digits of random, given to the file once at its creation (or
+    /// at its first start on schema version 4) and never changed. HQ keys this hall's events by
+    /// (hall, epoch, seq), so a replaced file's seqs starting again at 1 are new events, not
+    /// duplicates (docs/chain.md).
+    pub fn epoch(&self) -> Result<String, JournalError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT epoch FROM epoch WHERE one = 1")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// The file this journal is.
     pub fn path(&self) -> &Path {
         &self.path

@@ -29,7 +29,9 @@
 //! `ratings`, `complaints`. Version 2 adds `personal` and `audit` ([`personal`]): the only
 //! personal data, a mobile number for a "your turn is near" notice or a complainant's call back,
 //! is kept apart from the touchpoints, sealed by the hub before the journal sees it, and purged
-//! when its retention ends. The events carry only a `notify` flag.
+//! when its retention ends. The events carry only a `notify` flag. Version 4 adds `epoch`: the
+//! random id the file gets once at creation ([`Journal::epoch`]), with which HQ tells a replaced
+//! journal's seqs from the old one's.
 
 mod entry;
 mod error;

@@ -57,6 +57,7 @@ fn fresh_database_gets_latest_schema() {
             "callbacks",
             "commands",
             "complaints",
+            "epoch",
             "events",
             "personal",
             "presence",
@@ -143,7 +144,7 @@ fn migration_from_empty_v0_file() {
         );
         let mut j = Journal::open(path, Durability::Full).unwrap();
         assert_eq!(pragma::<u32>(&j, "user_version"), SCHEMA_VERSION);
-        assert_eq!(tables(j.connection()).len(), 11);
+        assert_eq!(tables(j.connection()).len(), 12);
         let stats = j.commit(&[refusal()]).unwrap();
         assert_eq!(stats.refusals, 1);
         drop(j);
@@ -201,6 +202,9 @@ fn migration_from_v1_fixture() {
     }
     assert!(after.contains(&("personal".into(), 0)));
     assert!(after.contains(&("audit".into(), 0)));
+    // v4: the old journal got its epoch at this first start, and keeps it.
+    let epoch = j.epoch().unwrap();
+    assert_eq!(epoch.len(), 32, "{epoch}");
     // v3: the fixture's day left one consultation open, within 24 h of its last event: owed.
     let owed: Vec<(String, Option<String>)> = j
         .connection()
@@ -224,7 +228,17 @@ fn migration_from_v1_fixture() {
     assert_eq!(j.audit_trail().unwrap(), [record]);
     assert!(j.integrity_check().unwrap());
     drop(j);
-    assert!(Journal::open_read_only(&path).is_ok());
+    assert_eq!(
+        Journal::open_read_only(&path).unwrap().epoch().unwrap(),
+        epoch
+    );
+    assert_eq!(
+        Journal::open(&path, Durability::Full)
+            .unwrap()
+            .epoch()
+            .unwrap(),
+        epoch
+    );
 }
 
 #[test]
@@ -330,4 +344,49 @@ fn the_journal_holds_no_phone_number_column() {
             );
         }
     }
+}
+
+/// Every journal file gets a random epoch once, at creation: reopening (for writing or for a
+/// report) reads the same one, another file has another, and SQL cannot change it.
+#[test]
+fn a_journal_gets_its_epoch_once_at_creation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(dir.path());
+    let epoch = Journal::open(&path, Durability::Full)
+        .unwrap()
+        .epoch()
+        .unwrap();
+    assert_eq!(epoch.len(), 32, "{epoch}");
+    assert!(
+        epoch
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+        "{epoch}"
+    );
+    let j = Journal::open(&path, Durability::Full).unwrap();
+    assert_eq!(j.epoch().unwrap(), epoch, "reopening keeps the epoch");
+    assert_eq!(
+        Journal::open_read_only(&path).unwrap().epoch().unwrap(),
+        epoch
+    );
+
+    // A replaced disk: a new file at the same place has a new epoch.
+    drop(j);
+    let other = dir.path().join("other.sqlite");
+    let other_epoch = Journal::open(&other, Durability::Full)
+        .unwrap()
+        .epoch()
+        .unwrap();
+    assert_ne!(other_epoch, epoch);
+
+    // Read-only once written.
+    let conn = Connection::open(&path).unwrap();
+    for sql in ["UPDATE epoch SET epoch = 'x'", "DELETE FROM epoch"] {
+        let err = conn.execute(sql, []).unwrap_err().to_string();
+        assert!(err.contains("never changes"), "{sql}: {err}");
+    }
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM epoch", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
 }

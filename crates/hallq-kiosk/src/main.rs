@@ -26,6 +26,8 @@ use slint::ComponentHandle as _;
 struct Args {
     #[command(flatten)]
     hall: HallArgs,
+    #[command(flatten)]
+    window: hallq_ui::app::WindowArgs,
     /// This kiosk's device id, as registered in hall.toml.
     #[arg(long, env = "HALLQ_DEVICE", default_value = "kiosk-1")]
     device: String,
@@ -81,6 +83,7 @@ fn main() -> anyhow::Result<()> {
 
     let window = ui::KioskWindow::new()?;
     ui::fit(&window, screen.width_px, screen.height_px);
+    args.window.place(window.window());
     window.window().set_fullscreen(args.fullscreen);
     ui::start_in_chinese(&window);
 

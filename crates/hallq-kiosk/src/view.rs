@@ -184,11 +184,11 @@ impl KioskView {
         view.screen = match kiosk.screen() {
             Screen::Welcome => ScreenKind::Welcome,
             Screen::SelfService { offer, .. } => {
-                view.offer = offer.get(lang).to_owned();
+                view.offer = keep_words(offer.get(lang));
                 ScreenKind::SelfService
             }
             Screen::SelfServiceTaken { offer, .. } => {
-                view.offer = offer.get(lang).to_owned();
+                view.offer = keep_words(offer.get(lang));
                 ScreenKind::SelfServiceTaken
             }
             Screen::Priority => ScreenKind::Priority,
@@ -259,6 +259,38 @@ pub fn split_name(name: &str) -> (String, String) {
         }
     }
     (name.to_owned(), String::new())
+}
+
+/// The longest word kept whole: a longer run (no dictionary word) may break anywhere, as it
+/// must to fit a line at all.
+const WORD_MAX_CHARS: usize = 6;
+
+/// `text` with the characters of each Chinese word joined by U+2060 WORD JOINER, so that a
+/// wrapped line breaks between words ("手机", not "手/机"): Chinese may otherwise break between
+/// any two characters. The words are ICU's dictionary's; English already breaks at its spaces.
+pub fn keep_words(text: &str) -> String {
+    let words = icu_segmenter::WordSegmenter::new_dictionary(
+        icu_segmenter::options::WordBreakInvariantOptions::default(),
+    );
+    let breaks: Vec<usize> = words.segment_str(text).collect();
+    let mut out = String::with_capacity(text.len() * 2);
+    for pair in breaks.windows(2) {
+        let word = &text[pair[0]..pair[1]];
+        let glue = word.chars().count() <= WORD_MAX_CHARS;
+        let mut chars = word.chars().peekable();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if glue && chars.peek().is_some_and(|&n| is_han(c) && is_han(n)) {
+                out.push('\u{2060}');
+            }
+        }
+    }
+    out
+}
+
+/// A Chinese character (the CJK Unified Ideographs and their Extension A).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
 #[cfg(test)]

@@ -82,7 +82,12 @@ fn the_later_steps_name_the_business_chosen_and_the_offer() {
     let v = KioskView::of(&k, String::new());
     assert_eq!(v.screen, ScreenKind::SelfService);
     assert_eq!(v.business, "基础业务（套餐变更、话费充值）");
-    assert!(v.offer.contains("自助终端"), "{}", v.offer);
+    // Shown with its words joined (keep_words): read without the joiners.
+    assert!(
+        v.offer.replace('\u{2060}', "").contains("自助终端"),
+        "{}",
+        v.offer
+    );
     touch(&mut k, Action::TicketInstead);
     assert_eq!(
         KioskView::of(&k, String::new()).screen,
@@ -182,4 +187,24 @@ fn the_kiosk_says_why_it_cannot_issue() {
         KioskView::of(&k, String::new()).screen,
         ScreenKind::Maintenance
     );
+}
+
+#[test]
+fn a_chinese_offer_is_joined_inside_its_words_and_english_is_left_as_it_is() {
+    let offer = "话费充值、账单查询可在自助终端或手机营业厅 App 办理，无需排队";
+    let kept = keep_words(offer);
+    assert_eq!(
+        kept.replace('\u{2060}', ""),
+        offer,
+        "nothing but joiners added"
+    );
+    for word in ["手\u{2060}机", "排\u{2060}队", "查\u{2060}询"] {
+        assert!(kept.contains(word), "{word:?} kept whole in {kept:?}");
+    }
+    assert!(
+        !kept.contains("或\u{2060}手"),
+        "a break stays between words: {kept:?}"
+    );
+    let english = "Top-up and bill queries need no queue";
+    assert_eq!(keep_words(english), english);
 }

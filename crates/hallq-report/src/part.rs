@@ -91,6 +91,13 @@ impl Part {
         }
     }
 
+    /// What the part counted: the report's figures before they are divided into means and
+    /// percentages, so that the parts of several days can be summed elsewhere (HQ's roll-ups,
+    /// which store them per hall, business day and business type).
+    pub fn measures(&self) -> &Measures {
+        &self.measures
+    }
+
     /// The report for `now`.
     pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
         let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();

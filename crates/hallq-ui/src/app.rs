@@ -27,6 +27,34 @@ pub struct HallArgs {
     pub utc_offset_min: i32,
 }
 
+/// Where an app's window opens: flattened into each app's command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WindowArgs {
+    /// Open the window with its top left corner here, in screen pixels (`hallq demo` sets its
+    /// windows side by side). Default: where the window manager puts it.
+    #[arg(long, value_name = "X,Y", value_parser = parse_position, allow_hyphen_values = true)]
+    pub window_position: Option<(i32, i32)>,
+}
+
+impl WindowArgs {
+    /// Moves `window` to `--window-position`, if given. Call it before the window is shown.
+    pub fn place(&self, window: &slint::Window) {
+        if let Some((x, y)) = self.window_position {
+            window.set_position(slint::PhysicalPosition::new(x, y));
+        }
+    }
+}
+
+/// `X,Y` in pixels.
+fn parse_position(s: &str) -> Result<(i32, i32), String> {
+    let bad = || format!("{s:?}: expected X,Y in pixels, such as 0,40 / 应为 X,Y 像素坐标");
+    let (x, y) = s.split_once(',').ok_or_else(bad)?;
+    Ok((
+        x.trim().parse().map_err(|_| bad())?,
+        y.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
 /// Why an app cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -147,6 +175,13 @@ mod tests {
             utc_offset_min: 480,
             ca: ca.map(PathBuf::from),
         }
+    }
+
+    #[test]
+    fn a_window_position_is_two_numbers() {
+        assert_eq!(parse_position("1280,40"), Ok((1280, 40)));
+        assert_eq!(parse_position("-10, 0"), Ok((-10, 0)));
+        assert!(parse_position("1280").unwrap_err().contains("X,Y"));
     }
 
     #[test]

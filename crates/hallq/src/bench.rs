@@ -93,6 +93,11 @@ pub(crate) struct BenchArgs {
     /// Keep the hall's directory (journal, hall.toml, logs) and print where it is.
     #[arg(long)]
     keep: bool,
+    /// Also measure the floor and the serial round trips with every client connected straight
+    /// to rmqtt's loopback listener, behind the hub's connection gate (embedded broker only): a
+    /// second hall in the same run, the same hub binary; the difference is the gate's hop.
+    #[arg(long)]
+    without_gate: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -186,12 +191,18 @@ async fn bench_broker(
     logins: &Logins,
 ) -> anyhow::Result<Vec<Phase>> {
     let mut phases = Vec::new();
-    let mut session = Session::open(kind, args, logins).await?;
+    let mut session = Session::open(kind, args, logins, true).await?;
     let result = session.floor_and_serial(args).await;
     session.close(args.keep, result.is_err()).await;
     phases.extend(result?);
+    if args.without_gate && kind == BrokerKind::Embedded {
+        let mut session = Session::open(kind, args, logins, false).await?;
+        let result = session.floor_and_serial(args).await;
+        session.close(args.keep, result.is_err()).await;
+        phases.extend(result?.into_iter().map(Phase::without_gate));
+    }
     for &inflight in &args.inflight {
-        let mut session = Session::open(kind, args, logins).await?;
+        let mut session = Session::open(kind, args, logins, true).await?;
         let result = session.concurrent(inflight, args.commands).await;
         session.close(args.keep, result.is_err()).await;
         phases.extend(result?);
@@ -216,7 +227,14 @@ struct Session {
 }
 
 impl Session {
-    async fn open(kind: BrokerKind, args: &BenchArgs, logins: &Logins) -> anyhow::Result<Self> {
+    /// Without `gate`, every client connects to rmqtt's own loopback listener, which the hub
+    /// names in its log, instead of the hall's port.
+    async fn open(
+        kind: BrokerKind,
+        args: &BenchArgs,
+        logins: &Logins,
+        gate: bool,
+    ) -> anyhow::Result<Self> {
         let mut hall = BenchHall::create(kind, logins, args.durability)?;
         if kind == BrokerKind::Mosquitto {
             hall.start_mosquitto()?;
@@ -225,6 +243,9 @@ impl Session {
         hall.start_hub()?;
         if kind == BrokerKind::Embedded {
             wait_for_port(hall.port).await?;
+        }
+        if !gate {
+            hall.connect_port = hall.inner_port()?;
         }
         let display = hall.device("display-main", true).await?;
         wait_hub_online(&display.0).await?;
@@ -352,7 +373,7 @@ fn bare_client(
     mpsc::UnboundedReceiver<Arrival>,
     JoinHandle<()>,
 ) {
-    let mut opts = MqttOptions::new(id, "127.0.0.1", hall.port);
+    let mut opts = MqttOptions::new(id, "127.0.0.1", hall.connect_port);
     opts.set_credentials(hall.floor_user(id), hall.hub_secret.clone());
     opts.set_keep_alive(Duration::from_secs(5));
     let (client, mut eventloop) = AsyncClient::new(opts, 64);

@@ -278,12 +278,25 @@ fn checked(text: &str, path: &Path) -> anyhow::Result<HallConfig> {
 }
 
 /// Records a staff action on a device or a staff number in the journal's audit trail
-/// (`[hub] data_dir`/journal.db).
+/// (`[hub] data_dir`/journal.db), if the journal is there.
+///
+/// A journal is never created here: a command run with the wrong `--config` (or a `data_dir`
+/// that points elsewhere) would leave an empty journal in a folder the hub never reads, and a
+/// hall's first journal is the hub's to make. Without one the change stands (a hall is
+/// provisioned before its hub first runs) and the command says that it has no audit line.
 fn audit(config: &HallConfig, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
     let dir = &config.hub.data_dir;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create {} / 无法创建数据目录", dir.display()))?;
     let path = dir.join("journal.db");
+    if !path.is_file() {
+        println!(
+            "note: no journal at {path}: this change has no audit line. That is expected before \
+             the hub first runs in this hall; otherwise check --config and [hub] data_dir.\n\
+             注意：{path} 处没有日志库，本次修改未写入审计记录。中枢尚未在本营业厅运行过时属正常；\
+             否则请检查 --config 与 [hub] data_dir。",
+            path = path.display()
+        );
+        return Ok(());
+    }
     let durability = match config.hub.durability {
         DurabilityLevel::Full => hallq_journal::Durability::Full,
         DurabilityLevel::Normal => hallq_journal::Durability::Normal,

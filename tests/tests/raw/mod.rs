@@ -74,16 +74,23 @@ impl Login {
         }
     }
 
-    /// A reader of everything in `hall` that leaves the hub's own session undisturbed
+    /// A reader of everything in `hall`, publishing nothing: the hall's first monitor login
     /// ([`hallq_tests::monitor_login`]).
     pub fn monitor(hall: &Hall) -> Self {
-        let (user, password) = hallq_tests::monitor_login(hall);
+        let (id, password) = hallq_tests::monitor_login(hall, 0);
         Self {
-            client_id: if user == "hallq-hub" {
-                "security-monitor".into()
-            } else {
-                user.clone()
-            },
+            client_id: id.clone(),
+            username: Some(id),
+            password: Some(password),
+            ..Self::default()
+        }
+    }
+
+    /// A writer anywhere in `hall`, as the hub ([`hallq_tests::writer_login`]).
+    pub fn writer(hall: &Hall) -> Self {
+        let (client_id, user, password) = hallq_tests::writer_login(hall);
+        Self {
+            client_id,
             username: Some(user),
             password: Some(password),
             ..Self::default()

@@ -67,6 +67,9 @@ pub(super) struct BenchHall {
     pub(super) hall: HallId,
     /// The broker's port, on 127.0.0.1.
     pub(super) port: u16,
+    /// The port the bench's clients connect to: `port`, or rmqtt's loopback listener behind the
+    /// hub's gate (`--without-gate`).
+    pub(super) connect_port: u16,
     /// The hub's Prometheus endpoint: commits and entries give the group-commit batch sizes.
     pub(super) metrics_port: u16,
     /// Each device's secret; hall.toml holds only their argon2 hashes.
@@ -143,6 +146,7 @@ impl BenchHall {
             config_path,
             hall,
             port,
+            connect_port: port,
             metrics_port,
             secrets,
             hub_secret,
@@ -217,13 +221,28 @@ impl BenchHall {
                 .arg("hub")
                 .arg("--config")
                 .arg(&self.config_path)
-                .env("RUST_LOG", "warn")
+                // The broker's start line names rmqtt's loopback port ([`BenchHall::inner_port`]).
+                .env("RUST_LOG", "warn,hallq_hub::broker=info")
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()
                 .context("starting hallq hub")?,
         );
         Ok(())
+    }
+
+    /// The loopback port of rmqtt's own listener, behind the hub's gate, from the hub's log line
+    /// "embedded broker listening … inner=127.0.0.1:PORT" (the embedded broker only).
+    pub(super) fn inner_port(&self) -> anyhow::Result<u16> {
+        let log = std::fs::read_to_string(self.dir.path().join("hub.log"))?;
+        log.lines()
+            .filter(|l| l.contains("embedded broker listening"))
+            .find_map(|l| {
+                let rest = &l[l.find("inner=")? + "inner=".len()..];
+                let addr = rest.split_whitespace().next()?;
+                addr.parse::<std::net::SocketAddr>().ok().map(|a| a.port())
+            })
+            .ok_or_else(|| anyhow!("the hub's log names no inner broker port"))
     }
 
     /// SIGTERM, as systemd stops the hub; SIGKILL if it is not gone within 10 s.
@@ -255,7 +274,7 @@ impl BenchHall {
     ) -> anyhow::Result<(DeviceClient, JoinHandle<()>)> {
         let mut config = ClientConfig::new(
             "127.0.0.1",
-            self.port,
+            self.connect_port,
             self.hall.clone(),
             DeviceId::new(id)?,
         );

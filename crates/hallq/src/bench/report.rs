@@ -38,6 +38,8 @@ pub(super) struct Phase {
     /// Durable commands per second (concurrent runs).
     rate: Option<f64>,
     delta: Delta,
+    /// Whether the clients went through the hub's connection gate (`--without-gate`: not).
+    gate: bool,
 }
 
 impl Phase {
@@ -66,6 +68,15 @@ impl Phase {
             max: sorted.last().copied().unwrap_or_default(),
             rate,
             delta: *delta,
+            gate: true,
+        }
+    }
+
+    /// The same phase, marked as measured with the clients behind the gate.
+    pub(super) fn without_gate(self) -> Self {
+        Self {
+            gate: false,
+            ..self
         }
     }
 
@@ -129,7 +140,7 @@ pub(super) fn print_results(args: &BenchArgs, phases: &[Phase]) {
         let broker = broker.map_or_else(|| "in hub".into(), |b| format!("{b:.0}"));
         println!(
             "{:<10} {:<34} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>16}",
-            p.broker.name(),
+            if p.gate { p.broker.name() } else { "no gate" },
             p.label.text(),
             p.inflight,
             p.n,
@@ -156,7 +167,7 @@ pub(super) fn print_results(args: &BenchArgs, phases: &[Phase]) {
         let find = |label: Label, inflight: usize| {
             phases
                 .iter()
-                .find(|p| p.broker == kind && p.label == label && p.inflight == inflight)
+                .find(|p| p.broker == kind && p.gate && p.label == label && p.inflight == inflight)
         };
         let Some(floor) = find(Label::Floor, 1) else {
             continue;
@@ -170,7 +181,7 @@ pub(super) fn print_results(args: &BenchArgs, phases: &[Phase]) {
         let echo = ratio(find(Label::Echo, 1));
         let best = phases
             .iter()
-            .filter(|p| p.broker == kind)
+            .filter(|p| p.broker == kind && p.gate)
             .filter_map(|p| p.rate.map(|r| (r, p.inflight)))
             .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
         println!(
@@ -196,6 +207,46 @@ pub(super) fn print_results(args: &BenchArgs, phases: &[Phase]) {
             best.1,
             best.0 / 5000.0,
             if best.0 >= 5000.0 { "met" } else { "missed" },
+        );
+    }
+    print_gate_cost(phases);
+}
+
+/// With `--without-gate`: each one-at-a-time round trip through the gate against the same without
+/// it (p50 and p99 ratios).
+fn print_gate_cost(phases: &[Phase]) {
+    let pairs: Vec<_> = phases
+        .iter()
+        .filter(|p| !p.gate)
+        .filter_map(|direct| {
+            let gated = phases.iter().find(|p| {
+                p.gate
+                    && p.broker == direct.broker
+                    && p.label == direct.label
+                    && p.inflight == direct.inflight
+            })?;
+            Some((gated, direct))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "the hub's connection gate (an extra loopback hop each way), through it ÷ without it:"
+    );
+    for (gated, direct) in pairs {
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
+        println!(
+            "{:<10} {:<34} p50 {} / {} ms = {:.2}×, p99 {} / {} ms = {:.2}×",
+            gated.broker.name(),
+            gated.label.text(),
+            ms(gated.p50),
+            ms(direct.p50),
+            ratio(gated.p50, direct.p50),
+            ms(gated.p99),
+            ms(direct.p99),
+            ratio(gated.p99, direct.p99),
         );
     }
 }

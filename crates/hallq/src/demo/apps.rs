@@ -44,8 +44,8 @@ struct App {
     device: &'static str,
     role: Role,
     profile: &'static str,
-    /// Logical pixels to physical: the profiles' screens are bigger than a developer's.
-    scale: &'static str,
+    /// The profile's screen, in pixels (the counter terminal's PC: its window's design size).
+    size: (u32, u32),
 }
 
 const APPS: [App; 3] = [
@@ -54,21 +54,21 @@ const APPS: [App; 3] = [
         device: "display-app",
         role: Role::Display,
         profile: "display-1080p",
-        scale: "0.5",
+        size: (1920, 1080),
     },
     App {
         bin: "hallq-kiosk",
         device: "kiosk-app",
         role: Role::Kiosk,
         profile: "kiosk-portrait-80mm",
-        scale: "0.45",
+        size: (1080, 1920),
     },
     App {
         bin: "hallq-counter",
         device: "counter-app",
         role: Role::Counter,
         profile: "counter-pc",
-        scale: "0.6",
+        size: (1920, 1080),
     },
 ];
 
@@ -157,8 +157,15 @@ pub(crate) fn spawn(secrets: &[(&'static str, String)], to: &Target<'_>) -> Vec<
         .ok()
         .and_then(|e| e.parent().map(Path::to_owned))
         .unwrap_or_else(|| PathBuf::from("."));
+    let screen = screen_size().unwrap_or_else(|| {
+        tracing::warn!(
+            "the screen's size is unknown (xdotool getdisplaygeometry): 1920×1080 assumed"
+        );
+        (1920, 1080)
+    });
+    let places = arrange(screen, &APPS.map(|a| a.size));
     let mut running = Vec::new();
-    for app in &APPS {
+    for (app, (scale, x, y)) in APPS.iter().zip(places) {
         let bin = dir.join(app.bin);
         if !bin.is_file() {
             tracing::warn!(
@@ -176,7 +183,8 @@ pub(crate) fn spawn(secrets: &[(&'static str, String)], to: &Target<'_>) -> Vec<
             .args(["--hall", hall.as_str()])
             .args(["--device", app.device])
             .env("HALLQ_DEVICE_SECRET", secret)
-            .env("SLINT_SCALE_FACTOR", app.scale)
+            .args(["--window-position", &format!("{x},{y}")])
+            .env("SLINT_SCALE_FACTOR", format!("{scale:.3}"))
             .env("RUST_LOG", "warn");
         let profile = profiles.join(format!("{}.toml", app.profile));
         match app.role {
@@ -205,10 +213,85 @@ pub(crate) fn spawn(secrets: &[(&'static str, String)], to: &Target<'_>) -> Vec<
     running
 }
 
+/// Room left for the window manager's title bar above each window, and between windows.
+const TITLE_PX: u32 = 40;
+const GAP_PX: u32 = 8;
+
+/// The apps' windows side by side on a `screen` (width, height): one scale for all, so each keeps
+/// its profile's shape, as large as the screen allows; each window's scale factor and top left.
+fn arrange(screen: (u32, u32), sizes: &[(u32, u32)]) -> Vec<(f32, i32, i32)> {
+    let n = u32::try_from(sizes.len()).unwrap_or(u32::MAX);
+    let total: u32 = sizes.iter().map(|s| s.0).sum();
+    let tallest = sizes.iter().map(|s| s.1).max().unwrap_or(1);
+    let room_w = screen.0.saturating_sub(GAP_PX * (n + 1));
+    let room_h = screen.1.saturating_sub(TITLE_PX + 2 * GAP_PX);
+    let scale = (room_w as f32 / total.max(1) as f32).min(room_h as f32 / tallest as f32);
+    // Three decimals, as the apps are given it, so the positions below use the same scale.
+    let scale = (scale * 1000.0).floor() / 1000.0;
+    let mut x = GAP_PX as f32;
+    sizes
+        .iter()
+        .map(|&(w, _)| {
+            let at = (scale, x as i32, (TITLE_PX + GAP_PX) as i32);
+            x += (w as f32 * scale).ceil() + GAP_PX as f32;
+            at
+        })
+        .collect()
+}
+
+/// The X screen's size, from `xdotool getdisplaygeometry` ("1920 1080").
+fn screen_size() -> Option<(u32, u32)> {
+    let out = Command::new("xdotool")
+        .arg("getdisplaygeometry")
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let mut it = text.split_whitespace().map(str::parse::<u32>);
+    match (it.next(), it.next()) {
+        (Some(Ok(w)), Some(Ok(h))) if out.status.success() => Some((w, h)),
+        _ => None,
+    }
+}
+
 /// Closes the windows.
 pub(crate) fn stop(children: Vec<Child>) {
     for mut c in children {
         let _ = c.kill();
         let _ = c.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_windows_stand_side_by_side_on_the_screen_without_overlap() {
+        for screen in [(1920, 1080), (2560, 1440), (1366, 768), (3840, 2160)] {
+            let sizes = APPS.map(|a| a.size);
+            let places = arrange(screen, &sizes);
+            let mut right_of_last = 0;
+            for ((scale, x, y), (w, h)) in places.iter().zip(sizes) {
+                let (pw, ph) = (
+                    (w as f32 * scale).ceil() as i32,
+                    (h as f32 * scale).ceil() as i32,
+                );
+                assert!(
+                    *x >= right_of_last,
+                    "{screen:?}: overlaps the window before"
+                );
+                assert!(x + pw <= screen.0 as i32, "{screen:?}: off the right edge");
+                assert!(y + ph <= screen.1 as i32, "{screen:?}: off the bottom");
+                right_of_last = x + pw;
+            }
+            // One scale: each window keeps its profile's shape.
+            assert!(places.iter().all(|p| p.0 == places[0].0), "{places:?}");
+            // As large as it fits: the row spans most of the screen, or the kiosk its height.
+            let tall = 1920.0 * places[0].0;
+            assert!(
+                right_of_last as f32 > 0.95 * screen.0 as f32 || tall > 0.9 * screen.1 as f32,
+                "{screen:?}: {places:?}"
+            );
+        }
     }
 }

@@ -1,0 +1,170 @@
+//! The ingest worker: halls' batches from JetStream into the sink, each acknowledged only
+//! after its outcome is committed.
+//!
+//! Workers share one durable pull consumer ([`CONSUMER`]) on the uplink stream, so each message
+//! goes to one worker at a time, and one that dies mid-batch leaves its messages unacknowledged:
+//! the server delivers them again after the ack wait, and the sink stores each event once. A
+//! message is answered by its outcome:
+//!
+//! | outcome | answer |
+//! |---|---|
+//! | stored, duplicate | ack |
+//! | gap, delivered fewer than [`GAP_RETRIES`] times | nak with a delay: with several workers, the batch before it is often only a moment behind |
+//! | gap, delivered that often | term: the hub resends from the mark |
+//! | not a batch, or a malformed one, or a hall publishing as another | term, logged |
+//! | the database failed | nak; the worker returns the error |
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, consumer, stream};
+use futures_util::StreamExt;
+use tokio_postgres::Client;
+
+use crate::error::HqError;
+use crate::store::{Configs, Outcome, sink};
+use crate::wire::{self, Batch};
+
+/// The durable consumer the ingest workers share.
+pub const CONSUMER: &str = "hq-ingest";
+
+/// How often a batch past a gap is delivered again before it is given up.
+pub const GAP_RETRIES: i64 = 5;
+
+/// How long a batch past a gap waits before it is delivered again.
+const GAP_DELAY: Duration = Duration::from_millis(300);
+
+/// How long a worker may hold a message before the server gives it to another: longer than a
+/// batch's transaction takes, short enough that a killed worker's batches come back soon.
+const ACK_WAIT: Duration = Duration::from_secs(30);
+
+/// What one call of [`ingest`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct IngestStats {
+    /// Messages taken.
+    pub messages: u64,
+    /// Events inserted.
+    pub events: u64,
+    /// Batches already stored.
+    pub duplicates: u64,
+    /// Batches past a gap (delivered again later, or given up).
+    pub gaps: u64,
+    /// Messages that were no batch, or a malformed one.
+    pub refused: u64,
+}
+
+/// The uplink stream (made if missing): every hall's subject, 3 replicas on file storage,
+/// work-queue retention (a batch leaves the stream once an ingest worker acknowledged it: the
+/// hall's journal, not the stream, keeps the history), a two-minute duplicate window.
+pub async fn stream(js: &jetstream::Context) -> Result<stream::Stream, HqError> {
+    js.get_or_create_stream(stream::Config {
+        name: wire::STREAM.into(),
+        subjects: vec![wire::SUBJECTS.into()],
+        num_replicas: 3,
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::WorkQueue,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| HqError::Nats(format!("stream {}: {e}", wire::STREAM)))
+}
+
+/// The workers' shared durable consumer (made if missing), explicit acks.
+pub async fn consumer(js: &jetstream::Context) -> Result<consumer::PullConsumer, HqError> {
+    let s = stream(js).await?;
+    s.get_or_create_consumer(
+        CONSUMER,
+        consumer::pull::Config {
+            durable_name: Some(CONSUMER.into()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: ACK_WAIT,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| HqError::Nats(format!("consumer {CONSUMER}: {e}")))
+}
+
+/// Takes up to `max` messages (waiting at most `wait` for them) and answers each by its
+/// outcome (see the module's table). Returns what it did, or the database's error after
+/// naking the message it failed on (the ones after it come back after the ack wait).
+pub async fn ingest(
+    consumer: &consumer::PullConsumer,
+    client: &mut Client,
+    configs: &Configs,
+    max: usize,
+    wait: Duration,
+) -> Result<IngestStats, HqError> {
+    let nats = |e: &dyn std::fmt::Display| HqError::Nats(e.to_string());
+    let mut stats = IngestStats::default();
+    let mut messages = consumer
+        .fetch()
+        .max_messages(max)
+        .expires(wait)
+        .messages()
+        .await
+        .map_err(|e| nats(&e))?;
+    while let Some(m) = messages.next().await {
+        let m = m.map_err(|e| nats(&e))?;
+        stats.messages += 1;
+        let batch = match decode(&m.subject, &m.payload) {
+            Ok(b) => b,
+            Err(reason) => {
+                tracing::warn!(subject = %m.subject, %reason, "not a batch: dropped");
+                stats.refused += 1;
+                m.ack_with(AckKind::Term).await.map_err(|e| nats(&e))?;
+                continue;
+            }
+        };
+        let answer = match sink(client, &batch, configs).await {
+            Ok(report) => match report.outcome {
+                Outcome::Stored { inserted, .. } => {
+                    stats.events += inserted;
+                    AckKind::Ack
+                }
+                Outcome::Duplicate => {
+                    stats.duplicates += 1;
+                    AckKind::Ack
+                }
+                Outcome::Gap { .. } => {
+                    stats.gaps += 1;
+                    let delivered = m.info().map(|i| i.delivered).unwrap_or(GAP_RETRIES);
+                    if delivered < GAP_RETRIES {
+                        AckKind::Nak(Some(GAP_DELAY))
+                    } else {
+                        AckKind::Term
+                    }
+                }
+            },
+            Err(e @ HqError::BadBatch { .. }) => {
+                tracing::warn!(error = %e, "malformed batch: dropped");
+                stats.refused += 1;
+                AckKind::Term
+            }
+            Err(e) => {
+                // Not stored: delivered again, to this worker or another.
+                let _ = m.ack_with(AckKind::Nak(None)).await;
+                return Err(e);
+            }
+        };
+        m.ack_with(answer).await.map_err(|e| nats(&e))?;
+    }
+    Ok(stats)
+}
+
+/// A message's batch, de-identified, or why it is none.
+fn decode(subject: &str, payload: &[u8]) -> Result<Batch, String> {
+    let mut batch: Batch = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+    // A hall publishes on its own subject only (the server's permissions will say so too).
+    let expected = wire::subject(&batch.hall).map_err(|e| e.to_string())?;
+    if subject != expected {
+        return Err(format!(
+            "hall {} published on {subject}, not {expected}",
+            batch.hall
+        ));
+    }
+    for e in &mut batch.events {
+        e.body = wire::deidentify(std::mem::take(&mut e.body));
+    }
+    Ok(batch)
+}

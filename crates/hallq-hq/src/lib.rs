@@ -1,0 +1,30 @@
+//! hallq headquarters (HQ): the chain of halls above the hall (issue 14, docs/chain.md).
+//!
+//! Every hall's journal flows up to HQ exactly once: at-least-once transport over NATS
+//! JetStream, an idempotent sink in PostgreSQL keyed (hall, journal epoch, seq), and a
+//! high-water mark per hall and epoch from which the hub resends after any doubt.
+//!
+//! Parts:
+//! - [`engines`]: starts the chain's engines for the demo and the tests — a 3-node nats-server
+//!   cluster with JetStream ([`NatsCluster`]) and a PostgreSQL instance ([`Postgres`]) — as real
+//!   processes in folders of their own, on loopback ports chosen at run time.
+//! - [`store`]: the HQ store — its versioned schema ([`store::migrate`]) and the sink
+//!   ([`store::sink`]) that stores one batch in one transaction and reports gaps, and the
+//!   roll-ups ([`store::rollup`]) per hall × business day × business type, folded by
+//!   hallq-report's own fold.
+//! - [`bus`]: JetStream helpers for what async-nats cannot do against nats-server 2.9 (a KV
+//!   bucket).
+//! - [`ingest`]: the ingest worker, JetStream → sink, acknowledging after commit.
+//! - [`wire`]: what a hall uploads, a [`Batch`] of de-identified [`UpEvent`]s.
+//! - [`HqError`]: the one error type.
+
+pub mod bus;
+pub mod engines;
+mod error;
+pub mod ingest;
+pub mod store;
+pub mod wire;
+
+pub use engines::{NatsCluster, Postgres};
+pub use error::HqError;
+pub use wire::{Batch, UpEvent};

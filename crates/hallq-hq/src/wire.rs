@@ -1,0 +1,158 @@
+//! What a hall uploads: a [`Batch`] of de-identified events keyed (hall, epoch, seq), as one
+//! JetStream message on [`subject`] with a [`msg_id`] (docs/chain.md, "The uplink's wire format").
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::HqError;
+
+/// The stream the halls' batches go to.
+pub const STREAM: &str = "HALLQ_UPLINK";
+
+/// The subjects of [`STREAM`]: one per hall, `hallq.uplink.<hall>`.
+pub const SUBJECTS: &str = "hallq.uplink.>";
+
+/// The event fields written by people in free text (a complaint's summary, a note, a
+/// resolution, a responsibility). The hub already blanks phone numbers in them, but a name or
+/// an address typed by a clerk would still identify a customer: they stay in the hall, like the
+/// sealed numbers. Every other field is an id, a code, a number, a flag or a time.
+pub const FREE_TEXT: &[&str] = &["summary", "note", "resolution", "responsibility"];
+
+/// One journal event as it leaves the hall: its key within the journal, its time, business day
+/// and type, and its body (the engine event's JSON) de-identified by [`deidentify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpEvent {
+    /// The event's seq in its journal: 1, 2, 3 … without gaps.
+    pub seq: i64,
+    /// When it happened, ms since the Unix epoch (the hub's clock).
+    pub at_ms: i64,
+    /// Its business day, `yyyymmdd`, if the hall had opened one.
+    pub day: Option<i32>,
+    /// The event type (`ticket_issued`, `called` …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The event's JSON.
+    pub body: serde_json::Value,
+}
+
+/// Consecutive events of one journal (hall, epoch), the unit the sink stores in one
+/// transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    /// The hall's id.
+    pub hall: String,
+    /// The journal's epoch (`Journal::epoch`).
+    pub epoch: String,
+    /// The events, in seq order without gaps.
+    pub events: Vec<UpEvent>,
+}
+
+impl Batch {
+    /// The batch's JetStream message id, `<hall>:<epoch>:<first>-<last>`: a resend of the same
+    /// events within the stream's duplicate window is dropped by the server (a saving; the sink
+    /// is the guarantee).
+    pub fn msg_id(&self) -> String {
+        let first = self.events.first().map_or(0, |e| e.seq);
+        let last = self.events.last().map_or(0, |e| e.seq);
+        format!("{}:{}:{first}-{last}", self.hall, self.epoch)
+    }
+}
+
+/// The subject a hall's batches are published on, `hallq.uplink.<hall>`. A hall id with a
+/// character NATS gives a meaning in subjects (`.`, `*`, `>`, white space) is refused.
+pub fn subject(hall: &str) -> Result<String, HqError> {
+    let bad = hall.is_empty()
+        || hall
+            .chars()
+            .any(|c| matches!(c, '.' | '*' | '>') || c.is_whitespace() || c.is_control());
+    if bad {
+        return Err(HqError::BadBatch {
+            hall: hall.chars().take(64).collect(),
+            reason: "a hall id for the uplink has no '.', '*', '>' or spaces".into(),
+        });
+    }
+    Ok(format!("hallq.uplink.{hall}"))
+}
+
+/// An event body without its [`FREE_TEXT`] fields (at any depth). Applied by the hub before
+/// upload and again by HQ's ingest, so a hub of an older build cannot put free text into HQ.
+pub fn deidentify(mut body: serde_json::Value) -> serde_json::Value {
+    strip(&mut body);
+    body
+}
+
+fn strip(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| !FREE_TEXT.contains(&k.as_str()));
+            map.values_mut().for_each(strip);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Free text goes, whatever event carries it; ids, codes, numbers and times stay.
+    #[test]
+    fn free_text_stays_in_the_hall() {
+        let events = [
+            json!({"type": "complaint_opened", "complaint": "C20261123-0001",
+                   "category": "general", "summary": "王先生 charged twice, call …",
+                   "visit": "V20261123-0007", "responsibility": "张三 at counter 2",
+                   "opened_by": "E1001", "first_contact_due_ms": 1, "due_ms": 2}),
+            json!({"type": "complaint_updated", "complaint": "C20261123-0001",
+                   "note": "called 王先生 back", "contacted": true}),
+            json!({"type": "complaint_resolved", "complaint": "C20261123-0001",
+                   "resolution": "refunded to 王先生"}),
+            json!({"type": "callback_made", "visit": "V20261123-0007", "note": "told 王先生"}),
+            json!({"type": "ticket_transferred", "ticket": "20261123-0042",
+                   "visit": "V20261123-0007", "counter": 2, "to": {"counter": 3},
+                   "note": "王先生 needs the manager"}),
+        ];
+        for e in events {
+            let kind = e["type"].clone();
+            let out = deidentify(e).to_string();
+            assert!(!out.contains("王先生") && !out.contains("张三"), "{out}");
+            assert!(out.contains(&kind.to_string()), "{out}");
+        }
+        let issued = json!({"type": "ticket_issued", "ticket": "20261123-0042",
+                            "visit": "V20261123-0007", "number": "A042", "seq": 42,
+                            "business": "basic", "priority": "ordinary", "lang": "zh",
+                            "notify": true});
+        assert_eq!(
+            deidentify(issued.clone()),
+            issued,
+            "nothing personal to take"
+        );
+    }
+
+    #[test]
+    fn a_hall_id_that_is_not_one_subject_token_is_refused() {
+        assert_eq!(subject("gz-01").unwrap(), "hallq.uplink.gz-01");
+        for bad in ["", "gz.01", "gz*", "gz>", "gz 01"] {
+            assert!(subject(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_batch_names_its_events_in_its_msg_id() {
+        let b = Batch {
+            hall: "gz-01".into(),
+            epoch: "ab".into(),
+            events: (5..=9)
+                .map(|seq| UpEvent {
+                    seq,
+                    at_ms: 0,
+                    day: None,
+                    kind: "x".into(),
+                    body: json!({}),
+                })
+                .collect(),
+        };
+        assert_eq!(b.msg_id(), "gz-01:ab:5-9");
+    }
+}

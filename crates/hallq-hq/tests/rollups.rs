@@ -1,0 +1,415 @@
+//! The roll-ups against `hallq report`: a simulated hall's journal (a morning played by the
+//! simulator through a real hub, repeated over the days before it, each closed by its daily
+//! reset) uploaded to a real PostgreSQL in batches of random sizes, with duplicates, resent
+//! overlaps and batches past a gap, rolls up to the figures the report computes on that journal.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use common::Store;
+use hallq_hq::store::{Configs, Outcome, rollup, sink};
+use hallq_hq::{Batch, UpEvent, wire};
+use hallq_journal::Journal;
+use hallq_proto::{BusinessDay, Timestamp, time};
+use hallq_report::{DayRange, Report, ReportConfig, Targets};
+use hallq_sim::rng::Rng;
+use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
+
+const HALL: &str = "sz-futian-02";
+const DAY: BusinessDay = BusinessDay(20261124);
+
+/// Plays 09:00–11:30 of `DAY` at ×1000 in `dir` and extends the journal to three days; returns
+/// its path and the report configuration `hallq report` builds from the same hall.toml.
+async fn journal(dir: &Path) -> (std::path::PathBuf, ReportConfig) {
+    let toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
+    let mut hall = hallq_hub::HallConfig::load(&toml).unwrap();
+    hallq_sim::hall::with_green_code(&mut hall);
+    let offset = hall.hall.utc_offset_min;
+    // As `hallq report` builds it (crates/hallq/src/report_cmd.rs).
+    let mut cfg = ReportConfig::from_queue(&hall.hall.name.zh, &hall.queue, offset);
+    cfg.targets = Targets { ..hall.kpi.clone() };
+    let config = SimConfig {
+        hall,
+        scenario: Scenario::default(),
+    };
+    let plan = Arc::new(Plan::generate(&config, 7, DAY));
+    let day_dir = dir.join("day");
+    let prepared = Prepared::new(config.hall.clone(), &day_dir, 0).unwrap();
+    let sim = SimHall::start(prepared, 1000.0, plan.starts_at.plus_secs(-3600))
+        .await
+        .unwrap();
+    let played = sim
+        .play(
+            Arc::clone(&plan),
+            PlayOptions {
+                until: Some(time::at(DAY, 11 * 60 + 30, offset)),
+                ..PlayOptions::default()
+            },
+        )
+        .await;
+    sim.stop().await.unwrap();
+    played.unwrap();
+    let path = dir.join("journal.db");
+    hallq_sim::history::extend_backwards(&day_dir.join("journal.db"), &path, 3, &config.hall)
+        .unwrap();
+    (path, cfg)
+}
+
+/// The journal's events as the hub uploads them: de-identified, keyed by seq.
+fn events(journal: &Journal) -> Vec<UpEvent> {
+    let mut stmt = journal
+        .connection()
+        .prepare("SELECT seq, at_ms, day, type, body FROM events ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| {
+        let body: String = r.get(4)?;
+        Ok(UpEvent {
+            seq: r.get(0)?,
+            at_ms: r.get(1)?,
+            day: r.get(2)?,
+            kind: r.get(3)?,
+            body: wire::deidentify(serde_json::from_str(&body).unwrap()),
+        })
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn slice(epoch: &str, events: &[UpEvent], from: i64, to: i64) -> Batch {
+    Batch {
+        hall: HALL.into(),
+        epoch: epoch.into(),
+        events: events[(from - 1) as usize..to as usize].to_vec(),
+    }
+}
+
+/// A sum over the roll-ups of the hall.
+async fn sum(s: &Store, sql: &str) -> i64 {
+    s.client
+        .query_one(
+            &format!("SELECT coalesce(sum({sql}), 0)::bigint FROM rollup_days WHERE hall = $1"),
+            &[&HALL],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// The report's figures the roll-ups hold, read back from them.
+async fn assert_rolled_up(s: &Store, report: &Report) {
+    let kpi = |k: &str| {
+        let k = report.kpi(k).unwrap();
+        (k.num as i64, k.den as i64)
+    };
+    let got = (
+        sum(s, "satisfied + very_satisfied").await,
+        sum(s, "dissatisfied + neutral + satisfied + very_satisfied").await,
+    );
+    assert_eq!(got, kpi("satisfaction"), "satisfaction");
+    let got = (sum(s, "within_limit").await, sum(s, "judged").await);
+    assert_eq!(got, kpi("within_limit"), "within limit");
+    let got = (sum(s, "sl_within").await, sum(s, "sl_judged").await);
+    assert_eq!(got, kpi("wait_service_level"), "wait service level");
+    assert_eq!(sum(s, "visits").await, report.visits as i64, "visits");
+    assert_eq!(
+        sum(s, "transferred_visits").await,
+        report.transferred as i64
+    );
+    assert_eq!(sum(s, "tickets").await, report.tickets as i64, "tickets");
+    let ends = ["served", "no_shows", "walked_out", "closed", "still_open"];
+    for (i, col) in ends.iter().enumerate() {
+        assert_eq!(sum(s, col).await, report.ticket_ends[i] as i64, "{col}");
+    }
+    let q = &report.quality;
+    for (col, want) in [
+        ("short_services", q.short_services),
+        ("forgotten_finish", q.forgotten_finish),
+        ("missing_ratings", q.missing_ratings),
+        ("unknown_business", q.unknown_business),
+        ("orphan_events", q.orphan_events),
+    ] {
+        assert_eq!(sum(s, col).await, want as i64, "{col}");
+    }
+    assert_eq!(
+        sum(s, "unread").await,
+        0,
+        "every stored event read by the fold"
+    );
+    let rows = s
+        .client
+        .query(
+            "SELECT business, sum(tickets)::bigint, sum(served)::bigint, sum(judged)::bigint,
+                    sum(within_limit)::bigint, sum(service_sum_ms)::bigint, sum(waits)::bigint,
+                    sum(wait_sum_ms)::bigint
+             FROM rollup_business WHERE hall = $1 GROUP BY business ORDER BY business",
+            &[&HALL],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), report.business.len(), "business types");
+    for (r, b) in rows.iter().zip(&report.business) {
+        let code: String = r.get(0);
+        assert_eq!(code, b.code);
+        let v = |i: usize| r.get::<_, i64>(i);
+        assert_eq!(
+            (v(1), v(2), v(3), v(4)),
+            (
+                b.tickets as i64,
+                b.served as i64,
+                b.judged as i64,
+                b.within as i64
+            ),
+            "{code}"
+        );
+        // The means as the report divides them, from the summed parts.
+        let mean_service = (v(3) > 0).then(|| v(5) as f64 / v(3) as f64 / 1e3);
+        let mean_wait = (v(6) > 0).then(|| v(7) as f64 / v(6) as f64 / 1e3);
+        assert_eq!(mean_service, b.mean_service, "{code} mean service");
+        assert_eq!(mean_wait, b.mean_wait, "{code} mean wait");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollups_of_a_journal_uploaded_with_duplicates_and_overlaps_equal_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, cfg) = journal(dir.path()).await;
+    let journal = Journal::open_read_only(&path).unwrap();
+    let epoch = journal.epoch().unwrap();
+    let events = events(&journal);
+    let last = events.len() as i64;
+    let days: std::collections::BTreeSet<i32> = events.iter().filter_map(|e| e.day).collect();
+    assert!(days.len() >= 3, "the journal spans days: {days:?}");
+    let now = Timestamp(events[events.len() - 1].at_ms + 3_600_000);
+    let report =
+        hallq_report::read::report(&journal, &cfg, DayRange::default(), now, &mut |_, _| {})
+            .unwrap();
+    assert!(report.tickets > 50 && report.served > 0, "a real morning");
+
+    let mut s = Store::start().await;
+    let mut configs = Configs::default();
+    configs.insert(HALL, cfg.clone());
+    let mut rng = Rng::new(14, 2);
+    let mut mark = 0i64;
+    // The journal's last 5 events come last, alone: too few to make the open day due.
+    let end = last - 5;
+    let (mut duplicates, mut overlaps, mut gaps) = (0, 0, 0);
+    while mark < end {
+        let from = mark + 1;
+        let to = (from + rng.between(1, 150) - 1).min(end);
+        let r = sink(&mut s.client, &slice(&epoch, &events, from, to), &configs)
+            .await
+            .unwrap();
+        assert_eq!(r.mark, to);
+        mark = to;
+        // Now and then: the same batch again (a redelivery), a resend overlapping the mark (the
+        // hub resending from an older mark), or a batch from past a gap (out of order).
+        if rng.chance(0.2) {
+            let r = sink(&mut s.client, &slice(&epoch, &events, from, to), &configs)
+                .await
+                .unwrap();
+            assert_eq!(r.outcome, Outcome::Duplicate);
+            duplicates += 1;
+        }
+        if rng.chance(0.2) && mark < end {
+            let back = (mark - rng.between(1, 80)).max(1);
+            let ahead = (mark + rng.between(1, 80)).min(end);
+            let r = sink(
+                &mut s.client,
+                &slice(&epoch, &events, back, ahead),
+                &configs,
+            )
+            .await
+            .unwrap();
+            assert!(matches!(r.outcome, Outcome::Stored { from, .. } if from == mark + 1));
+            mark = ahead;
+            overlaps += 1;
+        }
+        if rng.chance(0.1) && mark + 3 <= end {
+            let r = sink(
+                &mut s.client,
+                &slice(&epoch, &events, mark + 2, (mark + 40).min(end)),
+                &configs,
+            )
+            .await
+            .unwrap();
+            assert!(matches!(r.outcome, Outcome::Gap { .. }));
+            gaps += 1;
+        }
+    }
+    sink(
+        &mut s.client,
+        &slice(&epoch, &events, end + 1, last),
+        &configs,
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "{last} events over {} days, {duplicates} duplicates, {overlaps} overlaps, {gaps} gaps",
+        days.len()
+    );
+    assert!(
+        duplicates > 0 && overlaps > 0 && gaps > 0,
+        "each fault played"
+    );
+    // A day whose reset arrived is rolled up in full by the batch that closed it; the open
+    // day's newest events wait for the refresh.
+    let closed: Vec<i32> = events
+        .iter()
+        .filter(|e| e.kind == "day_closed")
+        .filter_map(|e| e.day)
+        .collect();
+    assert!(closed.len() >= 2, "the copied days end with their reset");
+    for day in &closed {
+        let row = s
+            .client
+            .query_one(
+                "SELECT (SELECT events FROM rollup_days WHERE hall = $1 AND day = $2),
+                        (SELECT count(*) FROM events WHERE hall = $1 AND day = $2)",
+                &[&HALL, day],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, Option<i64>>(0), Some(row.get(1)), "day {day}");
+    }
+    let open = events[events.len() - 1].day.unwrap();
+    assert!(!closed.contains(&open), "the journal's last day is open");
+    let refolded = rollup::refresh(&mut s.client, &configs).await.unwrap();
+    assert_eq!(
+        refolded, 1,
+        "the open day's newest events, left for the refresh"
+    );
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 0);
+    let stored = s
+        .client
+        .query_one("SELECT count(*) FROM events WHERE day IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(
+        sum(&s, "events").await,
+        stored,
+        "every stored event folded once"
+    );
+    assert_rolled_up(&s, &report).await;
+
+    // The cost of refolding, measured (docs/chain.md): the busiest closed day's last 100 events
+    // (its reset among them, so the day is refolded) as one batch on a fresh journal holding
+    // the rest of that day, against the same batch stored without a day (never folded).
+    let busiest = *closed
+        .iter()
+        .max_by_key(|d| events.iter().filter(|e| e.day == Some(**d)).count())
+        .unwrap();
+    let day: Vec<UpEvent> = events
+        .iter()
+        .filter(|e| e.day == Some(busiest))
+        .cloned()
+        .collect();
+    let mut timed = Vec::new();
+    for (i, with_day) in [(1, true), (2, false), (3, true), (4, false)] {
+        let mut day = day.clone();
+        for (k, e) in day.iter_mut().enumerate() {
+            e.seq = k as i64 + 1;
+            if !with_day {
+                e.day = None;
+            }
+        }
+        let hall = format!("bench-{i}");
+        let batch = |from: usize, to: usize| Batch {
+            hall: hall.clone(),
+            epoch: epoch.clone(),
+            events: day[from..to].to_vec(),
+        };
+        let head = day.len() - 100;
+        for from in (0..head).step_by(500) {
+            sink(
+                &mut s.client,
+                &batch(from, (from + 500).min(head)),
+                &configs,
+            )
+            .await
+            .unwrap();
+        }
+        let t = Instant::now();
+        sink(&mut s.client, &batch(head, day.len()), &configs)
+            .await
+            .unwrap();
+        timed.push((with_day, t.elapsed().as_secs_f64() * 1e3));
+    }
+    eprintln!(
+        "busiest day {busiest}: {} events; its last 100 as one batch: {timed:?} ms (with the \
+         refold, without)",
+        day.len()
+    );
+}
+
+/// The visits rolled up for `day` of [`HALL`].
+async fn visits(c: &tokio_postgres::Client, day: i32) -> i64 {
+    c.query_one(
+        "SELECT visits FROM rollup_days WHERE hall = $1 AND day = $2",
+        &[&HALL, &day],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// A day's events that arrive after the batch that closed it, alone, and then a batch of the next
+/// day big enough to be folded at once: the late events are left pending and the refresh rolls
+/// them up (a refresh that looked only above the journal's highest fold would miss them).
+#[tokio::test]
+async fn a_days_late_events_are_rolled_up_by_the_refresh() {
+    let visit = |seq: i64, day: i32, kind: &str| {
+        let at_ms = common::T0_MS + seq * 1000;
+        let body = match kind {
+            "day_closed" => serde_json::json!({"at_ms": at_ms, "type": kind, "day": day,
+                                                "reason": "reset"}),
+            _ => serde_json::json!({"at_ms": at_ms, "type": kind,
+                                    "visit": format!("V{day}-{seq:04}")}),
+        };
+        UpEvent {
+            seq,
+            at_ms,
+            day: Some(day),
+            kind: kind.into(),
+            body,
+        }
+    };
+    let batch = |events: Vec<UpEvent>| Batch {
+        hall: HALL.into(),
+        epoch: common::EPOCH.into(),
+        events,
+    };
+    let mut s = Store::start().await;
+    let configs = Configs::default();
+    let mut day1: Vec<UpEvent> = (1..=3)
+        .map(|k| visit(k, 20261123, "visit_started"))
+        .collect();
+    day1.push(visit(4, 20261123, "day_closed"));
+    sink(&mut s.client, &batch(day1), &configs).await.unwrap();
+    // Late, alone: fewer than REFOLD_EVERY, and no reset in it.
+    sink(
+        &mut s.client,
+        &batch(vec![visit(5, 20261123, "visit_started")]),
+        &configs,
+    )
+    .await
+    .unwrap();
+    let day2: Vec<UpEvent> = (6..=300)
+        .map(|k| visit(k, 20261124, "visit_started"))
+        .collect();
+    sink(&mut s.client, &batch(day2), &configs).await.unwrap();
+    assert_eq!(
+        visits(&s.client, 20261123).await,
+        3,
+        "the late visit is not folded yet"
+    );
+    assert_eq!(visits(&s.client, 20261124).await, 295);
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 1);
+    assert_eq!(visits(&s.client, 20261123).await, 4);
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 0);
+}
