@@ -1,6 +1,7 @@
 //! The counter terminal and the evaluator pad, drawn by Slint's software renderer with no
 //! display: every mode of the terminal in Chinese and English, and the pad's three states.
-//! `HALLQ_SCREENSHOTS=docs` writes them to docs/screenshots/.
+//! `HALLQ_SCREENSHOTS=docs` writes those of [`SAMPLE_ONLY`] to docs/screenshots/ (the others
+//! there come from the live apps); the rest go to a temporary folder.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
@@ -25,14 +26,27 @@ use slint::ComponentHandle as _;
 
 const T0: i64 = 1_796_002_860_000;
 
-fn out_dir() -> PathBuf {
-    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
-    } else {
-        let dir = std::env::temp_dir().join(format!("hallq-counter-shots-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+/// The pictures of docs/screenshots/ only this test draws: the others there are taken from the
+/// live apps (tests/tests/live_screens.rs), and the apps' screens this test draws under their
+/// names (or in English where the app has no language switch) go to a temporary folder.
+const SAMPLE_ONLY: &[&str] = &[
+    "counter-closed-zh.png",
+    "counter-closed-en.png",
+    "counter-offline-en.png",
+    "greeter-between-visitors-zh.png",
+];
+
+/// Where picture `name` goes: docs/screenshots/ with `HALLQ_SCREENSHOTS=docs` if it is one of
+/// [`SAMPLE_ONLY`], else a temporary folder.
+fn out_path(name: &str) -> PathBuf {
+    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") && SAMPLE_ONLY.contains(&name) {
+        return PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/screenshots")
+            .join(name);
     }
+    let dir = std::env::temp_dir().join(format!("hallq-counter-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }
 
 fn counter_state(staff: bool, open: bool, activity: Activity) -> CounterState {
@@ -142,7 +156,6 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         ("refused", refused, 30),
         ("offline", offline, 0),
     ];
-    let dir = out_dir();
     for (name, d, secs) in &cases {
         let mut pics = Vec::new();
         for (lang, english) in [("zh", false), ("en", true)] {
@@ -150,7 +163,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             let view = DeskView::of(d, Timestamp(T0 + secs * 1000), ui::lang(english));
             ui::show(&window, &view, "10:41", english);
             let pic = shots.take(1920, 1080);
-            pic.save(&dir.join(format!("counter-{name}-{lang}.png")))
+            pic.save(&out_path(&format!("counter-{name}-{lang}.png")))
                 .unwrap();
             assert!(
                 pic.inked() > 1920 * 110 + 8_000,
@@ -180,7 +193,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
             ui::set_language(english);
             ui::show_pad(&pad, mode, "B012", "3 号窗口");
             let pic = shots.take(1280, 800);
-            pic.save(&dir.join(format!("evaluator-{name}-{lang}.png")))
+            pic.save(&out_path(&format!("evaluator-{name}-{lang}.png")))
                 .unwrap();
             assert!(
                 pic.inked() > 5_000,
@@ -239,7 +252,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
                 ui::lang(english),
             );
             let pic = shots.take(720, 1440);
-            pic.save(&dir.join(format!("{name}-{lang}.png"))).unwrap();
+            pic.save(&out_path(&format!("{name}-{lang}.png"))).unwrap();
             assert!(
                 pic.inked() > 50_000,
                 "the greeter's screen {name} ({lang}) is nearly blank"
@@ -334,7 +347,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         ui::set_language(english);
         ui::show_supervisor(&console, &s, Timestamp(T0), ui::lang(english));
         let pic = shots.take(1920, 1080);
-        pic.save(&dir.join(format!("supervisor-{lang}.png")))
+        pic.save(&out_path(&format!("supervisor-{lang}.png")))
             .unwrap();
         assert!(
             pic.inked() > 1920 * 100 + 20_000,

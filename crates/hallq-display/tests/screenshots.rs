@@ -4,8 +4,8 @@
 //! and Chinese must be drawn as much as English (without a CJK font Slint draws nothing where the
 //! Chinese should be, and the picture would be nearly blank).
 //!
-//! `HALLQ_SCREENSHOTS=docs` writes the pictures to docs/screenshots/ (how the ones there were
-//! made); otherwise they go to a temporary folder and only the checks run.
+//! `HALLQ_SCREENSHOTS=docs` writes the pictures of [`SAMPLE_ONLY`] to docs/screenshots/ (the
+//! others there come from the live apps); the rest go to a temporary folder.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
@@ -59,14 +59,29 @@ fn states() -> Vec<(&'static str, Display)> {
     out
 }
 
-fn out_dir() -> PathBuf {
-    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
-    } else {
-        let dir = std::env::temp_dir().join(format!("hallq-display-shots-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+/// The pictures of docs/screenshots/ only this test draws: the others there are taken from the
+/// live apps (tests/tests/live_screens.rs), and the apps' screens this test draws under their
+/// names (or in English where the app has no language switch) go to a temporary folder.
+const SAMPLE_ONLY: &[&str] = &[
+    "display-morning-zh.png",
+    "display-morning-en.png",
+    "display-not-issuing-zh.png",
+    "display-not-issuing-en.png",
+    "display-connecting-zh.png",
+    "display-connecting-en.png",
+];
+
+/// Where picture `name` goes: docs/screenshots/ with `HALLQ_SCREENSHOTS=docs` if it is one of
+/// [`SAMPLE_ONLY`], else a temporary folder.
+fn out_path(name: &str) -> PathBuf {
+    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") && SAMPLE_ONLY.contains(&name) {
+        return PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/screenshots")
+            .join(name);
     }
+    let dir = std::env::temp_dir().join(format!("hallq-display-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }
 
 fn take(
@@ -88,15 +103,14 @@ fn every_display_state_renders_in_chinese_and_english() {
     window
         .window()
         .set_size(slint::PhysicalSize::new(WIDTH, HEIGHT));
-    let dir = out_dir();
     let all = states();
     assert_eq!(all.len(), 7, "one picture per state");
     for (name, d) in &all {
         let zh = take(&shots, &window, d, Lang::Zh, (WIDTH, HEIGHT));
         let en = take(&shots, &window, d, Lang::En, (WIDTH, HEIGHT));
-        zh.save(&dir.join(format!("display-{name}-zh.png")))
+        zh.save(&out_path(&format!("display-{name}-zh.png")))
             .unwrap();
-        en.save(&dir.join(format!("display-{name}-en.png")))
+        en.save(&out_path(&format!("display-{name}-en.png")))
             .unwrap();
         let (zi, ei) = (zh.inked(), en.inked());
         // The header alone is 1920×128 of brand blue over the dark field.
@@ -152,7 +166,7 @@ fn the_4k_display_draws_the_same_layout_scaled() {
     window.window().set_size(slint::PhysicalSize::new(w, h));
     let d = live(sample::board_no_kiosk(1));
     let pic = take(&shots, &window, &d, Lang::Zh, (w, h));
-    pic.save(&out_dir().join("display-4k-announcement-zh.png"))
+    pic.save(&out_path("display-4k-announcement-zh.png"))
         .unwrap();
     // The marquee is the bottom 96 design pixels: at 4K, 192 rows of red.
     let row = |y: u32| {
@@ -181,7 +195,6 @@ fn the_4k_display_draws_the_same_layout_scaled() {
 fn the_led_strip_shows_the_number_served_in_dot_matrix_red() {
     let shots = Snapshotter::install().unwrap();
     let window = LedWindow::new().unwrap();
-    let dir = out_dir();
     let mut led = LedStrip::new(3);
     led.handle(LedInput::Hub(Liveness::Online));
     led.handle(LedInput::Connected(true));
@@ -204,7 +217,7 @@ fn the_led_strip_shows_the_number_served_in_dot_matrix_red() {
         led.handle(LedInput::Counter(state));
         ui::show_led(&window, 3, &led.view(lang, 8));
         let pic = shots.take(w, h);
-        pic.save(&dir.join(format!("led-{name}.png"))).unwrap();
+        pic.save(&out_path(&format!("led-{name}.png"))).unwrap();
         let lit = pic
             .rgb
             .chunks_exact(3)

@@ -136,8 +136,10 @@ impl Xvfb {
         Shot::read(path)
     }
 
-    /// A left click at (`x`, `y`) of the window.
+    /// A left click at (`x`, `y`) of the window, raised first (windows of one screen overlap,
+    /// and a click goes to the one on top).
     pub fn click(&self, window: &str, x: u32, y: u32) {
+        self.run("xdotool", &["windowraise", window]);
         self.run(
             "xdotool",
             &[
