@@ -665,7 +665,9 @@ impl Supervisor {
             .queues
             .iter()
             .map(|q| {
+                // As the wall display says it: "about 0 min" reads as a fault (field test §1.11).
                 let wait = match q.estimated_wait_min {
+                    Some(0) => LocalText::new("无需等候", "no wait"),
                     Some(m) => LocalText::new(format!("约 {m} 分钟"), format!("about {m} min")),
                     None => LocalText::new("无法估计", "no estimate"),
                 };

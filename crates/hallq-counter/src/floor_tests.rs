@@ -193,14 +193,16 @@ fn a_queue_with_people_waiting_and_no_counter_open_stands_out() {
         ("basic", "基础业务", 6, Some(12), 2),
         ("complex", "复杂业务", 3, None, 0),
         ("consult", "咨询", 0, None, 0),
+        ("repair", "故障报修", 0, Some(0), 3),
     ]));
     let q = s.queues();
+    assert_eq!(q[3].status.zh, "等候 0 人 · 无需等候 · 3 个窗口");
     assert_eq!(q[0].status.zh, "等候 6 人 · 约 12 分钟 · 2 个窗口");
     assert_eq!(q[0].status.en, "6 waiting · about 12 min · 2 counters");
     assert_eq!(q[1].status.en, "3 waiting · no estimate · no counter open");
     assert_eq!(
         q.iter().map(|q| q.unserved).collect::<Vec<_>>(),
-        [false, true, false],
+        [false, true, false, false],
         "only a queue with people in it and nobody to serve them"
     );
 }
