@@ -145,11 +145,78 @@ pub struct Hall {
     mosquitto: Option<Child>,
 }
 
+/// The repository's folder (the tests crate sits in it).
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The example hall's queue (deploy/hall.example.toml): its business types and counters, as
+/// hall.toml sections ending in a blank line, for [`Hall::with_sections`].
+pub fn example_queue() -> String {
+    let example = std::fs::read_to_string(repo().join("deploy/hall.example.toml")).unwrap();
+    let start = example.find("\n[queue]").unwrap();
+    let end = example.find("\n# Clerks who may sign in").unwrap();
+    format!("{}\n\n", &example[start..end])
+}
+
+/// The screen of the firmware profile `name` (firmware-profiles/NAME.toml), in pixels.
+pub fn profile_screen(name: &str) -> (u32, u32) {
+    let path = repo()
+        .join("firmware-profiles")
+        .join(format!("{name}.toml"));
+    let screen = hallq_profiles::load_file(&path).unwrap().screen.unwrap();
+    (screen.width_px, screen.height_px)
+}
+
 impl Hall {
     /// A hall with the default queue, open all day, on a fresh broker port, with the default
     /// flood limits (hall.toml `[limits]`).
     pub fn new(kind: BrokerKind) -> Self {
         Self::with_sections(kind, "")
+    }
+
+    /// The example hall, as deploy/hall.example.toml has it (hall `demo`, every device's secret
+    /// "change-me"), on this hall's port and data directory, with clerks E1001–E1004 listed
+    /// without PINs, a kiosk allowed a morning's tickets at once, and `extra` (TOML sections)
+    /// appended.
+    pub fn example(extra: &str) -> Self {
+        let mut hall = Self::new(BrokerKind::Embedded);
+        let root = repo();
+        let example = std::fs::read_to_string(root.join("deploy/hall.example.toml")).unwrap();
+        let mut config = String::new();
+        for line in example.lines() {
+            let line = match line.split_whitespace().next() {
+                Some("listen") => format!("listen = \"127.0.0.1:{}\"", hall.port),
+                Some("data_dir") => {
+                    format!("data_dir = {:?}", hall.data_dir().display().to_string())
+                }
+                Some("profiles_dir") => format!(
+                    "profiles_dir = {:?}",
+                    root.join("firmware-profiles").display().to_string()
+                ),
+                // A test takes more tickets from its one kiosk in a minute than a customer would.
+                Some("ticket_burst") => "ticket_burst = 40".into(),
+                _ => line.to_owned(),
+            };
+            config.push_str(&line);
+            config.push('\n');
+        }
+        for n in 1..=4 {
+            config.push_str(&format!("\n[[staff]]\nnumber = \"E100{n}\"\n"));
+        }
+        config.push_str(extra);
+        std::fs::write(&hall.config_path, config).unwrap();
+        hall.hall = HallId::new("demo").unwrap();
+        hall.secrets.clear();
+        for line in example.lines() {
+            if let Some(id) = line
+                .strip_prefix("id = \"")
+                .and_then(|l| l.strip_suffix('"'))
+            {
+                hall.secrets.insert(id.to_owned(), "change-me".to_owned());
+            }
+        }
+        hall
     }
 
     /// A hall whose devices may send as fast as they can: for tests that load the hub on

@@ -22,32 +22,11 @@ use hallq_counter::ui::{self, CounterWindow, SupervisorWindow};
 use hallq_counter::{Action, Desk, DeskView, Effect, Input, Problem};
 use hallq_proto::state::{Liveness, Presence};
 use hallq_proto::{Command, CounterNo, Lang, ReplyBody, StaffNo};
-use hallq_tests::{BrokerKind, Hall, ticket};
+use hallq_tests::{BrokerKind, Hall, example_queue, profile_screen, ticket};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::ComponentHandle as _;
 use slint::Model as _;
 use slint::platform::PointerEventButton;
-
-/// The example hall's queue: its business types and counters, as hall.toml sections.
-fn example_queue() -> String {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/hall.example.toml"),
-    )
-    .unwrap();
-    let start = example.find("\n[queue]").unwrap();
-    let end = example.find("\n# Clerks who may sign in").unwrap();
-    format!("{}\n\n", &example[start..end])
-}
-
-/// The screen of a profile, in pixels.
-fn profile_screen(name: &str) -> (u32, u32) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../firmware-profiles")
-        .join(format!("{name}.toml"));
-    let profile = hallq_profiles::load_file(&path).unwrap();
-    let screen = profile.screen.unwrap();
-    (screen.width_px, screen.height_px)
-}
 
 /// The terminal: its desk, its window, and the presses not yet handled.
 struct Terminal {

@@ -10,14 +10,13 @@
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hallq_display::view::DisplayView;
 use hallq_display::{AnnounceFn, Display, DisplayTimings, ui as dui};
 use hallq_proto::Lang;
-use hallq_tests::{BrokerKind, Hall};
+use hallq_tests::{BrokerKind, Hall, example_queue, profile_screen};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use tokio::sync::watch;
 
@@ -45,26 +44,6 @@ slint::slint! {
             wrap: word-wrap;
         }
     }
-}
-
-/// The example hall's queue: its business types (and their names) and counters.
-fn example_queue() -> String {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/hall.example.toml"),
-    )
-    .unwrap();
-    let start = example.find("\n[queue]").unwrap();
-    let end = example.find("\n# Clerks who may sign in").unwrap();
-    format!("{}\n\n", &example[start..end])
-}
-
-/// The screen of a profile, in pixels.
-fn profile_screen(name: &str) -> (u32, u32) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../firmware-profiles")
-        .join(format!("{name}.toml"));
-    let screen = hallq_profiles::load_file(&path).unwrap().screen.unwrap();
-    (screen.width_px, screen.height_px)
 }
 
 /// The text element showing `text` (the smallest element with it as its label: a row or a

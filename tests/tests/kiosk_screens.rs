@@ -22,9 +22,9 @@ use hallq_kiosk::ui::{self, KioskWindow};
 use hallq_kiosk::{Action, Kiosk, KioskTimings, KioskView, PrintFn, PrintJob, Runtime, Screen};
 use hallq_print::{Layout, PaperWidth, Printer, TicketSlip, escpos};
 use hallq_proto::{
-    BusinessCode, Command, ErrorCode, HallId, Lang, Phone, PriorityReason, ReplyBody, StaffNo,
+    BusinessCode, Command, ErrorCode, Lang, Phone, PriorityReason, ReplyBody, StaffNo,
 };
-use hallq_tests::{BrokerKind, Hall, HubProcess};
+use hallq_tests::{Hall, HubProcess};
 use hallq_ui::{Picture, Snapshotter};
 use tokio::sync::watch;
 
@@ -39,42 +39,9 @@ const PHONE_SPENT: &str = "13700001111";
 /// The example hall, as deploy/hall.example.toml has it, on this test's port and data directory,
 /// with its green-channel code and four clerks. Every example device's secret is "change-me".
 fn example_hall() -> Hall {
-    let mut hall = Hall::new(BrokerKind::Embedded);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let example = std::fs::read_to_string(root.join("deploy/hall.example.toml")).unwrap();
-    let mut config = String::new();
-    for line in example.lines() {
-        let line = match line.split_whitespace().next() {
-            Some("listen") => format!("listen = \"127.0.0.1:{}\"", hall.port),
-            Some("data_dir") => format!("data_dir = {:?}", hall.data_dir().display().to_string()),
-            Some("profiles_dir") => format!(
-                "profiles_dir = {:?}",
-                root.join("firmware-profiles").display().to_string()
-            ),
-            // The test takes more tickets from its one kiosk in a minute than a customer would.
-            Some("ticket_burst") => "ticket_burst = 40".into(),
-            _ => line.to_owned(),
-        };
-        config.push_str(&line);
-        config.push('\n');
-    }
-    config.push_str(
+    Hall::example(
         "\n[[green_channel]]\ncode = \"VIP-8888\"\nlabel = \"全球通钻石卡 diamond card\"\n",
-    );
-    for n in 1..=4 {
-        config.push_str(&format!("\n[[staff]]\nnumber = \"E100{n}\"\n"));
-    }
-    std::fs::write(&hall.config_path, config).unwrap();
-    hall.hall = HallId::new("demo").unwrap();
-    for line in example.lines() {
-        if let Some(id) = line
-            .strip_prefix("id = \"")
-            .and_then(|l| l.strip_suffix('"'))
-        {
-            hall.secrets.insert(id.to_owned(), "change-me".to_owned());
-        }
-    }
-    hall
+    )
 }
 
 /// Starts the example hall's hub at 09:41 hall time (its hours are 08:30–17:30).

@@ -27,8 +27,8 @@ use std::time::Duration;
 use hallq_client::DeviceClient;
 use hallq_hub::secret::{self, Strength};
 use hallq_proto::state::{Activity, CounterState};
-use hallq_proto::{Command, HallId, LocalText, ReplyBody, StaffNo};
-use hallq_tests::{BrokerKind, Hall, HubProcess};
+use hallq_proto::{Command, LocalText, ReplyBody, StaffNo};
+use hallq_tests::{Hall, HubProcess};
 use xwin::{Killed, Rect, Shot, Xvfb, app_bin, profile};
 
 /// The example hall's secret of every device ("change-me").
@@ -48,53 +48,26 @@ const EXTRA: &[(&str, &str, &str)] = &[
 /// The example hall, as deploy/hall.example.toml has it, on this test's port and data directory,
 /// with four clerks listed (no PIN) and the extra devices.
 fn example_hall() -> Hall {
-    let mut hall = Hall::new(BrokerKind::Embedded);
-    let root = xwin::root();
-    let example = std::fs::read_to_string(root.join("deploy/hall.example.toml")).unwrap();
-    let mut config = String::new();
-    for line in example.lines() {
-        let line = match line.split_whitespace().next() {
-            Some("listen") => format!("listen = \"127.0.0.1:{}\"", hall.port),
-            Some("data_dir") => format!("data_dir = {:?}", hall.data_dir().display().to_string()),
-            Some("profiles_dir") => format!(
-                "profiles_dir = {:?}",
-                root.join("firmware-profiles").display().to_string()
-            ),
-            // The test takes a morning's tickets from one kiosk at once.
-            Some("ticket_burst") => "ticket_burst = 40".into(),
-            _ => line.to_owned(),
-        };
-        config.push_str(&line);
-        config.push('\n');
-    }
-    for n in 1..=4 {
-        config.push_str(&format!("\n[[staff]]\nnumber = \"E100{n}\"\n"));
-    }
     // The test's own devices get a random secret (a short one is refused for a device).
     let extra = secret::random();
     let hash = secret::hash(&extra, Strength::Random).unwrap();
+    let mut devices = String::new();
     for (id, role, profile) in EXTRA {
-        config.push_str(&format!(
+        devices.push_str(&format!(
             "\n[[devices]]\nid = \"{id}\"\nrole = \"{role}\"\nsecret_hash = \"{hash}\"\n"
         ));
         if !profile.is_empty() {
-            config.push_str(&format!("profile = \"{profile}\"\n"));
+            devices.push_str(&format!("profile = \"{profile}\"\n"));
         }
         if *role == "led_strip" {
-            config.push_str("counter = 1\n");
+            devices.push_str("counter = 1\n");
         }
     }
-    std::fs::write(&hall.config_path, config).unwrap();
-    hall.hall = HallId::new("demo").unwrap();
-    hall.secrets.clear();
-    for line in example.lines() {
-        if let Some(id) = line
-            .strip_prefix("id = \"")
-            .and_then(|l| l.strip_suffix('"'))
-        {
-            hall.secrets.insert(id.to_owned(), SECRET.to_owned());
-        }
-    }
+    let mut hall = Hall::example(&devices);
+    assert_eq!(
+        hall.secrets.values().next().map(String::as_str),
+        Some(SECRET)
+    );
     for (id, _, _) in EXTRA {
         hall.secrets.insert((*id).to_owned(), extra.clone());
     }
