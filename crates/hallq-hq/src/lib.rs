@@ -27,4 +27,4 @@ pub mod wire;
 
 pub use engines::{NatsCluster, Postgres};
 pub use error::HqError;
-pub use wire::{Batch, UpEvent};
+pub use wire::{Batch, LiveStatus, UpEvent};

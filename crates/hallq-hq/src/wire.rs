@@ -57,6 +57,46 @@ impl Batch {
     }
 }
 
+/// The subject prefix of the halls' live status: `hallq.status.<hall>`, plain NATS (not a
+/// stream): a status is worth only its newest value, and a lost one is replaced seconds later.
+pub const STATUS_SUBJECTS: &str = "hallq.status.>";
+
+/// A hall's live status (issue 14 §2), sent by its hub on change and every few seconds on
+/// `hallq.status.<hall>`. Counts only: nothing in it names a customer. HQ stores the newest per
+/// hall (table `hall_status`) with its own clock beside `sent_ms`, and shows a hall silent for a
+/// minute as offline since the last one received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveStatus {
+    /// The hall's id (as in its batches).
+    pub hall: String,
+    /// Its region, from the hall's `[uplink]` settings (e.g. `gd-gz`); "" if none.
+    pub region: String,
+    /// Its name as people say it (`hall.toml`'s hall name).
+    pub name: String,
+    /// The hub's clock when it sent this, ms since the Unix epoch.
+    pub sent_ms: i64,
+    /// The business day open at the hall (`yyyymmdd`), if any.
+    pub day: Option<i32>,
+    /// The journal's epoch and its last seq: how far the hall's own record goes.
+    pub epoch: String,
+    pub last_seq: i64,
+    /// Events written at the hall and not yet acknowledged by HQ (last seq − HQ's mark).
+    pub uplink_behind: i64,
+    /// Tickets waiting now, and the longest of their waits in seconds.
+    pub waiting: u32,
+    pub longest_wait_s: u32,
+    /// Counters open (signed in) now.
+    pub counters_open: u32,
+    /// Registered devices that are offline now.
+    pub devices_offline: u32,
+}
+
+/// The subject a hall's live status is sent on, `hallq.status.<hall>` (the same hall ids as
+/// [`subject`]).
+pub fn status_subject(hall: &str) -> Result<String, HqError> {
+    subject(hall).map(|s| s.replacen("hallq.uplink.", "hallq.status.", 1))
+}
+
 /// The subject a hall's batches are published on, `hallq.uplink.<hall>`. A hall id with a
 /// character NATS gives a meaning in subjects (`.`, `*`, `>`, white space) is refused.
 pub fn subject(hall: &str) -> Result<String, HqError> {

@@ -10,13 +10,16 @@ use tokio_postgres::Client;
 use crate::error::HqError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Schema version 1: events by month, marks, gaps.
 const V1: &str = include_str!("../../sql/v1.sql");
 
 /// Schema version 2: the roll-ups per hall journal × business day (× business type).
 const V2: &str = include_str!("../../sql/v2.sql");
+
+/// Schema version 3: the chain's halls (region, name) and their live status.
+const V3: &str = include_str!("../../sql/v3.sql");
 
 /// The advisory lock key migrations serialise on (any constant; "hqschema" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6871_7363_6865_6d61;
@@ -75,6 +78,7 @@ fn step(version: i32) -> &'static str {
     match version {
         0 => V1,
         1 => V2,
+        2 => V3,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),
     }
