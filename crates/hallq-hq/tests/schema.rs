@@ -31,6 +31,8 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
         [
             "events",
             "gaps",
+            "hall_status",
+            "halls",
             "hq_schema",
             "marks",
             "rollup_business",
