@@ -76,3 +76,53 @@ fn demo_hall_runs_the_hub_prints_the_board_and_agrees_with_its_journal() {
     assert_eq!(issued, tickets, "one ticket per accepted command");
     assert!(db.integrity_check().unwrap());
 }
+
+/// The demo prints a line to watch the hall's traffic: run as printed, it receives the hall's
+/// messages, and it logs in as the demo's read-only monitor, never with the hub's own password
+/// (a second client on the hub's login would fight the hub for its session on Mosquitto).
+#[test]
+fn the_demo_s_watch_line_works_as_printed_with_a_read_only_login() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Command::new(hallq_bin())
+        .args(["demo", "--speed", "60", "--port", "0", "--apps", "off"])
+        .arg("--data-dir")
+        .arg(dir.path().join("demo"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hallq runs");
+    let stdout = demo.stdout.take().unwrap();
+    let line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take(20)
+        .find(|l| l.starts_with("watch it: "))
+        .expect("the demo prints a line to watch it");
+    let command = line.trim_start_matches("watch it: ");
+    assert!(
+        !command.contains("hallq-hub"),
+        "the watch line uses the hub's login: {command}"
+    );
+    assert!(command.contains("-i monitor-demo"), "{command}");
+    // As printed, plus: stop after three messages or ten seconds.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} -C 3 -W 10"))
+        .output()
+        .expect("mosquitto_sub runs");
+    let _ = demo.kill();
+    let _ = demo.wait();
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && got.lines().count() >= 3,
+        "the watch line received nothing: {}\n{got}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        got.lines().all(|l| l.starts_with("hallq/v1/demo/")),
+        "the hall's topics: {got}"
+    );
+}

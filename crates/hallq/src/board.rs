@@ -88,9 +88,7 @@ pub(crate) fn render(board: &Board, counters: &[CounterState], utc_offset_min: i
         pad("预计 est. wait", 16),
     );
     for q in &board.queues {
-        let est = q
-            .estimated_wait_min
-            .map_or_else(|| "暂无窗口 none".to_string(), |m| format!("{m} min"));
+        let est = estimate(q.estimated_wait_min);
         let name = format!("{} {}", q.prefix, q.name.zh);
         let _ = writeln!(
             out,
@@ -141,9 +139,26 @@ fn counter_cell(c: &CounterState) -> String {
     format!("[{}] {} {}", c.counter, who, what)
 }
 
+/// A queue's estimated wait as the wall display says it: none without an open counter, no
+/// wait at 0 (not "0 min", which reads as a figure nobody could meet).
+fn estimate(minutes: Option<u32>) -> String {
+    match minutes {
+        None => "暂无窗口 none".to_string(),
+        Some(0) => "无需等候 no wait".to_string(),
+        Some(m) => format!("{m} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_queue_with_no_wait_says_so_as_the_wall_display_does() {
+        assert_eq!(estimate(Some(0)), "无需等候 no wait");
+        assert_eq!(estimate(Some(14)), "14 min");
+        assert_eq!(estimate(None), "暂无窗口 none");
+    }
 
     #[test]
     fn cjk_text_takes_two_columns() {

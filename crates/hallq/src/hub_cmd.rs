@@ -64,8 +64,10 @@ pub(crate) fn init_tracing_quiet() {
                 .parse()
                 .unwrap_or_default(),
         );
+    // Colours only for a terminal: the demo's output piped to a file reads without escapes.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }

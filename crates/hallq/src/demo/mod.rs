@@ -94,11 +94,17 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let profiles = sim.hall.hub.profiles_dir.clone();
     // The windows' devices and counter come after the plan: no simulated clerk uses them.
     let windows = args.apps.wanted().then(|| apps::register(&mut sim.hall));
+    let monitor = register_monitor(&mut sim.hall);
     // A fresh secret per device for this run: nothing known is left listening.
     let mut prepared = Prepared::new(sim.hall, &args.data_dir, port)?;
     apps::set_aside(&mut prepared);
     let app_secrets = apps::secrets(&prepared);
-    let hub_secret = prepared.hub_secret.clone();
+    if let Some(id) = &monitor {
+        prepared.set_aside(id.clone());
+    }
+    let monitor_login = monitor
+        .as_ref()
+        .and_then(|id| Some((id.to_string(), prepared.secret(id)?.to_owned())));
     let hall_id = prepared.config.hall.id.clone();
     let journal = args.data_dir.join("journal.db");
 
@@ -110,7 +116,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         let port = hall.addr().port();
         if !args.quiet {
             println!("演示营业厅 demo hall: hub and embedded broker on port {port}, journal {}", journal.display());
-            println!("watch it: mosquitto_sub -h 127.0.0.1 -p {port} -u hallq-hub -P '{hub_secret}' -v -t 'hallq/v1/{hall_id}/#'");
+            if let Some((id, secret)) = &monitor_login {
+                println!("watch it: mosquitto_sub -h 127.0.0.1 -p {port} -i {id} -u {id} -P '{secret}' -v -t 'hallq/v1/{hall_id}/#'");
+            }
             println!("speed ×{} (--speed), seed {} (--seed); Ctrl-C stops\n", args.speed, args.seed);
         }
         let children = match windows {
@@ -172,6 +180,26 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
 }
 
 /// The wall display: the board, redrawn at each call.
+/// The demo's read-only login (role `monitor`), so the printed `mosquitto_sub` line watches the
+/// hall without the hub's own password (docs/protocol.md §10). `None` if the hall already has
+/// a device of that id.
+fn register_monitor(config: &mut HallConfig) -> Option<hallq_proto::DeviceId> {
+    let id = hallq_proto::DeviceId::new("monitor-demo").ok()?;
+    if config.devices.iter().any(|d| d.id == id) {
+        return None;
+    }
+    config.devices.push(hallq_hub::config::DeviceConfig {
+        id: id.clone(),
+        role: hallq_hub::config::Role::Monitor,
+        counter: None,
+        profile: None,
+        secret_hash: None,
+        mosquitto_hash: None,
+        revoked: None,
+    });
+    Some(id)
+}
+
 async fn print_boards(display: DeviceClient, offset: i32) {
     let tty = std::io::stdout().is_terminal();
     let mut updates = display.updates();
