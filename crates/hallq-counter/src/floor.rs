@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use hallq_proto::command::{IssueTicket, Touch};
 use hallq_proto::state::{
-    Board, Complaints, CounterState, Liveness, Presence, Revised as _, forget_rev, keep_newer,
+    Board, Complaints, CounterState, Liveness, Presence, Revised as _, UplinkState, forget_rev,
+    keep_newer,
 };
 use hallq_proto::{
     AnnouncementId, BusinessCode, Command, ComplaintCategory, ComplaintId, CounterNo, DeviceId,
@@ -385,6 +386,8 @@ pub struct Supervisor {
     pub(crate) hub_online: bool,
     /// How far the hub's computer clock is behind the hub's own time (`state/hub`), while it is.
     pub(crate) clock_behind_ms: Option<i64>,
+    /// The hall's link to headquarters (`state/hub`), when the hall has one.
+    pub(crate) uplink: Option<UplinkState>,
     pub(crate) in_flight: bool,
     /// The command in flight, to say what was done once answered.
     pub(crate) pending: Option<Command>,
@@ -409,6 +412,9 @@ impl Supervisor {
             Update::Complaints(c) => self.complaints(*c),
             Update::Hub(h) => {
                 self.clock_behind_ms = h.clock_behind_ms;
+                if h.status == Liveness::Online {
+                    self.uplink = h.uplink;
+                }
                 self.hub(h.status);
             }
             Update::Services(_) | Update::Call(_) | Update::Reply(_) => {}
@@ -435,6 +441,28 @@ impl Supervisor {
                 "The hub's clock is {min} min behind; the hall's time goes on from its last record. Set the clock right"
             ),
         ))
+    }
+
+    /// The line about the hall's link to headquarters, and whether the link is up; none for a
+    /// hall without one. The hall serves the same either way: the line says so when it is down.
+    pub fn uplink_line(&self) -> Option<(LocalText, bool)> {
+        let u = self.uplink?;
+        let n = u.behind;
+        let text = match (u.connected, n) {
+            (true, 0) => LocalText::new(
+                "总部连接正常，记录已全部上传",
+                "HQ link up: everything uploaded",
+            ),
+            (true, n) => LocalText::new(
+                format!("总部连接正常，待上传 {n} 条"),
+                format!("HQ link up: {n} events to upload"),
+            ),
+            (false, n) => LocalText::new(
+                format!("总部连接中断，待上传 {n} 条（本厅业务不受影响）"),
+                format!("HQ link down: {n} events to upload (the hall serves as usual)"),
+            ),
+        };
+        Some((text, u.connected))
     }
 
     /// A counter's retained state.

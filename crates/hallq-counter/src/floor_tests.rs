@@ -351,3 +351,24 @@ fn the_console_says_when_the_hub_is_away_or_its_clock_is_behind() {
     s.clock_behind_ms = None;
     assert_eq!(s.hub_notice(), None);
 }
+
+#[test]
+fn the_console_has_a_line_for_the_link_to_hq_when_the_hall_has_one() {
+    use hallq_proto::state::UplinkState;
+    let mut s = Supervisor::default();
+    s.hub(Liveness::Online);
+    assert_eq!(s.uplink_line(), None, "a hall without [uplink]");
+    let link = |connected, behind| UplinkState {
+        connected,
+        behind,
+        last_ack_ms: None,
+    };
+    s.uplink = Some(link(true, 0));
+    let (up, ok) = s.uplink_line().unwrap();
+    assert!(ok && up.zh.contains("已全部上传") && up.en.contains("everything uploaded"));
+    s.uplink = Some(link(false, 412));
+    let (down, ok) = s.uplink_line().unwrap();
+    assert!(!ok, "{down:?}");
+    assert!(down.zh.contains("中断") && down.zh.contains("待上传 412 条"), "{down:?}");
+    assert!(down.en.contains("HQ link down: 412 events to upload"), "{down:?}");
+}

@@ -429,6 +429,12 @@ pub fn show_supervisor(
             .unwrap_or_default()
             .into(),
     );
+    let (uplink, uplink_ok) = s
+        .uplink_line()
+        .map(|(t, ok)| (t.get(lang).to_owned(), ok))
+        .unwrap_or_default();
+    a.set_uplink(uplink.into());
+    a.set_uplink_ok(uplink_ok);
     a.set_busy(s.in_flight);
     let (last, problem) = s.last_line(lang).unwrap_or_default();
     a.set_last(last.into());

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | stored, duplicate | ack |
 //! | gap, delivered fewer than [`GAP_RETRIES`] times | nak with a delay: with several workers, the batch before it is often only a moment behind |
-//! | gap, delivered that often | term: the hub resends from the mark |
+//! | gap, delivered that often | term, and a [`wire::GapNotice`] to the hall: its hub resends from the mark |
 //! | not a batch, or a malformed one, or a hall publishing as another | term, logged |
 //! | the database failed | nak; the worker returns the error |
 
@@ -126,12 +126,13 @@ pub async fn ingest(
                     stats.duplicates += 1;
                     AckKind::Ack
                 }
-                Outcome::Gap { .. } => {
+                Outcome::Gap { expected, .. } => {
                     stats.gaps += 1;
                     let delivered = m.info().map(|i| i.delivered).unwrap_or(GAP_RETRIES);
                     if delivered < GAP_RETRIES {
                         AckKind::Nak(Some(GAP_DELAY))
                     } else {
+                        tell_gap(&m.context.client(), &batch, expected).await;
                         AckKind::Term
                     }
                 }
@@ -150,6 +151,23 @@ pub async fn ingest(
         m.ack_with(answer).await.map_err(|e| nats(&e))?;
     }
     Ok(stats)
+}
+
+/// Tells the hall's hub that its batch past a gap was given up, so that it resends from
+/// `expected` now rather than at its next question for the mark. Plain NATS: a notice lost (the
+/// hub away) is made up for by the question the hub asks when it reconnects.
+async fn tell_gap(client: &async_nats::Client, batch: &Batch, expected: i64) {
+    let Ok(subject) = wire::gap_subject(&batch.hall) else {
+        return;
+    };
+    let notice = wire::GapNotice {
+        epoch: batch.epoch.clone(),
+        expected,
+    };
+    let body = serde_json::to_vec(&notice).unwrap_or_default();
+    if let Err(e) = client.publish(subject, body.into()).await {
+        tracing::warn!(hall = %batch.hall, error = %e, "cannot tell a hall of its gap");
+    }
 }
 
 /// A message's batch, de-identified, or why it is none.

@@ -15,16 +15,22 @@
 //! - [`bus`]: JetStream helpers for what async-nats cannot do against nats-server 2.9 (a KV
 //!   bucket).
 //! - [`ingest`]: the ingest worker, JetStream → sink, acknowledging after commit.
-//! - [`wire`]: what a hall uploads, a [`Batch`] of de-identified [`UpEvent`]s.
+//! - [`wire`]: what a hall uploads, a [`Batch`] of de-identified [`UpEvent`]s (crate
+//!   `hallq-wire`, shared with the hub).
+//! - [`serve_marks`] and [`serve_status`]: HQ's side of the halls' uplink beside the ingest —
+//!   answering a hub's question for its mark, and storing the halls' live status.
 //! - [`HqError`]: the one error type.
 
 pub mod bus;
 pub mod engines;
 mod error;
 pub mod ingest;
+mod serve;
 pub mod store;
-pub mod wire;
+/// What a hall uploads and HQ answers: the crate `hallq-wire`, shared with the hub.
+pub use hallq_wire as wire;
 
 pub use engines::{NatsCluster, Postgres};
 pub use error::HqError;
+pub use serve::{serve_marks, serve_status};
 pub use wire::{Batch, LiveStatus, UpEvent};

@@ -57,6 +57,9 @@ pub struct HallConfig {
     /// Green-channel codes (绿色通道) and who holds them.
     #[serde(default)]
     pub green_channel: Vec<GreenChannelCode>,
+    /// The link to headquarters; none (the default): the hall talks to no one beyond itself.
+    #[serde(default)]
+    pub uplink: Option<crate::uplink::UplinkSection>,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -437,6 +440,7 @@ impl HallConfig {
         };
         at(&mut self.hub.data_dir);
         at(&mut self.hub.profiles_dir);
+        let uplink_ca = self.uplink.as_mut().and_then(|u| u.tls_ca.as_mut());
         for p in [
             &mut self.broker.tls_cert,
             &mut self.broker.tls_key,
@@ -444,6 +448,7 @@ impl HallConfig {
         ]
         .into_iter()
         .flatten()
+        .chain(uplink_ca)
         {
             at(p);
         }
@@ -464,7 +469,7 @@ impl HallConfig {
     /// Applies the environment overrides, reading variables through `var`:
     /// `HALLQ_DATA_DIR`, `HALLQ_BROKER` (external broker URL, or `embedded`), `HALLQ_LISTEN`,
     /// `HALLQ_HUB_SECRET`, `HALLQ_METRICS_LISTEN`, `HALLQ_LOG_JSON` (`1`/`true`),
-    /// `HALLQ_PROFILES_DIR`.
+    /// `HALLQ_PROFILES_DIR`, `HALLQ_UPLINK_PASSWORD` (taken when hall.toml has `[uplink]`).
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         let parse_addr = |name: &'static str, v: String| {
             v.parse::<SocketAddr>().map_err(|e| ConfigError::Env {
@@ -489,6 +494,9 @@ impl HallConfig {
         }
         if let Some(v) = var("HALLQ_LOG_JSON") {
             self.hub.log_json = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let (Some(v), Some(uplink)) = (var("HALLQ_UPLINK_PASSWORD"), self.uplink.as_mut()) {
+            uplink.password = Some(Secret(v));
         }
         if let Some(v) = var("HALLQ_PROFILES_DIR") {
             self.hub.profiles_dir = PathBuf::from(v);
@@ -520,6 +528,9 @@ impl HallConfig {
             return invalid("[hub] batch_max must be at least 1 / batch_max 至少为 1".into());
         }
         self.broker.check().map_err(ConfigError::Invalid)?;
+        if let Some(uplink) = &self.uplink {
+            uplink.check().map_err(ConfigError::Invalid)?;
+        }
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }

@@ -126,8 +126,8 @@ pub async fn run(
             ("127.0.0.1".to_string(), port, Some(b))
         }
     };
-    let metrics = Arc::new(Metrics::default());
-    let writer = {
+    let metrics = Arc::new(Metrics::new(config.uplink.is_some()));
+    let mut writer = {
         let (config, clock, metrics) = (
             Arc::clone(&config),
             Arc::clone(&options.clock),
@@ -137,6 +137,14 @@ pub async fn run(
             .await
             .map_err(|e| HubError::Io(std::io::Error::other(e)))??
     };
+
+    // The uplink's view of the writer: a `watch` the writer sets after each batch and never
+    // waits on.
+    let floor = config.uplink.is_some().then(|| {
+        let (tx, rx) = tokio::sync::watch::channel(crate::uplink::Floor::default());
+        writer.set_floor(tx);
+        rx
+    });
 
     let topics = Topics::new(&config.hall.id);
     let will = StatePublisher::new(&config).hub_status(Liveness::Offline, None);
@@ -176,6 +184,26 @@ pub async fn run(
     let writer_thread = std::thread::Builder::new()
         .name("hallq-writer".into())
         .spawn(move || writer_loop(writer, in_rx, out_tx, batch_max, stopped_tx))?;
+
+    // The link to HQ, if hall.toml has one. It holds only a weak handle on the writer's input, so
+    // the writer still stops when the hub's own handles drop.
+    let (uplink_stop, uplink_stopped) = tokio::sync::watch::channel(false);
+    let uplink = floor.map(|floor| {
+        let writer_input = in_tx.downgrade();
+        let report = move |state| {
+            if let Some(tx) = writer_input.upgrade() {
+                let _ = tx.try_send(Input::Uplink(state));
+            }
+        };
+        let task = crate::uplink::Uplink {
+            config: Arc::clone(&config),
+            clock: Arc::clone(&options.clock),
+            floor,
+            metrics: Arc::clone(&metrics),
+            report: Box::new(report),
+        };
+        tokio::spawn(crate::uplink::run(task, uplink_stopped))
+    });
 
     // Whether the hub's subscriptions are in place: it serves from then on.
     let (subscribed_tx, mut subscribed) = tokio::sync::watch::channel(false);
@@ -321,6 +349,15 @@ pub async fn run(
     }
     tracing::info!("hub shutting down");
     ticker.abort();
+    if let Some(mut task) = uplink {
+        uplink_stop.send_replace(true);
+        if tokio::time::timeout(Duration::from_secs(2), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
     drop(in_tx);
     routing
         .lock()

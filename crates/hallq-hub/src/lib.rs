@@ -6,6 +6,7 @@
 //! - [`datadir`]: the data directory's lock, and the journal file watched and never started
 //!   over by accident.
 //! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
+//! - [`uplink`]: the journal to headquarters (`[uplink]`), beside the writer and never on its path.
 
 pub mod broker;
 pub mod clock;
@@ -22,6 +23,7 @@ pub mod publish;
 pub mod registry;
 pub mod reload;
 pub mod secret;
+pub mod uplink;
 pub mod writer;
 
 pub use clock::{Clock, ScaledClock, SystemClock};

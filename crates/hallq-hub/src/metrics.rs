@@ -8,7 +8,9 @@
 //! `hallq_refusals_total`, `hallq_duplicates_total`, `hallq_commits_total`,
 //! `hallq_commit_entries_total`, the histogram `hallq_commit_seconds`, the gauges
 //! `hallq_waiting{business}`, `hallq_estimated_wait_minutes{business}` and
-//! `hallq_devices_online`.
+//! `hallq_devices_online`; with `[uplink]` also `hallq_uplink_connected`,
+//! `hallq_uplink_events_behind`, `hallq_uplink_last_ack_seconds` (Unix time of HQ's last
+//! acknowledgement) and `hallq_uplink_events_sent_total`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,11 +58,34 @@ pub struct Metrics {
     waiting: Family<BusinessLabel, Gauge>,
     estimated_wait: Family<BusinessLabel, Gauge>,
     devices_online: Gauge,
+    /// The link to HQ's, registered only when hall.toml has `[uplink]`.
+    pub uplink: Option<UplinkMetrics>,
     registry: Registry,
+}
+
+/// The uplink's metrics.
+#[derive(Debug, Default)]
+pub struct UplinkMetrics {
+    /// 1 while connected to HQ's servers.
+    pub connected: Gauge,
+    /// Journal events HQ has not acknowledged.
+    pub behind: Gauge,
+    /// Unix time (s) of HQ's last acknowledgement; 0 before the first.
+    pub last_ack: Gauge,
+    /// Events sent and acknowledged (resends count again).
+    pub sent: Counter,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl Metrics {
+    /// The hub's metrics; the uplink's too when `uplink` (hall.toml has `[uplink]`), so that a
+    /// hall without one exposes what it always did.
+    pub fn new(uplink: bool) -> Self {
         let (commands, refusals, duplicates) =
             (Counter::default(), Counter::default(), Counter::default());
         let (commits, commit_entries) = (Counter::default(), Counter::default());
@@ -106,6 +131,30 @@ impl Default for Metrics {
             "Devices connected",
             devices_online.clone(),
         );
+        let uplink = uplink.then(|| {
+            let u = UplinkMetrics::default();
+            registry.register(
+                "hallq_uplink_connected",
+                "1 while connected to headquarters",
+                u.connected.clone(),
+            );
+            registry.register(
+                "hallq_uplink_events_behind",
+                "Journal events headquarters has not acknowledged",
+                u.behind.clone(),
+            );
+            registry.register(
+                "hallq_uplink_last_ack_seconds",
+                "Unix time of headquarters' last acknowledgement",
+                u.last_ack.clone(),
+            );
+            registry.register(
+                "hallq_uplink_events_sent",
+                "Events sent to headquarters and acknowledged",
+                u.sent.clone(),
+            );
+            u
+        });
         Self {
             commands,
             refusals,
@@ -116,12 +165,11 @@ impl Default for Metrics {
             waiting,
             estimated_wait,
             devices_online,
+            uplink,
             registry,
         }
     }
-}
 
-impl Metrics {
     /// Records a commit's duration and size.
     pub fn observe_commit(&self, took: Duration, entries: usize) {
         if entries == 0 {
@@ -209,5 +257,24 @@ mod tests {
             text.contains("# TYPE hallq_commands_total counter"),
             "the family is named as its samples: {text}"
         );
+        assert!(!text.contains("hallq_uplink"), "no uplink, no uplink metrics");
+    }
+
+    #[test]
+    fn the_uplink_s_metrics_are_there_with_an_uplink() {
+        let m = Metrics::new(true);
+        let u = m.uplink.as_ref().unwrap();
+        u.connected.set(1);
+        u.behind.set(412);
+        u.sent.inc_by(88);
+        let text = m.render();
+        for want in [
+            "hallq_uplink_connected 1",
+            "hallq_uplink_events_behind 412",
+            "hallq_uplink_last_ack_seconds 0",
+            "hallq_uplink_events_sent_total 88",
+        ] {
+            assert!(text.contains(want), "{want}: {text}");
+        }
     }
 }

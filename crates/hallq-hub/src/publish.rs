@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
     Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubStatus, Liveness, Notice,
-    NoticeKind, OpeningHours, Services,
+    NoticeKind, OpeningHours, Services, UplinkState,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
@@ -55,6 +55,8 @@ pub struct StatePublisher {
     rev: u64,
     /// What was last published per topic, without its `rev`, to publish only real changes.
     last: HashMap<String, String>,
+    /// The link to HQ as the uplink last said, for `state/hub`; none without `[uplink]`.
+    uplink: Option<UplinkState>,
 }
 
 impl StatePublisher {
@@ -73,7 +75,20 @@ impl StatePublisher {
                 .collect(),
             rev: 0,
             last: HashMap::new(),
+            uplink: None,
         }
+    }
+
+    /// Records the uplink's state for the hub's status; returns whether it changed.
+    pub fn set_uplink(&mut self, state: UplinkState) -> bool {
+        let changed = self.uplink != Some(state);
+        self.uplink = Some(state);
+        changed
+    }
+
+    /// How many registered devices are offline.
+    pub fn devices_offline(&self) -> usize {
+        self.devices.values().filter(|(_, _, on)| !*on).count()
     }
 
     /// The hall's topics.
@@ -147,6 +162,8 @@ impl StatePublisher {
             version: env!("CARGO_PKG_VERSION").into(),
             reason,
             clock_behind_ms,
+            // Only an online hub speaks for its link; its will and its goodbye do not.
+            uplink: self.uplink.filter(|_| status == Liveness::Online),
         };
         Outgoing::new(
             self.topics.hub(),

@@ -36,6 +36,7 @@ use crate::metrics::Metrics;
 use crate::plan::{ReplyShape, plan};
 use crate::privacy::{Vault, VaultError};
 use crate::publish::{Outgoing, StatePublisher};
+use crate::uplink::Floor;
 
 /// What the MQTT side hands the writer.
 #[derive(Debug)]
@@ -74,6 +75,8 @@ pub enum Input<T> {
     /// again. A broker that restarted may hold the hub's will (`offline`) or, after a crash, the
     /// state of its last save; only the hub knows the present.
     Republish,
+    /// The link to headquarters changed (`crate::uplink`): `state/hub` says so.
+    Uplink(hallq_proto::state::UplinkState),
     /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
     /// from the next command on; `summary` says what changed, for the audit trail.
     Reload {
@@ -152,6 +155,8 @@ pub struct Writer {
     purged_in: Option<BusinessDay>,
     /// The journal file, and its identity when opened ([`Writer::journal_file_check`]).
     journal_file: (std::path::PathBuf, FileIdentity),
+    /// Where the uplink learns of new events and the floor's counts; none without `[uplink]`.
+    floor: Option<tokio::sync::watch::Sender<Floor>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -237,6 +242,7 @@ impl Writer {
             phone_tickets: HashMap::new(),
             purged_in: None,
             journal_file,
+            floor: None,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -250,6 +256,57 @@ impl Writer {
             w.journal.commit(&entries)?;
         }
         Ok(w)
+    }
+
+    /// Tells the uplink of every batch from now on (hall.toml has `[uplink]`).
+    pub fn set_floor(&mut self, floor: tokio::sync::watch::Sender<Floor>) {
+        self.floor = Some(floor);
+        self.tell_floor();
+    }
+
+    /// The floor's counts and the journal's last seq to the uplink, if there is one and they
+    /// changed. Only the `watch` is touched: the writer never waits for the uplink.
+    fn tell_floor(&self) {
+        let Some(tx) = &self.floor else { return };
+        let last_seq = match self.journal.last_seq() {
+            Ok(seq) => seq,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the journal's last seq for the uplink");
+                return;
+            }
+        };
+        let waiting = self
+            .engine
+            .tickets()
+            .iter()
+            .filter(|t| t.status == hallq_queue::TicketStatus::Waiting);
+        let (count, oldest) = waiting.fold((0u32, None), |(n, oldest), t| {
+            let oldest: Option<Timestamp> = match oldest {
+                Some(o) if o <= t.issued_at => Some(o),
+                _ => Some(t.issued_at),
+            };
+            (n.saturating_add(1), oldest)
+        });
+        let counters_open = self
+            .engine
+            .config()
+            .counters
+            .iter()
+            .filter(|c| self.engine.counter_state(c.number).is_some_and(|s| s.open))
+            .count();
+        let floor = Floor {
+            last_seq,
+            day: self.engine.day().and_then(|d| i32::try_from(d.0).ok()),
+            waiting: count,
+            oldest_waiting: oldest,
+            counters_open: u32::try_from(counters_open).unwrap_or(u32::MAX),
+            devices_offline: u32::try_from(self.publisher.devices_offline()).unwrap_or(u32::MAX),
+        };
+        tx.send_if_modified(|was| {
+            let changed = *was != floor;
+            *was = floor;
+            changed
+        });
     }
 
     /// Everything a device needs at once: the hub online, the board, services and counters.
@@ -290,6 +347,7 @@ impl Writer {
         let mut internal = Vec::new();
         let mut presence_changed = false;
         let mut republish = false;
+        let mut uplink_changed = false;
         self.roll_day(now, &mut internal);
         self.purge_due(now, &mut entries);
         for input in inputs {
@@ -340,6 +398,7 @@ impl Writer {
                     presence_changed = true;
                 }
                 Input::Republish => republish = true,
+                Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
                 Input::Tick => {
                     match self.engine.apply(&Command::Tick, now) {
                         Ok(events) => internal.extend(events),
@@ -402,11 +461,15 @@ impl Writer {
                 publishes.extend(self.publisher.state(&self.engine, now, true));
             }
         }
-        // The clock fell behind, caught up, or moved by a minute: consoles show it.
+        // The clock fell behind, caught up, or moved by a minute, or the link to HQ changed:
+        // consoles show it.
         let behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
-        if behind_min != self.clock_behind_min {
+        if behind_min != self.clock_behind_min || uplink_changed {
             self.clock_behind_min = behind_min;
             publishes.push(self.hub_status(now));
+        }
+        if !entries.is_empty() || presence_changed {
+            self.tell_floor();
         }
         self.metrics.set_queue(&self.engine);
         self.metrics

@@ -542,6 +542,7 @@ fn main() {
         version: "0.1.0".into(),
         reason: None,
         clock_behind_ms: None,
+        uplink: None,
     };
     show(
         "hub online",

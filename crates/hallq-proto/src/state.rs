@@ -381,6 +381,21 @@ pub struct HubStatus {
     /// right. Absent when the clock is right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_behind_ms: Option<i64>,
+    /// The hall's link to headquarters, when hall.toml has `[uplink]`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplink: Option<UplinkState>,
+}
+
+/// The hub's link to headquarters (`[uplink]` in hall.toml; docs/chain.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UplinkState {
+    /// Connected to HQ's NATS servers now.
+    pub connected: bool,
+    /// Journal events not yet acknowledged by HQ: the journal's last seq minus the last seq
+    /// HQ's JetStream acknowledged (or HQ's mark, when the hub last asked it).
+    pub behind: i64,
+    /// When HQ last acknowledged a batch (the hub's clock); `null` if not since the hub started.
+    pub last_ack_ms: Option<Timestamp>,
 }
 
 /// Online or offline, for the hub and for devices.

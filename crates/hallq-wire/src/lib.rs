@@ -1,9 +1,24 @@
-//! What a hall uploads: a [`Batch`] of de-identified events keyed (hall, epoch, seq), as one
-//! JetStream message on [`subject`] with a [`msg_id`] (docs/chain.md, "The uplink's wire format").
+//! What a hall sends to headquarters and what HQ answers (docs/chain.md, "The uplink's wire
+//! format"): shared by the hub's uplink and HQ, and kept apart from both so that the hub does not
+//! build HQ's engines (PostgreSQL) and HQ does not build the hub's.
+//!
+//! - [`Batch`] of de-identified [`UpEvent`]s keyed (hall, epoch, seq): one JetStream message on
+//!   [`subject`] with its [`Batch::msg_id`].
+//! - [`MarkRequest`] / [`MarkReply`] on [`mark_subject`]: HQ's high-water mark of a hall's
+//!   journal, asked by the hub before it sends.
+//! - [`GapNotice`] on [`gap_subject`]: HQ refused a batch past a gap; the hub asks the mark.
+//! - [`LiveStatus`] on [`status_subject`]: the hall's floor, every few seconds.
+//! - [`deidentify`]: what never leaves the hall.
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::HqError;
+/// A hall id that cannot be one NATS subject token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("hall id {hall:?}: a hall id for the uplink has no '.', '*', '>' or spaces / 营业厅编号不能含 . * > 或空格")]
+pub struct BadHallId {
+    /// The id, cut to 64 characters.
+    pub hall: String,
+}
 
 /// The stream the halls' batches go to.
 pub const STREAM: &str = "HALLQ_UPLINK";
@@ -93,24 +108,79 @@ pub struct LiveStatus {
 
 /// The subject a hall's live status is sent on, `hallq.status.<hall>` (the same hall ids as
 /// [`subject`]).
-pub fn status_subject(hall: &str) -> Result<String, HqError> {
-    subject(hall).map(|s| s.replacen("hallq.uplink.", "hallq.status.", 1))
+pub fn status_subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.status.{h}"))
 }
 
 /// The subject a hall's batches are published on, `hallq.uplink.<hall>`. A hall id with a
 /// character NATS gives a meaning in subjects (`.`, `*`, `>`, white space) is refused.
-pub fn subject(hall: &str) -> Result<String, HqError> {
+pub fn subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.uplink.{h}"))
+}
+
+/// The subjects HQ answers mark requests on: `hallq.mark.<hall>`, plain NATS request/reply.
+pub const MARK_SUBJECTS: &str = "hallq.mark.*";
+
+/// The subject a hub asks HQ's mark of its journal on, `hallq.mark.<hall>`.
+pub fn mark_subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.mark.{h}"))
+}
+
+/// The subjects HQ's ingest tells halls of gaps on: `hallq.gap.<hall>`.
+pub const GAP_SUBJECTS: &str = "hallq.gap.*";
+
+/// The subject HQ tells a hall of a gap in its upload on, `hallq.gap.<hall>`.
+pub fn gap_subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.gap.{h}"))
+}
+
+/// The hall id of a subject `<prefix>.<hall>` (`hallq.mark.gz-01` → `gz-01`), if it is one.
+pub fn hall_of(subject: &str) -> Option<&str> {
+    let (_, hall) = subject.rsplit_once('.')?;
+    token(hall).ok().map(|_| hall)
+}
+
+/// `hall`, if it is one subject token.
+fn token(hall: &str) -> Result<&str, BadHallId> {
     let bad = hall.is_empty()
         || hall
             .chars()
             .any(|c| matches!(c, '.' | '*' | '>') || c.is_whitespace() || c.is_control());
     if bad {
-        return Err(HqError::BadBatch {
+        return Err(BadHallId {
             hall: hall.chars().take(64).collect(),
-            reason: "a hall id for the uplink has no '.', '*', '>' or spaces".into(),
         });
     }
-    Ok(format!("hallq.uplink.{hall}"))
+    Ok(hall)
+}
+
+/// A hub's question on [`mark_subject`]: how far HQ holds this journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkRequest {
+    /// The journal's epoch.
+    pub epoch: String,
+}
+
+/// HQ's answer to a [`MarkRequest`]: every seq from 1 to `seq` is stored (0: none yet), or why
+/// HQ cannot say now (its database is away): the hub asks again later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkReply {
+    /// The high-water mark of (hall, epoch).
+    #[serde(default)]
+    pub seq: i64,
+    /// Set when HQ could not read the mark; `seq` then means nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Sent by HQ's ingest on [`gap_subject`] when it gave up a batch of the hall's that started
+/// past the mark: the hub resends from `expected` without waiting for its next question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapNotice {
+    /// The journal's epoch.
+    pub epoch: String,
+    /// mark + 1: where the hub resends from.
+    pub expected: i64,
 }
 
 /// An event body without its [`FREE_TEXT`] fields (at any depth). Applied by the hub before
@@ -175,7 +245,15 @@ mod tests {
         assert_eq!(subject("gz-01").unwrap(), "hallq.uplink.gz-01");
         for bad in ["", "gz.01", "gz*", "gz>", "gz 01"] {
             assert!(subject(bad).is_err(), "{bad:?}");
+            assert!(mark_subject(bad).is_err(), "{bad:?}");
+            assert!(status_subject(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(mark_subject("gz-01").unwrap(), "hallq.mark.gz-01");
+        assert_eq!(gap_subject("gz-01").unwrap(), "hallq.gap.gz-01");
+        assert_eq!(status_subject("gz-01").unwrap(), "hallq.status.gz-01");
+        assert_eq!(hall_of("hallq.mark.gz-01"), Some("gz-01"));
+        assert_eq!(hall_of("hallq.mark."), None);
+        assert_eq!(hall_of("nodots"), None);
     }
 
     #[test]
