@@ -25,12 +25,12 @@ pub mod bus;
 pub mod engines;
 mod error;
 pub mod ingest;
-mod serve;
+mod halls;
 pub mod store;
 /// What a hall uploads and HQ answers: the crate `hallq-wire`, shared with the hub.
 pub use hallq_wire as wire;
 
 pub use engines::{NatsCluster, Postgres};
 pub use error::HqError;
-pub use serve::{serve_marks, serve_status};
+pub use halls::{serve_marks, serve_status};
 pub use wire::{Batch, LiveStatus, UpEvent};
