@@ -16,13 +16,19 @@
 //!   bucket).
 //! - [`ingest`]: the ingest worker, JetStream → sink, acknowledging after commit.
 //! - [`wire`]: what a hall uploads, a [`Batch`] of de-identified [`UpEvent`]s.
+//! - [`serve`]: `hallq hq serve`, HQ's process: hq.toml, the ingest workers and the console.
+//! - [`console`]: the web console (axum, maud, SSE), its pages by role, CSV of every table.
+//! - [`user`]: the console's users (HQ staff, regional and hall managers) and sessions.
 //! - [`HqError`]: the one error type.
 
 pub mod bus;
+pub mod console;
 pub mod engines;
 mod error;
 pub mod ingest;
+pub mod serve;
 pub mod store;
+pub mod user;
 pub mod wire;
 
 pub use engines::{NatsCluster, Postgres};
