@@ -83,4 +83,15 @@ pub enum HqError {
         /// What is wrong.
         reason: String,
     },
+    /// hq.toml cannot be used: what is wrong, in Chinese and English.
+    #[error("{path}: {reason}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (bilingual).
+        reason: String,
+    },
+    /// A value a person gave (a user to add, a login) is not valid: why, in Chinese and English.
+    #[error("{0}")]
+    BadInput(String),
 }

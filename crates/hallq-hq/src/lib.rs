@@ -19,14 +19,20 @@
 //!   `hallq-wire`, shared with the hub).
 //! - [`serve_marks`] and [`serve_status`]: HQ's side of the halls' uplink beside the ingest —
 //!   answering a hub's question for its mark, and storing the halls' live status.
+//! - [`serve`]: `hallq hq serve`, HQ's process: hq.toml, the ingest workers and the console.
+//! - [`console`]: the web console (axum, maud, SSE), its pages by role, CSV of every table.
+//! - [`user`]: the console's users (HQ staff, regional and hall managers) and sessions.
 //! - [`HqError`]: the one error type.
 
 pub mod bus;
+pub mod console;
 pub mod engines;
 mod error;
 pub mod ingest;
 mod halls;
+pub mod serve;
 pub mod store;
+pub mod user;
 /// What a hall uploads and HQ answers: the crate `hallq-wire`, shared with the hub.
 pub use hallq_wire as wire;
 

@@ -37,7 +37,9 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
             "marks",
             "rollup_business",
             "rollup_days",
-            "rollup_pending"
+            "rollup_pending",
+            "sessions",
+            "users"
         ]
     );
     migrate(&mut c).await.unwrap();
@@ -154,4 +156,62 @@ async fn a_version_1_store_is_migrated_with_its_events_kept() {
         ),
         (3, 0, 3)
     );
+}
+
+/// A store at schema version 3 with a hall's events migrates to version 4 keeping them: the
+/// console's users and sessions are added, a login that is not a plain word is refused by the
+/// table itself, and the complaint events' index is there.
+#[tokio::test]
+async fn a_version_3_store_is_migrated_to_the_consoles_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let mut c = pg.connect().await.unwrap();
+    for v in [
+        include_str!("../sql/v1.sql"),
+        include_str!("../sql/v2.sql"),
+        include_str!("../sql/v3.sql"),
+    ] {
+        c.batch_execute(v).await.unwrap();
+    }
+    c.batch_execute(
+        "CREATE TABLE hq_schema (one integer PRIMARY KEY CHECK (one = 1), version integer NOT NULL);
+         INSERT INTO hq_schema VALUES (1, 3);
+         SELECT events_month('2026-11-01');
+         INSERT INTO events (hall, epoch, seq, at, day, type, body) VALUES
+           ('h', 'e', 1, '2026-11-24 01:00Z', 20261124, 'complaint_opened', '{}');
+         INSERT INTO halls (hall, region, name) VALUES ('h', 'gd', 'x');",
+    )
+    .await
+    .unwrap();
+    migrate(&mut c).await.unwrap();
+    assert_eq!(schema_version(&c).await.unwrap(), SCHEMA_VERSION);
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    let bad = c
+        .execute(
+            "INSERT INTO users (login, role, password_hash) VALUES ('a b', 'hq', 'x')",
+            &[],
+        )
+        .await;
+    assert!(bad.is_err(), "a login with a space");
+    let bad = c
+        .execute(
+            "INSERT INTO users (login, role, scope, password_hash) VALUES ('r', 'region', '', 'x')",
+            &[],
+        )
+        .await;
+    assert!(bad.is_err(), "a regional manager without a region");
+    let idx: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'events_complaints'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(idx, 1);
 }

@@ -98,6 +98,12 @@ impl Part {
         &self.measures
     }
 
+    /// The complaint cases the part saw opened (and those carried in), by id: HQ's console
+    /// judges each case's next time limit from them.
+    pub fn complaints(&self) -> impl Iterator<Item = &ComplaintCase> {
+        self.complaints.values()
+    }
+
     /// The report for `now`.
     pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
         let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();

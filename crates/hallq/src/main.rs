@@ -6,6 +6,7 @@ mod bench;
 mod board;
 mod demo;
 mod device_cmd;
+mod hq_cmd;
 mod hub_cmd;
 mod report_cmd;
 mod sim;
@@ -65,6 +66,10 @@ enum Cmd {
     /// The hall's clerks: `set-pin NUMBER` gives a clerk a new PIN (read from standard input,
     /// hashed memory-hard, dated, audited).
     Staff(staff_cmd::StaffArgs),
+    /// Headquarters, for a chain of halls: `serve` runs HQ (the ingest workers and the web
+    /// console, or either alone, from hq.toml); `user add` adds a console user (password on
+    /// standard input).
+    Hq(hq_cmd::HqArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -80,6 +85,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Tls(args) => tls_cmd::run(&args),
         Cmd::Audit(args) => audit_cmd::run(&args),
         Cmd::Staff(args) => staff_cmd::run(&args),
+        Cmd::Hq(args) => hq_cmd::run(&args),
     }
 }
 

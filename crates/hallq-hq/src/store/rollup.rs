@@ -226,7 +226,7 @@ pub fn fold_day<'a>(cfg: &ReportConfig, bodies: impl IntoIterator<Item = &'a str
 /// A stored body as the engine's event. The free-text fields the hall kept
 /// ([`crate::wire::FREE_TEXT`]) are required by some kinds and change no figure: they are put
 /// back empty.
-fn event(body: &str) -> Option<Event> {
+pub(crate) fn event(body: &str) -> Option<Event> {
     let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
     let obj = v.as_object_mut()?;
     for field in ["summary", "note", "resolution"] {

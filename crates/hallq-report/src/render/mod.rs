@@ -34,8 +34,10 @@ pub(crate) fn weekday(d: usize) -> &'static str {
 }
 
 /// Where a table is shown: the few places the terminal and the page word a table differently.
+/// Public with [`Table`], [`kpis`] and [`business`] for HQ's console, which shows a hall's
+/// month in the report's own tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Medium {
+pub enum Medium {
     /// The terminal ([`text`]).
     Text,
     /// The HTML page ([`html`]).
@@ -54,11 +56,11 @@ impl Medium {
 
 /// A table's header and rows of cells, before it is laid out.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Table {
+pub struct Table {
     /// The column names.
-    pub(crate) header: Vec<&'static str>,
+    pub header: Vec<&'static str>,
     /// The rows, one cell per column.
-    pub(crate) rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Visits per outcome; the terminal adds each outcome's share of the visits.
@@ -151,10 +153,10 @@ pub(crate) fn durations(r: &Report, m: Medium) -> Table {
 }
 
 /// The column of [`kpis`] that says whether the target is met.
-pub(crate) const KPI_VERDICT_COLUMN: usize = 4;
+pub const KPI_VERDICT_COLUMN: usize = 4;
 
 /// Each KPI against its target, in the order of [`Report::kpis`].
-pub(crate) fn kpis(r: &Report) -> Table {
+pub fn kpis(r: &Report) -> Table {
     Table {
         header: vec!["KPI", "count", "value", "target", "", "note"],
         rows: r
@@ -180,7 +182,7 @@ pub(crate) fn kpis(r: &Report) -> Table {
 }
 
 /// Each business type: its limit, tickets, served, mean wait and service, share within limit.
-pub(crate) fn business(r: &Report, m: Medium) -> Table {
+pub fn business(r: &Report, m: Medium) -> Table {
     Table {
         header: vec![
             "business",

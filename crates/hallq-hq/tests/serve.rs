@@ -1,0 +1,97 @@
+//! `hallq hq serve`'s process against a real 3-node cluster and a real PostgreSQL: with role
+//! `all` it migrates the store, its workers store a hall's batch published on the uplink and the
+//! console answers; role `ingest` serves no console; role `web` needs no NATS.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use common::{EPOCH, batch};
+use hallq_hq::serve::{self, HqConfig, Role};
+use hallq_hq::{NatsCluster, Postgres, wire};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+fn config(nats: &[String], pg: &Postgres, workers: u32) -> HqConfig {
+    let servers: Vec<String> = nats.iter().map(|u| format!("\"{u}\"")).collect();
+    HqConfig::parse(&format!(
+        "[nats]\nservers = [{}]\n[postgres]\nconninfo = \"{}\"\n[web]\nlisten = \"127.0.0.1:0\"\n\
+         [ingest]\nworkers = {workers}\n",
+        servers.join(", "),
+        pg.conninfo()
+    ))
+    .unwrap()
+}
+
+/// The status line of `GET path` on the console at `addr`.
+async fn status_line(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_all_ingests_the_uplink_and_serves_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(pg_dir.path()).await.unwrap();
+    let cfg = config(&cluster.urls(), &pg, 2);
+    let running = serve::start(&cfg, Role::All).await.unwrap();
+    let web = running.web.unwrap();
+
+    let js = jetstream::new(cluster.connect().await.unwrap());
+    let b = batch("gz-01", EPOCH, 1, 40);
+    js.publish(
+        wire::subject("gz-01").unwrap(),
+        serde_json::to_vec(&b).unwrap().into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let client = pg.connect().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mark: Option<i64> = client
+            .query_opt("SELECT seq FROM marks WHERE hall = 'gz-01'", &[])
+            .await
+            .unwrap()
+            .map(|r| r.get(0));
+        if mark == Some(40) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the batch was not stored: mark {mark:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(status_line(web, "/login").await.contains("200"));
+    assert!(status_line(web, "/").await.contains("303"), "to the login");
+    running.stop().await;
+
+    let ingest_only = serve::start(&cfg, Role::Ingest).await.unwrap();
+    assert!(ingest_only.web.is_none());
+    ingest_only.stop().await;
+
+    // The web role alone does not connect to NATS (none listens on port 1).
+    let mut web_cfg = cfg.clone();
+    web_cfg.nats.servers = vec!["nats://127.0.0.1:1".into()];
+    let web_only = serve::start(&web_cfg, Role::Web).await.unwrap();
+    assert!(
+        status_line(web_only.web.unwrap(), "/login")
+            .await
+            .contains("200")
+    );
+    web_only.stop().await;
+}
