@@ -27,21 +27,21 @@ const MAX_NAME: usize = 200;
 
 /// A PostgreSQL connection made when first needed and again after it failed.
 struct Db {
-    conninfo: String,
+    pg: tokio_postgres::Config,
     client: Option<tokio_postgres::Client>,
 }
 
 impl Db {
-    fn new(conninfo: &str) -> Self {
+    fn new(pg: &tokio_postgres::Config) -> Self {
         Self {
-            conninfo: conninfo.to_owned(),
+            pg: pg.clone(),
             client: None,
         }
     }
 
     async fn client(&mut self) -> Result<&tokio_postgres::Client, HqError> {
         if self.client.as_ref().is_none_or(tokio_postgres::Client::is_closed) {
-            self.client = Some(crate::store::connect(&self.conninfo).await?);
+            self.client = Some(crate::serve::connect_pg(&self.pg).await?);
         }
         self.client
             .as_ref()
@@ -58,12 +58,12 @@ async fn subscribe(client: &Client, subjects: &str, group: &str) -> Result<Subsc
 
 /// Answers the hubs' [`MarkRequest`]s on `hallq.mark.<hall>` with the mark of (hall, epoch)
 /// from the store's `marks` (0 for a journal HQ has nothing of), read from PostgreSQL at
-/// `conninfo`. A request that is not one, or comes without a reply subject, is dropped; when the
+/// `pg`. A request that is not one, or comes without a reply subject, is dropped; when the
 /// database cannot be read the reply says so (`error`) and the hub asks again later. Runs until
 /// the NATS connection closes.
-pub async fn serve_marks(client: Client, conninfo: &str) -> Result<(), HqError> {
+pub async fn serve_marks(client: Client, pg: &tokio_postgres::Config) -> Result<(), HqError> {
     let mut requests = subscribe(&client, wire::MARK_SUBJECTS, MARK_GROUP).await?;
-    let mut db = Db::new(conninfo);
+    let mut db = Db::new(pg);
     while let Some(m) = requests.next().await {
         let Some(reply_to) = m.reply else { continue };
         let Some(hall) = wire::hall_of(&m.subject) else {
@@ -108,14 +108,14 @@ async fn mark(db: &mut Db, hall: &str, epoch: &str) -> Result<i64, HqError> {
 }
 
 /// Stores the halls' [`LiveStatus`] messages from `hallq.status.<hall>` in PostgreSQL at
-/// `conninfo`: the hall's region and name in `halls` (made at its first message), the message
+/// `pg`: the hall's region and name in `halls` (made at its first message), the message
 /// itself in `hall_status` with HQ's clock as `received_at` — unless a newer one (by the hub's
 /// `sent_ms`) is stored already. A message that is not a status, names another hall than its
 /// subject, or has ids too long for the store is dropped with a warning. Runs until the NATS
 /// connection closes.
-pub async fn serve_status(client: Client, conninfo: &str) -> Result<(), HqError> {
+pub async fn serve_status(client: Client, pg: &tokio_postgres::Config) -> Result<(), HqError> {
     let mut messages = subscribe(&client, wire::STATUS_SUBJECTS, STATUS_GROUP).await?;
-    let mut db = Db::new(conninfo);
+    let mut db = Db::new(pg);
     while let Some(m) = messages.next().await {
         let status = match decode_status(&m.subject, &m.payload) {
             Ok(s) => s,

@@ -132,6 +132,8 @@ pub async fn ingest(
                     if delivered < GAP_RETRIES {
                         AckKind::Nak(Some(GAP_DELAY))
                     } else {
+                        tracing::warn!(hall = %batch.hall, epoch = %batch.epoch, expected,
+                            delivered, "gap in a hall's upload: batch given up, the hall resends");
                         tell_gap(&m.context.client(), &batch, expected).await;
                         AckKind::Term
                     }

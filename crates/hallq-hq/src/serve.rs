@@ -381,18 +381,22 @@ pub async fn run(
     Ok(())
 }
 
-// ---------------------------------------------------------------------------------------------
-// INTEGRATOR: the uplink's HQ-side tasks go here.
-//
-// The hub's uplink (branch s19/uplink) comes with two HQ-side functions that belong in the
-// ingest role: the marks responder (answers `hallq.mark.<hall>` from `marks`) and the status
-// subscriber (stores `hallq.status.<hall>` into `halls` / `hall_status`, which the console
-// reads). Spawn both on `tasks` with the `nats` client and a connection made from `pg`
-// (`connect_pg(pg)`), as `ingest_worker` below is spawned; nothing else in this file needs to
-// change.
-// ---------------------------------------------------------------------------------------------
+/// HQ's answers to the halls, beside the ingest: the marks responder (`hallq.mark.<hall>` from
+/// `marks`) and the live-status subscriber (`hallq.status.<hall>` into `halls` and
+/// `hall_status`, which the console reads). Each runs until the NATS connection closes.
 fn uplink_tasks(nats: &async_nats::Client, pg: &tokio_postgres::Config, tasks: &mut JoinSet<()>) {
-    let _ = (nats, pg, tasks);
+    let (client, config) = (nats.clone(), pg.clone());
+    tasks.spawn(async move {
+        if let Err(e) = crate::serve_marks(client, &config).await {
+            tracing::error!(error = %e, "the marks responder stopped");
+        }
+    });
+    let (client, config) = (nats.clone(), pg.clone());
+    tasks.spawn(async move {
+        if let Err(e) = crate::serve_status(client, &config).await {
+            tracing::error!(error = %e, "the status subscriber stopped");
+        }
+    });
 }
 
 /// One ingest worker, forever: takes batches from the shared consumer into the store; on a

@@ -29,6 +29,10 @@ enum HqCmd {
         #[arg(long, value_enum, default_value = "all")]
         role: RoleArg,
     },
+    /// A chain on this machine: three NATS nodes, PostgreSQL, HQ's process and several halls
+    /// playing their day (one cut off from HQ for a while), with the console's address and
+    /// logins printed. `./dev demo-chain` runs it.
+    Demo(crate::hq_demo::HqDemoArgs),
     /// The console's users.
     User {
         #[command(subcommand)]
@@ -81,6 +85,10 @@ pub(crate) fn run(args: &HqArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match &args.command {
+        HqCmd::Demo(demo) => {
+            drop(runtime);
+            crate::hq_demo::run(demo)
+        }
         HqCmd::Serve { config, role } => {
             let cfg = HqConfig::load(config)?;
             crate::hub_cmd::init_tracing(false);

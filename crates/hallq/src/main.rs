@@ -7,6 +7,7 @@ mod board;
 mod demo;
 mod device_cmd;
 mod hq_cmd;
+mod hq_demo;
 mod hub_cmd;
 mod report_cmd;
 mod sim;

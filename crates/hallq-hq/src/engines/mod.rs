@@ -9,9 +9,11 @@
 mod nats;
 mod postgres;
 mod process;
+mod proxy;
 
 pub use nats::NatsCluster;
 pub use postgres::Postgres;
+pub use proxy::LinkProxy;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
