@@ -6,7 +6,10 @@
 //! come back, and its backlog catch up. When a hall's day is over its hub goes on as
 //! `hallq hub` (a closed hall still reports), until Ctrl-C.
 
-#![allow(clippy::print_stdout, reason = "the demo's output is for the person running it")]
+#![allow(
+    clippy::print_stdout,
+    reason = "the demo's output is for the person running it"
+)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -90,7 +93,11 @@ pub(crate) fn run(args: &HqDemoArgs) -> anyhow::Result<()> {
 
 async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
     let root = fresh(&args.data_dir)?;
-    println!("总部演示 chain demo: engines, HQ and {} halls in {}", args.halls, root.display());
+    println!(
+        "总部演示 chain demo: engines, HQ and {} halls in {}",
+        args.halls,
+        root.display()
+    );
     let nats = NatsCluster::start(&root.join("nats"))
         .await
         .context("starting the NATS cluster / 无法启动 NATS 集群")?;
@@ -148,11 +155,17 @@ async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
         let now = tokio::time::Instant::now();
         if now >= cut_at && now < restore_at && !proxy.is_cut() {
             proxy.cut();
-            println!("✂ {} 与总部断开 link to HQ cut (its hub goes on serving)", halls[CUT_HALL].id);
+            println!(
+                "✂ {} 与总部断开 link to HQ cut (its hub goes on serving)",
+                halls[CUT_HALL].id
+            );
         }
         if now >= restore_at && proxy.is_cut() {
             proxy.restore();
-            println!("↺ {} 与总部恢复 link restored: its backlog catches up", halls[CUT_HALL].id);
+            println!(
+                "↺ {} 与总部恢复 link restored: its backlog catches up",
+                halls[CUT_HALL].id
+            );
         }
         for hall in &mut halls {
             after_the_day(hall).await?;
@@ -167,7 +180,10 @@ async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
         }
     }
     for hall in &mut halls {
-        for child in [hall.child.as_mut(), hall.after.as_mut()].into_iter().flatten() {
+        for child in [hall.child.as_mut(), hall.after.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             let _ = child.start_kill();
             let _ = child.wait().await;
         }
@@ -270,7 +286,10 @@ fn profiles_dir() -> PathBuf {
     let here = PathBuf::from("firmware-profiles");
     match std::fs::canonicalize(&here) {
         Ok(p) if p.is_dir() => p,
-        _ => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../firmware-profiles")),
+        _ => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../firmware-profiles"
+        )),
     }
 }
 
@@ -371,9 +390,11 @@ async fn all_at_hq(cfg: &HqConfig, halls: &[Hall]) -> anyhow::Result<bool> {
     for hall in halls {
         let journal = hallq_journal::Journal::open_read_only(hall.dir.join("journal.db"))?;
         let epoch = journal.epoch()?;
-        let last: i64 = journal
-            .connection()
-            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        let last: i64 = journal.connection().query_row(
+            "SELECT coalesce(max(seq), 0) FROM events",
+            [],
+            |r| r.get(0),
+        )?;
         let mark: Option<i64> = client
             .query_opt(
                 "SELECT seq FROM marks WHERE hall = $1 AND epoch = $2",

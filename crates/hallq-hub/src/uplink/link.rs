@@ -226,10 +226,7 @@ async fn connect(
     if section.tls() {
         options = options.require_tls(true);
     }
-    options
-        .connect(servers)
-        .await
-        .map_err(|e| e.to_string())
+    options.connect(servers).await.map_err(|e| e.to_string())
 }
 
 /// Runs `f` on the journal in a blocking thread: SQLite never runs on the async threads.
@@ -285,7 +282,10 @@ async fn ask_mark(client: &Client, link: &mut Link) {
     };
     match reply {
         Ok(MarkReply { error: None, seq }) => {
-            tracing::info!(mark = seq, "HQ holds the journal up to its mark / 总部已存至");
+            tracing::info!(
+                mark = seq,
+                "HQ holds the journal up to its mark / 总部已存至"
+            );
             link.acked = Some(seq);
             link.succeeded();
         }
