@@ -349,9 +349,10 @@ pub(crate) async fn region(
         })
         .collect();
     let mut line = vec![Cell::new(format!("{}:", l.t("本区域", "This region")))];
-    for k in Kpi::ALL {
+    for (i, k) in Kpi::ALL.into_iter().enumerate() {
+        let sep = if i + 1 < Kpi::ALL.len() { "," } else { "" };
         line.push(
-            Cell::new(format!("{} {}", kpi_name(l, k), pct(sums.pct(k))))
+            Cell::new(format!("{} {}{sep}", kpi_name(l, k), pct(sums.pct(k))))
                 .red(sums.misses(k, &c.targets) == Some(true)),
         );
     }
