@@ -369,6 +369,12 @@ fn the_console_has_a_line_for_the_link_to_hq_when_the_hall_has_one() {
     s.uplink = Some(link(false, 412));
     let (down, ok) = s.uplink_line().unwrap();
     assert!(!ok, "{down:?}");
-    assert!(down.zh.contains("中断") && down.zh.contains("待上传 412 条"), "{down:?}");
-    assert!(down.en.contains("HQ link down: 412 events to upload"), "{down:?}");
+    assert!(
+        down.zh.contains("中断") && down.zh.contains("待上传 412 条"),
+        "{down:?}"
+    );
+    assert!(
+        down.en.contains("HQ link down: 412 events to upload"),
+        "{down:?}"
+    );
 }

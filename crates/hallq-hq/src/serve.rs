@@ -40,7 +40,11 @@ impl Db {
     }
 
     async fn client(&mut self) -> Result<&tokio_postgres::Client, HqError> {
-        if self.client.as_ref().is_none_or(tokio_postgres::Client::is_closed) {
+        if self
+            .client
+            .as_ref()
+            .is_none_or(tokio_postgres::Client::is_closed)
+        {
             self.client = Some(crate::store::connect(&self.conninfo).await?);
         }
         self.client
@@ -141,8 +145,7 @@ fn decode_status(subject: &str, payload: &[u8]) -> Result<LiveStatus, String> {
             status.hall
         ));
     }
-    if status.hall.len() > MAX_ID || status.region.len() > MAX_ID || status.epoch.len() > MAX_ID
-    {
+    if status.hall.len() > MAX_ID || status.region.len() > MAX_ID || status.epoch.len() > MAX_ID {
         return Err(format!("ids longer than {MAX_ID} bytes"));
     }
     if status.name.len() > MAX_NAME {

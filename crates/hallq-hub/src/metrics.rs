@@ -257,7 +257,10 @@ mod tests {
             text.contains("# TYPE hallq_commands_total counter"),
             "the family is named as its samples: {text}"
         );
-        assert!(!text.contains("hallq_uplink"), "no uplink, no uplink metrics");
+        assert!(
+            !text.contains("hallq_uplink"),
+            "no uplink, no uplink metrics"
+        );
     }
 
     #[test]

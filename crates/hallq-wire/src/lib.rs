@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 /// A hall id that cannot be one NATS subject token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("hall id {hall:?}: a hall id for the uplink has no '.', '*', '>' or spaces / 营业厅编号不能含 . * > 或空格")]
+#[error(
+    "hall id {hall:?}: a hall id for the uplink has no '.', '*', '>' or spaces / 营业厅编号不能含 . * > 或空格"
+)]
 pub struct BadHallId {
     /// The id, cut to 64 characters.
     pub hall: String,

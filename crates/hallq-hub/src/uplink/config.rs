@@ -104,11 +104,9 @@ impl UplinkSection {
             (Some(u), Some(_)) if !u.is_empty() => {}
             (None, None) => {}
             _ => {
-                return Err(
-                    "[uplink] user and password go together (the password from \
+                return Err("[uplink] user and password go together (the password from \
                      HALLQ_UPLINK_PASSWORD) / 总部连接的用户名与密码须同时设置"
-                        .into(),
-                );
+                    .into());
             }
         }
         if !(1..=BATCH_MAX_LIMIT).contains(&self.batch_max) {
@@ -162,7 +160,8 @@ fn check_server(s: &str) -> Result<(), String> {
 mod tests {
     use crate::config::HallConfig;
 
-    const HALL: &str = "[hall]\nid = \"gz-01\"\nname = { zh = \"广州一厅\", en = \"Guangzhou 1\" }\n";
+    const HALL: &str =
+        "[hall]\nid = \"gz-01\"\nname = { zh = \"广州一厅\", en = \"Guangzhou 1\" }\n";
 
     fn load(section: &str) -> Result<HallConfig, String> {
         let c = HallConfig::parse(&format!("{HALL}\n[uplink]\n{section}"))?;
@@ -179,8 +178,10 @@ mod tests {
 
     #[test]
     fn an_uplink_gets_its_defaults() {
-        let c = load("servers = [\"nats://10.0.0.1:4222\", \"nats://10.0.0.2:4222\"]\nregion = \"gd-gz\"\n")
-            .unwrap();
+        let c = load(
+            "servers = [\"nats://10.0.0.1:4222\", \"nats://10.0.0.2:4222\"]\nregion = \"gd-gz\"\n",
+        )
+        .unwrap();
         let u = c.uplink.unwrap();
         assert_eq!(u.batch_max, 500);
         assert_eq!(u.interval_ms, 2000);
@@ -194,19 +195,46 @@ mod tests {
             ("servers = []\n", "servers lists no server"),
             ("servers = [\"http://x:1\"]\n", "nats://host:port"),
             ("servers = [\"nats://x\"]\n", "nats://host:port"),
-            ("servers = [\"nats://u:p@x:4222\"]\n", "HALLQ_UPLINK_PASSWORD"),
-            ("servers = [\"nats://x:4222\"]\nregion = \"gd gz\"\n", "region"),
-            ("servers = [\"nats://x:4222\"]\nuser = \"gz-01\"\n", "go together"),
-            ("servers = [\"nats://x:4222\"]\nbatch_max = 0\n", "batch_max"),
-            ("servers = [\"nats://x:4222\"]\nbatch_max = 100000\n", "batch_max"),
-            ("servers = [\"nats://x:4222\"]\ninterval_ms = 0\n", "interval_ms"),
-            ("servers = [\"nats://x:4222\"]\nstatus_interval_s = 0\n", "status_interval_s"),
-            ("servers = [\"nats://x:4222\"]\nserver = \"x\"\n", "unknown field"),
+            (
+                "servers = [\"nats://u:p@x:4222\"]\n",
+                "HALLQ_UPLINK_PASSWORD",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\nregion = \"gd gz\"\n",
+                "region",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\nuser = \"gz-01\"\n",
+                "go together",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\nbatch_max = 0\n",
+                "batch_max",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\nbatch_max = 100000\n",
+                "batch_max",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\ninterval_ms = 0\n",
+                "interval_ms",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\nstatus_interval_s = 0\n",
+                "status_interval_s",
+            ),
+            (
+                "servers = [\"nats://x:4222\"]\nserver = \"x\"\n",
+                "unknown field",
+            ),
         ] {
             let err = load(section).unwrap_err();
             assert!(err.contains(says), "{section}: {err}");
             if says != "unknown field" {
-                assert!(err.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{err}");
+                assert!(
+                    err.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{err}"
+                );
             }
         }
     }
@@ -223,7 +251,10 @@ mod tests {
             .unwrap();
         c.validate().unwrap();
         let u = c.uplink.unwrap();
-        assert_eq!(u.tls_ca, Some(std::path::PathBuf::from("/etc/hallq/hq-ca.pem")));
+        assert_eq!(
+            u.tls_ca,
+            Some(std::path::PathBuf::from("/etc/hallq/hq-ca.pem"))
+        );
         assert!(u.tls());
         assert_eq!(format!("{:?}", u.password), "Some(Secret(***))");
     }

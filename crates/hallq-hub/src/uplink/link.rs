@@ -111,6 +111,9 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         Err(_) => None,
     };
     let mut floor = uplink.floor.clone();
+    // Whether the writer is still there to tell of new events (it stops before the uplink only
+    // when it stopped serving).
+    let mut writer_there = true;
     let mut link = Link {
         hall,
         epoch,
@@ -151,7 +154,7 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
                     link.acked = None;
                 }
             }
-            _ = floor.changed() => {}
+            changed = floor.changed(), if writer_there => writer_there = changed.is_ok(),
             () = tokio::time::sleep(wait) => {}
         }
         let journal = Arc::clone(&journal);
@@ -226,10 +229,7 @@ async fn connect(
     if section.tls() {
         options = options.require_tls(true);
     }
-    options
-        .connect(servers)
-        .await
-        .map_err(|e| e.to_string())
+    options.connect(servers).await.map_err(|e| e.to_string())
 }
 
 /// Runs `f` on the journal in a blocking thread: SQLite never runs on the async threads.
@@ -285,7 +285,10 @@ async fn ask_mark(client: &Client, link: &mut Link) {
     };
     match reply {
         Ok(MarkReply { error: None, seq }) => {
-            tracing::info!(mark = seq, "HQ holds the journal up to its mark / 总部已存至");
+            tracing::info!(
+                mark = seq,
+                "HQ holds the journal up to its mark / 总部已存至"
+            );
             link.acked = Some(seq);
             link.succeeded();
         }
