@@ -111,6 +111,9 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         Err(_) => None,
     };
     let mut floor = uplink.floor.clone();
+    // Whether the writer is still there to tell of new events (it stops before the uplink only
+    // when it stopped serving).
+    let mut writer_there = true;
     let mut link = Link {
         hall,
         epoch,
@@ -151,7 +154,7 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
                     link.acked = None;
                 }
             }
-            _ = floor.changed() => {}
+            changed = floor.changed(), if writer_there => writer_there = changed.is_ok(),
             () = tokio::time::sleep(wait) => {}
         }
         let journal = Arc::clone(&journal);
