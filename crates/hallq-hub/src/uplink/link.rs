@@ -72,6 +72,10 @@ struct Link {
     reported: Option<(UplinkState, Instant)>,
     /// When the live status was last sent, and what it said of the floor.
     status_sent: Option<(Instant, Floor, bool)>,
+    /// This run of the uplink (random) and how many times it has started again from HQ's
+    /// mark: part of each batch's `Nats-Msg-Id` (see [`publish`]).
+    run: String,
+    round: u64,
 }
 
 /// Runs the uplink until `stop` turns true. Failures (HQ away, a refused batch, a journal read)
@@ -124,6 +128,8 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         backoff: FIRST_BACKOFF,
         reported: None,
         status_sent: None,
+        run: crate::secret::random(),
+        round: 0,
         section,
     };
     loop {
@@ -290,6 +296,7 @@ async fn ask_mark(client: &Client, link: &mut Link) {
                 "HQ holds the journal up to its mark / 总部已存至"
             );
             link.acked = Some(seq);
+            link.round += 1;
             link.succeeded();
         }
         Ok(MarkReply { error: Some(e), .. }) | Err(e) => {
@@ -320,7 +327,8 @@ async fn send_batch(client: &Client, journal: &Arc<Mutex<Journal>>, link: &mut L
     };
     let last = batch.events.last().map_or(acked, |e| e.seq);
     let count = batch.events.len() as u64;
-    match publish(client, &batch).await {
+    let msg_id = format!("{}:{}.{}", batch.msg_id(), link.run, link.round);
+    match publish(client, &batch, &msg_id).await {
         Ok(()) => {
             link.acked = Some(last);
             link.last_ack = Some(u.clock.now());
@@ -339,11 +347,16 @@ async fn send_batch(client: &Client, journal: &Arc<Mutex<Journal>>, link: &mut L
     }
 }
 
-async fn publish(client: &Client, batch: &Batch) -> Result<(), String> {
+/// Publishes `batch` with `msg_id`. The id names the batch's events *and* the round it is sent
+/// in: a batch sent again from HQ's mark (after a gap, a reconnect or a restart) must reach HQ
+/// even when the same events were sent, and given up, within the stream's duplicate window —
+/// with the events alone as id the server would drop the resend as a duplicate and the gap
+/// would stay open until the window passed (seen in the chain demo with two ingest workers).
+async fn publish(client: &Client, batch: &Batch, msg_id: &str) -> Result<(), String> {
     let subject = hallq_wire::subject(&batch.hall).map_err(|e| e.to_string())?;
     let payload = serde_json::to_vec(batch).map_err(|e| e.to_string())?;
     let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", batch.msg_id().as_str());
+    headers.insert("Nats-Msg-Id", msg_id);
     let mut js = async_nats::jetstream::new(client.clone());
     js.set_timeout(ANSWER_WAIT);
     let ack = js
