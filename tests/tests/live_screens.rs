@@ -4,25 +4,32 @@
 //! hall of deploy/hall.example.toml on its test clock from 10:12, clerks E1001–E1004 listed
 //! without PINs) through which a morning's tickets are taken and called. The clerk of counter 1
 //! works the counter terminal with its keys (F1 call, F5 no-show, F3 start, F4 finish, F7 pause),
-//! the customer rates on the pad with a touch, the supervisor posts an announcement; each screen
-//! is grabbed with ImageMagick's `import` once the hub has what the app asked for, and checked
-//! for what it must show.
+//! the customer rates on the pad with a touch, the supervisor posts an announcement.
+//!
+//! Nothing is waited for by the clock. The apps start at once, each window known by its process
+//! (`_NET_WM_PID`) and moved to its own place on one large screen, so that no window covers
+//! another. The test waits for the hub's state (the counter's activity), then reads the window
+//! straight from the X server until it shows what it must (a new call in amber, the switch's
+//! label in the other language) and has stayed still for more than the apps' 1 s tick. A click on
+//! the counter's language switch is repeated only when nothing below its header changed for 20 s
+//! (the words change as soon as the app handles a click): a late click is never doubled, which
+//! would switch back. Each wait is bounded (60 s) and a failure keeps its pictures.
 //!
 //! The apps' clocks are set to the hub's test clock with libfaketime, so their headers show the
 //! hall's time of the pictures.
 //!
 //! `HALLQ_SCREENSHOTS=docs cargo nextest run -p hallq-tests --run-ignored all -E 'binary(live_screens)'` writes
-//! the pictures to docs/screenshots/ (how the ones there were made); otherwise they go to a
-//! temporary folder and only the checks run. Needs Xvfb, xdotool, ImageMagick and faketime.
+//! the pictures to docs/screenshots/ (how the ones there were made); otherwise no picture is
+//! written and only the checks run (the screens reached, their sizes, the language). Needs Xvfb,
+//! xdotool and faketime (ImageMagick for none of it now).
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
 mod xwin;
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hallq_client::DeviceClient;
 use hallq_hub::secret::{self, Strength};
@@ -84,14 +91,45 @@ fn ticket(business: &str) -> Command {
     hallq_tests::ticket(business)
 }
 
-/// Where the pictures go.
-fn out_dir(tmp: &Path) -> PathBuf {
-    if std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs") {
-        xwin::root().join("docs/screenshots")
-    } else {
-        tmp.join("shots")
-    }
+/// Whether the pictures are for docs/screenshots/ (`HALLQ_SCREENSHOTS=docs`); otherwise the
+/// test only checks what the screens show and writes no picture (but those of a failure).
+fn for_docs() -> bool {
+    std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs")
 }
+
+/// How long any one wait may take before the test fails: a bound for an app that is stuck, far
+/// above what a loaded 2-core machine needs (a few seconds), not a measure of speed.
+const PATIENCE: Duration = Duration::from_secs(60);
+/// How long a window must stay unchanged to count as drawn: more than the apps' 1 s tick, at
+/// which the counter terminal fills in what came from the hub.
+const STILL: Duration = Duration::from_millis(1_300);
+/// How long a click that changed nothing on the screen is given before it counts as lost: the
+/// counter's words change as soon as it handles the click, its switch's label at its next tick.
+const LOST: Duration = Duration::from_secs(20);
+
+/// The counter terminal below its header; its header's English/中文 switch (the point clicked,
+/// and the label around it); the foot of the ticket's card, whose timers count seconds (how long
+/// ago the ticket was called, how long it has been served).
+const BODY: Rect = Rect(0, 120, 1920, 960);
+const LANGUAGE: (u32, u32) = (1790, 55);
+const LABEL: Rect = Rect(1700, 14, 200, 84);
+const TIMER: Rect = Rect(30, 500, 540, 260);
+
+/// Where each window goes on the test's screen (6000×3600), side by side: the 4K display, the
+/// 1080p displays right of it, the counter terminal and the console below it, then the
+/// greeter's handheld, the pad and the two LED strips.
+const SCREEN: (u32, u32) = (6000, 3600);
+const PLACES: &[(&str, (i32, i32))] = &[
+    ("display-4k", (0, 0)),
+    ("display-main", (3840, 0)),
+    ("display-en", (3840, 1080)),
+    ("counter-1", (0, 2160)),
+    ("supervisor-1", (1920, 2160)),
+    ("greeter-1", (3840, 2160)),
+    ("evaluator-1", (4560, 2160)),
+    ("led-1", (4560, 2960)),
+    ("led-1-en", (5120, 2960)),
+];
 
 /// The running apps and what they are looked at with.
 struct Apps {
@@ -100,16 +138,17 @@ struct Apps {
     broker: String,
     /// libfaketime's offset for the apps: the hub's test clock minus the real one, in seconds.
     offset: String,
-    seen: BTreeSet<String>,
     children: Vec<Killed>,
+    /// Where the pictures of the docs go, when they are for the docs.
     dir: PathBuf,
-    /// Where the grabs that are not pictures of the docs go.
-    scratch: PathBuf,
+    /// The counter's language switch as it is drawn in Chinese (it reads "English").
+    zh_label: Option<Vec<u8>>,
 }
 
 impl Apps {
-    /// Starts `bin args` as device `device` and returns its window (titled `title`).
-    fn start(&mut self, bin: &str, device: &str, args: &[&str], title: &str) -> String {
+    /// Starts `bin args` as device `device`; returns the process (libfaketime's, whose child is
+    /// the app).
+    fn spawn(&mut self, bin: &str, device: &str, args: &[&str]) -> u32 {
         let child = self
             .x
             .command("faketime")
@@ -131,41 +170,184 @@ impl Apps {
             .stderr(Stdio::null())
             .spawn()
             .expect("faketime runs (apt-get install faketime)");
+        let pid = child.id();
         self.children.push(Killed(child));
-        // The new window among those of the same title.
-        for _ in 0..600 {
-            let out = self
-                .x
-                .command("xdotool")
-                .args(["search", "--onlyvisible", "--name", title])
-                .output()
-                .unwrap();
-            let found = String::from_utf8(out.stdout).unwrap();
-            if let Some(w) = found.lines().find(|w| !self.seen.contains(*w)) {
-                self.seen.insert(w.to_owned());
-                return w.to_owned();
+        pid
+    }
+
+    /// The window of the app `faketime` runs as its child (the window's `_NET_WM_PID`), once it
+    /// is mapped, moved to `device`'s place.
+    fn window(&self, faketime: u32, device: &str) -> String {
+        let children = format!("/proc/{faketime}/task/{faketime}/children");
+        let started = Instant::now();
+        while started.elapsed() < PATIENCE {
+            let app = std::fs::read_to_string(&children)
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse().ok());
+            if let Some(w) = app.and_then(|pid| self.x.window_of(pid)) {
+                let (_, (x, y)) = PLACES.iter().find(|(d, _)| *d == device).unwrap();
+                self.x.move_to(&w, *x, *y);
+                return w;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("{bin} {args:?} opened no window {title:?}");
+        panic!("{device} opened no window");
     }
 
-    /// Grabs `window` as `name`.png.
-    fn shot(&self, window: &str, name: &str) -> Shot {
-        self.x.grab(window, &self.dir.join(format!("{name}.png")))
+    /// Keeps `shot` as `name`.png in the docs' folder, when the pictures are for the docs.
+    fn keep(&self, shot: &Shot, name: &str) {
+        if for_docs() {
+            shot.save(&self.dir.join(format!("{name}.png")));
+        }
+    }
+
+    /// Fails the test, saving `shots` where they can be looked at and saying where.
+    fn fail(&self, what: &str, shots: &[&Shot]) -> ! {
+        let dir = std::env::temp_dir().join("hallq-live-screens-failed");
+        let _ = std::fs::create_dir_all(&dir);
+        for (i, s) in shots.iter().enumerate() {
+            s.save(&dir.join(format!("{i}.png")));
+        }
+        panic!("{what} (pictures in {})", dir.display());
+    }
+
+    /// Looks at `window` until `pick` accepts what it shows, and returns that look.
+    fn until(&self, window: &str, what: &str, pick: impl Fn(&Shot) -> bool) -> Shot {
+        let started = Instant::now();
+        loop {
+            let s = self.x.look(window);
+            if pick(&s) {
+                return s;
+            }
+            if started.elapsed() > PATIENCE {
+                self.fail(&format!("{what}: not shown"), &[&s]);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Looks at `window` until `rect` (but for `moving`, which may tick) has stayed the same for
+    /// [`STILL`]: the app has drawn all it was sent.
+    fn still(&self, window: &str, rect: Rect, moving: Option<Rect>) -> Shot {
+        let changed =
+            |a: &Shot, b: &Shot| a.differing(b, rect) > moving.map_or(0, |m| a.differing(b, m));
+        let started = Instant::now();
+        let mut last = self.x.look(window);
+        let mut since = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(150));
+            let now = self.x.look(window);
+            if started.elapsed() > PATIENCE {
+                self.fail("the window never stopped changing", &[&last, &now]);
+            }
+            if changed(&last, &now) {
+                (last, since) = (now, Instant::now());
+            } else if since.elapsed() >= STILL {
+                return now;
+            }
+        }
+    }
+
+    /// `window` once it shows what `pick` accepts and has drawn everything with it.
+    fn settled(&self, window: &str, what: &str, pick: impl Fn(&Shot) -> bool) -> Shot {
+        let first = self.until(window, what, &pick);
+        let s = self.still(window, first.all(), None);
+        if !pick(&s) {
+            self.fail(&format!("{what}: shown, then gone"), &[&s]);
+        }
+        s
+    }
+
+    /// The counter terminal drawn, but for its service timer.
+    fn counter_still(&self, window: &str) -> Shot {
+        self.still(window, Rect(0, 0, 1920, 1080), Some(TIMER))
+    }
+
+    /// The counter terminal in Chinese, then in English (its header's switch), then back; both
+    /// kept as `counter-{name}-{zh,en}`. The two must differ and both hold a screen's text.
+    fn counter_pair(&mut self, window: &str, name: &str) -> [Shot; 2] {
+        let zh = self.counter_still(window);
+        // The app starts in Chinese: the first look is the Chinese switch.
+        let label = self.zh_label.get_or_insert_with(|| zh.crop(LABEL)).clone();
+        if differing_bytes(&zh.crop(LABEL), &label) > 100 {
+            self.fail(&format!("counter {name}: not in Chinese"), &[&zh]);
+        }
+        let en = self.switch_language(window, &zh, true);
+        let back = self.switch_language(window, &en, false);
+        for (a, b, what) in [
+            (&zh, &en, "the English screen looks like the Chinese one"),
+            (&en, &back, "the switch back to Chinese did not take"),
+        ] {
+            if a.differing(b, BODY) <= 2_000 {
+                self.fail(&format!("counter {name}: {what}"), &[a, b]);
+            }
+        }
+        for s in [&zh, &en] {
+            if s.inked(BODY) <= 8_000 {
+                self.fail(&format!("counter {name} is nearly blank"), &[s]);
+            }
+        }
+        self.keep(&zh, &format!("counter-{name}-zh"));
+        self.keep(&en, &format!("counter-{name}-en"));
+        [zh, en]
+    }
+
+    /// Clicks the counter terminal's language switch and returns the window once its switch
+    /// reads the other language (set at the app's tick with every value it fills in) and it has
+    /// drawn everything. The click is repeated only when the screen proves it was lost: nothing
+    /// below the header changed for [`LOST`] (the words change as soon as the app handles a
+    /// click). A click taken late is never doubled, which would switch back.
+    fn switch_language(&self, window: &str, before: &Shot, english: bool) -> Shot {
+        let zh_label = self.zh_label.as_ref().unwrap();
+        let shows = |s: &Shot| (differing_bytes(&s.crop(LABEL), zh_label) > 100) == english;
+        for _ in 0..3 {
+            self.x.click(window, LANGUAGE.0, LANGUAGE.1);
+            let clicked = Instant::now();
+            loop {
+                let s = self.x.look(window);
+                if shows(&s) {
+                    let s = self.counter_still(window);
+                    if !shows(&s) {
+                        self.fail("the language switched back by itself", &[before, &s]);
+                    }
+                    return s;
+                }
+                let taken = before.differing(&s, BODY) > 2_000;
+                if !taken && clicked.elapsed() > LOST {
+                    break;
+                }
+                if clicked.elapsed() > PATIENCE {
+                    self.fail(
+                        "the words changed, the language switch did not",
+                        &[before, &s],
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        self.fail("three clicks on the language switch were lost", &[before]);
     }
 }
 
-/// Waits (bounded) until counter `n`'s state satisfies `pick`, then lets the apps draw it.
+/// How many pixels of two crops of one rectangle differ.
+fn differing_bytes(a: &[u8], b: &[u8]) -> usize {
+    a.chunks_exact(3)
+        .zip(b.chunks_exact(3))
+        .filter(|(p, q)| p != q)
+        .count()
+        + a.len().abs_diff(b.len()) / 3
+}
+
+/// Waits (bounded) until counter `n`'s state at the hub satisfies `pick`.
 async fn until_counter(
     watch: &DeviceClient,
     n: u16,
     what: &str,
     pick: impl Fn(&CounterState) -> bool,
 ) {
-    for _ in 0..200 {
+    let started = Instant::now();
+    while started.elapsed() < PATIENCE {
         if watch.latest().counters.get(&n).is_some_and(&pick) {
-            tokio::time::sleep(Duration::from_millis(800)).await;
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -176,76 +358,31 @@ async fn until_counter(
     );
 }
 
-/// The header's English/中文 button of the counter terminal (top right).
-const LANGUAGE: (u32, u32) = (1790, 55);
-
-/// The counter terminal in Chinese, then in English (its header's switch), then back; both
-/// saved as `counter-{name}-{zh,en}`. The two must differ and both hold a screen's text.
-fn counter_pair(apps: &Apps, window: &str, name: &str) -> [Shot; 2] {
-    let body = Rect(0, 120, 1920, 960);
-    let zh = apps.shot(window, &format!("counter-{name}-zh"));
-    let en = switch_language(apps, window, &zh, &format!("counter-{name}-en"));
-    let back = switch_language(apps, window, &en, "back");
-    assert!(
-        en.differing(&back, body) > 2_000,
-        "counter {name}: the switch back to Chinese did not take"
-    );
-    assert!(
-        zh.differing(&en, body) > 2_000,
-        "counter {name}: the English screen looks like the Chinese one"
-    );
-    for s in [&zh, &en] {
-        assert!(
-            s.inked(body) > 8_000,
-            "counter {name} is nearly blank: {}",
-            s.path.display()
-        );
-    }
-    [zh, en]
-}
-
-/// Clicks the counter terminal's language switch and grabs the window as `name` once it has
-/// redrawn unlike `before` (the app redraws at its next tick, up to a second after the click).
-/// Under load a click is now and then lost by the app; the click is repeated only once the
-/// window has stayed as it was for three ticks. `back` goes to the scratch folder.
-fn switch_language(apps: &Apps, window: &str, before: &Shot, name: &str) -> Shot {
-    let body = Rect(0, 120, 1920, 960);
-    let path = if name == "back" {
-        apps.scratch.join("back.png")
-    } else {
-        apps.dir.join(format!("{name}.png"))
-    };
-    let mut shot = None;
-    for _ in 0..3 {
-        apps.x.click(window, LANGUAGE.0, LANGUAGE.1);
-        for _ in 0..15 {
-            std::thread::sleep(Duration::from_millis(200));
-            let now = apps.x.grab(window, &path);
-            if before.differing(&now, body) > 2_000 {
-                // One more tick: the values the app fills in (a queue's name) follow the words.
-                std::thread::sleep(Duration::from_millis(1100));
-                return apps.x.grab(window, &path);
-            }
-            shot = Some(now);
-        }
-    }
-    shot.unwrap()
-}
-
 /// The lit red of the display's marquee (an announcement).
 const MARQUEE: [u8; 3] = [0xc8, 0x1e, 0x1e];
 /// The lit amber of a call that just came (the display's new call).
 const FRESH: [u8; 3] = [0xff, 0xd2, 0x4a];
 
+/// The LED strip's lit dots.
+fn lit(s: &Shot) -> usize {
+    s.rgb
+        .chunks_exact(3)
+        .filter(|p| p[0] > 0xe0 && p[1] < 0x80 && p[2] < 0x60)
+        .count()
+}
+
 #[test]
-#[ignore = "2 to 8 minutes of live windows, and a language click is sometimes lost under load: \
-            run on demand with --run-ignored all (the screenshots' command) until it is robust"]
+#[ignore = "7 minutes of live windows on a machine loaded by other builds (one run measured): \
+            run on demand with --run-ignored all (the screenshots' command) until it is faster"]
 fn the_live_apps_show_a_morning_of_the_example_hall() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = out_dir(tmp.path());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = if for_docs() {
+        xwin::root().join("docs/screenshots")
+    } else {
+        tmp.path().join("unused")
+    };
     for app in ["hallq-counter", "hallq-display"] {
-        app_bin(app); // built before anything is timed
+        app_bin(app); // built before the hub's clock starts
     }
     let hall = example_hall();
     let hub: HubProcess = hall.start_hub_with(&["--test-start", "10:12", "--test-speed", "1"]);
@@ -309,91 +446,76 @@ fn the_live_apps_show_a_morning_of_the_example_hall() {
 
     let mut apps = Apps {
         secrets: hall.secrets.clone(),
-        x: Xvfb::start(3840, 2160),
+        x: Xvfb::start(SCREEN.0, SCREEN.1),
         broker: format!("127.0.0.1:{}", hall.port),
         offset: format!("{offset:+}"),
-        seen: BTreeSet::new(),
         children: Vec::new(),
-        dir: dir.clone(),
-        scratch: tmp.path().to_owned(),
+        dir,
+        zh_label: None,
     };
     let display_1080 = profile("display-1080p");
     let display_4k = profile("display-4k");
     let led = profile("led-strip-8");
-    let display = apps.start(
-        "hallq-display",
-        "display-main",
-        &[
-            "--voice",
-            "none",
-            "--profile",
-            display_1080.to_str().unwrap(),
-        ],
-        "^hallq wall display$",
+    let (display_1080, display_4k, led) = (
+        display_1080.to_str().unwrap(),
+        display_4k.to_str().unwrap(),
+        led.to_str().unwrap(),
     );
-    let display_en = apps.start(
-        "hallq-display",
-        "display-en",
-        &[
-            "--voice",
-            "none",
-            "--lang",
-            "en",
-            "--profile",
-            display_1080.to_str().unwrap(),
-        ],
-        "^hallq wall display$",
+    // All at once: each app's window is known by its process, not by the order they open in.
+    let started: Vec<(&str, u32)> = [
+        (
+            "hallq-display",
+            "display-main",
+            vec!["--voice", "none", "--profile", display_1080],
+        ),
+        (
+            "hallq-display",
+            "display-en",
+            vec!["--voice", "none", "--lang", "en", "--profile", display_1080],
+        ),
+        (
+            "hallq-display",
+            "display-4k",
+            vec!["--voice", "none", "--profile", display_4k],
+        ),
+        (
+            "hallq-display",
+            "led-1",
+            vec!["--led", "1", "--profile", led],
+        ),
+        (
+            "hallq-display",
+            "led-1-en",
+            vec!["--led", "1", "--lang", "en", "--profile", led],
+        ),
+        ("hallq-counter", "counter-1", vec!["--counter", "1"]),
+        (
+            "hallq-counter",
+            "evaluator-1",
+            vec!["--evaluator", "--counter", "1"],
+        ),
+        ("hallq-counter", "greeter-1", vec!["--greeter"]),
+        ("hallq-counter", "supervisor-1", vec!["--supervisor"]),
+    ]
+    .into_iter()
+    .map(|(bin, device, args)| (device, apps.spawn(bin, device, &args)))
+    .collect();
+    let windows: std::collections::BTreeMap<&str, String> = started
+        .into_iter()
+        .map(|(device, pid)| (device, apps.window(pid, device)))
+        .collect();
+    let w = |device: &str| windows[device].clone();
+    let (display, display_en, display_4k) = (w("display-main"), w("display-en"), w("display-4k"));
+    let (led_zh, led_en, counter, pad, greeter, console) = (
+        w("led-1"),
+        w("led-1-en"),
+        w("counter-1"),
+        w("evaluator-1"),
+        w("greeter-1"),
+        w("supervisor-1"),
     );
-    let display_4k = apps.start(
-        "hallq-display",
-        "display-4k",
-        &["--voice", "none", "--profile", display_4k.to_str().unwrap()],
-        "^hallq wall display$",
-    );
-    let led_zh = apps.start(
-        "hallq-display",
-        "led-1",
-        &["--led", "1", "--profile", led.to_str().unwrap()],
-        "^hallq LED strip",
-    );
-    let led_en = apps.start(
-        "hallq-display",
-        "led-1-en",
-        &[
-            "--led",
-            "1",
-            "--lang",
-            "en",
-            "--profile",
-            led.to_str().unwrap(),
-        ],
-        "^hallq LED strip",
-    );
-    let counter = apps.start(
-        "hallq-counter",
-        "counter-1",
-        &["--counter", "1"],
-        "^hallq counter$",
-    );
-    let pad = apps.start(
-        "hallq-counter",
-        "evaluator-1",
-        &["--evaluator", "--counter", "1"],
-        "^hallq evaluator$",
-    );
-    let greeter = apps.start(
-        "hallq-counter",
-        "greeter-1",
-        &["--greeter"],
-        "^hallq greeter$",
-    );
-    let console = apps.start(
-        "hallq-counter",
-        "supervisor-1",
-        &["--supervisor"],
-        "^hallq supervisor$",
-    );
-    // Each at its profile's size (the pad and the strip at their windows' own).
+    // Each at its profile's size (the pad and the strip at their windows' own), and none over
+    // another: a look sees only its window, a click reaches it.
     for (window, size) in [
         (&display, (1920, 1080)),
         (&display_4k, (3840, 2160)),
@@ -403,11 +525,12 @@ fn the_live_apps_show_a_morning_of_the_example_hall() {
     ] {
         assert_eq!(apps.x.size(window), size, "window {window}");
     }
-    std::thread::sleep(Duration::from_secs(3));
+    apart(&apps.x, windows.values());
 
     // The clerk of counter 1 arrives: the sign-in form, then the staff number and Enter twice
     // (to the PIN, which the example's clerks have none of, and to sign in).
-    counter_pair(&apps, &counter, "signed-out");
+    apps.settled(&counter, "the sign-in form", |s| s.inked(BODY) > 8_000);
+    let [signed_out, _] = apps.counter_pair(&counter, "signed-out");
     apps.x.click(&counter, 960, 514);
     apps.x.type_text(&counter, "E1001");
     apps.x.key(&counter, "Return");
@@ -415,92 +538,100 @@ fn the_live_apps_show_a_morning_of_the_example_hall() {
     rt.block_on(until_counter(&watch, 1, "clerk", |c| {
         c.staff.is_some() && c.open
     }));
-    let [idle, _] = counter_pair(&apps, &counter, "idle");
+    // The desk, not the form with the number typed in it.
+    apps.until(&counter, "the clerk signed in", |s| {
+        s.differing(&signed_out, BODY) > 5_000
+    });
+    let [idle, _] = apps.counter_pair(&counter, "idle");
 
     // The floor as the greeter, the supervisor and the pad see it.
-    let greeter_zh = apps.shot(&greeter, "greeter-zh");
-    assert!(greeter_zh.inked(greeter_zh.all()) > 50_000, "greeter blank");
-    let console_zh = apps.shot(&console, "supervisor-zh");
-    assert!(
-        console_zh.inked(Rect(0, 110, 1920, 970)) > 20_000,
-        "supervisor blank"
-    );
-    let pad_idle = apps.shot(&pad, "evaluator-idle-zh");
-    assert!(pad_idle.inked(pad_idle.all()) > 5_000, "pad blank");
-    let board = apps.shot(&display, "display-board-zh");
-    let board_en = apps.shot(&display_en, "display-board-en");
-    assert!(
-        board.differing(&board_en, board.all()) > 5_000,
-        "the English display looks like the Chinese one"
-    );
+    let greeter_zh = apps.settled(&greeter, "the greeter's floor", |s| {
+        s.inked(s.all()) > 50_000
+    });
+    apps.keep(&greeter_zh, "greeter-zh");
+    let console_zh = apps.settled(&console, "the supervisor's console", |s| {
+        s.inked(Rect(0, 110, 1920, 970)) > 20_000
+    });
+    apps.keep(&console_zh, "supervisor-zh");
+    let pad_idle = apps.settled(&pad, "the pad at rest", |s| s.inked(s.all()) > 5_000);
+    apps.keep(&pad_idle, "evaluator-idle-zh");
+    let board = apps.settled(&display, "the board", |s| s.inked(s.all()) > 50_000);
+    apps.keep(&board, "display-board-zh");
+    let board_en = apps.settled(&display_en, "the English board", |s| {
+        s.differing(&board, s.all()) > 5_000
+    });
+    apps.keep(&board_en, "display-board-en");
 
     // F1: the clerk calls the next; the display shows the call standing out, the LED the number.
     apps.x.key(&counter, "F1");
     rt.block_on(until_counter(&watch, 1, "call", |c| {
         matches!(c.activity, Activity::Calling(_))
     }));
-    let new_call = apps.shot(&display, "display-new-call-zh");
-    let new_call_en = apps.shot(&display_en, "display-new-call-en");
-    for s in [&new_call, &new_call_en] {
-        assert!(
-            s.count(s.all(), FRESH) > 20_000,
-            "a new call stands out in amber: {}",
-            s.path.display()
-        );
+    for (window, name) in [
+        (&display, "display-new-call-zh"),
+        (&display_en, "display-new-call-en"),
+    ] {
+        // A new call stands out in amber.
+        let s = apps.until(window, name, |s| s.count(s.all(), FRESH) > 20_000);
+        apps.keep(&s, name);
     }
-    let led_calling = apps.shot(&led_zh, "led-calling-zh");
-    let lit = |s: &Shot| {
-        s.rgb
-            .chunks_exact(3)
-            .filter(|p| p[0] > 0xe0 && p[1] < 0x80 && p[2] < 0x60)
-            .count()
-    };
-    assert!(lit(&led_calling) > 2_000, "the strip's dots are lit");
-    let [calling, _] = counter_pair(&apps, &counter, "calling");
-    assert!(calling.differing(&idle, Rect(0, 120, 1920, 960)) > 5_000);
+    let led_calling = apps.until(&led_zh, "the strip's dots lit", |s| lit(s) > 2_000);
+    apps.keep(&led_calling, "led-calling-zh");
+    apps.until(&counter, "the call", |s| s.differing(&idle, BODY) > 5_000);
+    let [calling, _] = apps.counter_pair(&counter, "calling");
 
     // F5 at once: a no-show too early is refused, and the terminal says so.
     apps.x.key(&counter, "F5");
-    std::thread::sleep(Duration::from_millis(1200));
-    let [refused, _] = counter_pair(&apps, &counter, "refused");
-    assert!(
-        refused.differing(&calling, Rect(0, 120, 1920, 960)) > 1_000,
-        "the refusal is shown"
-    );
+    apps.until(&counter, "the refusal", |s| {
+        s.differing(&calling, BODY) > 1_000
+    });
+    apps.counter_pair(&counter, "refused");
 
     // F3: the customer came; service starts.
     apps.x.key(&counter, "F3");
     rt.block_on(until_counter(&watch, 1, "service", |c| {
         matches!(c.activity, Activity::Serving { .. })
     }));
-    let [serving, _] = counter_pair(&apps, &counter, "serving");
-    assert!(serving.differing(&calling, Rect(0, 120, 1920, 960)) > 5_000);
+    apps.until(&counter, "the service", |s| {
+        s.differing(&calling, BODY) > 5_000
+    });
+    apps.counter_pair(&counter, "serving");
 
     // F4: done; the pad asks the customer, who touches a grade.
     apps.x.key(&counter, "F4");
     rt.block_on(until_counter(&watch, 1, "rating prompt", |c| {
         c.awaiting_rating.is_some()
     }));
-    let asking = apps.shot(&pad, "evaluator-asking-zh");
-    assert!(asking.differing(&pad_idle, asking.all()) > 5_000);
+    let asking = apps.settled(&pad, "the pad asking", |s| {
+        s.differing(&pad_idle, s.all()) > 5_000
+    });
+    apps.keep(&asking, "evaluator-asking-zh");
     apps.x.click(&pad, 330, 300);
     rt.block_on(until_counter(&watch, 1, "rating", |c| {
         c.awaiting_rating.is_none()
     }));
-    let thanks = apps.shot(&pad, "evaluator-thanks-zh");
-    assert!(thanks.differing(&asking, thanks.all()) > 5_000);
+    // Thanks for 3 s, then the pad is at rest again: looked at, not waited still.
+    let thanks = apps.until(&pad, "the pad's thanks", |s| {
+        s.differing(&asking, s.all()) > 5_000 && s.differing(&pad_idle, s.all()) > 5_000
+    });
+    apps.keep(&thanks, "evaluator-thanks-zh");
 
     // F7: a break.
+    let done = apps.counter_still(&counter);
     apps.x.key(&counter, "F7");
     rt.block_on(until_counter(&watch, 1, "pause", |c| {
         matches!(c.activity, Activity::Paused { .. })
     }));
-    let [paused, _] = counter_pair(&apps, &counter, "paused");
-    assert!(paused.differing(&idle, Rect(0, 120, 1920, 960)) > 2_000);
-    let led_paused = apps.shot(&led_zh, "led-paused-zh");
-    let led_paused_en = apps.shot(&led_en, "led-paused-en");
-    assert!(lit(&led_paused) > 2_000 && lit(&led_paused_en) > 2_000);
-    assert!(led_paused.differing(&led_calling, led_paused.all()) > 500);
+    apps.until(&counter, "the break", |s| {
+        s.differing(&done, BODY) > 2_000 && s.differing(&idle, BODY) > 2_000
+    });
+    let [paused, _] = apps.counter_pair(&counter, "paused");
+    for (window, name) in [(&led_zh, "led-paused-zh"), (&led_en, "led-paused-en")] {
+        let s = apps.until(window, name, |s| {
+            lit(s) > 2_000 && s.differing(&led_calling, s.all()) > 500
+        });
+        apps.keep(&s, name);
+    }
 
     // The supervisor posts an announcement: red over the bottom of every display.
     let (supervisor, _task2) = DeviceClient::connect(&hall.client_config("supervisor-2"));
@@ -518,37 +649,58 @@ fn the_live_apps_show_a_morning_of_the_example_hall() {
             where_to_ask: Some(LocalText::new("咨询台", "the information desk")),
         },
     ));
-    rt.block_on(hallq_tests::wait_latest(&watch, |l| {
-        l.board
-            .as_ref()
-            .is_some_and(|b| !b.announcements.is_empty())
-            .then_some(())
-    }));
-    std::thread::sleep(Duration::from_secs(1));
     for (window, name, height) in [
         (&display, "display-announcement-zh", 1080),
         (&display_en, "display-announcement-en", 1080),
         (&display_4k, "display-4k-announcement-zh", 2160),
     ] {
-        let s = apps.shot(window, name);
-        assert_eq!(
-            s.at(s.width / 2, height - 4),
-            MARQUEE,
-            "{name}: the marquee reaches the bottom"
-        );
+        // The marquee reaches the bottom.
+        let s = apps.until(window, name, |s| s.at(s.width / 2, height - 4) == MARQUEE);
+        apps.keep(&s, name);
     }
 
     // The hub goes away: the display says so, the terminal is offline.
     hub.kill9();
-    std::thread::sleep(Duration::from_secs(4));
-    let away = apps.shot(&display, "display-hub-away-zh");
-    let away_en = apps.shot(&display_en, "display-hub-away-en");
-    assert!(away.differing(&board, away.all()) > 50_000);
-    assert!(away.differing(&away_en, away.all()) > 5_000);
+    let away = apps.until(&display, "the hub away", |s| {
+        s.differing(&board, s.all()) > 50_000
+    });
+    apps.keep(&away, "display-hub-away-zh");
+    let away_en = apps.until(&display_en, "the hub away in English", |s| {
+        s.differing(&board_en, s.all()) > 50_000 && s.differing(&away, s.all()) > 5_000
+    });
+    apps.keep(&away_en, "display-hub-away-en");
     // Only in Chinese: with the hub away the terminal ignores its language switch (three
     // clicks in a row did nothing), so counter-offline-en stays the sample-data picture.
-    let offline = apps.shot(&counter, "counter-offline-zh");
-    assert!(offline.differing(&paused, Rect(0, 0, 1920, 1080)) > 500);
+    let offline = apps.settled(&counter, "the terminal offline", |s| {
+        s.differing(&paused, s.all()) > 500
+    });
+    apps.keep(&offline, "counter-offline-zh");
     drop(apps);
     drop(rt);
+}
+
+/// Asserts that no two of `windows` overlap and that each is on the screen.
+fn apart<'a>(x: &Xvfb, windows: impl Iterator<Item = &'a String>) {
+    let rects: Vec<(i64, i64, i64, i64)> = windows
+        .map(|w| {
+            let out = x.run("xdotool", &["getwindowgeometry", "--shell", w]);
+            let field = |name: &str| -> i64 {
+                out.lines()
+                    .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap()
+            };
+            (field("X"), field("Y"), field("WIDTH"), field("HEIGHT"))
+        })
+        .collect();
+    for (i, a) in rects.iter().enumerate() {
+        assert!(
+            a.0 + a.2 <= i64::from(SCREEN.0) && a.1 + a.3 <= i64::from(SCREEN.1),
+            "{a:?} is off the screen"
+        );
+        for b in &rects[i + 1..] {
+            let overlap = a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3;
+            assert!(!overlap, "windows {a:?} and {b:?} overlap");
+        }
+    }
 }

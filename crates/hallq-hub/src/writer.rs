@@ -157,6 +157,9 @@ pub struct Writer {
     journal_file: (std::path::PathBuf, FileIdentity),
     /// Where the uplink learns of new events and the floor's counts; none without `[uplink]`.
     floor: Option<tokio::sync::watch::Sender<Floor>>,
+    /// Whether the last commit failed: the log says so once when writing stops and once when
+    /// it works again, not at every refused command.
+    write_failing: bool,
 }
 
 impl std::fmt::Debug for Writer {
@@ -170,6 +173,17 @@ impl std::fmt::Debug for Writer {
 /// How many replies the in-memory dedupe cache keeps before it starts over (the journal still
 /// answers older ids).
 const REPLY_CACHE: usize = 100_000;
+
+/// The refusal of a command the journal had no room for: nothing of it was recorded. The code
+/// stays `internal` (devices show the text); the words say what staff must do.
+fn disk_full() -> ErrorInfo {
+    ErrorInfo {
+        code: ErrorCode::Internal,
+        zh: "服务器磁盘已满，本次操作未记录，请联系工作人员".into(),
+        en: "The hub's disk is full: this was not recorded; please ask staff.".into(),
+        detail: Some("journal: disk full".into()),
+    }
+}
 
 fn reply_error(id: Option<CommandId>, now: Timestamp, e: impl Into<ErrorInfo>) -> String {
     Reply::error(id, now, e).to_json()
@@ -243,6 +257,7 @@ impl Writer {
             purged_in: None,
             journal_file,
             floor: None,
+            write_failing: false,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -413,14 +428,35 @@ impl Writer {
         }
         let events: Vec<Event> = entries.iter().flat_map(entry_events).cloned().collect();
         let started = Instant::now();
+        // Why the batch could not be written, as its commands are told.
+        let mut refusal = ErrorInfo::new(ErrorCode::Internal);
         let committed = entries.is_empty()
-            || {
-                match self.journal.commit(&entries) {
-                    Ok(_) => true,
-                    Err(e) => {
-                        tracing::error!(error = %e, "journal commit failed; rebuilding the queue from the journal");
-                        false
+            || match self.journal.commit(&entries) {
+                Ok(_) => {
+                    if self.write_failing {
+                        self.write_failing = false;
+                        tracing::warn!(
+                            "the journal is written again; the hub serves / 日志恢复写入，继续服务"
+                        );
                     }
+                    true
+                }
+                Err(e) => {
+                    if e.is_disk_full() {
+                        refusal = disk_full();
+                    }
+                    if !self.write_failing {
+                        self.write_failing = true;
+                        if e.is_disk_full() {
+                            tracing::error!(
+                                path = %self.journal_file.0.display(),
+                                "journal disk full: every command is refused until space is freed on the journal's disk / 日志磁盘已满：释放空间前拒绝所有指令"
+                            );
+                        } else {
+                            tracing::error!(error = %e, "journal commit failed; rebuilding the queue from the journal");
+                        }
+                    }
+                    false
                 }
             };
         self.metrics
@@ -454,7 +490,7 @@ impl Writer {
                 let id = serde_json::from_str::<Reply>(&reply)
                     .ok()
                     .and_then(|r| r.id);
-                let error = reply_error(id, now, ErrorCode::Internal);
+                let error = reply_error(id, now, refusal.clone());
                 publishes.push(Outgoing::new(topics.reply(&device), error, false));
             }
             if republish {

@@ -60,3 +60,16 @@ pub enum JournalError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
+
+impl JournalError {
+    /// Whether SQLite could not write because the disk is full (`SQLITE_FULL`, from `ENOSPC`):
+    /// the batch was rolled back whole, and the same connection writes again once space is
+    /// freed.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
+}

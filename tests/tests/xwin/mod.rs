@@ -1,6 +1,7 @@
 //! The apps as real processes with real windows: an X server of the test's own (Xvfb), the app
 //! binaries started on it (under libfaketime where the test moves their clock), xdotool to find
-//! and touch their windows, ImageMagick's `import` to grab them.
+//! and touch their windows, ImageMagick's `import` to grab them into files, or the X server's own
+//! GetImage (x11rb) to look at them many times a second without a file.
 //!
 //! Needs Xvfb, xdotool, ImageMagick and faketime (`./dev setup` installs them).
 
@@ -15,6 +16,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
+
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{
+    AtomEnum, ConfigureWindowAux, ConnectionExt as _, ImageFormat, MapState,
+};
+use x11rb::rust_connection::RustConnection;
 
 /// The app binary `bin` of this build. The first call builds every app (`hallq-counter`,
 /// `hallq-display`, `hallq-kiosk`) in one cargo run with this test's profile: one set of
@@ -57,6 +64,8 @@ pub fn profile(name: &str) -> PathBuf {
 pub struct Xvfb {
     child: Child,
     pub display: String,
+    /// A client connection of the test's own, for [`Xvfb::look`] and window properties.
+    conn: OnceLock<(RustConnection, usize)>,
 }
 
 impl Xvfb {
@@ -77,7 +86,85 @@ impl Xvfb {
         Self {
             child,
             display: format!(":{n}"),
+            conn: OnceLock::new(),
         }
+    }
+
+    fn conn(&self) -> &(RustConnection, usize) {
+        self.conn.get_or_init(|| {
+            RustConnection::connect(Some(&self.display)).expect("the test's X server answers")
+        })
+    }
+
+    /// The window's pixels as the X server holds them now, read with GetImage: no process, no
+    /// file, a few milliseconds (ImageMagick's `import` takes ~1 s under load).
+    pub fn look(&self, window: &str) -> Shot {
+        let (conn, _) = self.conn();
+        let id: u32 = window.parse().expect("a window id in decimal");
+        let geometry = conn.get_geometry(id).unwrap().reply().unwrap();
+        let image = conn
+            .get_image(
+                ImageFormat::Z_PIXMAP,
+                id,
+                0,
+                0,
+                geometry.width,
+                geometry.height,
+                !0,
+            )
+            .unwrap()
+            .reply()
+            .unwrap();
+        let (width, height) = (usize::from(geometry.width), usize::from(geometry.height));
+        // Depth 24 is 32 bits a pixel on Xvfb, blue first (little-endian 0x00RRGGBB).
+        assert_eq!(image.data.len(), width * height * 4, "a 32-bit image");
+        let mut rgb = vec![0; width * height * 3];
+        for (to, from) in rgb.chunks_exact_mut(3).zip(image.data.chunks_exact(4)) {
+            to.copy_from_slice(&[from[2], from[1], from[0]]);
+        }
+        Shot {
+            width,
+            height,
+            rgb,
+            path: PathBuf::from(format!("window-{window}")),
+        }
+    }
+
+    /// The mapped top-level window of process `pid` (its `_NET_WM_PID`, which winit sets), if
+    /// it has one yet.
+    pub fn window_of(&self, pid: u32) -> Option<String> {
+        let (conn, screen) = self.conn();
+        let root = conn.setup().roots[*screen].root;
+        let atom = conn
+            .intern_atom(false, b"_NET_WM_PID")
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom;
+        let tree = conn.query_tree(root).unwrap().reply().unwrap();
+        tree.children.into_iter().find_map(|w| {
+            let property = conn
+                .get_property(false, w, atom, AtomEnum::CARDINAL, 0, 1)
+                .ok()?
+                .reply()
+                .ok()?;
+            let owner = property.value32()?.next()?;
+            let mapped =
+                conn.get_window_attributes(w).ok()?.reply().ok()?.map_state == MapState::VIEWABLE;
+            (owner == pid && mapped).then(|| w.to_string())
+        })
+    }
+
+    /// Moves the window's top left corner to (`x`, `y`) of the screen. With no window manager
+    /// windows open at 0,0 on top of each other; apart, a click reaches the window it is for and
+    /// a look sees only its own pixels.
+    pub fn move_to(&self, window: &str, x: i32, y: i32) {
+        let (conn, _) = self.conn();
+        let id: u32 = window.parse().expect("a window id in decimal");
+        conn.configure_window(id, &ConfigureWindowAux::new().x(x).y(y))
+            .unwrap();
+        // A round trip: the move is done when the answer comes.
+        conn.get_input_focus().unwrap().reply().unwrap();
     }
 
     /// `program` with this display.
@@ -225,6 +312,31 @@ impl Shot {
         }
     }
 
+    /// Writes the picture as a PNG at `path`.
+    pub fn save(&self, path: &Path) {
+        let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        let mut encoder = png::Encoder::new(file, self.width as u32, self.height as u32);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder
+            .write_header()
+            .unwrap()
+            .write_image_data(&self.rgb)
+            .unwrap();
+    }
+
+    /// A part of the picture, for comparing one place (a button's label) across looks.
+    pub fn crop(&self, rect: Rect) -> Vec<u8> {
+        let Rect(x0, y0, w, h) = rect;
+        let mut out = Vec::with_capacity(w * h * 3);
+        for y in y0..(y0 + h).min(self.height) {
+            let row = (y * self.width + x0) * 3;
+            out.extend_from_slice(&self.rgb[row..row + w.min(self.width - x0) * 3]);
+        }
+        out
+    }
+
     /// The pixel at (`x`, `y`).
     pub fn at(&self, x: usize, y: usize) -> [u8; 3] {
         let i = (y * self.width + x) * 3;
@@ -235,9 +347,16 @@ impl Shot {
     pub fn differing(&self, other: &Shot, rect: Rect) -> usize {
         assert_eq!((self.width, self.height), (other.width, other.height));
         let Rect(x0, y0, w, h) = rect;
+        let x1 = (x0 + w).min(self.width);
         let mut n = 0;
         for y in y0..(y0 + h).min(self.height) {
-            for x in x0..(x0 + w).min(self.width) {
+            // Rows alike are skipped with one comparison of their bytes: most are, and the
+            // tests are built without optimisation.
+            let row = (y * self.width + x0) * 3..(y * self.width + x1) * 3;
+            if self.rgb[row.clone()] == other.rgb[row] {
+                continue;
+            }
+            for x in x0..x1 {
                 if self.at(x, y) != other.at(x, y) {
                     n += 1;
                 }
