@@ -8,6 +8,13 @@ use hallq_proto::Timestamp;
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Now.
     fn now(&self) -> Timestamp;
+
+    /// How fast it runs now: its milliseconds per real millisecond (1 for the wall's, the
+    /// speed of a simulated one, 0 while it stands still). The hub publishes it so that the
+    /// apps' clocks run on at its pace between its messages.
+    fn rate(&self) -> f64 {
+        1.0
+    }
 }
 
 /// The wall clock.
@@ -54,6 +61,10 @@ impl Clock for ScaledClock {
     fn now(&self) -> Timestamp {
         let real_ms = self.origin.elapsed().as_secs_f64() * 1000.0;
         Timestamp(self.start.0 + (real_ms * self.speed) as i64)
+    }
+
+    fn rate(&self) -> f64 {
+        self.speed
     }
 }
 
@@ -158,6 +169,62 @@ impl Clock for HeldClock {
         state.1 = behind;
         now
     }
+
+    /// While held, the hub's time runs at the monotonic count's pace, not the clock's.
+    fn rate(&self) -> f64 {
+        if self.behind_ms().is_some() {
+            1.0
+        } else {
+            self.inner.rate()
+        }
+    }
+}
+
+/// When `state/hub` must say the hub's time again, as pure state: the apps run their clocks on
+/// from the last one said at its rate, so it is said again when that no longer gives the hub's
+/// time (the clock jumped, was held or released, or changed pace), and at every turn of the
+/// hub's minute otherwise, at most once a real second. Every minute keeps the retained status
+/// no more than a minute of the hub's time old, so an app that connects shows the right minute
+/// from the next turn on, and any drift between machines is undone each minute.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClockNews {
+    /// What was said last: the hub's time, its rate, and the monotonic count when it was said.
+    said: Option<(Timestamp, f64, u64)>,
+}
+
+/// How far (hub milliseconds) the hub's time may stray from what the apps run on before it is
+/// said again, beyond the pace's own share of the reading's jitter.
+const STRAY_MS: f64 = 1_000.0;
+
+/// The least time between two statuses said for the minute's turn alone, real milliseconds: a
+/// simulated hall at ×600 turns ten minutes a second.
+const MINUTE_NEWS_EVERY_MS: u64 = 1_000;
+
+impl ClockNews {
+    /// Whether the hub's time `now`, running at `rate`, read at the monotonic count `mono_ms`,
+    /// must be said (and if so, it is taken as said).
+    pub fn due(&mut self, now: Timestamp, rate: f64, mono_ms: u64) -> bool {
+        let due = match self.said {
+            None => true,
+            Some((then, was, at)) => {
+                let real = mono_ms.saturating_sub(at) as f64;
+                let expected = then.0 as f64 + real * was;
+                let strayed = (now.0 as f64 - expected).abs() > STRAY_MS + 20.0 * rate.max(was);
+                let turned = now.0.div_euclid(60_000) != then.0.div_euclid(60_000)
+                    && mono_ms.saturating_sub(at) >= MINUTE_NEWS_EVERY_MS;
+                rate != was || strayed || turned
+            }
+        };
+        if due {
+            self.said = Some((now, rate, mono_ms));
+        }
+        due
+    }
+
+    /// Takes `now` as said (a status published for another reason carried it).
+    pub fn said(&mut self, now: Timestamp, rate: f64, mono_ms: u64) {
+        self.said = Some((now, rate, mono_ms));
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +232,47 @@ mod tests {
     use super::*;
 
     const T: i64 = 1_795_399_200_000;
+
+    #[test]
+    fn the_hubs_time_is_said_at_start_at_each_minute_and_when_it_jumps_or_changes_pace() {
+        let mut news = ClockNews::default();
+        let t = T - T.rem_euclid(60_000); // a minute's turn
+        assert!(news.due(Timestamp(t + 1_000), 60.0, 0), "at start");
+        // At ×60, 0.5 s later the time is where the apps run it: nothing to say.
+        assert!(!news.due(Timestamp(t + 31_000), 60.0, 500));
+        // The minute turns (1 s later): said.
+        assert!(news.due(Timestamp(t + 61_000), 60.0, 1_000));
+        // The simulator jumps an hour ahead: said at once.
+        assert!(news.due(Timestamp(t + 3_661_000), 60.0, 1_010));
+        // The clock stands still: its pace changed.
+        assert!(news.due(Timestamp(t + 3_661_600), 0.0, 1_020));
+        assert!(!news.due(Timestamp(t + 3_661_600), 0.0, 9_000));
+    }
+
+    #[test]
+    fn a_fast_clock_turning_minutes_is_said_at_most_once_a_second() {
+        let mut news = ClockNews::default();
+        assert!(news.due(Timestamp(T), 600.0, 0));
+        // ×600 turns a minute every 100 ms: not said again within the second.
+        let said: Vec<u64> = (1..=20_u64)
+            .map(|i| i * 100)
+            .filter(|&ms| news.due(Timestamp(T + i64::try_from(ms).unwrap() * 600), 600.0, ms))
+            .collect();
+        assert_eq!(said, vec![1_000, 2_000]);
+    }
+
+    #[test]
+    fn a_hall_clock_is_said_once_a_minute_and_when_set() {
+        let mut news = ClockNews::default();
+        let t = T - T.rem_euclid(60_000);
+        assert!(news.due(Timestamp(t), 1.0, 0));
+        assert!(!news.due(Timestamp(t + 30_000), 1.0, 30_000));
+        assert!(news.due(Timestamp(t + 60_000), 1.0, 60_000));
+        // NTP steps the clock 5 s ahead.
+        assert!(news.due(Timestamp(t + 70_000), 1.0, 65_000));
+        // A held clock runs at the monotonic pace, 1: nothing new while it does.
+        assert!(!news.due(Timestamp(t + 71_000), 1.0, 66_000));
+    }
 
     #[test]
     fn a_clock_that_runs_forward_is_taken_as_it_is() {

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
-    Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubStatus, Liveness, Notice,
-    NoticeKind, OpeningHours, Services, UplinkState,
+    Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubClock, HubStatus, Liveness,
+    Notice, NoticeKind, OpeningHours, Services, UplinkState,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
@@ -128,23 +128,25 @@ impl StatePublisher {
 
     /// The hub's status message (also used, with `Offline`, as the hub's will).
     pub fn hub_status(&self, status: Liveness, at: Option<Timestamp>) -> Outgoing {
-        self.status_message(status, at, None, None)
+        self.status_message(status, at, None, None, None)
     }
 
     /// The hub's status when it stopped serving for `reason` (its journal gone): `offline`, with
     /// the reason every device can show.
     pub fn hub_stopped(&self, at: Timestamp, reason: LocalText) -> Outgoing {
-        self.status_message(Liveness::Offline, Some(at), Some(reason), None)
+        self.status_message(Liveness::Offline, Some(at), Some(reason), None, None)
     }
 
-    /// The hub's status, saying how far behind its time the system clock is (`None`: it is not).
+    /// The hub's status with its time for the apps' clocks, saying how far behind that time the
+    /// system clock is (`None`: it is not).
     pub fn hub_status_clock(
         &self,
         status: Liveness,
         at: Option<Timestamp>,
         clock_behind_ms: Option<i64>,
+        clock: HubClock,
     ) -> Outgoing {
-        self.status_message(status, at, None, clock_behind_ms)
+        self.status_message(status, at, None, clock_behind_ms, Some(clock))
     }
 
     fn status_message(
@@ -153,6 +155,7 @@ impl StatePublisher {
         at: Option<Timestamp>,
         reason: Option<LocalText>,
         clock_behind_ms: Option<i64>,
+        clock: Option<HubClock>,
     ) -> Outgoing {
         let s = HubStatus {
             v: SCHEMA_VERSION,
@@ -164,6 +167,7 @@ impl StatePublisher {
             clock_behind_ms,
             // Only an online hub speaks for its link; its will and its goodbye do not.
             uplink: self.uplink.filter(|_| status == Liveness::Online),
+            clock,
         };
         Outgoing::new(
             self.topics.hub(),

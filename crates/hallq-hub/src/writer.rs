@@ -21,14 +21,14 @@ use std::time::Instant;
 
 use hallq_journal::{AuditRecord, Durability, Entry, Journal, JournalError, PersonalKind, Sealed};
 use hallq_proto::reply::TicketIssued;
-use hallq_proto::state::{CallEvent, Liveness, Presence};
+use hallq_proto::state::{CallEvent, HubClock, Liveness, Presence};
 use hallq_proto::{
     BusinessDay, CommandId, DeviceId, ErrorCode, ErrorInfo, Reply, ReplyResult, SCHEMA_VERSION,
     Timestamp, decode_command, speech, time,
 };
 use hallq_queue::{Command, Engine, Event, EventKind};
 
-use crate::clock::{Clock, HeldClock};
+use crate::clock::{Clock, ClockNews, HeldClock};
 use crate::config::{DurabilityLevel, HallConfig};
 use crate::datadir::{FileIdentity, JOURNAL_FILE, check_journal_present};
 use crate::limits::{Lane, Limiter, PinGuard};
@@ -137,6 +137,9 @@ pub struct Writer {
     clock: HeldClock,
     /// How far behind the system clock was, in whole minutes, as `state/hub` last said.
     clock_behind_min: Option<i64>,
+    /// When `state/hub` says the hub's time again, on the monotonic count since `started`.
+    clock_news: ClockNews,
+    started: Instant,
     publisher: StatePublisher,
     metrics: Arc<Metrics>,
     /// Replies by (device, command id) for recent commands, so a redelivery is answered without
@@ -247,6 +250,8 @@ impl Writer {
             journal,
             clock,
             clock_behind_min: None,
+            clock_news: ClockNews::default(),
+            started: Instant::now(),
             publisher,
             metrics,
             replies: HashMap::new(),
@@ -341,10 +346,19 @@ impl Writer {
         identity.check(path)
     }
 
-    /// The hub's retained status: online, with how far behind the system clock is, if it is.
-    fn hub_status(&self, now: Timestamp) -> Outgoing {
+    /// The hub's retained status: online, with the hub's time and pace for the apps' clocks,
+    /// and how far behind the system clock is, if it is.
+    fn hub_status(&mut self, now: Timestamp) -> Outgoing {
+        let (rate, mono) = (self.clock.rate(), self.mono_ms());
+        self.clock_news.said(now, rate, mono);
+        let clock = HubClock { now_ms: now, rate };
         self.publisher
-            .hub_status_clock(Liveness::Online, Some(now), self.clock.behind_ms())
+            .hub_status_clock(Liveness::Online, Some(now), self.clock.behind_ms(), clock)
+    }
+
+    /// Real milliseconds since the writer started, for [`ClockNews`].
+    fn mono_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Read access to the engine, for tests and metrics.
@@ -465,7 +479,7 @@ impl Writer {
         let mut publishes = Vec::new();
         if republish {
             // The status first: a device forgets old revisions when the hub turns online.
-            publishes.push(self.publisher.hub_status(Liveness::Online, Some(now)));
+            publishes.push(self.hub_status(now));
         }
         if committed {
             for (device, reply) in replies {
@@ -498,9 +512,12 @@ impl Writer {
             }
         }
         // The clock fell behind, caught up, or moved by a minute, or the link to HQ changed:
-        // consoles show it.
+        // consoles show it. The hub's
+        // time turned a minute, jumped or changed pace: the apps' clocks follow it.
         let behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
-        if behind_min != self.clock_behind_min || uplink_changed {
+        let (rate, mono) = (self.clock.rate(), self.mono_ms());
+        let news = self.clock_news.due(now, rate, mono);
+        if behind_min != self.clock_behind_min || uplink_changed || news {
             self.clock_behind_min = behind_min;
             publishes.push(self.hub_status(now));
         }

@@ -19,9 +19,9 @@ use hallq_proto::command::{IssueTicket, TicketRef};
 use hallq_proto::examples::examples;
 use hallq_proto::reply::TicketIssued;
 use hallq_proto::state::{
-    Activity, Announcement, Board, CallEntry, CallEvent, CounterState, HubStatus, Liveness, Notice,
-    NoticeKind, OpeningHours, Presence, QueueInfo, RatingPrompt, ServiceInfo, Services,
-    TicketAtCounter,
+    Activity, Announcement, Board, CallEntry, CallEvent, CounterState, HubClock, HubStatus,
+    Liveness, Notice, NoticeKind, OpeningHours, Presence, QueueInfo, RatingPrompt, ServiceInfo,
+    Services, TicketAtCounter,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{
@@ -543,6 +543,10 @@ fn main() {
         reason: None,
         clock_behind_ms: None,
         uplink: None,
+        clock: (status == Liveness::Online).then_some(HubClock {
+            now_ms: at(-3600),
+            rate: 1.0,
+        }),
     };
     show(
         "hub online",

@@ -359,7 +359,7 @@ pub struct ComplaintCase {
 }
 
 /// The hub's status, on `…/state/hub` (retained; the hub's will publishes `offline`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HubStatus {
     /// Schema version.
     pub v: u32,
@@ -384,6 +384,11 @@ pub struct HubStatus {
     /// The hall's link to headquarters, when hall.toml has `[uplink]`; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uplink: Option<UplinkState>,
+    /// The hall's time, as the hub keeps it, in `online`: the apps show it (a simulated hall
+    /// runs at another time and pace than the wall's). Absent from the will and `offline`, and
+    /// from a hub before this field: an app then shows its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<HubClock>,
 }
 
 /// The hub's link to headquarters (`[uplink]` in hall.toml; docs/chain.md).
@@ -396,6 +401,16 @@ pub struct UplinkState {
     pub behind: i64,
     /// When HQ last acknowledged a batch (the hub's clock); `null` if not since the hub started.
     pub last_ack_ms: Option<Timestamp>,
+}
+
+/// The hub's time when a status was published, and how fast it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HubClock {
+    /// The hub's time at publishing.
+    pub now_ms: Timestamp,
+    /// Hub milliseconds per real millisecond: 1 in a hall, the simulator's speed in a
+    /// simulated one, 0 while its clock stands still.
+    pub rate: f64,
 }
 
 /// Online or offline, for the hub and for devices.
@@ -487,6 +502,35 @@ pub fn keep_newer<T: Revised>(kept: &mut Option<T>, new: T) -> bool {
 pub fn forget_rev<T: Revised>(kept: &mut Option<T>) {
     if let Some(old) = kept {
         old.set_rev(0);
+    }
+}
+
+#[cfg(test)]
+mod hub_status_tests {
+    use super::*;
+
+    #[test]
+    fn a_status_without_a_clock_or_with_fields_added_later_is_read() {
+        // A hub from before the clock; one from after, with a field this build does not know.
+        let old: HubStatus = serde_json::from_str(
+            r#"{"v":1,"status":"online","hall":"demo","at_ms":5,"version":"0.1.0"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.clock, None);
+        let new: HubStatus = serde_json::from_str(
+            r#"{"v":1,"status":"online","hall":"demo","at_ms":5,"version":"0.2.0",
+                "clock":{"now_ms":5,"rate":60.0},"uplink":{"connected":true}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            new.clock,
+            Some(HubClock {
+                now_ms: Timestamp(5),
+                rate: 60.0
+            })
+        );
+        // Without a clock, the field is left out: what older devices were given is unchanged.
+        assert!(!serde_json::to_string(&old).unwrap().contains("clock"));
     }
 }
 

@@ -78,6 +78,14 @@ impl Clock for SimClock {
         }
         Self::read(&a, self.speed)
     }
+
+    fn rate(&self) -> f64 {
+        if self.frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            0.0
+        } else {
+            self.speed
+        }
+    }
 }
 
 /// Simulated time as the devices see it.

@@ -4,6 +4,8 @@
 //! - [`app`]: what each app binary does at start: logging and the font check, `--broker` and
 //!   `--hall`, the device's client configuration, its wall clock, a macro that includes the
 //!   slint-build output with its lint allows.
+//! - [`clock`]: the hall's time on a device, the hub's (its `state/hub` says it), running on at
+//!   the hub's pace between its messages; the device's own clock before the hub has said it.
 //! - [`repaint`]: a whole-window repaint when the clock's minute or the language changes (the
 //!   software renderer's partial repaint left regions stale under X11).
 //! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
@@ -15,10 +17,12 @@
 //! - [`translations`]: the check that every `@tr` text of a view has its Chinese.
 
 pub mod app;
+pub mod clock;
 pub mod fonts;
 pub mod repaint;
 pub mod snapshot;
 pub mod translations;
 
+pub use clock::HallClock;
 pub use repaint::repaint_in_full;
 pub use snapshot::{Picture, Snapshotter};
