@@ -58,5 +58,8 @@ fn hq_example_toml_is_a_valid_hq_toml_and_the_unit_runs_hq_serve_with_it() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--config") && help.contains("--role"), "{help}");
+    assert!(
+        help.contains("--config") && help.contains("--role"),
+        "{help}"
+    );
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod chain_fixture;
+mod common;
 mod webdriver;
 
 use std::time::{Duration, Instant};

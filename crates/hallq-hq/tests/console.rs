@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod chain_fixture;
+mod common;
 
 use std::collections::BTreeSet;
 

@@ -6,79 +6,18 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use common::Store;
 use hallq_hq::store::{Configs, Outcome, rollup, sink};
-use hallq_hq::{Batch, UpEvent, wire};
+use hallq_hq::{Batch, UpEvent};
 use hallq_journal::Journal;
-use hallq_proto::{BusinessDay, Timestamp, time};
-use hallq_report::{DayRange, Report, ReportConfig, Targets};
+use hallq_proto::{BusinessDay, Timestamp};
+use hallq_report::{DayRange, Report};
 use hallq_sim::rng::Rng;
-use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
 
 const HALL: &str = "sz-futian-02";
 const DAY: BusinessDay = BusinessDay(20261124);
-
-/// Plays 09:00–11:30 of `DAY` at ×1000 in `dir` and extends the journal to three days; returns
-/// its path and the report configuration `hallq report` builds from the same hall.toml.
-async fn journal(dir: &Path) -> (std::path::PathBuf, ReportConfig) {
-    let toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
-    let mut hall = hallq_hub::HallConfig::load(&toml).unwrap();
-    hallq_sim::hall::with_green_code(&mut hall);
-    let offset = hall.hall.utc_offset_min;
-    // As `hallq report` builds it (crates/hallq/src/report_cmd.rs).
-    let mut cfg = ReportConfig::from_queue(&hall.hall.name.zh, &hall.queue, offset);
-    cfg.targets = Targets { ..hall.kpi.clone() };
-    let config = SimConfig {
-        hall,
-        scenario: Scenario::default(),
-    };
-    let plan = Arc::new(Plan::generate(&config, 7, DAY));
-    let day_dir = dir.join("day");
-    let prepared = Prepared::new(config.hall.clone(), &day_dir, 0).unwrap();
-    let sim = SimHall::start(prepared, 1000.0, plan.starts_at.plus_secs(-3600))
-        .await
-        .unwrap();
-    let played = sim
-        .play(
-            Arc::clone(&plan),
-            PlayOptions {
-                until: Some(time::at(DAY, 11 * 60 + 30, offset)),
-                ..PlayOptions::default()
-            },
-        )
-        .await;
-    sim.stop().await.unwrap();
-    played.unwrap();
-    let path = dir.join("journal.db");
-    hallq_sim::history::extend_backwards(&day_dir.join("journal.db"), &path, 3, &config.hall)
-        .unwrap();
-    (path, cfg)
-}
-
-/// The journal's events as the hub uploads them: de-identified, keyed by seq.
-fn events(journal: &Journal) -> Vec<UpEvent> {
-    let mut stmt = journal
-        .connection()
-        .prepare("SELECT seq, at_ms, day, type, body FROM events ORDER BY seq")
-        .unwrap();
-    stmt.query_map([], |r| {
-        let body: String = r.get(4)?;
-        Ok(UpEvent {
-            seq: r.get(0)?,
-            at_ms: r.get(1)?,
-            day: r.get(2)?,
-            kind: r.get(3)?,
-            body: wire::deidentify(serde_json::from_str(&body).unwrap()),
-        })
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
-}
 
 fn slice(epoch: &str, events: &[UpEvent], from: i64, to: i64) -> Batch {
     Batch {
@@ -177,10 +116,10 @@ async fn assert_rolled_up(s: &Store, report: &Report) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollups_of_a_journal_uploaded_with_duplicates_and_overlaps_equal_its_report() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, cfg) = journal(dir.path()).await;
+    let (path, cfg) = common::simulated_journal(dir.path(), DAY, 7, 11 * 60 + 30).await;
     let journal = Journal::open_read_only(&path).unwrap();
     let epoch = journal.epoch().unwrap();
-    let events = events(&journal);
+    let events = common::events(&journal);
     let last = events.len() as i64;
     let days: std::collections::BTreeSet<i32> = events.iter().filter_map(|e| e.day).collect();
     assert!(days.len() >= 3, "the journal spans days: {days:?}");

@@ -6,15 +6,12 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use hallq_hq::store::{Configs, rollup, sink};
-use hallq_hq::{Batch, LiveStatus, Postgres, UpEvent, wire};
+use hallq_hq::{Batch, LiveStatus, Postgres, UpEvent};
 use hallq_journal::Journal;
-use hallq_proto::{BusinessDay, time};
-use hallq_report::{ReportConfig, Targets};
-use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
+use hallq_proto::BusinessDay;
 use tempfile::TempDir;
 
 /// The chain's halls: (id, region, name, seed).
@@ -39,61 +36,9 @@ pub(crate) struct Chain {
     pub(crate) pg_dir: TempDir,
 }
 
-/// Plays 09:00–10:30 of [`DAY`] at ×1000 with `seed`, extends the journal over 3 days; returns
-/// its path and the report configuration `hallq report` builds from the same hall.toml.
-async fn journal(dir: &Path, seed: u64) -> (PathBuf, ReportConfig) {
-    let toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
-    let mut hall = hallq_hub::HallConfig::load(&toml).unwrap();
-    hallq_sim::hall::with_green_code(&mut hall);
-    let offset = hall.hall.utc_offset_min;
-    let mut cfg = ReportConfig::from_queue(&hall.hall.name.zh, &hall.queue, offset);
-    cfg.targets = Targets { ..hall.kpi.clone() };
-    let config = SimConfig {
-        hall,
-        scenario: Scenario::default(),
-    };
-    let plan = Arc::new(Plan::generate(&config, seed, DAY));
-    let day_dir = dir.join("day");
-    let prepared = Prepared::new(config.hall.clone(), &day_dir, 0).unwrap();
-    let sim = SimHall::start(prepared, 1000.0, plan.starts_at.plus_secs(-3600))
-        .await
-        .unwrap();
-    let played = sim
-        .play(
-            Arc::clone(&plan),
-            PlayOptions {
-                until: Some(time::at(DAY, 10 * 60 + 30, offset)),
-                ..PlayOptions::default()
-            },
-        )
-        .await;
-    sim.stop().await.unwrap();
-    played.unwrap();
-    let path = dir.join("journal.db");
-    hallq_sim::history::extend_backwards(&day_dir.join("journal.db"), &path, 3, &config.hall)
-        .unwrap();
-    (path, cfg)
-}
-
 /// The journal's events as the hub uploads them: de-identified, keyed by seq.
 pub(crate) fn events(journal: &Journal) -> Vec<UpEvent> {
-    let mut stmt = journal
-        .connection()
-        .prepare("SELECT seq, at_ms, day, type, body FROM events ORDER BY seq")
-        .unwrap();
-    stmt.query_map([], |r| {
-        let body: String = r.get(4)?;
-        Ok(UpEvent {
-            seq: r.get(0)?,
-            at_ms: r.get(1)?,
-            day: r.get(2)?,
-            kind: r.get(3)?,
-            body: wire::deidentify(serde_json::from_str(&body).unwrap()),
-        })
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+    crate::common::events(journal)
 }
 
 /// The hall's live status as its hub would send it (`waiting` people, the journal's last seq).
@@ -157,7 +102,8 @@ impl Chain {
         for (i, (hall, _, _, seed)) in HALLS.iter().enumerate() {
             let hall_dir = dir.path().join(hall);
             std::fs::create_dir_all(&hall_dir).unwrap();
-            let (path, cfg) = journal(&hall_dir, *seed).await;
+            let (path, cfg) =
+                crate::common::simulated_journal(&hall_dir, DAY, *seed, 10 * 60 + 30).await;
             configs.insert(hall, cfg);
             let j = Journal::open_read_only(&path).unwrap();
             let epoch = j.epoch().unwrap();

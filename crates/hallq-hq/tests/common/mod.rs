@@ -55,3 +55,69 @@ pub(crate) fn batch(hall: &str, epoch: &str, from: i64, to: i64) -> Batch {
 }
 
 pub(crate) const EPOCH: &str = "0123456789abcdef0123456789abcdef";
+
+/// Plays 09:00 to `until_min` (minutes after midnight, hall time) of `day` at ×1000 with `seed`
+/// in `dir`, and extends the journal backwards over 3 days; returns its path and the report
+/// configuration `hallq report` builds from the same hall.toml (crates/hallq/src/report_cmd.rs).
+pub(crate) async fn simulated_journal(
+    dir: &std::path::Path,
+    day: hallq_proto::BusinessDay,
+    seed: u64,
+    until_min: u32,
+) -> (std::path::PathBuf, hallq_report::ReportConfig) {
+    use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
+    use std::sync::Arc;
+    let toml =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
+    let mut hall = hallq_hub::HallConfig::load(&toml).unwrap();
+    hallq_sim::hall::with_green_code(&mut hall);
+    let offset = hall.hall.utc_offset_min;
+    let mut cfg = hallq_report::ReportConfig::from_queue(&hall.hall.name.zh, &hall.queue, offset);
+    cfg.targets = hallq_report::Targets { ..hall.kpi.clone() };
+    let config = SimConfig {
+        hall,
+        scenario: Scenario::default(),
+    };
+    let plan = Arc::new(Plan::generate(&config, seed, day));
+    let day_dir = dir.join("day");
+    let prepared = Prepared::new(config.hall.clone(), &day_dir, 0).unwrap();
+    let sim = SimHall::start(prepared, 1000.0, plan.starts_at.plus_secs(-3600))
+        .await
+        .unwrap();
+    let played = sim
+        .play(
+            Arc::clone(&plan),
+            PlayOptions {
+                until: Some(hallq_proto::time::at(day, until_min, offset)),
+                ..PlayOptions::default()
+            },
+        )
+        .await;
+    sim.stop().await.unwrap();
+    played.unwrap();
+    let path = dir.join("journal.db");
+    hallq_sim::history::extend_backwards(&day_dir.join("journal.db"), &path, 3, &config.hall)
+        .unwrap();
+    (path, cfg)
+}
+
+/// The journal's events as the hub uploads them: de-identified, keyed by seq.
+pub(crate) fn events(journal: &hallq_journal::Journal) -> Vec<UpEvent> {
+    let mut stmt = journal
+        .connection()
+        .prepare("SELECT seq, at_ms, day, type, body FROM events ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| {
+        let body: String = r.get(4)?;
+        Ok(UpEvent {
+            seq: r.get(0)?,
+            at_ms: r.get(1)?,
+            day: r.get(2)?,
+            kind: r.get(3)?,
+            body: hallq_hq::wire::deidentify(serde_json::from_str(&body).unwrap()),
+        })
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
