@@ -519,7 +519,7 @@ mod hub_status_tests {
         assert_eq!(old.clock, None);
         let new: HubStatus = serde_json::from_str(
             r#"{"v":1,"status":"online","hall":"demo","at_ms":5,"version":"0.2.0",
-                "clock":{"now_ms":5,"rate":60.0},"uplink":{"connected":true}}"#,
+                "clock":{"now_ms":5,"rate":60.0},"added_later":{"x":1}}"#,
         )
         .unwrap();
         assert_eq!(
