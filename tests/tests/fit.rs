@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hallq_display::view::DisplayView;
+use hallq_display::view::DisplayState;
 use hallq_display::{AnnounceFn, Display, DisplayTimings, ui as dui};
 use hallq_proto::Lang;
 use hallq_tests::{BrokerKind, Hall, example_queue, profile_screen};
@@ -352,4 +353,100 @@ fn the_kiosks_self_service_offer_breaks_its_lines_between_words() {
             "{word:?} is broken across lines: {shown:?}"
         );
     }
+}
+
+/// Asserts that `text`, drawn by the design at `size` px and `weight`, is whole where the app
+/// laid it out, on one line or wrapped between words: no word is wider than the element, and the
+/// element is as high as the text wrapped at its width.
+fn assert_whole_wrapped(
+    root: &impl i_slint_backend_testing::ElementRoot,
+    text: &str,
+    size: f32,
+    weight: i32,
+    what: &str,
+) {
+    let e = text_element(root, text);
+    let got = e.size();
+    let m = Measure::new().unwrap();
+    m.set_size(size);
+    m.set_weight(weight);
+    for word in text.split_whitespace() {
+        m.set_text(word.into());
+        let natural = m.get_natural();
+        assert!(
+            natural <= got.width + 0.5,
+            "{what}: the word {word:?} of {text:?} needs {natural} px and has {} px: it is cut",
+            got.width
+        );
+    }
+    m.set_text(text.into());
+    m.set_wrap_width(got.width);
+    let wrapped = m.get_wrapped();
+    assert!(
+        got.height + 0.5 >= wrapped,
+        "{what}: {text:?} needs {wrapped} px of height wrapped at its {} px, and has {} px: it is cut",
+        got.width,
+        got.height
+    );
+}
+
+#[test]
+fn the_wall_display_s_hub_away_title_is_whole_in_english() {
+    let hall = Hall::with_sections(BrokerKind::Embedded, &example_queue());
+    let hub = hall.start_hub();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (client, _task) = rt.block_on(hall.device("display-main"));
+    let (view_tx, mut views) = watch::channel(None);
+    let show = Box::new(move |d: &Display| {
+        let _ = view_tx.send(Some(DisplayView::of(
+            d,
+            Lang::En,
+            hallq_ui::app::wall_clock(),
+            480,
+        )));
+    });
+    let announce: AnnounceFn = Arc::new(|_, played| played());
+    let _runtime = {
+        let _in = rt.enter();
+        hallq_display::Runtime::start(
+            Display::new(DisplayTimings::default()),
+            client.clone(),
+            announce,
+            show,
+        )
+    };
+    let mut until = |state: DisplayState| {
+        rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(30),
+                views.wait_for(|v| v.as_ref().is_some_and(|v| v.state == state)),
+            )
+            .await
+        })
+        .unwrap_or_else(|_| panic!("the display shows {state:?}"))
+        .unwrap()
+        .clone()
+        .unwrap()
+    };
+    until(DisplayState::Live);
+    // The hub stops: with the embedded broker, the display loses its connection.
+    hub.kill9();
+    let view = until(DisplayState::HubAway);
+
+    i_slint_backend_testing::init_no_event_loop();
+    let window = dui::DisplayWindow::new().unwrap();
+    let (w, h) = profile_screen("display-1080p");
+    dui::fit(&window, w, h);
+    dui::select_language(&window, true);
+    dui::scroll(&window, false);
+    dui::show(&window, &view);
+    let scale = w as f32 / dui::DESIGN_SIZE.0 as f32;
+    // The Away card's title: 110 px, weight 900, on the 1920-wide design.
+    assert_whole_wrapped(
+        &window,
+        "System under maintenance",
+        110.0 * scale,
+        900,
+        "display-1080p",
+    );
 }
