@@ -13,8 +13,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hallq_display::view::DisplayView;
 use hallq_display::view::DisplayState;
+use hallq_display::view::DisplayView;
 use hallq_display::{AnnounceFn, Display, DisplayTimings, ui as dui};
 use hallq_proto::Lang;
 use hallq_tests::{BrokerKind, Hall, example_queue, profile_screen};
