@@ -104,52 +104,85 @@ fn assert_whole_line(
     );
 }
 
-/// The wall display, live, at `profile`'s size, showing the example hall's board in `lang`.
-fn display_names_fit(profile: &str, lang: Lang) {
-    let hall = Hall::with_sections(BrokerKind::Embedded, &example_queue());
-    let _hub = hall.start_hub();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (client, _task) = rt.block_on(hall.device("display-main"));
-    let (view_tx, mut views) = watch::channel(None);
-    let show = Box::new(move |d: &Display| {
-        let _ = view_tx.send(Some(DisplayView::of(
-            d,
-            lang,
-            hallq_ui::app::wall_clock(),
-            480,
-        )));
-    });
-    let announce: AnnounceFn = Arc::new(|_, played| played());
-    let _runtime = {
-        let _in = rt.enter();
-        hallq_display::Runtime::start(
-            Display::new(DisplayTimings::default()),
-            client.clone(),
-            announce,
-            show,
-        )
-    };
-    let view = rt
-        .block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(20),
-                views.wait_for(|v| v.as_ref().is_some_and(|v| v.queues.len() == 5)),
-            )
-            .await
-        })
-        .expect("the board shows the example hall's five queues")
-        .unwrap()
-        .clone()
-        .unwrap();
+/// The real wall display's runtime on the example hall's hub, its views in `lang` on a channel.
+struct LiveDisplay {
+    hub: Option<hallq_tests::HubProcess>,
+    _runtime: hallq_display::Runtime,
+    views: watch::Receiver<Option<DisplayView>>,
+    rt: tokio::runtime::Runtime,
+    _hall: Hall,
+}
 
+impl LiveDisplay {
+    fn start(lang: Lang) -> Self {
+        let hall = Hall::with_sections(BrokerKind::Embedded, &example_queue());
+        let hub = hall.start_hub();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (client, _task) = rt.block_on(hall.device("display-main"));
+        let (view_tx, views) = watch::channel(None);
+        let show = Box::new(move |d: &Display| {
+            let _ = view_tx.send(Some(DisplayView::of(
+                d,
+                lang,
+                hallq_ui::app::wall_clock(),
+                480,
+            )));
+        });
+        let announce: AnnounceFn = Arc::new(|_, played| played());
+        let runtime = {
+            let _in = rt.enter();
+            hallq_display::Runtime::start(
+                Display::new(DisplayTimings::default()),
+                client,
+                announce,
+                show,
+            )
+        };
+        Self {
+            hub: Some(hub),
+            rt,
+            views,
+            _runtime: runtime,
+            _hall: hall,
+        }
+    }
+
+    /// The first view `done` accepts, waiting at most 30 s.
+    fn until(&mut self, what: &str, done: impl Fn(&DisplayView) -> bool) -> DisplayView {
+        let views = &mut self.views;
+        self.rt
+            .block_on(async {
+                tokio::time::timeout(
+                    Duration::from_secs(30),
+                    views.wait_for(|v| v.as_ref().is_some_and(&done)),
+                )
+                .await
+            })
+            .unwrap_or_else(|_| panic!("the display never shows {what}"))
+            .unwrap()
+            .clone()
+            .unwrap()
+    }
+}
+
+/// `view` drawn by the display's window at `profile`'s size in `lang`; returns the window and
+/// the design's scale.
+fn window_showing(profile: &str, lang: Lang, view: &DisplayView) -> (dui::DisplayWindow, f32) {
     i_slint_backend_testing::init_no_event_loop();
     let window = dui::DisplayWindow::new().unwrap();
     let (w, h) = profile_screen(profile);
     dui::fit(&window, w, h);
     dui::select_language(&window, lang == Lang::En);
     dui::scroll(&window, false);
-    dui::show(&window, &view);
-    let scale = w as f32 / dui::DESIGN_SIZE.0 as f32;
+    dui::show(&window, view);
+    (window, w as f32 / dui::DESIGN_SIZE.0 as f32)
+}
+
+/// The wall display, live, at `profile`'s size, showing the example hall's board in `lang`.
+fn display_names_fit(profile: &str, lang: Lang) {
+    let mut live = LiveDisplay::start(lang);
+    let view = live.until("the example hall's five queues", |v| v.queues.len() == 5);
+    let (window, scale) = window_showing(profile, lang, &view);
     for q in &view.queues {
         assert_whole_line(&window, &q.name.main, 28.0 * scale, 700, profile);
         if !q.name.second.is_empty() {
@@ -392,55 +425,14 @@ fn assert_whole_wrapped(
 
 #[test]
 fn the_wall_display_s_hub_away_title_is_whole_in_english() {
-    let hall = Hall::with_sections(BrokerKind::Embedded, &example_queue());
-    let hub = hall.start_hub();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (client, _task) = rt.block_on(hall.device("display-main"));
-    let (view_tx, mut views) = watch::channel(None);
-    let show = Box::new(move |d: &Display| {
-        let _ = view_tx.send(Some(DisplayView::of(
-            d,
-            Lang::En,
-            hallq_ui::app::wall_clock(),
-            480,
-        )));
-    });
-    let announce: AnnounceFn = Arc::new(|_, played| played());
-    let _runtime = {
-        let _in = rt.enter();
-        hallq_display::Runtime::start(
-            Display::new(DisplayTimings::default()),
-            client.clone(),
-            announce,
-            show,
-        )
-    };
-    let mut until = |state: DisplayState| {
-        rt.block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(30),
-                views.wait_for(|v| v.as_ref().is_some_and(|v| v.state == state)),
-            )
-            .await
-        })
-        .unwrap_or_else(|_| panic!("the display shows {state:?}"))
-        .unwrap()
-        .clone()
-        .unwrap()
-    };
-    until(DisplayState::Live);
+    let mut live = LiveDisplay::start(Lang::En);
+    live.until("the live board", |v| v.state == DisplayState::Live);
     // The hub stops: with the embedded broker, the display loses its connection.
-    hub.kill9();
-    let view = until(DisplayState::HubAway);
-
-    i_slint_backend_testing::init_no_event_loop();
-    let window = dui::DisplayWindow::new().unwrap();
-    let (w, h) = profile_screen("display-1080p");
-    dui::fit(&window, w, h);
-    dui::select_language(&window, true);
-    dui::scroll(&window, false);
-    dui::show(&window, &view);
-    let scale = w as f32 / dui::DESIGN_SIZE.0 as f32;
+    if let Some(hub) = live.hub.take() {
+        hub.kill9();
+    }
+    let view = live.until("the hub away", |v| v.state == DisplayState::HubAway);
+    let (window, scale) = window_showing("display-1080p", Lang::En, &view);
     // The Away card's title: 110 px, weight 900, on the 1920-wide design.
     assert_whole_wrapped(
         &window,
