@@ -9,7 +9,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 
 use super::view::{Lang, Page};
-use super::{App, Console, Fail, SESSION_COOKIE, cookie, lang_of, now, pages, params};
+use super::{App, Console, Fail, SESSION_COOKIE, cookie, now, pages, request};
 use crate::user::{self, User};
 
 /// Which page's numbers a live stream carries.
@@ -36,15 +36,10 @@ pub(super) async fn live(
     headers: HeaderMap,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let p = match params(q, &["lang", "month", "page", "id"]) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(),
-    };
-    let u = match app.user(&headers).await {
-        Ok(u) => u,
+    let (p, u, l) = match request(&app, &headers, q, &["lang", "month", "page", "id"]).await {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let l = lang_of(&headers, &p);
     let month = p.month.unwrap_or(pages::now_month(&app, now()));
     let which = match (p.page.as_deref(), p.id) {
         (Some("chain"), None) => LivePage::Chain(month),

@@ -199,6 +199,20 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// What every page's handler starts with: the query checked against the keys the page takes,
+/// the signed-in user (or the login page), and the language asked for.
+async fn request(
+    app: &Console,
+    headers: &HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    allowed: &[&str],
+) -> Result<(Params, User, Lang), Response> {
+    let p = params(q, allowed).map_err(IntoResponse::into_response)?;
+    let u = app.user(headers).await?;
+    let l = lang_of(headers, &p);
+    Ok((p, u, l))
+}
+
 fn lang_of(headers: &HeaderMap, p: &Params) -> Lang {
     p.lang
         .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::from_code))
@@ -362,18 +376,13 @@ async fn chain_page(
     headers: HeaderMap,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let p = match params(q, &["lang", "month", "csv"]) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(),
-    };
-    let u = match app.user(&headers).await {
-        Ok(u) => u,
+    let (p, u, l) = match request(&app, &headers, q, &["lang", "month", "csv"]).await {
+        Ok(r) => r,
         Err(r) => return r,
     };
     if let Scope::Hall(h) = &u.scope {
         return Redirect::to(&format!("/hall/{}", pages::enc(h))).into_response();
     }
-    let l = lang_of(&headers, &p);
     let t = now();
     let month = p.month.unwrap_or(pages::now_month(&app, t));
     match pages::chain(&app, &u, l, month, t).await {
@@ -388,18 +397,13 @@ async fn region_page(
     region: Result<Path<String>, PathRejection>,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let p = match params(q, &["lang", "month", "csv"]) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(),
+    let (p, u, l) = match request(&app, &headers, q, &["lang", "month", "csv"]).await {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     let Ok(Path(region)) = region else {
         return Fail::bad("网址无效", "the address is not valid").into_response();
     };
-    let u = match app.user(&headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let l = lang_of(&headers, &p);
     let t = now();
     let month = p.month.unwrap_or(pages::now_month(&app, t));
     match pages::region(&app, &u, l, &region, month, t).await {
@@ -420,18 +424,13 @@ async fn hall_page(
     hall: Result<Path<String>, PathRejection>,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let p = match params(q, &["lang", "month", "csv"]) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(),
+    let (p, u, l) = match request(&app, &headers, q, &["lang", "month", "csv"]).await {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     let Ok(Path(hall)) = hall else {
         return Fail::bad("网址无效", "the address is not valid").into_response();
     };
-    let u = match app.user(&headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let l = lang_of(&headers, &p);
     match pages::hall(&app, &u, l, &hall, p.month, now()).await {
         Ok(page) => respond(
             l,
@@ -449,15 +448,10 @@ async fn complaints_page(
     headers: HeaderMap,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let p = match params(q, &["lang", "csv"]) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(),
-    };
-    let u = match app.user(&headers).await {
-        Ok(u) => u,
+    let (p, u, l) = match request(&app, &headers, q, &["lang", "csv"]).await {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let l = lang_of(&headers, &p);
     match complaints::complaints(&app, &u, l, now()).await {
         Ok(page) => respond(l, &u, page, &p, "/complaints"),
         Err(f) => f.into_response(),
@@ -469,15 +463,10 @@ async fn compare_page(
     headers: HeaderMap,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let p = match params(q, &["lang", "month", "csv", "kpi"]) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(),
-    };
-    let u = match app.user(&headers).await {
-        Ok(u) => u,
+    let (p, u, l) = match request(&app, &headers, q, &["lang", "month", "csv", "kpi"]).await {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let l = lang_of(&headers, &p);
     let t = now();
     let kpi = p.kpi.unwrap_or(Kpi::Satisfaction);
     let month = p.month.unwrap_or(pages::now_month(&app, t));
