@@ -92,21 +92,9 @@ async fn a_batch_sent_by_two_tasks_at_once_is_stored_once() {
 #[tokio::test]
 async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
     let mut s = Store::start().await;
-    sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 1, 10),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    s.put(HALL, EPOCH, 1, 10).await;
     // 11..=20 lost on the way: 21..=30 arrives first.
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 21, 30),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    let r = s.put(HALL, EPOCH, 21, 30).await;
     assert_eq!(
         r.outcome,
         Outcome::Gap {
@@ -123,13 +111,7 @@ async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
         "the gap is recorded for HQ staff"
     );
     // The hub resends from the mark: the whole tail, in one batch, is taken.
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 11, 30),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    let r = s.put(HALL, EPOCH, 11, 30).await;
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -144,20 +126,8 @@ async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
 #[tokio::test]
 async fn an_overlapping_batch_stores_only_its_new_tail() {
     let mut s = Store::start().await;
-    sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 1, 10),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 5, 15),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    s.put(HALL, EPOCH, 1, 10).await;
+    let r = s.put(HALL, EPOCH, 5, 15).await;
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -167,13 +137,7 @@ async fn an_overlapping_batch_stores_only_its_new_tail() {
         }
     );
     // A late batch from before the mark changes nothing.
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 3, 8),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    let r = s.put(HALL, EPOCH, 3, 8).await;
     assert_eq!(r.outcome, Outcome::Duplicate);
     assert_eq!(stored(&s, HALL, EPOCH).await, (15, 15, 15));
 }
@@ -182,21 +146,9 @@ async fn an_overlapping_batch_stores_only_its_new_tail() {
 async fn a_replaced_journal_with_a_new_epoch_is_stored_beside_the_old() {
     let mut s = Store::start().await;
     let new_epoch = "fedcba9876543210fedcba9876543210";
-    sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 1, 40),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    s.put(HALL, EPOCH, 1, 40).await;
     // The hall's disk was replaced: its journal starts again at seq 1.
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, new_epoch, 1, 25),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    let r = s.put(HALL, new_epoch, 1, 25).await;
     assert_eq!(
         r.outcome,
         Outcome::Stored {
@@ -212,42 +164,18 @@ async fn a_replaced_journal_with_a_new_epoch_is_stored_beside_the_old() {
 #[tokio::test]
 async fn the_mark_survives_a_restart_and_a_crash_of_postgres() {
     let mut s = Store::start().await;
-    sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 1, 100),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    s.put(HALL, EPOCH, 1, 100).await;
     s.pg.restart().await.unwrap();
     s.client = s.connect().await;
     assert_eq!(stored(&s, HALL, EPOCH).await, (100, 100, 100));
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 1, 100),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    let r = s.put(HALL, EPOCH, 1, 100).await;
     assert_eq!(r.outcome, Outcome::Duplicate, "after a restart");
 
-    sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 101, 150),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    s.put(HALL, EPOCH, 101, 150).await;
     s.pg.crash_and_restart().await.unwrap();
     s.client = s.connect().await;
     assert_eq!(stored(&s, HALL, EPOCH).await, (150, 150, 150));
-    let r = sink(
-        &mut s.client,
-        &batch(HALL, EPOCH, 120, 160),
-        &Configs::default(),
-    )
-    .await
-    .unwrap();
+    let r = s.put(HALL, EPOCH, 120, 160).await;
     assert_eq!(
         r.outcome,
         Outcome::Stored {

@@ -26,6 +26,23 @@ impl Store {
         Self { client, pg, dir }
     }
 
+    /// Stores `batch(hall, epoch, first, last)` through the sink, with no hall configuration.
+    pub(crate) async fn put(
+        &mut self,
+        hall: &str,
+        epoch: &str,
+        first: i64,
+        last: i64,
+    ) -> hallq_hq::store::SinkReport {
+        hallq_hq::store::sink(
+            &mut self.client,
+            &batch(hall, epoch, first, last),
+            &hallq_hq::store::Configs::default(),
+        )
+        .await
+        .unwrap()
+    }
+
     /// Another connection to the same database.
     pub(crate) async fn connect(&self) -> tokio_postgres::Client {
         self.pg.connect().await.unwrap()
