@@ -15,7 +15,6 @@ use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use hallq_client::DeviceClient;
@@ -27,91 +26,8 @@ use hallq_proto::{BusinessDay, Timestamp, time};
 use hallq_report::{DayRange, ReportConfig, Targets};
 use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
 use hallq_tests::{BrokerKind, Hall, ticket};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
 
 const DAY: BusinessDay = BusinessDay(20261124);
-
-/// A TCP proxy between the hub and one NATS node: test equipment that can cut the link (every
-/// connection closed, new ones closed at once) and slow it (each chunk held back).
-struct Proxy {
-    port: u16,
-    cut: Arc<AtomicBool>,
-    delay_ms: Arc<AtomicU64>,
-    conns: Arc<std::sync::Mutex<Vec<AbortHandle>>>,
-}
-
-impl Proxy {
-    async fn start(target: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let cut = Arc::new(AtomicBool::new(false));
-        let delay_ms = Arc::new(AtomicU64::new(0));
-        let conns = Arc::new(std::sync::Mutex::new(Vec::<AbortHandle>::new()));
-        let (c, d, k) = (cut.clone(), delay_ms.clone(), conns.clone());
-        tokio::spawn(async move {
-            while let Ok((inbound, _)) = listener.accept().await {
-                if c.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                let Ok(outbound) = TcpStream::connect(target).await else {
-                    continue;
-                };
-                let (ri, wi) = inbound.into_split();
-                let (ro, wo) = outbound.into_split();
-                let up = tokio::spawn(pipe(ri, wo, d.clone()));
-                let down = tokio::spawn(pipe(ro, wi, d.clone()));
-                let mut k = k.lock().unwrap();
-                k.push(up.abort_handle());
-                k.push(down.abort_handle());
-            }
-        });
-        Self {
-            port,
-            cut,
-            delay_ms,
-            conns,
-        }
-    }
-
-    fn cut(&self) {
-        self.cut.store(true, Ordering::SeqCst);
-        for c in self.conns.lock().unwrap().drain(..) {
-            c.abort();
-        }
-    }
-
-    fn restore(&self) {
-        self.cut.store(false, Ordering::SeqCst);
-    }
-
-    fn slow(&self, ms: u64) {
-        self.delay_ms.store(ms, Ordering::SeqCst);
-    }
-}
-
-async fn pipe(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    delay_ms: Arc<AtomicU64>,
-) {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        let d = delay_ms.load(Ordering::SeqCst);
-        if d > 0 {
-            tokio::time::sleep(Duration::from_millis(d)).await;
-        }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-    }
-}
 
 /// The established TCP connections of process `pid`, as (local port, remote port), and the
 /// ports it listens on.
@@ -311,11 +227,11 @@ async fn a_morning_reaches_hq_once_through_a_killed_hub_and_a_cut_link() {
         .trim_start_matches("nats://")
         .parse()
         .unwrap();
-    let proxy = Proxy::start(node).await;
+    let proxy = hallq_hq::engines::LinkProxy::start(node).await.unwrap();
     let hall = example_hall(&format!(
         "\n[uplink]\nservers = [\"nats://127.0.0.1:{}\"]\nregion = \"gd-sz\"\nbatch_max = 50\n\
          interval_ms = 100\nstatus_interval_s = 1\n",
-        proxy.port
+        proxy.addr().port()
     ));
     let config = play_morning(&hall).await;
     // As `hallq report` builds it (crates/hallq/src/report_cmd.rs).
@@ -351,7 +267,7 @@ async fn a_morning_reaches_hq_once_through_a_killed_hub_and_a_cut_link() {
         tcp_connections(hub.id())
             .0
             .iter()
-            .any(|c| c.1 == proxy.port),
+            .any(|c| c.1 == proxy.addr().port()),
         "the hub with [uplink] holds a connection to HQ's server"
     );
     hub.kill9();
