@@ -142,6 +142,8 @@ async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
     );
     println!("Ctrl-C stops everything.\n");
 
+    // One connection for the checks of --exit-when-done, made when first needed.
+    let mut store: Option<tokio_postgres::Client> = None;
     let started = tokio::time::Instant::now();
     let cut_at = started + Duration::from_secs(args.cut_after_s);
     let restore_at = cut_at + Duration::from_secs(args.cut_for_s);
@@ -173,7 +175,7 @@ async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
         if args.exit_when_done
             && now >= restore_at
             && halls.iter().all(|h| h.child.is_none())
-            && all_at_hq(&cfg, &halls).await?
+            && all_at_hq(&cfg, &mut store, &halls).await?
         {
             println!("every hall's day is at HQ / 各厅数据已全部上传总部");
             break;
@@ -354,7 +356,6 @@ async fn add_users(
 ) -> anyhow::Result<Vec<(String, String, String)>> {
     let client = serve::connect_pg(&cfg.pg_config()?).await?;
     let mut regions: Vec<&str> = halls.iter().map(|h| h.region).collect();
-    regions.dedup();
     regions.sort_unstable();
     regions.dedup();
     let mut users = vec![(
@@ -385,8 +386,15 @@ async fn add_users(
 }
 
 /// Whether HQ holds every event of every hall's journal (its mark at the journal's last seq).
-async fn all_at_hq(cfg: &HqConfig, halls: &[Hall]) -> anyhow::Result<bool> {
-    let client = serve::connect_pg(&cfg.pg_config()?).await?;
+async fn all_at_hq(
+    cfg: &HqConfig,
+    store: &mut Option<tokio_postgres::Client>,
+    halls: &[Hall],
+) -> anyhow::Result<bool> {
+    let client = match store {
+        Some(c) if !c.is_closed() => c,
+        _ => store.insert(serve::connect_pg(&cfg.pg_config()?).await?),
+    };
     for hall in halls {
         let journal = hallq_journal::Journal::open_read_only(hall.dir.join("journal.db"))?;
         let epoch = journal.epoch()?;
