@@ -6,8 +6,9 @@
 //! Each copy `k` days back has its times moved `k` days earlier (every `…_ms` column, and the
 //! `at_ms` of each event's and reply's JSON), its business day renamed in every id and JSON
 //! text (visit `V20261123-0001`, ticket, complaint), and its command ids suffixed so that they
-//! stay unique. Times inside a JSON body other than its `at_ms` keep the source day's value:
-//! nothing the hub reads on start looks at them.
+//! stay unique. The other times a JSON body holds are moved with it: a complaint's due times
+//! (HQ's console sorts the chain's complaints by time left) and an announcement's window
+//! ([`BODY_TIMES`]).
 //!
 //! Each copy ends as a real past day ends: with the daily reset's events (open visits and
 //! counters closed, clerks signed out, `day_closed`), decided by the engine from the source
@@ -168,6 +169,15 @@ fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
     stmt.query_map([], |r| r.get(0))?.collect()
 }
 
+/// The times inside an event's or a command's JSON besides its `at_ms`, moved with the copy's
+/// day. `json_replace` leaves a body without the path as it is.
+const BODY_TIMES: [&str; 4] = [
+    "$.due_ms",
+    "$.first_contact_due_ms",
+    "$.announcement.starts_at_ms",
+    "$.announcement.ends_at_ms",
+];
+
 /// `INSERT … SELECT` copying `table` from `src` as copy `k` (0: the source day itself).
 /// Parameters: ?1 the shift in ms, ?2 the source day (YYYYMMDD), ?3 the copy's day.
 fn copy_sql(table: &str, cols: &[String], k: u32) -> String {
@@ -180,10 +190,17 @@ fn copy_sql(table: &str, cols: &[String], k: u32) -> String {
             c if k == 0 => c.to_owned(),
             "day" => "CASE WHEN day IS NULL THEN NULL ELSE ?3 END".to_owned(),
             "command_id" => format!("command_id || '~{k}'"),
-            "body" | "reply" => format!(
-                "json_set({}, '$.at_ms', json_extract({c}, '$.at_ms') - ?1)",
-                renamed(c)
-            ),
+            "body" | "reply" => {
+                let moved: Vec<String> = BODY_TIMES
+                    .iter()
+                    .map(|p| format!("'{p}', json_extract({c}, '{p}') - ?1"))
+                    .collect();
+                format!(
+                    "json_replace(json_set({}, '$.at_ms', json_extract({c}, '$.at_ms') - ?1), {})",
+                    renamed(c),
+                    moved.join(", ")
+                )
+            }
             c if c.ends_with("_ms") => format!("{c} - ?1"),
             "visit" | "ticket" | "complaint" => renamed(c),
             c => c.to_owned(),
@@ -217,10 +234,46 @@ mod tests {
         assert!(sql.contains("command_id || '~3'"));
         assert!(sql.contains("replace(visit, CAST(?2 AS TEXT), CAST(?3 AS TEXT))"));
         assert!(sql.ends_with("FROM src.events ORDER BY seq"));
+        assert!(sql.contains("'$.due_ms', json_extract(body, '$.due_ms') - ?1"));
         assert_eq!(
             copy_sql("events", &cols, 0),
             "INSERT INTO main.events (seq, at_ms, day, visit, command_id, body, type) \
              SELECT NULL, at_ms, day, visit, command_id, body, type FROM src.events ORDER BY seq"
+        );
+    }
+
+    /// A complaint opened on the source day is due on its copy's day, not the source's: HQ's
+    /// console sorts the chain's open complaints by time left.
+    #[test]
+    fn a_copied_complaint_is_due_on_its_copy_s_day() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "ATTACH ':memory:' AS src;
+             CREATE TABLE src.events (seq INTEGER PRIMARY KEY, at_ms INTEGER, day INTEGER, body TEXT);
+             CREATE TABLE main.events (seq INTEGER PRIMARY KEY, at_ms INTEGER, day INTEGER, body TEXT);
+             INSERT INTO src.events VALUES (1, 1000, 20261123,
+               '{\"type\":\"complaint_opened\",\"at_ms\":1000,\"complaint\":\"C20261123-1\",\"first_contact_due_ms\":5000,\"due_ms\":9000}');
+             INSERT INTO src.events VALUES (2, 2000, 20261123, '{\"type\":\"ticket_issued\",\"at_ms\":2000}');",
+        )
+        .unwrap();
+        let cols = columns(&conn, "events").unwrap();
+        conn.execute(&copy_sql("events", &cols, 1), (100, 20261123, 20261122))
+            .unwrap();
+        let bodies: Vec<serde_json::Value> = conn
+            .prepare("SELECT body FROM main.events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
+            .collect();
+        assert_eq!(bodies[0]["at_ms"], 900);
+        assert_eq!(bodies[0]["first_contact_due_ms"], 4900);
+        assert_eq!(bodies[0]["due_ms"], 8900);
+        assert_eq!(bodies[0]["complaint"], "C20261122-1");
+        assert_eq!(
+            bodies[1],
+            serde_json::json!({"type": "ticket_issued", "at_ms": 1900}),
+            "a body without those times gains none"
         );
     }
 }
