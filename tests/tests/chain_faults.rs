@@ -202,6 +202,35 @@ impl Store {
     }
 }
 
+/// The ingest processes' logs (captured at debug): the sink says each batch it refused past a
+/// gap at debug only (with two workers a batch often arrives a moment before the one it
+/// follows: routine, not news), and the only warning about a gap is the ingest's when it
+/// gives a batch up (the hall must resend). The run had both.
+fn assert_gap_log_levels(dir: &Path) {
+    let (mut refused, mut given_up) = (0, 0);
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().extension().is_none_or(|e| e != "log") {
+            continue;
+        }
+        let log = std::fs::read_to_string(entry.path()).unwrap();
+        for line in log.lines().filter(|l| l.contains("gap")) {
+            let mut words = line.split_whitespace().skip(1);
+            let (level, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            match (level, target) {
+                ("DEBUG", "hallq_hq::store::sink:") if line.contains("batch refused") => {
+                    refused += 1;
+                }
+                ("WARN", "hallq_hq::ingest:") if line.contains("batch given up") => given_up += 1,
+                ("DEBUG" | "TRACE", _) => {}
+                _ => panic!("a gap logged above debug other than a batch given up: {line}"),
+            }
+        }
+    }
+    eprintln!("gaps: {refused} batches refused (debug), {given_up} given up (warn)");
+    assert!(refused > 0, "the faults made gaps");
+    assert!(given_up > 0, "the faults made batches given up");
+}
+
 /// Asserts that every hall's day still plays when `fault` happens.
 fn days_running(days: &mut [Proc], fault: &str) {
     let playing = days.iter_mut().map(Proc::running).filter(|r| *r).count();
@@ -425,6 +454,8 @@ async fn every_hall_s_day_reaches_hq_exactly_once_through_a_leader_kill_a_worker
     ingest_a.terminate();
     assert!(ingest_b.running(), "ingest-b ran through every fault");
     ingest_b.terminate();
+
+    assert_gap_log_levels(&hq_dir);
 
     // Every hall: HQ's rows are its journal's, once, and roll up to its report.
     let configs = Configs::default();
