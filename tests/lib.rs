@@ -9,6 +9,8 @@
     reason = "test harness: a panic is a failed test"
 )]
 
+pub mod at_hq;
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
