@@ -502,3 +502,73 @@ async fn each_months_roll_up_is_the_sum_of_its_days_across_a_months_end() {
     assert_months_are_their_days(&s.client).await;
     assert_eq!(month_visits(&s.client).await, [(202611, 13), (202612, 11)]);
 }
+
+/// How far the roll-up of `day` of [`HALL`] is folded.
+async fn folded_to(c: &tokio_postgres::Client, day: i32) -> i64 {
+    c.query_one(
+        "SELECT folded_to FROM rollup_days WHERE hall = $1 AND day = $2",
+        &[&HALL, &day],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// A hall catching up uploads an open day in many big batches back to back: the day is folded
+/// at its first batch, not again at each next one while that fold is fresh (they wait in
+/// `rollup_pending`), again once the fold is older than `REFOLD_AGAIN_AFTER_S`, and in full
+/// when its reset arrives.
+#[tokio::test]
+async fn a_backlog_s_open_day_is_not_refolded_at_every_batch() {
+    let mut s = Store::start().await;
+    let configs = Configs::default();
+    let day = 20261124;
+    let visits = |from: i64, to: i64| -> Vec<UpEvent> {
+        (from..=to)
+            .map(|k| visit(k, day, "visit_started"))
+            .collect()
+    };
+    sink(&mut s.client, &batch(visits(1, 300)), &configs)
+        .await
+        .unwrap();
+    assert_eq!(folded_to(&s.client, day).await, 300, "folded at first");
+    sink(&mut s.client, &batch(visits(301, 600)), &configs)
+        .await
+        .unwrap();
+    assert_eq!(
+        folded_to(&s.client, day).await,
+        300,
+        "a fresh fold is not redone for the next batch"
+    );
+    // The fold grown old: the next batch refolds.
+    s.client
+        .execute(
+            &format!(
+                "UPDATE rollup_days SET updated_at = now() - interval '{} seconds'",
+                rollup::REFOLD_AGAIN_AFTER_S + 1
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    sink(&mut s.client, &batch(visits(601, 900)), &configs)
+        .await
+        .unwrap();
+    assert_eq!(
+        folded_to(&s.client, day).await,
+        900,
+        "an old fold is redone"
+    );
+    let mut closing = visits(901, 1200);
+    closing.push(visit(1201, day, "day_closed"));
+    sink(&mut s.client, &batch(closing), &configs)
+        .await
+        .unwrap();
+    assert_eq!(
+        folded_to(&s.client, day).await,
+        1201,
+        "the reset folds it all"
+    );
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 0);
+    assert_months_are_their_days(&s.client).await;
+}
