@@ -16,40 +16,18 @@ use std::time::{Duration, Instant};
 
 use hallq_hq::serve::{self, HqConfig, Role};
 use hallq_hq::{NatsCluster, Postgres};
+use hallq_hub::RunOptions;
 use hallq_hub::uplink::UplinkSection;
-use hallq_hub::{HallConfig, RunOptions};
 use hallq_journal::Journal;
-use hallq_proto::{BusinessDay, Timestamp};
-use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimClock, SimConfig, SimHall};
+use hallq_proto::Timestamp;
+use hallq_sim::SimClock;
 
-const DAY: BusinessDay = BusinessDay(20261123);
+mod common;
 
 fn arg(n: usize, default: u64) -> u64 {
     std::env::args()
         .nth(n)
         .map_or(default, |a| a.parse().unwrap())
-}
-
-/// Plays the example hall's whole day [`DAY`] at ×3000 into `dir`; returns the configuration
-/// the hub ran with (its secrets, its data directory `dir`).
-async fn play_day(dir: &std::path::Path) -> HallConfig {
-    let toml =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
-    let hall = HallConfig::load(&toml).unwrap();
-    let sim = SimConfig {
-        hall,
-        scenario: Scenario::default(),
-    };
-    let plan = Arc::new(Plan::generate(&sim, 7, DAY));
-    let prepared = Prepared::new(sim.hall.clone(), dir, 0).unwrap();
-    let config = prepared.config.clone();
-    let played = SimHall::start(prepared, 3000.0, plan.starts_at.plus_secs(-3600))
-        .await
-        .unwrap();
-    let report = played.play(plan, PlayOptions::default()).await;
-    played.stop().await.unwrap();
-    report.unwrap();
-    config
 }
 
 /// HQ's mark of (`hall`, `epoch`), 0 before its first batch.
@@ -69,7 +47,7 @@ async fn main() {
         (arg(1, 28_000), arg(2, 500), arg(3, 2), arg(4, 15));
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let mut config = play_day(&dir.path().join("day")).await;
+    let mut config = common::play_day(&dir.path().join("day")).await;
     let source = dir.path().join("day").join("journal.db");
     let (per_day, last_at): (i64, i64) = Journal::open_read_only(&source)
         .unwrap()
