@@ -1,8 +1,10 @@
 //! The console's chain at scale (issue 14 §7): synthetic roll-ups of HALLS halls × DAYS days in
-//! REGIONS regions, on a PostgreSQL the example starts itself in a temporary folder; then, in
-//! one run, the KPIs per region over all the days (one grouped query over the roll-ups) against
-//! a bare scan of the same rows (the floor), and the console's chain page for one month served
-//! through its router against the page's own queries alone (docs/BENCHMARKS.md).
+//! REGIONS regions, on a PostgreSQL the example starts itself in a temporary folder, their month
+//! rows summed from the days by the statement the sink uses (`rollup::months_from_days`); then,
+//! in one run, the KPIs per region over all the days, from the month rows and from the day rows,
+//! against a bare scan of the day rows (the floor), and the console's chain page and a region's
+//! page for one month served through its router, against the chain page's own queries alone
+//! (docs/BENCHMARKS.md).
 //!
 //! `cargo run -p hallq-hq --example chain_page -- [halls] [days] [regions]` (defaults 10000 365
 //! 30). Prints one table.
@@ -82,20 +84,46 @@ async fn main() {
     )
     .await
     .unwrap();
-    c.batch_execute("ANALYZE").await.unwrap();
     let load_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    c.execute(&hallq_hq::store::rollup::months_from_days("TRUE"), &[])
+        .await
+        .unwrap();
+    let months_s = t.elapsed().as_secs_f64();
+    c.batch_execute("ANALYZE").await.unwrap();
 
-    let region_kpis = "SELECT h.region, sum(satisfied + very_satisfied)::bigint,
-            sum(dissatisfied + neutral + satisfied + very_satisfied)::bigint,
-            sum(within_limit)::bigint, sum(judged)::bigint, sum(sl_within)::bigint,
-            sum(sl_judged)::bigint
-         FROM rollup_days d JOIN halls h USING (hall) GROUP BY h.region";
+    let region_kpis = |table: &str| {
+        format!(
+            "SELECT h.region, sum(satisfied + very_satisfied)::bigint,
+                sum(dissatisfied + neutral + satisfied + very_satisfied)::bigint,
+                sum(within_limit)::bigint, sum(judged)::bigint, sum(sl_within)::bigint,
+                sum(sl_judged)::bigint
+             FROM {table} d JOIN halls h USING (hall) GROUP BY h.region ORDER BY 1"
+        )
+    };
     let floor_scan = "SELECT sum(tickets)::bigint FROM rollup_days";
+    let (from_months, from_days) = (region_kpis("rollup_months"), region_kpis("rollup_days"));
+    let kpis = |sql: String| {
+        let c = &c;
+        async move {
+            let rows = c.query(&sql, &[]).await.unwrap();
+            assert_eq!(rows.len(), regions as usize);
+            rows.iter()
+                .map(|r| (1..7).map(|i| r.get::<_, i64>(i)).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        kpis(from_months.clone()).await,
+        kpis(from_days.clone()).await,
+        "the months' KPIs are the days'"
+    );
     let kpis_ms = best(3, || async {
-        assert_eq!(
-            c.query(region_kpis, &[]).await.unwrap().len(),
-            regions as usize
-        );
+        kpis(from_months.clone()).await;
+    })
+    .await;
+    let days_kpis_ms = best(3, || async {
+        kpis(from_days.clone()).await;
     })
     .await;
     let scan_ms = best(3, || async {
@@ -153,6 +181,11 @@ async fn main() {
         page("/?month=202612").await;
     })
     .await;
+    let region_bytes = page("/region/r1?month=202612").await;
+    let region_ms = best(5, || async {
+        page("/region/r1?month=202612").await;
+    })
+    .await;
     // The page's own reads: the halls with their status, and the month's sums per hall.
     let queries_ms = best(5, || async {
         c.query(
@@ -164,7 +197,7 @@ async fn main() {
         .unwrap();
         c.query(
             "SELECT hall, sum(tickets), sum(satisfied), sum(within_limit), sum(judged)
-             FROM rollup_days WHERE day BETWEEN 20261201 AND 20261231 GROUP BY hall",
+             FROM rollup_months WHERE month = 202612 GROUP BY hall",
             &[],
         )
         .await
@@ -172,14 +205,14 @@ async fn main() {
     })
     .await;
     println!(
-        "| halls × days | rows | load s | KPIs per region ms | floor scan ms | ratio | chain page ms | its queries ms | ratio | page KB |"
+        "| halls × days | day rows | load s | months s | KPIs per region, months ms | from the days ms | floor scan of the days ms | chain page ms | its queries ms | ratio | page KB | region page ms | page KB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {halls} × {days} | {} | {load_s:.0} | {kpis_ms:.0} | {scan_ms:.0} | {:.2} | {page_ms:.0} | {queries_ms:.0} | {:.2} | {} |",
+        "| {halls} × {days} | {} | {load_s:.0} | {months_s:.1} | {kpis_ms:.0} | {days_kpis_ms:.0} | {scan_ms:.0} | {page_ms:.0} | {queries_ms:.0} | {:.2} | {} | {region_ms:.0} | {} |",
         halls * days,
-        kpis_ms / scan_ms,
         page_ms / queries_ms,
-        bytes / 1024
+        bytes / 1024,
+        region_bytes / 1024
     );
 }

@@ -27,11 +27,11 @@ fn slice(epoch: &str, events: &[UpEvent], from: i64, to: i64) -> Batch {
     }
 }
 
-/// A sum over the roll-ups of the hall.
-async fn sum(s: &Store, sql: &str) -> i64 {
+/// A sum over the hall's roll-ups in `table` (`rollup_days` or `rollup_months`).
+async fn sum_of(s: &Store, table: &str, sql: &str) -> i64 {
     s.client
         .query_one(
-            &format!("SELECT coalesce(sum({sql}), 0)::bigint FROM rollup_days WHERE hall = $1"),
+            &format!("SELECT coalesce(sum({sql}), 0)::bigint FROM {table} WHERE hall = $1"),
             &[&HALL],
         )
         .await
@@ -39,30 +39,108 @@ async fn sum(s: &Store, sql: &str) -> i64 {
         .get(0)
 }
 
-/// The report's figures the roll-ups hold, read back from them.
+/// A sum over the hall's day roll-ups.
+async fn sum(s: &Store, sql: &str) -> i64 {
+    sum_of(s, "rollup_days", sql).await
+}
+
+/// The store's month roll-ups, and the sums of its day roll-ups per (hall, epoch, month), each
+/// as (hall, epoch, month, the figures in `DAY_COLUMNS`' order), sorted.
+async fn months_and_days(c: &tokio_postgres::Client) -> (Vec<MonthRow>, Vec<MonthRow>) {
+    let cols = rollup::DAY_COLUMNS.join(", ");
+    let sums: Vec<String> = rollup::DAY_COLUMNS
+        .iter()
+        .map(|c| format!("sum({c})::bigint"))
+        .collect();
+    let read = |sql: String| async move {
+        c.query(&sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let figures = (3..3 + rollup::DAY_COLUMNS.len())
+                    .map(|i| r.get::<_, i64>(i))
+                    .collect();
+                (r.get(0), r.get(1), r.get(2), figures)
+            })
+            .collect::<Vec<MonthRow>>()
+    };
+    let months = read(format!(
+        "SELECT hall, epoch, month, {cols} FROM rollup_months ORDER BY 1, 2, 3"
+    ))
+    .await;
+    let days = read(format!(
+        "SELECT hall, epoch, day / 100, {} FROM rollup_days GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        sums.join(", ")
+    ))
+    .await;
+    (months, days)
+}
+
+type MonthRow = (String, String, i32, Vec<i64>);
+
+/// Every month roll-up is the sum of its days' roll-ups, and every month with days has one.
+async fn assert_months_are_their_days(c: &tokio_postgres::Client) {
+    let (months, days) = months_and_days(c).await;
+    assert!(!days.is_empty(), "days rolled up");
+    assert_eq!(months, days, "the month rows are the sums of their days");
+}
+
+/// The report's figures the roll-ups hold, read back from the day rows and from the month rows.
 async fn assert_rolled_up(s: &Store, report: &Report) {
+    for table in ["rollup_days", "rollup_months"] {
+        assert_figures(s, table, report).await;
+    }
+    assert_business(s, report).await;
+}
+
+/// The report's figures from the hall's rows of `table`.
+async fn assert_figures(s: &Store, table: &str, report: &Report) {
     let kpi = |k: &str| {
         let k = report.kpi(k).unwrap();
         (k.num as i64, k.den as i64)
     };
     let got = (
-        sum(s, "satisfied + very_satisfied").await,
-        sum(s, "dissatisfied + neutral + satisfied + very_satisfied").await,
+        sum_of(s, table, "satisfied + very_satisfied").await,
+        sum_of(
+            s,
+            table,
+            "dissatisfied + neutral + satisfied + very_satisfied",
+        )
+        .await,
     );
-    assert_eq!(got, kpi("satisfaction"), "satisfaction");
-    let got = (sum(s, "within_limit").await, sum(s, "judged").await);
-    assert_eq!(got, kpi("within_limit"), "within limit");
-    let got = (sum(s, "sl_within").await, sum(s, "sl_judged").await);
-    assert_eq!(got, kpi("wait_service_level"), "wait service level");
-    assert_eq!(sum(s, "visits").await, report.visits as i64, "visits");
+    assert_eq!(got, kpi("satisfaction"), "{table} satisfaction");
+    let got = (
+        sum_of(s, table, "within_limit").await,
+        sum_of(s, table, "judged").await,
+    );
+    assert_eq!(got, kpi("within_limit"), "{table} within limit");
+    let got = (
+        sum_of(s, table, "sl_within").await,
+        sum_of(s, table, "sl_judged").await,
+    );
+    assert_eq!(got, kpi("wait_service_level"), "{table} wait service level");
     assert_eq!(
-        sum(s, "transferred_visits").await,
+        sum_of(s, table, "visits").await,
+        report.visits as i64,
+        "{table} visits"
+    );
+    assert_eq!(
+        sum_of(s, table, "transferred_visits").await,
         report.transferred as i64
     );
-    assert_eq!(sum(s, "tickets").await, report.tickets as i64, "tickets");
+    assert_eq!(
+        sum_of(s, table, "tickets").await,
+        report.tickets as i64,
+        "{table} tickets"
+    );
     let ends = ["served", "no_shows", "walked_out", "closed", "still_open"];
     for (i, col) in ends.iter().enumerate() {
-        assert_eq!(sum(s, col).await, report.ticket_ends[i] as i64, "{col}");
+        assert_eq!(
+            sum_of(s, table, col).await,
+            report.ticket_ends[i] as i64,
+            "{table} {col}"
+        );
     }
     let q = &report.quality;
     for (col, want) in [
@@ -72,13 +150,17 @@ async fn assert_rolled_up(s: &Store, report: &Report) {
         ("unknown_business", q.unknown_business),
         ("orphan_events", q.orphan_events),
     ] {
-        assert_eq!(sum(s, col).await, want as i64, "{col}");
+        assert_eq!(sum_of(s, table, col).await, want as i64, "{table} {col}");
     }
     assert_eq!(
-        sum(s, "unread").await,
+        sum_of(s, table, "unread").await,
         0,
         "every stored event read by the fold"
     );
+}
+
+/// The report's business table from the hall's business lines.
+async fn assert_business(s: &Store, report: &Report) {
     let rows = s
         .client
         .query(
@@ -235,6 +317,7 @@ async fn rollups_of_a_journal_uploaded_with_duplicates_and_overlaps_equal_its_re
         "every stored event folded once"
     );
     assert_rolled_up(&s, &report).await;
+    assert_months_are_their_days(&s.client).await;
 
     // The cost of refolding, measured (docs/chain.md): the busiest closed day's last 100 events
     // (its reset among them, so the day is refolded) as one batch on a fresh journal holding
@@ -284,6 +367,22 @@ async fn rollups_of_a_journal_uploaded_with_duplicates_and_overlaps_equal_its_re
          refold, without)",
         day.len()
     );
+    // What the refold's rewrite of the day's month costs beside it: the same statement alone.
+    let month_sql = rollup::months_from_days(
+        "hall = $1 AND epoch = $2 AND day BETWEEN $3::int * 100 AND $3::int * 100 + 99",
+    );
+    let t = Instant::now();
+    for _ in 0..20 {
+        s.client
+            .execute(&month_sql, &[&HALL, &epoch, &(busiest / 100)])
+            .await
+            .unwrap();
+    }
+    eprintln!(
+        "the month's rewrite from its {} days: {:.2} ms",
+        days.len(),
+        t.elapsed().as_secs_f64() * 1e3 / 20.0
+    );
 }
 
 /// The visits rolled up for `day` of [`HALL`].
@@ -300,29 +399,34 @@ async fn visits(c: &tokio_postgres::Client, day: i32) -> i64 {
 /// A day's events that arrive after the batch that closed it, alone, and then a batch of the next
 /// day big enough to be folded at once: the late events are left pending and the refresh rolls
 /// them up (a refresh that looked only above the journal's highest fold would miss them).
-#[tokio::test]
-async fn a_days_late_events_are_rolled_up_by_the_refresh() {
-    let visit = |seq: i64, day: i32, kind: &str| {
-        let at_ms = common::T0_MS + seq * 1000;
-        let body = match kind {
-            "day_closed" => serde_json::json!({"at_ms": at_ms, "type": kind, "day": day,
-                                                "reason": "reset"}),
-            _ => serde_json::json!({"at_ms": at_ms, "type": kind,
-                                    "visit": format!("V{day}-{seq:04}")}),
-        };
-        UpEvent {
-            seq,
-            at_ms,
-            day: Some(day),
-            kind: kind.into(),
-            body,
-        }
+/// Event `seq` of day `day`: a visit started, or the day's reset.
+fn visit(seq: i64, day: i32, kind: &str) -> UpEvent {
+    let at_ms = common::T0_MS + seq * 1000;
+    let body = match kind {
+        "day_closed" => serde_json::json!({"at_ms": at_ms, "type": kind, "day": day,
+                                            "reason": "reset"}),
+        _ => serde_json::json!({"at_ms": at_ms, "type": kind,
+                                "visit": format!("V{day}-{seq:04}")}),
     };
-    let batch = |events: Vec<UpEvent>| Batch {
+    UpEvent {
+        seq,
+        at_ms,
+        day: Some(day),
+        kind: kind.into(),
+        body,
+    }
+}
+
+fn batch(events: Vec<UpEvent>) -> Batch {
+    Batch {
         hall: HALL.into(),
         epoch: common::EPOCH.into(),
         events,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_days_late_events_are_rolled_up_by_the_refresh() {
     let mut s = Store::start().await;
     let configs = Configs::default();
     let mut day1: Vec<UpEvent> = (1..=3)
@@ -351,4 +455,120 @@ async fn a_days_late_events_are_rolled_up_by_the_refresh() {
     assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 1);
     assert_eq!(visits(&s.client, 20261123).await, 4);
     assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 0);
+    assert_months_are_their_days(&s.client).await;
+}
+
+/// The hall's visits per month, from the month rows.
+async fn month_visits(c: &tokio_postgres::Client) -> Vec<(i32, i64)> {
+    c.query(
+        "SELECT month, visits FROM rollup_months WHERE hall = $1 ORDER BY month",
+        &[&HALL],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+/// Days on both sides of a month's end, each closed, then a late event of the first month's
+/// last day rolled up by the refresh: each month's row is the sum of its own days, before and
+/// after the late event, and the chain's month reads the same visits as its days.
+#[tokio::test]
+async fn each_months_roll_up_is_the_sum_of_its_days_across_a_months_end() {
+    let mut s = Store::start().await;
+    let configs = Configs::default();
+    let mut events = Vec::new();
+    let mut seq = 0;
+    for (day, n) in [(20261129, 5), (20261130, 7), (20261201, 11)] {
+        for _ in 0..n {
+            seq += 1;
+            events.push(visit(seq, day, "visit_started"));
+        }
+        seq += 1;
+        events.push(visit(seq, day, "day_closed"));
+    }
+    sink(&mut s.client, &batch(events), &configs).await.unwrap();
+    assert_months_are_their_days(&s.client).await;
+    assert_eq!(month_visits(&s.client).await, [(202611, 12), (202612, 11)]);
+    sink(
+        &mut s.client,
+        &batch(vec![visit(seq + 1, 20261130, "visit_started")]),
+        &configs,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 1);
+    assert_months_are_their_days(&s.client).await;
+    assert_eq!(month_visits(&s.client).await, [(202611, 13), (202612, 11)]);
+}
+
+/// How far the roll-up of `day` of [`HALL`] is folded.
+async fn folded_to(c: &tokio_postgres::Client, day: i32) -> i64 {
+    c.query_one(
+        "SELECT folded_to FROM rollup_days WHERE hall = $1 AND day = $2",
+        &[&HALL, &day],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// A hall catching up uploads an open day in many big batches back to back: the day is folded
+/// at its first batch, not again at each next one while that fold is fresh (they wait in
+/// `rollup_pending`), again once the fold is older than `REFOLD_AGAIN_AFTER_S`, and in full
+/// when its reset arrives.
+#[tokio::test]
+async fn a_backlog_s_open_day_is_not_refolded_at_every_batch() {
+    let mut s = Store::start().await;
+    let configs = Configs::default();
+    let day = 20261124;
+    let visits = |from: i64, to: i64| -> Vec<UpEvent> {
+        (from..=to)
+            .map(|k| visit(k, day, "visit_started"))
+            .collect()
+    };
+    sink(&mut s.client, &batch(visits(1, 300)), &configs)
+        .await
+        .unwrap();
+    assert_eq!(folded_to(&s.client, day).await, 300, "folded at first");
+    sink(&mut s.client, &batch(visits(301, 600)), &configs)
+        .await
+        .unwrap();
+    assert_eq!(
+        folded_to(&s.client, day).await,
+        300,
+        "a fresh fold is not redone for the next batch"
+    );
+    // The fold grown old: the next batch refolds.
+    s.client
+        .execute(
+            &format!(
+                "UPDATE rollup_days SET updated_at = now() - interval '{} seconds'",
+                rollup::REFOLD_AGAIN_AFTER_S + 1
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    sink(&mut s.client, &batch(visits(601, 900)), &configs)
+        .await
+        .unwrap();
+    assert_eq!(
+        folded_to(&s.client, day).await,
+        900,
+        "an old fold is redone"
+    );
+    let mut closing = visits(901, 1200);
+    closing.push(visit(1201, day, "day_closed"));
+    sink(&mut s.client, &batch(closing), &configs)
+        .await
+        .unwrap();
+    assert_eq!(
+        folded_to(&s.client, day).await,
+        1201,
+        "the reset folds it all"
+    );
+    assert_eq!(rollup::refresh(&mut s.client, &configs).await.unwrap(), 0);
+    assert_months_are_their_days(&s.client).await;
 }

@@ -37,6 +37,7 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
             "marks",
             "rollup_business",
             "rollup_days",
+            "rollup_months",
             "rollup_pending",
             "sessions",
             "users"
@@ -214,4 +215,46 @@ async fn a_version_3_store_is_migrated_to_the_consoles_users() {
         .unwrap()
         .get(0);
     assert_eq!(idx, 1);
+}
+
+/// A store at schema version 4 with day roll-ups of two months migrates to version 6 with a
+/// month roll-up for each (hall journal, month), the sum of its days.
+#[tokio::test]
+async fn a_version_4_store_gets_the_month_roll_ups_of_its_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let mut c = pg.connect().await.unwrap();
+    for v in [
+        include_str!("../sql/v1.sql"),
+        include_str!("../sql/v2.sql"),
+        include_str!("../sql/v3.sql"),
+        include_str!("../sql/v4.sql"),
+    ] {
+        c.batch_execute(v).await.unwrap();
+    }
+    let cols = hallq_hq::store::rollup::DAY_COLUMNS.join(", ");
+    c.batch_execute(&format!(
+        "CREATE TABLE hq_schema (one integer PRIMARY KEY CHECK (one = 1), version integer NOT NULL);
+         INSERT INTO hq_schema VALUES (1, 4);
+         INSERT INTO rollup_days (hall, epoch, day, folded_to, {cols})
+         SELECT 'h', 'e', d, 1, d % 100, 0, 10 * (d % 100), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 0, 0, 0, 0, 0, 1
+         FROM unnest(ARRAY[20261129, 20261130, 20261201]) d;"
+    ))
+    .await
+    .unwrap();
+    migrate(&mut c).await.unwrap();
+    assert_eq!(schema_version(&c).await.unwrap(), SCHEMA_VERSION);
+    let rows: Vec<(i32, i64, i64, i64)> = c
+        .query(
+            "SELECT month, events, visits, orphan_events FROM rollup_months
+             WHERE hall = 'h' AND epoch = 'e' ORDER BY month",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(rows, [(202611, 59, 590, 2), (202612, 1, 10, 1)]);
 }

@@ -266,27 +266,28 @@ pub(crate) async fn halls(
     Ok(halls)
 }
 
-/// The roll-ups of `month` summed per hall.
+/// The roll-ups of `month` per hall: its month rows (one per journal epoch, summed), not its
+/// days (a row per hall instead of 31: docs/BENCHMARKS.md, the chain at scale).
 async fn month_sums(
     db: &Client,
     scope: &Scope,
     month: u32,
 ) -> Result<BTreeMap<String, Sums>, HqError> {
-    let (cond, param) = scope_sql(scope, "d.hall", 3);
-    let (from, to) = month_days(month);
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&from, &to];
+    let (cond, param) = scope_sql(scope, "m.hall", 2);
+    let month = month as i32;
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&month];
     if let Some(p) = &param {
         params.push(p);
     }
     let rows = db
         .query(
             &format!(
-                "SELECT d.hall, sum(tickets)::bigint, sum(served)::bigint, sum(visits)::bigint,
+                "SELECT m.hall, sum(tickets)::bigint, sum(served)::bigint, sum(visits)::bigint,
                         sum(satisfied + very_satisfied)::bigint,
                         sum(dissatisfied + neutral + satisfied + very_satisfied)::bigint,
                         sum(within_limit)::bigint, sum(judged)::bigint,
                         sum(sl_within)::bigint, sum(sl_judged)::bigint
-                 FROM rollup_days d WHERE d.day BETWEEN $1 AND $2 AND {cond} GROUP BY d.hall"
+                 FROM rollup_months m WHERE m.month = $1 AND {cond} GROUP BY m.hall"
             ),
             &params,
         )
@@ -403,7 +404,7 @@ async fn complaint_counts(
 pub(crate) async fn hall_months(db: &Client, hall: &str) -> Result<Vec<u32>, HqError> {
     let rows = db
         .query(
-            "SELECT DISTINCT day / 100 FROM rollup_days WHERE hall = $1 ORDER BY 1 DESC LIMIT 12",
+            "SELECT DISTINCT month FROM rollup_months WHERE hall = $1 ORDER BY 1 DESC LIMIT 12",
             &[&hall],
         )
         .await?;

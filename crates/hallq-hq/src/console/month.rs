@@ -1,7 +1,8 @@
-//! A hall's month as `hallq report` shows it: the month's roll-ups summed into the report's
-//! accumulators ([`Measures`]), the month's complaint cases folded from their events, and
-//! [`Report::build`] — so the KPI and business tables are the report's own
-//! ([`hallq_report::render::kpis`], [`hallq_report::render::business`]), not a second copy.
+//! A hall's month as `hallq report` shows it: the month's roll-up (`rollup_months`) and its
+//! business types' day lines summed, put into the report's accumulators ([`Measures`]), the
+//! month's complaint cases folded from their events, and [`Report::build`] — so the KPI and
+//! business tables are the report's own ([`hallq_report::render::kpis`],
+//! [`hallq_report::render::business`]), not a second copy.
 //!
 //! What the roll-ups do not hold is left out and said so: the wait and service distributions
 //! (their means are in the business table), the touchpoint map, the hours, staff, counters,
@@ -37,10 +38,10 @@ pub(crate) async fn report(
     let row = db
         .query_one(
             &format!(
-                "SELECT {} FROM rollup_days WHERE hall = $1 AND day BETWEEN $2 AND $3",
+                "SELECT {} FROM rollup_months WHERE hall = $1 AND month = $2",
                 cols.join(", ")
             ),
-            &[&hall, &from, &to],
+            &[&hall, &(month as i32)],
         )
         .await?;
     let f = |name: &str| {

@@ -13,10 +13,15 @@
 //!
 //! Refolding a whole day for every batch would cost the square of the day's length when a hub
 //! uploads a few events at a time, so the sink refolds a day when the batch closes it (its
-//! `day_closed`), or when [`REFOLD_EVERY`] of its events have been stored since its last fold;
+//! `day_closed`), or when [`REFOLD_EVERY`] of its events have been stored since its last fold
+//! and that fold is older than [`REFOLD_AGAIN_AFTER_S`] (a hall catching up sends a day in big
+//! batches back to back);
 //! the open day's newest events (fewer than that) wait for the next fold or for [`refresh`],
 //! to be run every minute by HQ's process: the sink notes such a day in `rollup_pending`.
 //! `folded_to` in each row says how far it is.
+//!
+//! Each refold also rewrites the day's month in `rollup_months` (schema v6) as the sum of the
+//! month's day rows, in the same transaction: the chain's pages read a row per hall and month.
 //!
 //! Days are independent: the fold forgets every visit and ticket at the daily reset, whose
 //! events belong to the day they close (the journal's `day` column is the day of the last
@@ -152,10 +157,30 @@ pub const DAY_COLUMNS: [&str; 23] = [
 /// upload.
 pub const REFOLD_EVERY: i64 = 200;
 
+/// An open day folded less than this many seconds ago is not refolded for [`REFOLD_EVERY`]
+/// more events: a hall catching up sends a day in batches of hundreds back to back, and
+/// refolding the growing day at each one folded each event ~4 times (docs/BENCHMARKS.md,
+/// the catch-up); its reset, or the refresh, folds it in full.
+pub const REFOLD_AGAIN_AFTER_S: i64 = 10;
+
+/// How far a day is rolled up: the last seq folded, and whether that fold is fresh (younger
+/// than [`REFOLD_AGAIN_AFTER_S`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Folded {
+    /// The journal's last seq the day's row reflects.
+    pub to: i64,
+    /// Folded less than [`REFOLD_AGAIN_AFTER_S`] ago.
+    pub fresh: bool,
+}
+
 /// Whether the sink refolds a day now: its batch closes it, or `last` (the day's newest seq
-/// stored) is [`REFOLD_EVERY`] past `folded_to` (0: never folded).
-pub fn due(closes: bool, last: i64, folded_to: Option<i64>) -> bool {
-    closes || last - folded_to.unwrap_or(0) >= REFOLD_EVERY
+/// stored) is [`REFOLD_EVERY`] past the last fold (none: 0) and that fold is not fresh.
+pub fn due(closes: bool, last: i64, folded: Option<Folded>) -> bool {
+    closes
+        || match folded {
+            None => last >= REFOLD_EVERY,
+            Some(f) => !f.fresh && last - f.to >= REFOLD_EVERY,
+        }
 }
 
 fn n(x: u64) -> i64 {
@@ -242,14 +267,18 @@ pub(crate) async fn folded_to(
     hall: &str,
     epoch: &str,
     day: i32,
-) -> Result<Option<i64>, HqError> {
+) -> Result<Option<Folded>, HqError> {
     Ok(tx
         .query_opt(
-            "SELECT folded_to FROM rollup_days WHERE hall = $1 AND epoch = $2 AND day = $3",
-            &[&hall, &epoch, &day],
+            "SELECT folded_to, updated_at > now() - $4::bigint * interval '1 second'
+             FROM rollup_days WHERE hall = $1 AND epoch = $2 AND day = $3",
+            &[&hall, &epoch, &day, &REFOLD_AGAIN_AFTER_S],
         )
         .await?
-        .map(|r| r.get(0)))
+        .map(|r| Folded {
+            to: r.get(0),
+            fresh: r.get(1),
+        }))
 }
 
 /// Notes that day `day` of journal (`hall`, `epoch`) has stored events up to `seq` not rolled
@@ -316,6 +345,7 @@ pub(crate) async fn refold(
         &values,
     )
     .await?;
+    sum_month(tx, (hall, epoch, day)).await?;
     if r.business.is_empty() {
         return Ok(());
     }
@@ -339,6 +369,45 @@ pub(crate) async fn refold(
             &col(|b| b.waits),
             &col(|b| b.wait_sum_ms),
         ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The statement that rewrites the `rollup_months` rows of the (hall journal, month)s that
+/// `filter` (a condition on `rollup_days`) selects as the sums of their days' rows.
+pub fn months_from_days(filter: &str) -> String {
+    let cols = DAY_COLUMNS.join(", ");
+    let sums: Vec<String> = DAY_COLUMNS.iter().map(|c| format!("sum({c})")).collect();
+    let set: Vec<String> = DAY_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO rollup_months (hall, epoch, month, {cols})
+         SELECT hall, epoch, day / 100, {} FROM rollup_days WHERE {filter}
+         GROUP BY hall, epoch, day / 100
+         ON CONFLICT (hall, epoch, month) DO UPDATE SET {}, updated_at = now()",
+        sums.join(", "),
+        set.join(", ")
+    )
+}
+
+/// Rewrites the month row of day `day` of journal (`hall`, `epoch`) from its days' rows, in the
+/// refold's transaction. Summing the month's (at most 31) day rows again, rather than adding the
+/// difference of the day's old and new rows, keeps the month a function of the days whatever
+/// happened before; measured in docs/chain.md ("Roll-ups"): ~4 ms beside the day's refold's
+/// 55–90 ms, so the difference would save little.
+async fn sum_month(
+    tx: &Transaction<'_>,
+    (hall, epoch, day): (&str, &str, i32),
+) -> Result<(), HqError> {
+    let month = day / 100;
+    tx.execute(
+        &months_from_days(
+            "hall = $1 AND epoch = $2 AND day BETWEEN $3::int * 100 AND $3::int * 100 + 99",
+        ),
+        &[&hall, &epoch, &month],
     )
     .await?;
     Ok(())
