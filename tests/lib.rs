@@ -44,6 +44,9 @@ pub fn hallq_bin() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "-p", "hallq", "--bin", "hallq"]);
+        // nextest gives the test its build's library path; cargo seeing it changed would build
+        // the hub's dependencies again instead of reusing the ones just built.
+        build.env_remove("LD_LIBRARY_PATH");
         if release {
             build.arg("--release");
         }

@@ -9,6 +9,12 @@
 //!   is deleted or replaced while the hub runs, SQLite keeps writing into the unlinked inode and
 //!   every acknowledged command is lost at the next start: the writer checks it after each batch
 //!   and the hub stops serving instead.
+//! - [`check_writable`]: the journal's files must stay writable in place. SQLite maps
+//!   `journal.db-shm` (the WAL's index) into the hub's memory and writes it there; a file made
+//!   immutable or append-only (`chattr +i`/`+a`) makes the next such write fault, and the hub
+//!   would die of SIGBUS with no word. The writer checks the flags before each batch (an
+//!   `FS_IOC_GETFLAGS` per file, a few microseconds) and stops serving instead; the hub refuses
+//!   to start on such a file.
 //! - [`check_journal_present`]: a data directory that holds what an earlier journal left (the
 //!   personal-data key, the WAL) but no journal is refused at start, unless a new journal is
 //!   asked for (`hallq hub --new-journal`): starting over there would restart the ticket numbers
@@ -49,6 +55,9 @@ pub enum DataDirError {
         /// What was found instead.
         found: String,
     },
+    /// A journal file cannot be written in place ([`check_writable`]).
+    #[error("{0}")]
+    Unwritable(String),
     /// The directory or its lock file cannot be used.
     #[error("data directory {dir}: {source} / 数据目录无法使用")]
     Io {
@@ -132,6 +141,43 @@ fn utc_second(t: Timestamp) -> String {
         hallq_proto::time::iso_minute(t, 0),
         t.0.div_euclid(1000).rem_euclid(60)
     )
+}
+
+/// The journal's files beside `journal`: its write-ahead log and its shared-memory index.
+fn journal_files(journal: &Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = journal.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [journal.to_owned(), with("-wal"), with("-shm")]
+}
+
+/// Whether the journal's files (those that exist) can be written in place: none is immutable
+/// or append-only. `Err` names the first that is not, and the fix, in both languages. A
+/// filesystem without these flags (the ioctl refused) has nothing to check.
+pub fn check_writable(journal: &Path) -> Result<(), String> {
+    use rustix::fs::IFlags;
+    for path in journal_files(journal) {
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        let Ok(flags) = rustix::fs::ioctl_getflags(&file) else {
+            continue;
+        };
+        let (what, zh, flag) = if flags.contains(IFlags::IMMUTABLE) {
+            ("immutable", "不可修改", "i")
+        } else if flags.contains(IFlags::APPEND) {
+            ("append-only", "仅可追加", "a")
+        } else {
+            continue;
+        };
+        let path = path.display();
+        return Err(format!(
+            "the journal's file {path} was made {what} (chattr +{flag}): the hub can no longer write its journal and stops serving; clear the flag with `chattr -{flag} {path}` and start the hub again / 日志文件 {path} 被设为{zh}（chattr +{flag}）：中枢无法写入日志，停止服务；请用 chattr -{flag} {path} 解除后重新启动"
+        ));
+    }
+    Ok(())
 }
 
 /// A file's identity: its device and inode. A file deleted and made again, or replaced by a

@@ -52,6 +52,25 @@ pub enum HubError {
     Stopped(String),
 }
 
+/// The exit code of a hub whose journal cannot keep what it acknowledges (sysexits'
+/// `EX_IOERR`): it stopped serving, or refused to start on a journal file it cannot write.
+/// A service manager can tell it from a crash and not restart in a loop.
+pub const STORAGE_EXIT: u8 = 74;
+
+impl HubError {
+    /// The process's exit code for this error: [`STORAGE_EXIT`] for the journal's storage,
+    /// `None` for the ordinary failure.
+    pub fn exit_code(&self) -> Option<u8> {
+        match self {
+            Self::Stopped(_)
+            | Self::Writer(WriterError::DataDir(crate::datadir::DataDirError::Unwritable(_))) => {
+                Some(STORAGE_EXIT)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// How the hub is run: its clock, and who to tell when it is ready.
 #[derive(Debug)]
 pub struct RunOptions {
@@ -530,6 +549,16 @@ fn writer_loop(
                 Ok(input) => batch.push(input),
                 Err(_) => break,
             }
+        }
+        // Before SQLite touches the journal's files: a write to the map of an immutable
+        // -shm file would kill the hub with SIGBUS. The batch is neither answered nor
+        // acknowledged (the broker delivers it again), and the writer is leaked on purpose:
+        // closing the journal would checkpoint, writing that map.
+        if let Err(why) = writer.journal_writable_check() {
+            tracing::error!(%why, "the hub stops serving / 中枢停止服务");
+            let _ = stopped.send(why);
+            std::mem::forget(writer);
+            return;
         }
         let out = writer.handle_batch(batch);
         if let Err(why) = writer.journal_file_check() {

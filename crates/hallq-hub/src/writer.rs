@@ -30,7 +30,7 @@ use hallq_queue::{Command, Engine, Event, EventKind};
 
 use crate::clock::{Clock, ClockNews, HeldClock};
 use crate::config::{DurabilityLevel, HallConfig};
-use crate::datadir::{FileIdentity, JOURNAL_FILE, check_journal_present};
+use crate::datadir::{FileIdentity, JOURNAL_FILE, check_journal_present, check_writable};
 use crate::limits::{Lane, Limiter, PinGuard};
 use crate::metrics::Metrics;
 use crate::plan::{ReplyShape, plan};
@@ -208,6 +208,7 @@ impl Writer {
         let journal_path = config.hub.data_dir.join(JOURNAL_FILE);
         let key_path = config.privacy.key_path(&config.hub.data_dir);
         check_journal_present(&journal_path, &[&key_path], config.hub.new_journal)?;
+        check_writable(&journal_path).map_err(crate::datadir::DataDirError::Unwritable)?;
         if config.hub.new_journal && !journal_path.exists() {
             tracing::warn!(path = %journal_path.display(), "starting a new journal, as asked (--new-journal) / 按要求新建日志");
         }
@@ -344,6 +345,13 @@ impl Writer {
     pub fn journal_file_check(&self) -> Result<(), String> {
         let (path, identity) = &self.journal_file;
         identity.check(path)
+    }
+
+    /// Whether the journal's files can still be written in place ([`check_writable`]); `Err`
+    /// says why not (in both languages), and the hub must stop serving before SQLite writes
+    /// its map of the file, which would kill it with SIGBUS.
+    pub fn journal_writable_check(&self) -> Result<(), String> {
+        check_writable(&self.journal_file.0)
     }
 
     /// The hub's retained status: online, with the hub's time and pace for the apps' clocks,

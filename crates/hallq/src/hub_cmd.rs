@@ -86,7 +86,16 @@ pub(crate) fn run(args: &HubArgs) -> anyhow::Result<()> {
     };
     let _in_runtime = runtime.enter();
     options.reloads = reloads_on_sighup(args);
-    runtime.block_on(hallq_hub::run(config, options, shutdown_signal()))?;
+    if let Err(e) = runtime.block_on(hallq_hub::run(config, options, shutdown_signal())) {
+        if let Some(code) = e.exit_code() {
+            // The journal's storage: said in the log, then a code of its own, so that a service
+            // manager tells it from a crash. Nothing more is closed: closing the journal would
+            // write the very files it cannot.
+            tracing::error!("{e}");
+            std::process::exit(i32::from(code));
+        }
+        return Err(e.into());
+    }
     Ok(())
 }
 

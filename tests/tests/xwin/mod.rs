@@ -35,6 +35,8 @@ pub fn app_bin(bin: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "--bins"]);
+        // As hallq_tests::hallq_bin: the test's library path would make cargo build again.
+        build.env_remove("LD_LIBRARY_PATH");
         for package in ["hallq-counter", "hallq-display", "hallq-kiosk"] {
             build.args(["-p", package]);
         }
