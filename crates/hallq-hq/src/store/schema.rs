@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 use crate::error::HqError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Schema version 1: events by month, marks, gaps.
 const V1: &str = include_str!("../../sql/v1.sql");
@@ -23,6 +23,9 @@ const V3: &str = include_str!("../../sql/v3.sql");
 
 /// Schema version 4: the console's users and sessions; an index of complaint events.
 const V4: &str = include_str!("../../sql/v4.sql");
+
+/// Schema version 5: configuration down — the documents HQ published, each hall's in force.
+const V5: &str = include_str!("../../sql/v5.sql");
 
 /// The advisory lock key migrations serialise on (any constant; "hqschema" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6871_7363_6865_6d61;
@@ -83,6 +86,7 @@ fn step(version: i32) -> &'static str {
         1 => V2,
         2 => V3,
         3 => V4,
+        4 => V5,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),
     }

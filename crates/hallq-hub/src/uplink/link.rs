@@ -464,6 +464,7 @@ async fn send_status(
         longest_wait_s: u32::try_from(longest).unwrap_or(u32::MAX),
         counters_open: floor.counters_open,
         devices_offline: floor.devices_offline,
+        config: None,
     };
     let body = serde_json::to_vec(&status).unwrap_or_default();
     if let Err(error) = client.publish(subject, body.into()).await {
