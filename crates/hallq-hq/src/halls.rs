@@ -176,5 +176,8 @@ async fn store_status(db: &mut Db, status: &LiveStatus) -> Result<(), HqError> {
             &[&status.hall, &json, &(status.sent_ms as f64)],
         )
         .await?;
+    if let Some(config) = &status.config {
+        crate::config::store_report(client, &status.hall, config).await?;
+    }
     Ok(())
 }

@@ -14,6 +14,8 @@
 //!   hallq-report's own fold.
 //! - [`bus`]: JetStream helpers for what async-nats cannot do against nats-server 2.9 (a KV
 //!   bucket).
+//! - [`config`]: configuration down, HQ's side — checking and publishing documents per scope,
+//!   and what each hall reports in force.
 //! - [`ingest`]: the ingest worker, JetStream → sink, acknowledging after commit.
 //! - [`wire`]: what a hall uploads, a [`Batch`] of de-identified [`UpEvent`]s (crate
 //!   `hallq-wire`, shared with the hub).
@@ -25,6 +27,7 @@
 //! - [`HqError`]: the one error type.
 
 pub mod bus;
+pub mod config;
 pub mod console;
 pub mod engines;
 mod error;

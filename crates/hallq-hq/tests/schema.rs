@@ -29,8 +29,10 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
     assert_eq!(
         tables(&c).await,
         [
+            "config_published",
             "events",
             "gaps",
+            "hall_config",
             "hall_status",
             "halls",
             "hq_schema",

@@ -214,12 +214,19 @@ pub async fn run(
                 let _ = tx.try_send(Input::Uplink(state));
             }
         };
+        let writer_input = in_tx.downgrade();
+        let offer = move |offer| {
+            if let Some(tx) = writer_input.upgrade() {
+                let _ = tx.try_send(Input::Config(offer));
+            }
+        };
         let task = crate::uplink::Uplink {
             config: Arc::clone(&config),
             clock: Arc::clone(&options.clock),
             floor,
             metrics: Arc::clone(&metrics),
             report: Box::new(report),
+            offer: Arc::new(offer),
         };
         tokio::spawn(crate::uplink::run(task, uplink_stopped))
     });

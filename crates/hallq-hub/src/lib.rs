@@ -7,12 +7,14 @@
 //!   over by accident.
 //! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
 //! - [`uplink`]: the journal to headquarters (`[uplink]`), beside the writer and never on its path.
+//! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
 
 pub mod broker;
 pub mod clock;
 pub mod config;
 pub mod datadir;
 pub mod gate;
+pub mod hqconfig;
 pub mod hub;
 pub mod limits;
 pub mod metrics;

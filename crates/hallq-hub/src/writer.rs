@@ -77,6 +77,10 @@ pub enum Input<T> {
     Republish,
     /// The link to headquarters changed (`crate::uplink`): `state/hub` says so.
     Uplink(hallq_proto::state::UplinkState),
+    /// Headquarters' configuration documents as the uplink fetched them (`crate::hqconfig`):
+    /// taken or refused against the live queue, and journaled either way (a revision decided
+    /// already changes nothing).
+    Config(crate::hqconfig::Offer),
     /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
     /// from the next command on; `summary` says what changed, for the audit trail.
     Reload {
@@ -131,6 +135,8 @@ pub enum WriterError {
 /// The writer's state.
 pub struct Writer {
     config: Arc<HallConfig>,
+    /// Headquarters' configuration in force over hall.toml, and the last refusal.
+    hq: crate::hqconfig::HqState,
     engine: Engine,
     journal: Journal,
     /// The hub's time: never before the journal's last event, never running backwards.
@@ -241,12 +247,15 @@ impl Writer {
                         .into(),
             })?;
         }
+        // Headquarters' configuration in force, from the journal, over hall.toml.
+        let (hq, config) = crate::hqconfig::HqState::restore(config, &journal)?;
         let engine = rebuild(&config, &journal)?;
         let mut publisher = StatePublisher::new(&config);
         // Revisions keep growing across restarts: start above any this hub gave before.
         publisher.set_rev_floor(u64::try_from(clock.now().0).unwrap_or(0));
         let mut w = Self {
             config,
+            hq,
             engine,
             journal,
             clock,
@@ -322,6 +331,7 @@ impl Writer {
             oldest_waiting: oldest,
             counters_open: u32::try_from(counters_open).unwrap_or(u32::MAX),
             devices_offline: u32::try_from(self.publisher.devices_offline()).unwrap_or(u32::MAX),
+            config: self.hq.report(&self.config),
         };
         tx.send_if_modified(|was| {
             let changed = *was != floor;
@@ -385,6 +395,9 @@ impl Writer {
         let mut presence_changed = false;
         let mut republish = false;
         let mut uplink_changed = false;
+        // The configuration before an HQ document was taken in this batch: restored if the
+        // commit fails (the journal then does not say it was taken).
+        let mut before: Option<(Arc<HallConfig>, crate::hqconfig::HqState)> = None;
         self.roll_day(now, &mut internal);
         self.purge_due(now, &mut entries);
         for input in inputs {
@@ -423,6 +436,7 @@ impl Writer {
                     }
                 }
                 Input::Reload { config, summary } => {
+                    let config = self.hq.rebase(config);
                     self.publisher.set_devices(&config);
                     self.config = config;
                     entries.push(Entry::Audit(AuditRecord {
@@ -433,6 +447,12 @@ impl Writer {
                         detail: summary,
                     }));
                     presence_changed = true;
+                }
+                Input::Config(offer) => {
+                    if before.is_none() {
+                        before = Some((Arc::clone(&self.config), self.hq.clone()));
+                    }
+                    internal.extend(self.take_config(&offer, now));
                 }
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
@@ -504,6 +524,10 @@ impl Writer {
             // Counts and purge marks may include what was not written: read them again.
             self.phone_tickets.clear();
             self.purged_in = None;
+            if let Some((config, hq)) = before {
+                self.config = config;
+                self.hq = hq;
+            }
             match rebuild(&self.config, &self.journal) {
                 Ok(engine) => self.engine = engine,
                 Err(e) => tracing::error!(error = %e, "cannot rebuild the queue from the journal"),
@@ -536,6 +560,36 @@ impl Writer {
         self.metrics
             .set_devices_online(self.publisher.devices_online());
         Output { publishes, acks }
+    }
+
+    /// Headquarters' documents (`crate::hqconfig`): the event to journal, none if the revision
+    /// was decided already. Taken, the engine and the writer run on the new configuration from
+    /// the next input of this batch on; the retained state follows from the event.
+    fn take_config(&mut self, offer: &crate::hqconfig::Offer, now: Timestamp) -> Option<Event> {
+        use crate::hqconfig::Decision;
+        if self.hq.seen(offer.rev) {
+            return None;
+        }
+        match self.hq.decide(offer, &self.engine, now) {
+            Decision::Apply { config, doc, event } => {
+                if let Err(e) = self.engine.reconfigure(config.queue.clone()) {
+                    // `decide` validated it: not expected; refused rather than half-taken.
+                    tracing::error!(error = %e, "HQ's configuration not taken");
+                    return None;
+                }
+                self.config = Arc::new(*config);
+                self.hq.took(offer.rev, doc);
+                tracing::info!(rev = offer.rev, "HQ's configuration taken / 已采用总部配置");
+                Some(event)
+            }
+            Decision::Refuse { event } => {
+                if let EventKind::ConfigRefused { reason, .. } = &event.kind {
+                    tracing::warn!(rev = offer.rev, reason = %reason.en, "HQ's configuration refused; the hall keeps its own / 拒绝总部配置，沿用现有配置");
+                    self.hq.refused(offer.rev, reason.clone());
+                }
+                Some(event)
+            }
+        }
     }
 
     /// One command: returns what to journal (nothing for a redelivery) and the reply.

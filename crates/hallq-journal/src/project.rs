@@ -295,7 +295,9 @@ pub(crate) fn project(
         | E::CounterOpened { .. }
         | E::CounterClosed { .. }
         | E::CounterPaused { .. }
-        | E::CounterResumed { .. } => {}
+        | E::CounterResumed { .. }
+        | E::ConfigApplied { .. }
+        | E::ConfigRefused { .. } => {}
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 use hallq_proto::state::Announcement;
 use hallq_proto::{
     AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
-    PauseReason, Priority, PriorityReason, Score, ServiceResult, StaffNo, TicketId, TicketNo,
-    Timestamp, Touchpoint, TransferTarget, VisitId,
+    LocalText, PauseReason, Priority, PriorityReason, Score, ServiceResult, StaffNo, TicketId,
+    TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -232,6 +232,13 @@ pub enum EventKind {
     },
     /// A counter resumed.
     CounterResumed { counter: CounterNo },
+    /// The hub took headquarters' configuration revision `rev` (configuration down,
+    /// docs/chain.md): `doc` is the merged document as JSON, what the hub runs on from here and
+    /// again after a restart. The queue's own state does not change.
+    ConfigApplied { rev: u64, doc: String },
+    /// The hub refused headquarters' configuration revision `rev`, and why; it keeps its last
+    /// good configuration.
+    ConfigRefused { rev: u64, reason: LocalText },
 }
 
 impl EventKind {
@@ -274,7 +281,9 @@ impl EventKind {
             | E::CounterPaused { .. }
             | E::CounterResumed { .. }
             | E::AnnouncementPosted { .. }
-            | E::AnnouncementCleared { .. } => return None,
+            | E::AnnouncementCleared { .. }
+            | E::ConfigApplied { .. }
+            | E::ConfigRefused { .. } => return None,
         })
     }
 

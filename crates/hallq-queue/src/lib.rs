@@ -61,6 +61,16 @@ impl Engine {
         &self.config
     }
 
+    /// Runs on `config` from now on, keeping today's tickets, visits and counters
+    /// (configuration down: business types, limits). The counters must be the same as before
+    /// (the caller checks: they are the hall's own); business types removed must have no live
+    /// tickets, or those tickets can no longer be called.
+    pub fn reconfigure(&mut self, config: QueueConfig) -> Result<(), ConfigError> {
+        config.validate()?;
+        self.config = Arc::new(config);
+        Ok(())
+    }
+
     /// Decides `cmd` at `now`, applies the events and returns them. A refusal changes nothing.
     pub fn apply(&mut self, cmd: &Command, now: Timestamp) -> Result<Vec<Event>, QueueError> {
         let mut all = Vec::new();

@@ -574,6 +574,8 @@ impl HallState {
                 }
             }
             E::CounterResumed { counter } => self.set_idle(*counter),
+            // The hub swaps the engine's configuration itself (`Engine::reconfigure`).
+            E::ConfigApplied { .. } | E::ConfigRefused { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

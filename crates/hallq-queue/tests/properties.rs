@@ -987,7 +987,10 @@ impl Lifecycle {
                     v.ended = true;
                 }
             }
-            E::Touched { .. } | E::CallbackMade { .. } => {}
+            E::Touched { .. }
+            | E::CallbackMade { .. }
+            | E::ConfigApplied { .. }
+            | E::ConfigRefused { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(
                     self.tickets.contains_key(ticket),

@@ -1128,7 +1128,9 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::CounterPaused { .. }
         | E::CounterResumed { .. }
         | E::AnnouncementPosted { .. }
-        | E::AnnouncementCleared { .. } => None,
+        | E::AnnouncementCleared { .. }
+        | E::ConfigApplied { .. }
+        | E::ConfigRefused { .. } => None,
     }
 }
 

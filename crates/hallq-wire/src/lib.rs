@@ -9,8 +9,17 @@
 //! - [`GapNotice`] on [`gap_subject`]: HQ refused a batch past a gap; the hub asks the mark.
 //! - [`LiveStatus`] on [`status_subject`]: the hall's floor, every few seconds.
 //! - [`deidentify`]: what never leaves the hall.
+//! - [`ConfigDoc`], [`Scope`], [`ConfigReport`]: configuration down (HQ's documents per scope in
+//!   the KV bucket [`CONFIG_BUCKET`], and what a hall has in force).
 
 use serde::{Deserialize, Serialize};
+
+mod config;
+
+pub use config::{
+    AnnouncementDoc, BadScope, BusinessDoc, BusinessInForce, CONFIG_BUCKET, ConfigDoc,
+    ConfigReport, KpiDoc, Refusal, Scope, Text,
+};
 
 /// A hall id that cannot be one NATS subject token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +115,9 @@ pub struct LiveStatus {
     pub counters_open: u32,
     /// Registered devices that are offline now.
     pub devices_offline: u32,
+    /// The configuration in force (configuration down); absent from a hub before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigReport>,
 }
 
 /// The subject a hall's live status is sent on, `hallq.status.<hall>` (the same hall ids as

@@ -1,5 +1,6 @@
 //! `hallq hq`: headquarters. `serve` runs HQ's process (ingest workers and the web console, or
-//! either alone); `user add` adds a console user (docs/chain.md, "The console").
+//! either alone); `user add` adds a console user (docs/chain.md, "The console"); `config publish`
+//! publishes a configuration document for the chain, a region or a hall.
 
 #![allow(clippy::print_stdout, reason = "the outcome is this command's output")]
 
@@ -37,6 +38,33 @@ enum HqCmd {
     User {
         #[command(subcommand)]
         command: UserCmd,
+    },
+    /// Configuration down: documents for the chain, a region or a hall (docs/chain.md,
+    /// "Configuration down").
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ConfigCmd {
+    /// Check FILE (TOML: [kpi], [limits], [[business]], [[announcements]]) and publish it for
+    /// a scope. The halls of the scope take it as soon as they can reach HQ; each reports the
+    /// revision it has in force, or why it refused it. A file with a mistake is refused, in
+    /// Chinese and English, and nothing is published.
+    Publish {
+        /// `chain`, `region:<region>` or `hall:<hall>`.
+        #[arg(long)]
+        scope: String,
+        /// The document.
+        file: PathBuf,
+        /// Who publishes (recorded at HQ).
+        #[arg(long, default_value = "")]
+        by: String,
+        /// HQ's configuration (for the cluster and the store).
+        #[arg(long, env = "HALLQ_HQ_CONFIG")]
+        config: PathBuf,
     },
 }
 
@@ -98,6 +126,22 @@ pub(crate) fn run(args: &HqArgs) -> anyhow::Result<()> {
                 RoleArg::Web => Role::Web,
             };
             runtime.block_on(serve::run(&cfg, role, crate::hub_cmd::shutdown_signal()))?;
+            Ok(())
+        }
+        HqCmd::Config {
+            command:
+                ConfigCmd::Publish {
+                    scope,
+                    file,
+                    by,
+                    config,
+                },
+        } => {
+            let scope = hallq_hq::wire::Scope::parse(scope)?;
+            let doc = hallq_hq::config::read_file(file)?;
+            let cfg = HqConfig::load(config)?;
+            let rev = runtime.block_on(hallq_hq::config::publish_with(&cfg, &scope, &doc, by))?;
+            println!("published for {scope}: revision {rev} / 已发布至 {scope}：版本 {rev}");
             Ok(())
         }
         HqCmd::User {

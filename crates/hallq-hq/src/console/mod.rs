@@ -16,6 +16,7 @@
 //! Chinese and English; nothing is stored by a bad request.
 
 mod complaints;
+mod config;
 mod data;
 mod live;
 mod month;

@@ -268,6 +268,7 @@ pub(crate) async fn chain(
                     .into(),
                 ),
             },
+            super::config::behind_table(&db, l, &halls).await?,
         ],
         live: Some(format!("/live?page=chain&month={month}&lang={}", l.code())),
     })
@@ -457,7 +458,9 @@ pub(crate) async fn hall(
     .map(str::to_owned)
     .to_vec();
     month_header.extend(kpi_headers(l));
+    let config = crate::config::hall_view(&db, hall, &h.region).await?;
     let mut cfg = crate::store::rollup::unconfigured();
+    cfg.business = super::config::business(&config);
     cfg.targets = c.targets.clone();
     cfg.utc_offset_min = c.offset_min;
     cfg.hall_name = h.name.clone();
@@ -479,6 +482,7 @@ pub(crate) async fn hall(
         lines: vec![
             vec![Cell::new(format!("{}: {}", l.t("区域", "region"), data::region_label(&h.region)))],
             targets_line(c, l),
+            super::config::hall_line(l, &config),
         ],
         links: month_links(&base, month),
         tables: vec![

@@ -24,9 +24,8 @@ const V3: &str = include_str!("../../sql/v3.sql");
 /// Schema version 4: the console's users and sessions; an index of complaint events.
 const V4: &str = include_str!("../../sql/v4.sql");
 
-/// Schema version 5 belongs to the configuration sent down to the halls (issue 14 §3), written
-/// on another branch: this empty step holds its place until that branch's `V5` replaces it.
-const V5_PLACEHOLDER: &str = "";
+/// Schema version 5: configuration down — the documents HQ published, each hall's in force.
+const V5: &str = include_str!("../../sql/v5.sql");
 
 /// Schema version 6: the roll-ups per hall journal × month, summed from the days.
 const V6: &str = include_str!("../../sql/v6.sql");
@@ -90,7 +89,7 @@ fn step(version: i32) -> &'static str {
         1 => V2,
         2 => V3,
         3 => V4,
-        4 => V5_PLACEHOLDER,
+        4 => V5,
         5 => V6,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),

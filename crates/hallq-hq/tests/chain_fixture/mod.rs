@@ -57,6 +57,7 @@ pub(crate) fn status(i: usize, epoch: &str, last_seq: i64, waiting: u32) -> Live
         longest_wait_s: 60 * u32::from(waiting > 0) * 7,
         counters_open: 4,
         devices_offline: 0,
+        config: None,
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Uplink {
     /// Hands a changed [`UplinkState`] to the writer, which publishes `state/hub` with it. Never
     /// blocks: a full writer queue drops the update, and the next one carries the news.
     pub report: Box<dyn Fn(UplinkState) + Send + Sync>,
+    /// Hands HQ's configuration documents to the writer (configuration down). Never blocks: a
+    /// dropped offer is made again at the next fetch.
+    pub offer: Arc<dyn Fn(crate::hqconfig::Offer) + Send + Sync>,
 }
 
 impl std::fmt::Debug for Uplink {
@@ -110,6 +113,13 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         }
     };
     tracing::info!(servers = ?section.servers, %epoch, "uplink to HQ started / 总部上传已启动");
+    let down = tokio::spawn(super::down::watch(
+        client.clone(),
+        hall.clone(),
+        section.region.clone(),
+        Arc::clone(&uplink.offer),
+        stop.clone(),
+    ));
     let mut gaps = match hallq_wire::gap_subject(&hall) {
         Ok(subject) => client.subscribe(subject).await.ok(),
         Err(_) => None,
@@ -186,6 +196,7 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         send_status(&client, &mut link, &uplink.config, current, now, connected).await;
     }
     // Pending acknowledgements and statuses are not waited for: the mark says at the next start.
+    down.abort();
     drop(client);
 }
 
@@ -464,6 +475,7 @@ async fn send_status(
         longest_wait_s: u32::try_from(longest).unwrap_or(u32::MAX),
         counters_open: floor.counters_open,
         devices_offline: floor.devices_offline,
+        config: Some(floor.config.clone()),
     };
     let body = serde_json::to_vec(&status).unwrap_or_default();
     if let Err(error) = client.publish(subject, body.into()).await {

@@ -17,6 +17,7 @@
 //! - [`run`]: the task.
 
 mod config;
+mod down;
 mod link;
 
 use hallq_proto::Timestamp;
@@ -30,6 +31,8 @@ pub use link::{Uplink, run};
 /// ticket's issue time), so the channel changes with commands, not with every tick.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Floor {
+    /// HQ's configuration in force (configuration down), for the live status.
+    pub config: hallq_wire::ConfigReport,
     /// The journal's last seq.
     pub last_seq: i64,
     /// The business day open (`yyyymmdd`).

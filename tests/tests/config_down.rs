@@ -1,0 +1,283 @@
+//! Configuration down (issue 14 §3, docs/chain.md) with real processes: a real 3-node NATS
+//! cluster and PostgreSQL, HQ's status subscriber in the test, documents published with the
+//! `hallq hq config publish` command as deploy/README.md gives it, and a real `hallq hub` process
+//! with `[uplink]`. A change published reaches the running hub and is in force (the kiosk sees
+//! the new business type and limit, a ticket of it is issued), journaled, and shown at HQ as in
+//! force; an unsafe change (removing a business type with a ticket waiting) is refused with its
+//! reason at HQ while the hall keeps serving on its last good configuration; a restart keeps the
+//! configuration in force; a change published while the hub is down is taken when it comes
+//! back; a bad file gets a bilingual error and nothing is published.
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    reason = "tests: a panic is a failed test"
+)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use hallq_client::DeviceClient;
+use hallq_hq::{NatsCluster, Postgres};
+use hallq_tests::{Hall, hallq_bin, ticket};
+
+/// The example hall's five business types, with basic's limit set to `basic_limit`, and
+/// broadband (prefix K, served by counters 1 and 2) if `broadband`.
+fn hall_doc(basic_limit: u32, broadband: bool) -> String {
+    let mut doc = String::new();
+    for (code, zh, prefix, class, limit) in [
+        ("consult", "咨询", "C", "consultation", None),
+        ("basic", "基础业务", "A", "basic", Some(basic_limit)),
+        ("complex", "复杂业务", "B", "complex", None),
+        ("repair", "故障报修", "D", "repair", None),
+        ("enterprise", "集团客户", "V", "enterprise", None),
+    ] {
+        doc += &format!(
+            "[[business]]\ncode = \"{code}\"\nname = {{ zh = \"{zh}\", en = \"{code}\" }}\n\
+             prefix = \"{prefix}\"\nclass = \"{class}\"\n"
+        );
+        if let Some(m) = limit {
+            doc += &format!("limit_min = {m}\n");
+        }
+    }
+    if broadband {
+        doc += "[[business]]\ncode = \"broadband\"\nname = { zh = \"宽带新装\", en = \"Broadband\" }\n\
+                prefix = \"K\"\nclass = \"complex\"\nlimit_min = 40\ncounters = [1, 2]\n";
+    }
+    doc
+}
+
+/// `hallq hq config publish --config hq.toml --scope SCOPE FILE`: (success, stdout + stderr).
+fn publish(hq_toml: &Path, scope: &str, file: &Path) -> (bool, String) {
+    let out = Command::new(hallq_bin())
+        .args(["hq", "config", "publish", "--config"])
+        .arg(hq_toml)
+        .args(["--scope", scope])
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The revision a publish printed.
+fn rev_of(out: &str) -> i64 {
+    out.split("revision ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no revision in {out:?}"))
+}
+
+/// Waits (bounded: 60 s) until the kiosk's services satisfy `pick`.
+async fn wait_services(
+    kiosk: &DeviceClient,
+    what: &str,
+    pick: impl Fn(&[hallq_proto::state::ServiceInfo]) -> bool,
+) {
+    for _ in 0..600 {
+        if let Some(s) = kiosk.latest().services
+            && pick(&s.services)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the kiosk never saw {what}: {:?}", kiosk.latest().services);
+}
+
+/// Waits (bounded: 60 s) until HQ's `hall_config` row of hall demo satisfies `pick` (rev,
+/// refused_rev, refused_reason as text).
+async fn wait_hq(
+    db: &tokio_postgres::Client,
+    what: &str,
+    pick: impl Fn(i64, Option<i64>, &str) -> bool,
+) {
+    let mut last = None;
+    for _ in 0..600 {
+        if let Some(r) = db
+            .query_opt(
+                "SELECT rev, refused_rev, coalesce(refused_reason::text, '') FROM hall_config
+                 WHERE hall = 'demo'",
+                &[],
+            )
+            .await
+            .unwrap()
+        {
+            let row: (i64, Option<i64>, String) = (r.get(0), r.get(1), r.get(2));
+            if pick(row.0, row.1, &row.2) {
+                return;
+            }
+            last = Some(row);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("HQ never showed {what}: {last:?}");
+}
+
+fn journal_events(hall: &Hall, kind: &str) -> Vec<String> {
+    let j = hall.journal();
+    let mut stmt = j
+        .connection()
+        .prepare("SELECT body FROM events WHERE type = ?1 ORDER BY seq")
+        .unwrap();
+    stmt.query_map([kind], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
+    let pg = Postgres::start(&dir.path().join("pg")).await.unwrap();
+    let mut db = pg.connect().await.unwrap();
+    hallq_hq::store::migrate(&mut db).await.unwrap();
+    let nats = cluster.connect().await.unwrap();
+    let conninfo = pg.conninfo();
+    tokio::spawn(async move { hallq_hq::serve_status(nats, &conninfo.parse().unwrap()).await });
+    let servers: Vec<String> = cluster.urls().iter().map(|u| format!("\"{u}\"")).collect();
+    let hq_toml = dir.path().join("hq.toml");
+    std::fs::write(
+        &hq_toml,
+        format!(
+            "[nats]\nservers = [{}]\n[postgres]\nconninfo = \"{}\"\n",
+            servers.join(", "),
+            pg.conninfo()
+        ),
+    )
+    .unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+
+    // A bad file: a bilingual error, nothing published.
+    let bad = file("bad.toml", "[limits]\nbasic = 0\n");
+    let (ok, out) = publish(&hq_toml, "hall:demo", &bad);
+    assert!(
+        !ok && out.contains("outside 1–480") && out.contains("时限"),
+        "{out}"
+    );
+    let typo = file("typo.toml", "[kpi]\nsatisfaction = 90.0\n");
+    let (ok, out) = publish(&hq_toml, "hall:demo", &typo);
+    assert!(
+        !ok && out.contains("unknown field") && out.contains("配置文件"),
+        "{out}"
+    );
+    let (ok, out) = publish(
+        &hq_toml,
+        "hall:demo.1",
+        &file("ok.toml", "[limits]\nbasic = 9\n"),
+    );
+    assert!(!ok && out.contains("范围"), "{out}");
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM config_published", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0, "nothing published");
+
+    // The hub runs; a document for the hall adds broadband and sets basic's limit.
+    let hall = Hall::example(&format!(
+        "\n[uplink]\nservers = [{}]\nregion = \"gd-gz\"\ninterval_ms = 100\nstatus_interval_s = 1\n",
+        servers.join(", ")
+    ));
+    let hub = hall.start_hub_with(&["--test-start", "10:00", "--test-speed", "1"]);
+    let (kiosk, _task) = hall.device("kiosk-1").await;
+    let (ok, out) = publish(&hq_toml, "hall:demo", &file("v1.toml", &hall_doc(25, true)));
+    assert!(ok, "{out}");
+    let rev1 = rev_of(&out);
+    wait_services(&kiosk, "broadband and basic at 25 min", |s| {
+        s.iter()
+            .any(|b| b.business.as_str() == "broadband" && b.name.zh == "宽带新装")
+            && s.iter()
+                .any(|b| b.business.as_str() == "basic" && b.limit_min == 25)
+    })
+    .await;
+    let reply = kiosk.send(ticket("broadband")).await.unwrap();
+    assert!(
+        matches!(reply.body, hallq_proto::ReplyBody::Ok(_)),
+        "a ticket of the new type: {reply:?}"
+    );
+    let applied = journal_events(&hall, "config_applied");
+    assert_eq!(applied.len(), 1, "{applied:?}");
+    assert!(
+        applied[0].contains(&format!("\"rev\":{rev1}")),
+        "{}",
+        applied[0]
+    );
+    wait_hq(&db, "rev1 in force", |rev, _, _| rev == rev1).await;
+    let names: String = db
+        .query_one(
+            "SELECT business::text FROM hall_config WHERE hall = 'demo'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        names.contains("宽带新装"),
+        "HQ knows the business in force: {names}"
+    );
+
+    // Unsafe: broadband removed while its ticket waits. Refused, the reason at HQ, the hall
+    // serving on rev1.
+    let (ok, out) = publish(
+        &hq_toml,
+        "hall:demo",
+        &file("v2.toml", &hall_doc(25, false)),
+    );
+    assert!(ok, "{out}");
+    let rev2 = rev_of(&out);
+    wait_hq(&db, "rev2 refused", |rev, refused, why| {
+        rev == rev1 && refused == Some(rev2) && why.contains("broadband") && why.contains("等候")
+    })
+    .await;
+    assert_eq!(journal_events(&hall, "config_refused").len(), 1);
+    let reply = kiosk.send(ticket("broadband")).await.unwrap();
+    assert!(
+        matches!(reply.body, hallq_proto::ReplyBody::Ok(_)),
+        "still serving on rev1: {reply:?}"
+    );
+
+    // A restart keeps rev1 in force (and does not decide rev2 again).
+    hub.kill9();
+    let hub = hall.start_hub_with(&["--test-start", "10:10", "--test-speed", "1"]);
+    let (kiosk, _task) = hall.device("kiosk-1").await;
+    wait_services(&kiosk, "broadband after the restart", |s| {
+        s.iter().any(|b| b.business.as_str() == "broadband")
+    })
+    .await;
+    let reply = kiosk.send(ticket("broadband")).await.unwrap();
+    assert!(
+        matches!(reply.body, hallq_proto::ReplyBody::Ok(_)),
+        "{reply:?}"
+    );
+
+    // Published while the hub is down: taken when it comes back.
+    hub.kill9();
+    let (ok, out) = publish(&hq_toml, "hall:demo", &file("v3.toml", &hall_doc(35, true)));
+    assert!(ok, "{out}");
+    let rev3 = rev_of(&out);
+    let _hub = hall.start_hub_with(&["--test-start", "10:20", "--test-speed", "1"]);
+    let (kiosk, _task) = hall.device("kiosk-1").await;
+    wait_services(&kiosk, "basic at 35 min", |s| {
+        s.iter()
+            .any(|b| b.business.as_str() == "basic" && b.limit_min == 35)
+    })
+    .await;
+    wait_hq(&db, "rev3 in force", |rev, _, _| rev == rev3).await;
+    assert_eq!(journal_events(&hall, "config_applied").len(), 2);
+    assert_eq!(
+        journal_events(&hall, "config_refused").len(),
+        1,
+        "rev2 not decided again"
+    );
+}
