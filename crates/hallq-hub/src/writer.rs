@@ -352,6 +352,7 @@ impl Writer {
         let (rate, mono) = (self.clock.rate(), self.mono_ms());
         self.clock_news.said(now, rate, mono);
         let clock = HubClock { now_ms: now, rate };
+        tracing::debug!(now_ms = now.0, rate, mono_ms = mono, "state/hub says the hub's time");
         self.publisher
             .hub_status_clock(Liveness::Online, Some(now), self.clock.behind_ms(), clock)
     }
