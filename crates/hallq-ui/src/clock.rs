@@ -186,6 +186,7 @@ mod tests {
             version: "0.1.0".into(),
             reason: None,
             clock_behind_ms: None,
+            storage: None,
             uplink: None,
             clock: Some(said(1_000_000, 0.0)),
         };
