@@ -116,7 +116,9 @@ fn console_notice(client: &DeviceClient, lang: Lang) -> String {
     use i_slint_backend_testing::ElementHandle;
     use slint::ComponentHandle as _;
 
-    i_slint_backend_testing::init_no_event_loop();
+    // Slint's platform is set once a process.
+    static PLATFORM: std::sync::Once = std::sync::Once::new();
+    PLATFORM.call_once(i_slint_backend_testing::init_no_event_loop);
     let window = SupervisorWindow::new().unwrap();
     window
         .window()
