@@ -2,10 +2,11 @@
 //! directory is a tmpfs of its own, mounted with `size=` (as root; CI runs as root), and a file of
 //! the test's takes the rest of it. A real `hallq hub` process must then refuse what it cannot
 //! write with a clear error (never an `ok` for a ticket it did not record), keep every ticket it
-//! acknowledged, say so in its log once, not die, and serve again as soon as space is freed,
-//! without a restart (SQLite rolls a failed transaction back and the connection stays usable;
-//! the hub rebuilds its queue from what was written). A restart afterwards finds every
-//! acknowledged ticket.
+//! acknowledged, say so once in its log and in its retained status (`storage: full`, which the
+//! supervisor's console shows in both languages) until writing works again, not die, and serve
+//! again as soon as space is freed, without a restart (SQLite rolls a failed transaction back
+//! and the connection stays usable; the hub rebuilds its queue from what was written). A restart
+//! afterwards finds every acknowledged ticket.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
@@ -13,9 +14,11 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use hallq_client::DeviceClient;
-use hallq_proto::{ErrorCode, ReplyBody, ReplyResult, TicketId};
+use hallq_proto::state::{Liveness, Storage};
+use hallq_proto::{ErrorCode, Lang, ReplyBody, ReplyResult, TicketId};
 use hallq_tests::{BrokerKind, Hall};
 
 /// A tmpfs mounted at a directory for the test's life.
@@ -85,6 +88,58 @@ async fn issue(kiosk: &DeviceClient) -> Outcome {
     }
 }
 
+/// Waits until the hub's retained status says `storage` (its journal written or not).
+async fn hub_storage(client: &DeviceClient, storage: Option<Storage>) {
+    let mut updates = client.updates();
+    let wait = async {
+        loop {
+            if client
+                .latest()
+                .hub
+                .is_some_and(|h| h.status == Liveness::Online && h.storage == storage)
+            {
+                return;
+            }
+            let _ = updates.recv().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("state/hub never said storage {storage:?}"));
+}
+
+/// What the supervisor's console (at its profile's 1920×1080, fed as its binary feeds it) says
+/// above everything in `lang`, checked to be on the screen.
+fn console_notice(client: &DeviceClient, lang: Lang) -> String {
+    use hallq_counter::floor::Supervisor;
+    use hallq_counter::ui::{self, SupervisorAdapter, SupervisorWindow};
+    use i_slint_backend_testing::ElementHandle;
+    use slint::ComponentHandle as _;
+
+    // Slint's platform is set once a process.
+    static PLATFORM: std::sync::Once = std::sync::Once::new();
+    PLATFORM.call_once(i_slint_backend_testing::init_no_event_loop);
+    let window = SupervisorWindow::new().unwrap();
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(1920, 1080));
+    let mut s = Supervisor::default();
+    for u in client.latest().into_updates() {
+        s.feed(u);
+    }
+    ui::show_supervisor(&window, &s, hallq_ui::app::wall_clock(), lang);
+    let notice = window.global::<SupervisorAdapter>().get_hub_notice();
+    if !notice.is_empty() {
+        let on_screen =
+            ElementHandle::find_by_accessible_label(&window, notice.as_str()).any(|e| {
+                let (p, size) = (e.absolute_position(), e.size());
+                p.y >= 0.0 && p.y + size.height <= 1080.0 && p.x + size.width <= 1920.0
+            });
+        assert!(on_screen, "{notice:?} is not on the 1920×1080 screen");
+    }
+    notice.to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_whose_disk_fills_refuses_what_it_cannot_write_and_serves_again_when_freed() {
     let hall = Hall::unlimited(BrokerKind::Embedded);
@@ -130,6 +185,12 @@ async fn a_hub_whose_disk_fills_refuses_what_it_cannot_write_and_serves_again_wh
         refused.zh.contains("磁盘已满") && refused.en.contains("disk is full"),
         "the refusal says why, in both languages: {refused:?}"
     );
+    // The hub's status says its journal's disk is full, and the supervisor's console shows it.
+    hub_storage(&kiosk, Some(Storage::Full)).await;
+    let zh = console_notice(&kiosk, Lang::Zh);
+    assert!(zh.contains("磁盘已满"), "{zh:?}");
+    let en = console_notice(&kiosk, Lang::En);
+    assert!(en.contains("disk is full"), "{en:?}");
     // Still full: still refused, and the hub is alive.
     for _ in 0..5 {
         assert!(
@@ -157,6 +218,8 @@ async fn a_hub_whose_disk_fills_refuses_what_it_cannot_write_and_serves_again_wh
         }
         Outcome::Refused(e) => panic!("still refused once space was freed: {e:?}"),
     }
+    hub_storage(&kiosk, None).await;
+    assert_eq!(console_notice(&kiosk, Lang::Zh), "", "writing works again");
     let log = hall.hub_log();
     assert!(
         log.contains("journal is written again"),

@@ -6,10 +6,10 @@
 //!
 //! The wall display is watched as the demo shows it, where the freeze was seen: scale factor 0.5
 //! (`SLINT_SCALE_FACTOR`, the demo's), the example hall's day played by the simulator against the
-//! hub at the demo's speed (calls every few seconds), and the display's clock run four times
-//! faster by libfaketime so that its minute turns every 15 s. The window is grabbed with
-//! ImageMagick's `import`; the full redraw is forced by resizing the window and back (a new
-//! buffer repaints everything).
+//! hub at the demo's speed (calls every few seconds). The display shows the hub's time, so the
+//! test stops the hub's clock and moves it on by minutes, one look at a time. The window is
+//! grabbed with ImageMagick's `import`; the full redraw is forced by resizing the window and back
+//! (a new buffer repaints everything).
 //!
 //! Needs Xvfb, xdotool, ImageMagick and faketime (`./dev setup` installs them).
 
@@ -23,33 +23,26 @@ use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hallq_hub::HallConfig;
 use hallq_hub::config::Role;
+use hallq_hub::{Clock as _, HallConfig};
 use hallq_proto::{BusinessDay, DeviceId};
 use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
 use hallq_tests::{BrokerKind, Hall};
 use xwin::{Killed, Rect, Shot, Xvfb, app_bin, profile};
 
-/// An app started under libfaketime at `hh:mm:ss` UTC on 2026-12-07 (the hall's time is UTC+8),
-/// its clock running `rate` times as fast as real time.
-fn start_app(x: &Xvfb, bin: &Path, args: &[&str], secret: &str, at: &str, rate: u32) -> Child {
-    x.command("faketime")
-        .args(["-f", &format!("@2026-12-07 {at} x{rate}")])
-        .arg(bin)
+/// libfaketime, for a hub whose clock starts at a chosen time.
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// An app started on `x`, connected with `secret`.
+fn start_app(x: &Xvfb, bin: &Path, args: &[&str], secret: &str) -> Child {
+    x.command(bin.to_str().unwrap())
         .args(args)
-        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
         .env("HALLQ_DEVICE_SECRET", secret)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("faketime runs (apt-get install faketime)")
-}
-
-/// Waits until `seconds` have passed since `since`.
-fn wait_past(since: Instant, seconds: f64) {
-    let left = Duration::from_secs_f64(seconds).saturating_sub(since.elapsed());
-    std::thread::sleep(left);
+        .unwrap()
 }
 
 /// Keeps the pictures of a failure where they can be looked at, and says where.
@@ -62,17 +55,52 @@ fn keep(name: &str, shots: &[&Shot]) -> String {
     dir.display().to_string()
 }
 
+/// The hall's 11:00 on 2026-12-07, UTC+8, as the hub's clock reads it (ms since the epoch).
+const ELEVEN: i64 = 1_796_612_400_000;
+
+/// Waits until `clock` (the hub's time, as a device follows it) reads `t` or later.
+fn wait_hub_time(clock: &hallq_ui::HallClock, t: i64) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while clock.now().0 < t {
+        assert!(
+            Instant::now() < deadline,
+            "the hub's time never reached {t}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn the_counter_repaints_its_clock_and_every_label_when_the_language_changes() {
     let hall = Hall::new(BrokerKind::Embedded);
-    let _hub = hall.start_hub();
     let bin = app_bin("hallq-counter");
+    assert!(
+        Path::new(LIBFAKETIME).exists(),
+        "libfaketime is not installed (apt-get install faketime)"
+    );
+    // The counter shows the hub's time. The hub's clock starts at 02:59:30 UTC, 10:59:30 in the
+    // hall, when its process starts (libfaketime's start, not the test's: a loaded machine can
+    // take seconds to start a process), and turns to 11:00 thirty seconds later.
+    let _hub = hall.start_hub_env(
+        &[],
+        &[
+            ("LD_PRELOAD", LIBFAKETIME),
+            ("FAKETIME", "@2026-12-07 02:59:30"),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+            ("TZ", "UTC"),
+        ],
+    );
+    // The test follows the hub's time as the counter does, on a device of its own.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (watch, _task) = rt.block_on(hall.device("kiosk-1"));
+    let hub_time = {
+        let _in = rt.enter();
+        hallq_ui::HallClock::follow(&watch)
+    };
     let x = Xvfb::start(1920, 1080);
     let dir = tempfile::tempdir().unwrap();
     let port = hall.port.to_string();
     let hall_id = hall.hall.to_string();
-    // 02:59:48 UTC is 10:59:48 in the hall: the header turns to 11:00 twelve seconds in.
-    let started = Instant::now();
     let _app = Killed(start_app(
         &x,
         &bin,
@@ -87,8 +115,6 @@ fn the_counter_repaints_its_clock_and_every_label_when_the_language_changes() {
             "3",
         ],
         &hall.secrets["counter-3"],
-        "02:59:48",
-        1,
     ));
     let window = x.window("^hallq counter$");
     std::thread::sleep(Duration::from_secs(3));
@@ -100,8 +126,13 @@ fn the_counter_repaints_its_clock_and_every_label_when_the_language_changes() {
     x.key(&window, "Return");
     std::thread::sleep(Duration::from_secs(3));
     let before = x.grab(&window, &dir.path().join("before.png"));
-    // The minute turns; then the clerk switches to English (the header's button, top right).
-    wait_past(started, 16.0);
+    assert!(
+        hub_time.now().0 < ELEVEN - 1_000,
+        "the hub's clock reached 11:00 before the first look: the machine was too slow"
+    );
+    // The hub's minute turns (the counter hears it as the test does); then the clerk switches
+    // to English (the header's button, top right).
+    wait_hub_time(&hub_time, ELEVEN + 2_000);
     x.click(&window, 1790, 55);
     std::thread::sleep(Duration::from_secs(3));
     let shown = x.grab(&window, &dir.path().join("shown.png"));
@@ -216,14 +247,8 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
     let x = Xvfb::start(1920, 1080);
     let dir = tempfile::tempdir().unwrap();
     let broker = busy.broker();
-    // 01:59:50 UTC is 09:59:50 in the hall; at four times real speed the header turns to 10:00
-    // 2.5 s in, and to the next minute every 15 s after.
-    const RATE: u32 = 4;
-    let started = Instant::now();
     let _app = Killed(
-        x.command("faketime")
-            .args(["-f", &format!("@2026-12-07 01:59:50 x{RATE}")])
-            .arg(&bin)
+        x.command(bin.to_str().unwrap())
             .args([
                 "--broker",
                 &broker,
@@ -235,13 +260,12 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
             .args(["--voice", "none", "--profile"])
             .arg(profile("display-1080p"))
             .env("SLINT_SCALE_FACTOR", "0.5")
-            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
             .env("HALLQ_DEVICE_SECRET", &busy.secrets["display-app"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("faketime runs (apt-get install faketime)"),
+            .unwrap(),
     );
     let window = x.window("^hallq wall display$");
     let (width, height) = x.size(&window);
@@ -254,41 +278,44 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
         width as usize,
         (height * 900 / 1080) as usize,
     );
-    let turn = |k: u32| 2.5 + 15.0 * f64::from(k);
+    // The display shows the hub's time, which at ×60 turns a minute every second: too fast to
+    // hold still for a look. Once the day is under way the hub's clock is stopped, and moved
+    // on by minutes at each look: the display's header turns while the simulated hall does that
+    // time's work at once (calls, the board changing), then both hold still for the look, as
+    // long as a loaded machine takes.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while busy.calls() < 3 {
+        assert!(Instant::now() < deadline, "no calls on the board");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let clock = busy.hall.clock();
+    // A stopped clock takes a jump only past where it would have run to (hallq-sim's
+    // `jump_to`), so each jump is two minutes past that, counted from a real instant taken
+    // before the clock was last stopped or moved.
+    let mut since = Instant::now();
+    clock.freeze();
     let mut redrawn_headers: Vec<Shot> = Vec::new();
     let mut stale = Vec::new();
-    let mut looked = 0;
-    // Four minute turns, each looked at 5 s after it (inside its 15 s); a look whose full
-    // redraw ends after the next turn (a machine busy elsewhere) is not counted.
-    for _ in 0..12 {
-        if looked == 4 {
-            break;
-        }
-        let now = started.elapsed().as_secs_f64();
-        let k = (1..).find(|k| turn(*k) + 5.0 >= now).unwrap();
-        wait_past(started, turn(k) + 5.0);
+    for k in 0..4 {
+        let ran_ms = (since.elapsed().as_secs_f64() * 60_000.0) as i64;
+        since = Instant::now();
+        clock.jump_to(hallq_proto::Timestamp(clock.now().0 + ran_ms + 120_000));
+        std::thread::sleep(Duration::from_secs(4));
         let shown = x.grab(&window, &dir.path().join(format!("shown-{k}.png")));
         x.full_redraw(&window);
         let redrawn = x.grab(&window, &dir.path().join(format!("redrawn-{k}.png")));
-        if started.elapsed().as_secs_f64() > turn(k + 1) - 0.5 {
-            continue;
-        }
-        looked += 1;
         let differ = shown.differing(&redrawn, header);
         if differ > 0 {
-            stale.push((k, differ, shown, redrawn));
-        } else {
-            redrawn_headers.push(redrawn);
+            stale.push((k, differ, keep("display", &[&shown, &redrawn])));
         }
+        redrawn_headers.push(redrawn);
     }
-    assert_eq!(looked, 4, "four minute turns looked at in time");
     let calls = busy.calls();
-    if let Some((k, differ, shown, redrawn)) = stale.first() {
+    if let Some((k, differ, kept)) = stale.first() {
         panic!(
             "{} of 4 minute turns left the header stale: at turn {k}, {differ} pixels differ \
-             from its full redraw ({calls} calls on the board; kept in {})",
+             from its full redraw ({calls} calls on the board; kept in {kept})",
             stale.len(),
-            keep("display", &[shown, redrawn])
         );
     }
     // What the test stands on: the clock moved on, and the day was called meanwhile.
@@ -302,7 +329,7 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
     let (first, last) = (&redrawn_headers[0], &redrawn_headers[3]);
     assert!(
         first.differing(last, body) > 1_000,
-        "the board did not change in a minute of a busy day ({calls} calls)"
+        "the board did not change in the looks' twelve minutes of a busy day ({calls} calls)"
     );
     assert!(calls >= 5, "a busy board: {calls} calls");
 }

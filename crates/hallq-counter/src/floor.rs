@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use hallq_proto::command::{IssueTicket, Touch};
 use hallq_proto::state::{
-    Board, Complaints, CounterState, Liveness, Presence, Revised as _, UplinkState, forget_rev,
-    keep_newer,
+    Board, Complaints, CounterState, Liveness, Presence, Revised as _, Storage, UplinkState,
+    forget_rev, keep_newer,
 };
 use hallq_proto::{
     AnnouncementId, BusinessCode, Command, ComplaintCategory, ComplaintId, CounterNo, DeviceId,
@@ -388,6 +388,8 @@ pub struct Supervisor {
     pub(crate) clock_behind_ms: Option<i64>,
     /// The hall's link to headquarters (`state/hub`), when the hall has one.
     pub(crate) uplink: Option<UplinkState>,
+    /// Why the hub cannot write its journal (`state/hub`), while it cannot.
+    pub(crate) storage: Option<Storage>,
     pub(crate) in_flight: bool,
     /// The command in flight, to say what was done once answered.
     pub(crate) pending: Option<Command>,
@@ -412,6 +414,7 @@ impl Supervisor {
             Update::Complaints(c) => self.complaints(*c),
             Update::Hub(h) => {
                 self.clock_behind_ms = h.clock_behind_ms;
+                self.storage = h.storage;
                 if h.status == Liveness::Online {
                     self.uplink = h.uplink;
                 }
@@ -425,13 +428,29 @@ impl Supervisor {
     /// not connected (the console then shows the last state it received), or that its computer's
     /// clock was set back behind the journal (the hub holds its time and never lets it run
     /// backwards, but someone must set the clock right: the field test found halls that never
-    /// knew).
+    /// knew), or that it cannot write its journal (its disk full), so every command is refused.
     pub fn hub_notice(&self) -> Option<LocalText> {
         if !self.hub_online {
             return Some(LocalText::new(
                 "叫号系统（中枢）未连接：以下是最后收到的情况",
                 "The hall's hub is not connected: this is the last state received",
             ));
+        }
+        // Nothing is recorded while the journal cannot be written: the most urgent.
+        match self.storage {
+            Some(Storage::Full) => {
+                return Some(LocalText::new(
+                    "中枢磁盘已满：取号、叫号等操作全部无法记录，请立即清理中枢电脑的磁盘空间",
+                    "The hub's disk is full: nothing (tickets, calls) can be recorded. Free space on the hub's computer now",
+                ));
+            }
+            Some(Storage::Failing) => {
+                return Some(LocalText::new(
+                    "中枢无法写入记录：取号、叫号等操作全部无法记录，请检查中枢电脑",
+                    "The hub cannot write its records: nothing (tickets, calls) can be recorded. Check the hub's computer",
+                ));
+            }
+            None => {}
         }
         let ms = self.clock_behind_ms.filter(|&ms| ms > 0)?;
         let min = (ms + 59_999) / 60_000;

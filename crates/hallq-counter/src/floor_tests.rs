@@ -353,6 +353,25 @@ fn the_console_says_when_the_hub_is_away_or_its_clock_is_behind() {
 }
 
 #[test]
+fn the_console_says_when_the_hub_cannot_write_its_journal_until_it_can() {
+    use hallq_proto::state::Storage;
+    let mut s = Supervisor::default();
+    s.hub(Liveness::Online);
+    s.clock_behind_ms = Some(5 * 60_000);
+    s.storage = Some(Storage::Full);
+    let full = s.hub_notice().unwrap();
+    assert!(
+        full.zh.contains("磁盘已满") && full.en.contains("disk is full"),
+        "{full:?}"
+    );
+    s.storage = Some(Storage::Failing);
+    let failing = s.hub_notice().unwrap();
+    assert!(failing.zh.contains("无法写入"), "{failing:?}");
+    s.storage = None;
+    assert!(s.hub_notice().unwrap().zh.contains("落后 5 分钟"));
+}
+
+#[test]
 fn the_console_has_a_line_for_the_link_to_hq_when_the_hall_has_one() {
     use hallq_proto::state::UplinkState;
     let mut s = Supervisor::default();

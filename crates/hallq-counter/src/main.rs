@@ -22,7 +22,8 @@ use hallq_counter::ui::{
 use hallq_counter::{Desk, DeskView, Effect, Input, Problem};
 use hallq_proto::state::Liveness;
 use hallq_proto::{Command, CounterNo, ReplyBody, ReplyResult};
-use hallq_ui::app::{HallArgs, wall_clock};
+use hallq_ui::HallClock;
+use hallq_ui::app::HallArgs;
 use slint::ComponentHandle as _;
 use tokio::sync::mpsc;
 
@@ -103,6 +104,8 @@ fn run_desk(
         );
     }
     rt.spawn(feed(client.clone(), tx.clone()));
+    // The header and the service's time show the hub's time (a simulated hall's, in the demo).
+    let clock = HallClock::follow(&client);
     rt.spawn(async move {
         let mut desk = Desk::new(counter);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -118,8 +121,9 @@ fn run_desk(
                 });
             }
             let en = english.lock().map(|e| *e).unwrap_or(false);
-            let view = DeskView::of(&desk, wall_clock(), ui::lang(en));
-            let clock = hall.clock();
+            let now = clock.now();
+            let view = DeskView::of(&desk, now, ui::lang(en));
+            let clock = hall.hhmm(now);
             let weak = weak.clone();
             let _ = slint::invoke_from_event_loop(move || {
                 if let Some(w) = weak.upgrade() {
@@ -337,6 +341,8 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
     let window = GreeterWindow::new()?;
     ui::set_language(false);
     let lang = hallq_proto::Lang::Zh;
+    // Call-backs are due in the hub's time.
+    let clock = HallClock::follow(&client);
     run_floor(
         rt,
         client,
@@ -381,7 +387,7 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
             }
         },
         move |w: &GreeterWindow, s: &State| {
-            ui::show_greeter(w, &s.greeter, &s.businesses, wall_clock(), lang);
+            ui::show_greeter(w, &s.greeter, &s.businesses, clock.now(), lang);
         },
     )?;
     window.run()?;
@@ -393,6 +399,8 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
     let window = SupervisorWindow::new()?;
     ui::set_language(false);
     let lang = hallq_proto::Lang::Zh;
+    // Complaints and call-backs are due in the hub's time.
+    let clock = HallClock::follow(&client);
     run_floor(
         rt,
         client,
@@ -411,7 +419,9 @@ fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow:
                 None
             }
         },
-        move |w: &SupervisorWindow, s: &Supervisor| ui::show_supervisor(w, s, wall_clock(), lang),
+        move |w: &SupervisorWindow, s: &Supervisor| {
+            ui::show_supervisor(w, s, clock.now(), lang);
+        },
     )?;
     window.run()?;
     Ok(())

@@ -24,7 +24,7 @@ use hallq_display::{
     AnnounceFn, Announcement, Display, DisplayTimings, DisplayView, Played, Runtime, runtime, ui,
 };
 use hallq_profiles::{DeviceKind, Profile};
-use hallq_proto::{Lang, Timestamp};
+use hallq_proto::Lang;
 use hallq_ui::app::HallArgs;
 use hallq_voice::{Announced, Announcer, Call, Engine, Outcome, VoiceConfig};
 use slint::ComponentHandle as _;
@@ -168,11 +168,13 @@ fn run_display(
 
     let announce = voice(args);
     let offset = args.hall.utc_offset_min;
+    // The header shows the hub's time (a simulated hall's, in the demo), not the wall's.
+    let clock = hallq_ui::HallClock::follow(client);
     let weak = window.as_weak();
     // Only a changed view reaches the window: an idle display redraws once a minute (the clock).
     let mut shown: Option<DisplayView> = None;
     let show = Box::new(move |d: &Display| {
-        let view = DisplayView::of(d, lang, now(), offset);
+        let view = DisplayView::of(d, lang, clock.now(), offset);
         if shown.as_ref() == Some(&view) {
             return;
         }
@@ -299,16 +301,4 @@ fn silent() -> AnnounceFn {
     Arc::new(|a, _played| {
         tracing::info!(number = %a.number, counter = %a.counter, recall = a.recall, "call (voice off)");
     })
-}
-
-/// The wall clock: the display's header shows the hall's time.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the display's clock in its header; the hub keeps the hall's time"
-)]
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp(ms)
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
     Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubClock, HubStatus, Liveness,
-    Notice, NoticeKind, OpeningHours, Services, UplinkState,
+    Notice, NoticeKind, OpeningHours, Services, Storage, UplinkState,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
@@ -57,6 +57,8 @@ pub struct StatePublisher {
     last: HashMap<String, String>,
     /// The link to HQ as the uplink last said, for `state/hub`; none without `[uplink]`.
     uplink: Option<UplinkState>,
+    /// Why the journal cannot be written now, for `state/hub`; none while it can.
+    storage: Option<Storage>,
 }
 
 impl StatePublisher {
@@ -76,7 +78,16 @@ impl StatePublisher {
             rev: 0,
             last: HashMap::new(),
             uplink: None,
+            storage: None,
         }
+    }
+
+    /// Records whether the journal can be written, for the hub's status; returns whether that
+    /// changed.
+    pub fn set_storage(&mut self, storage: Option<Storage>) -> bool {
+        let changed = self.storage != storage;
+        self.storage = storage;
+        changed
     }
 
     /// Records the uplink's state for the hub's status; returns whether it changed.
@@ -167,6 +178,7 @@ impl StatePublisher {
             clock_behind_ms,
             // Only an online hub speaks for its link; its will and its goodbye do not.
             uplink: self.uplink.filter(|_| status == Liveness::Online),
+            storage: self.storage.filter(|_| status == Liveness::Online),
             clock,
         };
         Outgoing::new(

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use hallq_journal::{AuditRecord, Durability, Entry, Journal, JournalError, PersonalKind, Sealed};
 use hallq_proto::reply::TicketIssued;
-use hallq_proto::state::{CallEvent, HubClock, Liveness, Presence};
+use hallq_proto::state::{CallEvent, HubClock, Liveness, Presence, Storage};
 use hallq_proto::{
     BusinessDay, CommandId, DeviceId, ErrorCode, ErrorInfo, Reply, ReplyResult, SCHEMA_VERSION,
     Timestamp, decode_command, speech, time,
@@ -370,6 +370,12 @@ impl Writer {
         let (rate, mono) = (self.clock.rate(), self.mono_ms());
         self.clock_news.said(now, rate, mono);
         let clock = HubClock { now_ms: now, rate };
+        tracing::debug!(
+            now_ms = now.0,
+            rate,
+            mono_ms = mono,
+            "state/hub says the hub's time"
+        );
         self.publisher
             .hub_status_clock(Liveness::Online, Some(now), self.clock.behind_ms(), clock)
     }
@@ -472,9 +478,11 @@ impl Writer {
         let started = Instant::now();
         // Why the batch could not be written, as its commands are told.
         let mut refusal = ErrorInfo::new(ErrorCode::Internal);
+        let mut storage_changed = false;
         let committed = entries.is_empty()
             || match self.journal.commit(&entries) {
                 Ok(_) => {
+                    storage_changed |= self.publisher.set_storage(None);
                     if self.write_failing {
                         self.write_failing = false;
                         tracing::warn!(
@@ -487,6 +495,14 @@ impl Writer {
                     if e.is_disk_full() {
                         refusal = disk_full();
                     }
+                    // The hub's status says so (supervisors' consoles show it) until a commit
+                    // works again.
+                    let storage = if e.is_disk_full() {
+                        Storage::Full
+                    } else {
+                        Storage::Failing
+                    };
+                    storage_changed |= self.publisher.set_storage(Some(storage));
                     if !self.write_failing {
                         self.write_failing = true;
                         if e.is_disk_full() {
@@ -543,13 +559,13 @@ impl Writer {
                 publishes.extend(self.publisher.state(&self.engine, now, true));
             }
         }
-        // The clock fell behind, caught up, or moved by a minute, or the link to HQ changed:
-        // consoles show it. The hub's
-        // time turned a minute, jumped or changed pace: the apps' clocks follow it.
+        // The clock fell behind, caught up, or moved by a minute, the link to HQ changed, or the
+        // journal stopped or started being written: consoles show it. The hub's time turned a
+        // minute, jumped or changed pace: the apps' clocks follow it.
         let behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
         let (rate, mono) = (self.clock.rate(), self.mono_ms());
         let news = self.clock_news.due(now, rate, mono);
-        if behind_min != self.clock_behind_min || uplink_changed || news {
+        if behind_min != self.clock_behind_min || uplink_changed || storage_changed || news {
             self.clock_behind_min = behind_min;
             publishes.push(self.hub_status(now));
         }

@@ -100,9 +100,11 @@ fn main() -> anyhow::Result<()> {
     let kiosk = Kiosk::new(format!("{}-{}", args.device, wall_clock().0), timings);
     let print = printer(args.printer.clone(), layout, args.hall.utc_offset_min);
     let hall = args.hall.clone();
+    // The header shows the hub's time (a simulated hall's, in the demo), not the wall's.
+    let clock = hallq_ui::HallClock::follow(&client);
     let weak = window.as_weak();
     let show = Box::new(move |k: &Kiosk| {
-        let view = KioskView::of(k, hall.clock());
+        let view = KioskView::of(k, hall.hhmm(clock.now()));
         let weak = weak.clone();
         let _ = slint::invoke_from_event_loop(move || {
             if let Some(w) = weak.upgrade() {

@@ -542,6 +542,7 @@ fn main() {
         version: "0.1.0".into(),
         reason: None,
         clock_behind_ms: None,
+        storage: None,
         uplink: None,
         clock: (status == Liveness::Online).then_some(HubClock {
             now_ms: at(-3600),

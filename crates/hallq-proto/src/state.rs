@@ -389,6 +389,20 @@ pub struct HubStatus {
     /// from a hub before this field: an app then shows its own clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<HubClock>,
+    /// Set in `online` while the hub cannot write its journal: every command is refused until
+    /// it can again (a supervisor's console says so). Absent while the journal is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Storage>,
+}
+
+/// Why the hub cannot write its journal (`storage` in `state/hub`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Storage {
+    /// The journal's disk has no room left.
+    Full,
+    /// Another write error.
+    Failing,
 }
 
 /// The hub's link to headquarters (`[uplink]` in hall.toml; docs/chain.md).

@@ -1,6 +1,6 @@
 //! What every app binary does at start the same way: its logging, the check that Chinese can be
 //! drawn, where its hall is (`--broker`, `--hall`, `--ca`), its device's MQTT client, and its
-//! own clock.
+//! own clock (shown only until the hub says the hall's time).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -91,9 +91,9 @@ impl HallArgs {
         Ok(config)
     }
 
-    /// `HH:MM` in the hall's time, now.
-    pub fn clock(&self) -> String {
-        hallq_proto::time::hhmm(wall_clock(), self.utc_offset_min)
+    /// `HH:MM` of `now` in the hall's time.
+    pub fn hhmm(&self, now: Timestamp) -> String {
+        hallq_proto::time::hhmm(now, self.utc_offset_min)
     }
 }
 
@@ -121,8 +121,8 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// The device's wall clock: its header clock, its timers and ids that differ from one start to
-/// the next. The hub keeps the hall's time; devices are kept in step with it by NTP.
+/// The device's wall clock: ids that differ from one start to the next, and its header clock
+/// until the hub has said the hall's time ([`crate::HallClock`]).
 #[allow(
     clippy::disallowed_methods,
     reason = "a device's own clock for its screen and timers; the hub keeps the hall's time"

@@ -101,10 +101,20 @@ impl HallClock {
     pub fn observe(&self, status: &HubStatus) {
         if let Some(clock) = status.clock {
             let local = self.local_ms();
-            self.following
+            let mut following = self
+                .following
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .observe(clock, local);
+                .unwrap_or_else(PoisonError::into_inner);
+            let shown = following.now(local);
+            following.observe(clock, local);
+            // What was shown and what is now, to measure how far behind an app ran.
+            tracing::debug!(
+                said_ms = clock.now_ms.0,
+                rate = clock.rate,
+                shown_ms = ?shown.map(|t| t.0),
+                now_ms = ?following.now(local).map(|t| t.0),
+                "the hub said its time"
+            );
         }
     }
 
@@ -176,6 +186,7 @@ mod tests {
             version: "0.1.0".into(),
             reason: None,
             clock_behind_ms: None,
+            storage: None,
             uplink: None,
             clock: Some(said(1_000_000, 0.0)),
         };
