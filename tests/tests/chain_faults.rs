@@ -228,7 +228,19 @@ fn assert_gap_log_levels(dir: &Path) {
     }
     eprintln!("gaps: {refused} batches refused (debug), {given_up} given up (warn)");
     assert!(refused > 0, "the faults made gaps");
-    assert!(given_up > 0, "the faults made batches given up");
+}
+
+/// Lines holding `needle` in the `*.log` files of `dir`.
+fn lines_in_logs(dir: &Path, needle: &str) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "log"))
+        .map(|e| {
+            let log = std::fs::read_to_string(e.path()).unwrap_or_default();
+            log.lines().filter(|l| l.contains(needle)).count()
+        })
+        .sum()
 }
 
 /// Asserts that every hall's day still plays when `fault` happens.
@@ -456,6 +468,17 @@ async fn every_hall_s_day_reaches_hq_exactly_once_through_a_leader_kill_a_worker
     ingest_b.terminate();
 
     assert_gap_log_levels(&hq_dir);
+    // Each gap given up is made good by one resend from the mark, not a storm of them: with
+    // two workers, every batch of an old round past the gap is given up in turn, and a hub
+    // that restarted at each notice resent its backlog hundreds of times.
+    for (hall, (id, _, _)) in halls.iter().zip(HALLS) {
+        let resends = lines_in_logs(hall.dir.path(), "resending from its mark");
+        eprintln!("{id}: {resends} resends on a gap notice");
+        assert!(
+            resends <= 20,
+            "{id} resent its upload {resends} times on gap notices"
+        );
+    }
 
     // Every hall: HQ's rows are its journal's, once, and roll up to its report.
     let configs = Configs::default();

@@ -9,8 +9,8 @@
 //! | outcome | answer |
 //! |---|---|
 //! | stored, duplicate | ack |
-//! | gap, delivered fewer than [`GAP_RETRIES`] times | nak with a delay: with several workers, the batch before it is often only a moment behind |
-//! | gap, delivered that often | term, and a [`wire::GapNotice`] to the hall: its hub resends from the mark |
+//! | gap, delivered fewer than [`GAP_RETRIES`] times, or the mark moved in the last [`GAP_STALL_MS`] | nak with a delay: with several workers, the batch before it is often only a moment behind, or a whole backlog ahead of it is being stored by another worker |
+//! | gap, delivered that often and the mark still for [`GAP_STALL_MS`] | term, and a [`wire::GapNotice`] to the hall: its hub resends from the mark |
 //! | not a batch, or a malformed one, or a hall publishing as another | term, logged |
 //! | the database failed | nak; the worker returns the error |
 
@@ -29,6 +29,12 @@ pub const CONSUMER: &str = "hq-ingest";
 
 /// How often a batch past a gap is delivered again before it is given up.
 pub const GAP_RETRIES: i64 = 5;
+
+/// A batch past a gap is given up only when its journal's mark has not moved for this long.
+/// Giving batches up while another worker is still storing the backlog before them made every
+/// give-up a resend of the whole backlog, and a storm of them (the fault run and the catch-up
+/// benchmark, docs/chain.md).
+pub const GAP_STALL_MS: i64 = 5_000;
 
 /// How long a batch past a gap waits before it is delivered again.
 const GAP_DELAY: Duration = Duration::from_millis(300);
@@ -126,10 +132,14 @@ pub async fn ingest(
                     stats.duplicates += 1;
                     AckKind::Ack
                 }
-                Outcome::Gap { expected, .. } => {
+                Outcome::Gap {
+                    expected,
+                    stalled_ms,
+                    ..
+                } => {
                     stats.gaps += 1;
                     let delivered = m.info().map(|i| i.delivered).unwrap_or(GAP_RETRIES);
-                    if delivered < GAP_RETRIES {
+                    if delivered < GAP_RETRIES || stalled_ms < GAP_STALL_MS {
                         AckKind::Nak(Some(GAP_DELAY))
                     } else {
                         tracing::warn!(hall = %batch.hall, epoch = %batch.epoch, expected,

@@ -95,12 +95,18 @@ async fn a_gap_is_reported_and_nothing_of_the_batch_is_stored() {
     s.put(HALL, EPOCH, 1, 10).await;
     // 11..=20 lost on the way: 21..=30 arrives first.
     let r = s.put(HALL, EPOCH, 21, 30).await;
-    assert_eq!(
-        r.outcome,
-        Outcome::Gap {
-            expected: 11,
-            got: 21
-        }
+    let Outcome::Gap {
+        expected,
+        got,
+        stalled_ms,
+    } = r.outcome
+    else {
+        panic!("not a gap: {:?}", r.outcome);
+    };
+    assert_eq!((expected, got), (11, 21));
+    assert!(
+        (0..60_000).contains(&stalled_ms),
+        "the mark moved a moment ago: {stalled_ms} ms"
     );
     assert_eq!(r.mark, 10);
     assert_eq!(stored(&s, HALL, EPOCH).await, (10, 10, 10));

@@ -49,6 +49,9 @@ pub enum Outcome {
         expected: i64,
         /// The batch's first seq.
         got: i64,
+        /// How long the mark has not moved, in ms: a mark that moves is being filled by
+        /// another worker, and the batch only has to wait its turn.
+        stalled_ms: i64,
     },
 }
 
@@ -89,13 +92,14 @@ pub async fn sink(
     .await?;
     // The row lock makes concurrent batches of one journal take turns; other journals' batches
     // run in parallel.
-    let mark: i64 = tx
+    let row = tx
         .query_one(
-            "SELECT seq FROM marks WHERE hall = $1 AND epoch = $2 FOR UPDATE",
+            "SELECT seq, (extract(epoch FROM now() - updated_at) * 1000)::bigint
+             FROM marks WHERE hall = $1 AND epoch = $2 FOR UPDATE",
             &[&batch.hall, &batch.epoch],
         )
-        .await?
-        .get(0);
+        .await?;
+    let (mark, stalled_ms): (i64, i64) = (row.get(0), row.get(1));
     if first > mark + 1 {
         tx.execute(
             "INSERT INTO gaps (hall, epoch, expected, got) VALUES ($1, $2, $3, $4)",
@@ -111,6 +115,7 @@ pub async fn sink(
             outcome: Outcome::Gap {
                 expected: mark + 1,
                 got: first,
+                stalled_ms,
             },
             mark,
         });

@@ -79,7 +79,15 @@ struct Link {
     /// mark: part of each batch's `Nats-Msg-Id` (see [`publish`]).
     run: String,
     round: u64,
+    /// Where the current round started sending from (HQ's mark + 1), and when.
+    round_from: Option<(i64, Instant)>,
 }
+
+/// A gap notice for a seq the current round already resends from is ignored for this long
+/// after the round started: with several ingest workers, every batch of the old round that
+/// was past the gap is given up in turn, and restarting at each notice resent the backlog over
+/// and over (the fault run, docs/chain.md).
+const GAP_QUIET: Duration = Duration::from_secs(10);
 
 /// Runs the uplink until `stop` turns true. Failures (HQ away, a refused batch, a journal read)
 /// are logged and retried; the hall is never told to stop serving.
@@ -140,6 +148,7 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         status_sent: None,
         run: crate::secret::random(),
         round: 0,
+        round_from: None,
         section,
     };
     loop {
@@ -166,8 +175,12 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
                 if let Ok(gap) = serde_json::from_slice::<GapNotice>(&m.payload)
                     && gap.epoch == link.epoch
                 {
-                    tracing::warn!(expected = gap.expected, "HQ gave up a batch past a gap: resending from its mark / 总部报告缺口，从其位置重新上传");
-                    link.acked = None;
+                    if link.round_from.is_some_and(|(from, at)| from <= gap.expected && at.elapsed() < GAP_QUIET) {
+                        tracing::debug!(expected = gap.expected, "HQ gave up a batch past a gap this round already resends");
+                    } else {
+                        tracing::warn!(expected = gap.expected, "HQ gave up a batch past a gap: resending from its mark / 总部报告缺口，从其位置重新上传");
+                        link.acked = None;
+                    }
                 }
             }
             changed = floor.changed(), if writer_there => writer_there = changed.is_ok(),
@@ -308,6 +321,7 @@ async fn ask_mark(client: &Client, link: &mut Link) {
             );
             link.acked = Some(seq);
             link.round += 1;
+            link.round_from = Some((seq + 1, Instant::now()));
             link.succeeded();
         }
         Ok(MarkReply { error: Some(e), .. }) | Err(e) => {
