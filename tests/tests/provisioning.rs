@@ -228,7 +228,12 @@ async fn an_added_device_gets_a_ticket_and_once_revoked_is_put_out_at_the_hubs_r
         .filter(|a| a.action == "registry_reloaded")
         .map(|a| a.detail.as_str())
         .collect();
-    assert_eq!(reloads, ["removed: kiosk-9"], "the reload is on the record");
+    assert_eq!(
+        reloads,
+        ["removed: kiosk-9"],
+        "the reload is on the record:\n{}",
+        hall.hub_log()
+    );
     assert!(trail.iter().all(|a| !a.detail.contains(&secret)));
 }
 

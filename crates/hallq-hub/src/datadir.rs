@@ -13,7 +13,8 @@
 //!   `journal.db-shm` (the WAL's index) into the hub's memory and writes it there; a file made
 //!   immutable or append-only (`chattr +i`/`+a`) makes the next such write fault, and the hub
 //!   would die of SIGBUS with no word. The writer checks the flags before each batch (an
-//!   `FS_IOC_GETFLAGS` per file, a few microseconds) and stops serving instead; the hub refuses
+//!   `statx` per file, by path: opening and closing the file would drop SQLite's POSIX locks) and
+//!   stops serving instead; the hub refuses
 //!   to start on such a file.
 //! - [`check_journal_present`]: a data directory that holds what an earlier journal left (the
 //!   personal-data key, the WAL) but no journal is refused at start, unless a new journal is
@@ -157,17 +158,20 @@ fn journal_files(journal: &Path) -> [PathBuf; 3] {
 /// or append-only. `Err` names the first that is not, and the fix, in both languages. A
 /// filesystem without these flags (the ioctl refused) has nothing to check.
 pub fn check_writable(journal: &Path) -> Result<(), String> {
-    use rustix::fs::IFlags;
+    use rustix::fs::{AtFlags, CWD, StatxAttributes, StatxFlags};
     for path in journal_files(journal) {
-        let Ok(file) = File::open(&path) else {
+        // By path, with statx, never by opening the file: closing any descriptor of the
+        // journal's files would drop every POSIX lock this process holds on them, SQLite's
+        // included, and let another connection write under the hub.
+        let Ok(st) = rustix::fs::statx(CWD, &path, AtFlags::empty(), StatxFlags::BASIC_STATS)
+        else {
             continue;
         };
-        let Ok(flags) = rustix::fs::ioctl_getflags(&file) else {
-            continue;
-        };
-        let (what, zh, flag) = if flags.contains(IFlags::IMMUTABLE) {
+        let known = st.stx_attributes_mask;
+        let flags = st.stx_attributes & known;
+        let (what, zh, flag) = if flags.contains(StatxAttributes::IMMUTABLE) {
             ("immutable", "不可修改", "i")
-        } else if flags.contains(IFlags::APPEND) {
+        } else if flags.contains(StatxAttributes::APPEND) {
             ("append-only", "仅可追加", "a")
         } else {
             continue;

@@ -81,12 +81,16 @@ struct Link {
     round: u64,
     /// Where the current round started sending from (HQ's mark + 1), and when.
     round_from: Option<(i64, Instant)>,
+    /// A gap notice came in the quiet after a round started: the mark is asked again then.
+    gap_recheck: Option<Instant>,
 }
 
-/// A gap notice for a seq the current round already resends from is ignored for this long
-/// after the round started: with several ingest workers, every batch of the old round that
-/// was past the gap is given up in turn, and restarting at each notice resent the backlog over
-/// and over (the fault run, docs/chain.md).
+/// A gap notice for a seq the current round already resends from waits until this long after
+/// the round started, and then the mark is asked once for all such notices: with several
+/// ingest workers, every batch of the old round that was past the gap is given up in turn, and
+/// restarting at each notice resent the backlog over and over (the fault run, docs/chain.md).
+/// Asking the mark then, rather than ignoring the notice, still mends a batch of this round
+/// that was lost.
 const GAP_QUIET: Duration = Duration::from_secs(10);
 
 /// Runs the uplink until `stop` turns true. Failures (HQ away, a refused batch, a journal read)
@@ -149,6 +153,7 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         run: crate::secret::random(),
         round: 0,
         round_from: None,
+        gap_recheck: None,
         section,
     };
     loop {
@@ -175,8 +180,12 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
                 if let Ok(gap) = serde_json::from_slice::<GapNotice>(&m.payload)
                     && gap.epoch == link.epoch
                 {
-                    if link.round_from.is_some_and(|(from, at)| from <= gap.expected && at.elapsed() < GAP_QUIET) {
-                        tracing::debug!(expected = gap.expected, "HQ gave up a batch past a gap this round already resends");
+                    if let Some((from, at)) = link.round_from
+                        && from <= gap.expected
+                        && at.elapsed() < GAP_QUIET
+                    {
+                        tracing::debug!(expected = gap.expected, "HQ gave up a batch past a gap this round resends: its mark is asked again after the quiet");
+                        link.gap_recheck.get_or_insert(at + GAP_QUIET);
                     } else {
                         tracing::warn!(expected = gap.expected, "HQ gave up a batch past a gap: resending from its mark / 总部报告缺口，从其位置重新上传");
                         link.acked = None;
@@ -185,6 +194,10 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
             }
             changed = floor.changed(), if writer_there => writer_there = changed.is_ok(),
             () = tokio::time::sleep(wait) => {}
+        }
+        if link.gap_recheck.is_some_and(|at| Instant::now() >= at) {
+            link.gap_recheck = None;
+            link.acked = None;
         }
         let journal = Arc::clone(&journal);
         link.last_seq = match read(&journal, |j| j.last_seq()).await {
@@ -322,6 +335,7 @@ async fn ask_mark(client: &Client, link: &mut Link) {
             link.acked = Some(seq);
             link.round += 1;
             link.round_from = Some((seq + 1, Instant::now()));
+            link.gap_recheck = None;
             link.succeeded();
         }
         Ok(MarkReply { error: Some(e), .. }) | Err(e) => {
