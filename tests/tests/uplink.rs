@@ -12,7 +12,6 @@
 )]
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +24,7 @@ use hallq_proto::state::UplinkState;
 use hallq_proto::{BusinessDay, Timestamp, time};
 use hallq_report::{DayRange, ReportConfig, Targets};
 use hallq_sim::{Plan, PlayOptions, Prepared, Scenario, SimConfig, SimHall};
-use hallq_tests::{BrokerKind, Hall, ticket};
+use hallq_tests::{BrokerKind, Hall, at_hq, ticket};
 
 const DAY: BusinessDay = BusinessDay(20261124);
 
@@ -171,53 +170,6 @@ async fn wait_uplink(
     panic!("state/hub never said {what}: {:?}", client.latest().hub);
 }
 
-/// (count, max seq, hash over (seq, body)) of the journal's events as they leave the hall.
-fn journal_digest(hall: &Hall) -> (i64, i64, u64) {
-    let journal = hall.journal();
-    let mut stmt = journal
-        .connection()
-        .prepare("SELECT seq, body FROM events ORDER BY seq")
-        .unwrap();
-    let rows: Vec<(i64, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    digest(rows.into_iter().map(|(seq, body)| {
-        let v = hallq_hq::wire::deidentify(serde_json::from_str(&body).unwrap());
-        (seq, v)
-    }))
-}
-
-/// The same of HQ's rows of the hall.
-async fn hq_digest(pg: &tokio_postgres::Client, epoch: &str) -> (i64, i64, u64) {
-    let rows = pg
-        .query(
-            "SELECT seq, body::text FROM events WHERE hall = 'demo' AND epoch = $1 ORDER BY seq",
-            &[&epoch],
-        )
-        .await
-        .unwrap();
-    digest(rows.iter().map(|r| {
-        let body: String = r.get(1);
-        (r.get::<_, i64>(0), serde_json::from_str(&body).unwrap())
-    }))
-}
-
-/// Bodies compared as JSON values (PostgreSQL's jsonb orders keys its own way): each hashed in
-/// serde_json's sorted-key form.
-fn digest(rows: impl Iterator<Item = (i64, serde_json::Value)>) -> (i64, i64, u64) {
-    let (mut count, mut max) = (0, 0);
-    let mut h = DefaultHasher::new();
-    for (seq, body) in rows {
-        count += 1;
-        max = max.max(seq);
-        seq.hash(&mut h);
-        body.to_string().hash(&mut h);
-    }
-    (count, max, h.finish())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_morning_reaches_hq_once_through_a_killed_hub_and_a_cut_link() {
     let dir = tempfile::tempdir().unwrap();
@@ -312,10 +264,10 @@ async fn a_morning_reaches_hq_once_through_a_killed_hub_and_a_cut_link() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let journal = journal_digest(&hall);
-    assert_eq!(journal.0, last, "the journal's seqs have no gaps");
+    let journal = at_hq::journal_digest(&hall.journal());
+    assert_eq!(journal.count, last, "the journal's seqs have no gaps");
     assert_eq!(
-        hq_digest(&db, &epoch).await,
+        at_hq::hq_digest(&db, "demo", &epoch).await,
         journal,
         "HQ's rows are the journal's"
     );
