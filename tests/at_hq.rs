@@ -8,6 +8,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use hallq_hq::store::{Configs, rollup};
+use hallq_hq::{NatsCluster, Postgres, ingest};
 use hallq_journal::Journal;
 use hallq_proto::Timestamp;
 use hallq_report::{DayRange, Report};
@@ -236,5 +237,56 @@ pub async fn assert_rolled_up(db: &Client, hall: &str, epoch: &str, report: &Rep
         let mean_wait = (v(6) > 0).then(|| v(7) as f64 / v(6) as f64 / 1e3);
         assert_eq!(mean_service, b.mean_service, "{hall}: {code} mean service");
         assert_eq!(mean_wait, b.mean_wait, "{hall}: {code} mean wait");
+    }
+}
+
+/// HQ in a test, and a hall uploading to it: a 3-node cluster, a migrated PostgreSQL with its
+/// marks answered, the ingest's consumer (no worker: the test runs its own), and a hall whose
+/// `[uplink]` sends batches of 5 every 100 ms. Fields drop hall first, the engines last.
+#[allow(
+    missing_debug_implementations,
+    reason = "a test rig of engines and connections"
+)]
+pub struct UplinkRig {
+    /// The hall, hub not started.
+    pub hall: crate::Hall,
+    /// The ingest workers' shared consumer.
+    pub consumer: async_nats::jetstream::consumer::PullConsumer,
+    /// The test's own connection to HQ's store.
+    pub db: Client,
+    /// HQ's store.
+    pub pg: Postgres,
+    /// The cluster.
+    pub cluster: NatsCluster,
+}
+
+impl UplinkRig {
+    /// Starts it all in `dir`.
+    pub async fn start(dir: &std::path::Path) -> Self {
+        let cluster = NatsCluster::start(&dir.join("nats")).await.unwrap();
+        let pg = Postgres::start(&dir.join("pg")).await.unwrap();
+        let servers: Vec<String> = cluster.urls().iter().map(|s| format!("{s:?}")).collect();
+        let hall = crate::Hall::with_sections(
+            crate::BrokerKind::Embedded,
+            &format!(
+                "[uplink]\nservers = [{}]\nregion = \"gd-gz\"\nbatch_max = 5\ninterval_ms = 100\n\n",
+                servers.join(", ")
+            ),
+        );
+        let mut db = pg.connect().await.unwrap();
+        hallq_hq::store::migrate(&mut db).await.unwrap();
+        let nats = cluster.connect().await.unwrap();
+        let consumer = ingest::consumer(&async_nats::jetstream::new(nats.clone()))
+            .await
+            .unwrap();
+        let conninfo = pg.conninfo();
+        tokio::spawn(async move { hallq_hq::serve_marks(nats, &conninfo.parse().unwrap()).await });
+        Self {
+            hall,
+            consumer,
+            db,
+            pg,
+            cluster,
+        }
     }
 }

@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
+use hallq_hq::ingest;
 use hallq_hq::store::Configs;
-use hallq_hq::{NatsCluster, Postgres, ingest};
 use hallq_journal::Journal;
-use hallq_tests::{BrokerKind, Hall, at_hq, ticket};
+use hallq_tests::{at_hq, ticket};
 
 /// Waits (bounded: 60 s) until HQ's mark of `journal` is its last seq.
 async fn wait_at_hq(db: &tokio_postgres::Client, journal: &Journal) {
@@ -34,26 +34,13 @@ async fn wait_at_hq(db: &tokio_postgres::Client, journal: &Journal) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hall_s_new_journal_is_uploaded_beside_its_old_one() {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
-    let pg = Postgres::start(&dir.path().join("pg")).await.unwrap();
-    let servers: Vec<String> = cluster.urls().iter().map(|s| format!("{s:?}")).collect();
-    let hall = Hall::with_sections(
-        BrokerKind::Embedded,
-        &format!(
-            "[uplink]\nservers = [{}]\nregion = \"gd-gz\"\nbatch_max = 5\ninterval_ms = 100\n\n",
-            servers.join(", ")
-        ),
-    );
-
-    // HQ in the test: two ingest workers and the marks.
-    let mut db = pg.connect().await.unwrap();
-    hallq_hq::store::migrate(&mut db).await.unwrap();
-    let nats = cluster.connect().await.unwrap();
-    let consumer = ingest::consumer(&async_nats::jetstream::new(nats.clone()))
-        .await
-        .unwrap();
-    let conninfo = pg.conninfo();
-    tokio::spawn(async move { hallq_hq::serve_marks(nats, &conninfo.parse().unwrap()).await });
+    let at_hq::UplinkRig {
+        hall,
+        consumer,
+        mut db,
+        pg,
+        cluster: _cluster,
+    } = at_hq::UplinkRig::start(dir.path()).await;
     for _ in 0..2 {
         let consumer = consumer.clone();
         let mut client = pg.connect().await.unwrap();

@@ -15,33 +15,20 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use hallq_hq::ingest;
 use hallq_hq::store::Configs;
-use hallq_hq::{NatsCluster, Postgres, ingest};
-use hallq_tests::{BrokerKind, Hall, at_hq, ticket};
+use hallq_tests::{at_hq, ticket};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_resent_after_a_gap_is_stored_well_within_the_duplicate_window() {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
-    let pg = Postgres::start(&dir.path().join("pg")).await.unwrap();
-    let servers: Vec<String> = cluster.urls().iter().map(|s| format!("{s:?}")).collect();
-    let hall = Hall::with_sections(
-        BrokerKind::Embedded,
-        &format!(
-            "[uplink]\nservers = [{}]\nregion = \"gd-gz\"\nbatch_max = 5\ninterval_ms = 100\n\n",
-            servers.join(", ")
-        ),
-    );
-
-    // HQ without its workers yet: the store, the consumer, the marks.
-    let mut db = pg.connect().await.unwrap();
-    hallq_hq::store::migrate(&mut db).await.unwrap();
-    let nats = cluster.connect().await.unwrap();
-    let js = async_nats::jetstream::new(nats.clone());
-    let consumer = ingest::consumer(&js).await.unwrap();
-    let conninfo = pg.conninfo();
-    let n = nats.clone();
-    tokio::spawn(async move { hallq_hq::serve_marks(n, &conninfo.parse().unwrap()).await });
+    let at_hq::UplinkRig {
+        hall,
+        consumer,
+        mut db,
+        pg,
+        cluster: _cluster,
+    } = at_hq::UplinkRig::start(dir.path()).await;
 
     // The hub uploads the kiosk's tickets; its first batch is lost.
     let hub = hall.start_hub();
