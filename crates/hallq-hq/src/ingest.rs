@@ -91,6 +91,30 @@ pub async fn consumer(js: &jetstream::Context) -> Result<consumer::PullConsumer,
     .map_err(|e| HqError::Nats(format!("consumer {CONSUMER}: {e}")))
 }
 
+/// How long [`consumer_when_ready`] waits for JetStream at start.
+pub const READY_WITHIN: Duration = Duration::from_secs(120);
+
+/// [`consumer`], asked again every second while JetStream does not answer (a cluster still
+/// electing its leaders after a node's start or loss answers "request timed out"), for at most
+/// `within`. Two ingest processes started beside a cluster just formed both met that timeout,
+/// and one of them exited (the fault run).
+pub async fn consumer_when_ready(
+    js: &jetstream::Context,
+    within: Duration,
+) -> Result<consumer::PullConsumer, HqError> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match consumer(js).await {
+            Ok(c) => return Ok(c),
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "JetStream not ready, asking again in 1 s / JetStream 尚未就绪，1 秒后重试");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Takes up to `max` messages (waiting at most `wait` for them) and answers each by its
 /// outcome (see the module's table). Returns what it did, or the database's error after
 /// naking the message it failed on (the ones after it come back after the ack wait).

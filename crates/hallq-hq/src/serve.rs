@@ -326,7 +326,7 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
     if role.ingests() {
         let nats = cfg.connect_nats().await?;
         let js = async_nats::jetstream::new(nats.clone());
-        let consumer = crate::ingest::consumer(&js).await?;
+        let consumer = crate::ingest::consumer_when_ready(&js, crate::ingest::READY_WITHIN).await?;
         for worker in 0..cfg.ingest.workers {
             tasks.spawn(ingest_worker(
                 worker,

@@ -95,3 +95,57 @@ async fn serve_all_ingests_the_uplink_and_serves_the_console() {
     );
     web_only.stop().await;
 }
+
+/// An ingest process started while the cluster has no JetStream quorum (two nodes of three
+/// down) waits for it, then takes its batches: the fault run saw one of two ingest processes
+/// started beside a cluster just formed exit at its first "request timed out".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingest_started_while_the_cluster_has_no_quorum_waits_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
+    let pg = Postgres::start(&dir.path().join("pg")).await.unwrap();
+    let cfg = config(&cluster.urls(), &pg, 1);
+    let names = cluster.names();
+    for name in &names[1..] {
+        cluster.kill(name);
+    }
+    let starting = tokio::spawn(async move { serve::start(&cfg, Role::Ingest).await });
+    // Longer than a JetStream request's time-out: the first answers were failures.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert!(
+        !starting.is_finished(),
+        "the ingest gave up while the cluster had no quorum: {:?}",
+        starting.await.unwrap().map(|_| ())
+    );
+    cluster
+        .restart_nodes(&[&names[1], &names[2]])
+        .await
+        .unwrap();
+    let running = starting.await.unwrap().unwrap();
+
+    let js = jetstream::new(cluster.connect().await.unwrap());
+    let b = batch("gz-02", EPOCH, 1, 10);
+    js.publish(
+        wire::subject("gz-02").unwrap(),
+        serde_json::to_vec(&b).unwrap().into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let client = pg.connect().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mark: Option<i64> = client
+            .query_opt("SELECT seq FROM marks WHERE hall = 'gz-02'", &[])
+            .await
+            .unwrap()
+            .map(|r| r.get(0));
+        if mark == Some(10) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not stored: mark {mark:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    running.stop().await;
+}

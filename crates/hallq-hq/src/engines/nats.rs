@@ -152,10 +152,18 @@ impl NatsCluster {
     /// Starts node `name` again (after [`NatsCluster::kill`]) with its configuration and store,
     /// and waits until the cluster answers again.
     pub async fn restart(&mut self, name: &str) -> Result<(), HqError> {
-        if let Some(i) = self.nodes.iter().position(|n| n.name == name)
-            && self.nodes[i].proc.is_none()
-        {
-            self.spawn(i)?;
+        self.restart_nodes(&[name]).await
+    }
+
+    /// Starts the nodes `names` again at once (after [`NatsCluster::kill`]), and waits until
+    /// the cluster answers again: with two of three down, neither alone makes a quorum.
+    pub async fn restart_nodes(&mut self, names: &[&str]) -> Result<(), HqError> {
+        for name in names {
+            if let Some(i) = self.nodes.iter().position(|n| n.name == *name)
+                && self.nodes[i].proc.is_none()
+            {
+                self.spawn(i)?;
+            }
         }
         self.wait_ready().await
     }
