@@ -467,7 +467,7 @@ pub(crate) fn decide(
             let idx = st.idx(ticket).ok_or_else(refused)?;
             let t = &st.tickets[idx];
             let (counter, staff) = match (&t.status, &t.served_by) {
-                (TicketStatus::Served, Some(by)) if !t.rated => by.clone(),
+                (TicketStatus::Served, Some(by)) if t.rated.is_none() => by.clone(),
                 _ => return Err(refused()),
             };
             out.push(E::Rated {

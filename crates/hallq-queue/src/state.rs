@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use hallq_proto::state::{Announcement, CallEntry, ClerkToday};
 use hallq_proto::{
     BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, PauseReason, Priority,
-    StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
+    Score, StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 
 use crate::config::QueueConfig;
@@ -76,8 +76,8 @@ pub struct Ticket {
     /// The counter and clerk that finished serving it, once served: whose a rating from the
     /// customer's phone is.
     pub served_by: Option<(CounterNo, StaffNo)>,
-    /// Whether the customer rated it (on the evaluator's pad or their phone): once per ticket.
-    pub rated: bool,
+    /// The customer's grade, once rated (on the evaluator's pad or their phone): once per ticket.
+    pub rated: Option<Score>,
 }
 
 /// One of today's visits.
@@ -371,7 +371,7 @@ impl HallState {
                     note: None,
                     print_failed: false,
                     served_by: None,
-                    rated: false,
+                    rated: None,
                 });
                 self.by_id.insert(ticket.clone(), idx);
                 self.queues
@@ -539,7 +539,7 @@ impl HallState {
                 clerk.satisfied += u32::from(score.is_satisfied());
                 let idx = self.idx(ticket);
                 if let Some(i) = idx {
-                    self.tickets[i].rated = true;
+                    self.tickets[i].rated = Some(*score);
                 }
                 // A rating from the phone may come after the counter moved on: only the prompt
                 // for this ticket ends, not the next customer's.

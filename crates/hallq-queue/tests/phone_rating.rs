@@ -63,7 +63,7 @@ fn a_served_ticket_is_rated_from_the_phone_once_and_the_pad_s_prompt_ends() {
             ),
         ]
     );
-    assert!(e.ticket(&tid(1)).unwrap().rated);
+    assert_eq!(e.ticket(&tid(1)).unwrap().rated, Some(Score::VerySatisfied));
     assert_eq!(e.counter_state(C1).unwrap().awaiting_rating, None);
     // Once: neither the phone again nor the pad.
     assert_eq!(
