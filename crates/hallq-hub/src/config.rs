@@ -60,6 +60,9 @@ pub struct HallConfig {
     /// The link to headquarters; none (the default): the hall talks to no one beyond itself.
     #[serde(default)]
     pub uplink: Option<crate::uplink::UplinkSection>,
+    /// The live ticket page on the customer's phone; off by default.
+    #[serde(default)]
+    pub phone: crate::phone::PhoneSection,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -528,6 +531,7 @@ impl HallConfig {
             return invalid("[hub] batch_max must be at least 1 / batch_max 至少为 1".into());
         }
         self.broker.check().map_err(ConfigError::Invalid)?;
+        self.phone.check().map_err(ConfigError::Invalid)?;
         if let Some(uplink) = &self.uplink {
             uplink.check().map_err(ConfigError::Invalid)?;
         }

@@ -165,6 +165,17 @@ pub async fn run(
         rx
     });
 
+    // The live ticket page (`[phone]`): the writer keeps its board and gives tickets its URL.
+    let phone = if config.phone.enabled {
+        let link = crate::phone::PhoneLink::open(&config)
+            .map_err(|e| HubError::Config(format!("[phone]: {e}")))?;
+        let parts = (link.subscribe(), link.key());
+        writer.set_phone(link);
+        Some(parts)
+    } else {
+        None
+    };
+
     let topics = Topics::new(&config.hall.id);
     let will = StatePublisher::new(&config).hub_status(Liveness::Offline, None);
     let mut opts = MqttOptions::new(format!("hallq-hub-{}", config.hall.id), host, port);
@@ -333,6 +344,15 @@ pub async fn run(
         }
         None => None,
     };
+    let phone_task = match phone {
+        Some((board, key)) => {
+            let listener = tokio::net::TcpListener::bind(config.phone.listen).await?;
+            tracing::info!(addr = %listener.local_addr()?, base = %config.phone.base(), "phone ticket page listening / 手机排队页已启动");
+            let source = crate::phone::HubTickets::new(board, &in_tx);
+            Some(tokio::spawn(crate::phone::serve(listener, source, key)))
+        }
+        None => None,
+    };
     // Serving means subscribed: "ready" before that would let a test's (or the embedded
     // broker's devices') first commands go to no one.
     let mut shutdown = std::pin::pin!(shutdown);
@@ -410,7 +430,7 @@ pub async fn run(
     {
         poll.abort();
     }
-    if let Some(task) = metrics_task {
+    for task in [metrics_task, phone_task].into_iter().flatten() {
         task.abort();
     }
     if let Some(b) = broker {

@@ -8,6 +8,7 @@
 //! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
 //! - [`uplink`]: the journal to headquarters (`[uplink]`), beside the writer and never on its path.
 //! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
+//! - [`phone`]: the live ticket page on the customer's phone (`[phone]`).
 
 pub mod broker;
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod hub;
 pub mod limits;
 pub mod metrics;
 pub mod mosquitto;
+pub mod phone;
 mod plan;
 pub mod privacy;
 pub mod publish;

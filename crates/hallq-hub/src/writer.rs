@@ -89,6 +89,9 @@ pub enum Input<T> {
         /// What changed.
         summary: String,
     },
+    /// A customer's rating from the ticket's page on their phone (`crate::phone`): journaled
+    /// as a command of the pages' own device id, once per command id, answered after the commit.
+    PhoneRate(crate::phone::PhoneRate),
 }
 
 /// How a command that must not be executed reached the hub.
@@ -169,6 +172,8 @@ pub struct Writer {
     /// Whether the last commit failed: the log says so once when writing stops and once when
     /// it works again, not at every refused command.
     write_failing: bool,
+    /// The live ticket pages' board and token key; none without `[phone]`.
+    phone: Option<crate::phone::PhoneLink>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -273,6 +278,7 @@ impl Writer {
             journal_file,
             floor: None,
             write_failing: false,
+            phone: None,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -286,6 +292,13 @@ impl Writer {
             w.journal.commit(&entries)?;
         }
         Ok(w)
+    }
+
+    /// Keeps the phone pages' board from now on, and gives tickets their page's URL (hall.toml
+    /// has `[phone]` on).
+    pub fn set_phone(&mut self, link: crate::phone::PhoneLink) {
+        link.refresh(&self.engine, &self.config);
+        self.phone = Some(link);
     }
 
     /// Tells the uplink of every batch from now on (hall.toml has `[uplink]`).
@@ -401,6 +414,8 @@ impl Writer {
         let mut presence_changed = false;
         let mut republish = false;
         let mut uplink_changed = false;
+        // Ratings from the phone pages, answered once the batch is committed (or not).
+        let mut phone_done = Vec::new();
         // The configuration before an HQ document was taken in this batch: restored if the
         // commit fails (the journal then does not say it was taken).
         let mut before: Option<(Arc<HallConfig>, crate::hqconfig::HqState)> = None;
@@ -459,6 +474,11 @@ impl Writer {
                         before = Some((Arc::clone(&self.config), self.hq.clone()));
                     }
                     internal.extend(self.take_config(&offer, now));
+                }
+                Input::PhoneRate(rate) => {
+                    let (written, result) = self.phone_rate(&rate, now, &mut cached);
+                    entries.extend(written);
+                    phone_done.push((rate.done, result));
                 }
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
@@ -571,6 +591,19 @@ impl Writer {
         }
         if !entries.is_empty() || presence_changed {
             self.tell_floor();
+        }
+        if let Some(phone) = &self.phone
+            && !entries.is_empty()
+        {
+            phone.refresh(&self.engine, &self.config);
+        }
+        for (done, result) in phone_done {
+            let result = if committed {
+                result
+            } else {
+                Err(hallq_phone::RateError::Unavailable(refusal.en.clone()))
+            };
+            let _ = done.send(result);
         }
         self.metrics.set_queue(&self.engine);
         self.metrics
@@ -711,6 +744,64 @@ impl Writer {
         }];
         written.extend(personal.into_iter().map(Entry::Personal));
         (written, reply)
+    }
+
+    /// A rating from a phone page: what to journal (nothing for a command id answered before,
+    /// or for a refusal: the page shows where the ticket is) and how it ended.
+    fn phone_rate(
+        &mut self,
+        rate: &crate::phone::PhoneRate,
+        now: Timestamp,
+        cached: &mut Vec<(DeviceId, String)>,
+    ) -> (Vec<Entry>, Result<(), hallq_phone::RateError>) {
+        let device = crate::phone::phone_device();
+        let key = (device.clone(), rate.command.to_string());
+        let answered = match self.replies.get(&key) {
+            Some(reply) => Some(reply.clone()),
+            None => self
+                .journal
+                .reply_for(&device, &rate.command)
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "dedupe lookup failed");
+                    None
+                }),
+        };
+        if answered.is_some() {
+            // The same page's rating again (a second click, a replay): recorded once already.
+            self.metrics.duplicates.inc();
+            return (Vec::new(), Ok(()));
+        }
+        let cmd = Command::RateTicket {
+            ticket: rate.ticket.clone(),
+            score: rate.score,
+        };
+        let events = match self.engine.apply(&cmd, now) {
+            Ok(events) => events,
+            Err(_) => return (Vec::new(), Err(hallq_phone::RateError::NotRateable)),
+        };
+        let reply = Reply::ok(
+            rate.command.clone(),
+            now,
+            ReplyResult::Rated {
+                ticket: rate.ticket.clone(),
+            },
+        )
+        .to_json();
+        if self.replies.len() >= REPLY_CACHE {
+            self.replies.clear();
+        }
+        self.replies.insert(key.clone(), reply.clone());
+        cached.push(key);
+        let entry = Entry::Command {
+            device,
+            command_id: rate.command.clone(),
+            kind: "rate_ticket".into(),
+            at: now,
+            ok: Ok(()),
+            reply_json: reply,
+            events,
+        };
+        (vec![entry], Ok(()))
     }
 
     /// A command that came with QoS 0 or retained: never executed. Returns what to journal and
@@ -981,6 +1072,7 @@ impl Writer {
                             people_ahead,
                             estimated_wait_min,
                             documents: b.map(|b| b.documents.clone()).unwrap_or_default(),
+                            page_url: self.phone.as_ref().and_then(|p| p.url(ticket)),
                         }))
                     }
                     _ => None,

@@ -50,6 +50,7 @@ fn ticket() -> TicketIssued {
         people_ahead: 4,
         estimated_wait_min: Some(12),
         documents: vec![LocalText::new("身份证", "ID card")],
+        page_url: None,
     }
 }
 

@@ -148,5 +148,6 @@ pub fn ticket(n: usize, priority: Priority) -> TicketIssued {
         people_ahead: s.waiting,
         estimated_wait_min: s.estimated_wait_min,
         documents: s.documents.clone(),
+        page_url: None,
     }
 }

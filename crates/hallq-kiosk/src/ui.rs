@@ -67,6 +67,9 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
                 .map(|d| SharedString::from(d.as_str()))
                 .collect::<Vec<_>>(),
         )));
+        let qr = t.page_url.as_deref().and_then(qr_image);
+        a.set_has_page_qr(qr.is_some());
+        a.set_page_qr(qr.unwrap_or_default());
         a.set_print(match t.print {
             view::PrintStatus::Printing => PrintStatus::Printing,
             view::PrintStatus::Printed => PrintStatus::Printed,
@@ -76,6 +79,24 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
     if full {
         hallq_ui::repaint_in_full(window.window());
     }
+}
+
+/// The QR code of `data` as an image, one pixel per module with a 4-module quiet zone (the
+/// screen scales it up with pixelated rendering, so the modules stay sharp).
+fn qr_image(data: &str) -> Option<slint::Image> {
+    let (width, dark) = hallq_print::render::qr_modules(data)?;
+    let side = width + 8;
+    let side32 = u32::try_from(side).ok()?;
+    let mut buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(side32, side32);
+    let white = slint::Rgb8Pixel::new(255, 255, 255);
+    let black = slint::Rgb8Pixel::new(0, 0, 0);
+    for (i, px) in buffer.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (i % side, i / side);
+        let on =
+            x >= 4 && y >= 4 && x < width + 4 && y < width + 4 && dark[(y - 4) * width + (x - 4)];
+        *px = if on { black } else { white };
+    }
+    Some(slint::Image::from_rgb8(buffer))
 }
 
 /// The screen the layout is drawn for, in pixels: the standing kiosk's portrait 1080×1920.

@@ -87,6 +87,8 @@ pub struct TicketLine {
     pub documents: Vec<String>,
     /// The printer's side.
     pub print: PrintStatus,
+    /// The ticket's live page on the customer's phone (the hub's `[phone]`), shown as a QR code.
+    pub page_url: Option<String>,
 }
 
 /// Everything the screen shows.
@@ -224,6 +226,7 @@ impl KioskView {
                         PrintState::Printed => PrintStatus::Printed,
                         PrintState::Failed { .. } => PrintStatus::Failed,
                     },
+                    page_url: ticket.page_url.clone(),
                 });
                 ScreenKind::Issued
             }

@@ -154,6 +154,32 @@ fn the_ticket_shows_its_priority_documents_and_print_state() {
 }
 
 #[test]
+fn a_ticket_with_a_phone_page_shows_its_address_and_one_without_none() {
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("complex")));
+    touch(&mut k, Action::Care(hallq_proto::PriorityReason::Pregnant));
+    touch(&mut k, Action::Skip);
+    let mut ticket = sample::ticket(2, Priority::Ordinary);
+    ticket.page_url = Some("http://192.168.10.2:8090/t/abc".into());
+    k.handle(Input::Issued(Ok(ticket)), 2);
+    let t = KioskView::of(&k, String::new()).ticket.unwrap();
+    assert_eq!(
+        t.page_url.as_deref(),
+        Some("http://192.168.10.2:8090/t/abc")
+    );
+
+    let mut k = ready();
+    touch(&mut k, Action::Business(code("complex")));
+    touch(&mut k, Action::Care(hallq_proto::PriorityReason::Pregnant));
+    touch(&mut k, Action::Skip);
+    k.handle(Input::Issued(Ok(sample::ticket(2, Priority::Ordinary))), 2);
+    assert_eq!(
+        KioskView::of(&k, String::new()).ticket.unwrap().page_url,
+        None
+    );
+}
+
+#[test]
 fn a_refusal_is_explained_in_the_customers_language() {
     let mut k = ready();
     touch(&mut k, Action::Language(Lang::En));

@@ -169,10 +169,22 @@ pub fn compose(slip: &TicketSlip, layout: &Layout) -> Vec<Block> {
     }
     page.blocks.push(Block::Rule);
 
+    // With the hall's phone page on, the code opens the ticket's live page; staff still read
+    // the ticket's id beneath it.
     page.blocks.push(Block::Qr {
-        data: slip.ticket.as_str().to_owned(),
+        data: slip
+            .page_url
+            .clone()
+            .unwrap_or_else(|| slip.ticket.as_str().to_owned()),
         module: qr_module(layout.width),
     });
+    if slip.page_url.is_some() {
+        let scan = LocalText::new(
+            "扫码在手机上查看排队进度",
+            "Scan to follow your turn on your phone",
+        );
+        page.text(&scan, body.center(), body.center(), Fit::Beneath);
+    }
     page.line(slip.ticket.as_str(), body.center());
     page.blocks.push(Block::Blank);
     page.text(&slip.footer, body.center(), body.center(), Fit::Beneath);
@@ -355,6 +367,21 @@ mod tests {
             data: "20261123-0042".into(),
             module: 6
         }));
+    }
+
+    #[test]
+    fn with_a_phone_page_the_qr_carries_its_url_and_the_id_is_still_printed() {
+        let mut slip = example(Lang::Zh);
+        let url = "http://192.168.10.2:8090/t/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        slip.page_url = Some(url.into());
+        let blocks = compose(&slip, &Layout::new(PaperWidth::Mm58));
+        assert!(blocks.contains(&Block::Qr {
+            data: url.into(),
+            module: 6
+        }));
+        let text = lines(&blocks);
+        assert!(text.contains(&"20261123-0042"), "{text:?}");
+        assert!(text.iter().any(|l| l.contains("扫码")), "{text:?}");
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct TicketSlip {
     pub reprint: bool,
     /// The last lines: what to do if the call is missed. A hall may word its own.
     pub footer: LocalText,
+    /// The ticket's live page (the hub's `[phone]`): when there is one, the QR code holds it
+    /// instead of the ticket's id, which is still printed beneath for staff.
+    pub page_url: Option<String>,
 }
 
 impl TicketSlip {
@@ -69,6 +72,7 @@ impl TicketSlip {
             lang,
             reprint: false,
             footer: Self::default_footer(),
+            page_url: issued.page_url.clone(),
         }
     }
 
@@ -159,6 +163,7 @@ pub fn example(lang: Lang) -> TicketSlip {
                 "The phone number and its service password",
             ),
         ],
+        page_url: None,
     };
     let hall = LocalText::new(
         "中国移动北京西单营业厅",

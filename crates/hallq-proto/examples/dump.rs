@@ -259,6 +259,7 @@ fn main() {
                 people_ahead: 4,
                 estimated_wait_min: Some(12),
                 documents: documents.clone(),
+                page_url: None,
             }),
         ),
     );

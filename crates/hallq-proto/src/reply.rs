@@ -146,4 +146,8 @@ pub struct TicketIssued {
     pub estimated_wait_min: Option<u32>,
     /// One-time notification (一次性告知): documents to have ready.
     pub documents: Vec<LocalText>,
+    /// The ticket's live page on the customer's phone, when the hall serves it (`[phone]`):
+    /// what the QR code holds instead of the bare ticket id. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
 }

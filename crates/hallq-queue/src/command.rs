@@ -242,4 +242,12 @@ pub enum Command {
     /// Time passed: apply time-outs (automatic no-show, rating prompt, idle visits, expired
     /// announcements).
     Tick,
+    /// The customer rated a ticket served today from its live page on their phone (issue 15):
+    /// once per ticket, whether or not the evaluator's prompt is still open.
+    RateTicket {
+        /// The ticket served.
+        ticket: TicketId,
+        /// The rating.
+        score: Score,
+    },
 }

@@ -462,6 +462,23 @@ pub(crate) fn decide(
             }
         }
         Command::Tick => tick(cfg, st, now, &mut out),
+        Command::RateTicket { ticket, score } => {
+            let refused = || QueueError::TicketNotRateable(ticket.clone());
+            let idx = st.idx(ticket).ok_or_else(refused)?;
+            let t = &st.tickets[idx];
+            let (counter, staff) = match (&t.status, &t.served_by) {
+                (TicketStatus::Served, Some(by)) if t.rated.is_none() => by.clone(),
+                _ => return Err(refused()),
+            };
+            out.push(E::Rated {
+                ticket: t.id.clone(),
+                visit: t.visit.clone(),
+                counter,
+                staff,
+                score: *score,
+            });
+            end_visit_if_done(st, &t.visit, idx, VisitOutcome::Served, &mut out);
+        }
     }
     Ok(out)
 }

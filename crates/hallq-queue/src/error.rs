@@ -1,6 +1,6 @@
 //! Why the engine refused a command. Nothing changes when it does.
 
-use hallq_proto::{BusinessCode, CounterNo, ErrorCode};
+use hallq_proto::{BusinessCode, CounterNo, ErrorCode, TicketId};
 
 /// A refusal, with what the clerk or the kiosk needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +71,9 @@ pub enum QueueError {
     /// The evaluator has nothing to rate.
     #[error("nothing to rate at counter {0}")]
     NothingToRate(CounterNo),
+    /// The ticket was not served today, or was rated already.
+    #[error("ticket {0} cannot be rated: not served today, or rated already")]
+    TicketNotRateable(TicketId),
 }
 
 impl QueueError {
@@ -98,7 +101,7 @@ impl QueueError {
             Self::NoShowTooEarly(_) => ErrorCode::NoShowTooEarly,
             Self::TicketNotWaiting(_) => ErrorCode::TicketNotWaiting,
             Self::TicketNotSkipped(_) => ErrorCode::TicketNotSkipped,
-            Self::NothingToRate(_) => ErrorCode::NothingToRate,
+            Self::NothingToRate(_) | Self::TicketNotRateable(_) => ErrorCode::NothingToRate,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use hallq_proto::state::{Announcement, CallEntry, ClerkToday};
 use hallq_proto::{
     BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, PauseReason, Priority,
-    StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
+    Score, StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 
 use crate::config::QueueConfig;
@@ -73,6 +73,11 @@ pub struct Ticket {
     /// The kiosk's last print of it failed: the customer may not know their number, so the hub
     /// never skips it as a no-show by itself (staff see to them; a clerk may still skip it).
     pub print_failed: bool,
+    /// The counter and clerk that finished serving it, once served: whose a rating from the
+    /// customer's phone is.
+    pub served_by: Option<(CounterNo, StaffNo)>,
+    /// The customer's grade, once rated (on the evaluator's pad or their phone): once per ticket.
+    pub rated: Option<Score>,
 }
 
 /// One of today's visits.
@@ -365,6 +370,8 @@ impl HallState {
                     directed: None,
                     note: None,
                     print_failed: false,
+                    served_by: None,
+                    rated: None,
                 });
                 self.by_id.insert(ticket.clone(), idx);
                 self.queues
@@ -447,6 +454,7 @@ impl HallState {
                 self.callbacks.remove(visit);
                 let Some(idx) = self.idx(ticket) else { return };
                 self.finish_ticket(idx, TicketStatus::Served);
+                self.tickets[idx].served_by = Some((*counter, staff.clone()));
                 let keep = config.estimate_samples.max(1);
                 let s = self.samples.entry(business.clone()).or_default();
                 s.push_back(*handling_secs);
@@ -520,6 +528,7 @@ impl HallState {
                 }
             }
             E::Rated {
+                ticket,
                 counter,
                 staff,
                 score,
@@ -528,7 +537,17 @@ impl HallState {
                 let clerk = self.clerks.entry(staff.clone()).or_default();
                 clerk.rated += 1;
                 clerk.satisfied += u32::from(score.is_satisfied());
-                if let Some(c) = self.counters.get_mut(counter) {
+                let idx = self.idx(ticket);
+                if let Some(i) = idx {
+                    self.tickets[i].rated = Some(*score);
+                }
+                // A rating from the phone may come after the counter moved on: only the prompt
+                // for this ticket ends, not the next customer's.
+                if let Some(c) = self.counters.get_mut(counter)
+                    && c.rating
+                        .as_ref()
+                        .is_some_and(|r| Some(r.idx) == idx || idx.is_none())
+                {
                     c.rating = None;
                 }
             }

@@ -345,3 +345,16 @@ impl Head<'_> {
         self.raster.grow(self.y);
     }
 }
+
+/// The dark modules of `data`'s QR code (error correction M, as printed), row by row, with the
+/// code's width in modules; `None` for a payload too long to encode. For a screen that draws the
+/// ticket's code itself (the kiosk's ticket screen).
+pub fn qr_modules(data: &str) -> Option<(usize, Vec<bool>)> {
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).ok()?;
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
+    Some((code.width(), dark))
+}

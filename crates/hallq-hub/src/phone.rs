@@ -1,0 +1,307 @@
+//! The live ticket page served by the hub (`[phone]`, docs/phone.md): the ticket's URL for the
+//! kiosk's reply, the board of today's tickets the pages follow, and the pages' ratings, which
+//! go through the single writer as any touchpoint does.
+//!
+//! The writer keeps a [`PhoneLink`]: after each batch that changed something it rebuilds the
+//! [`Board`] from the engine and publishes it on a `watch` (never waiting for a page). The web
+//! module (`hallq_phone::router`) reads that board through [`HubTickets`], and hands a rating to
+//! the writer as [`Input::PhoneRate`](crate::writer::Input::PhoneRate), answered after its
+//! commit.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hallq_phone::{Board, GoneReason, RateError, TicketSource, TicketState, TicketView, TokenKey};
+use hallq_proto::{CommandId, DeviceId, Score, TicketId};
+use hallq_queue::{Engine, TicketStatus};
+use serde::Deserialize;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::config::HallConfig;
+use crate::writer::Input;
+
+/// The phone key's file in the data directory, beside the journal (not the personal-data key:
+/// a page server may hold this one without being able to open a sealed number).
+pub const KEY_FILE: &str = "phone.key";
+
+/// The device id a page's rating is journaled under (no device of hall.toml has it: `phone`
+/// is not a role, and the registry never gives it).
+pub const PHONE_DEVICE: &str = "phone-page";
+
+/// hall.toml's `[phone]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhoneSection {
+    /// Serve the page, and put its URL in the tickets' QR codes. Off by default: a hall's QR
+    /// code holds the bare ticket id as before.
+    pub enabled: bool,
+    /// Where the page listens: the hall's guest Wi-Fi must reach it.
+    pub listen: SocketAddr,
+    /// The start of the URL in the QR code (`http://192.168.10.2:8090`): the address phones
+    /// reach the page at. Default: `http://` and `listen`.
+    pub public_base: Option<String>,
+}
+
+impl Default for PhoneSection {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: SocketAddr::from(([0, 0, 0, 0], 8090)),
+            public_base: None,
+        }
+    }
+}
+
+impl PhoneSection {
+    /// The URL base the QR codes hold.
+    pub fn base(&self) -> String {
+        self.public_base
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
+    /// What is wrong with the section, in Chinese and English.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(b) = &self.public_base
+            && !(b.starts_with("http://") || b.starts_with("https://"))
+        {
+            return Err(format!(
+                "[phone] public_base 须以 http:// 或 https:// 开头 / [phone] public_base must start with http:// or https://: {b:?}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the writer keeps for the pages.
+#[derive(Debug)]
+pub struct PhoneLink {
+    key: Arc<TokenKey>,
+    base: String,
+    board: watch::Sender<Arc<Board>>,
+}
+
+impl PhoneLink {
+    /// The link of a hall with `[phone]` on, its key read from the data directory (made there
+    /// the first time).
+    pub fn open(config: &HallConfig) -> Result<Self, hallq_phone::KeyError> {
+        let path = config.hub.data_dir.join(KEY_FILE);
+        let (key, made) = TokenKey::open_or_create(config.hall.id.clone(), &path)?;
+        if made {
+            tracing::info!(path = %path.display(), "made the phone page's key");
+        }
+        Ok(Self {
+            key: Arc::new(key),
+            base: config.phone.base(),
+            board: watch::Sender::new(Arc::new(Board::default())),
+        })
+    }
+
+    /// The key, for the web module.
+    pub fn key(&self) -> Arc<TokenKey> {
+        Arc::clone(&self.key)
+    }
+
+    /// A receiver of the board, for [`HubTickets`].
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Board>> {
+        self.board.subscribe()
+    }
+
+    /// The page's URL of `ticket`.
+    pub fn url(&self, ticket: &TicketId) -> Option<String> {
+        let token = self.key.issue_for(ticket)?;
+        Some(hallq_phone::url(&self.base, &token))
+    }
+
+    /// Rebuilds the board from the engine; the pages hear of it only if it changed.
+    pub fn refresh(&self, engine: &Engine, config: &HallConfig) {
+        let board = board(engine, config);
+        self.board.send_if_modified(|was| {
+            let changed = **was != board;
+            if changed {
+                *was = Arc::new(board);
+            }
+            changed
+        });
+    }
+}
+
+/// Today's tickets as their pages show them.
+pub fn board(engine: &Engine, config: &HallConfig) -> Board {
+    let queue = engine.config();
+    let counter = |no| {
+        queue
+            .counter(no)
+            .map(hallq_queue::config::CounterConfig::display_name)
+            .unwrap_or_else(|| {
+                hallq_proto::LocalText::new(format!("{no}号窗口"), format!("Counter {no}"))
+            })
+    };
+    let tickets: HashMap<TicketId, TicketView> = engine
+        .tickets()
+        .iter()
+        .map(|t| {
+            let business = queue.business(&t.business);
+            let (people_ahead, estimated_wait_min) = match t.status {
+                TicketStatus::Waiting => engine.wait_of(&t.id),
+                _ => (0, None),
+            };
+            let state = match t.status {
+                TicketStatus::Waiting => TicketState::Waiting,
+                TicketStatus::Called(c) => TicketState::Called {
+                    counter: counter(c),
+                },
+                TicketStatus::Serving(c) => TicketState::Serving {
+                    counter: counter(c),
+                },
+                TicketStatus::Served => TicketState::Done,
+                TicketStatus::Skipped => TicketState::Gone {
+                    why: GoneReason::Skipped,
+                },
+                TicketStatus::Cancelled => TicketState::Gone {
+                    why: GoneReason::Cancelled,
+                },
+                TicketStatus::Closed => TicketState::Gone {
+                    why: GoneReason::Closed,
+                },
+            };
+            let view = TicketView {
+                number: t.number.0.clone(),
+                business: business.map_or_else(
+                    || hallq_proto::LocalText::new(t.business.as_str(), t.business.as_str()),
+                    |b| b.name.clone(),
+                ),
+                people_ahead,
+                estimated_wait_min,
+                documents: business.map(|b| b.documents.clone()).unwrap_or_default(),
+                state,
+                rated: t.rated,
+            };
+            (t.id.clone(), view)
+        })
+        .collect();
+    Board {
+        day: engine.day(),
+        hall: config.hall.name.clone(),
+        tickets,
+    }
+}
+
+/// A page's rating on its way to the writer.
+#[derive(Debug)]
+pub struct PhoneRate {
+    /// The ticket rated.
+    pub ticket: TicketId,
+    /// The command id, from the page's token: the same for every click of that ticket's pages.
+    pub command: CommandId,
+    /// The grade.
+    pub score: Score,
+    /// Told once the rating is durable, or why it was not taken.
+    pub done: oneshot::Sender<Result<(), RateError>>,
+}
+
+/// The hub's [`TicketSource`]: the writer's board, and the writer's input for ratings (a weak
+/// handle, so that the writer still stops when the hub's own handles drop).
+#[derive(Debug)]
+pub struct HubTickets<T> {
+    board: watch::Receiver<Arc<Board>>,
+    writer: mpsc::WeakSender<Input<T>>,
+}
+
+impl<T> HubTickets<T> {
+    /// The source over the writer's board and input.
+    pub fn new(board: watch::Receiver<Arc<Board>>, writer: &mpsc::Sender<Input<T>>) -> Self {
+        Self {
+            board,
+            writer: writer.downgrade(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: Send + 'static> TicketSource for HubTickets<T> {
+    fn board(&self) -> watch::Receiver<Arc<Board>> {
+        self.board.clone()
+    }
+
+    async fn rate(
+        &self,
+        ticket: &TicketId,
+        command: CommandId,
+        score: Score,
+    ) -> Result<(), RateError> {
+        let gone = || RateError::Unavailable("the hub is stopping".into());
+        let writer = self.writer.upgrade().ok_or_else(gone)?;
+        let (done, answer) = oneshot::channel();
+        let rate = PhoneRate {
+            ticket: ticket.clone(),
+            command,
+            score,
+            done,
+        };
+        writer
+            .send(Input::PhoneRate(rate))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+/// Serves the page on `listener` until the task is aborted.
+pub async fn serve<T: Send + 'static>(
+    listener: tokio::net::TcpListener,
+    source: HubTickets<T>,
+    key: Arc<TokenKey>,
+) {
+    let app = hallq_phone::router(Arc::new(source), key);
+    if let Err(error) = axum::serve(listener, app).await {
+        tracing::error!(%error, "the phone page stopped");
+    }
+}
+
+/// The device id of the pages' ratings.
+pub fn phone_device() -> DeviceId {
+    DeviceId::new(PHONE_DEVICE).unwrap_or_else(|_| unreachable!("a topic-safe literal"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const HALL: &str =
+        "[hall]\nid = \"demo\"\nname = { zh = \"演示营业厅\", en = \"Demo Hall\" }\n";
+
+    #[test]
+    fn phone_is_off_unless_hall_toml_turns_it_on() {
+        let c = HallConfig::parse(HALL).unwrap();
+        assert!(!c.phone.enabled);
+        let c = HallConfig::parse(&format!(
+            "{HALL}[phone]\nenabled = true\nlisten = \"127.0.0.1:8091\"\n"
+        ))
+        .unwrap();
+        assert!(c.phone.enabled);
+        assert_eq!(c.phone.base(), "http://127.0.0.1:8091");
+        let c = HallConfig::parse(&format!(
+            "{HALL}[phone]\nenabled = true\npublic_base = \"https://q.example/\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.phone.base(), "https://q.example/");
+        assert_eq!(
+            hallq_phone::url(&c.phone.base(), "abc"),
+            "https://q.example/t/abc"
+        );
+    }
+
+    #[test]
+    fn a_public_base_that_is_not_http_is_refused_in_both_languages() {
+        let c = HallConfig::parse(&format!(
+            "{HALL}[phone]\nenabled = true\npublic_base = \"192.168.1.2:8090\"\n"
+        ))
+        .unwrap();
+        let e = c.phone.check().unwrap_err();
+        assert!(e.contains("须以") && e.contains("must start"), "{e}");
+        assert!(HallConfig::parse(&format!("{HALL}[phone]\nenable = true\n")).is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! The web module: `GET /t/{token}` (the page), `GET /t/{token}/live` (its live part, as
+//! JSON), `GET /t/{token}/events` (the live part at every change, server-sent events) and
+//! `POST /t/{token}/rate` (a grade). Anything else, or a token that opens nothing, gets a
+//! bilingual page with 404 (not a ticket of this hall) or 410 (another day's ticket).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hallq_proto::{CommandId, Score, TicketId};
+use maud::Markup;
+
+use crate::page;
+use crate::token::{TokenError, TokenKey};
+use crate::view::{Board, RateError, TicketSource, TicketView};
+
+/// What the handlers share.
+struct Phone {
+    source: Arc<dyn TicketSource>,
+    key: Arc<TokenKey>,
+}
+
+/// The page's routes over `source`, its tokens checked with `key`.
+pub fn router(source: Arc<dyn TicketSource>, key: Arc<TokenKey>) -> Router {
+    Router::new()
+        .route("/t/{token}", get(show))
+        .route("/t/{token}/live", get(live))
+        .route("/t/{token}/events", get(events))
+        .route("/t/{token}/rate", post(rate))
+        .fallback(not_found)
+        .with_state(Arc::new(Phone { source, key }))
+}
+
+/// A bilingual page with `status`, never cached.
+fn html(status: StatusCode, body: Markup) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.into_string(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    html(StatusCode::NOT_FOUND, page::refusal(false))
+}
+
+impl Phone {
+    /// The ticket `token` opens today, with the board it is on; or the page that says why not.
+    fn open(&self, token: &str) -> Result<(Arc<Board>, TicketId, TicketView), Response> {
+        let board = Arc::clone(&self.source.board().borrow());
+        let Some(today) = board.day else {
+            return Err(html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                page::message_page("营业厅尚未开始营业", "The hall has not opened yet"),
+            ));
+        };
+        let ticket = match self.key.verify(token, today) {
+            Ok(t) => t,
+            Err(TokenError::OtherDay) => return Err(html(StatusCode::GONE, page::refusal(true))),
+            Err(TokenError::Malformed | TokenError::Forged) => {
+                return Err(html(StatusCode::NOT_FOUND, page::refusal(false)));
+            }
+        };
+        // A genuine token of today whose ticket the hall does not know (a journal started
+        // over): nothing to show.
+        match board.tickets.get(&ticket).cloned() {
+            Some(v) => Ok((board, ticket, v)),
+            None => Err(html(StatusCode::NOT_FOUND, page::refusal(false))),
+        }
+    }
+}
+
+async fn show(
+    State(phone): State<Arc<Phone>>,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (board, _, view) = match phone.open(&token) {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let en = query.is_some_and(|q| q.split('&').any(|p| p == "lang=en"));
+    html(StatusCode::OK, page::page(&board.hall, &view, &token, en))
+}
+
+/// The live part as the script takes it: `{"state": …, "html": …}`.
+fn live_json(view: &TicketView, token: &str) -> String {
+    let html = page::live(view, &format!("/t/{token}/rate")).into_string();
+    serde_json::json!({ "state": page::state_kind(view), "html": html }).to_string()
+}
+
+async fn live(State(phone): State<Arc<Phone>>, Path(token): Path<String>) -> Response {
+    match phone.open(&token) {
+        Ok((_, _, view)) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            live_json(&view, &token),
+        )
+            .into_response(),
+        Err(page) => page,
+    }
+}
+
+async fn events(State(phone): State<Arc<Phone>>, Path(token): Path<String>) -> Response {
+    if let Err(page) = phone.open(&token) {
+        return page;
+    }
+    let rx = phone.source.board();
+    // The first event now (a reconnect after sleep gets the present at once), then one per
+    // change of this ticket; the stream ends when the ticket no longer opens (the day turned),
+    // and the browser's reconnect then gets the page saying why.
+    let stream = futures_util::stream::unfold(
+        (rx, None::<TicketView>, phone, token),
+        |(mut rx, last, phone, token)| async move {
+            loop {
+                if last.is_some() && rx.changed().await.is_err() {
+                    return None;
+                }
+                rx.mark_unchanged();
+                let (_, _, view) = phone.open(&token).ok()?;
+                if last.as_ref() == Some(&view) {
+                    continue;
+                }
+                let mut event = Event::default()
+                    .event("ticket")
+                    .data(live_json(&view, &token));
+                if last.is_none() {
+                    event = event.retry(Duration::from_secs(3));
+                }
+                return Some((Ok::<_, Infallible>(event), (rx, Some(view), phone, token)));
+            }
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// The rating form.
+#[derive(Debug, serde::Deserialize)]
+struct RateForm {
+    score: Score,
+}
+
+async fn rate(
+    State(phone): State<Arc<Phone>>,
+    Path(token): Path<String>,
+    form: Result<Form<RateForm>, FormRejection>,
+) -> Response {
+    let (_, ticket, view) = match phone.open(&token) {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let Ok(Form(form)) = form else {
+        return html(
+            StatusCode::BAD_REQUEST,
+            page::message_page("无法识别的评价", "This rating was not understood"),
+        );
+    };
+    let back = Redirect::to(&format!("/t/{token}")).into_response();
+    if !view.rateable() {
+        // Rated already (or not served): the page shows where the ticket is.
+        return back;
+    }
+    // One command per token: a second click, a replay or a second page is the same command.
+    let Ok(command) = CommandId::new(format!("phone-rate-{token}")) else {
+        return html(StatusCode::NOT_FOUND, page::refusal(false));
+    };
+    match phone.source.rate(&ticket, command, form.score).await {
+        Ok(()) | Err(RateError::NotRateable) => back,
+        Err(RateError::Unavailable(why)) => {
+            tracing::warn!(%why, "a rating from the phone page was not recorded");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                page::message_page(
+                    "评价暂未记录，请稍后再试",
+                    "Your rating was not recorded; please try again shortly",
+                ),
+            )
+        }
+    }
+}

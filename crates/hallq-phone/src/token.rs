@@ -1,0 +1,316 @@
+//! The token in the ticket's QR code: which ticket, unguessable, for its business day only.
+//!
+//! `base32(day ‖ serial ‖ HMAC-SHA256(key, hall | day | ticket)[..16])`, lowercase and unpadded
+//! (39 characters: a small QR code). The day and the daily serial are in the clear so that the
+//! token is checked without any table (the hub, or HQ, recomputes the MAC); the MAC, keyed with
+//! the hall's phone key, makes a token for another ticket, day or hall impossible to make up.
+//! The key is not the personal-data vault's: a page server (HQ later) may hold it without being
+//! able to open a sealed mobile number.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use hallq_proto::{BusinessDay, HallId, TicketId};
+use ring::hmac;
+use ring::rand::{SecureRandom as _, SystemRandom};
+
+/// Bytes of the MAC kept in a token: 128 bits, beyond guessing.
+const MAC_BYTES: usize = 16;
+/// The token's bytes: day (4), serial (4), MAC.
+const TOKEN_BYTES: usize = 8 + MAC_BYTES;
+/// The key file's first line.
+const KEY_HEADER: &str = "hallq-phone-key-v1";
+/// The key's bytes.
+const KEY_BYTES: usize = 32;
+
+/// Why a token does not open a ticket page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Not a token at all (wrong length or alphabet): a mistyped or cut address.
+    #[error("not a ticket token")]
+    Malformed,
+    /// Well formed, but its MAC is not this hall's for that ticket: made up or of another hall.
+    #[error("the token is not this hall's")]
+    Forged,
+    /// A genuine token of another business day: the ticket is over.
+    #[error("the token is of another business day")]
+    OtherDay,
+}
+
+/// Why the key file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Reading or writing it failed.
+    #[error("phone key {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is not a key this crate wrote.
+    #[error("phone key {path}: {why}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// The system's randomness failed.
+    #[error("no randomness for a new phone key")]
+    Random,
+}
+
+/// The hall's key for ticket tokens.
+pub struct TokenKey {
+    key: hmac::Key,
+    hall: HallId,
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKey")
+            .field("hall", &self.hall)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenKey {
+    /// A key from its bytes, for `hall`.
+    pub fn new(hall: HallId, secret: &[u8]) -> Self {
+        Self {
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            hall,
+        }
+    }
+
+    /// Reads the key file at `path`, or makes one (random, readable by its owner only) if there
+    /// is none. Returns whether it was made.
+    pub fn open_or_create(hall: HallId, path: &Path) -> Result<(Self, bool), KeyError> {
+        let io = |source| KeyError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let format = |why| KeyError::Format {
+            path: path.to_owned(),
+            why,
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let mut lines = text.lines();
+                if lines.next() != Some(KEY_HEADER) {
+                    return Err(format("no header line"));
+                }
+                let key = base64::engine::general_purpose::STANDARD
+                    .decode(lines.next().unwrap_or_default().trim())
+                    .map_err(|_| format("the key is not base64"))?;
+                if key.len() != KEY_BYTES {
+                    return Err(format("the key is not 32 bytes"));
+                }
+                Ok((Self::new(hall, &key), false))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; KEY_BYTES];
+                SystemRandom::new()
+                    .fill(&mut key)
+                    .map_err(|_| KeyError::Random)?;
+                let text = format!(
+                    "{KEY_HEADER}\n{}\n",
+                    base64::engine::general_purpose::STANDARD.encode(key)
+                );
+                write_private(path, text.as_bytes()).map_err(io)?;
+                Ok((Self::new(hall, &key), true))
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// The hall the key is for.
+    pub fn hall(&self) -> &HallId {
+        &self.hall
+    }
+
+    fn message(&self, day: BusinessDay, ticket: &TicketId) -> Vec<u8> {
+        format!("{}|{day}|{ticket}", self.hall).into_bytes()
+    }
+
+    /// The token of `ticket`, issued on `day` with daily serial `serial`.
+    pub fn issue(&self, day: BusinessDay, serial: u32) -> String {
+        let ticket = ticket_id(day, serial);
+        let tag = hmac::sign(&self.key, &self.message(day, &ticket));
+        let mut bytes = Vec::with_capacity(TOKEN_BYTES);
+        bytes.extend_from_slice(&day.0.to_be_bytes());
+        bytes.extend_from_slice(&serial.to_be_bytes());
+        bytes.extend_from_slice(&tag.as_ref()[..MAC_BYTES]);
+        data_encoding::BASE32_NOPAD
+            .encode(&bytes)
+            .to_ascii_lowercase()
+    }
+
+    /// The token of a ticket by its id (`{day}-{serial}`); `None` for an id of another form.
+    pub fn issue_for(&self, ticket: &TicketId) -> Option<String> {
+        let (day, serial) = split_ticket_id(ticket)?;
+        Some(self.issue(day, serial))
+    }
+
+    /// The ticket a token stands for, if it is this hall's and of `today`. The MAC is compared
+    /// in constant time (ring's `verify`); the day is checked after it, so that "another day"
+    /// is said only of a genuine token.
+    pub fn verify(&self, token: &str, today: BusinessDay) -> Result<TicketId, TokenError> {
+        let upper = token.trim().to_ascii_uppercase();
+        let bytes = data_encoding::BASE32_NOPAD
+            .decode(upper.as_bytes())
+            .map_err(|_| TokenError::Malformed)?;
+        if bytes.len() != TOKEN_BYTES {
+            return Err(TokenError::Malformed);
+        }
+        let word = |at: usize| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&bytes[at..at + 4]);
+            u32::from_be_bytes(b)
+        };
+        let (day, serial) = (BusinessDay(word(0)), word(4));
+        let ticket = ticket_id(day, serial);
+        // `ring::hmac::verify` compares whole tags only; the token keeps 16 bytes of it (a
+        // short QR code), so the kept bytes are compared here, in constant time.
+        let full = hmac::sign(&self.key, &self.message(day, &ticket));
+        if !constant_time_eq(&full.as_ref()[..MAC_BYTES], &bytes[8..]) {
+            return Err(TokenError::Forged);
+        }
+        if day != today {
+            return Err(TokenError::OtherDay);
+        }
+        Ok(ticket)
+    }
+}
+
+/// Equality of two byte strings in time that depends only on their length.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The engine's ticket id: `{day}-{serial:04}`.
+fn ticket_id(day: BusinessDay, serial: u32) -> TicketId {
+    // Digits and a dash: always a valid id.
+    TicketId::new(format!("{day}-{serial:04}"))
+        .unwrap_or_else(|_| unreachable!("a ticket id of digits is valid"))
+}
+
+/// The day and serial of an engine ticket id.
+fn split_ticket_id(ticket: &TicketId) -> Option<(BusinessDay, u32)> {
+    let (day, serial) = ticket.as_str().split_once('-')?;
+    Some((BusinessDay(day.parse().ok()?), serial.parse().ok()?))
+}
+
+/// Writes a new file readable by its owner only, refusing to overwrite one.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn hall(s: &str) -> HallId {
+        HallId::new(s).unwrap()
+    }
+
+    const DAY: BusinessDay = BusinessDay(20261123);
+
+    #[test]
+    fn a_token_opens_its_ticket_on_its_day_and_is_not_the_ticket_id() {
+        let k = TokenKey::new(hall("h1"), &[7; 32]);
+        let t = k.issue(DAY, 42);
+        assert_eq!(t.len(), 39, "{t}");
+        assert!(!t.contains("20261123"), "{t}");
+        assert_eq!(k.verify(&t, DAY).unwrap().as_str(), "20261123-0042");
+        // A QR reader may upper-case it.
+        assert_eq!(
+            k.verify(&t.to_ascii_uppercase(), DAY).unwrap().as_str(),
+            "20261123-0042"
+        );
+        let id = TicketId::new("20261123-0042").unwrap();
+        assert_eq!(k.issue_for(&id).unwrap(), t);
+    }
+
+    #[test]
+    fn a_forged_token_is_refused() {
+        let k = TokenKey::new(hall("h1"), &[7; 32]);
+        let t = k.issue(DAY, 42);
+        // Another ticket's serial with this ticket's MAC.
+        let mut bytes = data_encoding::BASE32_NOPAD
+            .decode(t.to_ascii_uppercase().as_bytes())
+            .unwrap();
+        bytes[7] = 43;
+        let other = data_encoding::BASE32_NOPAD.encode(&bytes);
+        assert_eq!(k.verify(&other, DAY), Err(TokenError::Forged));
+        // One bit of the MAC flipped.
+        let mut bytes2 = data_encoding::BASE32_NOPAD
+            .decode(t.to_ascii_uppercase().as_bytes())
+            .unwrap();
+        bytes2[20] ^= 1;
+        let flipped = data_encoding::BASE32_NOPAD.encode(&bytes2);
+        assert_eq!(k.verify(&flipped, DAY), Err(TokenError::Forged));
+        // Another key.
+        let thief = TokenKey::new(hall("h1"), &[8; 32]);
+        assert_eq!(thief.verify(&t, DAY), Err(TokenError::Forged));
+        for junk in [
+            "",
+            "abc",
+            "20261123-0042",
+            &t[..38],
+            &format!("{t}a"),
+            "!!!!",
+        ] {
+            assert_eq!(k.verify(junk, DAY), Err(TokenError::Malformed), "{junk}");
+        }
+    }
+
+    #[test]
+    fn another_day_s_token_is_refused_as_such() {
+        let k = TokenKey::new(hall("h1"), &[7; 32]);
+        let yesterday = k.issue(BusinessDay(20261122), 42);
+        assert_eq!(k.verify(&yesterday, DAY), Err(TokenError::OtherDay));
+    }
+
+    #[test]
+    fn another_hall_s_token_is_refused_even_with_the_same_key() {
+        let a = TokenKey::new(hall("h1"), &[7; 32]);
+        let b = TokenKey::new(hall("h2"), &[7; 32]);
+        assert_eq!(b.verify(&a.issue(DAY, 42), DAY), Err(TokenError::Forged));
+    }
+
+    #[test]
+    fn the_key_file_is_made_once_private_and_read_back() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("phone.key");
+        let (k1, made) = TokenKey::open_or_create(hall("h1"), &path).unwrap();
+        assert!(made);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let (k2, made) = TokenKey::open_or_create(hall("h1"), &path).unwrap();
+        assert!(!made);
+        assert_eq!(
+            k2.verify(&k1.issue(DAY, 1), DAY).unwrap().as_str(),
+            "20261123-0001"
+        );
+        std::fs::write(&path, "garbage\n").unwrap();
+        assert!(matches!(
+            TokenKey::open_or_create(hall("h1"), &path),
+            Err(KeyError::Format { .. })
+        ));
+    }
+}
