@@ -194,7 +194,7 @@ fn journal_events(hall: &Hall, kind: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
     let hq = Hq::start().await;
-    let (dir, db, hq_toml) = (&hq.dir, &hq.db, &hq.hq_toml);
+    let (db, hq_toml) = (&hq.db, &hq.hq_toml);
     let file = |name: &str, text: &str| hq.file(name, text);
 
     // A bad file: a bilingual error, nothing published.
