@@ -19,7 +19,67 @@ use std::time::Duration;
 
 use hallq_client::DeviceClient;
 use hallq_hq::{NatsCluster, Postgres};
+use hallq_proto::state::Announcement;
 use hallq_tests::{Hall, hallq_bin, ticket};
+
+/// HQ for one test: a real 3-node NATS cluster, a migrated PostgreSQL, HQ's status subscriber,
+/// and hq.toml for the publish command.
+struct Hq {
+    dir: tempfile::TempDir,
+    _cluster: NatsCluster,
+    _pg: Postgres,
+    db: tokio_postgres::Client,
+    hq_toml: std::path::PathBuf,
+    /// The cluster's URLs, quoted and joined for a TOML list.
+    servers: String,
+}
+
+impl Hq {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
+        let pg = Postgres::start(&dir.path().join("pg")).await.unwrap();
+        let mut db = pg.connect().await.unwrap();
+        hallq_hq::store::migrate(&mut db).await.unwrap();
+        let nats = cluster.connect().await.unwrap();
+        let conninfo = pg.conninfo();
+        tokio::spawn(async move { hallq_hq::serve_status(nats, &conninfo.parse().unwrap()).await });
+        let servers: Vec<String> = cluster.urls().iter().map(|u| format!("\"{u}\"")).collect();
+        let servers = servers.join(", ");
+        let hq_toml = dir.path().join("hq.toml");
+        std::fs::write(
+            &hq_toml,
+            format!(
+                "[nats]\nservers = [{servers}]\n[postgres]\nconninfo = \"{}\"\n",
+                pg.conninfo()
+            ),
+        )
+        .unwrap();
+        Self {
+            dir,
+            _cluster: cluster,
+            _pg: pg,
+            db,
+            hq_toml,
+            servers,
+        }
+    }
+
+    /// Writes `text` to the file `name` in the test's folder.
+    fn file(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// The example hall `demo` in region gd-gz, with `[uplink]` to this HQ.
+    fn hall(&self) -> Hall {
+        Hall::example(&format!(
+            "\n[uplink]\nservers = [{}]\nregion = \"gd-gz\"\ninterval_ms = 100\nstatus_interval_s = 1\n",
+            self.servers
+        ))
+    }
+}
 
 /// The example hall's five business types, with basic's limit set to `basic_limit`, and
 /// broadband (prefix K, served by counters 1 and 2) if `broadband`.
@@ -133,46 +193,25 @@ fn journal_events(hall: &Hall, kind: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
-    let pg = Postgres::start(&dir.path().join("pg")).await.unwrap();
-    let mut db = pg.connect().await.unwrap();
-    hallq_hq::store::migrate(&mut db).await.unwrap();
-    let nats = cluster.connect().await.unwrap();
-    let conninfo = pg.conninfo();
-    tokio::spawn(async move { hallq_hq::serve_status(nats, &conninfo.parse().unwrap()).await });
-    let servers: Vec<String> = cluster.urls().iter().map(|u| format!("\"{u}\"")).collect();
-    let hq_toml = dir.path().join("hq.toml");
-    std::fs::write(
-        &hq_toml,
-        format!(
-            "[nats]\nservers = [{}]\n[postgres]\nconninfo = \"{}\"\n",
-            servers.join(", "),
-            pg.conninfo()
-        ),
-    )
-    .unwrap();
-    let file = |name: &str, text: &str| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    };
+    let hq = Hq::start().await;
+    let (db, hq_toml) = (&hq.db, &hq.hq_toml);
+    let file = |name: &str, text: &str| hq.file(name, text);
 
     // A bad file: a bilingual error, nothing published.
     let bad = file("bad.toml", "[limits]\nbasic = 0\n");
-    let (ok, out) = publish(&hq_toml, "hall:demo", &bad);
+    let (ok, out) = publish(hq_toml, "hall:demo", &bad);
     assert!(
         !ok && out.contains("outside 1–480") && out.contains("时限"),
         "{out}"
     );
     let typo = file("typo.toml", "[kpi]\nsatisfaction = 90.0\n");
-    let (ok, out) = publish(&hq_toml, "hall:demo", &typo);
+    let (ok, out) = publish(hq_toml, "hall:demo", &typo);
     assert!(
         !ok && out.contains("unknown field") && out.contains("配置文件"),
         "{out}"
     );
     let (ok, out) = publish(
-        &hq_toml,
+        hq_toml,
         "hall:demo.1",
         &file("ok.toml", "[limits]\nbasic = 9\n"),
     );
@@ -185,13 +224,10 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
     assert_eq!(count, 0, "nothing published");
 
     // The hub runs; a document for the hall adds broadband and sets basic's limit.
-    let hall = Hall::example(&format!(
-        "\n[uplink]\nservers = [{}]\nregion = \"gd-gz\"\ninterval_ms = 100\nstatus_interval_s = 1\n",
-        servers.join(", ")
-    ));
+    let hall = hq.hall();
     let hub = hall.start_hub_with(&["--test-start", "10:00", "--test-speed", "1"]);
     let (kiosk, _task) = hall.device("kiosk-1").await;
-    let (ok, out) = publish(&hq_toml, "hall:demo", &file("v1.toml", &hall_doc(25, true)));
+    let (ok, out) = publish(hq_toml, "hall:demo", &file("v1.toml", &hall_doc(25, true)));
     assert!(ok, "{out}");
     let rev1 = rev_of(&out);
     wait_services(&kiosk, "broadband and basic at 25 min", |s| {
@@ -213,7 +249,7 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
         "{}",
         applied[0]
     );
-    wait_hq(&db, "rev1 in force", |rev, _, _| rev == rev1).await;
+    wait_hq(db, "rev1 in force", |rev, _, _| rev == rev1).await;
     let names: String = db
         .query_one(
             "SELECT business::text FROM hall_config WHERE hall = 'demo'",
@@ -229,14 +265,10 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
 
     // Unsafe: broadband removed while its ticket waits. Refused, the reason at HQ, the hall
     // serving on rev1.
-    let (ok, out) = publish(
-        &hq_toml,
-        "hall:demo",
-        &file("v2.toml", &hall_doc(25, false)),
-    );
+    let (ok, out) = publish(hq_toml, "hall:demo", &file("v2.toml", &hall_doc(25, false)));
     assert!(ok, "{out}");
     let rev2 = rev_of(&out);
-    wait_hq(&db, "rev2 refused", |rev, refused, why| {
+    wait_hq(db, "rev2 refused", |rev, refused, why| {
         rev == rev1 && refused == Some(rev2) && why.contains("broadband") && why.contains("等候")
     })
     .await;
@@ -263,7 +295,7 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
 
     // Published while the hub is down: taken when it comes back.
     hub.kill9();
-    let (ok, out) = publish(&hq_toml, "hall:demo", &file("v3.toml", &hall_doc(35, true)));
+    let (ok, out) = publish(hq_toml, "hall:demo", &file("v3.toml", &hall_doc(35, true)));
     assert!(ok, "{out}");
     let rev3 = rev_of(&out);
     let _hub = hall.start_hub_with(&["--test-start", "10:20", "--test-speed", "1"]);
@@ -273,11 +305,140 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
             .any(|b| b.business.as_str() == "basic" && b.limit_min == 35)
     })
     .await;
-    wait_hq(&db, "rev3 in force", |rev, _, _| rev == rev3).await;
+    wait_hq(db, "rev3 in force", |rev, _, _| rev == rev3).await;
     assert_eq!(journal_events(&hall, "config_applied").len(), 2);
     assert_eq!(
         journal_events(&hall, "config_refused").len(),
         1,
         "rev2 not decided again"
+    );
+}
+
+/// Waits (bounded: 60 s) until the wall display's board carries exactly the announcements
+/// `ids`, in any order.
+async fn wait_board(display: &DeviceClient, what: &str, ids: &[&str]) -> Vec<Announcement> {
+    let mut want: Vec<&str> = ids.to_vec();
+    want.sort_unstable();
+    for _ in 0..600 {
+        if let Some(b) = display.latest().board {
+            let mut got: Vec<&str> = b.announcements.iter().map(|a| a.id.as_str()).collect();
+            got.sort_unstable();
+            if got == want {
+                return b.announcements;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the display never showed {what}: {:?}",
+        display.latest().board.map(|b| b.announcements)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcements_published_at_hq_reach_the_wall_display_and_go_when_withdrawn() {
+    let hq = Hq::start().await;
+    let hall = hq.hall();
+    let hub = hall.start_hub_with(&["--test-start", "10:00", "--test-speed", "1"]);
+    let (display, _task) = hall.device("display-main").await;
+    let in_force = |d: &DeviceClient| d.latest().hub.and_then(|h| h.config).map(|c| c.rev);
+    assert_eq!(in_force(&display), None, "state/hub: hall.toml alone");
+    let publish_ok = |scope: &str, name: &str, text: &str| {
+        let (ok, out) = publish(&hq.hq_toml, scope, &hq.file(name, text));
+        assert!(ok, "{out}");
+        rev_of(&out)
+    };
+
+    // A window that is not a local time is refused, in both languages, and nothing published.
+    let (ok, out) = publish(
+        &hq.hq_toml,
+        "chain",
+        &hq.file(
+            "bad.toml",
+            "[[announcements]]\nid = \"x\"\ntext = { zh = \"甲\", en = \"x\" }\nstarts = \"2027-02-30 09:00\"\n",
+        ),
+    );
+    assert!(
+        !ok && out.contains("YYYY-MM-DD HH:MM") && out.contains("当地时间"),
+        "{out}"
+    );
+
+    // One per scope; the region's second one's window is not yet open (2099), the hall's has
+    // a window holding now and where to ask.
+    publish_ok(
+        "chain",
+        "chain.toml",
+        "[[announcements]]\nid = \"price-2027\"\ntext = { zh = \"资费调整\", en = \"New prices\" }\n",
+    );
+    publish_ok(
+        "region:gd-gz",
+        "region.toml",
+        "[[announcements]]\nid = \"gz-roadworks\"\ntext = { zh = \"门前施工\", en = \"Roadworks\" }\n\
+         [[announcements]]\nid = \"gz-later\"\ntext = { zh = \"以后\", en = \"Later\" }\n\
+         starts = \"2099-01-01 09:00\"\n",
+    );
+    publish_ok(
+        "hall:demo",
+        "hall.toml",
+        "[[announcements]]\nid = \"demo-lift\"\ntext = { zh = \"电梯检修\", en = \"Lift closed\" }\n\
+         where_to_ask = { zh = \"问询台\", en = \"Front desk\" }\n\
+         starts = \"2000-01-01 00:00\"\nends = \"2099-12-31 23:59\"\n",
+    );
+    let shown = wait_board(
+        &display,
+        "HQ's three announcements in their windows",
+        &["hq:price-2027", "hq:gz-roadworks", "hq:demo-lift"],
+    )
+    .await;
+    let lift = shown
+        .iter()
+        .find(|a| a.id.as_str() == "hq:demo-lift")
+        .unwrap();
+    assert_eq!(lift.text.zh, "电梯检修");
+    assert_eq!(lift.where_to_ask.as_ref().unwrap().en, "Front desk");
+    // 2099-12-31 23:59 in the hall's time (UTC+8).
+    assert_eq!(
+        lift.ends_at_ms,
+        Some(hallq_proto::Timestamp(4_102_415_940_000))
+    );
+
+    // Withdrawn at HQ: the hall's document no longer has it (it sets a target instead).
+    let rev = publish_ok(
+        "hall:demo",
+        "hall2.toml",
+        "[kpi]\nwithin_limit_pct = 97.0\n",
+    );
+    wait_hq(&hq.db, "the withdrawal in force", |r, _, _| r == rev).await;
+    wait_board(
+        &display,
+        "the hall's announcement withdrawn",
+        &["hq:price-2027", "hq:gz-roadworks"],
+    )
+    .await;
+    // state/hub names the revision in force (HQ's, as HQ shows it).
+    let mut said = None;
+    for _ in 0..100 {
+        said = in_force(&display);
+        if said == u64::try_from(rev).ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(said, u64::try_from(rev).ok(), "state/hub's config");
+
+    // Kept across a restart: the configuration in force comes from the journal.
+    hub.kill9();
+    let _hub = hall.start_hub_with(&["--test-start", "10:10", "--test-speed", "1"]);
+    let (display, _task) = hall.device("display-main").await;
+    wait_board(
+        &display,
+        "HQ's announcements after a restart",
+        &["hq:price-2027", "hq:gz-roadworks"],
+    )
+    .await;
+    assert_eq!(
+        in_force(&display),
+        u64::try_from(rev).ok(),
+        "state/hub's config after a restart"
     );
 }

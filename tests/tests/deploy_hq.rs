@@ -1,7 +1,7 @@
 //! deploy/'s headquarters files as an operator installs them (deploy/README.md,
 //! "Headquarters"): the NATS node's configuration passes nats-server's own check once its
 //! environment is set (and names what is missing otherwise), and hq.example.toml is a valid
-//! hq.toml.
+//! hq.toml; and a cluster run under the configuration's users keeps each hall to its own subjects.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
@@ -62,4 +62,140 @@ fn hq_example_toml_is_a_valid_hq_toml_and_the_unit_runs_hq_serve_with_it() {
         help.contains("--config") && help.contains("--role"),
         "{help}"
     );
+}
+
+/// deploy/nats/hallq-hq.conf's `authorization` block as written, its passwords filled in.
+fn deploy_authorization(hq: &str, hall: &str) -> String {
+    let conf = std::fs::read_to_string(repo().join("deploy/nats/hallq-hq.conf")).unwrap();
+    let start = conf
+        .find("authorization {")
+        .expect("an authorization block");
+    let mut depth = 0;
+    let mut end = start;
+    for (i, c) in conf[start..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = start + i + 1;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    conf[start..end]
+        .replace("$HQ_NATS_PASSWORD", &format!("{hq:?}"))
+        .replace("$HALL_GZ_TIANHE_PASSWORD", &format!("{hall:?}"))
+}
+
+/// The cluster run under deploy/'s users and permissions (real nats-server nodes): hall
+/// gz-tianhe (region gd-gz) uploads a batch, asks its mark, publishes its status and reads its
+/// three configuration keys as its hub does; it cannot publish a batch as another hall nor read
+/// another hall's configuration key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_under_deploy_s_nats_permissions_uses_its_own_subjects_and_no_other_hall_s() {
+    use async_nats::jetstream;
+    use futures_util::StreamExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let auth = deploy_authorization("hq-secret", "hall-secret");
+    let cluster = hallq_hq::NatsCluster::start_with(
+        &dir.path().join("nats"),
+        &auth,
+        Some(("hq", "hq-secret")),
+    )
+    .await
+    .unwrap();
+    // HQ's side, as HQ's user: the uplink stream, the configuration bucket with documents for
+    // this hall's scopes and for another hall, and a mark responder for the test.
+    let hq = cluster.connect().await.unwrap();
+    let hq_js = jetstream::new(hq.clone());
+    let mut uplink = hallq_hq::ingest::stream(&hq_js).await.unwrap();
+    let kv = hallq_hq::bus::key_value(&hq_js, hallq_hq::wire::CONFIG_BUCKET, 16)
+        .await
+        .unwrap();
+    for key in ["chain", "region.gd-gz", "hall.gz-tianhe", "hall.sz-futian"] {
+        kv.put(
+            key,
+            format!("{{\"kpi\": {{\"wait_target_min\": 10}}, \"for\": \"{key}\"}}").into(),
+        )
+        .await
+        .unwrap();
+    }
+    let mut marks = hq.subscribe("hallq.mark.*").await.unwrap();
+    let answer = hq.clone();
+    tokio::spawn(async move {
+        while let Some(m) = marks.next().await {
+            if let Some(reply) = m.reply {
+                let _ = answer
+                    .publish(reply, format!("mark for {}", m.subject).into())
+                    .await;
+            }
+        }
+    });
+    hq.flush().await.unwrap();
+
+    // The hall, logged in as its hub is (user = hall id).
+    let hall = cluster
+        .connect_as("gz-tianhe", "hall-secret")
+        .await
+        .unwrap();
+    let js = jetstream::new(hall.clone());
+    js.publish(
+        hallq_hq::wire::subject("gz-tianhe").unwrap(),
+        "its batch".into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .expect("its own batch is acknowledged");
+    let mark = hall
+        .request(
+            hallq_hq::wire::mark_subject("gz-tianhe").unwrap(),
+            "{}".into(),
+        )
+        .await
+        .expect("its mark is answered");
+    assert_eq!(&mark.payload[..], b"mark for hallq.mark.gz-tianhe");
+    hall.publish(
+        hallq_hq::wire::status_subject("gz-tianhe").unwrap(),
+        "{}".into(),
+    )
+    .await
+    .unwrap();
+    let config = js
+        .get_key_value(hallq_hq::wire::CONFIG_BUCKET)
+        .await
+        .expect("its configuration bucket opens");
+    for key in ["chain", "region.gd-gz", "hall.gz-tianhe"] {
+        let doc = config
+            .get(key)
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let doc = String::from_utf8(doc.expect(key).to_vec()).unwrap();
+        assert!(doc.contains(key), "{doc}");
+    }
+
+    // Another hall's: refused by the server.
+    let other = js
+        .publish(
+            hallq_hq::wire::subject("sz-futian").unwrap(),
+            "a forged batch".into(),
+        )
+        .await;
+    let acked = match other {
+        Ok(ack) => ack.await.is_ok(),
+        Err(_) => false,
+    };
+    assert!(!acked, "a batch published as another hall was acknowledged");
+    let read = config.get("hall.sz-futian").await;
+    assert!(
+        !matches!(read, Ok(Some(_))),
+        "another hall's configuration key was read: {read:?}"
+    );
+    // Only the hall's own batch reached the stream.
+    let info = uplink.info().await.unwrap();
+    assert_eq!(info.state.messages, 1, "{:?}", info.state);
 }

@@ -10,10 +10,12 @@
 use std::sync::Arc;
 
 use hallq_journal::{Journal, JournalError};
-use hallq_proto::{BusinessCode, CounterNo, LocalText, Timestamp};
+use hallq_proto::state::Announcement;
+use hallq_proto::time::days_from_civil;
+use hallq_proto::{AnnouncementId, BusinessCode, CounterNo, LocalText, Timestamp};
 use hallq_queue::config::BusinessType;
 use hallq_queue::{Engine, Event, EventKind};
-use hallq_wire::{BusinessInForce, ConfigDoc, ConfigReport, Refusal, Text};
+use hallq_wire::{BusinessInForce, ConfigDoc, ConfigReport, LocalTime, Refusal, Text};
 
 use crate::config::HallConfig;
 
@@ -37,6 +39,9 @@ pub struct HqState {
     pub applied: Option<(u64, ConfigDoc)>,
     /// The last revision refused, and why.
     pub refused: Option<(u64, LocalText)>,
+    /// When the revision in force was taken: where an announcement of it has no `starts`, the
+    /// wall display says it runs from then.
+    pub taken_at: Timestamp,
 }
 
 /// A bilingual reason.
@@ -69,6 +74,7 @@ impl HqState {
             base: Arc::clone(&base),
             applied: None,
             refused: None,
+            taken_at: Timestamp(0),
         };
         if let Some(Event {
             kind: EventKind::ConfigRefused { rev, reason },
@@ -80,7 +86,7 @@ impl HqState {
         let mut running = base;
         if let Some(Event {
             kind: EventKind::ConfigApplied { rev, doc },
-            ..
+            at_ms,
         }) = last("config_applied")?
         {
             let doc = serde_json::from_str::<ConfigDoc>(&doc).map_err(|e| e.to_string());
@@ -88,6 +94,7 @@ impl HqState {
                 Ok((doc, config)) => {
                     running = Arc::new(config);
                     state.applied = Some((rev, doc));
+                    state.taken_at = at_ms;
                 }
                 Err(error) => tracing::error!(
                     rev,
@@ -177,9 +184,52 @@ impl HqState {
         Ok((doc, config))
     }
 
-    /// Records that `rev` with `doc` is in force from now on.
-    pub fn took(&mut self, rev: u64, doc: ConfigDoc) {
+    /// Records that `rev` with `doc` is in force from `now` on.
+    pub fn took(&mut self, rev: u64, doc: ConfigDoc, now: Timestamp) {
         self.applied = Some((rev, doc));
+        self.taken_at = now;
+    }
+
+    /// The revision in force and when it was taken, for `state/hub`; none: hall.toml alone.
+    pub fn in_force(&self) -> Option<hallq_proto::state::ConfigInForce> {
+        self.applied
+            .as_ref()
+            .map(|(rev, _)| hallq_proto::state::ConfigInForce {
+                rev: *rev,
+                since_ms: self.taken_at,
+            })
+    }
+
+    /// HQ's announcements in force, as the wall display's board carries them (every one,
+    /// whatever its window: the board shows those whose window holds the time it is published
+    /// at, [`StatePublisher`](crate::publish::StatePublisher) decides). Their ids are `hq:` and
+    /// HQ's id, so that none is taken for an announcement posted in the hall. A window's local
+    /// times are the hall's (`utc_offset_min`).
+    pub fn announcements(&self, utc_offset_min: i32) -> Vec<Announcement> {
+        let Some((_, doc)) = &self.applied else {
+            return Vec::new();
+        };
+        let at = |text: &Option<String>| {
+            let t = LocalTime::parse(text.as_deref()?)?;
+            let minutes = days_from_civil(t.year, t.month, t.day) * 1440 + i64::from(t.minute)
+                - i64::from(utc_offset_min);
+            Some(Timestamp(minutes * 60_000))
+        };
+        let local = |t: &Text| LocalText::new(t.zh.clone(), t.en.clone());
+        doc.announcements
+            .iter()
+            .filter_map(|a| {
+                Some(Announcement {
+                    // A document is checked before it is taken: an id that fails here is not
+                    // one it could have had.
+                    id: AnnouncementId::new(format!("hq:{}", a.id)).ok()?,
+                    text: local(&a.text),
+                    starts_at_ms: at(&a.starts).unwrap_or(self.taken_at),
+                    ends_at_ms: at(&a.ends),
+                    where_to_ask: a.where_to_ask.as_ref().map(local),
+                })
+            })
+            .collect()
     }
 
     /// Records that `rev` was refused.
@@ -414,6 +464,7 @@ mod tests {
             base: Arc::new(base()),
             applied: None,
             refused: None,
+            taken_at: Timestamp(0),
         };
         s.refused(7, LocalText::new("不行", "no"));
         let r = s.report(&base());
@@ -425,10 +476,45 @@ mod tests {
                 .any(|b| b.code == "basic" && b.class == "basic")
         );
         assert!(s.seen(7) && s.seen(0) && !s.seen(8));
-        s.took(9, ConfigDoc::default());
+        s.took(9, ConfigDoc::default(), Timestamp(5));
         assert!(
             s.report(&base()).refused.is_none(),
             "refusal below the one in force"
         );
+    }
+
+    #[test]
+    fn hq_s_announcements_carry_their_window_in_the_hall_s_time() {
+        let mut s = HqState {
+            base: Arc::new(base()),
+            applied: None,
+            refused: None,
+            taken_at: Timestamp(0),
+        };
+        assert!(s.announcements(480).is_empty(), "none in force");
+        let doc: ConfigDoc = serde_json::from_str(
+            r#"{"announcements": [
+                {"id": "a", "text": {"zh": "甲", "en": "A"}},
+                {"id": "b", "text": {"zh": "乙", "en": "B"}, "where_to_ask": {"zh": "问", "en": "ask"},
+                 "starts": "2027-01-01 09:00", "ends": "2027-01-02 00:00"}]}"#,
+        )
+        .unwrap();
+        s.took(3, doc, Timestamp(1_000));
+        let a = s.announcements(480);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].id.as_str(), "hq:a");
+        assert_eq!(
+            a[0].starts_at_ms,
+            Timestamp(1_000),
+            "from when it was taken"
+        );
+        assert_eq!(a[0].ends_at_ms, None);
+        // 2027-01-01 09:00 at UTC+8 is 01:00 UTC: 1798765200 s after the epoch.
+        assert_eq!(a[1].starts_at_ms, Timestamp(1_798_765_200_000));
+        assert_eq!(
+            a[1].ends_at_ms,
+            Some(Timestamp(1_798_732_800_000 + 86_400_000))
+        );
+        assert_eq!(a[1].where_to_ask.as_ref().unwrap().en, "ask");
     }
 }

@@ -9,11 +9,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
-    Board, CallbackCase, ComplaintCase, Complaints, CounterState, HubClock, HubStatus, Liveness,
-    Notice, NoticeKind, OpeningHours, Services, Storage, UplinkState,
+    Announcement, Board, CallbackCase, ComplaintCase, Complaints, ConfigInForce, CounterState,
+    HubClock, HubStatus, Liveness, Notice, NoticeKind, OpeningHours, Services, Storage,
+    UplinkState,
 };
 use hallq_proto::topic::Topics;
-use hallq_proto::{CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time};
+use hallq_proto::{
+    AnnouncementId, CounterNo, DeviceId, HallId, LocalText, SCHEMA_VERSION, Timestamp, time,
+};
 use hallq_queue::Engine;
 
 use crate::config::{HallConfig, Role};
@@ -59,6 +62,13 @@ pub struct StatePublisher {
     uplink: Option<UplinkState>,
     /// Why the journal cannot be written now, for `state/hub`; none while it can.
     storage: Option<Storage>,
+    /// HQ's announcements in force (`hqconfig::HqState::announcements`), each on the board
+    /// while its window holds, beside the hall's own.
+    hq_announcements: Vec<Announcement>,
+    /// HQ's configuration in force, for `state/hub`; none: hall.toml alone.
+    hq_config: Option<ConfigInForce>,
+    /// The ids of those within their window when last asked ([`Self::hq_window_turned`]).
+    hq_shown: Vec<AnnouncementId>,
 }
 
 impl StatePublisher {
@@ -79,7 +89,39 @@ impl StatePublisher {
             last: HashMap::new(),
             uplink: None,
             storage: None,
+            hq_announcements: Vec::new(),
+            hq_config: None,
+            hq_shown: Vec::new(),
         }
+    }
+
+    /// Records HQ's configuration in force for the hub's status; returns whether it changed.
+    pub fn set_hq_config(&mut self, config: Option<ConfigInForce>) -> bool {
+        let changed = self.hq_config != config;
+        self.hq_config = config;
+        changed
+    }
+
+    /// Takes HQ's announcements in force (the board shows them from the next [`Self::state`]).
+    pub fn set_hq_announcements(&mut self, announcements: Vec<Announcement>) {
+        self.hq_announcements = announcements;
+    }
+
+    /// HQ's announcements within their window at `now`.
+    fn hq_live(&self, now: Timestamp) -> impl Iterator<Item = &Announcement> {
+        self.hq_announcements
+            .iter()
+            .filter(move |a| a.starts_at_ms <= now && a.ends_at_ms.is_none_or(|e| e > now))
+    }
+
+    /// Whether an HQ announcement's window opened or closed since the last call: the board is
+    /// published again then (the hall's own announcements end by an event of the engine; HQ's
+    /// are no engine state, and their start or end is no event).
+    pub fn hq_window_turned(&mut self, now: Timestamp) -> bool {
+        let live: Vec<AnnouncementId> = self.hq_live(now).map(|a| a.id.clone()).collect();
+        let turned = live != self.hq_shown;
+        self.hq_shown = live;
+        turned
     }
 
     /// Records whether the journal can be written, for the hub's status; returns whether that
@@ -180,6 +222,7 @@ impl StatePublisher {
             uplink: self.uplink.filter(|_| status == Liveness::Online),
             storage: self.storage.filter(|_| status == Liveness::Online),
             clock,
+            config: self.hq_config.filter(|_| status == Liveness::Online),
         };
         Outgoing::new(
             self.topics.hub(),
@@ -203,7 +246,11 @@ impl StatePublisher {
             open,
             calls: engine.recent_calls(),
             queues: engine.queues(),
-            announcements: engine.announcements(now),
+            announcements: engine
+                .announcements(now)
+                .into_iter()
+                .chain(self.hq_live(now).cloned())
+                .collect(),
             notices: self.notices(engine),
             kiosks_online: Some(self.kiosks_online()),
         };

@@ -256,6 +256,8 @@ impl Writer {
         let (hq, config) = crate::hqconfig::HqState::restore(config, &journal)?;
         let engine = rebuild(&config, &journal)?;
         let mut publisher = StatePublisher::new(&config);
+        publisher.set_hq_announcements(hq.announcements(config.hall.utc_offset_min));
+        publisher.set_hq_config(hq.in_force());
         // Revisions keep growing across restarts: start above any this hub gave before.
         publisher.set_rev_floor(u64::try_from(clock.now().0).unwrap_or(0));
         let mut w = Self {
@@ -550,7 +552,9 @@ impl Writer {
                 publishes.push(Outgoing::new(topics.reply(&device), reply, false));
             }
             publishes.extend(self.calls(&events));
-            if !events.is_empty() || presence_changed || republish {
+            // An HQ announcement's window opened or closed: no event says so.
+            let hq_turned = self.publisher.hq_window_turned(now);
+            if !events.is_empty() || presence_changed || republish || hq_turned {
                 publishes.extend(self.publisher.state(&self.engine, now, republish));
             }
         } else {
@@ -563,6 +567,8 @@ impl Writer {
             if let Some((config, hq)) = before {
                 self.config = config;
                 self.hq = hq;
+                self.publisher
+                    .set_hq_announcements(self.hq.announcements(self.config.hall.utc_offset_min));
             }
             match rebuild(&self.config, &self.journal) {
                 Ok(engine) => self.engine = engine,
@@ -585,7 +591,14 @@ impl Writer {
         let behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
         let (rate, mono) = (self.clock.rate(), self.mono_ms());
         let news = self.clock_news.due(now, rate, mono);
-        if behind_min != self.clock_behind_min || uplink_changed || storage_changed || news {
+        // HQ's configuration in force changed (taken, or a failed commit put the last back).
+        let hq_changed = self.publisher.set_hq_config(self.hq.in_force());
+        if behind_min != self.clock_behind_min
+            || uplink_changed
+            || storage_changed
+            || news
+            || hq_changed
+        {
             self.clock_behind_min = behind_min;
             publishes.push(self.hub_status(now));
         }
@@ -627,7 +640,9 @@ impl Writer {
                     return None;
                 }
                 self.config = Arc::new(*config);
-                self.hq.took(offer.rev, doc);
+                self.hq.took(offer.rev, doc, now);
+                self.publisher
+                    .set_hq_announcements(self.hq.announcements(self.config.hall.utc_offset_min));
                 tracing::info!(rev = offer.rev, "HQ's configuration taken / 已采用总部配置");
                 Some(event)
             }

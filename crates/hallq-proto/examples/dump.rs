@@ -549,6 +549,7 @@ fn main() {
             now_ms: at(-3600),
             rate: 1.0,
         }),
+        config: None,
     };
     show(
         "hub online",

@@ -393,6 +393,19 @@ pub struct HubStatus {
     /// it can again (a supervisor's console says so). Absent while the journal is written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<Storage>,
+    /// Headquarters' configuration in force (docs/chain.md, "Configuration down"), in `online`;
+    /// absent while the hall runs on hall.toml alone (no `[uplink]`, or no document taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigInForce>,
+}
+
+/// HQ's configuration a hub runs on (`config` in `state/hub`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigInForce {
+    /// HQ's revision in force: the highest KV revision among the hall's scopes' documents.
+    pub rev: u64,
+    /// When the hub took it (the hub's clock).
+    pub since_ms: Timestamp,
 }
 
 /// Why the hub cannot write its journal (`storage` in `state/hub`).

@@ -189,6 +189,7 @@ mod tests {
             storage: None,
             uplink: None,
             clock: Some(said(1_000_000, 0.0)),
+            config: None,
         };
         clock.observe(&status);
         assert_eq!(clock.now(), Timestamp(1_000_000));

@@ -168,7 +168,8 @@ impl BusinessDoc {
     }
 }
 
-/// An announcement on the wall display while the document is in force.
+/// An announcement on the wall display while the document is in force and, if it has a window,
+/// within it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnnouncementDoc {
@@ -177,6 +178,66 @@ pub struct AnnouncementDoc {
     pub text: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub where_to_ask: Option<Text>,
+    /// From when, `YYYY-MM-DD HH:MM` in each hall's local time (a chain-wide notice starts at
+    /// 09:00 in every hall, whatever its time zone); none: as soon as the hall takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts: Option<String>,
+    /// Until when (not included), the same form; none: until HQ withdraws it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends: Option<String>,
+}
+
+/// A local date and time as a window's `starts` or `ends` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LocalTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    /// Minutes after midnight.
+    pub minute: u32,
+}
+
+impl LocalTime {
+    /// `YYYY-MM-DD HH:MM` (a `T` for the space is taken too), a real date between 2000 and 2100.
+    pub fn parse(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            let part = text.get(r)?;
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
+        };
+        if b.len() != 16
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b' ' | b'T')
+            || b[13] != b':'
+        {
+            return None;
+        }
+        let (year, month, day) = (i64::from(digits(0..4)?), digits(5..7)?, digits(8..10)?);
+        let (hour, min) = (digits(11..13)?, digits(14..16)?);
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days_in_month = match month {
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 31,
+        };
+        let ok = (2000..=2100).contains(&year)
+            && (1..=12).contains(&month)
+            && (1..=days_in_month).contains(&day)
+            && hour < 24
+            && min < 60;
+        ok.then_some(Self {
+            year,
+            month,
+            day,
+            minute: hour * 60 + min,
+        })
+    }
 }
 
 impl ConfigDoc {
@@ -255,6 +316,27 @@ impl ConfigDoc {
             if a.text.zh.trim().is_empty() {
                 return Err(format!(
                     "announcement {} has no Chinese text / 公告 {} 缺少中文内容",
+                    a.id, a.id
+                ));
+            }
+            let mut window = [None, None];
+            for (slot, (key, value)) in window
+                .iter_mut()
+                .zip([("starts", &a.starts), ("ends", &a.ends)])
+            {
+                let Some(value) = value else { continue };
+                *slot = Some(LocalTime::parse(value).ok_or_else(|| {
+                    format!(
+                        "announcement {}: {key} {value:?} is not a local time YYYY-MM-DD HH:MM / 公告 {} 的 {key} 须为当地时间 YYYY-MM-DD HH:MM",
+                        a.id, a.id
+                    )
+                })?);
+            }
+            if let [Some(starts), Some(ends)] = window
+                && ends <= starts
+            {
+                return Err(format!(
+                    "announcement {} ends before it starts / 公告 {} 的结束时间早于开始时间",
                     a.id, a.id
                 ));
             }
@@ -350,6 +432,8 @@ mod tests {
                 id: "a".into(),
                 text: text("chain a"),
                 where_to_ask: None,
+                starts: None,
+                ends: None,
             }],
             ..ConfigDoc::default()
         };
@@ -364,11 +448,15 @@ mod tests {
                     id: "a".into(),
                     text: text("hall a"),
                     where_to_ask: None,
+                    starts: None,
+                    ends: None,
                 },
                 AnnouncementDoc {
                     id: "b".into(),
                     text: text("hall b"),
                     where_to_ask: None,
+                    starts: None,
+                    ends: None,
                 },
             ],
             ..ConfigDoc::default()
@@ -397,9 +485,63 @@ mod tests {
                 id: "x".into(),
                 text: text(""),
                 where_to_ask: None,
+                starts: None,
+                ends: None,
             }],
             ..ConfigDoc::default()
         };
         assert!(doc.check().unwrap_err().contains("中文"));
+    }
+
+    #[test]
+    fn an_announcement_s_window_is_a_real_local_time_and_ends_after_it_starts() {
+        let with = |starts: Option<&str>, ends: Option<&str>| ConfigDoc {
+            announcements: vec![AnnouncementDoc {
+                id: "w".into(),
+                text: text("window"),
+                where_to_ask: None,
+                starts: starts.map(Into::into),
+                ends: ends.map(Into::into),
+            }],
+            ..ConfigDoc::default()
+        };
+        assert!(
+            with(Some("2027-01-01 09:00"), Some("2027-02-28 18:30"))
+                .check()
+                .is_ok()
+        );
+        assert!(
+            with(None, Some("2028-02-29T00:00")).check().is_ok(),
+            "a leap day"
+        );
+        for bad in [
+            "2027-02-29 09:00",
+            "2027-13-01 09:00",
+            "2027-01-01 24:00",
+            "2027-01-01 9:00",
+            "2027/01/01 09:00",
+            "1999-12-31 23:59",
+            "2027-01-01 09:00:00",
+            "+027-01-01 09:00",
+        ] {
+            let e = with(Some(bad), None).check().unwrap_err();
+            assert!(
+                e.contains("YYYY-MM-DD HH:MM") && e.contains("当地时间"),
+                "{bad}: {e}"
+            );
+        }
+        let e = with(Some("2027-01-02 09:00"), Some("2027-01-02 09:00"))
+            .check()
+            .unwrap_err();
+        assert!(e.contains("ends before") && e.contains("早于"), "{e}");
+        assert_eq!(
+            LocalTime::parse("2027-03-04 05:06"),
+            Some(LocalTime {
+                year: 2027,
+                month: 3,
+                day: 4,
+                minute: 306
+            })
+        );
     }
 }

@@ -18,7 +18,7 @@ mod config;
 
 pub use config::{
     AnnouncementDoc, BadScope, BusinessDoc, BusinessInForce, CONFIG_BUCKET, ConfigDoc,
-    ConfigReport, KpiDoc, Refusal, Scope, Text,
+    ConfigReport, KpiDoc, LocalTime, Refusal, Scope, Text,
 };
 
 /// A hall id that cannot be one NATS subject token.

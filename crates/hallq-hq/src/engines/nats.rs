@@ -39,6 +39,9 @@ struct Node {
 pub struct NatsCluster {
     nodes: Vec<Node>,
     binary: PathBuf,
+    /// The user and password the cluster's own clients log in with, when its configuration has
+    /// an `authorization` block ([`NatsCluster::start_with`]).
+    login: Option<(String, String)>,
 }
 
 impl NatsCluster {
@@ -56,11 +59,23 @@ impl NatsCluster {
     /// Writes the three nodes' configurations under `dir` and starts them; on new ports if a
     /// port was taken meanwhile.
     pub async fn start(dir: &Path) -> Result<Self, HqError> {
+        Self::start_with(dir, "", None).await
+    }
+
+    /// As [`NatsCluster::start`], with `extra` added to each node's configuration (deploy/'s
+    /// `authorization` block, to run the cluster under its users' permissions), and the user and
+    /// password that [`NatsCluster::connect`] and the readiness check log in with.
+    pub async fn start_with(
+        dir: &Path,
+        extra: &str,
+        login: Option<(&str, &str)>,
+    ) -> Result<Self, HqError> {
         let binary = Self::binary()?;
         make_dir(dir)?;
+        let login = login.map(|(u, p)| (u.to_owned(), p.to_owned()));
         let mut attempt = 1;
         loop {
-            match Self::start_on_free_ports(dir, &binary).await {
+            match Self::start_on_free_ports(dir, &binary, extra, login.clone()).await {
                 Err(e) if port_taken(&e) && attempt < PORT_ATTEMPTS => {
                     tracing::warn!(error = %e, "a port was taken; starting on others");
                     attempt += 1;
@@ -70,7 +85,12 @@ impl NatsCluster {
         }
     }
 
-    async fn start_on_free_ports(dir: &Path, binary: &Path) -> Result<Self, HqError> {
+    async fn start_on_free_ports(
+        dir: &Path,
+        binary: &Path,
+        extra: &str,
+        login: Option<(String, String)>,
+    ) -> Result<Self, HqError> {
         let names = ["n1", "n2", "n3"];
         let mut ports = Vec::new();
         for _ in names {
@@ -91,7 +111,7 @@ impl NatsCluster {
                 "server_name: {name}\n\
                  listen: 127.0.0.1:{client_port}\n\
                  jetstream {{\n  store_dir: {store:?}\n  max_memory_store: 64MB\n  max_file_store: 4GB\n}}\n\
-                 cluster {{\n  name: {CLUSTER}\n  listen: 127.0.0.1:{cluster_port}\n  routes: [{routes}]\n}}\n",
+                 cluster {{\n  name: {CLUSTER}\n  listen: 127.0.0.1:{cluster_port}\n  routes: [{routes}]\n}}\n{extra}\n",
                 store = folder.join("store").display().to_string(),
                 routes = routes.join(", "),
             );
@@ -110,6 +130,7 @@ impl NatsCluster {
         let mut cluster = Self {
             nodes,
             binary: binary.to_owned(),
+            login,
         };
         for i in 0..cluster.nodes.len() {
             cluster.spawn(i)?;
@@ -133,11 +154,34 @@ impl NatsCluster {
 
     /// Connects a client to the cluster (any node; it fails over to the others).
     pub async fn connect(&self) -> Result<async_nats::Client, HqError> {
-        async_nats::ConnectOptions::new()
+        self.options()
             .connection_timeout(Duration::from_secs(5))
             .connect(self.urls())
             .await
             .map_err(|e| HqError::Nats(e.to_string()))
+    }
+
+    /// Connects as `user` with `password` (a cluster started with an `authorization` block).
+    pub async fn connect_as(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> Result<async_nats::Client, HqError> {
+        async_nats::ConnectOptions::with_user_and_password(user.into(), password.into())
+            .connection_timeout(Duration::from_secs(5))
+            .connect(self.urls())
+            .await
+            .map_err(|e| HqError::Nats(e.to_string()))
+    }
+
+    /// A client's options: the cluster's login, if it has one.
+    fn options(&self) -> async_nats::ConnectOptions {
+        match &self.login {
+            Some((u, p)) => {
+                async_nats::ConnectOptions::with_user_and_password(u.clone(), p.clone())
+            }
+            None => async_nats::ConnectOptions::new(),
+        }
     }
 
     /// Kills node `name` at once (SIGKILL), as a crash would.
@@ -221,7 +265,8 @@ impl NatsCluster {
         let mut first = None;
         for node in &running {
             let url = format!("nats://127.0.0.1:{}", node.client_port);
-            let client = async_nats::ConnectOptions::new()
+            let client = self
+                .options()
                 .connection_timeout(Duration::from_secs(2))
                 .request_timeout(Some(Duration::from_secs(2)))
                 .connect(url)
