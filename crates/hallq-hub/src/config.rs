@@ -60,6 +60,9 @@ pub struct HallConfig {
     /// The link to headquarters; none (the default): the hall talks to no one beyond itself.
     #[serde(default)]
     pub uplink: Option<crate::uplink::UplinkSection>,
+    /// "Your turn is near" (docs/notify.md): off unless `[notify] enabled`.
+    #[serde(default)]
+    pub notify: crate::notify::NotifySection,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -531,6 +534,9 @@ impl HallConfig {
         if let Some(uplink) = &self.uplink {
             uplink.check().map_err(ConfigError::Invalid)?;
         }
+        self.notify
+            .check(&self.queue)
+            .map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }

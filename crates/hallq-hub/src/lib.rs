@@ -8,6 +8,7 @@
 //! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
 //! - [`uplink`]: the journal to headquarters (`[uplink]`), beside the writer and never on its path.
 //! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
+//! - [`notify`]: "your turn is near" (`[notify]`): the rule after each commit, the sender beside.
 
 pub mod broker;
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod hub;
 pub mod limits;
 pub mod metrics;
 pub mod mosquitto;
+pub mod notify;
 mod plan;
 pub mod privacy;
 pub mod publish;

@@ -59,6 +59,8 @@ pub struct StatePublisher {
     uplink: Option<UplinkState>,
     /// Why the journal cannot be written now, for `state/hub`; none while it can.
     storage: Option<Storage>,
+    /// Customer notices given up today, for `state/hub`; none while every one went out.
+    notices: Option<hallq_proto::state::NoticeFailures>,
 }
 
 impl StatePublisher {
@@ -79,7 +81,15 @@ impl StatePublisher {
             last: HashMap::new(),
             uplink: None,
             storage: None,
+            notices: None,
         }
+    }
+
+    /// Records the notices given up today, for the hub's status; returns whether that changed.
+    pub fn set_notices(&mut self, notices: Option<hallq_proto::state::NoticeFailures>) -> bool {
+        let changed = self.notices != notices;
+        self.notices = notices;
+        changed
     }
 
     /// Records whether the journal can be written, for the hub's status; returns whether that
@@ -179,6 +189,7 @@ impl StatePublisher {
             // Only an online hub speaks for its link; its will and its goodbye do not.
             uplink: self.uplink.filter(|_| status == Liveness::Online),
             storage: self.storage.filter(|_| status == Liveness::Online),
+            notices: self.notices.clone().filter(|_| status == Liveness::Online),
             clock,
         };
         Outgoing::new(

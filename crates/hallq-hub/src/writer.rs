@@ -89,6 +89,9 @@ pub enum Input<T> {
         /// What changed.
         summary: String,
     },
+    /// One attempt to send a customer notice, from the sender (`crate::notify`): journaled as
+    /// `notice_sent`, and a last failure shown to supervisors.
+    Notice(crate::notify::Report),
 }
 
 /// How a command that must not be executed reached the hub.
@@ -169,6 +172,8 @@ pub struct Writer {
     /// Whether the last commit failed: the log says so once when writing stops and once when
     /// it works again, not at every refused command.
     write_failing: bool,
+    /// "Your turn is near", when `[notify]` is enabled ([`Writer::set_notifier`]).
+    notifier: Option<crate::notify::Notifier>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -273,6 +278,7 @@ impl Writer {
             journal_file,
             floor: None,
             write_failing: false,
+            notifier: None,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -292,6 +298,48 @@ impl Writer {
     pub fn set_floor(&mut self, floor: tokio::sync::watch::Sender<Floor>) {
         self.floor = Some(floor);
         self.tell_floor();
+    }
+
+    /// Runs "your turn is near" from now on: takes up today's watched tickets from the journal.
+    pub fn set_notifier(
+        &mut self,
+        mut notifier: crate::notify::Notifier,
+    ) -> Result<(), WriterError> {
+        notifier.restore(&self.journal.replay()?, &self.engine);
+        self.notifier = Some(notifier);
+        Ok(())
+    }
+
+    /// After a committed batch: the notices its changes made due, each number unsealed for its
+    /// own send only (never logged, never journaled). Returns whether the notices given up
+    /// today changed (`state/hub` says so).
+    fn notify_after(&mut self, events: &[Event], now: Timestamp) -> bool {
+        let Some(mut n) = self.notifier.take() else {
+            return false;
+        };
+        let (journal, vault) = (&self.journal, &self.vault);
+        n.after_commit(
+            events,
+            &self.engine,
+            &self.config.notify,
+            &self.config.hall.name,
+            now,
+            |ticket| {
+                let sealed = journal
+                    .personal(PersonalKind::NoticePhone, ticket.as_str())
+                    .inspect_err(|e| tracing::error!(error = %e, "cannot read a sealed number"))
+                    .ok()??;
+                vault
+                    .open(&sealed)
+                    .inspect_err(
+                        |e| tracing::error!(error = %e, %ticket, "a sealed number does not open"),
+                    )
+                    .ok()
+            },
+        );
+        let changed = self.publisher.set_notices(n.failures());
+        self.notifier = Some(n);
+        changed
     }
 
     /// The floor's counts and the journal's last seq to the uplink, if there is one and they
@@ -406,6 +454,9 @@ impl Writer {
         let mut before: Option<(Arc<HallConfig>, crate::hqconfig::HqState)> = None;
         self.roll_day(now, &mut internal);
         self.purge_due(now, &mut entries);
+        if let Some(n) = &mut self.notifier {
+            internal.extend(n.take_pending());
+        }
         for input in inputs {
             match input {
                 Input::Command {
@@ -459,6 +510,11 @@ impl Writer {
                         before = Some((Arc::clone(&self.config), self.hq.clone()));
                     }
                     internal.extend(self.take_config(&offer, now));
+                }
+                Input::Notice(report) => {
+                    if let Some(n) = &mut self.notifier {
+                        internal.push(n.report(report, now));
+                    }
                 }
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
@@ -530,6 +586,7 @@ impl Writer {
                 publishes.push(Outgoing::new(topics.reply(&device), reply, false));
             }
             publishes.extend(self.calls(&events));
+            storage_changed |= self.notify_after(&events, now);
             if !events.is_empty() || presence_changed || republish {
                 publishes.extend(self.publisher.state(&self.engine, now, republish));
             }
@@ -948,6 +1005,28 @@ impl Writer {
             }
         }
         let sealed = personal.and_then(|(kind, phone)| self.seal(kind, phone, &events, now));
+        // The number was given for this ticket's notices: the customer's consent, on record.
+        if let Some(s) = sealed
+            .as_ref()
+            .filter(|s| s.kind == PersonalKind::NoticePhone)
+        {
+            let visit = events.iter().find_map(|e| match &e.kind {
+                EventKind::TicketIssued { ticket, visit, .. } if ticket.as_str() == s.owner => {
+                    Some((ticket.clone(), visit.clone()))
+                }
+                _ => None,
+            });
+            if let Some((ticket, visit)) = visit {
+                events.push(Event {
+                    at_ms: now,
+                    kind: EventKind::NoticeConsented {
+                        ticket,
+                        visit,
+                        via: dev.id.to_string(),
+                    },
+                });
+            }
+        }
         let result = self.result(&p.reply, &events);
         Ok((Reply::ok(id.clone(), now, result).to_json(), events, sealed))
     }
