@@ -10,6 +10,7 @@
 )]
 
 pub mod at_hq;
+pub mod smsc;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

@@ -390,6 +390,8 @@ pub struct Supervisor {
     pub(crate) uplink: Option<UplinkState>,
     /// Why the hub cannot write its journal (`state/hub`), while it cannot.
     pub(crate) storage: Option<Storage>,
+    /// Customer notices ("your turn is near") given up today (`state/hub`), if any.
+    pub(crate) notices: Option<hallq_proto::state::NoticeFailures>,
     pub(crate) in_flight: bool,
     /// The command in flight, to say what was done once answered.
     pub(crate) pending: Option<Command>,
@@ -415,6 +417,7 @@ impl Supervisor {
             Update::Hub(h) => {
                 self.clock_behind_ms = h.clock_behind_ms;
                 self.storage = h.storage;
+                self.notices = h.notices;
                 if h.status == Liveness::Online {
                     self.uplink = h.uplink;
                 }
@@ -452,12 +455,37 @@ impl Supervisor {
             }
             None => {}
         }
-        let ms = self.clock_behind_ms.filter(|&ms| ms > 0)?;
-        let min = (ms + 59_999) / 60_000;
+        if let Some(ms) = self.clock_behind_ms.filter(|&ms| ms > 0) {
+            let min = (ms + 59_999) / 60_000;
+            return Some(LocalText::new(
+                format!(
+                    "中枢电脑的系统时钟落后 {min} 分钟：叫号时间按最后一条记录继续走，请校正时钟"
+                ),
+                format!(
+                    "The hub's clock is {min} min behind; the hall's time goes on from its last record. Set the clock right"
+                ),
+            ));
+        }
+        self.notices_line()
+    }
+
+    /// The customer notices the hub gave up today after their retries (the SMS gateway down or
+    /// refusing): how many, and the latest, so staff can tell that customer in person.
+    pub fn notices_line(&self) -> Option<LocalText> {
+        let n = self.notices.as_ref()?;
+        let l = &n.last;
+        let (zh_kind, en_kind) = match l.kind.as_str() {
+            "near" => ("即将到号", "turn-is-near"),
+            _ => ("叫号", "call"),
+        };
         Some(LocalText::new(
-            format!("中枢电脑的系统时钟落后 {min} 分钟：叫号时间按最后一条记录继续走，请校正时钟"),
             format!(
-                "The hub's clock is {min} min behind; the hall's time goes on from its last record. Set the clock right"
+                "今日 {} 条短信通知发送失败（最近：{} 号的{}通知，{}），请检查短信网关，并当面告知该顾客",
+                n.failed, l.number, zh_kind, l.error
+            ),
+            format!(
+                "{} customer SMS notices failed today (latest: {} {} notice, {}). Check the SMS gateway and tell that customer in person",
+                n.failed, l.number, en_kind, l.error
             ),
         ))
     }

@@ -397,3 +397,30 @@ fn the_console_has_a_line_for_the_link_to_hq_when_the_hall_has_one() {
         "{down:?}"
     );
 }
+
+#[test]
+fn the_console_says_when_customer_notices_failed_after_their_retries() {
+    use hallq_proto::state::{FailedNotice, NoticeFailures};
+    let mut s = Supervisor::default();
+    s.hub(Liveness::Online);
+    assert_eq!(s.hub_notice(), None);
+    s.notices = Some(NoticeFailures {
+        failed: 2,
+        last: FailedNotice {
+            number: hallq_proto::TicketNo("A012".into()),
+            kind: "called".into(),
+            channel: "smpp".into(),
+            error: "SMS gateway unreachable / 短信网关无法连接".into(),
+            at_ms: Timestamp(0),
+        },
+    });
+    let line = s.hub_notice().unwrap();
+    assert!(
+        line.zh.contains("2 条短信通知发送失败") && line.zh.contains("A012"),
+        "{line:?}"
+    );
+    assert!(line.en.contains("A012 call notice"), "{line:?}");
+    // A clock behind is more urgent, and said first.
+    s.clock_behind_ms = Some(60_000);
+    assert!(s.hub_notice().unwrap().zh.contains("落后"));
+}

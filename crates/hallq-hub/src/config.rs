@@ -63,6 +63,9 @@ pub struct HallConfig {
     /// The live ticket page on the customer's phone; off by default.
     #[serde(default)]
     pub phone: crate::phone::PhoneSection,
+    /// "Your turn is near" (docs/notify.md): off unless `[notify] enabled`.
+    #[serde(default)]
+    pub notify: crate::notify::NotifySection,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -535,6 +538,9 @@ impl HallConfig {
         if let Some(uplink) = &self.uplink {
             uplink.check().map_err(ConfigError::Invalid)?;
         }
+        self.notify
+            .check(&self.queue)
+            .map_err(ConfigError::Invalid)?;
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }

@@ -146,15 +146,32 @@ pub async fn run(
         }
     };
     let metrics = Arc::new(Metrics::new(config.uplink.is_some()));
+    // "Your turn is near": the channel, and the sender's queue the writer hands notices to.
+    let notify = if config.notify.enabled {
+        let channel = config.notify.channel().map_err(HubError::Config)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        Some((channel, tx, rx))
+    } else {
+        None
+    };
+    let notify_to = notify
+        .as_ref()
+        .map(|(channel, tx, _)| (tx.clone(), channel.kind()));
     let mut writer = {
         let (config, clock, metrics) = (
             Arc::clone(&config),
             Arc::clone(&options.clock),
             Arc::clone(&metrics),
         );
-        tokio::task::spawn_blocking(move || Writer::open(config, clock, metrics))
-            .await
-            .map_err(|e| HubError::Io(std::io::Error::other(e)))??
+        tokio::task::spawn_blocking(move || {
+            let mut w = Writer::open(config, clock, metrics)?;
+            if let Some((tx, kind)) = notify_to {
+                w.set_notifier(crate::notify::Notifier::new(tx, kind))?;
+            }
+            Ok::<_, WriterError>(w)
+        })
+        .await
+        .map_err(|e| HubError::Io(std::io::Error::other(e)))??
     };
 
     // The uplink's view of the writer: a `watch` the writer sets after each batch and never
@@ -214,6 +231,24 @@ pub async fn run(
     let writer_thread = std::thread::Builder::new()
         .name("hallq-writer".into())
         .spawn(move || writer_loop(writer, in_rx, out_tx, batch_max, stopped_tx))?;
+
+    // The notice sender, beside the writer: it reports each attempt back as an input.
+    if let Some((channel, _, jobs)) = notify {
+        let writer_input = in_tx.downgrade();
+        let report = move |r| {
+            if let Some(tx) = writer_input.upgrade() {
+                tokio::spawn(async move {
+                    let _ = tx.send(Input::Notice(r)).await;
+                });
+            }
+        };
+        tokio::spawn(crate::notify::run_sender(
+            jobs,
+            channel,
+            config.notify.retry,
+            report,
+        ));
+    }
 
     // The link to HQ, if hall.toml has one. It holds only a weak handle on the writer's input, so
     // the writer still stops when the hub's own handles drop.

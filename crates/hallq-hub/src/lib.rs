@@ -9,6 +9,7 @@
 //! - [`uplink`]: the journal to headquarters (`[uplink]`), beside the writer and never on its path.
 //! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
 //! - [`phone`]: the live ticket page on the customer's phone (`[phone]`).
+//! - [`notify`]: "your turn is near" (`[notify]`): the rule after each commit, the sender beside.
 
 pub mod broker;
 pub mod clock;
@@ -20,6 +21,7 @@ pub mod hub;
 pub mod limits;
 pub mod metrics;
 pub mod mosquitto;
+pub mod notify;
 pub mod phone;
 mod plan;
 pub mod privacy;

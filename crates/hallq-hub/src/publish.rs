@@ -69,6 +69,8 @@ pub struct StatePublisher {
     hq_config: Option<ConfigInForce>,
     /// The ids of those within their window when last asked ([`Self::hq_window_turned`]).
     hq_shown: Vec<AnnouncementId>,
+    /// Customer notices given up today, for `state/hub`; none while every one went out.
+    notices: Option<hallq_proto::state::NoticeFailures>,
 }
 
 impl StatePublisher {
@@ -92,6 +94,7 @@ impl StatePublisher {
             hq_announcements: Vec::new(),
             hq_config: None,
             hq_shown: Vec::new(),
+            notices: None,
         }
     }
 
@@ -122,6 +125,13 @@ impl StatePublisher {
         let turned = live != self.hq_shown;
         self.hq_shown = live;
         turned
+    }
+
+    /// Records the notices given up today, for the hub's status; returns whether that changed.
+    pub fn set_notices(&mut self, notices: Option<hallq_proto::state::NoticeFailures>) -> bool {
+        let changed = self.notices != notices;
+        self.notices = notices;
+        changed
     }
 
     /// Records whether the journal can be written, for the hub's status; returns whether that
@@ -221,6 +231,7 @@ impl StatePublisher {
             // Only an online hub speaks for its link; its will and its goodbye do not.
             uplink: self.uplink.filter(|_| status == Liveness::Online),
             storage: self.storage.filter(|_| status == Liveness::Online),
+            notices: self.notices.clone().filter(|_| status == Liveness::Online),
             clock,
             config: self.hq_config.filter(|_| status == Liveness::Online),
         };

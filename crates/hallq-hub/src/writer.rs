@@ -92,6 +92,9 @@ pub enum Input<T> {
     /// A customer's rating from the ticket's page on their phone (`crate::phone`): journaled
     /// as a command of the pages' own device id, once per command id, answered after the commit.
     PhoneRate(crate::phone::PhoneRate),
+    /// One attempt to send a customer notice, from the sender (`crate::notify`): journaled as
+    /// `notice_sent`, and a last failure shown to supervisors.
+    Notice(crate::notify::Report),
 }
 
 /// How a command that must not be executed reached the hub.
@@ -174,6 +177,8 @@ pub struct Writer {
     write_failing: bool,
     /// The live ticket pages' board and token key; none without `[phone]`.
     phone: Option<crate::phone::PhoneLink>,
+    /// "Your turn is near", when `[notify]` is enabled ([`Writer::set_notifier`]).
+    notifier: Option<crate::notify::Notifier>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -281,6 +286,7 @@ impl Writer {
             floor: None,
             write_failing: false,
             phone: None,
+            notifier: None,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -307,6 +313,48 @@ impl Writer {
     pub fn set_floor(&mut self, floor: tokio::sync::watch::Sender<Floor>) {
         self.floor = Some(floor);
         self.tell_floor();
+    }
+
+    /// Runs "your turn is near" from now on: takes up today's watched tickets from the journal.
+    pub fn set_notifier(
+        &mut self,
+        mut notifier: crate::notify::Notifier,
+    ) -> Result<(), WriterError> {
+        notifier.restore(&self.journal.replay()?, &self.engine);
+        self.notifier = Some(notifier);
+        Ok(())
+    }
+
+    /// After a committed batch: the notices its changes made due, each number unsealed for its
+    /// own send only (never logged, never journaled). Returns whether the notices given up
+    /// today changed (`state/hub` says so).
+    fn notify_after(&mut self, events: &[Event], now: Timestamp) -> bool {
+        let Some(mut n) = self.notifier.take() else {
+            return false;
+        };
+        let (journal, vault) = (&self.journal, &self.vault);
+        n.after_commit(
+            events,
+            &self.engine,
+            &self.config.notify,
+            &self.config.hall.name,
+            now,
+            |ticket| {
+                let sealed = journal
+                    .personal(PersonalKind::NoticePhone, ticket.as_str())
+                    .inspect_err(|e| tracing::error!(error = %e, "cannot read a sealed number"))
+                    .ok()??;
+                vault
+                    .open(&sealed)
+                    .inspect_err(
+                        |e| tracing::error!(error = %e, %ticket, "a sealed number does not open"),
+                    )
+                    .ok()
+            },
+        );
+        let changed = self.publisher.set_notices(n.failures());
+        self.notifier = Some(n);
+        changed
     }
 
     /// The floor's counts and the journal's last seq to the uplink, if there is one and they
@@ -423,6 +471,9 @@ impl Writer {
         let mut before: Option<(Arc<HallConfig>, crate::hqconfig::HqState)> = None;
         self.roll_day(now, &mut internal);
         self.purge_due(now, &mut entries);
+        if let Some(n) = &mut self.notifier {
+            internal.extend(n.take_pending());
+        }
         for input in inputs {
             match input {
                 Input::Command {
@@ -481,6 +532,11 @@ impl Writer {
                     let (written, result) = self.phone_rate(&rate, now, &mut cached);
                     entries.extend(written);
                     phone_done.push((rate.done, result));
+                }
+                Input::Notice(report) => {
+                    if let Some(n) = &mut self.notifier {
+                        internal.push(n.report(report, now));
+                    }
                 }
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
@@ -552,6 +608,7 @@ impl Writer {
                 publishes.push(Outgoing::new(topics.reply(&device), reply, false));
             }
             publishes.extend(self.calls(&events));
+            storage_changed |= self.notify_after(&events, now);
             // An HQ announcement's window opened or closed: no event says so.
             let hq_turned = self.publisher.hq_window_turned(now);
             if !events.is_empty() || presence_changed || republish || hq_turned {
@@ -1054,6 +1111,28 @@ impl Writer {
             }
         }
         let sealed = personal.and_then(|(kind, phone)| self.seal(kind, phone, &events, now));
+        // The number was given for this ticket's notices: the customer's consent, on record.
+        if let Some(s) = sealed
+            .as_ref()
+            .filter(|s| s.kind == PersonalKind::NoticePhone)
+        {
+            let visit = events.iter().find_map(|e| match &e.kind {
+                EventKind::TicketIssued { ticket, visit, .. } if ticket.as_str() == s.owner => {
+                    Some((ticket.clone(), visit.clone()))
+                }
+                _ => None,
+            });
+            if let Some((ticket, visit)) = visit {
+                events.push(Event {
+                    at_ms: now,
+                    kind: EventKind::NoticeConsented {
+                        ticket,
+                        visit,
+                        via: dev.id.to_string(),
+                    },
+                });
+            }
+        }
         let result = self.result(&p.reply, &events);
         Ok((Reply::ok(id.clone(), now, result).to_json(), events, sealed))
     }

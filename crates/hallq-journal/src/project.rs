@@ -297,7 +297,9 @@ pub(crate) fn project(
         | E::CounterPaused { .. }
         | E::CounterResumed { .. }
         | E::ConfigApplied { .. }
-        | E::ConfigRefused { .. } => {}
+        | E::ConfigRefused { .. }
+        | E::NoticeConsented { .. }
+        | E::NoticeSent { .. } => {}
     }
     Ok(())
 }

@@ -544,6 +544,7 @@ fn main() {
         reason: None,
         clock_behind_ms: None,
         storage: None,
+        notices: None,
         uplink: None,
         clock: (status == Liveness::Online).then_some(HubClock {
             now_ms: at(-3600),

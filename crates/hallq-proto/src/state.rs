@@ -397,6 +397,10 @@ pub struct HubStatus {
     /// absent while the hall runs on hall.toml alone (no `[uplink]`, or no document taken).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ConfigInForce>,
+    /// Set in `online` once a customer notice ("your turn is near", docs/notify.md) failed
+    /// after its retries this business day: a supervisor's console shows it. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<NoticeFailures>,
 }
 
 /// HQ's configuration a hub runs on (`config` in `state/hub`).
@@ -406,6 +410,30 @@ pub struct ConfigInForce {
     pub rev: u64,
     /// When the hub took it (the hub's clock).
     pub since_ms: Timestamp,
+}
+
+/// Customer notices that could not be sent today (`notices` in `state/hub`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeFailures {
+    /// Notices given up after the retry limit today.
+    pub failed: u32,
+    /// The latest of them.
+    pub last: FailedNotice,
+}
+
+/// A notice given up after its retries. Names the ticket, never the customer's number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedNotice {
+    /// The ticket's printed number.
+    pub number: TicketNo,
+    /// `near` or `called`.
+    pub kind: String,
+    /// The channel (`smpp`, `webhook`).
+    pub channel: String,
+    /// Why the last attempt failed.
+    pub error: String,
+    /// When it was given up.
+    pub at_ms: Timestamp,
 }
 
 /// Why the hub cannot write its journal (`storage` in `state/hub`).

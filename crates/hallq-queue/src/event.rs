@@ -239,6 +239,29 @@ pub enum EventKind {
     /// The hub refused headquarters' configuration revision `rev`, and why; it keeps its last
     /// good configuration.
     ConfigRefused { rev: u64, reason: LocalText },
+    /// The customer agreed, when giving a mobile number at the kiosk (or on the ticket page),
+    /// that it is used for this ticket's notices ("your turn is near", the call), and only for
+    /// them (PIPL). `via` is the device or page it was given on. The number itself is never an
+    /// event: it is sealed in the journal's `personal` table.
+    NoticeConsented {
+        ticket: TicketId,
+        visit: VisitId,
+        via: String,
+    },
+    /// One attempt to send a notice to a ticket's customer (docs/notify.md): `kind` is `near`
+    /// or `called`, `channel` `smpp`, `webhook` or `page`, `attempt` counts from 1, `result` is
+    /// `sent` or `failed` (then `error` says why, without the number); `last` is set on the
+    /// attempt that ended the tries (sent, or the retry limit reached).
+    NoticeSent {
+        ticket: TicketId,
+        kind: String,
+        channel: String,
+        attempt: u32,
+        result: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        last: bool,
+    },
 }
 
 impl EventKind {
@@ -283,7 +306,11 @@ impl EventKind {
             | E::AnnouncementPosted { .. }
             | E::AnnouncementCleared { .. }
             | E::ConfigApplied { .. }
-            | E::ConfigRefused { .. } => return None,
+            | E::ConfigRefused { .. }
+            // Messages to the customer, not steps of the visit: the reports' trails stay as
+            // they were.
+            | E::NoticeConsented { .. }
+            | E::NoticeSent { .. } => return None,
         })
     }
 
@@ -335,6 +362,7 @@ impl EventKind {
             | E::Rated { ticket, .. }
             | E::RatingSkipped { ticket, .. } => Some(ticket),
             E::ComplaintOpened { ticket, .. } => ticket.as_ref(),
+            E::NoticeConsented { ticket, .. } | E::NoticeSent { ticket, .. } => Some(ticket),
             _ => None,
         }
     }

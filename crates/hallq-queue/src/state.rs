@@ -594,7 +594,10 @@ impl HallState {
             }
             E::CounterResumed { counter } => self.set_idle(*counter),
             // The hub swaps the engine's configuration itself (`Engine::reconfigure`).
-            E::ConfigApplied { .. } | E::ConfigRefused { .. } => {}
+            E::ConfigApplied { .. }
+            | E::ConfigRefused { .. }
+            | E::NoticeConsented { .. }
+            | E::NoticeSent { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

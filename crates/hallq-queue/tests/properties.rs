@@ -990,7 +990,9 @@ impl Lifecycle {
             E::Touched { .. }
             | E::CallbackMade { .. }
             | E::ConfigApplied { .. }
-            | E::ConfigRefused { .. } => {}
+            | E::ConfigRefused { .. }
+            | E::NoticeConsented { .. }
+            | E::NoticeSent { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(
                     self.tickets.contains_key(ticket),

@@ -1130,7 +1130,9 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::AnnouncementPosted { .. }
         | E::AnnouncementCleared { .. }
         | E::ConfigApplied { .. }
-        | E::ConfigRefused { .. } => None,
+        | E::ConfigRefused { .. }
+        | E::NoticeConsented { .. }
+        | E::NoticeSent { .. } => None,
     }
 }
 

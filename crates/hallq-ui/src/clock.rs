@@ -187,6 +187,7 @@ mod tests {
             reason: None,
             clock_behind_ms: None,
             storage: None,
+            notices: None,
             uplink: None,
             clock: Some(said(1_000_000, 0.0)),
             config: None,
