@@ -60,6 +60,9 @@ pub struct HallConfig {
     /// The link to headquarters; none (the default): the hall talks to no one beyond itself.
     #[serde(default)]
     pub uplink: Option<crate::uplink::UplinkSection>,
+    /// Appointments (预约, docs/booking.md); none (the default): the hall takes no bookings.
+    #[serde(default)]
+    pub booking: Option<crate::booking::BookingSection>,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -530,6 +533,9 @@ impl HallConfig {
         self.broker.check().map_err(ConfigError::Invalid)?;
         if let Some(uplink) = &self.uplink {
             uplink.check().map_err(ConfigError::Invalid)?;
+        }
+        if let Some(booking) = &self.booking {
+            booking.rules(self).map_err(ConfigError::Invalid)?;
         }
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;

@@ -8,7 +8,9 @@
 //! - [`mosquitto`]: Mosquitto's password hash and its `hallq.passwd` / `hallq.acl` from the registry.
 //! - [`uplink`]: the journal to headquarters (`[uplink]`), beside the writer and never on its path.
 //! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
+//! - [`booking`]: appointments of a standalone hall: the book in the writer, the page and API.
 
+pub mod booking;
 pub mod broker;
 pub mod clock;
 pub mod config;

@@ -297,7 +297,8 @@ pub(crate) fn project(
         | E::CounterPaused { .. }
         | E::CounterResumed { .. }
         | E::ConfigApplied { .. }
-        | E::ConfigRefused { .. } => {}
+        | E::ConfigRefused { .. }
+        | E::Booking { .. } => {}
     }
     Ok(())
 }

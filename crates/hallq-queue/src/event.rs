@@ -239,6 +239,12 @@ pub enum EventKind {
     /// The hub refused headquarters' configuration revision `rev`, and why; it keeps its last
     /// good configuration.
     ConfigRefused { rev: u64, reason: LocalText },
+    /// The hall's book of appointments changed (issue 15 §3, docs/booking.md): the hub holds
+    /// the book of a standalone hall and decides its commands in its single writer. The queue's
+    /// own state does not change; a check-in on time issues its ticket through the queue.
+    Booking {
+        booking: hallq_booking::BookingEvent,
+    },
 }
 
 impl EventKind {
@@ -283,7 +289,8 @@ impl EventKind {
             | E::AnnouncementPosted { .. }
             | E::AnnouncementCleared { .. }
             | E::ConfigApplied { .. }
-            | E::ConfigRefused { .. } => return None,
+            | E::ConfigRefused { .. }
+            | E::Booking { .. } => return None,
         })
     }
 

@@ -576,6 +576,8 @@ impl HallState {
             E::CounterResumed { counter } => self.set_idle(*counter),
             // The hub swaps the engine's configuration itself (`Engine::reconfigure`).
             E::ConfigApplied { .. } | E::ConfigRefused { .. } => {}
+            // The hub keeps the book beside the engine (docs/booking.md).
+            E::Booking { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

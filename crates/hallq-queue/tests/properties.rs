@@ -990,7 +990,8 @@ impl Lifecycle {
             E::Touched { .. }
             | E::CallbackMade { .. }
             | E::ConfigApplied { .. }
-            | E::ConfigRefused { .. } => {}
+            | E::ConfigRefused { .. }
+            | E::Booking { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(
                     self.tickets.contains_key(ticket),

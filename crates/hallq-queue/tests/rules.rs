@@ -1130,7 +1130,8 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::AnnouncementPosted { .. }
         | E::AnnouncementCleared { .. }
         | E::ConfigApplied { .. }
-        | E::ConfigRefused { .. } => None,
+        | E::ConfigRefused { .. }
+        | E::Booking { .. } => None,
     }
 }
 
