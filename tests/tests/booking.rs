@@ -14,7 +14,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use hallq_proto::{BusinessDay, Timestamp, time};
+use hallq_proto::{BusinessDay, time};
 use hallq_tests::{BrokerKind, Hall, free_port};
 use serde_json::{Value, json};
 
@@ -66,15 +66,9 @@ fn mobile(n: u32) -> String {
 
 /// The hall's tomorrow (UTC+8, the test hall's zone).
 fn tomorrow() -> BusinessDay {
-    let now = Timestamp(
-        i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis(),
-        )
-        .unwrap(),
-    );
+    use hallq_hub::Clock as _;
+    // The hub runs on the wall clock here: its day is the system's.
+    let now = hallq_hub::SystemClock.now();
     let today = time::local(now, 480).0;
     let (y, m, d) = time::civil_from_days(time::day_number(today) + 1);
     BusinessDay(u32::try_from(y).unwrap() * 10_000 + m * 100 + d)

@@ -29,7 +29,7 @@ button.ghost{background:#fff;color:#0a5bd3;border:1px solid #0a5bd3}
 
 const SCRIPT: &str = r#"
 const $=id=>document.getElementById(id);let chosen=null;
-function say(kind,zh,en){const m=$('msg');m.className=kind;m.innerHTML='';const a=document.createElement('span');a.textContent=zh;const b=document.createElement('span');b.className='en';b.textContent=en;m.append(a,b);}
+function say(kind,zh,en){const m=$('msg');m.className=kind;m.innerHTML='';const a=document.createElement('span');a.textContent=zh;const b=document.createElement('span');b.className='en';b.textContent=en;m.append(a,b);m.scrollIntoView({block:'center'});}
 async function call(path,body){const r=await fetch(path,body?{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body)}:{});const j=await r.json();if(!r.ok){const e=j.error||{};say('err',e.zh||'出错了',e.en||'Something went wrong.');throw e;}return j;}
 async function load(){const o=await call('/book/api/options');const b=$('business'),d=$('day');
 o.business.forEach(x=>{const e=document.createElement('option');e.value=x.code;e.textContent=x.zh+' / '+x.en;b.append(e);});
@@ -40,7 +40,7 @@ j.slots.forEach(s=>{const e=document.createElement('button');e.type='button';e.t
 async function otp(){const j=await call('/book/api/otp',{mobile:$('mobile').value});say('ok','验证码已发送至 '+j.to,'A code was sent to '+j.to+'.');}
 async function book(){if(chosen===null){say('err','请选择时段','Choose a time slot.');return;}
 const j=await call('/book/api/bookings',{business:$('business').value,day:Number($('day').value),start_min:chosen,mobile:$('mobile').value,otp:$('otp').value});
-say('ok','预约成功，请凭预约码到厅签到','Booked: check in at the hall with this code.');const c=document.createElement('div');c.id='code';c.textContent=j.code;$('msg').append(c);await slots();}
+say('ok','预约成功，请凭预约码到厅签到','Booked: check in at the hall with this code.');const c=document.createElement('div');c.id='code';c.textContent=j.code;$('msg').append(c);c.scrollIntoView({block:'center'});}
 async function cancel(){const j=await call('/book/api/bookings/'+encodeURIComponent($('ccode').value)+'/cancel',{mobile:$('cmobile').value});say('ok','预约 '+j.code+' 已取消','Booking '+j.code+' is cancelled.');await slots();}
 $('send').onclick=()=>otp().catch(()=>{});$('book').onclick=()=>book().catch(()=>{});$('cancel').onclick=()=>cancel().catch(()=>{});
 load().catch(()=>{});
