@@ -66,6 +66,9 @@ pub struct HallConfig {
     /// "Your turn is near" (docs/notify.md): off unless `[notify] enabled`.
     #[serde(default)]
     pub notify: crate::notify::NotifySection,
+    /// Appointments (预约, docs/booking.md); none (the default): the hall takes no bookings.
+    #[serde(default)]
+    pub booking: Option<crate::booking::BookingSection>,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -541,6 +544,9 @@ impl HallConfig {
         self.notify
             .check(&self.queue)
             .map_err(ConfigError::Invalid)?;
+        if let Some(booking) = &self.booking {
+            booking.rules(self).map_err(ConfigError::Invalid)?;
+        }
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }

@@ -192,6 +192,7 @@ pub async fn run(
     } else {
         None
     };
+    let booking_view = writer.booking_view();
 
     let topics = Topics::new(&config.hall.id);
     let will = StatePublisher::new(&config).hub_status(Liveness::Offline, None);
@@ -371,6 +372,16 @@ pub async fn run(
             }
         })
     };
+    let booking_task = match (booking_view, config.booking.as_ref().and_then(|b| b.listen)) {
+        (Some((rules, view)), Some(addr)) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "booking page listening at /book");
+            let api =
+                crate::booking::start(&config, rules, view, Arc::clone(&options.clock), &in_tx);
+            Some(tokio::spawn(crate::booking::api::serve(listener, api)))
+        }
+        _ => None,
+    };
     let metrics_task = match config.hub.metrics_listen {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -466,6 +477,9 @@ pub async fn run(
         poll.abort();
     }
     for task in [metrics_task, phone_task].into_iter().flatten() {
+        task.abort();
+    }
+    if let Some(task) = booking_task {
         task.abort();
     }
     if let Some(b) = broker {

@@ -10,7 +10,9 @@
 //! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
 //! - [`phone`]: the live ticket page on the customer's phone (`[phone]`).
 //! - [`notify`]: "your turn is near" (`[notify]`): the rule after each commit, the sender beside.
+//! - [`booking`]: appointments of a standalone hall: the book in the writer, the page and API.
 
+pub mod booking;
 pub mod broker;
 pub mod clock;
 pub mod config;

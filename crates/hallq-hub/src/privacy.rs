@@ -214,6 +214,27 @@ impl Vault {
             .collect()
     }
 
+    /// The key a booking knows its customer by (hallq-booking's `PersonKey`): the blind index
+    /// of the number in a domain of its own, so that it matches no notice's or complaint's
+    /// hash. Never the number; without the key file, not testable against the numbers.
+    pub fn person_key(&self, phone: &hallq_proto::Phone) -> String {
+        let mut ctx = hmac::Context::with_key(&self.index);
+        ctx.update(b"booking_person\0");
+        ctx.update(phone.expose().as_bytes());
+        ctx.sign()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// 64 random bits from the system (booking codes).
+    pub fn random_u64(&self) -> Result<u64, VaultError> {
+        let mut bytes = [0u8; 8];
+        self.rng.fill(&mut bytes).map_err(|_| VaultError::Random)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
     /// Seals `value`, bound to `kind` and `owner`.
     pub fn seal(
         &self,

@@ -95,6 +95,9 @@ pub enum Input<T> {
     /// One attempt to send a customer notice, from the sender (`crate::notify`): journaled as
     /// `notice_sent`, and a last failure shown to supervisors.
     Notice(crate::notify::Report),
+    /// A booking request from the booking page or API (`crate::booking`): decided in order
+    /// with everything else, answered after the commit.
+    Booking(crate::booking::Asked),
 }
 
 /// How a command that must not be executed reached the hub.
@@ -179,6 +182,8 @@ pub struct Writer {
     phone: Option<crate::phone::PhoneLink>,
     /// "Your turn is near", when `[notify]` is enabled ([`Writer::set_notifier`]).
     notifier: Option<crate::notify::Notifier>,
+    /// The hall's book of appointments, with `[booking]`.
+    keeper: Option<crate::booking::Keeper>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -260,6 +265,13 @@ impl Writer {
         // Headquarters' configuration in force, from the journal, over hall.toml.
         let (hq, config) = crate::hqconfig::HqState::restore(config, &journal)?;
         let engine = rebuild(&config, &journal)?;
+        let keeper = match &config.booking {
+            Some(section) => {
+                let rules = section.rules(&config).map_err(std::io::Error::other)?;
+                Some(crate::booking::Keeper::open(rules, &journal, clock.now())?)
+            }
+            None => None,
+        };
         let mut publisher = StatePublisher::new(&config);
         publisher.set_hq_announcements(hq.announcements(config.hall.utc_offset_min));
         publisher.set_hq_config(hq.in_force());
@@ -287,6 +299,7 @@ impl Writer {
             write_failing: false,
             phone: None,
             notifier: None,
+            keeper,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -448,6 +461,16 @@ impl Writer {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// The book's view and rules for the booking page, with `[booking]`.
+    pub fn booking_view(
+        &self,
+    ) -> Option<(
+        hallq_booking::SlotRules,
+        tokio::sync::watch::Receiver<Arc<hallq_booking::Book>>,
+    )> {
+        self.keeper.as_ref().map(|k| (k.rules().clone(), k.view()))
+    }
+
     /// Read access to the engine, for tests and metrics.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -466,6 +489,8 @@ impl Writer {
         let mut uplink_changed = false;
         // Ratings from the phone pages, answered once the batch is committed (or not).
         let mut phone_done = Vec::new();
+        // Booking answers, sent once the batch is committed (or refused if it is not).
+        let mut booking_answers = Vec::new();
         // The configuration before an HQ document was taken in this batch: restored if the
         // commit fails (the journal then does not say it was taken).
         let mut before: Option<(Arc<HallConfig>, crate::hqconfig::HqState)> = None;
@@ -538,12 +563,21 @@ impl Writer {
                         internal.push(n.report(report, now));
                     }
                 }
+                Input::Booking(asked) => {
+                    let (answer, events) = self.booking(asked.request, now);
+                    internal.extend(events);
+                    booking_answers.push((asked.answer, answer));
+                }
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
                 Input::Tick => {
                     match self.engine.apply(&Command::Tick, now) {
                         Ok(events) => internal.extend(events),
                         Err(e) => tracing::error!(error = %e, "tick refused"),
+                    }
+                    if let Some(keeper) = self.keeper.as_mut() {
+                        let close = hallq_booking::BookingCommand::CloseWindows;
+                        internal.extend(keeper.decide(now, &close).unwrap_or_default());
                     }
                     self.limiter.forget_idle(now);
                 }
@@ -602,6 +636,21 @@ impl Writer {
         if republish {
             // The status first: a device forgets old revisions when the hub turns online.
             publishes.push(self.hub_status(now));
+        }
+        if let Some(keeper) = self.keeper.as_mut() {
+            if committed {
+                keeper.publish();
+            } else if let Err(e) = keeper.reload(&self.journal, now) {
+                tracing::error!(error = %e, "cannot rebuild the book from the journal");
+            }
+        }
+        for (tx, answer) in booking_answers {
+            let answer = if committed {
+                answer
+            } else {
+                Err(crate::booking::Refused::Internal)
+            };
+            let _ = tx.send(answer);
         }
         if committed {
             for (device, reply) in replies {
@@ -710,6 +759,82 @@ impl Writer {
                 }
                 Some(event)
             }
+        }
+    }
+
+    /// A booking request: the booking as it stands after it, and the events to journal.
+    fn booking(
+        &mut self,
+        request: crate::booking::Request,
+        now: Timestamp,
+    ) -> (crate::booking::Answer, Vec<Event>) {
+        use crate::booking::{Refused, Request};
+        use hallq_booking::{BookingCode, BookingCommand, PersonKey};
+        let Some(keeper) = self.keeper.as_mut() else {
+            return (Err(Refused::Off), Vec::new());
+        };
+        let person = |phone: &hallq_proto::Phone| {
+            PersonKey::new(self.vault.person_key(phone)).map_err(Refused::Book)
+        };
+        let command = match request {
+            Request::Book {
+                phone,
+                business,
+                day,
+                start_min,
+            } => {
+                let person = match person(&phone) {
+                    Ok(p) => p,
+                    Err(e) => return (Err(e), Vec::new()),
+                };
+                // 40 random bits: a clash is rare, and a few draws make it vanishing.
+                let code = (0..8)
+                    .filter_map(|_| self.vault.random_u64().ok())
+                    .map(BookingCode::from_random)
+                    .find(|c| keeper.get(c).is_none());
+                let Some(code) = code else {
+                    return (Err(Refused::Internal), Vec::new());
+                };
+                BookingCommand::Book {
+                    code,
+                    person,
+                    business,
+                    day,
+                    start_min,
+                }
+            }
+            Request::Change {
+                code,
+                phone,
+                day,
+                start_min,
+            } => match person(&phone) {
+                Ok(person) => BookingCommand::Change {
+                    code,
+                    person,
+                    day,
+                    start_min,
+                },
+                Err(e) => return (Err(e), Vec::new()),
+            },
+            Request::Cancel { code, phone } => match person(&phone) {
+                Ok(person) => BookingCommand::Cancel { code, person },
+                Err(e) => return (Err(e), Vec::new()),
+            },
+        };
+        let code = match &command {
+            BookingCommand::Book { code, .. }
+            | BookingCommand::Change { code, .. }
+            | BookingCommand::Cancel { code, .. }
+            | BookingCommand::CheckIn { code } => code.clone(),
+            BookingCommand::CloseWindows => return (Err(Refused::Internal), Vec::new()),
+        };
+        match keeper.decide(now, &command) {
+            Ok(events) => match keeper.get(&code) {
+                Some(b) => (Ok(b.clone()), events),
+                None => (Err(Refused::Internal), events),
+            },
+            Err(e) => (Err(Refused::Book(e)), Vec::new()),
         }
     }
 

@@ -299,7 +299,8 @@ pub(crate) fn project(
         | E::ConfigApplied { .. }
         | E::ConfigRefused { .. }
         | E::NoticeConsented { .. }
-        | E::NoticeSent { .. } => {}
+        | E::NoticeSent { .. }
+        | E::Booking { .. } => {}
     }
     Ok(())
 }

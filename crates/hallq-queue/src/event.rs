@@ -262,6 +262,12 @@ pub enum EventKind {
         error: Option<String>,
         last: bool,
     },
+    /// The hall's book of appointments changed (issue 15 §3, docs/booking.md): the hub holds
+    /// the book of a standalone hall and decides its commands in its single writer. The queue's
+    /// own state does not change; a check-in on time issues its ticket through the queue.
+    Booking {
+        booking: hallq_booking::BookingEvent,
+    },
 }
 
 impl EventKind {
@@ -310,7 +316,8 @@ impl EventKind {
             // Messages to the customer, not steps of the visit: the reports' trails stay as
             // they were.
             | E::NoticeConsented { .. }
-            | E::NoticeSent { .. } => return None,
+            | E::NoticeSent { .. }
+            | E::Booking { .. } => return None,
         })
     }
 

@@ -598,6 +598,8 @@ impl HallState {
             | E::ConfigRefused { .. }
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. } => {}
+            // The hub keeps the book beside the engine (docs/booking.md).
+            E::Booking { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

@@ -992,7 +992,8 @@ impl Lifecycle {
             | E::ConfigApplied { .. }
             | E::ConfigRefused { .. }
             | E::NoticeConsented { .. }
-            | E::NoticeSent { .. } => {}
+            | E::NoticeSent { .. }
+            | E::Booking { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(
                     self.tickets.contains_key(ticket),

@@ -1132,7 +1132,8 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::ConfigApplied { .. }
         | E::ConfigRefused { .. }
         | E::NoticeConsented { .. }
-        | E::NoticeSent { .. } => None,
+        | E::NoticeSent { .. }
+        | E::Booking { .. } => None,
     }
 }
 

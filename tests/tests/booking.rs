@@ -1,0 +1,421 @@
+//! Appointments at a standalone hall with real processes (issue 15 §3, docs/booking.md): a hub
+//! with `[booking]` serves the JSON API and the page under `/book`; many customers booking the
+//! last place of a slot at once, exactly one wins and the journal has that one; bad input gets
+//! clear bilingual JSON errors (a malformed body, a bad number, a bad or unknown booking code,
+//! a replayed one-time code, a flood of codes); the page books in headless Chromium at a
+//! phone's viewport.
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+#[path = "../../crates/hallq-hq/tests/webdriver/mod.rs"]
+mod webdriver;
+
+use std::io::{Read as _, Write as _};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use hallq_proto::{BusinessDay, time};
+use hallq_tests::{BrokerKind, Hall, free_port};
+use serde_json::{Value, json};
+
+/// `method path` with a JSON body over HTTP/1.1; returns the status and the body as JSON (or as
+/// a string for what is not JSON).
+fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let body = body.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let value = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    (status, value)
+}
+
+fn post(port: u16, path: &str, body: &Value) -> (u16, Value) {
+    http(port, "POST", path, Some(&body.to_string()))
+}
+
+/// The error's code, after checking it says what happened in both languages.
+fn error_code(v: &Value) -> String {
+    let e = &v["error"];
+    let zh = e["zh"].as_str().unwrap_or_default();
+    let en = e["en"].as_str().unwrap_or_default();
+    assert!(
+        zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            && en.is_ascii()
+            && !en.is_empty(),
+        "not a bilingual error: {v}"
+    );
+    e["code"].as_str().unwrap_or_default().to_owned()
+}
+
+fn mobile(n: u32) -> String {
+    format!("1390000{n:04}")
+}
+
+/// The hall's tomorrow (UTC+8, the test hall's zone).
+fn tomorrow() -> BusinessDay {
+    use hallq_hub::Clock as _;
+    // The hub runs on the wall clock here: its day is the system's.
+    let now = hallq_hub::SystemClock.now();
+    let today = time::local(now, 480).0;
+    let (y, m, d) = time::civil_from_days(time::day_number(today) + 1);
+    BusinessDay(u32::try_from(y).unwrap() * 10_000 + m * 100 + d)
+}
+
+/// A hall with `[booking]` on a free port, its hub started.
+fn hall(capacity: u32) -> (Hall, hallq_tests::HubProcess, u16) {
+    let port = free_port();
+    let hall = Hall::with_sections(
+        BrokerKind::Embedded,
+        &format!(
+            "[booking]\nlisten = \"127.0.0.1:{port}\"\ncapacity = {{ basic = {capacity} }}\n\
+             otp_per_hour = 3\n\n"
+        ),
+    );
+    let hub = hall.start_hub();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "no booking page: {}",
+            hall.hub_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (hall, hub, port)
+}
+
+/// The one-time code the demo sender logged for `mobile` last (the log has it masked).
+fn logged_code(hall: &Hall, mobile: &str) -> String {
+    let masked = format!("{}****{}", &mobile[..3], &mobile[7..]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = hall.hub_log();
+        let code = log
+            .lines()
+            .filter(|l| l.contains(&masked) && l.contains("DEMO one-time code"))
+            .filter_map(|l| l.split("code=").nth(1))
+            .map(|rest| {
+                rest.chars()
+                    .filter(char::is_ascii_digit)
+                    .take(6)
+                    .collect::<String>()
+            })
+            .next_back();
+        if let Some(code) = code {
+            return code;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no code logged for {masked}:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn otp(hall: &Hall, port: u16, mobile: &str) -> String {
+    let (status, v) = post(port, "/book/api/otp", &json!({ "mobile": mobile }));
+    assert_eq!(status, 200, "{v}");
+    logged_code(hall, mobile)
+}
+
+fn book_body(mobile: &str, code: &str, start_min: u32) -> Value {
+    json!({ "business": "basic", "day": tomorrow().0, "start_min": start_min,
+            "mobile": mobile, "otp": code })
+}
+
+#[test]
+fn of_many_customers_booking_the_last_place_at_once_exactly_one_wins() {
+    let (hall, _hub, port) = hall(1);
+    const CUSTOMERS: u32 = 24;
+    let codes: Vec<String> = (0..CUSTOMERS)
+        .map(|n| otp(&hall, port, &mobile(n)))
+        .collect();
+    let start = Arc::new(Barrier::new(CUSTOMERS as usize));
+    let runs: Vec<_> = codes
+        .into_iter()
+        .enumerate()
+        .map(|(n, code)| {
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                let body = book_body(&mobile(u32::try_from(n).unwrap()), &code, 9 * 60);
+                start.wait();
+                post(port, "/book/api/bookings", &body)
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, Value)> = runs.into_iter().map(|r| r.join().unwrap()).collect();
+    let won: Vec<_> = answers.iter().filter(|(s, _)| *s == 201).collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    for (status, v) in answers.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(
+            (*status, error_code(v)),
+            (409, "slot_full".to_owned()),
+            "{v}"
+        );
+    }
+    let code = won[0].1["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 8);
+
+    // The slot shows no place left.
+    let (_, slots) = http(
+        port,
+        "GET",
+        &format!("/book/api/slots?business=basic&day={}", tomorrow().0),
+        None,
+    );
+    let nine = slots["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start_min"] == 540)
+        .unwrap();
+    assert_eq!(
+        (nine["left"].as_u64(), nine["open"].as_bool()),
+        (Some(0), Some(false))
+    );
+
+    // The journal has the one booking, and no number.
+    let journal = hall.journal();
+    let bodies: Vec<String> = journal
+        .connection()
+        .prepare("SELECT body FROM events WHERE type = 'booking'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(
+        bodies[0].contains(&code) && bodies[0].contains("\"booked\""),
+        "{bodies:?}"
+    );
+    let all = std::fs::read(hall.data_dir().join("journal.db")).unwrap();
+    let wal = std::fs::read(hall.data_dir().join("journal.db-wal")).unwrap_or_default();
+    for n in 0..CUSTOMERS {
+        let m = mobile(n);
+        assert!(
+            !all.windows(11)
+                .chain(wal.windows(11))
+                .any(|w| w == m.as_bytes()),
+            "{m} in the journal"
+        );
+        assert!(!hall.hub_log().contains(&m), "{m} in the hub's log");
+    }
+
+    // Its holder cancels with the code and the number; someone else's number finds nothing.
+    let (status, v) = post(
+        port,
+        &format!("/book/api/bookings/{code}/cancel"),
+        &json!({ "mobile": mobile(500) }),
+    );
+    assert_eq!((status, error_code(&v)), (404, "unknown_booking".into()));
+    let winner = won[0].1.clone();
+    let holder = (0..CUSTOMERS)
+        .map(mobile)
+        .find(|m| {
+            let (s, v) = post(
+                port,
+                &format!("/book/api/bookings/{code}/change"),
+                &json!({ "mobile": m, "day": tomorrow().0, "start_min": 600 }),
+            );
+            s == 200 && v["time"] == "10:00"
+        })
+        .unwrap_or_else(|| panic!("no number moved {winner}"));
+    let (status, v) = post(
+        port,
+        &format!("/book/api/bookings/{code}/cancel"),
+        &json!({ "mobile": holder }),
+    );
+    assert_eq!(
+        (status, v["status"].as_str()),
+        (200, Some("cancelled")),
+        "{v}"
+    );
+}
+
+#[test]
+fn bad_input_to_the_api_gets_clear_bilingual_errors_and_never_books() {
+    let (hall, _hub, port) = hall(5);
+    let m = mobile(7);
+    // Not JSON, a bad number, a bad booking code, an unknown one.
+    let (s, v) = http(port, "POST", "/book/api/otp", Some("{not json"));
+    assert_eq!((s, error_code(&v)), (400, "bad_request".into()));
+    let (s, v) = post(port, "/book/api/otp", &json!({ "mobile": "12345" }));
+    assert_eq!((s, error_code(&v)), (400, "bad_mobile".into()));
+    let (s, v) = post(
+        port,
+        "/book/api/bookings/NOT-A-CODE!/cancel",
+        &json!({ "mobile": m }),
+    );
+    assert_eq!((s, error_code(&v)), (422, "bad_code".into()));
+    let (s, v) = post(
+        port,
+        "/book/api/bookings/ABCD1234/cancel",
+        &json!({ "mobile": m }),
+    );
+    assert_eq!((s, error_code(&v)), (404, "unknown_booking".into()));
+    let (s, v) = http(port, "GET", "/book/nothing-here", None);
+    assert_eq!((s, error_code(&v)), (404, "not_found".into()));
+
+    // Booking without asking a code, with a wrong one, then the right one twice (a replay).
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, "123456", 540));
+    assert_eq!((s, error_code(&v)), (401, "otp_missing".into()));
+    let code = otp(&hall, port, &m);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, wrong, 540));
+    assert_eq!((s, error_code(&v)), (401, "otp_wrong".into()));
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, &code, 540));
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, &code, 570));
+    assert_eq!(
+        (s, error_code(&v)),
+        (401, "otp_missing".into()),
+        "a replayed code"
+    );
+
+    // A slot that does not exist is refused by the book.
+    let code = otp(&hall, port, &m);
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, &code, 545));
+    assert_eq!((s, error_code(&v)), (422, "no_such_slot".into()));
+    // The number had its three codes this hour: a fourth is refused.
+    let (s, v) = post(port, "/book/api/otp", &json!({ "mobile": m }));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = post(port, "/book/api/otp", &json!({ "mobile": m }));
+    assert_eq!((s, error_code(&v)), (429, "otp_flood".into()));
+
+    let journal = hall.journal();
+    let booked: i64 = journal
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM events WHERE type = 'booking'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(booked, 1, "only the one good booking is journaled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_books_a_slot_in_chromium_at_a_phone_viewport() {
+    let (hall, _hub, port) = tokio::task::spawn_blocking(|| hall(2)).await.unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let (_driver, webdriver) = webdriver::driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = webdriver::browser(&webdriver, profile.path()).await;
+    b.set_window_size(390, 844).await.unwrap();
+    b.goto(&format!("{base}/book")).await.unwrap();
+    assert!(webdriver::text(&b, "h1").await.contains("预约取号"));
+    // Tomorrow, the 09:00 slot: two places.
+    let day = b.find(Locator::Css("#day")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while day
+        .find(Locator::Css(&format!("option[value='{}']", tomorrow().0)))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "no days listed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    day.select_by_value(&tomorrow().0.to_string())
+        .await
+        .unwrap();
+    let slot = "#slots button[data-start='540']";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !webdriver::text(&b, slot).await.contains("(2)") {
+        assert!(
+            Instant::now() < deadline,
+            "the 09:00 slot never showed two places"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.find(Locator::Css(slot))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let m = mobile(2468);
+    b.find(Locator::Css("#mobile"))
+        .await
+        .unwrap()
+        .send_keys(&m)
+        .await
+        .unwrap();
+    b.find(Locator::Css("#send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let code = {
+        let hall = &hall;
+        let m = m.clone();
+        tokio::task::block_in_place(move || logged_code(hall, &m))
+    };
+    b.find(Locator::Css("#otp"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    b.find(Locator::Css("#book"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let booked = webdriver::text(&b, "#code").await;
+    assert_eq!(booked.len(), 8, "{booked}");
+    assert!(webdriver::text(&b, "#msg").await.contains("预约成功"));
+    // The page fits the phone: nothing wider than its viewport.
+    let wide = b
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(wide.as_u64().unwrap() <= 390, "the page is {wide} px wide");
+    let png = b.screenshot().await.unwrap();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::write(shots.join("booking-phone.png"), png).unwrap();
+    // A bad number on the page: the error in both languages, no crash.
+    b.find(Locator::Css("#mobile"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    b.find(Locator::Css("#mobile"))
+        .await
+        .unwrap()
+        .send_keys("123")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let msg = webdriver::text(&b, "#msg").await;
+        if msg.contains("手机号码格式错误") && msg.contains("Not a mobile number") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no error shown: {msg}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.close().await.unwrap();
+}
