@@ -740,12 +740,17 @@ fn the_wall_displays_the_greeter_and_the_console_show_the_morning() {
 
     // The hub goes away: the display says so.
     m.hub.take().unwrap().kill9();
+    // The away card's red above its title: the scrolling marquee and a new minute alone change
+    // more than 50,000 pixels of the board (a picture of the live board was once kept as this).
+    let away_card = |s: &Shot| s.at(s.width / 2, s.height * 290 / 1080) == MARQUEE;
     let away = apps.until(display, "the hub away", |s| {
-        s.differing(&board, s.all()) > 50_000
+        s.differing(&board, s.all()) > 50_000 && away_card(s)
     });
     apps.keep(&away, "display-hub-away-zh");
     let away_en = apps.until(display_en, "the hub away in English", |s| {
-        s.differing(&board_en, s.all()) > 50_000 && s.differing(&away, s.all()) > 5_000
+        s.differing(&board_en, s.all()) > 50_000
+            && s.differing(&away, s.all()) > 5_000
+            && away_card(s)
     });
     apps.keep(&away_en, "display-hub-away-en");
 }

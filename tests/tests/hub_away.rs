@@ -1,0 +1,104 @@
+//! The apps while their hub is away: the real `hallq-counter` binary under Xvfb, connected to a
+//! real hub that is then killed. The clerk must still be able to switch the terminal's language
+//! (the live screenshots found the counter stuck in Chinese while the hub was away), and what
+//! the window shows must be what a full redraw of it shows.
+//!
+//! Needs Xvfb, xdotool and ImageMagick (`./dev setup` installs them).
+
+#![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+
+mod xwin;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use hallq_tests::{BrokerKind, Hall};
+use xwin::{Killed, Rect, Shot, Xvfb, app_bin};
+
+/// Looks at `window` until it differs from `from` in `rect` and then holds still for a second
+/// (`None` after two minutes).
+fn settled_change(x: &Xvfb, window: &str, from: &Shot, rect: Rect) -> Option<Shot> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last: Option<Shot> = None;
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = x.look(window);
+        if now.differing(from, rect) > 0
+            && last
+                .as_ref()
+                .is_some_and(|l| l.differing(&now, now.all()) == 0)
+        {
+            return Some(now);
+        }
+        last = Some(now);
+    }
+    None
+}
+
+/// Keeps the pictures of a failure where they can be looked at, and says where.
+fn keep(name: &str, shots: &[(&str, &Shot)]) -> String {
+    let dir = std::env::temp_dir().join(format!("hallq-hub-away-{name}"));
+    let _ = std::fs::create_dir_all(&dir);
+    for (file, s) in shots {
+        s.save(&dir.join(format!("{file}.png")));
+    }
+    dir.display().to_string()
+}
+
+#[test]
+fn the_counter_switches_language_while_its_hub_is_away() {
+    let hall = Hall::new(BrokerKind::Embedded);
+    let hub = hall.start_hub();
+    let x = Xvfb::start(1920, 1080);
+    let _app = Killed(
+        x.command(app_bin("hallq-counter").to_str().unwrap())
+            .args(["--broker", &format!("127.0.0.1:{}", hall.port)])
+            .args(["--hall", &hall.hall.to_string(), "--device", "counter-3"])
+            .args(["--counter", "3"])
+            .env("HALLQ_DEVICE_SECRET", &hall.secrets["counter-3"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let window = x.window("^hallq counter$");
+    std::thread::sleep(Duration::from_secs(3));
+    // The clerk signs in (as in the redraw test) and takes a break (F7), as the live
+    // screenshots' clerk did; then the hub goes away.
+    x.click(&window, 960, 514);
+    x.type_text(&window, "E1003");
+    x.key(&window, "Return");
+    x.key(&window, "Return");
+    std::thread::sleep(Duration::from_secs(3));
+    let signed_in = x.look(&window);
+    x.key(&window, "F7");
+    let serving = settled_change(&x, &window, &signed_in, Rect(0, 110, 1920, 970))
+        .expect("the break never showed");
+    hub.kill9();
+    let body = Rect(0, 110, 1920, 970);
+    let away = settled_change(&x, &window, &serving, body)
+        .expect("the counter never showed that its hub is away");
+
+    // The language button, top right.
+    x.click(&window, 1790, 55);
+    let shown = settled_change(&x, &window, &away, away.all());
+    let dir = tempfile::tempdir().unwrap();
+    x.full_redraw(&window);
+    let redrawn = x.grab(&window, &dir.path().join("redrawn.png"));
+    assert!(
+        redrawn.differing(&away, body) > 0 && redrawn.differing(&away, Rect(1700, 0, 220, 110)) > 0,
+        "the hub-away screen did not change language, not even in a full redraw (kept in {})",
+        keep("counter", &[("away", &away), ("redrawn", &redrawn)])
+    );
+    let shown = shown.expect("the window never changed after the language button was pressed");
+    assert_eq!(
+        shown.differing(&redrawn, shown.all()),
+        0,
+        "pixels of the window differ from its full redraw (kept in {})",
+        keep(
+            "counter",
+            &[("away", &away), ("shown", &shown), ("redrawn", &redrawn)]
+        )
+    );
+}
