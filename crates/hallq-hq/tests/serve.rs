@@ -39,20 +39,13 @@ async fn status_line(addr: std::net::SocketAddr, path: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_all_ingests_the_uplink_and_serves_the_console() {
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
-    let pg_dir = tempfile::tempdir().unwrap();
-    let pg = Postgres::start(pg_dir.path()).await.unwrap();
-    let cfg = config(&cluster.urls(), &pg, 2);
-    let running = serve::start(&cfg, Role::All).await.unwrap();
-    let web = running.web.unwrap();
-
+/// Publishes a batch of `hall`'s events 1..=`last` on the uplink and waits (bounded) until
+/// HQ's mark of it is `last`.
+async fn publish_and_wait_stored(cluster: &NatsCluster, pg: &Postgres, hall: &str, last: i64) {
     let js = jetstream::new(cluster.connect().await.unwrap());
-    let b = batch("gz-01", EPOCH, 1, 40);
+    let b = batch(hall, EPOCH, 1, last);
     js.publish(
-        wire::subject("gz-01").unwrap(),
+        wire::subject(hall).unwrap(),
         serde_json::to_vec(&b).unwrap().into(),
     )
     .await
@@ -63,19 +56,32 @@ async fn serve_all_ingests_the_uplink_and_serves_the_console() {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let mark: Option<i64> = client
-            .query_opt("SELECT seq FROM marks WHERE hall = 'gz-01'", &[])
+            .query_opt("SELECT seq FROM marks WHERE hall = $1", &[&hall])
             .await
             .unwrap()
             .map(|r| r.get(0));
-        if mark == Some(40) {
+        if mark == Some(last) {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "the batch was not stored: mark {mark:?}"
+            "{hall}'s batch was not stored: mark {mark:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_all_ingests_the_uplink_and_serves_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(pg_dir.path()).await.unwrap();
+    let cfg = config(&cluster.urls(), &pg, 2);
+    let running = serve::start(&cfg, Role::All).await.unwrap();
+    let web = running.web.unwrap();
+
+    publish_and_wait_stored(&cluster, &pg, "gz-01", 40).await;
     assert!(status_line(web, "/login").await.contains("200"));
     assert!(status_line(web, "/").await.contains("303"), "to the login");
     running.stop().await;
@@ -123,29 +129,6 @@ async fn an_ingest_started_while_the_cluster_has_no_quorum_waits_for_it() {
         .unwrap();
     let running = starting.await.unwrap().unwrap();
 
-    let js = jetstream::new(cluster.connect().await.unwrap());
-    let b = batch("gz-02", EPOCH, 1, 10);
-    js.publish(
-        wire::subject("gz-02").unwrap(),
-        serde_json::to_vec(&b).unwrap().into(),
-    )
-    .await
-    .unwrap()
-    .await
-    .unwrap();
-    let client = pg.connect().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mark: Option<i64> = client
-            .query_opt("SELECT seq FROM marks WHERE hall = 'gz-02'", &[])
-            .await
-            .unwrap()
-            .map(|r| r.get(0));
-        if mark == Some(10) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not stored: mark {mark:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    publish_and_wait_stored(&cluster, &pg, "gz-02", 10).await;
     running.stop().await;
 }
