@@ -594,8 +594,13 @@ impl Writer {
         let committed = entries.is_empty()
             || match self.journal.commit(&entries) {
                 Ok(_) => {
-                    storage_changed |= self.publisher.set_storage(None);
-                    if self.write_failing {
+                    // A small commit can still fit in pages the journal already has while its
+                    // disk is full: the status says "full" until the disk has room again, not
+                    // on and off with each such commit (the console's notice flickered).
+                    if !self.write_failing || disk_has_room(&self.journal_file.0) {
+                        storage_changed |= self.publisher.set_storage(None);
+                    }
+                    if self.write_failing && disk_has_room(&self.journal_file.0) {
                         self.write_failing = false;
                         tracing::warn!(
                             "the journal is written again; the hub serves / 日志恢复写入，继续服务"
@@ -1473,4 +1478,12 @@ fn rebuild(config: &HallConfig, journal: &Journal) -> Result<Engine, WriterError
         engine.replay(&event);
     }
     Ok(engine)
+}
+
+/// Whether the disk of `path` has room for the journal to grow again: at least 1 MiB free to
+/// the hub's user. A disk that cannot be asked counts as having room (no stale notice).
+fn disk_has_room(path: &std::path::Path) -> bool {
+    const ROOM: u64 = 1 << 20;
+    let dir = path.parent().unwrap_or(path);
+    rustix::fs::statvfs(dir).map_or(true, |v| v.f_bavail.saturating_mul(v.f_frsize) >= ROOM)
 }
