@@ -21,6 +21,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::config::HallConfig;
 use crate::writer::Input;
 
+/// The phone key file's first line.
+const KEY_HEADER: &str = "hallq-phone-key-v1";
+
 /// The phone key's file in the data directory, beside the journal (not the personal-data key:
 /// a page server may hold this one without being able to open a sealed number).
 pub const KEY_FILE: &str = "phone.key";
@@ -85,9 +88,10 @@ pub struct PhoneLink {
 impl PhoneLink {
     /// The link of a hall with `[phone]` on, its key read from the data directory (made there
     /// the first time).
-    pub fn open(config: &HallConfig) -> Result<Self, hallq_phone::KeyError> {
+    pub fn open(config: &HallConfig) -> Result<Self, crate::privacy::VaultError> {
         let path = config.hub.data_dir.join(KEY_FILE);
-        let (key, made) = TokenKey::open_or_create(config.hall.id.clone(), &path)?;
+        let (key, made) = crate::privacy::key_file(&path, KEY_HEADER, hallq_phone::KEY_BYTES)?;
+        let key = TokenKey::new(config.hall.id.clone(), &key);
         if made {
             tracing::info!(path = %path.display(), "made the phone page's key");
         }
@@ -272,6 +276,30 @@ mod tests {
 
     const HALL: &str =
         "[hall]\nid = \"demo\"\nname = { zh = \"演示营业厅\", en = \"Demo Hall\" }\n";
+
+    #[test]
+    fn the_phone_key_is_made_once_private_read_back_and_refused_when_others_may_read_it() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let (k1, made) =
+            crate::privacy::key_file(&path, KEY_HEADER, hallq_phone::KEY_BYTES).unwrap();
+        assert!(made);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let (k2, made) =
+            crate::privacy::key_file(&path, KEY_HEADER, hallq_phone::KEY_BYTES).unwrap();
+        assert!(!made);
+        assert_eq!(k1, k2);
+        // The personal-data key's header is not the phone key's.
+        assert!(crate::privacy::key_file(&path, "hallq-other-key", 32).is_err());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = crate::privacy::key_file(&path, KEY_HEADER, hallq_phone::KEY_BYTES);
+        assert!(
+            matches!(err, Err(crate::privacy::VaultError::Exposed { .. })),
+            "{err:?}"
+        );
+    }
 
     #[test]
     fn phone_is_off_unless_hall_toml_turns_it_on() {

@@ -93,7 +93,7 @@ impl PrivacySection {
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     /// The key file could not be read or made.
-    #[error("personal-data key file {path}: {source} / 个人信息密钥文件无法读写")]
+    #[error("key file {path}: {source} / 密钥文件无法读写")]
     Io {
         /// The file.
         path: PathBuf,
@@ -101,7 +101,7 @@ pub enum VaultError {
         source: std::io::Error,
     },
     /// The key file is not one hallq made.
-    #[error("personal-data key file {path} is not a hallq key ({why}) / 个人信息密钥文件格式错误")]
+    #[error("key file {path} is not a hallq key ({why}) / 密钥文件格式错误")]
     Format {
         /// The file.
         path: PathBuf,
@@ -110,7 +110,7 @@ pub enum VaultError {
     },
     /// Others than its owner may read the key file.
     #[error(
-        "personal-data key file {path} can be read by other users (mode {mode:o}); run chmod 600 on it / 个人信息密钥文件权限过宽，请执行 chmod 600"
+        "key file {path} can be read by other users (mode {mode:o}); run chmod 600 on it / 密钥文件权限过宽，请执行 chmod 600"
     )]
     Exposed {
         /// The file.
@@ -143,49 +143,12 @@ impl Vault {
     /// Opens the key file at `path`, making a new key there (mode 0600) if there is none.
     /// Refuses a file that others may read. Returns whether the key was made now.
     pub fn open_or_create(path: &Path) -> Result<(Self, bool), VaultError> {
-        let io = |source| VaultError::Io {
+        let (key, made) = key_file(path, KEY_HEADER, KEY_BYTES)?;
+        let key: [u8; KEY_BYTES] = key.try_into().map_err(|_| VaultError::Format {
             path: path.to_owned(),
-            source,
-        };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                check_mode(path)?;
-                Ok((Self::from_text(path, &text)?, false))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let rng = SystemRandom::new();
-                let mut key = [0u8; KEY_BYTES];
-                rng.fill(&mut key).map_err(|_| VaultError::Random)?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                let text = format!(
-                    "{KEY_HEADER}\n{}\n",
-                    base64::engine::general_purpose::STANDARD.encode(key)
-                );
-                write_private(path, text.as_bytes()).map_err(io)?;
-                Ok((Self::from_key(&key), true))
-            }
-            Err(e) => Err(io(e)),
-        }
-    }
-
-    fn from_text(path: &Path, text: &str) -> Result<Self, VaultError> {
-        let format = |why| VaultError::Format {
-            path: path.to_owned(),
-            why,
-        };
-        let mut lines = text.lines();
-        if lines.next() != Some(KEY_HEADER) {
-            return Err(format("no header line"));
-        }
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(lines.next().unwrap_or_default().trim())
-            .map_err(|_| format("the key is not base64"))?;
-        let key: [u8; KEY_BYTES] = key
-            .try_into()
-            .map_err(|_| format("the key has the wrong length"))?;
-        Ok(Self::from_key(&key))
+            why: "the key has the wrong length",
+        })?;
+        Ok((Self::from_key(&key), made))
     }
 
     fn from_key(key: &[u8; KEY_BYTES]) -> Self {
@@ -274,6 +237,53 @@ impl Vault {
             .open_in_place(nonce, Aad::from(aad(s.kind, &s.owner)), &mut buf)
             .map_err(|_| VaultError::Open)?;
         String::from_utf8(plain.to_vec()).map_err(|_| VaultError::Open)
+    }
+}
+
+/// The key of `len` bytes in the file at `path` (its first line `header`, then the key in
+/// base64), or a new random one written there (mode 0600, its folder made) if there is no
+/// file. A file others may read is refused. Returns the key and whether it was made now. The
+/// hub keeps the personal-data key and the phone pages' token key (`crate::phone`) this way.
+pub fn key_file(path: &Path, header: &str, len: usize) -> Result<(Vec<u8>, bool), VaultError> {
+    let io = |source| VaultError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let format = |why| VaultError::Format {
+        path: path.to_owned(),
+        why,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            check_mode(path)?;
+            let mut lines = text.lines();
+            if lines.next() != Some(header) {
+                return Err(format("no header line"));
+            }
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(lines.next().unwrap_or_default().trim())
+                .map_err(|_| format("the key is not base64"))?;
+            if key.len() != len {
+                return Err(format("the key has the wrong length"));
+            }
+            Ok((key, false))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = vec![0u8; len];
+            SystemRandom::new()
+                .fill(&mut key)
+                .map_err(|_| VaultError::Random)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            let text = format!(
+                "{header}\n{}\n",
+                base64::engine::general_purpose::STANDARD.encode(&key)
+            );
+            write_private(path, text.as_bytes()).map_err(io)?;
+            Ok((key, true))
+        }
+        Err(e) => Err(io(e)),
     }
 }
 

@@ -16,7 +16,7 @@ pub mod token;
 pub mod view;
 
 pub use routes::router;
-pub use token::{KeyError, TokenError, TokenKey};
+pub use token::{KEY_BYTES, TokenError, TokenKey};
 pub use view::{Board, GoneReason, RateError, TicketSource, TicketState, TicketView};
 
 /// The address a ticket's QR code holds: `public_base` (the hub's address on the guest Wi-Fi,

@@ -7,22 +7,15 @@
 //! The key is not the personal-data vault's: a page server (HQ later) may hold it without being
 //! able to open a sealed mobile number.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-
-use base64::Engine as _;
 use hallq_proto::{BusinessDay, HallId, TicketId};
 use ring::hmac;
-use ring::rand::{SecureRandom as _, SystemRandom};
 
 /// Bytes of the MAC kept in a token: 128 bits, beyond guessing.
 const MAC_BYTES: usize = 16;
 /// The token's bytes: day (4), serial (4), MAC.
 const TOKEN_BYTES: usize = 8 + MAC_BYTES;
-/// The key file's first line.
-const KEY_HEADER: &str = "hallq-phone-key-v1";
-/// The key's bytes.
-const KEY_BYTES: usize = 32;
+/// The key's bytes (the hub keeps them in its data directory: `phone.key`).
+pub const KEY_BYTES: usize = 32;
 
 /// Why a token does not open a ticket page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -36,30 +29,6 @@ pub enum TokenError {
     /// A genuine token of another business day: the ticket is over.
     #[error("the token is of another business day")]
     OtherDay,
-}
-
-/// Why the key file cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    /// Reading or writing it failed.
-    #[error("phone key {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// It is not a key this crate wrote.
-    #[error("phone key {path}: {why}")]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        why: &'static str,
-    },
-    /// The system's randomness failed.
-    #[error("no randomness for a new phone key")]
-    Random,
 }
 
 /// The hall's key for ticket tokens.
@@ -82,47 +51,6 @@ impl TokenKey {
         Self {
             key: hmac::Key::new(hmac::HMAC_SHA256, secret),
             hall,
-        }
-    }
-
-    /// Reads the key file at `path`, or makes one (random, readable by its owner only) if there
-    /// is none. Returns whether it was made.
-    pub fn open_or_create(hall: HallId, path: &Path) -> Result<(Self, bool), KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let format = |why| KeyError::Format {
-            path: path.to_owned(),
-            why,
-        };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let mut lines = text.lines();
-                if lines.next() != Some(KEY_HEADER) {
-                    return Err(format("no header line"));
-                }
-                let key = base64::engine::general_purpose::STANDARD
-                    .decode(lines.next().unwrap_or_default().trim())
-                    .map_err(|_| format("the key is not base64"))?;
-                if key.len() != KEY_BYTES {
-                    return Err(format("the key is not 32 bytes"));
-                }
-                Ok((Self::new(hall, &key), false))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; KEY_BYTES];
-                SystemRandom::new()
-                    .fill(&mut key)
-                    .map_err(|_| KeyError::Random)?;
-                let text = format!(
-                    "{KEY_HEADER}\n{}\n",
-                    base64::engine::general_purpose::STANDARD.encode(key)
-                );
-                write_private(path, text.as_bytes()).map_err(io)?;
-                Ok((Self::new(hall, &key), true))
-            }
-            Err(e) => Err(io(e)),
         }
     }
 
@@ -203,21 +131,6 @@ fn split_ticket_id(ticket: &TicketId) -> Option<(BusinessDay, u32)> {
     Some((BusinessDay(day.parse().ok()?), serial.parse().ok()?))
 }
 
-/// Writes a new file readable by its owner only, refusing to overwrite one.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -290,27 +203,5 @@ mod tests {
         let a = TokenKey::new(hall("h1"), &[7; 32]);
         let b = TokenKey::new(hall("h2"), &[7; 32]);
         assert_eq!(b.verify(&a.issue(DAY, 42), DAY), Err(TokenError::Forged));
-    }
-
-    #[test]
-    fn the_key_file_is_made_once_private_and_read_back() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("phone.key");
-        let (k1, made) = TokenKey::open_or_create(hall("h1"), &path).unwrap();
-        assert!(made);
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let (k2, made) = TokenKey::open_or_create(hall("h1"), &path).unwrap();
-        assert!(!made);
-        assert_eq!(
-            k2.verify(&k1.issue(DAY, 1), DAY).unwrap().as_str(),
-            "20261123-0001"
-        );
-        std::fs::write(&path, "garbage\n").unwrap();
-        assert!(matches!(
-            TokenKey::open_or_create(hall("h1"), &path),
-            Err(KeyError::Format { .. })
-        ));
     }
 }
