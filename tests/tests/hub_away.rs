@@ -10,30 +10,10 @@
 mod xwin;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hallq_tests::{BrokerKind, Hall};
 use xwin::{Killed, Rect, Shot, Xvfb, app_bin};
-
-/// Looks at `window` until it differs from `from` in `rect` and then holds still for a second
-/// (`None` after two minutes).
-fn settled_change(x: &Xvfb, window: &str, from: &Shot, rect: Rect) -> Option<Shot> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut last: Option<Shot> = None;
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_secs(1));
-        let now = x.look(window);
-        if now.differing(from, rect) > 0
-            && last
-                .as_ref()
-                .is_some_and(|l| l.differing(&now, now.all()) == 0)
-        {
-            return Some(now);
-        }
-        last = Some(now);
-    }
-    None
-}
 
 /// Keeps the pictures of a failure where they can be looked at, and says where.
 fn keep(name: &str, shots: &[(&str, &Shot)]) -> String {
@@ -63,26 +43,31 @@ fn the_counter_switches_language_while_its_hub_is_away() {
             .unwrap(),
     );
     let window = x.window("^hallq counter$");
-    std::thread::sleep(Duration::from_secs(3));
     // The clerk signs in (as in the redraw test) and takes a break (F7), as the live
     // screenshots' clerk did; then the hub goes away.
-    x.click(&window, 960, 514);
-    x.type_text(&window, "E1003");
-    x.key(&window, "Return");
-    x.key(&window, "Return");
-    std::thread::sleep(Duration::from_secs(3));
-    let signed_in = x.look(&window);
+    let signed_in = x.sign_in_counter(&window, "E1003");
     x.key(&window, "F7");
-    let serving = settled_change(&x, &window, &signed_in, Rect(0, 110, 1920, 970))
-        .expect("the break never showed");
+    let wait = Duration::from_secs(120);
+    let serving = x
+        .settled_change(&window, &signed_in, Rect(0, 110, 1920, 970), wait)
+        .unwrap_or_else(|| {
+            panic!(
+                "the break never showed (kept in {})",
+                keep(
+                    "counter",
+                    &[("signed-in", &signed_in), ("now", &x.look(&window))]
+                )
+            )
+        });
     hub.kill9();
     let body = Rect(0, 110, 1920, 970);
-    let away = settled_change(&x, &window, &serving, body)
+    let away = x
+        .settled_change(&window, &serving, body, wait)
         .expect("the counter never showed that its hub is away");
 
     // The language button, top right.
     x.click(&window, 1790, 55);
-    let shown = settled_change(&x, &window, &away, away.all());
+    let shown = x.settled_change(&window, &away, away.all(), wait);
     let dir = tempfile::tempdir().unwrap();
     x.full_redraw(&window);
     let redrawn = x.grab(&window, &dir.path().join("redrawn.png"));

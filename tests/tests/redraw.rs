@@ -117,14 +117,7 @@ fn the_counter_repaints_its_clock_and_every_label_when_the_language_changes() {
         &hall.secrets["counter-3"],
     ));
     let window = x.window("^hallq counter$");
-    std::thread::sleep(Duration::from_secs(3));
-    // The clerk signs in: the staff number field (the form is centred), Enter to the PIN,
-    // Enter to sign in (the test hall takes any staff number without one).
-    x.click(&window, 960, 514);
-    x.type_text(&window, "E1003");
-    x.key(&window, "Return");
-    x.key(&window, "Return");
-    std::thread::sleep(Duration::from_secs(3));
+    x.sign_in_counter(&window, "E1003");
     let before = x.grab(&window, &dir.path().join("before.png"));
     assert!(
         hub_time.now().0 < ELEVEN - 1_000,

@@ -256,6 +256,76 @@ impl Xvfb {
         self.run("xdotool", &["key", key]);
     }
 
+    /// Looks at `window` until two looks a second apart are the same (the window is idle) and
+    /// returns that look (the last look after `within`).
+    pub fn settled(&self, window: &str, within: Duration) -> Shot {
+        let deadline = std::time::Instant::now() + within;
+        let mut last = self.look(window);
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = self.look(window);
+            if now.differing(&last, now.all()) == 0 || std::time::Instant::now() > deadline {
+                return now;
+            }
+            last = now;
+        }
+    }
+
+    /// Looks at `window` until it differs from `from` in `rect` and then holds still for a
+    /// second (`None` after `within`).
+    pub fn settled_change(
+        &self,
+        window: &str,
+        from: &Shot,
+        rect: Rect,
+        within: Duration,
+    ) -> Option<Shot> {
+        let deadline = std::time::Instant::now() + within;
+        let mut last: Option<Shot> = None;
+        while std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = self.look(window);
+            if now.differing(from, rect) > 0
+                && last
+                    .as_ref()
+                    .is_some_and(|l| l.differing(&now, now.all()) == 0)
+            {
+                return Some(now);
+            }
+            last = Some(now);
+        }
+        None
+    }
+
+    /// Signs clerk `staff` in at the counter terminal `window` (1920×1080): the staff number
+    /// field (the form is centred), Enter to the PIN, Enter to sign in (the test hall takes any
+    /// staff number without one). Waits for the terminal to be idle first and for the signed-in
+    /// screen after, and tries again while the form stays (a loaded machine may still be
+    /// connecting the terminal when the first keys arrive). The signed-in screen.
+    pub fn sign_in_counter(&self, window: &str, staff: &str) -> Shot {
+        // The signed-in screen replaces the form: a twentieth of the body at least changes (a
+        // message under the form would change a strip of it).
+        let body = Rect(0, 110, 1920, 970);
+        let least = 1920 * 970 / 20;
+        for _ in 0..4 {
+            self.settled(window, Duration::from_secs(30));
+            self.click(window, 960, 514);
+            self.key(window, "ctrl+a");
+            self.type_text(window, staff);
+            self.key(window, "Return");
+            let form = self.settled(window, Duration::from_secs(10));
+            self.key(window, "Return");
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while std::time::Instant::now() < deadline {
+                let now = self.settled(window, Duration::from_secs(10));
+                if now.differing(&form, body) > least {
+                    return now;
+                }
+            }
+        }
+        panic!("the counter terminal never signed clerk {staff} in");
+    }
+
     /// Resizes the window by a pixel and back: a new buffer, painted in full.
     pub fn full_redraw(&self, window: &str) {
         let (width, height) = self.size(window);
