@@ -10,6 +10,7 @@
 )]
 
 pub mod at_hq;
+pub mod console;
 pub mod smsc;
 
 use std::collections::BTreeMap;

@@ -173,11 +173,8 @@ async fn a_clock_set_back_never_turns_the_hubs_time_back() {
 /// is behind and by about how much, on the screen, and stops saying it once the clock is right.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_supervisor_console_says_when_the_hubs_clock_is_behind() {
-    use hallq_counter::floor::Supervisor;
-    use hallq_counter::ui::{self, SupervisorAdapter, SupervisorWindow};
     use hallq_proto::Lang;
-    use i_slint_backend_testing::ElementHandle;
-    use slint::ComponentHandle as _;
+    use hallq_tests::console::supervisor_notice;
 
     let hall = Hall::new(BrokerKind::Embedded);
     let hub = hall.start_hub();
@@ -185,30 +182,9 @@ async fn the_supervisor_console_says_when_the_hubs_clock_is_behind() {
     issue(&kiosk).await;
     assert!(hub.terminate(), "{}", hall.hub_log());
 
-    i_slint_backend_testing::init_no_event_loop();
-    let window = SupervisorWindow::new().unwrap();
-    window
-        .window()
-        .set_size(slint::PhysicalSize::new(1920, 1080));
     let hub = hub_faked(&hall, "-1h");
     let (console, _c) = hall.device("supervisor-1").await;
-    let shown = |lang: Lang| {
-        let mut s = Supervisor::default();
-        for u in console.latest().into_updates() {
-            s.feed(u);
-        }
-        ui::show_supervisor(&window, &s, hallq_ui::app::wall_clock(), lang);
-        let notice = window.global::<SupervisorAdapter>().get_hub_notice();
-        if !notice.is_empty() {
-            let on_screen =
-                ElementHandle::find_by_accessible_label(&window, notice.as_str()).any(|e| {
-                    let (p, size) = (e.absolute_position(), e.size());
-                    p.y >= 0.0 && p.y + size.height <= 1080.0 && p.x + size.width <= 1920.0
-                });
-            assert!(on_screen, "{notice:?} is not on the 1920×1080 screen");
-        }
-        notice.to_string()
-    };
+    let shown = |lang: Lang| supervisor_notice(&console, lang);
 
     hub_online_with(&console, |b| b.is_some_and(|ms| ms > 50 * 60_000)).await;
     let zh = shown(Lang::Zh);

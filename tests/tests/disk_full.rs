@@ -19,6 +19,7 @@ use std::time::Duration;
 use hallq_client::DeviceClient;
 use hallq_proto::state::{Liveness, Storage};
 use hallq_proto::{ErrorCode, Lang, ReplyBody, ReplyResult, TicketId};
+use hallq_tests::console::supervisor_notice;
 use hallq_tests::{BrokerKind, Hall};
 
 /// A tmpfs mounted at a directory for the test's life.
@@ -108,38 +109,6 @@ async fn hub_storage(client: &DeviceClient, storage: Option<Storage>) {
         .unwrap_or_else(|_| panic!("state/hub never said storage {storage:?}"));
 }
 
-/// What the supervisor's console (at its profile's 1920×1080, fed as its binary feeds it) says
-/// above everything in `lang`, checked to be on the screen.
-fn console_notice(client: &DeviceClient, lang: Lang) -> String {
-    use hallq_counter::floor::Supervisor;
-    use hallq_counter::ui::{self, SupervisorAdapter, SupervisorWindow};
-    use i_slint_backend_testing::ElementHandle;
-    use slint::ComponentHandle as _;
-
-    // Slint's platform is set once a process.
-    static PLATFORM: std::sync::Once = std::sync::Once::new();
-    PLATFORM.call_once(i_slint_backend_testing::init_no_event_loop);
-    let window = SupervisorWindow::new().unwrap();
-    window
-        .window()
-        .set_size(slint::PhysicalSize::new(1920, 1080));
-    let mut s = Supervisor::default();
-    for u in client.latest().into_updates() {
-        s.feed(u);
-    }
-    ui::show_supervisor(&window, &s, hallq_ui::app::wall_clock(), lang);
-    let notice = window.global::<SupervisorAdapter>().get_hub_notice();
-    if !notice.is_empty() {
-        let on_screen =
-            ElementHandle::find_by_accessible_label(&window, notice.as_str()).any(|e| {
-                let (p, size) = (e.absolute_position(), e.size());
-                p.y >= 0.0 && p.y + size.height <= 1080.0 && p.x + size.width <= 1920.0
-            });
-        assert!(on_screen, "{notice:?} is not on the 1920×1080 screen");
-    }
-    notice.to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_whose_disk_fills_refuses_what_it_cannot_write_and_serves_again_when_freed() {
     let hall = Hall::unlimited(BrokerKind::Embedded);
@@ -187,9 +156,9 @@ async fn a_hub_whose_disk_fills_refuses_what_it_cannot_write_and_serves_again_wh
     );
     // The hub's status says its journal's disk is full, and the supervisor's console shows it.
     hub_storage(&kiosk, Some(Storage::Full)).await;
-    let zh = console_notice(&kiosk, Lang::Zh);
+    let zh = supervisor_notice(&kiosk, Lang::Zh);
     assert!(zh.contains("磁盘已满"), "{zh:?}");
-    let en = console_notice(&kiosk, Lang::En);
+    let en = supervisor_notice(&kiosk, Lang::En);
     assert!(en.contains("disk is full"), "{en:?}");
     // Still full: still refused, and the hub is alive.
     for _ in 0..5 {
@@ -219,7 +188,11 @@ async fn a_hub_whose_disk_fills_refuses_what_it_cannot_write_and_serves_again_wh
         Outcome::Refused(e) => panic!("still refused once space was freed: {e:?}"),
     }
     hub_storage(&kiosk, None).await;
-    assert_eq!(console_notice(&kiosk, Lang::Zh), "", "writing works again");
+    assert_eq!(
+        supervisor_notice(&kiosk, Lang::Zh),
+        "",
+        "writing works again"
+    );
     let log = hall.hub_log();
     assert!(
         log.contains("journal is written again"),
