@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 fn repo() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -62,6 +63,16 @@ fn hq_example_toml_is_a_valid_hq_toml_and_the_unit_runs_hq_serve_with_it() {
         help.contains("--config") && help.contains("--role"),
         "{help}"
     );
+}
+
+/// Whether `s` hears a message within two seconds.
+async fn heard(s: &mut async_nats::Subscriber) -> bool {
+    use futures_util::StreamExt as _;
+    tokio::time::timeout(Duration::from_secs(2), s.next())
+        .await
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 /// deploy/nats/hallq-hq.conf's `authorization` block as written, its passwords filled in.
@@ -137,9 +148,9 @@ async fn a_hall_under_deploy_s_nats_permissions_uses_its_own_subjects_and_no_oth
     });
     hq.flush().await.unwrap();
 
-    // The hall, logged in as its hub is (user = hall id).
+    // The hall, logged in as its hub is (user = hall id, answers on its own inboxes).
     let hall = cluster
-        .connect_as("gz-tianhe", "hall-secret")
+        .connect_as_hall("gz-tianhe", "hall-secret")
         .await
         .unwrap();
     let js = jetstream::new(hall.clone());
@@ -195,7 +206,129 @@ async fn a_hall_under_deploy_s_nats_permissions_uses_its_own_subjects_and_no_oth
         !matches!(read, Ok(Some(_))),
         "another hall's configuration key was read: {read:?}"
     );
+    // Its answers come only to its own inboxes: a client of the hall on the shared `_INBOX`
+    // prefix gets none (the server refuses it the subscription), and the hall cannot listen on
+    // another hall's inboxes, where HQ's answers to that hall go.
+    let shared = async_nats::ConnectOptions::with_user_and_password(
+        "gz-tianhe".into(),
+        "hall-secret".into(),
+    )
+    .connect(cluster.urls())
+    .await
+    .unwrap();
+    let asked = tokio::time::timeout(
+        Duration::from_secs(3),
+        shared.request(
+            hallq_hq::wire::mark_subject("gz-tianhe").unwrap(),
+            "{}".into(),
+        ),
+    )
+    .await;
+    assert!(
+        !matches!(asked, Ok(Ok(_))),
+        "an answer reached the shared _INBOX: {asked:?}"
+    );
+    let own = hallq_hq::wire::inbox_prefix("gz-tianhe").unwrap();
+    let theirs = hallq_hq::wire::inbox_prefix("sz-futian").unwrap();
+    let mut own_inbox = hall.subscribe(format!("{own}.x")).await.unwrap();
+    let mut their_inbox = hall.subscribe(format!("{theirs}.>")).await.unwrap();
+    hall.flush().await.unwrap();
+    // Interest crosses the cluster's routes a moment after the subscription: HQ answers on
+    // both for three seconds.
+    for _ in 0..30 {
+        for inbox in [&own, &theirs] {
+            hq.publish(format!("{inbox}.x"), "an answer".into())
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    hq.flush().await.unwrap();
+    assert!(heard(&mut own_inbox).await, "its own inbox heard nothing");
+    assert!(
+        !heard(&mut their_inbox).await,
+        "the hall read an answer on another hall's inbox"
+    );
+
     // Only the hall's own batch reached the stream.
     let info = uplink.info().await.unwrap();
     assert_eq!(info.state.messages, 1, "{:?}", info.state);
+}
+
+/// A real `hallq hub` whose `[uplink]` logs in as its hall under deploy/'s permissions (the
+/// example hall's entry, given this test hall's id): its batches are acknowledged by JetStream
+/// and its mark is answered, both on its own inboxes — the hub's retained status shows the
+/// acknowledgement and nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_under_deploy_s_nats_permissions_uploads_and_hears_its_answers() {
+    use async_nats::jetstream;
+    use futures_util::StreamExt;
+    use hallq_tests::{BrokerKind, Hall, ticket};
+
+    let dir = tempfile::tempdir().unwrap();
+    let auth = deploy_authorization("hq-secret", "hall-secret").replace("gz-tianhe", "testhall");
+    let cluster = hallq_hq::NatsCluster::start_with(
+        &dir.path().join("nats"),
+        &auth,
+        Some(("hq", "hq-secret")),
+    )
+    .await
+    .unwrap();
+    let hq = cluster.connect().await.unwrap();
+    let hq_js = jetstream::new(hq.clone());
+    let mut uplink = hallq_hq::ingest::stream(&hq_js).await.unwrap();
+    hallq_hq::bus::key_value(&hq_js, hallq_hq::wire::CONFIG_BUCKET, 16)
+        .await
+        .unwrap();
+    // HQ's mark: nothing stored yet.
+    let mut marks = hq.subscribe("hallq.mark.*").await.unwrap();
+    let answer = hq.clone();
+    tokio::spawn(async move {
+        while let Some(m) = marks.next().await {
+            if let Some(reply) = m.reply {
+                let _ = answer.publish(reply, "{\"seq\": 0}".into()).await;
+            }
+        }
+    });
+    hq.flush().await.unwrap();
+
+    let servers: Vec<String> = cluster.urls();
+    let hall = Hall::with_sections(
+        BrokerKind::Embedded,
+        &format!(
+            "[uplink]\nservers = {servers:?}\nuser = \"testhall\"\nregion = \"gd-gz\"\n\
+             interval_ms = 100\nstatus_interval_s = 1\n\n"
+        ),
+    );
+    let _hub = hall.start_hub_env(&[], &[("HALLQ_UPLINK_PASSWORD", "hall-secret")]);
+    let (kiosk, _k) = hall.device("kiosk-1").await;
+    kiosk.send(ticket("basic")).await.unwrap();
+    // The hub uploads every 100 ms; a minute is room for a loaded machine.
+    let mut caught_up = None;
+    for _ in 0..600 {
+        caught_up = kiosk
+            .latest()
+            .hub
+            .and_then(|h| h.uplink)
+            .filter(|u| u.connected && u.last_ack_ms.is_some() && u.behind == 0);
+        if caught_up.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let state = caught_up.unwrap_or_else(|| {
+        panic!(
+            "the hub's uploads were never acknowledged: {:?}\n{}",
+            kiosk.latest().hub,
+            hall.hub_log()
+        )
+    });
+    assert!(state.last_ack_ms.is_some(), "{state:?}");
+    let info = uplink.info().await.unwrap();
+    assert!(info.state.messages >= 1, "{:?}", info.state);
+    assert!(
+        !hall.hub_log().contains("Permissions Violation"),
+        "{}",
+        hall.hub_log()
+    );
 }

@@ -140,6 +140,13 @@ pub fn mark_subject(hall: &str) -> Result<String, BadHallId> {
     token(hall).map(|h| format!("hallq.mark.{h}"))
 }
 
+/// The prefix of the inboxes a hall's hub receives its answers on (JetStream's acknowledgements,
+/// HQ's marks, the configuration reads), `_INBOX.<hall>`: the NATS server lets each hall
+/// subscribe to its own `_INBOX.<hall>.>` only, so no hall can read another's answers.
+pub fn inbox_prefix(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("_INBOX.{h}"))
+}
+
 /// The subjects HQ's ingest tells halls of gaps on: `hallq.gap.<hall>`.
 pub const GAP_SUBJECTS: &str = "hallq.gap.*";
 

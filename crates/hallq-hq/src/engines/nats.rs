@@ -161,13 +161,17 @@ impl NatsCluster {
             .map_err(|e| HqError::Nats(e.to_string()))
     }
 
-    /// Connects as `user` with `password` (a cluster started with an `authorization` block).
-    pub async fn connect_as(
+    /// Connects as hall `hall` with `password` (a cluster started with an `authorization`
+    /// block), its answers on the hall's own inboxes as its hub has them
+    /// ([`crate::wire::inbox_prefix`]).
+    pub async fn connect_as_hall(
         &self,
-        user: &str,
+        hall: &str,
         password: &str,
     ) -> Result<async_nats::Client, HqError> {
-        async_nats::ConnectOptions::with_user_and_password(user.into(), password.into())
+        let inbox = crate::wire::inbox_prefix(hall).map_err(|e| HqError::Nats(e.to_string()))?;
+        async_nats::ConnectOptions::with_user_and_password(hall.into(), password.into())
+            .custom_inbox_prefix(inbox)
             .connection_timeout(Duration::from_secs(5))
             .connect(self.urls())
             .await

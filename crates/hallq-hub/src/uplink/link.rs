@@ -245,8 +245,10 @@ async fn connect(
         .iter()
         .map(|s| s.parse::<ServerAddr>().map_err(|e| format!("{s}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    let inbox = hallq_wire::inbox_prefix(hall).map_err(|e| e.to_string())?;
     let mut options = ConnectOptions::new()
         .name(format!("hallq-hub-{hall}"))
+        .custom_inbox_prefix(inbox)
         .ignore_discovered_servers()
         .retry_on_initial_connect()
         .max_reconnects(None)
