@@ -115,10 +115,7 @@ fn pct(num: u64, den: u64) -> String {
 
 /// Each hall's report of `month` from its journal, at `now`.
 fn reports(chain: &Chain, month: u32, now: Timestamp) -> Vec<Report> {
-    let toml =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
-    let hall = hallq_hub::HallConfig::load(&toml).unwrap();
-    let rcfg = hallq_report::ReportConfig::from_queue("x", &hall.queue, 480);
+    let rcfg = common::example_report_config();
     let range = DayRange {
         from: Some(BusinessDay(month * 100 + 1)),
         to: Some(BusinessDay(month * 100 + 31)),

@@ -222,10 +222,7 @@ async fn each_role_sees_exactly_its_own_and_bad_input_is_refused() {
         from: days.first().map(|d| BusinessDay(*d)),
         to: days.last().map(|d| BusinessDay(*d)),
     };
-    let toml =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
-    let hall = hallq_hub::HallConfig::load(&toml).unwrap();
-    let rcfg = hallq_report::ReportConfig::from_queue("x", &hall.queue, 480);
+    let rcfg = common::example_report_config();
     let report =
         hallq_report::read::report(&journal, &rcfg, range, Timestamp(0), &mut |_, _| {}).unwrap();
     let kpis = get(&app, &boss, &format!("/hall/{gz1}?month=202611&csv=kpis")).await;

@@ -73,9 +73,28 @@ pub(crate) fn batch(hall: &str, epoch: &str, from: i64, to: i64) -> Batch {
 
 pub(crate) const EPOCH: &str = "0123456789abcdef0123456789abcdef";
 
+/// The evaluator pad's time to rate in the simulated journals. At ×1000 the example hall's
+/// 30 s are 30 ms of real time, less than a loaded machine's round trip from the prompt to the
+/// press: a busy run got a month without one rating (and the console's KPI comparison nothing
+/// to compare). Five simulated minutes are 300 ms. A report over these journals must be made
+/// with it too (the fold gives a rating to the prompt that was open).
+pub(crate) const RATING_TIMEOUT_SECS: u32 = 300;
+
+/// The report configuration of the simulated journals' hall (deploy/hall.example.toml, with
+/// [`RATING_TIMEOUT_SECS`]), as `hallq report` builds it.
+pub(crate) fn example_report_config() -> hallq_report::ReportConfig {
+    let toml =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
+    let hall = hallq_hub::HallConfig::load(&toml).unwrap();
+    let mut cfg = hallq_report::ReportConfig::from_queue("x", &hall.queue, 480);
+    cfg.rating_timeout_secs = RATING_TIMEOUT_SECS;
+    cfg
+}
+
 /// Plays 09:00 to `until_min` (minutes after midnight, hall time) of `day` at ×1000 with `seed`
 /// in `dir`, and extends the journal backwards over 3 days; returns its path and the report
-/// configuration `hallq report` builds from the same hall.toml (crates/hallq/src/report_cmd.rs).
+/// configuration `hallq report` builds from the same hall.toml and
+/// [`RATING_TIMEOUT_SECS`] (crates/hallq/src/report_cmd.rs).
 pub(crate) async fn simulated_journal(
     dir: &std::path::Path,
     day: hallq_proto::BusinessDay,
@@ -88,6 +107,7 @@ pub(crate) async fn simulated_journal(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
     let mut hall = hallq_hub::HallConfig::load(&toml).unwrap();
     hallq_sim::hall::with_green_code(&mut hall);
+    hall.queue.rating_timeout_secs = RATING_TIMEOUT_SECS;
     let offset = hall.hall.utc_offset_min;
     let mut cfg = hallq_report::ReportConfig::from_queue(&hall.hall.name.zh, &hall.queue, offset);
     cfg.targets = hallq_report::Targets { ..hall.kpi.clone() };
