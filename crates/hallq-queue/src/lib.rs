@@ -30,10 +30,14 @@ use hallq_proto::{
     BusinessCode, BusinessDay, ComplaintId, CounterNo, TicketId, Timestamp, VisitId,
 };
 
-pub use command::{Command, VisitRef};
+pub use command::{BookedSlot, Command, VisitRef};
 pub use config::{ConfigError, QueueConfig};
 pub use error::QueueError;
-pub use event::{Event, EventKind, VisitOutcome};
+pub use event::{BookedTime, Event, EventKind, VisitOutcome};
+
+/// The longest head start a booking may give over walk-ins, whatever a caller asks: the same
+/// bound as the booking rules' (`hallq_booking::rules::MAX_HEAD_START_MIN`).
+pub const MAX_BOOKING_HEAD_START_MIN: u32 = hallq_booking::rules::MAX_HEAD_START_MIN;
 pub use state::{HallState, OpenCallback, OpenComplaint, Ticket, TicketStatus};
 
 /// The queue of one hall: its configuration and today's state.
