@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 
 use common::{DAY, at, clerk, code, small_hall};
 use hallq_proto::{Lang, Priority, PriorityReason, ServiceResult, TicketId, Timestamp};
-use hallq_queue::{BookedSlot, Command, Engine, Event, EventKind as E, QueueConfig, QueueError};
+use hallq_queue::{
+    BookedSlot, Command, Engine, Event, EventKind as E, Expected, QueueConfig, QueueError,
+};
 use proptest::prelude::*;
 
 const MIN: i64 = 60_000;
@@ -326,4 +328,41 @@ fn a_booked_customer_goes_ahead_of_walk_ins_who_came_after_the_booked_time_less_
         visit: None,
     };
     assert!(day.engine.apply(&unbounded, at(55 * 60)).is_err());
+}
+
+#[test]
+fn a_walk_in_s_estimate_counts_the_bookings_due_before_it() {
+    let mut day = Day::new(10, 15);
+    day.issue(at(50 * 60), Priority::Ordinary, None).unwrap();
+    let id = day.waiting.keys().next().unwrap().clone();
+    let basic = |e: &Engine| {
+        e.services()
+            .into_iter()
+            .find(|s| s.business == code("basic"))
+            .unwrap()
+            .estimated_wait_min
+    };
+    assert_eq!(day.engine.wait_of(&id), (0, Some(0)));
+    let without = basic(&day.engine);
+    // One booked customer queued from 09:45 (before the walk-in of 09:50) has not come yet, and
+    // one from 09:55 (after it).
+    day.engine.set_expected(Expected {
+        at: at(52 * 60),
+        queue_at: BTreeMap::from([(code("basic"), vec![at(45 * 60), at(55 * 60)])]),
+    });
+    let (ahead, estimate) = day.engine.wait_of(&id);
+    assert_eq!(ahead, 0, "people ahead are tickets only");
+    assert!(estimate.unwrap() > 0, "the booking due before it counts");
+    assert!(
+        basic(&day.engine) > without,
+        "and before a ticket taken now"
+    );
+    // A ticket taken at 09:52 has the walk-in and the 09:45 booking before it, not the 09:55 one.
+    let one_more = day.engine.clone();
+    day.issue(at(52 * 60), Priority::Ordinary, None).unwrap();
+    let second = day.waiting.keys().find(|t| **t != id).unwrap().clone();
+    assert_eq!(basic(&one_more), day.engine.wait_of(&second).1);
+    // Once nobody is expected (checked in, or a no-show), the estimate is the queue's alone.
+    day.engine.set_expected(Expected::default());
+    assert_eq!(day.engine.wait_of(&id), (0, Some(0)));
 }
