@@ -26,6 +26,7 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "self_service_chosen",
             "session_abandoned",
             "print_result",
+            "check_in",
         ],
         "greeter" => &[
             "issue_ticket",
@@ -37,6 +38,7 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "cancel_ticket",
             "complaint_open",
             "callback_done",
+            "check_in",
         ],
         "counter" => &[
             "sign_in",

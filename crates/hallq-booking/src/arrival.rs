@@ -1,13 +1,14 @@
 //! What a check-in means for the queue.
 //!
-//! The rule (documented for the hall in docs/ and property-tested in `book`): a booked
-//! customer who checks in no later than `late_min` after the slot's start is queued as if their
-//! ticket had been taken at `start − head_start_min`, and is not called before that moment —
-//! an early arrival waits until its window opens. Against a walk-in who takes a ticket at the
-//! same moment as the check-in, the booking's advantage is therefore at most
-//! `late_min + head_start_min` (checking in at the last allowed minute); against a walk-in
-//! who came before `start − head_start_min`, none. Later than that, the booking is a walk-in,
-//! and the customer is told so.
+//! The rule (documented for the hall in docs/booking.md, applied by the queue engine's
+//! `IssueBooked` and property-tested there): a booked customer who checks in no later than
+//! `late_min` after the slot's start is queued as if their ticket had been taken at
+//! `start − head_start_min`, or at the check-in if that is earlier (a booking never costs a
+//! place). Checking in earlier than `early_min` before the start is refused with the time
+//! check-in opens. Against a walk-in who takes a ticket at the same moment as the check-in, the
+//! booking's advantage is therefore at most `late_min + head_start_min` (checking in at the
+//! last allowed minute); against a walk-in who came before `start − head_start_min`, none.
+//! Later than that, the booking is a walk-in, and the customer is told so.
 
 use hallq_proto::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -18,12 +19,13 @@ use crate::{BookingError, SlotRules};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Arrival {
-    /// In time: queued at `queue_at` (the slot's start less the head start) and called no
-    /// earlier than `callable_from` (the later of the check-in and `queue_at`).
+    /// In time: `queue_at` is the slot's start less the head start; the queue orders the ticket
+    /// by the earlier of it and the check-in. `callable_from` (the later of the two) is kept for
+    /// the record: the queue does not hold the ticket back (a free counter serves whoever waits).
     Booked {
         /// The moment the ticket is ordered by among the business's queue.
         queue_at: Timestamp,
-        /// The ticket is not called before this.
+        /// When the booked time less the head start was reached, or the check-in if later.
         callable_from: Timestamp,
     },
     /// Too late for the booking: an ordinary walk-in, queued from the check-in.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use hallq_proto::{BusinessCode, BusinessDay, Timestamp};
+use hallq_proto::{BusinessCode, BusinessDay, TicketId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::arrival::{self, Arrival};
@@ -137,6 +137,10 @@ pub enum BookingEvent {
         at: Timestamp,
         /// How the queue takes it.
         arrival: Arrival,
+        /// The ticket the check-in gave (set by whoever issues it): the booking's link to the
+        /// visit's touchpoints.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<TicketId>,
     },
     /// The window closed without a check-in.
     NoShow {
@@ -352,6 +356,7 @@ impl Book {
                     code: code.clone(),
                     at: now,
                     arrival,
+                    ticket: None,
                 }])
             }
             BookingCommand::CloseWindows => Ok(self
@@ -391,7 +396,9 @@ impl Book {
             }
             BookingEvent::Cancelled { code } => self.end(code, BookingStatus::Cancelled),
             BookingEvent::NoShow { code } => self.end(code, BookingStatus::NoShow),
-            BookingEvent::CheckedIn { code, at, arrival } => {
+            BookingEvent::CheckedIn {
+                code, at, arrival, ..
+            } => {
                 if let Some(b) = self.bookings.get_mut(code) {
                     let held_before = b.holds_place();
                     b.status = BookingStatus::CheckedIn {
@@ -408,7 +415,8 @@ impl Book {
     }
 
     /// Booked customers of `business` due to be queued in `[from, to)` who have not arrived:
-    /// a walk-in's wait estimate counts them ahead of it.
+    /// a walk-in's wait estimate counts them ahead of it. A no-show, a cancelled booking and a
+    /// check-in are not due: only bookings still `booked` count.
     pub fn due(
         &self,
         rules: &SlotRules,
@@ -416,13 +424,27 @@ impl Book {
         from: Timestamp,
         to: Timestamp,
     ) -> usize {
+        self.due_times(rules, business, from, to).len()
+    }
+
+    /// The queue times (`start − head_start_min`) of [`Book::due`]'s bookings, in order.
+    pub fn due_times(
+        &self,
+        rules: &SlotRules,
+        business: &BusinessCode,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Vec<Timestamp> {
         let head_start = i64::from(rules.head_start_min) * 60;
-        self.bookings
+        let mut times: Vec<Timestamp> = self
+            .bookings
             .values()
             .filter(|b| &b.business == business && b.status == BookingStatus::Booked)
             .map(|b| rules.start_of(b.day, b.start_min).plus_secs(-head_start))
             .filter(|at| (from..to).contains(at))
-            .count()
+            .collect();
+        times.sort();
+        times
     }
 
     /// The slots of `business` on `day` as the booking page shows them at `now`.

@@ -229,6 +229,28 @@ fn check_ins_are_early_on_time_or_late_and_closed_windows_become_no_shows() {
     assert_eq!(b.due(&r, &basic(), at(10 * 60 + 30), at(10 * 60 + 45)), 0);
 }
 
+#[test]
+fn a_no_show_or_a_check_in_no_longer_counts_as_due_ahead_of_walk_ins() {
+    let (r, mut b) = (rules(), Book::new());
+    run(&mut b, &r, morning(), &book(1, 1, TODAY, 10 * 60)).unwrap();
+    run(&mut b, &r, morning(), &book(2, 2, TODAY, 10 * 60)).unwrap();
+    let at = |m: u32| time::at(TODAY, m, r.utc_offset_min);
+    // At 10:05 both are due (queued from 09:50) and have not come.
+    let window = (at(9 * 60 + 25), at(10 * 60 + 5));
+    assert_eq!(b.due(&r, &basic(), window.0, window.1), 2);
+    assert_eq!(
+        b.due_times(&r, &basic(), window.0, window.1),
+        vec![at(9 * 60 + 50); 2]
+    );
+    // One checks in: queued, so no longer expected.
+    let check_in = BookingCommand::CheckIn { code: code(1) };
+    run(&mut b, &r, at(10 * 60 + 5), &check_in).unwrap();
+    assert_eq!(b.due(&r, &basic(), window.0, window.1), 1);
+    // 10:16: the other's window closed: a no-show, whose counter time is released.
+    run(&mut b, &r, at(10 * 60 + 16), &BookingCommand::CloseWindows).unwrap();
+    assert_eq!(b.due(&r, &basic(), window.0, at(10 * 60 + 16)), 0);
+}
+
 /// One step of a random day at the booking page and the kiosk.
 #[derive(Debug, Clone)]
 enum Step {

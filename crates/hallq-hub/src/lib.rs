@@ -14,6 +14,7 @@
 
 pub mod booking;
 pub mod broker;
+mod checkin;
 pub mod clock;
 pub mod config;
 pub mod datadir;

@@ -405,6 +405,12 @@ pub(crate) fn plan(
                 rate_ticket: None,
             })
         }
+        // The writer checks it in against the book (`crate::checkin`): no engine command here.
+        W::CheckIn(_) => Ok(Plan {
+            commands: Vec::new(),
+            reply: ReplyShape::Done,
+            rate_ticket: None,
+        }),
     }
 }
 

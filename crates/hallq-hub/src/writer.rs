@@ -495,6 +495,7 @@ impl Writer {
         // commit fails (the journal then does not say it was taken).
         let mut before: Option<(Arc<HallConfig>, crate::hqconfig::HqState)> = None;
         self.roll_day(now, &mut internal);
+        crate::checkin::expect(self.keeper.as_ref(), &mut self.engine, now);
         self.purge_due(now, &mut entries);
         if let Some(n) = &mut self.notifier {
             internal.extend(n.take_pending());
@@ -644,6 +645,7 @@ impl Writer {
         }
         if let Some(keeper) = self.keeper.as_mut() {
             if committed {
+                crate::checkin::expect(Some(keeper), &mut self.engine, now);
                 keeper.publish();
             } else if let Err(e) = keeper.reload(&self.journal, now) {
                 tracing::error!(error = %e, "cannot rebuild the book from the journal");
@@ -1209,8 +1211,22 @@ impl Writer {
         if let Some(staff) = signing_in {
             self.pins.succeeded(staff);
         }
-        if matches!(cmd, hallq_proto::Command::IssueTicket(_)) && !self.accepting_tickets(now) {
+        if matches!(
+            cmd,
+            hallq_proto::Command::IssueTicket(_) | hallq_proto::Command::CheckIn(_)
+        ) && !self.accepting_tickets(now)
+        {
             return Err(ErrorInfo::new(ErrorCode::HallClosed));
+        }
+        if let hallq_proto::Command::CheckIn(c) = cmd {
+            let desk = crate::checkin::Desk {
+                keeper: self.keeper.as_mut(),
+                engine: &mut self.engine,
+                vault: &self.vault,
+                phone: self.phone.as_ref(),
+            };
+            let (result, events) = crate::checkin::check_in(desk, c, now)?;
+            return Ok((Reply::ok(id.clone(), now, result).to_json(), events, None));
         }
         let personal = Self::personal_value(cmd);
         if let Some((PersonalKind::NoticePhone, phone)) = personal {

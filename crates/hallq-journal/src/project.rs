@@ -54,6 +54,8 @@ pub(crate) fn project(
             granted_by,
             lang,
             notify,
+            // A booked check-in's slot stays in the event's body (the events table) only.
+            booked: _,
         } => {
             conn.prepare_cached(
                 "INSERT INTO tickets (ticket, visit, day, number, business, origin_business,

@@ -119,6 +119,8 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "self_service_chosen",
             "session_abandoned",
             "print_result",
+            // a booked customer arrives (code or mobile number)
+            "check_in",
         ],
         DeviceKind::Greeter => &[
             // on a customer's behalf
@@ -132,6 +134,8 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "complaint_open",
             // the call-back owed for a consultation it left open
             "callback_done",
+            // a booked customer arrives (booking code)
+            "check_in",
         ],
         DeviceKind::Counter => &[
             "sign_in",

@@ -267,7 +267,8 @@ fn a_kiosk_listing_call_next_is_refused() {
         commands.join(", "),
         text_of("kiosk-portrait-80mm")
     );
-    let err = refusal(parse_as(&text), "commands[5]");
+    let index = format!("commands[{}]", commands.len() - 1);
+    let err = refusal(parse_as(&text), &index);
     assert!(
         err.contains("a kiosk may not send `call_next`") && err.contains("取号机无权发送"),
         "{err}"

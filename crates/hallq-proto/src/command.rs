@@ -392,11 +392,40 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         passed_by: Option<u32>,
     },
+
+    // --- kiosk, greeter: appointments ---------------------------------------------------------
+    /// A booked customer checks in (issue 15 §3, docs/booking.md): a ticket queued by the
+    /// booking's head start, or a walk-in's when late, or a refusal saying when to come.
+    CheckIn(CheckIn),
+}
+
+/// A check-in of a booking: by its code (kiosk or greeter), or (kiosk) by the mobile number it
+/// was made with, which the hub turns into the booking's keyed hash and never stores.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckIn {
+    /// The booking code as the customer gives it (case, spaces and dashes do not matter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Or the mobile number the booking was made with. Personal data: never stored, logged or
+    /// echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    /// Set when the customer asked for priority service (care): it applies on top of the
+    /// booking's head start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_reason: Option<PriorityReason>,
+    /// The customer's language, for the printout and the voice.
+    #[serde(default)]
+    pub lang: Lang,
+    /// The visit this check-in belongs to, when a greeter already started one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<VisitId>,
 }
 
 impl Command {
     /// Every `kind` of the contract, in documentation order.
-    pub const KINDS: [&'static str; 34] = [
+    pub const KINDS: [&'static str; 35] = [
         "issue_ticket",
         "session_started",
         "self_service_chosen",
@@ -431,6 +460,7 @@ impl Command {
         "announcement_clear",
         "call_announced",
         "door_count",
+        "check_in",
     ];
 
     /// This command's `kind` on the wire.
@@ -470,6 +500,7 @@ impl Command {
             Self::AnnouncementClear { .. } => "announcement_clear",
             Self::CallAnnounced { .. } => "call_announced",
             Self::DoorCount { .. } => "door_count",
+            Self::CheckIn(_) => "check_in",
         }
     }
 }

@@ -53,6 +53,14 @@ pub enum ErrorCode {
     NothingToRate,
     // The hub itself.
     Internal,
+    // Appointments' check-in (issue 15 §3).
+    BookingOff,
+    BadBookingCode,
+    UnknownBooking,
+    BookingNotToday,
+    BookingTooEarly,
+    BookingCheckedIn,
+    BookingCancelled,
 }
 
 impl ErrorCode {
@@ -140,6 +148,34 @@ impl ErrorCode {
             Self::Internal => (
                 "系统内部错误，请联系工作人员",
                 "Internal error; please ask staff.",
+            ),
+            Self::BookingOff => (
+                "本营业厅未开通预约，请直接取号",
+                "This hall takes no appointments; please take a ticket.",
+            ),
+            Self::BadBookingCode => (
+                "预约码无效，请核对后重新输入",
+                "That is not a booking code; please check it and try again.",
+            ),
+            Self::UnknownBooking => (
+                "未找到该预约，请核对预约码或手机号",
+                "No such appointment; please check the code or the number.",
+            ),
+            Self::BookingNotToday => (
+                "该预约不是今天的，请在预约当天签到",
+                "The appointment is not for today; please check in on its day.",
+            ),
+            Self::BookingTooEarly => (
+                "签到时间未到，请稍后再来",
+                "Too early to check in; please come back later.",
+            ),
+            Self::BookingCheckedIn => (
+                "该预约已签到，请留意叫号",
+                "This appointment is already checked in; please wait for your number.",
+            ),
+            Self::BookingCancelled => (
+                "该预约已取消，请直接取号",
+                "This appointment was cancelled; please take a ticket.",
             ),
         };
         LocalText::new(zh, en)

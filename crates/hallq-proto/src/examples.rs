@@ -3,7 +3,7 @@
 //! Tests decode each one back, docs/protocol.md is checked against them, and the simulator and
 //! the docs use them as living documentation of the contract.
 
-use crate::command::{Command, IssueTicket, KioskStep, Pin, TicketRef, Touch};
+use crate::command::{CheckIn, Command, IssueTicket, KioskStep, Pin, TicketRef, Touch};
 use crate::ids::{
     AnnouncementId, BusinessCode, ComplaintId, CounterNo, Phone, StaffNo, TicketId, Timestamp,
     VisitId,
@@ -149,5 +149,9 @@ pub fn examples() -> Vec<Command> {
             entered: 3,
             passed_by: Some(11),
         },
+        Command::CheckIn(CheckIn {
+            code: Some("7KQ2-M9XD".into()),
+            ..CheckIn::default()
+        }),
     ]
 }

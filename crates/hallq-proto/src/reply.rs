@@ -121,6 +121,19 @@ pub enum ReplyResult {
     },
     /// Done, with nothing more to say.
     Done,
+    /// A booked customer checked in (`check_in`): the ticket to print, and what they are told.
+    CheckedIn {
+        /// The booking code.
+        booking: String,
+        /// The booked slot's start.
+        slot_start_ms: Timestamp,
+        /// Later than the hall's limit: the ticket is a walk-in's, queued from the check-in.
+        late: bool,
+        /// What the kiosk shows and the greeter says (on time, or late and queued as a walk-in).
+        note: LocalText,
+        /// The ticket, as `ticket_issued` has it.
+        ticket: TicketIssued,
+    },
 }
 
 /// The kiosk's ticket: printed, and shown on screen with the documents to have ready.

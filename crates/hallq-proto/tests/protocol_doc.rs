@@ -76,7 +76,7 @@ fn mosquitto_pubs(doc: &str) -> Vec<(usize, String, Option<String>)> {
 
 /// Every error code. [`position`] matches exhaustively: a new code breaks its build until it is
 /// listed here too, and then the doc test below asks for it in docs/protocol.md.
-const ERROR_CODES: [ErrorCode; 37] = [
+const ERROR_CODES: [ErrorCode; 44] = [
     ErrorCode::Malformed,
     ErrorCode::UnsupportedVersion,
     ErrorCode::TooLarge,
@@ -114,6 +114,13 @@ const ERROR_CODES: [ErrorCode; 37] = [
     ErrorCode::Internal,
     ErrorCode::BadDelivery,
     ErrorCode::StaffNotConfigured,
+    ErrorCode::BookingOff,
+    ErrorCode::BadBookingCode,
+    ErrorCode::UnknownBooking,
+    ErrorCode::BookingNotToday,
+    ErrorCode::BookingTooEarly,
+    ErrorCode::BookingCheckedIn,
+    ErrorCode::BookingCancelled,
 ];
 
 /// Where `code` stands in [`ERROR_CODES`]; exhaustive, so no code can be left out unnoticed.
@@ -157,6 +164,13 @@ fn position(code: ErrorCode) -> usize {
         E::Internal => 34,
         E::BadDelivery => 35,
         E::StaffNotConfigured => 36,
+        E::BookingOff => 37,
+        E::BadBookingCode => 38,
+        E::UnknownBooking => 39,
+        E::BookingNotToday => 40,
+        E::BookingTooEarly => 41,
+        E::BookingCheckedIn => 42,
+        E::BookingCancelled => 43,
     }
 }
 
@@ -249,7 +263,7 @@ fn every_mosquitto_pub_topic_is_a_topic_of_the_tree() {
 // --- replies, state, events ------------------------------------------------------------------
 
 /// Every kind of reply result, by its `kind` on the wire. [`result_kind`] matches exhaustively.
-const REPLY_KINDS: [&str; 8] = [
+const REPLY_KINDS: [&str; 9] = [
     "ticket_issued",
     "called",
     "counter",
@@ -258,6 +272,7 @@ const REPLY_KINDS: [&str; 8] = [
     "complaint",
     "announcement",
     "done",
+    "checked_in",
 ];
 
 /// The wire `kind` of `r`; exhaustive, so a new result kind breaks this build until it is listed.
@@ -271,6 +286,7 @@ fn result_kind(r: &ReplyResult) -> &'static str {
         ReplyResult::Complaint { .. } => "complaint",
         ReplyResult::Announcement { .. } => "announcement",
         ReplyResult::Done => "done",
+        ReplyResult::CheckedIn { .. } => "checked_in",
     }
 }
 

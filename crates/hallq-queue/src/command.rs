@@ -250,4 +250,34 @@ pub enum Command {
         /// The rating.
         score: Score,
     },
+    /// Issue the ticket of a booked customer who checked in on time (issue 15 §3): queued by
+    /// the booking's bounded head start (docs/booking.md, "The ordering rule"). A check-in later
+    /// than the slot's `late_min` is refused: that customer takes an ordinary ticket.
+    IssueBooked {
+        /// The business type booked.
+        business: BusinessCode,
+        /// The slot and the hall's rule at the check-in.
+        slot: BookedSlot,
+        /// Priority (care) as for any customer; it applies on top of the booking's head start.
+        priority: Priority,
+        /// Why priority was given.
+        reason: Option<PriorityReason>,
+        /// The customer's language.
+        lang: Lang,
+        /// A visit a greeter already started.
+        visit: Option<VisitId>,
+    },
+}
+
+/// A booked slot as the queue takes it: its start and the hall's rule when the customer
+/// checked in (`[booking] head_start_min`, `late_min`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookedSlot {
+    /// The slot's start.
+    pub start: Timestamp,
+    /// The booked customer is queued as if they had come this long before the start (at most
+    /// [`crate::MAX_BOOKING_HEAD_START_MIN`]).
+    pub head_start_min: u32,
+    /// A check-in later than this after the start is no longer the booking's.
+    pub late_min: u32,
 }

@@ -133,6 +133,10 @@ impl CounterConfig {
 /// that: an ordinary ticket taken at `t` can be overtaken only by priority tickets taken before
 /// `t + head_start`, a finite number. Nobody waits forever, and the extra wait priority can cause
 /// an ordinary ticket is bounded by the tickets taken in one head-start window.
+///
+/// A booked customer's on-time check-in gets a head start of the same kind (docs/booking.md,
+/// [`crate::Command::IssueBooked`]): queued since the earlier of the check-in and the slot's
+/// start less `[booking] head_start_min` (at most 60), with priority's head start on top.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityRule {

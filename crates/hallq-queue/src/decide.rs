@@ -4,14 +4,14 @@
 use hallq_proto::command::TicketRef;
 use hallq_proto::state::Announcement;
 use hallq_proto::{
-    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, StaffNo,
-    TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
+    Priority, PriorityReason, StaffNo, TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
 };
 
 use crate::command::{Command, VisitRef};
 use crate::config::QueueConfig;
 use crate::error::QueueError;
-use crate::event::{CloseReason, EventKind as E, VisitOutcome};
+use crate::event::{BookedTime, CloseReason, EventKind as E, VisitOutcome};
 use crate::state::{Act, CounterRt, HallState, TicketStatus};
 
 /// The events `cmd` causes at `now`, or why it is refused.
@@ -39,27 +39,57 @@ pub(crate) fn decide(
             notify,
             visit,
         } => {
-            let day = open_day(st)?;
-            cfg.business(business)
-                .ok_or_else(|| QueueError::UnknownBusiness(business.clone()))?;
-            let seq = next_number(cfg, st, business)?;
-            let visit = match visit {
-                Some(v) => known_visit(st, v)?,
-                None => new_visit(st, day, &mut out),
-            };
-            let prefix = cfg.business(business).map_or("", |b| b.prefix.as_str());
-            out.push(E::TicketIssued {
-                ticket: ticket_id(day, st.tickets.len() + 1),
-                visit,
-                number: TicketNo::format(prefix, seq),
-                seq,
-                business: business.clone(),
+            let t = NewTicket {
+                business,
                 priority: *priority,
                 reason: *reason,
                 granted_by: granted_by.clone(),
                 lang: *lang,
                 notify: *notify,
-            });
+                visit: visit.as_ref(),
+                booked: None,
+            };
+            issue(cfg, st, t, &mut out)?;
+        }
+        Command::IssueBooked {
+            business,
+            slot,
+            priority,
+            reason,
+            lang,
+            visit,
+        } => {
+            // The bound holds whatever the caller says: the head start is capped like the
+            // booking rules', and a check-in past the late limit is not the booking's.
+            if slot.head_start_min > crate::MAX_BOOKING_HEAD_START_MIN {
+                return Err(QueueError::Invalid(format!(
+                    "a booking's head start is at most {} minutes",
+                    crate::MAX_BOOKING_HEAD_START_MIN
+                )));
+            }
+            if now > slot.start.plus_secs(i64::from(slot.late_min) * 60) {
+                return Err(QueueError::Invalid(
+                    "the check-in is later than the booking's limit: a walk-in".into(),
+                ));
+            }
+            let queue_at = slot
+                .start
+                .plus_secs(-i64::from(slot.head_start_min) * 60)
+                .min(now);
+            let t = NewTicket {
+                business,
+                priority: *priority,
+                reason: *reason,
+                granted_by: None,
+                lang: *lang,
+                notify: false,
+                visit: visit.as_ref(),
+                booked: Some(BookedTime {
+                    start: slot.start,
+                    queue_at,
+                }),
+            };
+            issue(cfg, st, t, &mut out)?;
         }
         Command::Touch {
             visit,
@@ -689,6 +719,50 @@ pub(crate) fn pick_next(cfg: &QueueConfig, st: &HallState, counter: CounterNo) -
             .and_then(|q| q.first())
             .map(|&(_, idx)| idx)
     })
+}
+
+/// A ticket to issue: a walk-in's, or a booked customer's.
+struct NewTicket<'a> {
+    business: &'a BusinessCode,
+    priority: Priority,
+    reason: Option<PriorityReason>,
+    granted_by: Option<String>,
+    lang: Lang,
+    notify: bool,
+    visit: Option<&'a VisitId>,
+    booked: Option<BookedTime>,
+}
+
+fn issue(
+    cfg: &QueueConfig,
+    st: &HallState,
+    t: NewTicket<'_>,
+    out: &mut Vec<E>,
+) -> Result<(), QueueError> {
+    let day = open_day(st)?;
+    let business = t.business;
+    cfg.business(business)
+        .ok_or_else(|| QueueError::UnknownBusiness(business.clone()))?;
+    let seq = next_number(cfg, st, business)?;
+    let visit = match t.visit {
+        Some(v) => known_visit(st, v)?,
+        None => new_visit(st, day, out),
+    };
+    let prefix = cfg.business(business).map_or("", |b| b.prefix.as_str());
+    out.push(E::TicketIssued {
+        ticket: ticket_id(day, st.tickets.len() + 1),
+        visit,
+        number: TicketNo::format(prefix, seq),
+        seq,
+        business: business.clone(),
+        priority: t.priority,
+        reason: t.reason,
+        granted_by: t.granted_by,
+        lang: t.lang,
+        notify: t.notify,
+        booked: t.booked,
+    });
+    Ok(())
 }
 
 fn next_number(

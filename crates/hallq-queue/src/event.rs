@@ -34,6 +34,17 @@ pub enum VisitOutcome {
     NoTicket,
 }
 
+/// The booking a ticket was issued for: carried by the event so that a replay orders the
+/// ticket exactly as it was, whatever the rules say later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookedTime {
+    /// The booked slot's start.
+    pub start: Timestamp,
+    /// The time the ticket is queued since: the earlier of the check-in and the start less the
+    /// booking's head start.
+    pub queue_at: Timestamp,
+}
+
 /// Why a ticket left the queue without being served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,6 +91,10 @@ pub enum EventKind {
         granted_by: Option<String>,
         lang: Lang,
         notify: bool,
+        /// A booked customer's on-time check-in: the slot and the queue time it gave
+        /// (docs/booking.md). Absent for walk-ins.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        booked: Option<BookedTime>,
     },
     /// The kiosk printed the ticket, or failed to.
     TicketPrinted {

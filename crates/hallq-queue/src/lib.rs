@@ -30,10 +30,14 @@ use hallq_proto::{
     BusinessCode, BusinessDay, ComplaintId, CounterNo, TicketId, Timestamp, VisitId,
 };
 
-pub use command::{Command, VisitRef};
+pub use command::{BookedSlot, Command, VisitRef};
 pub use config::{ConfigError, QueueConfig};
 pub use error::QueueError;
-pub use event::{Event, EventKind, VisitOutcome};
+pub use event::{BookedTime, Event, EventKind, VisitOutcome};
+
+/// The longest head start a booking may give over walk-ins, whatever a caller asks: the same
+/// bound as the booking rules' (`hallq_booking::rules::MAX_HEAD_START_MIN`).
+pub const MAX_BOOKING_HEAD_START_MIN: u32 = hallq_booking::rules::MAX_HEAD_START_MIN;
 pub use state::{HallState, OpenCallback, OpenComplaint, Ticket, TicketStatus};
 
 /// The queue of one hall: its configuration and today's state.
@@ -43,6 +47,41 @@ pub struct Engine {
     config: Arc<QueueConfig>,
     /// Today, as the events so far made it.
     state: HallState,
+    /// Booked customers still to come, for the wait estimates only (not replayed: no event
+    /// makes it; whoever holds the book sets it).
+    expected: Expected,
+}
+
+/// Booked customers expected but not yet arrived, by business type: the queue times their
+/// tickets will have (docs/booking.md). Not the queue's state: whoever holds the book tells the
+/// engine ([`Engine::set_expected`]), so that a wait estimate counts the appointments due
+/// before the ticket (issue 15 §3). A no-show or a check-in is no longer expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// When it was taken: a ticket taken now is queued from here.
+    pub at: Timestamp,
+    /// Queue times (`start − head start`) of the bookings still to come, sorted, by type.
+    pub queue_at: BTreeMap<BusinessCode, Vec<Timestamp>>,
+}
+
+impl Default for Expected {
+    fn default() -> Self {
+        Self {
+            at: Timestamp(0),
+            queue_at: BTreeMap::new(),
+        }
+    }
+}
+
+impl Expected {
+    /// How many are ahead of a ticket of `business` queued at `key` (ms).
+    pub fn before(&self, business: &BusinessCode, key: i64) -> u32 {
+        let n = self
+            .queue_at
+            .get(business)
+            .map_or(0, |v| v.partition_point(|t| t.0 < key));
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
 }
 
 impl Engine {
@@ -53,6 +92,7 @@ impl Engine {
         Ok(Self {
             config: Arc::new(config),
             state,
+            expected: Expected::default(),
         })
     }
 
@@ -161,14 +201,21 @@ impl Engine {
         u32::try_from(ahead).unwrap_or(u32::MAX)
     }
 
-    /// Tickets ahead of `id` and the estimated minutes until it is called, in one pass.
+    /// Tickets ahead of `id` and the estimated minutes until it is called, in one pass. The
+    /// estimate also counts the booked customers expected ahead of it ([`Expected`]).
     pub fn wait_of(&self, id: &TicketId) -> (u32, Option<u32>) {
         let ahead = self.people_ahead(id);
         let estimate = self.ticket(id).and_then(|t| {
             let b = self.config.business(&t.business)?;
-            view::estimate_min(&self.config, &self.state, b, ahead)
+            let due = self.expected.before(&t.business, t.key);
+            view::estimate_min(&self.config, &self.state, b, ahead.saturating_add(due))
         });
         (ahead, estimate)
+    }
+
+    /// The booked customers still to come, as the book says at `expected.at`.
+    pub fn set_expected(&mut self, expected: Expected) {
+        self.expected = expected;
     }
 
     /// Estimated minutes until `id` is called; `None` when no counter serves it now.
@@ -178,12 +225,12 @@ impl Engine {
 
     /// Waiting count and estimate per business type, for the board.
     pub fn queues(&self) -> Vec<QueueInfo> {
-        view::queue_infos(&self.config, &self.state)
+        view::queue_infos(&self.config, &self.state, &self.expected)
     }
 
     /// The business types on offer with their waits, for the kiosk.
     pub fn services(&self) -> Vec<ServiceInfo> {
-        view::service_infos(&self.config, &self.state)
+        view::service_infos(&self.config, &self.state, &self.expected)
     }
 
     /// The announcements in effect at `now`, in posting order.

@@ -78,6 +78,8 @@ pub struct Ticket {
     pub served_by: Option<(CounterNo, StaffNo)>,
     /// The customer's grade, once rated (on the evaluator's pad or their phone): once per ticket.
     pub rated: Option<Score>,
+    /// The booked slot's start, for a booked customer's on-time check-in (docs/booking.md).
+    pub booked: Option<Timestamp>,
 }
 
 /// One of today's visits.
@@ -352,10 +354,15 @@ impl HallState {
                 seq,
                 business,
                 priority,
+                booked,
                 ..
             } => {
                 let idx = self.tickets.len();
-                let key = at.0 - config.priority.head_start_ms(*priority);
+                // The booking's rule (docs/booking.md): queued since the earlier of the
+                // check-in and the slot's start less its head start; priority's head start
+                // applies on top, as for any ticket.
+                let since = booked.map_or(at, |b| b.queue_at.min(at));
+                let key = since.0 - config.priority.head_start_ms(*priority);
                 self.tickets.push(Ticket {
                     id: ticket.clone(),
                     visit: visit.clone(),
@@ -372,6 +379,7 @@ impl HallState {
                     print_failed: false,
                     served_by: None,
                     rated: None,
+                    booked: booked.map(|b| b.start),
                 });
                 self.by_id.insert(ticket.clone(), idx);
                 self.queues

@@ -10,12 +10,17 @@
 //! transfers, and skills listed before `b`): a counter whose first skill is `b` gives all its
 //! time to `b`; one that must first serve two busy queues gives a third. No such counter: no
 //! estimate (`None`), shown as "暂无窗口 / no counter open".
+//!
+//! `n` also counts the booked customers expected ahead of the ticket (issue 15 §3, [`Expected`]):
+//! those not yet arrived whose queue time (slot start less the booking's head start) is before
+//! the ticket's, who will be called before it when they come.
 
 use hallq_proto::state::{
     Activity, CallEntry, CounterState, QueueInfo, RatingPrompt, ServiceInfo, TicketAtCounter,
 };
 use hallq_proto::{BusinessCode, CounterNo, SCHEMA_VERSION};
 
+use crate::Expected;
 use crate::config::{BusinessType, QueueConfig};
 use crate::state::{Act, HallState, Ticket};
 
@@ -80,7 +85,13 @@ pub(crate) fn waiting(st: &HallState, b: &BusinessCode) -> u32 {
         .map_or(0, |q| u32::try_from(q.len()).unwrap_or(u32::MAX))
 }
 
-pub(crate) fn queue_infos(cfg: &QueueConfig, st: &HallState) -> Vec<QueueInfo> {
+/// The estimate for a ticket taken now: those waiting, and the booked customers due before it.
+fn estimate_now(cfg: &QueueConfig, st: &HallState, ex: &Expected, b: &BusinessType) -> Option<u32> {
+    let n = waiting(st, &b.code).saturating_add(ex.before(&b.code, ex.at.0));
+    estimate_min(cfg, st, b, n)
+}
+
+pub(crate) fn queue_infos(cfg: &QueueConfig, st: &HallState, ex: &Expected) -> Vec<QueueInfo> {
     cfg.business
         .iter()
         .map(|b| {
@@ -90,14 +101,14 @@ pub(crate) fn queue_infos(cfg: &QueueConfig, st: &HallState) -> Vec<QueueInfo> {
                 name: b.name.clone(),
                 prefix: b.prefix.clone(),
                 waiting: n,
-                estimated_wait_min: estimate_min(cfg, st, b, n),
+                estimated_wait_min: estimate_now(cfg, st, ex, b),
                 counters_open: capacity(cfg, st, &b.code).1,
             }
         })
         .collect()
 }
 
-pub(crate) fn service_infos(cfg: &QueueConfig, st: &HallState) -> Vec<ServiceInfo> {
+pub(crate) fn service_infos(cfg: &QueueConfig, st: &HallState, ex: &Expected) -> Vec<ServiceInfo> {
     cfg.business
         .iter()
         .map(|b| {
@@ -108,7 +119,7 @@ pub(crate) fn service_infos(cfg: &QueueConfig, st: &HallState) -> Vec<ServiceInf
                 prefix: b.prefix.clone(),
                 class: b.class,
                 waiting: n,
-                estimated_wait_min: estimate_min(cfg, st, b, n),
+                estimated_wait_min: estimate_now(cfg, st, ex, b),
                 counters_open: capacity(cfg, st, &b.code).1,
                 limit_min: b.limit_min(),
                 documents: b.documents.clone(),

@@ -1189,6 +1189,7 @@ fn every_customer_event_names_its_touchpoint() {
                 granted_by: None,
                 lang: hallq_proto::Lang::Zh,
                 notify: false,
+                booked: None,
             },
             11,
         ),

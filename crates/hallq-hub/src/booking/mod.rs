@@ -273,6 +273,44 @@ impl Keeper {
         self.book.get(code)
     }
 
+    /// The book as the writer has it (check-in looks bookings up by the person's key).
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// What `command` would make happen at `now`, without applying it: check-in applies the
+    /// events ([`Keeper::apply`]) only once the queue has issued the ticket.
+    pub fn check(
+        &self,
+        now: Timestamp,
+        command: &BookingCommand,
+    ) -> Result<Vec<BookingEvent>, BookingError> {
+        self.book.decide(&self.rules, now, command)
+    }
+
+    /// The booked customers still to come at `now`, for the queue's wait estimates: bookings
+    /// still `booked` (not checked in, cancelled or no-show) whose window has not closed and
+    /// whose queue time has come.
+    pub fn expected(&self, now: Timestamp) -> hallq_queue::Expected {
+        let r = &self.rules;
+        let from = now.plus_secs(-i64::from(r.late_min + r.head_start_min) * 60);
+        let to = now.plus_secs(1);
+        let queue_at = r
+            .capacity
+            .keys()
+            .map(|b| (b.clone(), self.book.due_times(r, b, from, to)))
+            .filter(|(_, times)| !times.is_empty())
+            .collect();
+        hallq_queue::Expected { at: now, queue_at }
+    }
+
+    /// Applies events decided by [`Keeper::check`]; the caller journals them.
+    pub fn apply(&mut self, events: &[BookingEvent]) {
+        for e in events {
+            self.book.apply(e);
+        }
+    }
+
     /// After a commit: the web side sees the book as journaled.
     pub fn publish(&self) {
         self.view

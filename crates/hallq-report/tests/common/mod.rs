@@ -115,6 +115,7 @@ impl Script {
                 granted_by: None,
                 lang: Lang::Zh,
                 notify: false,
+                booked: None,
             },
         )
     }
