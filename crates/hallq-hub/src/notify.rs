@@ -119,7 +119,13 @@ impl NotifySection {
 
     /// The configured SMS channel.
     pub fn channel(&self) -> Result<Arc<dyn NoticeChannel>, String> {
-        let ch = match self.channel {
+        Ok(Arc::new(self.sms_channel()?))
+    }
+
+    /// The configured SMS channel, for one text to one number (appointments' one-time codes
+    /// use it whether notices are enabled or not).
+    pub fn sms_channel(&self) -> Result<SmsChannel, String> {
+        Ok(match self.channel {
             ChannelChoice::Smpp => SmsChannel::Smpp(SmppChannel::new(self.smpp.clone().ok_or(
                 "[notify] channel = \"smpp\" needs [notify.smpp] (host, system_id, password, source_addr) / 短信通道为 SMPP 时须配置 [notify.smpp]",
             )?)),
@@ -129,8 +135,7 @@ impl NotifySection {
                 )?)
                 .map_err(|e| e.to_string())?,
             ),
-        };
-        Ok(Arc::new(ch))
+        })
     }
 }
 
