@@ -66,6 +66,9 @@ pub struct NotifySection {
     pub retry: RetryPolicy,
     /// Per business type (by code): its own N and M.
     pub business: BTreeMap<String, BusinessLead>,
+    /// The lead times the ticket page offers (`[notify.page]`; with `[phone]` on, whether or
+    /// not `enabled`: the page is its own channel, no SMS).
+    pub page: crate::page_notice::PageChoices,
 }
 
 impl Default for NotifySection {
@@ -81,6 +84,7 @@ impl Default for NotifySection {
             stall_after_min: lead.stall_after_min,
             retry: RetryPolicy::default(),
             business: BTreeMap::new(),
+            page: crate::page_notice::PageChoices::default(),
         }
     }
 }
@@ -108,6 +112,7 @@ impl NotifySection {
                 ));
             }
         }
+        self.page.check()?;
         if self.retry.attempts == 0 {
             return Err("[notify.retry] attempts must be at least 1 / 重试次数至少为 1".into());
         }
@@ -203,7 +208,14 @@ impl Notifier {
         self.day = engine.day();
         self.learn(events, engine, true);
         for e in events {
-            if let EventKind::NoticeSent { ticket, kind, .. } = &e.kind
+            // The page's own notices (`crate::page_notice`) are not this SMS's.
+            if let EventKind::NoticeSent {
+                ticket,
+                kind,
+                channel,
+                ..
+            } = &e.kind
+                && channel != "page"
                 && let Some((w, _)) = self.watches.get_mut(ticket)
             {
                 match kind.as_str() {
