@@ -3,7 +3,9 @@
 //! last place of a slot at once, exactly one wins and the journal has that one; bad input gets
 //! clear bilingual JSON errors (a malformed body, a bad number, a bad or unknown booking code,
 //! a replayed one-time code, a flood of codes); the page books in headless Chromium at a
-//! phone's viewport.
+//! phone's viewport. One-time codes by SMS: asked on the API, received by a real SMSC (the npm
+//! package `smpp`, tests/smsc), used to book; a gateway that is down gets a clear bilingual
+//! error and takes none of the number's codes for the hour.
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
 #[path = "../../crates/hallq-hq/tests/webdriver/mod.rs"]
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use hallq_proto::{BusinessDay, time};
+use hallq_tests::smsc::{PASSWORD, SYSTEM_ID, Smsc};
 use hallq_tests::{BrokerKind, Hall, free_port};
 use serde_json::{Value, json};
 
@@ -74,16 +77,21 @@ fn tomorrow() -> BusinessDay {
     BusinessDay(u32::try_from(y).unwrap() * 10_000 + m * 100 + d)
 }
 
-/// A hall with `[booking]` on a free port, its hub started.
+/// A hall with `[booking]` on a free port, its hub started; codes by the demo's log sender.
 fn hall(capacity: u32) -> (Hall, hallq_tests::HubProcess, u16) {
-    let port = free_port();
-    let hall = Hall::with_sections(
-        BrokerKind::Embedded,
-        &format!(
+    hall_with(|port| {
+        format!(
             "[booking]\nlisten = \"127.0.0.1:{port}\"\ncapacity = {{ basic = {capacity} }}\n\
-             otp_per_hour = 3\n\n"
-        ),
-    );
+             otp_per_hour = 3\notp = \"log\"\n\n"
+        )
+    })
+}
+
+/// A hall with the sections `sections(port)` gives for the booking page's free `port`, its hub
+/// started and the page answering.
+fn hall_with(sections: impl Fn(u16) -> String) -> (Hall, hallq_tests::HubProcess, u16) {
+    let port = free_port();
+    let hall = Hall::with_sections(BrokerKind::Embedded, &sections(port));
     let hub = hall.start_hub();
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -422,4 +430,87 @@ async fn the_page_books_a_slot_in_chromium_at_a_phone_viewport() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     b.close().await.unwrap();
+}
+
+/// `[booking]` sending its codes by SMS (the default `otp`) through `[notify.smpp]`, the SMSC
+/// at `smsc_port`; the notices themselves stay off.
+fn sms_sections(port: u16, smsc_port: u16, per_hour: u32) -> String {
+    format!(
+        "[booking]\nlisten = \"127.0.0.1:{port}\"\ncapacity = {{ basic = 5 }}\n\
+         otp_per_hour = {per_hour}\n\n\
+         [notify.smpp]\nhost = \"127.0.0.1\"\nport = {smsc_port}\nsystem_id = \"{SYSTEM_ID}\"\n\
+         password = \"{PASSWORD}\"\nsource_addr = \"10690000\"\ntimeout_secs = 5\n\n"
+    )
+}
+
+/// The code of the `n`th SMS the SMSC accepted (1-based), once it has; checks it went to `mobile`.
+fn sms_code(smsc: &Smsc, n: usize, mobile: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = smsc.submitted();
+        if let Some(sms) = got.get(n - 1) {
+            assert_eq!(sms.destination, mobile, "{got:?}");
+            assert!(sms.text.contains("预约验证码"), "{sms:?}");
+            let code: String = sms
+                .text
+                .split("预约验证码")
+                .nth(1)
+                .unwrap_or_default()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            assert_eq!(code.len(), 6, "{sms:?}");
+            return code;
+        }
+        assert!(Instant::now() < deadline, "the SMSC got no code: {got:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_code_asked_on_the_api_reaches_a_real_smsc_by_sms_and_books() {
+    let smsc = Smsc::start(0);
+    let (hall, _hub, port) = hall_with(|port| sms_sections(port, smsc.port, 3));
+    let m = mobile(21);
+    let (s, v) = post(port, "/book/api/otp", &json!({ "mobile": m }));
+    assert_eq!((s, v["to"].as_str()), (200, Some("139****0021")), "{v}");
+    let code = sms_code(&smsc, 1, &m);
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, &code, 600));
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(smsc.submitted().len(), 1, "one code, one SMS");
+    // The hub's log has the number only masked, and never the code.
+    let log = hall.hub_log();
+    assert!(log.contains("139****0021"), "{log}");
+    assert!(!log.contains(&m) && !log.contains(&code), "{log}");
+    assert!(!log.contains("DEMO one-time code"), "{log}");
+}
+
+#[test]
+fn a_gateway_that_is_down_gets_a_clear_error_and_takes_none_of_the_hours_codes() {
+    let mut smsc = Smsc::start(0);
+    // One code an hour: a failed send that counted would leave none.
+    let (hall, _hub, port) = hall_with(|port| sms_sections(port, smsc.port, 1));
+    smsc.stop();
+    let m = mobile(22);
+    for _ in 0..2 {
+        let (s, v) = post(port, "/book/api/otp", &json!({ "mobile": m }));
+        assert_eq!((s, error_code(&v)), (503, "otp_not_sent".into()), "{v}");
+        let (zh, en) = (v["error"]["zh"].as_str(), v["error"]["en"].as_str());
+        assert!(zh.is_some_and(|t| t.contains("短信发送失败")), "{v}");
+        assert!(en.is_some_and(|t| t.contains("could not be sent")), "{v}");
+    }
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, "000000", 600));
+    assert_eq!(
+        (s, error_code(&v)),
+        (401, "otp_missing".into()),
+        "a code not sent is no code"
+    );
+    let smsc = smsc.restart();
+    let (s, v) = post(port, "/book/api/otp", &json!({ "mobile": m }));
+    assert_eq!(s, 200, "the failed sends were not counted: {v}");
+    let code = sms_code(&smsc, 1, &m);
+    let (s, v) = post(port, "/book/api/bookings", &book_body(&m, &code, 600));
+    assert_eq!(s, 201, "{v}");
+    let log = hall.hub_log();
+    assert!(log.contains("验证码发送失败") && !log.contains(&m), "{log}");
 }

@@ -377,7 +377,8 @@ pub async fn run(
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(addr = %listener.local_addr()?, "booking page listening at /book");
             let api =
-                crate::booking::start(&config, rules, view, Arc::clone(&options.clock), &in_tx);
+                crate::booking::start(&config, rules, view, Arc::clone(&options.clock), &in_tx)
+                    .map_err(HubError::Config)?;
             Some(tokio::spawn(crate::booking::api::serve(listener, api)))
         }
         _ => None,

@@ -25,6 +25,7 @@ pub mod limits;
 pub mod metrics;
 pub mod mosquitto;
 pub mod notify;
+pub mod page_notice;
 pub mod phone;
 mod plan;
 pub mod privacy;

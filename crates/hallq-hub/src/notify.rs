@@ -66,6 +66,9 @@ pub struct NotifySection {
     pub retry: RetryPolicy,
     /// Per business type (by code): its own N and M.
     pub business: BTreeMap<String, BusinessLead>,
+    /// The lead times the ticket page offers (`[notify.page]`; with `[phone]` on, whether or
+    /// not `enabled`: the page is its own channel, no SMS).
+    pub page: crate::page_notice::PageChoices,
 }
 
 impl Default for NotifySection {
@@ -81,6 +84,7 @@ impl Default for NotifySection {
             stall_after_min: lead.stall_after_min,
             retry: RetryPolicy::default(),
             business: BTreeMap::new(),
+            page: crate::page_notice::PageChoices::default(),
         }
     }
 }
@@ -108,6 +112,7 @@ impl NotifySection {
                 ));
             }
         }
+        self.page.check()?;
         if self.retry.attempts == 0 {
             return Err("[notify.retry] attempts must be at least 1 / 重试次数至少为 1".into());
         }
@@ -119,7 +124,13 @@ impl NotifySection {
 
     /// The configured SMS channel.
     pub fn channel(&self) -> Result<Arc<dyn NoticeChannel>, String> {
-        let ch = match self.channel {
+        Ok(Arc::new(self.sms_channel()?))
+    }
+
+    /// The configured SMS channel, for one text to one number (appointments' one-time codes
+    /// use it whether notices are enabled or not).
+    pub fn sms_channel(&self) -> Result<SmsChannel, String> {
+        Ok(match self.channel {
             ChannelChoice::Smpp => SmsChannel::Smpp(SmppChannel::new(self.smpp.clone().ok_or(
                 "[notify] channel = \"smpp\" needs [notify.smpp] (host, system_id, password, source_addr) / 短信通道为 SMPP 时须配置 [notify.smpp]",
             )?)),
@@ -129,8 +140,7 @@ impl NotifySection {
                 )?)
                 .map_err(|e| e.to_string())?,
             ),
-        };
-        Ok(Arc::new(ch))
+        })
     }
 }
 
@@ -198,7 +208,14 @@ impl Notifier {
         self.day = engine.day();
         self.learn(events, engine, true);
         for e in events {
-            if let EventKind::NoticeSent { ticket, kind, .. } = &e.kind
+            // The page's own notices (`crate::page_notice`) are not this SMS's.
+            if let EventKind::NoticeSent {
+                ticket,
+                kind,
+                channel,
+                ..
+            } = &e.kind
+                && channel != "page"
                 && let Some((w, _)) = self.watches.get_mut(ticket)
             {
                 match kind.as_str() {

@@ -6,19 +6,23 @@
 //! [`Board`] from the engine and publishes it on a `watch` (never waiting for a page). The web
 //! module (`hallq_phone::router`) reads that board through [`HubTickets`], and hands a rating to
 //! the writer as [`Input::PhoneRate`](crate::writer::Input::PhoneRate), answered after its
-//! commit.
+//! commit; a notice chosen on the page likewise as
+//! [`Input::PhoneNotice`](crate::writer::Input::PhoneNotice) (`crate::page_notice`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hallq_phone::{Board, GoneReason, RateError, TicketSource, TicketState, TicketView, TokenKey};
-use hallq_proto::{CommandId, DeviceId, Score, TicketId};
-use hallq_queue::{Engine, TicketStatus};
+use hallq_phone::{
+    Board, GoneReason, NoticeLead, RateError, TicketSource, TicketState, TicketView, TokenKey,
+};
+use hallq_proto::{CommandId, DeviceId, Score, TicketId, Timestamp};
+use hallq_queue::{Engine, Event, TicketStatus};
 use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::HallConfig;
+use crate::page_notice::PageNotices;
 use crate::writer::Input;
 
 /// The phone key file's first line.
@@ -83,6 +87,8 @@ pub struct PhoneLink {
     key: Arc<TokenKey>,
     base: String,
     board: watch::Sender<Arc<Board>>,
+    /// The notices chosen on the pages.
+    notices: PageNotices,
 }
 
 impl PhoneLink {
@@ -99,6 +105,7 @@ impl PhoneLink {
             key: Arc::new(key),
             base: config.phone.base(),
             board: watch::Sender::new(Arc::new(Board::default())),
+            notices: PageNotices::default(),
         })
     }
 
@@ -118,9 +125,33 @@ impl PhoneLink {
         Some(hallq_phone::url(&self.base, &token))
     }
 
+    /// The pages' notices, for the writer: the consent to journal for a choice, and what it
+    /// has to learn after each commit and at start (`crate::page_notice`).
+    pub fn notices(&mut self) -> &mut PageNotices {
+        &mut self.notices
+    }
+
+    /// The consent event for a page's choice (`Err`: not taken, the page shows why).
+    pub fn consent(
+        &self,
+        ticket: &TicketId,
+        lead: NoticeLead,
+        engine: &Engine,
+        config: &HallConfig,
+        now: Timestamp,
+    ) -> (Vec<Event>, Result<(), RateError>) {
+        if !config.notify.page.leads().contains(&lead) {
+            return (Vec::new(), Err(RateError::NotRateable));
+        }
+        match self.notices.consent(ticket, lead, engine, now) {
+            Some(e) => (vec![e], Ok(())),
+            None => (Vec::new(), Err(RateError::NotRateable)),
+        }
+    }
+
     /// Rebuilds the board from the engine; the pages hear of it only if it changed.
     pub fn refresh(&self, engine: &Engine, config: &HallConfig) {
-        let board = board(engine, config);
+        let board = board(engine, config, &self.notices);
         self.board.send_if_modified(|was| {
             let changed = **was != board;
             if changed {
@@ -131,8 +162,8 @@ impl PhoneLink {
     }
 }
 
-/// Today's tickets as their pages show them.
-pub fn board(engine: &Engine, config: &HallConfig) -> Board {
+/// Today's tickets as their pages show them, with the notices chosen on them.
+pub fn board(engine: &Engine, config: &HallConfig, notices: &PageNotices) -> Board {
     let queue = engine.config();
     let counter = |no| {
         queue
@@ -181,6 +212,7 @@ pub fn board(engine: &Engine, config: &HallConfig) -> Board {
                 documents: business.map(|b| b.documents.clone()).unwrap_or_default(),
                 state,
                 rated: t.rated,
+                notice: notices.view(&t.id),
             };
             (t.id.clone(), view)
         })
@@ -189,6 +221,7 @@ pub fn board(engine: &Engine, config: &HallConfig) -> Board {
         day: engine.day(),
         hall: config.hall.name.clone(),
         tickets,
+        notice_choices: config.notify.page.leads(),
     }
 }
 
@@ -202,6 +235,17 @@ pub struct PhoneRate {
     /// The grade.
     pub score: Score,
     /// Told once the rating is durable, or why it was not taken.
+    pub done: oneshot::Sender<Result<(), RateError>>,
+}
+
+/// A page's choice of notice on its way to the writer.
+#[derive(Debug)]
+pub struct PhoneNotice {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The lead time chosen.
+    pub lead: NoticeLead,
+    /// Told once the consent is durable, or why it was not taken.
     pub done: oneshot::Sender<Result<(), RateError>>,
 }
 
@@ -246,6 +290,22 @@ impl<T: Send + 'static> TicketSource for HubTickets<T> {
         };
         writer
             .send(Input::PhoneRate(rate))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    async fn ask_notice(&self, ticket: &TicketId, lead: NoticeLead) -> Result<(), RateError> {
+        let gone = || RateError::Unavailable("the hub is stopping".into());
+        let writer = self.writer.upgrade().ok_or_else(gone)?;
+        let (done, answer) = oneshot::channel();
+        let ask = PhoneNotice {
+            ticket: ticket.clone(),
+            lead,
+            done,
+        };
+        writer
+            .send(Input::PhoneNotice(ask))
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?

@@ -98,6 +98,9 @@ pub enum Input<T> {
     /// A booking request from the booking page or API (`crate::booking`): decided in order
     /// with everything else, answered after the commit.
     Booking(crate::booking::Asked),
+    /// "Tell me when my turn is near", chosen on a ticket's page (`crate::page_notice`):
+    /// journaled as the customer's consent, answered after the commit.
+    PhoneNotice(crate::phone::PhoneNotice),
 }
 
 /// How a command that must not be executed reached the hub.
@@ -317,7 +320,12 @@ impl Writer {
 
     /// Keeps the phone pages' board from now on, and gives tickets their page's URL (hall.toml
     /// has `[phone]` on).
-    pub fn set_phone(&mut self, link: crate::phone::PhoneLink) {
+    pub fn set_phone(&mut self, mut link: crate::phone::PhoneLink) {
+        // The notices chosen on the pages today, taken up from the journal.
+        match self.journal.replay() {
+            Ok(events) => link.notices().restore(&events, &self.engine),
+            Err(e) => tracing::error!(error = %e, "cannot read the pages' notices back"),
+        }
         link.refresh(&self.engine, &self.config);
         self.phone = Some(link);
     }
@@ -500,6 +508,9 @@ impl Writer {
         if let Some(n) = &mut self.notifier {
             internal.extend(n.take_pending());
         }
+        if let Some(p) = &mut self.phone {
+            internal.extend(p.notices().take_pending());
+        }
         for input in inputs {
             match input {
                 Input::Command {
@@ -568,6 +579,16 @@ impl Writer {
                     let (answer, events) = self.booking(asked.request, now);
                     internal.extend(events);
                     booking_answers.push((asked.answer, answer));
+                }
+                Input::PhoneNotice(ask) => {
+                    let (events, result) = match &self.phone {
+                        Some(p) => {
+                            p.consent(&ask.ticket, ask.lead, &self.engine, &self.config, now)
+                        }
+                        None => (Vec::new(), Err(hallq_phone::RateError::NotRateable)),
+                    };
+                    internal.extend(events);
+                    phone_done.push((ask.done, result));
                 }
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
@@ -665,6 +686,10 @@ impl Writer {
             }
             publishes.extend(self.calls(&events));
             storage_changed |= self.notify_after(&events, now);
+            if let Some(p) = &mut self.phone {
+                let stall = self.config.notify.stall_after_min;
+                p.notices().after_commit(&events, &self.engine, stall, now);
+            }
             // An HQ announcement's window opened or closed: no event says so.
             let hq_turned = self.publisher.hq_window_turned(now);
             if !events.is_empty() || presence_changed || republish || hq_turned {
@@ -1275,6 +1300,7 @@ impl Writer {
                         ticket,
                         visit,
                         via: dev.id.to_string(),
+                        lead: None,
                     },
                 });
             }

@@ -43,6 +43,14 @@ pub fn notice_text(hall: &str, number: &TicketNo, lang: Lang, notice: Notice) ->
     }
 }
 
+/// The text of an appointment's one-time code: Chinese first (the booking page is), English after,
+/// in one message (longer than 70 UCS-2 characters, it goes in `message_payload`).
+pub fn otp_text(hall: &str, code: &str, valid_min: u32) -> String {
+    format!(
+        "【{hall}】预约验证码{code}，{valid_min}分钟内有效，请勿告诉他人。Booking code {code}, valid {valid_min} min. Do not share it."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use hallq_proto::CounterNo;
@@ -78,5 +86,15 @@ mod tests {
             called.contains("A012") && called.contains("counter 3"),
             "{called}"
         );
+    }
+
+    #[test]
+    fn the_code_text_holds_the_code_and_its_life_in_both_languages() {
+        let t = otp_text("示范营业厅", "042917", 5);
+        assert!(
+            t.starts_with("【示范营业厅】预约验证码042917，5分钟内有效"),
+            "{t}"
+        );
+        assert!(t.contains("Booking code 042917, valid 5 min"), "{t}");
     }
 }

@@ -36,6 +36,12 @@ section{background:#fff;border-radius:.8rem;padding:.9rem 1rem;margin-bottom:.8r
 .grade{font:inherit;font-size:1.1rem;min-height:3.4rem;border:0;border-radius:.6rem;color:#fff}
 .very_satisfied{background:#2e7d32}.satisfied{background:#66bb6a}.neutral{background:#f9a825}.dissatisfied{background:#c62828}
 .rated{text-align:center}
+.notice h2{font-size:1.05rem;margin:0 0 .5rem}
+.notice form{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
+.lead{font:inherit;font-size:1rem;min-height:3rem;border:1px solid #0b5cab;border-radius:.6rem;background:#e8f0fb;color:#0b5cab}
+.notice.set{background:#e8f0fb}
+.near{background:#ef6c00;color:#fff;text-align:center}
+.near .callout{font-size:1.6rem;font-weight:bold}
 .offline{margin:0 .8rem .8rem;padding:.5rem;background:#fff3cd;border-radius:.4rem;text-align:center}
 footer{color:#777;font-size:.8rem;text-align:center;padding:0 1rem 1.5rem}
 body.message main{padding-top:3rem;text-align:center}
@@ -44,7 +50,8 @@ body.message h1{font-size:1.5rem}
 
 /// The script: keeps the live part current through the events stream (the browser reconnects
 /// it by itself; coming back from sleep also asks the state at once), vibrates and beeps when
-/// the ticket is called, and remembers the language and text size on the phone.
+/// the ticket is called or its "your turn is near" notice appears, and remembers the language
+/// and text size on the phone.
 pub const SCRIPT: &str = r#"
 (function(){
 var root=document.documentElement,token=document.body.dataset.token,base='/t/'+token;
@@ -56,7 +63,8 @@ function unlock(){try{if(!ac){var A=window.AudioContext||window.webkitAudioConte
 document.addEventListener('click',unlock);document.addEventListener('touchstart',unlock);
 function beep(){if(!ac)return;try{[0,0.45].forEach(function(t){var o=ac.createOscillator(),g=ac.createGain();o.frequency.value=880;g.gain.value=0.25;o.connect(g);g.connect(ac.destination);o.start(ac.currentTime+t);o.stop(ac.currentTime+t+0.3);});}catch(e){}}
 function cue(){if(navigator.vibrate){navigator.vibrate([400,150,400,150,400]);}beep();}
-function show(html){var was=kind()+counter();live.innerHTML=html;var now=kind();if(now==='called'&&was!==now+counter()){cue();}}
+function near(){return !!live.querySelector('[data-notice=near]');}
+function show(html){var was=kind()+counter(),wasNear=near();live.innerHTML=html;var now=kind();if(now==='called'&&was!==now+counter()){cue();}else if(near()&&!wasNear){cue();}}
 function fetchNow(){fetch(base+'/live',{cache:'no-store'}).then(function(r){if(r.status===200)return r.json();if(r.status===404||r.status===410){location.reload();}}).then(function(j){if(j)show(j.html);}).catch(function(){});}
 var es=null;
 function connect(){if(!window.EventSource)return;es=new EventSource(base+'/events');

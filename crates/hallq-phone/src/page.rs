@@ -7,7 +7,7 @@ use hallq_proto::{LocalText, Score};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::assets::{CSS, SCRIPT};
-use crate::view::{GoneReason, TicketState, TicketView};
+use crate::view::{GoneReason, NoticeLead, NoticeView, TicketState, TicketView};
 
 /// The four grades, best first, as on the evaluator's pad.
 pub const GRADES: [Score; 4] = [
@@ -46,15 +46,78 @@ pub fn state_kind(v: &TicketView) -> &'static str {
     }
 }
 
-/// The part of the page that changes: the number, the state, the wait, the documents, the
-/// rating.
-pub fn live(v: &TicketView, action: &str) -> Markup {
+/// The lead time's words on the page's button and in its confirmation.
+fn lead_text(lead: NoticeLead) -> Markup {
+    match lead {
+        NoticeLead::Ahead(n) => t(
+            &format!("前面还剩 {n} 人时"),
+            &format!("when {n} are ahead"),
+        ),
+        NoticeLead::Minutes(m) => t(
+            &format!("预计还需约 {m} 分钟时"),
+            &format!("about {m} min before my turn"),
+        ),
+    }
+}
+
+/// The lead times worth offering now: those not reached already (a notice chosen within its
+/// lead would never come). Without an estimate, the minutes stay on offer.
+fn offered(v: &TicketView, choices: &[NoticeLead]) -> Vec<NoticeLead> {
+    choices
+        .iter()
+        .copied()
+        .filter(|c| match *c {
+            NoticeLead::Ahead(n) => v.people_ahead > n,
+            NoticeLead::Minutes(m) => v.estimated_wait_min.is_none_or(|e| e > m),
+        })
+        .collect()
+}
+
+/// "Tell me when my turn is near", while the ticket waits: the choices, the choice made, or
+/// the notice itself (`data-notice="near"`: the script vibrates and beeps when it appears).
+fn notice(v: &TicketView, choices: &[NoticeLead], token: &str) -> Markup {
+    if v.state != TicketState::Waiting {
+        return html! {};
+    }
+    match v.notice {
+        Some(NoticeView { near: true, .. }) => html! {
+            section #near .near role="alert" data-notice="near" {
+                div.callout { (t("快到您了", "Your turn is near")) }
+                p { (t("请回到大厅，留意叫号", "Please come back to the hall and watch for your call")) }
+            }
+        },
+        Some(NoticeView { lead, near: false }) => html! {
+            section #notice .notice.set data-lead=(lead.code()) {
+                p { (t("已设置到号提醒：", "Notice set: ")) strong { (lead_text(lead)) } }
+                p.hint { (t("请保持本页打开，届时本页会振动并提示音（不发短信）", "Keep this page open: it vibrates and beeps then (no SMS)")) }
+            }
+        },
+        None if !offered(v, choices).is_empty() => html! {
+            section #notice .notice {
+                h2 { (t("快到我时提醒我", "Tell me when my turn is near")) }
+                form method="post" action=(format!("/t/{token}/notice")) {
+                    @for c in offered(v, choices) {
+                        button type="submit" name="lead" value=(c.code()) class="lead" { (lead_text(c)) }
+                    }
+                }
+                p.hint { (t("在本页提醒（振动和提示音），不发短信；选择即同意用于本号提醒", "Shown on this page (vibration and a beep), no SMS; choosing is your consent for this ticket")) }
+            }
+        },
+        None => html! {},
+    }
+}
+
+/// The part of the page that changes: the number, the state, the wait, the notice, the
+/// documents, the rating.
+pub fn live(v: &TicketView, choices: &[NoticeLead], token: &str) -> Markup {
+    let action = format!("/t/{token}/rate");
     html! {
         section.ticket data-state=(state_kind(v)) {
             div.label { (t("您的号码", "Your number")) }
             div #number .number { (v.number) }
             div.business { (lt(&v.business)) }
         }
+        (notice(v, choices, token))
         (status(v))
         @if matches!(v.state, TicketState::Waiting | TicketState::Called { .. }) && !v.documents.is_empty() {
             section.docs {
@@ -65,7 +128,7 @@ pub fn live(v: &TicketView, action: &str) -> Markup {
         @if v.rateable() {
             section #rate .rate {
                 h2 { (t("请为本次服务评价", "How was our service?")) }
-                form method="post" action=(action) {
+                form method="post" action=(&action) {
                     @for g in GRADES {
                         button type="submit" name="score" value=(grade_code(g)) class=(format!("grade {}", grade_code(g))) {
                             (lt(&g.label()))
@@ -132,8 +195,13 @@ fn status(v: &TicketView) -> Markup {
 }
 
 /// The whole page: the live part, the switches, the script that keeps it live.
-pub fn page(hall: &LocalText, v: &TicketView, token: &str, lang_en: bool) -> Markup {
-    let action = format!("/t/{token}/rate");
+pub fn page(
+    hall: &LocalText,
+    v: &TicketView,
+    choices: &[NoticeLead],
+    token: &str,
+    lang_en: bool,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(if lang_en { "en" } else { "zh-CN" }) {
@@ -152,7 +220,7 @@ pub fn page(hall: &LocalText, v: &TicketView, token: &str, lang_en: bool) -> Mar
                         button #large type="button" { (t("大字", "Large text")) }
                     }
                 }
-                main #live { (live(v, &action)) }
+                main #live { (live(v, choices, token)) }
                 p #offline .offline hidden { (t("连接中断，正在重新连接…", "Connection lost, reconnecting…")) }
                 footer { (t("本页不含任何个人信息，仅当日有效", "No personal data here. Valid today only")) }
                 script { (PreEscaped(SCRIPT)) }

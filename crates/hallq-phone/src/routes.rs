@@ -1,6 +1,7 @@
 //! The web module: `GET /t/{token}` (the page), `GET /t/{token}/live` (its live part, as
 //! JSON), `GET /t/{token}/events` (the live part at every change, server-sent events) and
-//! `POST /t/{token}/rate` (a grade). Anything else, or a token that opens nothing, gets a
+//! `POST /t/{token}/rate` (a grade), `POST /t/{token}/notice` (the lead time of "tell me when
+//! my turn is near"). Anything else, or a token that opens nothing, gets a
 //! bilingual page with 404 (not a ticket of this hall) or 410 (another day's ticket).
 
 use std::convert::Infallible;
@@ -19,7 +20,7 @@ use maud::Markup;
 
 use crate::page;
 use crate::token::{TokenError, TokenKey};
-use crate::view::{Board, RateError, TicketSource, TicketView};
+use crate::view::{Board, NoticeLead, RateError, TicketSource, TicketState, TicketView};
 
 /// What the handlers share.
 struct Phone {
@@ -34,6 +35,7 @@ pub fn router(source: Arc<dyn TicketSource>, key: Arc<TokenKey>) -> Router {
         .route("/t/{token}/live", get(live))
         .route("/t/{token}/events", get(events))
         .route("/t/{token}/rate", post(rate))
+        .route("/t/{token}/notice", post(notice))
         .fallback(not_found)
         .with_state(Arc::new(Phone { source, key }))
 }
@@ -91,23 +93,27 @@ async fn show(
         Err(page) => return page,
     };
     let en = query.is_some_and(|q| q.split('&').any(|p| p == "lang=en"));
-    html(StatusCode::OK, page::page(&board.hall, &view, &token, en))
+    let choices = &board.notice_choices;
+    html(
+        StatusCode::OK,
+        page::page(&board.hall, &view, choices, &token, en),
+    )
 }
 
 /// The live part as the script takes it: `{"state": …, "html": …}`.
-fn live_json(view: &TicketView, token: &str) -> String {
-    let html = page::live(view, &format!("/t/{token}/rate")).into_string();
+fn live_json(view: &TicketView, choices: &[NoticeLead], token: &str) -> String {
+    let html = page::live(view, choices, token).into_string();
     serde_json::json!({ "state": page::state_kind(view), "html": html }).to_string()
 }
 
 async fn live(State(phone): State<Arc<Phone>>, Path(token): Path<String>) -> Response {
     match phone.open(&token) {
-        Ok((_, _, view)) => (
+        Ok((board, _, view)) => (
             [
                 (header::CONTENT_TYPE, "application/json"),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            live_json(&view, &token),
+            live_json(&view, &board.notice_choices, &token),
         )
             .into_response(),
         Err(page) => page,
@@ -130,13 +136,15 @@ async fn events(State(phone): State<Arc<Phone>>, Path(token): Path<String>) -> R
                     return None;
                 }
                 rx.mark_unchanged();
-                let (_, _, view) = phone.open(&token).ok()?;
+                let (board, _, view) = phone.open(&token).ok()?;
                 if last.as_ref() == Some(&view) {
                     continue;
                 }
-                let mut event = Event::default()
-                    .event("ticket")
-                    .data(live_json(&view, &token));
+                let mut event = Event::default().event("ticket").data(live_json(
+                    &view,
+                    &board.notice_choices,
+                    &token,
+                ));
                 if last.is_none() {
                     event = event.retry(Duration::from_secs(3));
                 }
@@ -188,6 +196,55 @@ async fn rate(
                 page::message_page(
                     "评价暂未记录，请稍后再试",
                     "Your rating was not recorded; please try again shortly",
+                ),
+            )
+        }
+    }
+}
+
+/// The notice form.
+#[derive(Debug, serde::Deserialize)]
+struct NoticeForm {
+    lead: String,
+}
+
+async fn notice(
+    State(phone): State<Arc<Phone>>,
+    Path(token): Path<String>,
+    form: Result<Form<NoticeForm>, FormRejection>,
+) -> Response {
+    let (board, ticket, view) = match phone.open(&token) {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    // Only a lead time the hall offers.
+    let lead = form
+        .ok()
+        .and_then(|Form(f)| NoticeLead::parse(&f.lead))
+        .filter(|l| board.notice_choices.contains(l));
+    let Some(lead) = lead else {
+        return html(
+            StatusCode::BAD_REQUEST,
+            page::message_page(
+                "无法识别的提醒设置",
+                "This notice choice was not understood",
+            ),
+        );
+    };
+    let back = Redirect::to(&format!("/t/{token}")).into_response();
+    if view.state != TicketState::Waiting || view.notice.is_some() {
+        // Called, gone, or chosen already: the page shows where the ticket is.
+        return back;
+    }
+    match phone.source.ask_notice(&ticket, lead).await {
+        Ok(()) | Err(RateError::NotRateable) => back,
+        Err(RateError::Unavailable(why)) => {
+            tracing::warn!(%why, "a notice asked on the phone page was not recorded");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                page::message_page(
+                    "提醒暂未设置，请稍后再试",
+                    "The notice was not set; please try again shortly",
                 ),
             )
         }

@@ -24,6 +24,47 @@ pub struct TicketView {
     pub state: TicketState,
     /// The grade the customer gave, once rated (on the evaluator's pad or here).
     pub rated: Option<Score>,
+    /// "Tell me when my turn is near", chosen on this page: the lead time and whether it fired.
+    pub notice: Option<NoticeView>,
+}
+
+/// A lead time for "tell me when my turn is near", as the page offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeLead {
+    /// When at most this many people are ahead.
+    Ahead(u32),
+    /// When the estimated wait is at most this many minutes.
+    Minutes(u32),
+}
+
+impl NoticeLead {
+    /// Its code in the form and the journal: `ahead-3`, `min-10`.
+    pub fn code(self) -> String {
+        match self {
+            Self::Ahead(n) => format!("ahead-{n}"),
+            Self::Minutes(m) => format!("min-{m}"),
+        }
+    }
+
+    /// The lead time of `code`; `None` for anything else.
+    pub fn parse(code: &str) -> Option<Self> {
+        if let Some(n) = code.strip_prefix("ahead-") {
+            return n.parse().ok().map(Self::Ahead);
+        }
+        code.strip_prefix("min-")
+            .and_then(|m| m.parse().ok())
+            .map(Self::Minutes)
+    }
+}
+
+/// The notice a ticket's customer chose on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NoticeView {
+    /// The lead time chosen.
+    pub lead: NoticeLead,
+    /// The rule fired: the page shows "your turn is near" (while the ticket waits).
+    pub near: bool,
 }
 
 impl TicketView {
@@ -80,6 +121,9 @@ pub struct Board {
     pub hall: LocalText,
     /// Today's tickets.
     pub tickets: HashMap<TicketId, TicketView>,
+    /// The lead times a waiting ticket's page offers for "tell me when my turn is near" (the
+    /// hall's choice); none: the page offers no notice.
+    pub notice_choices: Vec<NoticeLead>,
 }
 
 impl Default for Board {
@@ -88,6 +132,7 @@ impl Default for Board {
             day: None,
             hall: LocalText::new("", ""),
             tickets: HashMap::new(),
+            notice_choices: Vec::new(),
         }
     }
 }
@@ -121,4 +166,13 @@ pub trait TicketSource: Send + Sync + 'static {
         command: CommandId,
         score: Score,
     ) -> Result<(), RateError>;
+
+    /// Records that the customer of `ticket`, waiting, asked on the page to be told when their
+    /// turn is near, at `lead` (one of the board's `notice_choices`): their consent, journaled.
+    /// `Ok` once durable. A source that offers no notices keeps this default.
+    async fn ask_notice(&self, _ticket: &TicketId, _lead: NoticeLead) -> Result<(), RateError> {
+        Err(RateError::Unavailable(
+            "notices are not offered here".into(),
+        ))
+    }
 }

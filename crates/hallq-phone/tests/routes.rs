@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use hallq_phone::{Board, RateError, TicketSource, TicketState, TicketView, TokenKey};
+use hallq_phone::{Board, NoticeLead, RateError, TicketSource, TicketState, TicketView, TokenKey};
 use hallq_proto::{BusinessDay, CommandId, HallId, LocalText, Score, TicketId};
 use tower::ServiceExt as _;
 
@@ -17,6 +17,7 @@ const DAY: BusinessDay = BusinessDay(20261123);
 struct Fake {
     tx: tokio::sync::watch::Sender<Arc<Board>>,
     rated: Mutex<Vec<(TicketId, CommandId, Score)>>,
+    noticed: Mutex<Vec<(TicketId, NoticeLead)>>,
 }
 
 #[async_trait::async_trait]
@@ -26,6 +27,10 @@ impl TicketSource for Fake {
     }
     async fn rate(&self, t: &TicketId, c: CommandId, s: Score) -> Result<(), RateError> {
         self.rated.lock().unwrap().push((t.clone(), c, s));
+        Ok(())
+    }
+    async fn ask_notice(&self, t: &TicketId, lead: NoticeLead) -> Result<(), RateError> {
+        self.noticed.lock().unwrap().push((t.clone(), lead));
         Ok(())
     }
 }
@@ -39,6 +44,7 @@ fn view(state: TicketState) -> TicketView {
         documents: vec![LocalText::new("身份证原件", "Your ID card")],
         state,
         rated: None,
+        notice: None,
     }
 }
 
@@ -50,10 +56,16 @@ fn setup(state: TicketState) -> (Arc<Fake>, Arc<TokenKey>, axum::Router, String)
         day: Some(DAY),
         hall: LocalText::new("示例营业厅", "Example hall"),
         tickets,
+        notice_choices: vec![
+            NoticeLead::Ahead(2),
+            NoticeLead::Ahead(3),
+            NoticeLead::Minutes(5),
+        ],
     };
     let fake = Arc::new(Fake {
         tx: tokio::sync::watch::Sender::new(Arc::new(board)),
         rated: Mutex::new(Vec::new()),
+        noticed: Mutex::new(Vec::new()),
     });
     let app = hallq_phone::router(fake.clone(), key.clone());
     let token = key.issue(DAY, 12);
@@ -174,4 +186,55 @@ async fn a_rating_goes_to_the_source_with_the_token_s_command_id_and_junk_is_ref
     assert_eq!(rated[0].0.as_str(), "20261123-0012");
     assert_eq!(rated[0].1.as_str(), format!("phone-rate-{token}"));
     assert_eq!(rated[0].2, Score::Satisfied);
+}
+
+#[tokio::test]
+async fn a_waiting_page_offers_the_halls_lead_times_and_takes_only_those() {
+    let (fake, _, app, token) = setup(TicketState::Waiting);
+    let (status, body) = get(&app, &format!("/t/{token}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("value=\"ahead-2\"") && body.contains("value=\"min-5\""),
+        "{body}"
+    );
+    assert!(
+        !body.contains("value=\"ahead-3\""),
+        "3 ahead already: {body}"
+    );
+    assert!(body.contains("快到我时提醒我"), "{body}");
+    let path = format!("/t/{token}/notice");
+    assert_eq!(
+        post(&app, &path, "lead=min-10").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post(&app, &path, "lead=nonsense").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post(&app, &path, "lead=ahead-2").await,
+        StatusCode::SEE_OTHER
+    );
+    let got = fake.noticed.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        vec![(
+            TicketId::new("20261123-0012").unwrap(),
+            NoticeLead::Ahead(2)
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_called_page_offers_no_notice_and_takes_none() {
+    let counter = LocalText::new("3号窗口", "Counter 3");
+    let (fake, _, app, token) = setup(TicketState::Called { counter });
+    let (_, body) = get(&app, &format!("/t/{token}")).await;
+    assert!(!body.contains("ahead-2"), "{body}");
+    let path = format!("/t/{token}/notice");
+    assert_eq!(
+        post(&app, &path, "lead=ahead-2").await,
+        StatusCode::SEE_OTHER
+    );
+    assert!(fake.noticed.lock().unwrap().is_empty());
 }

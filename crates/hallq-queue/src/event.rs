@@ -262,6 +262,10 @@ pub enum EventKind {
         ticket: TicketId,
         visit: VisitId,
         via: String,
+        /// The lead time chosen on the ticket page (`ahead-3`, `min-10`); none at the kiosk,
+        /// whose notices follow the hall's N and M.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lead: Option<String>,
     },
     /// One attempt to send a notice to a ticket's customer (docs/notify.md): `kind` is `near`
     /// or `called`, `channel` `smpp`, `webhook` or `page`, `attempt` counts from 1, `result` is

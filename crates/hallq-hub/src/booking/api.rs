@@ -309,7 +309,8 @@ async fn otp(State(api): State<Arc<Api>>, bytes: Bytes) -> Result<Response, ApiE
     let b: OtpBody = body(&bytes)?;
     let phone = phone(&b.mobile)?;
     api.otp
-        .issue(&phone, api.clock.now(), api.sender.as_ref())?;
+        .issue(&phone, api.clock.now(), api.sender.as_ref())
+        .await?;
     Ok(axum::Json(json!({ "sent": true, "to": phone.masked() })).into_response())
 }
 

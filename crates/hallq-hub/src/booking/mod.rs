@@ -68,6 +68,9 @@ pub struct BookingSection {
     pub otp_attempts: u32,
     /// How long a one-time code holds, in seconds (default 300).
     pub otp_ttl_secs: u32,
+    /// How one-time codes go out: `"sms"` (the default) through `[notify]`'s SMS channel,
+    /// `"log"` only into the hub's log (the demo's; a hall's customers would get no code).
+    pub otp: otp::OtpChoice,
 }
 
 impl Default for BookingSection {
@@ -89,6 +92,7 @@ impl Default for BookingSection {
             otp_per_hour: 5,
             otp_attempts: 5,
             otp_ttl_secs: 300,
+            otp: otp::OtpChoice::Sms,
         }
     }
 }
@@ -150,7 +154,34 @@ impl BookingSection {
         if self.otp_per_hour == 0 || self.otp_attempts == 0 || self.otp_ttl_secs < 60 {
             return Err("[booking] otp_per_hour and otp_attempts must be at least 1, otp_ttl_secs at least 60 / 验证码设置无效".into());
         }
+        // Codes are sent only where the page and API are served.
+        if self.listen.is_some() {
+            self.otp_sender(config)?;
+        }
         Ok(rules)
+    }
+}
+
+impl BookingSection {
+    /// The one-time codes' sender `otp` chooses: for `"sms"`, `[notify]`'s SMS channel, which
+    /// must then be configured (`[notify]` need not be `enabled`: the codes use its gateway
+    /// only).
+    pub fn otp_sender(&self, config: &HallConfig) -> Result<Box<dyn otp::OtpSender>, String> {
+        Ok(match self.otp {
+            otp::OtpChoice::Sms => {
+                let channel = config.notify.sms_channel().map_err(|e| {
+                    format!(
+                        "[booking] otp = \"sms\" (the default) sends the codes through [notify]'s SMS channel, which is not usable: {e} / 预约验证码经短信通道发送，须配置 [notify] 的短信通道（或演示时设 otp = \"log\"）"
+                    )
+                })?;
+                Box::new(otp::SmsOtpSender::new(
+                    channel,
+                    config.hall.name.zh.clone(),
+                    self.otp_ttl_secs,
+                ))
+            }
+            otp::OtpChoice::Log => Box::new(otp::LogOtpSender),
+        })
     }
 }
 
@@ -327,15 +358,21 @@ impl Keeper {
 
 /// The page and API's state, with a task that hands their requests to the writer. It holds
 /// only a weak handle on the writer's input, so the writer still stops when the hub's own
-/// handles drop.
+/// handles drop. `Err`: the one-time codes' sender cannot be made (in Chinese and English).
 pub fn start<T: Send + 'static>(
     config: &HallConfig,
     rules: SlotRules,
     view: tokio::sync::watch::Receiver<std::sync::Arc<Book>>,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     writer: &tokio::sync::mpsc::Sender<crate::writer::Input<T>>,
-) -> std::sync::Arc<api::Api> {
+) -> Result<std::sync::Arc<api::Api>, String> {
     let section = config.booking.clone().unwrap_or_default();
+    let sender = section.otp_sender(config)?;
+    if section.otp == otp::OtpChoice::Log {
+        tracing::warn!(
+            "[booking] otp = \"log\": one-time codes go only to this log, no SMS is sent (demo only) / 验证码仅写入日志，不发短信（仅供演示）"
+        );
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Asked>(1024);
     let writer = writer.downgrade();
     tokio::spawn(async move {
@@ -357,7 +394,7 @@ pub fn start<T: Send + 'static>(
         .filter(|b| rules.capacity_of(&b.code).is_some())
         .map(|b| (b.code.clone(), b.name.clone()))
         .collect();
-    std::sync::Arc::new(api::Api {
+    Ok(std::sync::Arc::new(api::Api {
         rules,
         hall: config.hall.name.clone(),
         business,
@@ -369,8 +406,8 @@ pub fn start<T: Send + 'static>(
             attempts: section.otp_attempts,
             ttl_secs: section.otp_ttl_secs,
         }),
-        sender: Box::new(otp::LogOtpSender),
-    })
+        sender,
+    }))
 }
 
 /// The booking events journaled since business day `from` (the `events_day` index), in order.
@@ -392,4 +429,37 @@ fn booking_events(journal: &Journal, from: BusinessDay) -> Result<Vec<BookingEve
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::HallConfig;
+
+    const HALL: &str = "[hall]\nid = \"demo\"\nname = { zh = \"演示厅\", en = \"Demo\" }\n\
+                        [booking]\nlisten = \"127.0.0.1:0\"\ncapacity = { basic = 1 }\n";
+
+    fn check(rest: &str) -> Result<(), String> {
+        let c = HallConfig::parse(&format!("{HALL}{rest}"))?;
+        c.booking
+            .as_ref()
+            .map_or(Ok(()), |b| b.rules(&c).map(|_| ()))
+    }
+
+    #[test]
+    fn codes_go_by_sms_unless_the_demo_sender_is_chosen_and_sms_needs_a_gateway() {
+        let err = check("").unwrap_err();
+        assert!(
+            err.contains("otp = \"sms\"")
+                && err.contains("[notify.smpp]")
+                && err.contains("须配置"),
+            "{err}"
+        );
+        check("otp = \"log\"\n").unwrap();
+        check(
+            "[notify]\nchannel = \"webhook\"\n[notify.webhook]\nurl = \"http://127.0.0.1:9/sms\"\n",
+        )
+        .unwrap();
+        let err = check("otp = \"email\"\n").unwrap_err();
+        assert!(err.contains("email"), "{err}");
+    }
 }

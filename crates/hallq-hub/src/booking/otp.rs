@@ -1,38 +1,93 @@
 //! One-time codes (验证码) that prove a booking's number is the customer's.
 //!
-//! Sending is behind [`OtpSender`]: the hall's SMS channel plugs in there (s21/notify's
-//! adapters). [`LogOtpSender`] is the demo's: it writes the code to the hub's log with the
-//! number masked, and sends nothing; never a hall's choice.
+//! Sending is behind [`OtpSender`], chosen by `[booking] otp` in hall.toml: [`SmsOtpSender`]
+//! (`"sms"`, the default) sends the code by SMS through `[notify]`'s channel (SMPP 3.4 or the
+//! webhook, hallq-notify's [`SmsChannel::send_sms`]); [`LogOtpSender`] (`"log"`) is the demo's:
+//! it writes the code to the hub's log with the number masked, and sends nothing; never a
+//! hall's choice.
 //!
 //! [`OtpGuard`] keeps the codes in memory, keyed by an HMAC of the number under a key drawn at
 //! start (no number in clear, and nothing to leak after a restart, which voids every code):
 //! at most `per_hour` codes per number per hour, at most `attempts` wrong tries per code, a code
-//! used once is gone (a replay is refused), and a code expires after `ttl`.
+//! used once is gone (a replay is refused), and a code expires after `ttl`. A code the channel
+//! failed to send is not a code: it does not count against the hour's share and cannot be used.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use hallq_notify::SmsChannel;
 use hallq_proto::{Phone, Timestamp};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
+use serde::Deserialize;
+
+/// Which sender `[booking] otp` chooses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtpChoice {
+    /// By SMS through `[notify]`'s channel (`[notify.smpp]` or `[notify.webhook]`).
+    #[default]
+    Sms,
+    /// The demo's: the code only in the hub's log. Not for a hall.
+    Log,
+}
 
 /// Sends a one-time code to a number.
+#[async_trait::async_trait]
 pub trait OtpSender: Send + Sync + std::fmt::Debug {
     /// Sends `code` to `phone`; `Err` says why not (for the log, never with the number).
-    fn send(&self, phone: &Phone, code: &str) -> Result<(), String>;
+    async fn send(&self, phone: &Phone, code: &str) -> Result<(), String>;
 }
 
 /// The demo's sender: logs the code with the number masked. Sends no SMS.
 #[derive(Debug, Default)]
 pub struct LogOtpSender;
 
+#[async_trait::async_trait]
 impl OtpSender for LogOtpSender {
-    fn send(&self, phone: &Phone, code: &str) -> Result<(), String> {
+    async fn send(&self, phone: &Phone, code: &str) -> Result<(), String> {
         tracing::warn!(
             to = %phone.masked(),
             code,
             "DEMO one-time code sender: no SMS is sent; the code is only in this log / 演示用验证码（未发送短信）"
         );
+        Ok(())
+    }
+}
+
+/// The hall's sender: one SMS per code through the SMS channel of `[notify]`, one attempt
+/// (the customer, who is waiting on the page, asks again; a retry minutes later would bring a
+/// code the page has given up on). The code is never logged; the number only masked.
+#[derive(Debug)]
+pub struct SmsOtpSender {
+    channel: SmsChannel,
+    /// The hall's short name, the SMS's signature.
+    hall: String,
+    /// A code's life, in minutes, as the text says it.
+    valid_min: u32,
+}
+
+impl SmsOtpSender {
+    /// A sender over `channel`, signing with `hall`, for codes living `ttl_secs`.
+    pub fn new(channel: SmsChannel, hall: String, ttl_secs: u32) -> Self {
+        Self {
+            channel,
+            hall,
+            valid_min: ttl_secs / 60,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl OtpSender for SmsOtpSender {
+    async fn send(&self, phone: &Phone, code: &str) -> Result<(), String> {
+        let text = hallq_notify::text::otp_text(&self.hall, code, self.valid_min);
+        // SendError's texts name no number (hallq-notify's rule).
+        self.channel
+            .send_sms(phone.expose(), &text)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(to = %phone.masked(), "one-time code sent by SMS / 验证码短信已发送");
         Ok(())
     }
 }
@@ -52,8 +107,10 @@ pub enum OtpError {
     /// Too many wrong tries: the code is void.
     #[error("too many wrong tries: ask for a new code")]
     Exhausted,
-    /// The SMS channel failed.
-    #[error("the code could not be sent")]
+    /// The SMS channel failed: no code was made, none counted.
+    #[error(
+        "the SMS with the code could not be sent (it does not count against your codes); try again later"
+    )]
     NotSent,
 }
 
@@ -76,7 +133,7 @@ impl OtpError {
             Self::NoCode => "验证码无效或已过期，请重新获取",
             Self::Wrong => "验证码错误",
             Self::Exhausted => "验证码错误次数过多，请重新获取",
-            Self::NotSent => "验证码发送失败，请稍后再试",
+            Self::NotSent => "验证码短信发送失败，本次不计入发送次数，请稍后再试",
         }
     }
 }
@@ -141,8 +198,9 @@ impl OtpGuard {
     }
 
     /// Draws a code for `phone` at `now` and sends it, unless the number had its share this
-    /// hour. A new code replaces the number's previous one.
-    pub fn issue(
+    /// hour. A new code replaces the number's previous one once it is sent; a code that could
+    /// not be sent is forgotten, and its place in the hour's share is given back.
+    pub async fn issue(
         &self,
         phone: &Phone,
         now: Timestamp,
@@ -151,6 +209,7 @@ impl OtpGuard {
         let mut random = [0u8; 4];
         self.rng.fill(&mut random).map_err(|_| OtpError::NotSent)?;
         let code = format!("{:06}", u32::from_le_bytes(random) % 1_000_000);
+        let slot = self.slot(phone);
         {
             let mut entries = self.lock();
             // Forget numbers quiet for an hour: the map does not grow with every number ever seen.
@@ -158,18 +217,31 @@ impl OtpGuard {
                 e.sent.retain(|t| now.secs_since(*t) < 3600);
                 !e.sent.is_empty() || e.live.as_ref().is_some_and(|l| l.1 > now)
             });
-            let entry = entries.entry(self.slot(phone)).or_default();
+            let entry = entries.entry(slot.clone()).or_default();
             if entry.sent.len() >= self.limits.per_hour as usize {
                 return Err(OtpError::Flood);
             }
+            // The place is taken before the send (the lock is not held over it), so that
+            // requests at once cannot pass the share together.
             entry.sent.push(now);
-            let expires = now.plus_secs(i64::from(self.limits.ttl_secs));
-            entry.live = Some((code.clone(), expires, 0));
         }
-        sender.send(phone, &code).map_err(|why| {
-            tracing::warn!(%why, "a one-time code was not sent / 验证码发送失败");
-            OtpError::NotSent
-        })
+        let sent = sender.send(phone, &code).await;
+        let mut entries = self.lock();
+        let entry = entries.entry(slot).or_default();
+        match sent {
+            Ok(()) => {
+                let expires = now.plus_secs(i64::from(self.limits.ttl_secs));
+                entry.live = Some((code, expires, 0));
+                Ok(())
+            }
+            Err(why) => {
+                if let Some(i) = entry.sent.iter().position(|t| *t == now) {
+                    entry.sent.remove(i);
+                }
+                tracing::warn!(%why, "a one-time code was not sent / 验证码发送失败");
+                Err(OtpError::NotSent)
+            }
+        }
     }
 
     /// Takes `code` for `phone` at `now`: right, it is used up (a replay finds none).
@@ -216,8 +288,9 @@ mod tests {
     #[derive(Debug, Default)]
     struct Kept(Mutex<Vec<String>>);
 
+    #[async_trait::async_trait]
     impl OtpSender for Kept {
-        fn send(&self, _: &Phone, code: &str) -> Result<(), String> {
+        async fn send(&self, _: &Phone, code: &str) -> Result<(), String> {
             self.0
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -249,10 +322,11 @@ mod tests {
         Phone::parse("13812345678").unwrap_or_else(|_| unreachable!())
     }
 
-    #[test]
-    fn a_code_is_taken_once_and_a_replay_is_refused() {
+    #[tokio::test]
+    async fn a_code_is_taken_once_and_a_replay_is_refused() {
         let (g, kept, now) = (guard(), Kept::default(), Timestamp(1_000_000));
         g.issue(&phone(), now, &kept)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         let code = kept.last();
         assert_eq!(code.len(), 6);
@@ -260,26 +334,27 @@ mod tests {
         assert_eq!(g.take(&phone(), &code, now), Err(OtpError::NoCode));
     }
 
-    #[test]
-    fn a_number_gets_its_share_of_codes_an_hour_and_no_more() {
+    #[tokio::test]
+    async fn a_number_gets_its_share_of_codes_an_hour_and_no_more() {
         let (g, kept, now) = (guard(), Kept::default(), Timestamp(1_000_000));
         for _ in 0..3 {
-            assert_eq!(g.issue(&phone(), now, &kept), Ok(()));
+            assert_eq!(g.issue(&phone(), now, &kept).await, Ok(()));
         }
-        assert_eq!(g.issue(&phone(), now, &kept), Err(OtpError::Flood));
+        assert_eq!(g.issue(&phone(), now, &kept).await, Err(OtpError::Flood));
         let other = Phone::parse("13912345678").unwrap_or_else(|_| unreachable!());
         assert_eq!(
-            g.issue(&other, now, &kept),
+            g.issue(&other, now, &kept).await,
             Ok(()),
             "another number is not held back"
         );
-        assert_eq!(g.issue(&phone(), now.plus_secs(3600), &kept), Ok(()));
+        assert_eq!(g.issue(&phone(), now.plus_secs(3600), &kept).await, Ok(()));
     }
 
-    #[test]
-    fn wrong_tries_void_the_code_and_an_old_code_expires() {
+    #[tokio::test]
+    async fn wrong_tries_void_the_code_and_an_old_code_expires() {
         let (g, kept, now) = (guard(), Kept::default(), Timestamp(1_000_000));
         g.issue(&phone(), now, &kept)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         let code = kept.last();
         let wrong = if code == "000000" { "000001" } else { "000000" };
@@ -291,11 +366,51 @@ mod tests {
             "void even if right"
         );
         g.issue(&phone(), now, &kept)
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
         let code = kept.last();
         assert_eq!(
             g.take(&phone(), &code, now.plus_secs(301)),
             Err(OtpError::NoCode)
+        );
+    }
+
+    /// A gateway that is down: every send fails.
+    #[derive(Debug)]
+    struct Down;
+
+    #[async_trait::async_trait]
+    impl OtpSender for Down {
+        async fn send(&self, _: &Phone, _: &str) -> Result<(), String> {
+            Err("SMS gateway unreachable / 短信网关无法连接".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_code_that_could_not_be_sent_is_not_counted_and_cannot_be_used() {
+        let (g, kept, now) = (guard(), Kept::default(), Timestamp(1_000_000));
+        for _ in 0..5 {
+            assert_eq!(g.issue(&phone(), now, &Down).await, Err(OtpError::NotSent));
+        }
+        assert_eq!(
+            g.take(&phone(), "000000", now),
+            Err(OtpError::NoCode),
+            "no code lives after a failed send"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                g.issue(&phone(), now, &kept).await,
+                Ok(()),
+                "the failed sends took none of the hour's three codes"
+            );
+        }
+        assert_eq!(g.issue(&phone(), now, &kept).await, Err(OtpError::Flood));
+        let code = kept.last();
+        assert_eq!(g.issue(&phone(), now, &Down).await, Err(OtpError::Flood));
+        assert_eq!(
+            g.take(&phone(), &code, now),
+            Ok(()),
+            "the last sent code still holds"
         );
     }
 }
