@@ -1,4 +1,4 @@
-//! The bench's hall: hall.toml with `[phone]` on, `hallq hub` as its own process, its devices,
+//! The bench's hall: hall.toml (with `[phone]` on, or not), `hallq hub` as its own process, its devices,
 //! and what the hub process used (CPU time and resident memory from /proc).
 
 use std::collections::BTreeMap;
@@ -22,18 +22,17 @@ pub(crate) struct Hall {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) hall: HallId,
     pub(crate) port: u16,
-    pub(crate) page_port: u16,
+    /// The pages' port, with `[phone]`.
+    pub(crate) page_port: Option<u16>,
     secrets: BTreeMap<String, String>,
     hub: Option<Child>,
 }
 
 impl Hall {
     /// hall.toml: DOMAIN's default hall (five business types, six counters), numbers widened to
-    /// 1–9999, open all day, no rate limits, `[phone]` on a free loopback port.
-    pub(crate) fn create(kiosks: usize) -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("hallq-phones-")
-            .tempdir()?;
+    /// 1–9999, open all day, no rate limits; with `phone`, `[phone]` on a free loopback port.
+    pub(crate) fn create(kiosks: usize, phone: bool) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("hallq-phones-").tempdir()?;
         let (port, page_port) = (free_port()?, free_port()?);
         let hall = HallId::new("phones")?;
         let mut queue = QueueConfig::telecom_default();
@@ -60,6 +59,12 @@ impl Hall {
             }
             secrets.insert(id, s);
         }
+        let page_port = phone.then_some(page_port);
+        let phone = if let Some(page_port) = page_port {
+            format!("[phone]\nenabled = true\nlisten = \"127.0.0.1:{page_port}\"\n\n")
+        } else {
+            String::new()
+        };
         let mut queue_table = toml::Table::new();
         queue_table.insert("queue".into(), toml::Value::try_from(&queue)?);
         let config = format!(
@@ -68,8 +73,7 @@ impl Hall {
              [hours]\nopen = \"00:00\"\nclose = \"24:00\"\n\n\
              [broker]\nlisten = \"127.0.0.1:{port}\"\n\n\
              [limits]\ncommands_per_minute = 0\ntickets_per_minute = 0\n\n\
-             [phone]\nenabled = true\nlisten = \"127.0.0.1:{page_port}\"\n\n\
-             [hub]\ndata_dir = \"{}\"\n{devices}\n{}",
+             {phone}[hub]\ndata_dir = \"{}\"\n{devices}\n{}",
             dir.path().join("data").display(),
             toml::to_string(&queue_table)?,
         );
@@ -98,7 +102,7 @@ impl Hall {
                 .spawn()
                 .with_context(|| format!("starting {}", bin.display()))?,
         );
-        for port in [self.port, self.page_port] {
+        for port in std::iter::once(self.port).chain(self.page_port) {
             wait_for_port(port).await?;
         }
         Ok(())
@@ -118,8 +122,12 @@ impl Hall {
         id: &str,
         watch_state: bool,
     ) -> anyhow::Result<(DeviceClient, JoinHandle<()>)> {
-        let mut config =
-            ClientConfig::new("127.0.0.1", self.port, self.hall.clone(), DeviceId::new(id)?);
+        let mut config = ClientConfig::new(
+            "127.0.0.1",
+            self.port,
+            self.hall.clone(),
+            DeviceId::new(id)?,
+        );
         config.secret = self.secrets.get(id).cloned();
         config.reply_timeout = WAIT;
         config.attempts = 1;

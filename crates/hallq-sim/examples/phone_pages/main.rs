@@ -114,13 +114,17 @@ fn watch_display(display: &DeviceClient) -> Arc<Mutex<DisplaySeen>> {
             let mut s = out.lock().unwrap_or_else(|p| p.into_inner());
             match update {
                 Ok(Update::Call(c)) if c.recall == 0 => {
-                    s.events
-                        .entry(c.ticket.to_string())
-                        .or_insert((c.at_ms.0, at, c.number.0.clone()));
+                    s.events.entry(c.ticket.to_string()).or_insert((
+                        c.at_ms.0,
+                        at,
+                        c.number.0.clone(),
+                    ));
                 }
                 Ok(Update::Board(b)) => {
                     for c in b.calls.iter().filter(|c| c.recall == 0) {
-                        s.boards.entry((c.number.0.clone(), c.at_ms.0)).or_insert(at);
+                        s.boards
+                            .entry((c.number.0.clone(), c.at_ms.0))
+                            .or_insert(at);
                     }
                 }
                 Ok(_) => {}
@@ -145,13 +149,10 @@ fn ticket(rotation: usize) -> Command {
     })
 }
 
-/// Issues a ticket; its id and page URL.
-async fn issue(kiosk: &DeviceClient, rotation: usize) -> anyhow::Result<(String, String)> {
+/// Issues a ticket; its id and page URL (with `[phone]`).
+async fn issue(kiosk: &DeviceClient, rotation: usize) -> anyhow::Result<(String, Option<String>)> {
     match expect_ok(kiosk.send(ticket(rotation)).await?)? {
-        ReplyResult::TicketIssued(t) => {
-            let url = t.page_url.context("the hub gave no page_url: is [phone] on?")?;
-            Ok((t.ticket.to_string(), url))
-        }
+        ReplyResult::TicketIssued(t) => Ok((t.ticket.to_string(), t.page_url)),
         other => bail!("unexpected reply to issue_ticket: {other:?}"),
     }
 }
@@ -254,7 +255,13 @@ async fn phase(
     // The last call's messages are on their way.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let seen = lock(display);
-    let called = phones.map(|p| p.seen.called.lock().unwrap_or_else(|e| e.into_inner()).clone());
+    let called = phones.map(|p| {
+        p.seen
+            .called
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    });
     let (mut board_ms, mut event_ms, mut page_ms) = (Vec::new(), Vec::new(), Vec::new());
     let ms = |arrived: i64, at_ms: i64| (arrived - at_ms * 1000) as f64 / 1000.0;
     let mut n = 0;
@@ -297,21 +304,27 @@ async fn idle(hall: &Hall, d: Duration) -> anyhow::Result<(f64, (f64, f64))> {
     Ok((100.0 * cpu / d.as_secs_f64(), memory(&pid)))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let a = args()?;
-    let bin = match a.hub.clone() {
-        Some(b) => b,
-        None => hall::default_hub_binary()?,
-    };
+/// A hub started, its devices connected and signed in, its morning's tickets issued.
+struct Day {
+    hall: Hall,
+    display: Arc<Mutex<DisplaySeen>>,
+    counters: Vec<DeviceClient>,
+    kiosks: Vec<DeviceClient>,
+    rotation: Arc<AtomicUsize>,
+    /// The morning's tickets by serial: id and page URL (none without `[phone]`).
+    issued: BTreeMap<u32, (String, Option<String>)>,
+    _keep: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn open_day(bin: &std::path::Path, phone: bool, tickets: usize) -> anyhow::Result<Day> {
     let kiosks_n = 2;
-    let mut hall = Hall::create(kiosks_n)?;
-    hall.start_hub(&bin).await?;
-    let (display, _dt) = hall.device("display-main", true).await?;
+    let mut hall = Hall::create(kiosks_n, phone)?;
+    hall.start_hub(bin).await?;
+    let (display, dt) = hall.device("display-main", true).await?;
     wait_hub_online(&display).await?;
     let seen = watch_display(&display);
+    let mut keep = vec![dt];
     let mut counters = Vec::new();
-    let mut keep = Vec::new();
     for c in &QueueConfig::telecom_default().counters {
         let (client, task) = hall.device(&format!("counter-{}", c.number), false).await?;
         let staff = StaffNo::new(format!("E{:04}", c.number.0))?;
@@ -326,19 +339,18 @@ async fn main() -> anyhow::Result<()> {
         keep.push(task);
     }
     // The morning: the day's first tickets, 16 in flight.
-    eprintln!("issuing {} tickets…", a.tickets);
+    eprintln!("issuing {tickets} tickets…");
     let rotation = Arc::new(AtomicUsize::new(0));
-    let mut issued: BTreeMap<u32, (String, String)> = BTreeMap::new();
+    let mut issued = BTreeMap::new();
     let mut tasks = Vec::new();
     for w in 0..16 {
         let kiosk = kiosks[w % kiosks.len()].clone();
         let rotation = Arc::clone(&rotation);
-        let n = a.tickets;
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::new();
             loop {
                 let r = rotation.fetch_add(1, Ordering::Relaxed);
-                if r >= n {
+                if r >= tickets {
                     break;
                 }
                 out.push(issue(&kiosk, r).await?);
@@ -349,22 +361,95 @@ async fn main() -> anyhow::Result<()> {
     for t in tasks {
         for (ticket, url) in t.await?? {
             let serial = ticket.rsplit('-').next().and_then(|s| s.parse().ok());
-            issued.insert(serial.context("a ticket id without a serial")?, (ticket, url));
+            issued.insert(
+                serial.context("a ticket id without a serial")?,
+                (ticket, url),
+            );
         }
     }
-    let idle0 = idle(&hall, a.idle).await?;
-    eprintln!("phase 1: {} calls, no page open…", a.calls);
-    let p1 = phase(
-        "no page open", &hall, &counters, &kiosks, &seen, None, a.calls, a.pace, &rotation,
+    Ok(Day {
+        hall,
+        display: seen,
+        counters,
+        kiosks,
+        rotation,
+        issued,
+        _keep: keep,
+    })
+}
+
+impl Day {
+    async fn phase(&self, name: &str, phones: Option<&Phones>, a: &Args) -> anyhow::Result<Phase> {
+        phase(
+            name,
+            &self.hall,
+            &self.counters,
+            &self.kiosks,
+            &self.display,
+            phones,
+            a.calls,
+            a.pace,
+            &self.rotation,
+        )
+        .await
+    }
+}
+
+fn row(p: &Phase) -> String {
+    let cpu_ms = p.cpu_pct / 100.0 * p.secs * 1000.0 / p.calls.max(1) as f64;
+    format!(
+        "| {} | {} | {:.1} | {:.1} | {:.2} | {:.1} ({:.1}) | {} | {} | {} | {:.0} |",
+        p.name,
+        p.calls,
+        p.calls as f64 / p.secs,
+        p.cpu_pct,
+        cpu_ms,
+        p.rss.0,
+        p.rss.1,
+        p50_p99(p.board_ms.clone()),
+        p50_p99(p.event_ms.clone()),
+        if p.page_ms.is_empty() {
+            "–".to_string()
+        } else {
+            format!("{} ({})", p50_p99(p.page_ms.clone()), p.page_ms.len())
+        },
+        p.page_updates as f64 / p.calls.max(1) as f64,
     )
-    .await?;
+}
+
+fn sorted(v: &[f64]) -> Vec<f64> {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = args()?;
+    let bin = match a.hub.clone() {
+        Some(b) => b,
+        None => hall::default_hub_binary()?,
+    };
+    // The floor: the same day on a hub without `[phone]` (no board to rebuild, no pages).
+    eprintln!("floor: a hub without [phone]");
+    let floor = open_day(&bin, false, a.tickets).await?;
+    let idle_floor = idle(&floor.hall, a.idle).await?;
+    let p0 = floor.phase("without [phone]", None, &a).await?;
+    drop(floor);
+
+    eprintln!("a hub with [phone]");
+    let day = open_day(&bin, true, a.tickets).await?;
+    let idle0 = idle(&day.hall, a.idle).await?;
+    eprintln!("phase 1: {} calls, no page open…", a.calls);
+    let p1 = day.phase("[phone], no page open", None, &a).await?;
     // The pages: the day's waiting tickets, first issued first (those called next).
-    let called: Vec<String> = lock(&seen).events.keys().cloned().collect();
-    let open: Vec<(String, String)> = issued
+    let called: Vec<String> = lock(&day.display).events.keys().cloned().collect();
+    let open: Vec<(String, String)> = day
+        .issued
         .values()
         .filter(|(t, _)| !called.contains(t))
+        .filter_map(|(t, url)| Some((t.clone(), url.clone()?)))
         .take(a.pages)
-        .cloned()
         .collect();
     eprintln!("opening {} pages…", open.len());
     let t = Instant::now();
@@ -374,81 +459,59 @@ async fn main() -> anyhow::Result<()> {
         phones.seen.open.load(Ordering::Relaxed),
         phones.seen.failed.load(Ordering::Relaxed),
     );
-    let idle1 = idle(&hall, a.idle).await?;
+    let idle1 = idle(&day.hall, a.idle).await?;
     eprintln!("phase 2: {} calls, {ok} pages open…", a.calls);
-    let p2 = phase(
-        &format!("{ok} pages open"),
-        &hall,
-        &counters,
-        &kiosks,
-        &seen,
-        Some(&phones),
-        a.calls,
-        a.pace,
-        &rotation,
-    )
-    .await?;
-    let still = phones.seen.open.load(Ordering::Relaxed) - phones.seen.failed.load(Ordering::Relaxed);
+    let p2 = day
+        .phase(&format!("[phone], {ok} pages open"), Some(&phones), &a)
+        .await?;
+    let dropped = phones.seen.failed.load(Ordering::Relaxed) - failed;
     phones.close();
 
-    println!("hub: {} (its own process); bench: this process", bin.display());
     println!(
-        "day: {} tickets issued before, one more per call; 6 counters, call → start → finish, {} ms apart",
+        "hub: {} (its own process); bench: this process",
+        bin.display()
+    );
+    println!(
+        "day: {} tickets issued first, then one more per call; 6 counters, call → start → finish, {} ms apart",
         a.tickets,
         a.pace.as_millis()
     );
     println!(
-        "pages: {ok} opened in {opened:.1} s ({failed} refused or dropped), {still} still open after phase 2"
+        "pages: {ok} opened in {opened:.1} s ({failed} refused), {dropped} dropped during phase 2"
     );
-    println!(
-        "idle {:>2} s, no page open:   hub CPU {:5.2} %   RSS {:6.1} MiB (peak {:6.1})",
-        a.idle.as_secs(),
-        idle0.0,
-        idle0.1.0,
-        idle0.1.1
-    );
-    println!(
-        "idle {:>2} s, {ok} pages open: hub CPU {:5.2} %   RSS {:6.1} MiB (peak {:6.1})",
-        a.idle.as_secs(),
-        idle1.0,
-        idle1.1.0,
-        idle1.1.1
-    );
-    println!();
-    println!(
-        "| phase | calls | calls/s | hub CPU % | CPU ms/call | hub RSS MiB (peak) | call → display board p50 / p99 ms | call → call event p50 / p99 ms | call → page p50 / p99 ms (pages) | page updates/call |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
-    for p in [&p1, &p2] {
-        let cpu_ms = p.cpu_pct / 100.0 * p.secs * 1000.0 / p.calls.max(1) as f64;
+    for (what, (cpu, (rss, hwm))) in [
+        ("without [phone]", idle_floor),
+        ("[phone], no page open", idle0),
+        (&*format!("[phone], {ok} pages open"), idle1),
+    ] {
         println!(
-            "| {} | {} | {:.1} | {:.1} | {:.2} | {:.1} ({:.1}) | {} | {} | {} | {:.0} |",
-            p.name,
-            p.calls,
-            p.calls as f64 / p.secs,
-            p.cpu_pct,
-            cpu_ms,
-            p.rss.0,
-            p.rss.1,
-            p50_p99(p.board_ms.clone()),
-            p50_p99(p.event_ms.clone()),
-            if p.page_ms.is_empty() {
-                "–".to_string()
-            } else {
-                format!("{} ({})", p50_p99(p.page_ms.clone()), p.page_ms.len())
-            },
-            p.page_updates as f64 / p.calls.max(1) as f64,
+            "idle {} s, {what}: hub CPU {cpu:.2} %, RSS {rss:.1} MiB (peak {hwm:.1})",
+            a.idle.as_secs()
         );
     }
-    let mut b2 = p2.board_ms.clone();
-    let mut pg = p2.page_ms.clone();
-    b2.sort_by(f64::total_cmp);
-    pg.sort_by(f64::total_cmp);
+    println!();
+    println!(
+        "| hub | calls | calls/s | hub CPU % | CPU ms/call | hub RSS MiB (peak) | call → display board p50 / p99 ms | call → call event p50 / p99 ms | call → page p50 / p99 ms (pages) | page updates/call |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for p in [&p0, &p1, &p2] {
+        println!("{}", row(p));
+    }
+    let (b2, pg) = (sorted(&p2.board_ms), sorted(&p2.page_ms));
     println!(
         "\npage / display board, same phase: p50 {:.2}×, p99 {:.2}×",
         quantile(&pg, 0.5) / quantile(&b2, 0.5),
         quantile(&pg, 0.99) / quantile(&b2, 0.99)
     );
-    println!("display updates lost by the recorder: {}", lock(&seen).lagged);
+    let cpu_call = |p: &Phase| p.cpu_pct * p.secs / p.calls.max(1) as f64;
+    println!(
+        "hub CPU per call against the hub without [phone]: no page {:.2}×, {ok} pages {:.2}×",
+        cpu_call(&p1) / cpu_call(&p0),
+        cpu_call(&p2) / cpu_call(&p0)
+    );
+    println!(
+        "display updates lost by the recorder: {}",
+        lock(&day.display).lagged
+    );
     Ok(())
 }
