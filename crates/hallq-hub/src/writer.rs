@@ -317,9 +317,17 @@ impl Writer {
 
     /// Keeps the phone pages' board from now on, and gives tickets their page's URL (hall.toml
     /// has `[phone]` on).
-    pub fn set_phone(&mut self, link: crate::phone::PhoneLink) {
+    pub fn set_phone(&mut self, mut link: crate::phone::PhoneLink) {
         link.refresh(&self.engine, &self.config);
         self.phone = Some(link);
+    }
+
+    /// Rebuilds the phone pages' board if a batch changed it, after that batch's output went
+    /// out (`more_waiting`: input is queued; see `PhoneLink::refresh_due`).
+    pub fn refresh_phone(&mut self, more_waiting: bool) {
+        if let Some(phone) = &mut self.phone {
+            phone.refresh_due(&self.engine, &self.config, more_waiting);
+        }
     }
 
     /// Tells the uplink of every batch from now on (hall.toml has `[uplink]`).
@@ -716,10 +724,15 @@ impl Writer {
         if !entries.is_empty() || presence_changed {
             self.tell_floor();
         }
-        if let Some(phone) = &self.phone
+        if let Some(phone) = &mut self.phone
             && !entries.is_empty()
         {
-            phone.refresh(&self.engine, &self.config);
+            // Rebuilt after the output went out (`refresh_phone`), except before answering a
+            // page's rating: the page that reloads then shows it.
+            phone.touch();
+            if !phone_done.is_empty() {
+                phone.refresh(&self.engine, &self.config);
+            }
         }
         for (done, result) in phone_done {
             let result = if committed {

@@ -22,7 +22,7 @@ pub mod event;
 pub mod state;
 mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use hallq_proto::state::{Announcement, CallEntry, CounterState, QueueInfo, ServiceInfo};
@@ -169,6 +169,35 @@ impl Engine {
             view::estimate_min(&self.config, &self.state, b, ahead)
         });
         (ahead, estimate)
+    }
+
+    /// [`Engine::wait_of`] of every waiting ticket, in one pass over each queue: the n-th
+    /// ticket of a queue has n tickets ahead. The ticket pages' board asks it after every batch
+    /// for a whole day's tickets, where `wait_of` ticket by ticket counts the queue again for
+    /// each one (quadratic in the queue's length: 2,400 tickets waiting made it the hub's main
+    /// work, docs/BENCHMARKS.md "Ticket pages on many phones").
+    pub fn waits(&self) -> HashMap<TicketId, (u32, Option<u32>)> {
+        let mut out = HashMap::new();
+        let queues = self
+            .state
+            .queues
+            .values()
+            .chain(self.state.directed.values());
+        for queue in queues {
+            for (n, &(_, i)) in queue.iter().enumerate() {
+                let t = &self.state.tickets[i];
+                if t.status != TicketStatus::Waiting {
+                    continue;
+                }
+                let ahead = u32::try_from(n).unwrap_or(u32::MAX);
+                let estimate = self
+                    .config
+                    .business(&t.business)
+                    .and_then(|b| view::estimate_min(&self.config, &self.state, b, ahead));
+                out.insert(t.id.clone(), (ahead, estimate));
+            }
+        }
+        out
     }
 
     /// Estimated minutes until `id` is called; `None` when no counter serves it now.
