@@ -201,7 +201,8 @@ async fn booked_customers_check_in_and_are_called_in_the_bounded_order() {
         BrokerKind::Embedded,
         &format!(
             "[booking]\nlisten = \"127.0.0.1:{port}\"\ncapacity = {{ basic = 4 }}\n\
-             book_until_min = 10\nearly_min = 60\nlate_min = 15\nhead_start_min = 30\n\n"
+             book_until_min = 10\nearly_min = 60\nlate_min = 15\nhead_start_min = 30\n\
+             otp = \"log\"\n\n"
         ),
     );
     let _hub = hall.start_hub_with(&["--test-start", "08:45", "--test-speed", &SPEED.to_string()]);

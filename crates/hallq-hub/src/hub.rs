@@ -649,6 +649,8 @@ fn writer_loop(
         if tx.blocking_send(out).is_err() {
             return;
         }
+        // The phone pages' board, once the batch's replies and state are on their way.
+        writer.refresh_phone(!rx.is_empty());
     }
 }
 

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use hallq_phone::{
     Board, GoneReason, NoticeLead, RateError, TicketSource, TicketState, TicketView, TokenKey,
@@ -81,6 +82,11 @@ impl PhoneSection {
     }
 }
 
+/// How long a rebuild of the board may wait while more input is already queued for the writer.
+/// A busy minute's batches then make one rebuild per this interval, after the last of a burst
+/// at once; a page's update lags its call by no more than this.
+pub const COALESCE: Duration = Duration::from_millis(50);
+
 /// What the writer keeps for the pages.
 #[derive(Debug)]
 pub struct PhoneLink {
@@ -89,6 +95,10 @@ pub struct PhoneLink {
     board: watch::Sender<Arc<Board>>,
     /// The notices chosen on the pages.
     notices: PageNotices,
+    /// A batch wrote something since the last rebuild.
+    dirty: bool,
+    /// When the board was last rebuilt.
+    rebuilt: Option<Instant>,
 }
 
 impl PhoneLink {
@@ -106,6 +116,8 @@ impl PhoneLink {
             base: config.phone.base(),
             board: watch::Sender::new(Arc::new(Board::default())),
             notices: PageNotices::default(),
+            dirty: false,
+            rebuilt: None,
         })
     }
 
@@ -150,7 +162,7 @@ impl PhoneLink {
     }
 
     /// Rebuilds the board from the engine; the pages hear of it only if it changed.
-    pub fn refresh(&self, engine: &Engine, config: &HallConfig) {
+    pub fn refresh(&mut self, engine: &Engine, config: &HallConfig) {
         let board = board(engine, config, &self.notices);
         self.board.send_if_modified(|was| {
             let changed = **was != board;
@@ -159,6 +171,25 @@ impl PhoneLink {
             }
             changed
         });
+        self.dirty = false;
+        self.rebuilt = Some(Instant::now());
+    }
+
+    /// A batch wrote something: the board is rebuilt at the next [`PhoneLink::refresh_due`].
+    pub fn touch(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Rebuilds the board if a batch wrote something since the last rebuild, unless more input
+    /// is already waiting for the writer and the last rebuild is less than [`COALESCE`] old.
+    /// The writer calls it after it has handed a batch's replies and state to the broker: a
+    /// day's board costs a pass over thousands of tickets, and the wall display and the devices
+    /// must not wait for it (docs/BENCHMARKS.md, "Ticket pages on many phones").
+    pub fn refresh_due(&mut self, engine: &Engine, config: &HallConfig, more_waiting: bool) {
+        let recent = self.rebuilt.is_some_and(|at| at.elapsed() < COALESCE);
+        if self.dirty && !(more_waiting && recent) {
+            self.refresh(engine, config);
+        }
     }
 }
 
@@ -173,13 +204,19 @@ pub fn board(engine: &Engine, config: &HallConfig, notices: &PageNotices) -> Boa
                 hallq_proto::LocalText::new(format!("{no}号窗口"), format!("Counter {no}"))
             })
     };
+    // Every waiting ticket's wait in one pass over the queues, not `wait_of` ticket by ticket
+    // (quadratic: the hub's main work on a busy day, docs/BENCHMARKS.md).
+    let waits = engine.waits();
     let tickets: HashMap<TicketId, TicketView> = engine
         .tickets()
         .iter()
         .map(|t| {
             let business = queue.business(&t.business);
             let (people_ahead, estimated_wait_min) = match t.status {
-                TicketStatus::Waiting => engine.wait_of(&t.id),
+                TicketStatus::Waiting => waits
+                    .get(&t.id)
+                    .copied()
+                    .unwrap_or_else(|| engine.wait_of(&t.id)),
                 _ => (0, None),
             };
             let state = match t.status {
@@ -359,6 +396,40 @@ mod tests {
             matches!(err, Err(crate::privacy::VaultError::Exposed { .. })),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn the_board_follows_a_batch_once_the_writer_has_nothing_waiting_or_the_interval_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = HallConfig::parse(&format!("{HALL}[phone]\nenabled = true\n")).unwrap();
+        c.hub.data_dir = dir.path().to_owned();
+        let mut link = PhoneLink::open(&c).unwrap();
+        let mut engine = Engine::new(c.queue.clone()).unwrap();
+        link.refresh(&engine, &c);
+        let board = link.subscribe();
+        assert_eq!(board.borrow().day, None);
+        let day = hallq_proto::BusinessDay(20261207);
+        let open = hallq_queue::Command::OpenDay { day };
+        engine.apply(&open, Timestamp(1_796_600_000_000)).unwrap();
+        link.touch();
+        // More input waits and the board was just rebuilt: the next batch's turn.
+        link.refresh_due(&engine, &c, true);
+        assert_eq!(board.borrow().day, None, "not rebuilt while input waits");
+        // The writer's queue is empty: rebuilt now.
+        link.refresh_due(&engine, &c, false);
+        assert_eq!(board.borrow().day, Some(day));
+        // Under a stream of input that never pauses, rebuilt once the interval has passed.
+        let next = hallq_proto::BusinessDay(20261208);
+        for cmd in [
+            hallq_queue::Command::CloseDay,
+            hallq_queue::Command::OpenDay { day: next },
+        ] {
+            engine.apply(&cmd, Timestamp(1_796_686_400_000)).unwrap();
+        }
+        link.touch();
+        std::thread::sleep(COALESCE);
+        link.refresh_due(&engine, &c, true);
+        assert_eq!(board.borrow().day, Some(next), "rebuilt after the interval");
     }
 
     #[test]

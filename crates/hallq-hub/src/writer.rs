@@ -330,6 +330,14 @@ impl Writer {
         self.phone = Some(link);
     }
 
+    /// Rebuilds the phone pages' board if a batch changed it, after that batch's output went
+    /// out (`more_waiting`: input is queued; see `PhoneLink::refresh_due`).
+    pub fn refresh_phone(&mut self, more_waiting: bool) {
+        if let Some(phone) = &mut self.phone {
+            phone.refresh_due(&self.engine, &self.config, more_waiting);
+        }
+    }
+
     /// Tells the uplink of every batch from now on (hall.toml has `[uplink]`).
     pub fn set_floor(&mut self, floor: tokio::sync::watch::Sender<Floor>) {
         self.floor = Some(floor);
@@ -743,10 +751,15 @@ impl Writer {
         if !entries.is_empty() || presence_changed {
             self.tell_floor();
         }
-        if let Some(phone) = &self.phone
+        if let Some(phone) = &mut self.phone
             && !entries.is_empty()
         {
-            phone.refresh(&self.engine, &self.config);
+            // Rebuilt after the output went out (`refresh_phone`), except before answering a
+            // page's rating: the page that reloads then shows it.
+            phone.touch();
+            if !phone_done.is_empty() {
+                phone.refresh(&self.engine, &self.config);
+            }
         }
         for (done, result) in phone_done {
             let result = if committed {

@@ -121,34 +121,42 @@ async fn live(State(phone): State<Arc<Phone>>, Path(token): Path<String>) -> Res
 }
 
 async fn events(State(phone): State<Arc<Phone>>, Path(token): Path<String>) -> Response {
-    if let Err(page) = phone.open(&token) {
-        return page;
-    }
+    let (board, ticket, _) = match phone.open(&token) {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let day = board.day;
     let rx = phone.source.board();
     // The first event now (a reconnect after sleep gets the present at once), then one per
-    // change of this ticket; the stream ends when the ticket no longer opens (the day turned),
-    // and the browser's reconnect then gets the page saying why.
+    // change of this ticket; the stream ends when the day turns or the ticket leaves the board,
+    // and the browser's reconnect then gets the page saying why. The token was checked above,
+    // once: every open page wakes at every change of the board (thousands of pages, several
+    // changes a call), and a wake costs a look-up, not a MAC and a copy.
     let stream = futures_util::stream::unfold(
-        (rx, None::<TicketView>, phone, token),
-        |(mut rx, last, phone, token)| async move {
+        (rx, None::<TicketView>, ticket, token),
+        move |(mut rx, last, ticket, token)| async move {
             loop {
                 if last.is_some() && rx.changed().await.is_err() {
                     return None;
                 }
-                rx.mark_unchanged();
-                let (board, _, view) = phone.open(&token).ok()?;
-                if last.as_ref() == Some(&view) {
+                let board = Arc::clone(&rx.borrow_and_update());
+                if board.day != day {
+                    return None;
+                }
+                let view = board.tickets.get(&ticket)?;
+                if last.as_ref() == Some(view) {
                     continue;
                 }
                 let mut event = Event::default().event("ticket").data(live_json(
-                    &view,
+                    view,
                     &board.notice_choices,
                     &token,
                 ));
                 if last.is_none() {
                     event = event.retry(Duration::from_secs(3));
                 }
-                return Some((Ok::<_, Infallible>(event), (rx, Some(view), phone, token)));
+                let view = view.clone();
+                return Some((Ok::<_, Infallible>(event), (rx, Some(view), ticket, token)));
             }
         },
     );

@@ -238,3 +238,71 @@ async fn a_called_page_offers_no_notice_and_takes_none() {
     );
     assert!(fake.noticed.lock().unwrap().is_empty());
 }
+
+/// The next event of an events stream (keep-alive comments skipped); `None` once it ended.
+async fn next_event(
+    body: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+) -> Option<String> {
+    use futures_util::StreamExt as _;
+    let mut text = String::new();
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), body.next())
+            .await
+            .expect("the stream neither sent nor ended");
+        text.push_str(std::str::from_utf8(&chunk?.unwrap()).unwrap());
+        if let Some(end) = text.find("\n\n") {
+            let event = text[..end].to_owned();
+            if event.lines().any(|l| l.starts_with("data:")) {
+                return Some(event);
+            }
+            text.drain(..end + 2);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_events_stream_sends_the_ticket_s_changes_only_and_ends_when_the_day_turns() {
+    let (fake, _, app, token) = setup(TicketState::Waiting);
+    let r = app
+        .clone()
+        .oneshot(
+            Request::get(format!("/t/{token}/events"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut body = r.into_body().into_data_stream();
+    let first = next_event(&mut body).await.unwrap();
+    assert!(first.contains(r#""state":"waiting""#), "{first}");
+    // Another ticket changes: nothing for this page. Then this one is called: its event.
+    let change = |f: &dyn Fn(&mut Board)| {
+        fake.tx.send_modify(|b| {
+            let mut next = (**b).clone();
+            f(&mut next);
+            *b = Arc::new(next);
+        });
+    };
+    change(&|b| {
+        b.tickets.insert(
+            TicketId::new("20261123-0013").unwrap(),
+            view(TicketState::Waiting),
+        );
+    });
+    change(&|b| {
+        if let Some(v) = b.tickets.get_mut(&TicketId::new("20261123-0012").unwrap()) {
+            v.state = TicketState::Called {
+                counter: LocalText::new("3号窗口", "Counter 3"),
+            };
+        }
+    });
+    let called = next_event(&mut body).await.unwrap();
+    assert!(
+        called.contains("called") && called.contains("3号窗口"),
+        "{called}"
+    );
+    // The day turns: the stream ends (the browser's reconnect gets "expired").
+    change(&|b| b.day = Some(BusinessDay(20261124)));
+    assert_eq!(next_event(&mut body).await, None);
+}

@@ -22,7 +22,7 @@ pub mod event;
 pub mod state;
 mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use hallq_proto::state::{Announcement, CallEntry, CounterState, QueueInfo, ServiceInfo};
@@ -211,6 +211,35 @@ impl Engine {
             view::estimate_min(&self.config, &self.state, b, ahead.saturating_add(due))
         });
         (ahead, estimate)
+    }
+
+    /// [`Engine::wait_of`] of every waiting ticket, in one pass over each queue: the n-th
+    /// ticket of a queue has n tickets ahead. The ticket pages' board asks it after every batch
+    /// for a whole day's tickets, where `wait_of` ticket by ticket counts the queue again for
+    /// each one (quadratic in the queue's length: 2,400 tickets waiting made it the hub's main
+    /// work, docs/BENCHMARKS.md "Ticket pages on many phones").
+    pub fn waits(&self) -> HashMap<TicketId, (u32, Option<u32>)> {
+        let mut out = HashMap::new();
+        let queues = self
+            .state
+            .queues
+            .values()
+            .chain(self.state.directed.values());
+        for queue in queues {
+            for (n, &(_, i)) in queue.iter().enumerate() {
+                let t = &self.state.tickets[i];
+                if t.status != TicketStatus::Waiting {
+                    continue;
+                }
+                let ahead = u32::try_from(n).unwrap_or(u32::MAX);
+                let due = self.expected.before(&t.business, t.key);
+                let estimate = self.config.business(&t.business).and_then(|b| {
+                    view::estimate_min(&self.config, &self.state, b, ahead.saturating_add(due))
+                });
+                out.insert(t.id.clone(), (ahead, estimate));
+            }
+        }
+        out
     }
 
     /// The booked customers still to come, as the book says at `expected.at`.
