@@ -442,3 +442,155 @@ fn the_wall_display_s_hub_away_title_is_whole_in_english() {
         "display-1080p",
     );
 }
+
+/// Counter 1 of the example hall, signed in and on a break, laid out at the counter PC's
+/// 1920×1080 in `english` or Chinese: the names of the queues it serves (four of them) are whole.
+fn paused_counter_queue_names_fit(english: bool) {
+    use hallq_counter::feed::desk_input;
+    use hallq_counter::ui::{self as cui, CounterWindow};
+    use hallq_counter::{Desk, DeskView};
+    use hallq_proto::{Command, CounterNo, PauseReason, ReplyBody, StaffNo};
+    use slint::{ComponentHandle as _, Model as _};
+
+    let hall = Hall::with_sections(BrokerKind::Embedded, &example_queue());
+    let _hub = hall.start_hub();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (client, _task) = rt.block_on(hall.device("counter-1"));
+    for cmd in [
+        Command::SignIn {
+            staff: StaffNo::new("E1001").unwrap(),
+            pin: None,
+        },
+        Command::OpenCounter { counter: None },
+        Command::Pause {
+            reason: PauseReason::Break,
+            note: None,
+        },
+    ] {
+        let r = rt.block_on(client.send(cmd)).unwrap();
+        assert!(matches!(r.body, ReplyBody::Ok(_)), "{r:?}");
+    }
+
+    i_slint_backend_testing::init_no_event_loop();
+    let window = CounterWindow::new().unwrap();
+    cui::set_language(english);
+    let lang = if english { Lang::En } else { Lang::Zh };
+    let (w, h) = profile_screen("counter-pc");
+    window.window().set_size(slint::PhysicalSize::new(w, h));
+    let mut desk = Desk::new(CounterNo(1));
+    let adapter = || window.global::<cui::DeskAdapter>();
+    for _ in 0..100 {
+        for input in client
+            .latest()
+            .into_updates()
+            .into_iter()
+            .filter_map(desk_input)
+        {
+            desk.handle(input);
+        }
+        let view = DeskView::of(&desk, hallq_ui::app::wall_clock(), lang);
+        cui::show(&window, &view, "10:13", english);
+        if adapter().get_mode() == cui::DeskMode::Paused && adapter().get_queues().row_count() == 4
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(adapter().get_mode(), cui::DeskMode::Paused);
+    let names: Vec<String> = adapter()
+        .get_queues()
+        .iter()
+        .map(|q| q.name.to_string())
+        .collect();
+    assert_eq!(
+        names.len(),
+        4,
+        "counter 1 of the example hall serves four queues"
+    );
+    // The side card's queue names: 28 px at the design's 1920×1080.
+    let what = if english {
+        "counter-pc, English"
+    } else {
+        "counter-pc"
+    };
+    for name in &names {
+        assert_whole_in_pieces(&window, name, 28.0, 400, what);
+    }
+    // Each name has its own place, one under the other, all above the next card ("Today"): a
+    // card too short for its wrapped names draws the last one over what follows (or not at all).
+    let mut bottom = 0.0_f32;
+    for name in &names {
+        let e = text_element(&window, name);
+        let (top, height) = (e.absolute_position().y, e.size().height);
+        assert!(
+            top + 0.5 >= bottom,
+            "{what}: {name:?} at {top} px overlaps the queue above it (down to {bottom} px)"
+        );
+        bottom = top + height;
+    }
+    let today = text_element(&window, if english { "Today" } else { "今日" });
+    assert!(
+        bottom <= today.absolute_position().y + 0.5,
+        "{what}: the last queue ends at {bottom} px, below the top of \"Today\" at {} px",
+        today.absolute_position().y
+    );
+    // And the complaint button is still on the screen (issue 13 §1.2).
+    let label = if english {
+        "Register a complaint"
+    } else {
+        "投诉登记"
+    };
+    let b = ElementHandle::find_by_accessible_label(&window, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .unwrap_or_else(|| panic!("{what}: no button {label:?}"));
+    let (p, sz) = (b.absolute_position(), b.size());
+    assert!(
+        p.y >= 0.0 && p.y + sz.height <= h as f32,
+        "{what}: {label:?} at {p:?} size {sz:?} is off the {w}×{h} screen"
+    );
+}
+
+/// As [`assert_whole_wrapped`], for a text that may break where [`pieces`] allows (Chinese
+/// breaks between characters, not only at spaces): no piece is wider than the element, and the
+/// element is as high as the text wrapped at its width.
+fn assert_whole_in_pieces(
+    root: &impl i_slint_backend_testing::ElementRoot,
+    text: &str,
+    size: f32,
+    weight: i32,
+    what: &str,
+) {
+    let e = text_element(root, text);
+    let got = e.size();
+    let m = Measure::new().unwrap();
+    m.set_size(size);
+    m.set_weight(weight);
+    for piece in pieces(text) {
+        m.set_text(piece.trim().into());
+        let natural = m.get_natural();
+        assert!(
+            natural <= got.width + 0.5,
+            "{what}: {piece:?} of {text:?} needs {natural} px and has {} px: it is cut",
+            got.width
+        );
+    }
+    m.set_text(text.into());
+    m.set_wrap_width(got.width);
+    let wrapped = m.get_wrapped();
+    assert!(
+        got.height + 0.5 >= wrapped,
+        "{what}: {text:?} needs {wrapped} px of height wrapped at its {} px, and has {} px: it is cut",
+        got.width,
+        got.height
+    );
+}
+
+#[test]
+fn the_paused_counter_shows_the_names_of_its_queues_whole() {
+    paused_counter_queue_names_fit(false);
+}
+
+#[test]
+fn the_paused_counter_shows_the_names_of_its_queues_whole_in_english() {
+    paused_counter_queue_names_fit(true);
+}

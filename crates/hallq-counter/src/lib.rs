@@ -13,6 +13,7 @@
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
 //! - [`outcome`]: what the supervisor's console says after a command.
 //! - [`ui`]: the Slint views (`ui/counter/`) and their adapters.
+//! - [`words`]: Chinese words kept whole where a long queue name wraps.
 //!
 //! The `hallq-counter` binary connects them to the hall's broker.
 
@@ -22,6 +23,7 @@ pub mod floor;
 pub mod outcome;
 pub mod ui;
 pub mod view;
+pub mod words;
 
 pub use controller::{Action, Desk, Effect, Input, Problem};
 pub use view::{DeskView, Limit, Mode};

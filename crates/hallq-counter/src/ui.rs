@@ -66,10 +66,17 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
     });
     a.set_back_office(view.back_office);
     a.set_pause_reason(view.pause_reason.as_str().into());
+    // The names wrap on the side card: between words (`keep_words`), never inside one.
+    let names: Vec<String> = view
+        .queues
+        .iter()
+        .map(|q| crate::words::keep_words(&q.name))
+        .collect();
     a.set_queues(rows(
         view.queues
             .iter()
-            .map(|q| (q.code.as_str(), q.name.as_str(), q.waiting)),
+            .zip(&names)
+            .map(|(q, name)| (q.code.as_str(), name.as_str(), q.waiting)),
     ));
     a.set_waiting_total(int(view.waiting_total));
     a.set_served_today(int(view.served_today));
@@ -401,7 +408,7 @@ pub fn show_supervisor(
         s.queues()
             .into_iter()
             .map(|q| FloorQueueRow {
-                name: q.name.get(lang).into(),
+                name: crate::words::keep_words(q.name.get(lang)).into(),
                 status: q.status.get(lang).into(),
                 unserved: q.unserved,
             })

@@ -53,7 +53,7 @@ fn counter_state(staff: bool, open: bool, activity: Activity) -> CounterState {
     let mut s = CounterState::closed(
         CounterNo(3),
         LocalText::new("3 号窗口", "Counter 3"),
-        ["complex", "basic", "consult"]
+        ["consult", "basic", "complex", "repair"]
             .map(|c| BusinessCode::new(c).unwrap())
             .to_vec(),
     );
@@ -96,8 +96,16 @@ fn services() -> Services {
         hall_name: LocalText::new("演示营业厅", "Demo Hall"),
         services: vec![
             info("consult", "咨询", "Consultation"),
-            info("basic", "基础业务", "Basic services"),
-            info("complex", "复杂业务", "Complex services"),
+            info(
+                "basic",
+                "基础业务（套餐变更、话费充值）",
+                "Basic services (plan change, top-up)",
+            ),
+            info(
+                "complex",
+                "复杂业务（终端销售、合约办理）",
+                "Complex services (handsets, contracts)",
+            ),
             info("repair", "故障报修", "Fault repair"),
         ],
         hours: None,
@@ -274,20 +282,36 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
     for (n, mut state) in [
         (1, counter_state(true, true, Activity::Calling(ticket()))),
         (2, counter_state(false, false, Activity::Idle)),
+        (3, counter_state(true, true, Activity::Idle)),
+        (4, counter_state(false, false, Activity::Idle)),
+        (5, counter_state(true, true, Activity::Calling(ticket()))),
+        (6, counter_state(false, false, Activity::Idle)),
     ] {
         state.counter = CounterNo(n);
         state.name = LocalText::new(format!("{n} 号窗口"), format!("Counter {n}"));
         s.counter(state);
     }
-    for (id, up) in [
+    // The example hall's devices (deploy/hall.example.toml), one kiosk down.
+    let mut devices: Vec<(String, bool)> = [
         ("kiosk-1", true),
-        ("display-main", true),
         ("kiosk-2", false),
-    ] {
+        ("greeter-1", true),
+        ("supervisor-1", true),
+        ("display-main", true),
+        ("door-1", true),
+    ]
+    .map(|(id, up)| (id.to_owned(), up))
+    .to_vec();
+    for n in 1..=6 {
+        for kind in ["counter", "evaluator", "led"] {
+            devices.push((format!("{kind}-{n}"), true));
+        }
+    }
+    for (id, up) in &devices {
         s.presence(&Presence {
             v: 1,
-            device: DeviceId::new(id).unwrap(),
-            status: if up {
+            device: DeviceId::new(id.as_str()).unwrap(),
+            status: if *up {
                 Liveness::Online
             } else {
                 Liveness::Offline
@@ -325,9 +349,25 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         open: true,
         calls: Vec::new(),
         queues: [
-            ("basic", "基础业务", "Basic", 6, Some(12), 1),
-            ("complex", "复杂业务", "Complex", 3, None, 0),
             ("consult", "咨询", "Consultation", 1, Some(3), 1),
+            (
+                "basic",
+                "基础业务（套餐变更、话费充值）",
+                "Basic services (plan change, top-up)",
+                6,
+                Some(12),
+                1,
+            ),
+            (
+                "complex",
+                "复杂业务（终端销售、合约办理）",
+                "Complex services (handsets, contracts)",
+                3,
+                None,
+                0,
+            ),
+            ("repair", "故障报修", "Fault repair", 0, Some(0), 1),
+            ("enterprise", "集团客户", "Enterprise customers", 1, None, 0),
         ]
         .into_iter()
         .map(|(code, zh, en, waiting, wait, open)| QueueInfo {
