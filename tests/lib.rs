@@ -10,6 +10,7 @@
 )]
 
 pub mod at_hq;
+pub mod booking_api;
 pub mod console;
 pub mod smsc;
 

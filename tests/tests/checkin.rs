@@ -7,7 +7,6 @@
 //! (told when), an unknown or malformed code, a second check-in, a replayed command id.
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
-use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
 
 use hallq_client::DeviceClient;
@@ -16,6 +15,7 @@ use hallq_proto::{
     BusinessDay, Command, ErrorCode, ErrorInfo, Phone, Reply, ReplyBody, ReplyResult,
     ServiceResult, StaffNo, time,
 };
+use hallq_tests::booking_api::{http, logged_code};
 use hallq_tests::{BrokerKind, Hall, free_port, ticket};
 use serde_json::{Value, json};
 
@@ -23,55 +23,8 @@ use serde_json::{Value, json};
 const SPEED: i64 = 120;
 const MIN: i64 = 60_000;
 
-fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let body = body.unwrap_or("");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let value = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
-    (status, value)
-}
-
 fn mobile(n: u32) -> String {
     format!("1390000{n:04}")
-}
-
-/// The one-time code the demo sender logged for `mobile` last (masked in the log).
-fn logged_code(hall: &Hall, mobile: &str) -> String {
-    let masked = format!("{}****{}", &mobile[..3], &mobile[7..]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = hall.hub_log();
-        let code = log
-            .lines()
-            .filter(|l| l.contains(&masked) && l.contains("DEMO one-time code"))
-            .filter_map(|l| l.split("code=").nth(1))
-            .map(|rest| {
-                rest.chars()
-                    .filter(char::is_ascii_digit)
-                    .take(6)
-                    .collect::<String>()
-            })
-            .next_back();
-        if let Some(code) = code {
-            return code;
-        }
-        assert!(Instant::now() < deadline, "no code logged for {masked}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Books `start_min` today for `mobile` over the hub's API; returns the booking code.
