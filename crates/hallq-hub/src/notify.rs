@@ -276,20 +276,7 @@ impl Notifier {
                 finished.push(id.clone());
                 continue;
             };
-            let place = match t.status {
-                TicketStatus::Waiting => {
-                    let (ahead, estimate_min) = engine.wait_of(id);
-                    Place::Waiting {
-                        ahead,
-                        estimate_min,
-                    }
-                }
-                TicketStatus::Called(counter) => Place::Called(counter),
-                TicketStatus::Serving(_) | TicketStatus::Skipped => Place::Away,
-                TicketStatus::Served | TicketStatus::Cancelled | TicketStatus::Closed => {
-                    Place::Gone
-                }
-            };
+            let place = place_of(engine, id, t.status);
             let quiet_since = self
                 .last_call
                 .get(&t.business)
@@ -422,6 +409,23 @@ pub async fn run_sender(
             })
             .await;
         });
+    }
+}
+
+/// Where ticket `id` (its status `status`) stands, as the notice rule sees it: the rule of the
+/// SMS notices and the one of the ticket pages' notices.
+pub(crate) fn place_of(engine: &Engine, id: &TicketId, status: TicketStatus) -> Place {
+    match status {
+        TicketStatus::Waiting => {
+            let (ahead, estimate_min) = engine.wait_of(id);
+            Place::Waiting {
+                ahead,
+                estimate_min,
+            }
+        }
+        TicketStatus::Called(counter) => Place::Called(counter),
+        TicketStatus::Serving(_) | TicketStatus::Skipped => Place::Away,
+        TicketStatus::Served | TicketStatus::Cancelled | TicketStatus::Closed => Place::Gone,
     }
 }
 

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use hallq_notify::rule::{Lead, Notice, Observation, Place, Watch, decide};
+use hallq_notify::rule::{Lead, Notice, Observation, Watch, decide};
 use hallq_phone::{NoticeLead, NoticeView};
 use hallq_proto::{BusinessCode, TicketId, Timestamp};
 use hallq_queue::{Engine, Event, EventKind, TicketStatus};
@@ -180,20 +180,7 @@ impl PageNotices {
                 w.watch.finished = true;
                 continue;
             };
-            let place = match t.status {
-                TicketStatus::Waiting => {
-                    let (ahead, estimate_min) = engine.wait_of(id);
-                    Place::Waiting {
-                        ahead,
-                        estimate_min,
-                    }
-                }
-                TicketStatus::Called(counter) => Place::Called(counter),
-                TicketStatus::Serving(_) | TicketStatus::Skipped => Place::Away,
-                TicketStatus::Served | TicketStatus::Cancelled | TicketStatus::Closed => {
-                    Place::Gone
-                }
-            };
+            let place = crate::notify::place_of(engine, id, t.status);
             let quiet_since = self
                 .last_call
                 .get(&t.business)
