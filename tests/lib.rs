@@ -671,25 +671,32 @@ pub async fn wait_hub_online(client: &DeviceClient) {
         .expect("the hub comes online within 20 s");
 }
 
-/// Waits (bounded) for the first update that `pick` accepts.
-pub async fn wait_for<T>(client: &DeviceClient, mut pick: impl FnMut(&Update) -> Option<T>) -> T {
+/// Waits (bounded) for the first update that `pick` accepts. It listens from the moment it is
+/// called, not from the first poll, so a future made before an action sees that action's update.
+/// An update published before the call is missed: for state, use [`wait_latest`].
+pub fn wait_for<T>(
+    client: &DeviceClient,
+    mut pick: impl FnMut(&Update) -> Option<T>,
+) -> impl Future<Output = T> {
     let mut updates = client.updates();
-    let wait = async {
-        loop {
-            match updates.recv().await {
-                Ok(u) => {
-                    if let Some(t) = pick(&u) {
-                        return t;
+    async move {
+        let wait = async {
+            loop {
+                match updates.recv().await {
+                    Ok(u) => {
+                        if let Some(t) = pick(&u) {
+                            return t;
+                        }
                     }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => panic!("client stopped"),
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => panic!("client stopped"),
             }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), wait)
-        .await
-        .expect("the update arrives within 10 s")
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .expect("the update arrives within 10 s")
+    }
 }
 
 /// Waits (bounded) until the client's latest retained state satisfies `pick`.

@@ -305,20 +305,20 @@ async fn late_subscriber_and_device_will(kind: BrokerKind) {
 
     // kiosk-2 comes online, then dies without a goodbye: its will tells the hub, and the board
     // shows the maintenance notice.
+    // The board may have dropped kiosk-2's notice before this line runs: read the latest board,
+    // not the next update.
     let (kiosk2, task2) = hall.device("kiosk-2").await;
-    let online = wait_for(&late, |u| match u {
-        Update::Board(b)
-            if !b
-                .notices
-                .iter()
-                .any(|n| n.device.as_ref() == Some(kiosk2.device())) =>
-        {
-            Some(())
-        }
-        _ => None,
-    });
-    online.await;
-    task2.abort();
+    wait_latest(&late, |l| {
+        l.board
+            .as_ref()
+            .filter(|b| {
+                !b.notices
+                    .iter()
+                    .any(|n| n.device.as_ref() == Some(kiosk2.device()))
+            })
+            .map(|_| ())
+    })
+    .await;
     let notice = wait_for(&late, |u| match u {
         Update::Board(b) => b
             .notices
@@ -326,8 +326,9 @@ async fn late_subscriber_and_device_will(kind: BrokerKind) {
             .find(|n| n.device.as_ref().is_some_and(|d| d.as_str() == "kiosk-2"))
             .cloned(),
         _ => None,
-    })
-    .await;
+    });
+    task2.abort();
+    let notice = notice.await;
     assert_eq!(notice.kind, NoticeKind::DeviceMaintenance);
     assert!(notice.text.zh.starts_with("设备维护中"));
 }
