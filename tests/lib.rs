@@ -12,6 +12,7 @@
 pub mod at_hq;
 pub mod booking_api;
 pub mod console;
+pub mod phone_page;
 pub mod smsc;
 
 use std::collections::BTreeMap;

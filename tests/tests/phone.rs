@@ -12,88 +12,14 @@
 #[path = "../../crates/hallq-hq/tests/webdriver/mod.rs"]
 mod webdriver;
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use fantoccini::{Client, ClientBuilder, Locator};
-use hallq_client::DeviceClient;
+use fantoccini::{Client, Locator};
 use hallq_proto::command::TicketRef;
-use hallq_proto::reply::TicketIssued;
-use hallq_proto::{Command, ReplyBody, ReplyResult, ServiceResult, StaffNo};
+use hallq_proto::{Command, ServiceResult, StaffNo};
 use hallq_queue::EventKind;
-use hallq_tests::{Hall, free_port, ticket, wait_for_port};
+use hallq_tests::phone_page::{now, phone, send_ok, shot, take, until};
+use hallq_tests::{Hall, free_port, wait_for_port};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use webdriver::{driver, find};
-
-/// A bound for a page or an app that is stuck, far above what a loaded machine needs.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-fn for_docs() -> bool {
-    std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs")
-}
-
-async fn send_ok(client: &DeviceClient, cmd: Command) -> ReplyResult {
-    let kind = cmd.kind();
-    let reply = client.send(cmd).await.unwrap();
-    match reply.body {
-        ReplyBody::Ok(r) => r,
-        ReplyBody::Error(e) => panic!("{kind} refused: {e:?}"),
-    }
-}
-
-async fn take(kiosk: &DeviceClient, business: &str) -> TicketIssued {
-    match send_ok(kiosk, ticket(business)).await {
-        ReplyResult::TicketIssued(t) => t,
-        other => panic!("{other:?}"),
-    }
-}
-
-/// Headless Chromium emulating a phone of `width`×`height` CSS pixels (twice as many device
-/// pixels), in Chinese, in a fresh profile.
-async fn phone(webdriver: &str, profile: &Path, width: u32, height: u32) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": find("chromium", "chromium"),
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-                     format!("--user-data-dir={}", profile.display())],
-            "mobileEmulation": {
-                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0 },
-                "userAgent": "Mozilla/5.0 (Linux; Android 14; Phone) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
-            },
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(webdriver)
-        .await
-        .unwrap()
-}
-
-/// The text of `css` now, or "" while it is not there.
-async fn now(b: &Client, css: &str) -> String {
-    match b.find(Locator::Css(css)).await {
-        Ok(e) => e.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-/// Waits (bounded) until the text of `css` satisfies `done`.
-async fn until(b: &Client, css: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let t = now(b, css).await;
-        if done(&t) {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "{what}: {css} stayed {t:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use webdriver::driver;
 
 /// A mark the page keeps until it is loaded again: the live updates must not reload it.
 async fn mark(b: &Client) {
@@ -108,18 +34,6 @@ async fn not_reloaded(b: &Client) -> bool {
         .unwrap()
         .as_bool()
         .unwrap_or(false)
-}
-
-async fn shot(b: &Client, name: &str) {
-    if !for_docs() {
-        return;
-    }
-    let png = b.screenshot().await.unwrap();
-    let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../docs/screenshots")
-        .join(format!("phone-{name}.png"));
-    std::fs::write(&out, png).unwrap();
-    eprintln!("wrote {}", out.display());
 }
 
 /// The status line of a plain HTTP/1.0 GET of `path`.

@@ -12,92 +12,14 @@
 #[path = "../../crates/hallq-hq/tests/webdriver/mod.rs"]
 mod webdriver;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hallq_client::DeviceClient;
-use hallq_proto::reply::TicketIssued;
-use hallq_proto::{Command, ReplyBody, ReplyResult, ServiceResult, StaffNo, TicketId};
+use fantoccini::{Client, Locator};
+use hallq_proto::{Command, ServiceResult, StaffNo, TicketId};
 use hallq_queue::EventKind;
-use hallq_tests::{Hall, free_port, ticket, wait_for_port};
-use webdriver::{driver, find};
-
-/// A bound for a page that is stuck, far above what a loaded machine needs.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-async fn send_ok(client: &DeviceClient, cmd: Command) -> ReplyResult {
-    let kind = cmd.kind();
-    let reply = client.send(cmd).await.unwrap();
-    match reply.body {
-        ReplyBody::Ok(r) => r,
-        ReplyBody::Error(e) => panic!("{kind} refused: {e:?}"),
-    }
-}
-
-async fn take(kiosk: &DeviceClient) -> TicketIssued {
-    match send_ok(kiosk, ticket("basic")).await {
-        ReplyResult::TicketIssued(t) => t,
-        other => panic!("{other:?}"),
-    }
-}
-
-/// Calls the next ticket at `counter`, serves and finishes it.
-async fn serve_next(counter: &DeviceClient) {
-    send_ok(counter, Command::CallNext {}).await;
-    send_ok(counter, Command::StartService {}).await;
-    let finish = Command::Finish {
-        result: ServiceResult::Done,
-        note: None,
-    };
-    send_ok(counter, finish).await;
-}
-
-/// Headless Chromium emulating a phone of 390×844 CSS pixels, in Chinese.
-async fn phone(webdriver: &str, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": find("chromium", "chromium"),
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-                     format!("--user-data-dir={}", profile.display())],
-            "mobileEmulation": {
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0 },
-                "userAgent": "Mozilla/5.0 (Linux; Android 14; Phone) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
-            },
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(webdriver)
-        .await
-        .unwrap()
-}
-
-/// The text of `css` now, or "" while it is not there.
-async fn now(b: &Client, css: &str) -> String {
-    match b.find(Locator::Css(css)).await {
-        Ok(e) => e.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-/// Waits (bounded) until the text of `css` satisfies `done`.
-async fn until(b: &Client, css: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let t = now(b, css).await;
-        if done(&t) {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "{what}: {css} stayed {t:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use hallq_tests::phone_page::{PATIENCE, now, phone, send_ok, serve_next, shot, take, until};
+use hallq_tests::{Hall, free_port, wait_for_port};
+use webdriver::driver;
 
 /// Counts the page's vibrations from now on (`navigator.vibrate`, the call's cue), and marks
 /// the page so that a reload would show.
@@ -119,18 +41,6 @@ async fn cues(b: &Client) -> (bool, u64) {
         v[0].as_bool().unwrap_or(false),
         v[1].as_u64().unwrap_or(u64::MAX),
     )
-}
-
-async fn shot(b: &Client, name: &str) {
-    if std::env::var("HALLQ_SCREENSHOTS").as_deref() != Ok("docs") {
-        return;
-    }
-    let png = b.screenshot().await.unwrap();
-    let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../docs/screenshots")
-        .join(format!("phone-{name}.png"));
-    std::fs::write(&out, png).unwrap();
-    eprintln!("wrote {}", out.display());
 }
 
 /// The journal's page consents and page notices of `ticket`.
@@ -177,15 +87,15 @@ async fn the_lead_time_chosen_on_the_page_fires_once_when_reached_and_never_afte
     send_ok(&counter, sign_in).await;
     // Four customers before ours, in the same queue.
     for _ in 0..4 {
-        take(&kiosk).await;
+        take(&kiosk, "basic").await;
     }
-    let ours = take(&kiosk).await;
+    let ours = take(&kiosk, "basic").await;
     assert_eq!(ours.people_ahead, 4);
     let url = ours.page_url.clone().expect("the reply has the page's URL");
 
     let (_driver, webdriver) = driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let b = phone(&webdriver, profile.path()).await;
+    let b = phone(&webdriver, profile.path(), 390, 844).await;
     b.goto(&url).await.unwrap();
     until(&b, "#notice", "the notice offered", |t| {
         t.contains("快到我时提醒我")
