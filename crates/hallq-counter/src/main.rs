@@ -106,6 +106,11 @@ fn run_desk(
     rt.spawn(feed(client.clone(), tx.clone()));
     // The header and the service's time show the hub's time (a simulated hall's, in the demo).
     let clock = HallClock::follow(&client);
+    let to_window = hallq_ui::Newest::new(move |(view, clock, en): (DeskView, String, bool)| {
+        if let Some(w) = weak.upgrade() {
+            ui::show(&w, &view, &clock, en);
+        }
+    });
     rt.spawn(async move {
         let mut desk = Desk::new(counter);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -123,13 +128,7 @@ fn run_desk(
             let en = english.lock().map(|e| *e).unwrap_or(false);
             let now = clock.now();
             let view = DeskView::of(&desk, now, ui::lang(en));
-            let clock = hall.hhmm(now);
-            let weak = weak.clone();
-            let _ = slint::invoke_from_event_loop(move || {
-                if let Some(w) = weak.upgrade() {
-                    ui::show(&w, &view, &clock, en);
-                }
-            });
+            to_window.show((view, hall.hhmm(now), en));
         }
     });
     window.run()?;
@@ -208,6 +207,11 @@ fn run_pad(
         });
     }
     let weak = window.as_weak();
+    let to_window = hallq_ui::Newest::new(move |(pad, number, name): (Pad, String, String)| {
+        if let Some(w) = weak.upgrade() {
+            ui::show_pad(&w, pad, &number, &name);
+        }
+    });
     rt.spawn(async move {
         let mut updates = client.updates();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -237,12 +241,7 @@ fn run_pad(
                 },
                 Err(_) => return,
             };
-            let (weak, name) = (weak.clone(), name.clone());
-            let _ = slint::invoke_from_event_loop(move || {
-                if let Some(w) = weak.upgrade() {
-                    ui::show_pad(&w, pad, &number, &name);
-                }
-            });
+            to_window.show((pad, number, name.clone()));
         }
     });
     window.run()?;
@@ -284,7 +283,11 @@ where
         );
     }
     let weak = window.as_weak();
-    let show = Arc::new(show);
+    let to_window = hallq_ui::Newest::new(move |view: S| {
+        if let Some(w) = weak.upgrade() {
+            show(&w, &view);
+        }
+    });
     rt.spawn(async move {
         let mut updates = client.updates();
         for u in client.latest().into_updates() {
@@ -308,12 +311,7 @@ where
                     let _ = tx.send(FloorInput::Answer(client.send(cmd).await));
                 });
             }
-            let (weak, show, view) = (weak.clone(), Arc::clone(&show), state.clone());
-            let _ = slint::invoke_from_event_loop(move || {
-                if let Some(w) = weak.upgrade() {
-                    show(&w, &view);
-                }
-            });
+            to_window.show(state.clone());
         }
     });
     Ok(())

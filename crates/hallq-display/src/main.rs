@@ -171,6 +171,11 @@ fn run_display(
     // The header shows the hub's time (a simulated hall's, in the demo), not the wall's.
     let clock = hallq_ui::HallClock::follow(client);
     let weak = window.as_weak();
+    let to_window = hallq_ui::Newest::new(move |view: DisplayView| {
+        if let Some(w) = weak.upgrade() {
+            ui::show(&w, &view);
+        }
+    });
     // Only a changed view reaches the window: an idle display redraws once a minute (the clock).
     let mut shown: Option<DisplayView> = None;
     let show = Box::new(move |d: &Display| {
@@ -179,12 +184,7 @@ fn run_display(
             return;
         }
         shown = Some(view.clone());
-        let weak = weak.clone();
-        let _ = slint::invoke_from_event_loop(move || {
-            if let Some(w) = weak.upgrade() {
-                ui::show(&w, &view);
-            }
-        });
+        to_window.show(view);
     });
     let _runtime = Runtime::start(
         Display::new(DisplayTimings::default()),
@@ -209,6 +209,11 @@ fn run_led(
         .context("the LED strip's profile has no [led] / 条屏配置缺少 [led]")?;
     let window = ui::LedWindow::new()?;
     let weak = window.as_weak();
+    let to_window = hallq_ui::Newest::new(move |fitted| {
+        if let Some(w) = weak.upgrade() {
+            ui::show_led(&w, counter, &fitted);
+        }
+    });
     let mut shown = None;
     let show = Box::new(move |strip: &LedStrip| {
         let fitted = strip.view(lang, cells);
@@ -216,12 +221,7 @@ fn run_led(
             return;
         }
         shown = Some(fitted.clone());
-        let weak = weak.clone();
-        let _ = slint::invoke_from_event_loop(move || {
-            if let Some(w) = weak.upgrade() {
-                ui::show_led(&w, counter, &fitted);
-            }
-        });
+        to_window.show(fitted);
     });
     let _task = runtime::start_led(LedStrip::new(counter), client.clone(), show);
     window.run()?;

@@ -103,14 +103,13 @@ fn main() -> anyhow::Result<()> {
     // The header shows the hub's time (a simulated hall's, in the demo), not the wall's.
     let clock = hallq_ui::HallClock::follow(&client);
     let weak = window.as_weak();
+    let to_window = hallq_ui::Newest::new(move |view: KioskView| {
+        if let Some(w) = weak.upgrade() {
+            ui::show(&w, &view);
+        }
+    });
     let show = Box::new(move |k: &Kiosk| {
-        let view = KioskView::of(k, hall.hhmm(clock.now()));
-        let weak = weak.clone();
-        let _ = slint::invoke_from_event_loop(move || {
-            if let Some(w) = weak.upgrade() {
-                ui::show(&w, &view);
-            }
-        });
+        to_window.show(KioskView::of(k, hall.hhmm(clock.now())));
     });
     let runtime = Runtime::start(kiosk, client.clone(), print, show);
     let handle = runtime.handle.clone();

@@ -6,6 +6,8 @@
 //!   slint-build output with its lint allows.
 //! - [`clock`]: the hall's time on a device, the hub's (its `state/hub` says it), running on at
 //!   the hub's pace between its messages; the device's own clock before the hub has said it.
+//! - [`newest`]: views handed from the apps' tasks to the window's thread, the newest only, so
+//!   that no queue of stale views grows when drawing is slower than the views come.
 //! - [`repaint`]: a whole-window repaint when the clock's minute or the language changes (the
 //!   software renderer's partial repaint left regions stale under X11).
 //! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
@@ -19,10 +21,12 @@
 pub mod app;
 pub mod clock;
 pub mod fonts;
+pub mod newest;
 pub mod repaint;
 pub mod snapshot;
 pub mod translations;
 
 pub use clock::HallClock;
+pub use newest::Newest;
 pub use repaint::repaint_in_full;
 pub use snapshot::{Picture, Snapshotter};
