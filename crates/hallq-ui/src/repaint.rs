@@ -17,9 +17,14 @@
 //!   names) at the view loop's next tick, up to a second later: two frames, the first one half
 //!   switched.
 //! - The snapshot itself: a whole-window software render (and a copy into a straight-alpha
-//!   buffer) on the UI thread. In a debug build on the loaded two-core test machine it held the
-//!   event loop for seconds (the 11:00 snapshot ran from 06:28:01.48 to 06:28:06.26), so the
-//!   language press and the next view waited behind it; a release build pays it every minute.
+//!   buffer) on the UI thread. In that run (a debug build on the loaded two-core test machine)
+//!   the 11:00 snapshot, with the experiment's PNG write of it, held the event loop from
+//!   06:28:01.48 to 06:28:06.26; the test's look was taken at 06:28:06.34 and the English view
+//!   applied at 06:28:07.52. The press and the next view waited behind it; a release build
+//!   pays a smaller render every minute.
+//!
+//! With both gone the test saw no half switched look; without the fix its watching variant
+//! fails on the first run with the field's picture (labels English, names Chinese).
 //!
 //! And the snapshot could not help: Slint's `SoftwareRenderer` already repaints whatever
 //! changed. `take_snapshot` sets `RepaintBufferType::NewBuffer` (which empties the partial
