@@ -86,20 +86,24 @@ fn run_desk(
     place.place(window.window());
     ui::set_language(false);
     let english = Arc::new(Mutex::new(false));
+    // A language press wakes the view's loop at once; `ui::show` then switches the `@tr` labels
+    // and the view's own texts together (switched here, the labels went a tick ahead).
+    let relanguage = Arc::new(tokio::sync::Notify::new());
     let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
     let weak = window.as_weak();
     {
-        let (touch, english) = (tx.clone(), Arc::clone(&english));
+        let (touch, english, relanguage) =
+            (tx.clone(), Arc::clone(&english), Arc::clone(&relanguage));
         ui::wire(
             &window,
             move |a| {
                 let _ = touch.send(Input::Action(a));
             },
             move |en| {
-                ui::set_language(en);
                 if let Ok(mut e) = english.lock() {
                     *e = en;
                 }
+                relanguage.notify_one();
             },
         );
     }
@@ -116,10 +120,11 @@ fn run_desk(
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             let input = tokio::select! {
-                Some(i) = rx.recv() => i,
-                _ = tick.tick() => Input::HubReachable(desk_reachable(&client)),
+                Some(i) = rx.recv() => Some(i),
+                _ = tick.tick() => Some(Input::HubReachable(desk_reachable(&client))),
+                () = relanguage.notified() => None,
             };
-            for Effect::Send(cmd) in desk.handle(input) {
+            for Effect::Send(cmd) in input.map(|i| desk.handle(i)).unwrap_or_default() {
                 let (client, tx) = (client.clone(), tx.clone());
                 tokio::spawn(async move {
                     let _ = tx.send(answer(client.send(cmd).await));

@@ -37,8 +37,11 @@ pub fn mmss(secs: i64) -> String {
 /// Shows `view` in `window`.
 pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool) {
     let a = window.global::<DeskAdapter>();
-    // A new minute or language repaints the whole window (hallq_ui::repaint).
-    let full = a.get_clock() != clock || a.get_english() != english;
+    // The `@tr` labels change language here, with the texts the view brings in that language
+    // (the counter's name, the queues' names): one frame shows the whole switch (issue 13 §1.1).
+    if a.get_english() != english {
+        set_language(english);
+    }
     a.set_english(english);
     a.set_mode(match view.mode {
         Mode::Offline => DeskMode::Offline,
@@ -115,9 +118,6 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
             .iter()
             .map(|(code, name)| (code.as_str(), name.as_str(), 0)),
     ));
-    if full {
-        hallq_ui::repaint_in_full(window.window());
-    }
 }
 
 fn rows<'a>(items: impl Iterator<Item = (&'a str, &'a str, u32)>) -> ModelRc<QueueRow> {

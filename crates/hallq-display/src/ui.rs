@@ -21,8 +21,6 @@ pub const DESIGN_SIZE: (u32, u32) = (1920, 1080);
 /// Shows `view` in `window`.
 pub fn show(window: &DisplayWindow, view: &DisplayView) {
     let a = window.global::<DisplayAdapter>();
-    // A new minute or language repaints the whole window (hallq_ui::repaint).
-    let full = a.get_clock() != view.clock.as_str() || a.get_english() != view.english;
     a.set_state(match view.state {
         view::DisplayState::Connecting => DisplayState::Connecting,
         view::DisplayState::Live => DisplayState::Live,
@@ -48,9 +46,6 @@ pub fn show(window: &DisplayWindow, view: &DisplayView) {
         ask: bi(&m.ask),
     })));
     a.set_notice(bi(&view.notice));
-    if full {
-        hallq_ui::repaint_in_full(window.window());
-    }
 }
 
 /// Sizes the window to a `width` × `height` screen (from the display's firmware profile) and

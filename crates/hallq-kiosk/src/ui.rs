@@ -17,8 +17,6 @@ pub use generated::{KioskAdapter, KioskScreen, KioskWindow, PrintStatus, Service
 /// Shows `view` in `window`.
 pub fn show(window: &KioskWindow, view: &KioskView) {
     let a = window.global::<KioskAdapter>();
-    // A new minute or language repaints the whole window (hallq_ui::repaint).
-    let full = a.get_clock() != view.clock.as_str() || a.get_english() != view.english;
     if a.get_english() != view.english {
         // Slint's translations are global to the app: every @tr text follows.
         let lang = if view.english { "" } else { "zh" };
@@ -75,9 +73,6 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
             view::PrintStatus::Printed => PrintStatus::Printed,
             view::PrintStatus::Failed => PrintStatus::Failed,
         });
-    }
-    if full {
-        hallq_ui::repaint_in_full(window.window());
     }
 }
 

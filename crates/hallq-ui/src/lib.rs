@@ -8,8 +8,8 @@
 //!   the hub's pace between its messages; the device's own clock before the hub has said it.
 //! - [`newest`]: views handed from the apps' tasks to the window's thread, the newest only, so
 //!   that no queue of stale views grows when drawing is slower than the views come.
-//! - [`repaint`]: a whole-window repaint when the clock's minute or the language changes (the
-//!   software renderer's partial repaint left regions stale under X11).
+//! - [`repaint`]: why the apps force no whole-window repaint (issue 13 §1.1: what looked like
+//!   stale partial repaints under X11 was a view applied late; what was found).
 //! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
 //!   nothing where Chinese should be (ARCHITECTURE.md), which is easy to miss: the apps say so
 //!   in both languages instead.
@@ -28,5 +28,4 @@ pub mod translations;
 
 pub use clock::HallClock;
 pub use newest::Newest;
-pub use repaint::repaint_in_full;
 pub use snapshot::{Picture, Snapshotter};
