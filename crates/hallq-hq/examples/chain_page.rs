@@ -124,7 +124,7 @@ async fn main() {
             sum(dissatisfied + neutral + satisfied + very_satisfied)::bigint,
             sum(within_limit)::bigint, sum(judged)::bigint, sum(sl_within)::bigint,
             sum(sl_judged)::bigint
-         FROM region_months GROUP BY region ORDER BY 1"
+         FROM region_months_now GROUP BY region ORDER BY 1"
         .to_owned();
     assert_eq!(
         kpis(from_regions).await,

@@ -221,7 +221,7 @@ async fn region_months_are_the_halls(c: &tokio_postgres::Client) {
     ))
     .await;
     let kept = read(format!(
-        "SELECT region, month, {cols} FROM region_months ORDER BY 1, 2"
+        "SELECT region, month, {cols} FROM region_months_now ORDER BY 1, 2"
     ))
     .await;
     assert!(!kept.is_empty());

@@ -1,7 +1,8 @@
 //! The chain page (`/`): the regions with their KPIs against the targets, the halls missing one,
 //! the halls offline. It reads a row per region — the month's sums kept per region by the store
-//! (`region_months`, schema v7) and the halls' live status counted in SQL — and the red and
-//! offline halls through `LIMIT`ed queries, never every hall of the chain (10,000 halls:
+//! (`region_months_now`: `region_months` and its deltas not folded yet, schema v7) and the
+//! halls' live status counted in SQL — and the red and offline halls through `LIMIT`ed
+//! queries, never every hall of the chain (10,000 halls:
 //! docs/BENCHMARKS.md, the chain at scale). Its figures are those a fold of every hall gives:
 //! tests/chain_page.rs compares them with the journals' reports.
 
@@ -113,7 +114,7 @@ async fn live(
         .collect())
 }
 
-/// The month's sums per region in `scope`, from `region_months`.
+/// The month's sums per region in `scope`, from `region_months_now`.
 async fn region_sums(
     db: &Client,
     scope: &Scope,
@@ -135,7 +136,7 @@ async fn region_sums(
                 "SELECT region, tickets, served, visits, satisfied + very_satisfied,
                         dissatisfied + neutral + satisfied + very_satisfied, within_limit,
                         judged, sl_within, sl_judged
-                 FROM region_months WHERE month = $1 AND {cond}"
+                 FROM region_months_now WHERE month = $1 AND {cond}"
             ),
             &params,
         )
