@@ -3,7 +3,9 @@
 //!
 //! Workers share one durable pull consumer ([`CONSUMER`]) on the uplink stream, so each message
 //! goes to one worker at a time, and one that dies mid-batch leaves its messages unacknowledged:
-//! the server delivers them again after the ack wait, and the sink stores each event once. A
+//! the server delivers them again after the ack wait, and the sink stores each event once. In
+//! one process a dispatcher ([`dispatch`]) reads the consumer and hands each hall's batches to
+//! one worker ([`worker_of`]), which stores them in the stream's order ([`answer`]). A
 //! message is answered by its outcome:
 //!
 //! | outcome | answer |
@@ -18,6 +20,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer, stream};
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use crate::error::HqError;
@@ -148,8 +151,8 @@ pub async fn consumer_when_ready(
 }
 
 /// Takes up to `max` messages (waiting at most `wait` for them) and answers each by its
-/// outcome (see the module's table). Returns what it did, or the database's error after
-/// naking the message it failed on (the ones after it come back after the ack wait).
+/// outcome ([`answer`]). Returns what it did, or the database's error after naking the message
+/// it failed on (the ones after it come back after the ack wait).
 pub async fn ingest(
     consumer: &consumer::PullConsumer,
     client: &mut Client,
@@ -168,58 +171,121 @@ pub async fn ingest(
         .map_err(|e| nats(&e))?;
     while let Some(m) = messages.next().await {
         let m = m.map_err(|e| nats(&e))?;
-        stats.messages += 1;
-        let batch = match decode(&m.subject, &m.payload) {
-            Ok(b) => b,
-            Err(reason) => {
-                tracing::warn!(subject = %m.subject, %reason, "not a batch: dropped");
-                stats.refused += 1;
-                m.ack_with(AckKind::Term).await.map_err(|e| nats(&e))?;
-                continue;
-            }
-        };
-        let answer = match sink(client, &batch, configs).await {
-            Ok(report) => match report.outcome {
-                Outcome::Stored { inserted, .. } => {
-                    stats.events += inserted;
-                    AckKind::Ack
-                }
-                Outcome::Duplicate => {
-                    stats.duplicates += 1;
-                    AckKind::Ack
-                }
-                Outcome::Gap {
-                    expected,
-                    stalled_ms,
-                    ..
-                } => {
-                    stats.gaps += 1;
-                    let delivered = m.info().map(|i| i.delivered).unwrap_or(GAP_RETRIES);
-                    match gap_answer(delivered, stalled_ms) {
-                        GapAnswer::Again(delay) => AckKind::Nak(Some(delay)),
-                        GapAnswer::GiveUp => {
-                            tracing::warn!(hall = %batch.hall, epoch = %batch.epoch, expected,
-                                delivered, "gap in a hall's upload: batch given up, the hall resends");
-                            tell_gap(&m.context.client(), &batch, expected).await;
-                            AckKind::Term
-                        }
-                    }
-                }
-            },
-            Err(e @ HqError::BadBatch { .. }) => {
-                tracing::warn!(error = %e, "malformed batch: dropped");
-                stats.refused += 1;
-                AckKind::Term
-            }
-            Err(e) => {
-                // Not stored: delivered again, to this worker or another.
-                let _ = m.ack_with(AckKind::Nak(None)).await;
-                return Err(e);
-            }
-        };
-        m.ack_with(answer).await.map_err(|e| nats(&e))?;
+        answer(&m, client, configs, &mut stats).await?;
     }
     Ok(stats)
+}
+
+/// Stores one message's batch and answers the message by the outcome (the module's table),
+/// counting in `stats`. On a database error the message is naked (delivered again at once) and
+/// the error returned.
+pub async fn answer(
+    m: &jetstream::Message,
+    client: &mut Client,
+    configs: &Configs,
+    stats: &mut IngestStats,
+) -> Result<(), HqError> {
+    let nats = |e: &dyn std::fmt::Display| HqError::Nats(e.to_string());
+    stats.messages += 1;
+    let batch = match decode(&m.subject, &m.payload) {
+        Ok(b) => b,
+        Err(reason) => {
+            tracing::warn!(subject = %m.subject, %reason, "not a batch: dropped");
+            stats.refused += 1;
+            return m.ack_with(AckKind::Term).await.map_err(|e| nats(&e));
+        }
+    };
+    let answer = match sink(client, &batch, configs).await {
+        Ok(report) => match report.outcome {
+            Outcome::Stored { inserted, .. } => {
+                stats.events += inserted;
+                AckKind::Ack
+            }
+            Outcome::Duplicate => {
+                stats.duplicates += 1;
+                AckKind::Ack
+            }
+            Outcome::Gap {
+                expected,
+                stalled_ms,
+                ..
+            } => {
+                stats.gaps += 1;
+                let delivered = m.info().map(|i| i.delivered).unwrap_or(GAP_RETRIES);
+                match gap_answer(delivered, stalled_ms) {
+                    GapAnswer::Again(delay) => AckKind::Nak(Some(delay)),
+                    GapAnswer::GiveUp => {
+                        tracing::warn!(hall = %batch.hall, epoch = %batch.epoch, expected,
+                            delivered, "gap in a hall's upload: batch given up, the hall resends");
+                        tell_gap(&m.context.client(), &batch, expected).await;
+                        AckKind::Term
+                    }
+                }
+            }
+        },
+        Err(e @ HqError::BadBatch { .. }) => {
+            tracing::warn!(error = %e, "malformed batch: dropped");
+            stats.refused += 1;
+            AckKind::Term
+        }
+        Err(e) => {
+            // Not stored: delivered again, to this worker or another.
+            let _ = m.ack_with(AckKind::Nak(None)).await;
+            return Err(e);
+        }
+    };
+    m.ack_with(answer).await.map_err(|e| nats(&e))
+}
+
+/// How many messages wait for one worker at most: the dispatcher stops fetching while a
+/// worker's queue is full, so a message never waits long enough in it for its ack wait to pass
+/// (a batch takes milliseconds to store).
+pub const QUEUE_PER_WORKER: usize = 8;
+
+/// The worker of `workers` that stores hall `hall`'s batches: the same one for every batch of
+/// the hall (a stable hash of its id), so that a hall's consecutive batches are stored one after
+/// the other by one worker, in the stream's order, and never meet a gap that is only the batch
+/// before them held in another worker's hands.
+pub fn worker_of(hall: &str, workers: usize) -> usize {
+    // FNV-1a: stable across runs and builds (the std hasher's is not promised to be).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in hall.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % workers.max(1) as u64) as usize
+}
+
+/// Fetches up to `max` messages (waiting at most `wait`) from the shared consumer and hands
+/// each to the worker of its hall ([`worker_of`], by the message's subject) through `queues`,
+/// in the order the stream gave them. Returns how many it handed on; an error when the
+/// consumer cannot be read or every worker is gone.
+pub async fn dispatch(
+    consumer: &consumer::PullConsumer,
+    queues: &[mpsc::Sender<jetstream::Message>],
+    max: usize,
+    wait: Duration,
+) -> Result<u64, HqError> {
+    let nats = |e: &dyn std::fmt::Display| HqError::Nats(e.to_string());
+    let mut messages = consumer
+        .fetch()
+        .max_messages(max)
+        .expires(wait)
+        .messages()
+        .await
+        .map_err(|e| nats(&e))?;
+    let mut handed = 0;
+    while let Some(m) = messages.next().await {
+        let m = m.map_err(|e| nats(&e))?;
+        // A subject that names no hall goes to worker 0, which refuses it.
+        let hall = wire::hall_of(&m.subject).unwrap_or("");
+        let to = &queues[worker_of(hall, queues.len())];
+        to.send(m)
+            .await
+            .map_err(|_| HqError::Nats("an ingest worker is gone".into()))?;
+        handed += 1;
+    }
+    Ok(handed)
 }
 
 /// Tells the hall's hub that its batch past a gap was given up, so that it resends from
@@ -268,6 +334,24 @@ mod tests {
             GapAnswer::Again(GAP_DELAY_MAX)
         );
         assert_eq!(gap_answer(GAP_RETRIES, GAP_STALL_MS), GapAnswer::GiveUp);
+    }
+
+    #[test]
+    fn every_batch_of_a_hall_goes_to_one_worker_and_halls_spread_over_them() {
+        for workers in [1, 2, 4, 7] {
+            let mut used = vec![0; workers];
+            for i in 0..200 {
+                let hall = format!("gd-gz-{i:04}");
+                let w = worker_of(&hall, workers);
+                assert_eq!(w, worker_of(&hall, workers), "{hall}");
+                used[w] += 1;
+            }
+            // Each worker gets a fair share (200 halls: at least a third of an even share).
+            assert!(
+                used.iter().all(|n| *n * 3 * workers >= 200),
+                "{workers} workers: {used:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! alone for scale ([`Role`]) — configured by hq.toml ([`HqConfig`], deploy/hq.example.toml).
 //!
 //! The ingest side connects to NATS, makes the uplink stream and the shared durable consumer if
-//! missing and runs `[ingest] workers` workers on it, each with its own PostgreSQL connection
-//! (a worker whose database fails reconnects and goes on; its batch is delivered again), plus
-//! the roll-ups' refresh every minute. The web side serves the console ([`crate::console`]).
+//! missing, reads it in one dispatcher and runs `[ingest] workers` workers, each with its own
+//! PostgreSQL connection, each storing the batches of its own halls (a worker whose database
+//! fails reconnects and goes on; its batch is delivered again), plus the roll-ups' refresh every
+//! minute. The web side serves the console ([`crate::console`]).
 //! Both migrate the store at start (migrations take turns, so any number of processes may).
 
 use std::net::SocketAddr;
@@ -327,14 +328,13 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
         let nats = cfg.connect_nats().await?;
         let js = async_nats::jetstream::new(nats.clone());
         let consumer = crate::ingest::consumer_when_ready(&js, crate::ingest::READY_WITHIN).await?;
+        let mut queues = Vec::new();
         for worker in 0..cfg.ingest.workers {
-            tasks.spawn(ingest_worker(
-                worker,
-                consumer.clone(),
-                pg.clone(),
-                configs.clone(),
-            ));
+            let (tx, rx) = tokio::sync::mpsc::channel(crate::ingest::QUEUE_PER_WORKER);
+            queues.push(tx);
+            tasks.spawn(ingest_worker(worker, rx, pg.clone(), configs.clone()));
         }
+        tasks.spawn(dispatcher(consumer, queues));
         tasks.spawn(refresh_loop(pg.clone(), configs.clone()));
         uplink_tasks(&nats, &pg, &mut tasks);
     }
@@ -399,36 +399,55 @@ fn uplink_tasks(nats: &async_nats::Client, pg: &tokio_postgres::Config, tasks: &
     });
 }
 
-/// One ingest worker, forever: takes batches from the shared consumer into the store; on a
-/// database error reconnects (the batch it failed on is delivered again).
+/// The most messages the dispatcher fetches at once: with the workers' queues
+/// ([`crate::ingest::QUEUE_PER_WORKER`]) what one process holds unanswered stays a few seconds'
+/// work, far inside the ack wait.
+const FETCH_MAX: usize = 16;
+
+/// The process's one reader of the shared consumer: hands each message to the worker of its
+/// hall ([`crate::ingest::dispatch`]), forever; a consumer that cannot be read (the cluster
+/// electing a leader) is asked again a second later.
+async fn dispatcher(
+    consumer: async_nats::jetstream::consumer::PullConsumer,
+    queues: Vec<tokio::sync::mpsc::Sender<async_nats::jetstream::Message>>,
+) {
+    loop {
+        match crate::ingest::dispatch(&consumer, &queues, FETCH_MAX, Duration::from_secs(5)).await {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "ingest: the consumer cannot be read; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// One ingest worker, forever: stores the batches the dispatcher hands it (its halls'), each
+/// answered after its commit; on a database error reconnects (the batch it failed on is
+/// delivered again).
 async fn ingest_worker(
     worker: u32,
-    consumer: async_nats::jetstream::consumer::PullConsumer,
+    mut queue: tokio::sync::mpsc::Receiver<async_nats::jetstream::Message>,
     pg: tokio_postgres::Config,
     configs: Configs,
 ) {
     let mut client: Option<tokio_postgres::Client> = None;
-    loop {
-        let c = match client.as_mut() {
-            Some(c) if !c.is_closed() => c,
-            _ => match connect_pg(&pg).await {
-                Ok(c) => client.insert(c),
-                Err(e) => {
-                    tracing::warn!(worker, error = %e, "ingest: no database, retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            },
+    while let Some(m) = queue.recv().await {
+        let c = loop {
+            match client.take() {
+                Some(c) if !c.is_closed() => break client.insert(c),
+                _ => match connect_pg(&pg).await {
+                    Ok(c) => break client.insert(c),
+                    Err(e) => {
+                        tracing::warn!(worker, error = %e, "ingest: no database, retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                },
+            }
         };
-        match crate::ingest::ingest(&consumer, c, &configs, 100, Duration::from_secs(5)).await {
-            Ok(stats) if stats.messages > 0 => {
-                tracing::debug!(worker, ?stats, "ingested");
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(worker, error = %e, "ingest failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+        let mut stats = crate::ingest::IngestStats::default();
+        if let Err(e) = crate::ingest::answer(&m, c, &configs, &mut stats).await {
+            tracing::warn!(worker, error = %e, "ingest failed; the batch comes again");
         }
     }
 }

@@ -13,7 +13,7 @@ use async_nats::jetstream;
 use common::{EPOCH, Store, batch};
 use hallq_hq::ingest::{self, IngestStats};
 use hallq_hq::store::Configs;
-use hallq_hq::{Batch, NatsCluster, wire};
+use hallq_hq::{Batch, NatsCluster, serve, wire};
 
 async fn publish(js: &jetstream::Context, b: &Batch, msg_id: &str) {
     let mut headers = async_nats::HeaderMap::new();
@@ -201,4 +201,60 @@ async fn a_batch_is_acknowledged_only_after_its_commit() {
     let info = c.info().await.unwrap();
     assert_eq!((info.num_pending, info.num_ack_pending), (0, 0));
     assert!(info.num_redelivered <= 1);
+}
+
+/// HQ's ingest role with two workers, started on backlogs of many halls already in the stream:
+/// every hall's batches are stored by one worker in the stream's order, so none is refused past
+/// a gap. With both workers fetching from the shared consumer, a hall's batches split between
+/// their fetches and the later ones met their mark unmoved (refused past a gap, delivered again,
+/// given up after 5 s: the ingest-rate benchmark never finished).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_of_one_process_store_each_hall_s_backlog_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = NatsCluster::start(&dir.path().join("nats")).await.unwrap();
+    let s = Store::start().await;
+    let js = jetstream::new(cluster.connect().await.unwrap());
+    ingest::consumer(&js).await.unwrap();
+    // More messages than one fetch takes (100), each hall's spread over all of them.
+    const HALLS: usize = 12;
+    const BATCHES: i64 = 20;
+    const SIZE: i64 = 10;
+    for k in 0..BATCHES {
+        for h in 0..HALLS {
+            let b = batch(
+                &format!("gd-gz-{h:02}"),
+                EPOCH,
+                k * SIZE + 1,
+                (k + 1) * SIZE,
+            );
+            publish(&js, &b, &b.msg_id()).await;
+        }
+    }
+    let cfg = serve::HqConfig::parse(&format!(
+        "[nats]\nservers = {:?}\n[postgres]\nconninfo = \"{}\"\n[ingest]\nworkers = 2\n",
+        cluster.urls(),
+        s.pg.conninfo()
+    ))
+    .unwrap();
+    let running = serve::start(&cfg, serve::Role::Ingest).await.unwrap();
+    let last = BATCHES * SIZE;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let done = s
+            .count(&format!("SELECT count(*) FROM marks WHERE seq = {last}"))
+            .await;
+        if done == HALLS as i64 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{done} of {HALLS} halls stored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.stop().await;
+    let gaps = s.count("SELECT count(*) FROM gaps").await;
+    assert_eq!(gaps, 0, "batches refused past a gap");
+    let events = s.count("SELECT count(*) FROM events").await;
+    assert_eq!(events, HALLS as i64 * last);
 }

@@ -37,6 +37,8 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
             "halls",
             "hq_schema",
             "marks",
+            "region_month_deltas",
+            "region_months",
             "rollup_business",
             "rollup_days",
             "rollup_months",
@@ -259,4 +261,107 @@ async fn a_version_4_store_gets_the_month_roll_ups_of_its_days() {
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     assert_eq!(rows, [(202611, 59, 590, 2), (202612, 1, 10, 1)]);
+}
+
+/// A store at schema version 6 with the month roll-ups of halls in two regions (and of one HQ
+/// has no status from) migrates to version 7 with each region's month sums; from then on a
+/// month row written, a hall made from its first status, a hall moved and a month row removed
+/// each keep them the sum of the region's halls' rows.
+#[tokio::test]
+async fn a_version_6_store_gets_its_regions_month_sums_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let mut c = pg.connect().await.unwrap();
+    for v in [
+        include_str!("../sql/v1.sql"),
+        include_str!("../sql/v2.sql"),
+        include_str!("../sql/v3.sql"),
+        include_str!("../sql/v4.sql"),
+        include_str!("../sql/v5.sql"),
+        include_str!("../sql/v6.sql"),
+    ] {
+        c.batch_execute(v).await.unwrap();
+    }
+    let cols = hallq_hq::store::rollup::DAY_COLUMNS.join(", ");
+    // Month rows with tickets = t, served = 1, satisfied = 2 (the other columns 0).
+    let month_row = |hall: &str, month: i32, t: i64| {
+        let mut v: Vec<String> = hallq_hq::store::rollup::DAY_COLUMNS
+            .iter()
+            .map(|c| match *c {
+                "tickets" => t.to_string(),
+                "served" => "1".into(),
+                "satisfied" => "2".into(),
+                _ => "0".into(),
+            })
+            .collect();
+        v.insert(0, format!("'{hall}', 'e', {month}"));
+        format!(
+            "INSERT INTO rollup_months (hall, epoch, month, {cols}) VALUES ({})
+             ON CONFLICT (hall, epoch, month) DO UPDATE SET tickets = excluded.tickets",
+            v.join(", ")
+        )
+    };
+    c.batch_execute(&format!(
+        "CREATE TABLE hq_schema (one integer PRIMARY KEY CHECK (one = 1), version integer NOT NULL);
+         INSERT INTO hq_schema VALUES (1, 6);
+         INSERT INTO halls (hall, region) VALUES ('a1', 'a'), ('a2', 'a'), ('b1', 'b');
+         {}; {}; {}; {}; {};",
+        month_row("a1", 202611, 10),
+        month_row("a1", 202612, 20),
+        month_row("a2", 202612, 300),
+        month_row("b1", 202612, 4000),
+        month_row("x1", 202612, 50000),
+    ))
+    .await
+    .unwrap();
+    migrate(&mut c).await.unwrap();
+    assert_eq!(schema_version(&c).await.unwrap(), SCHEMA_VERSION);
+    let r = |s: &str, m: i32, t: i64, n: i64| (s.to_owned(), m, t, n, 2 * n);
+    assert_eq!(
+        region_months(&c).await,
+        [
+            r("", 202612, 50000, 1),
+            r("a", 202611, 10, 1),
+            r("a", 202612, 320, 2),
+            r("b", 202612, 4000, 1)
+        ]
+    );
+    // The sink rewriting a month (an update) and writing a new one (an insert).
+    c.batch_execute(&format!(
+        "{}; {};",
+        month_row("a2", 202612, 301),
+        month_row("b1", 202701, 7)
+    ))
+    .await
+    .unwrap();
+    // x1's first status makes it a hall of b; a1 moves to b.
+    c.batch_execute(
+        "INSERT INTO halls (hall, region) VALUES ('x1', 'b');
+         UPDATE halls SET region = 'b' WHERE hall = 'a1';
+         DELETE FROM rollup_months WHERE hall = 'b1' AND month = 202701;",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        region_months(&c).await,
+        [
+            r("a", 202612, 301, 1),
+            r("b", 202611, 10, 1),
+            r("b", 202612, 54020, 3)
+        ]
+    );
+}
+
+/// The region month rows that are not all zero: (region, month, tickets, served, satisfied).
+async fn region_months(c: &tokio_postgres::Client) -> Vec<(String, i32, i64, i64, i64)> {
+    c.query(
+        "SELECT region, month, tickets, served, satisfied FROM region_months_now
+         WHERE (tickets, served, satisfied) <> (0, 0, 0) ORDER BY 1, 2",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+    .collect()
 }

@@ -5,11 +5,12 @@
 use hallq_proto::BusinessCode;
 use hallq_report::config::BusinessInfo;
 use tokio_postgres::Client;
+use tokio_postgres::types::ToSql;
 
-use super::data::Hall;
 use super::view::{Cell, Lang, Tbl};
 use crate::config::HallConfigView;
 use crate::error::HqError;
+use crate::user::Scope;
 
 /// The hall page's line: "published rev N, in force rev M", and the reason of a refusal.
 pub(crate) fn hall_line(l: Lang, v: &HallConfigView) -> Vec<Cell> {
@@ -58,19 +59,32 @@ pub(crate) fn business(v: &HallConfigView) -> Vec<BusinessInfo> {
         .collect()
 }
 
-/// The chain page's table: the halls (of `halls`) whose configuration in force is behind what
-/// HQ published, or that refused it.
-pub(crate) async fn behind_table(db: &Client, l: Lang, halls: &[Hall]) -> Result<Tbl, HqError> {
-    let ids: Vec<&str> = halls.iter().map(|h| h.hall.as_str()).collect();
+/// The chain page's table: the halls in `scope` whose configuration in force is behind what HQ
+/// published, or that refused it (chosen in SQL: the chain page does not list every hall).
+pub(crate) async fn behind_table(db: &Client, l: Lang, scope: &Scope) -> Result<Tbl, HqError> {
+    let (cond, param) = super::data::scope_sql(scope, "h.hall", 1);
+    let params: Vec<&(dyn ToSql + Sync)> = match &param {
+        Some(p) => vec![p],
+        None => vec![],
+    };
     let rows = db
         .query(
-            "SELECT h.hall, h.name, h.region,
-                    (SELECT coalesce(max(p.rev), 0) FROM config_published p
-                      WHERE p.scope IN ('chain', 'region:' || h.region, 'hall:' || h.hall)),
-                    coalesce(c.rev, 0), c.refused_rev, c.refused_reason::text
-               FROM halls h LEFT JOIN hall_config c ON c.hall = h.hall
-              WHERE h.hall = ANY($1) ORDER BY h.hall",
-            &[&ids],
+            &format!(
+                "WITH p AS (SELECT scope, max(rev) AS rev FROM config_published GROUP BY scope)
+                 SELECT * FROM (
+                     SELECT h.hall, h.name, h.region,
+                            greatest(coalesce(pc.rev, 0), coalesce(pr.rev, 0),
+                                     coalesce(ph.rev, 0)) AS published,
+                            coalesce(c.rev, 0) AS in_force, c.refused_rev,
+                            c.refused_reason::text
+                       FROM halls h LEFT JOIN hall_config c ON c.hall = h.hall
+                       LEFT JOIN p pc ON pc.scope = 'chain'
+                       LEFT JOIN p pr ON pr.scope = 'region:' || h.region
+                       LEFT JOIN p ph ON ph.scope = 'hall:' || h.hall
+                      WHERE {cond}) x
+                  WHERE published > in_force ORDER BY hall"
+            ),
+            &params,
         )
         .await?;
     let mut out = Vec::new();

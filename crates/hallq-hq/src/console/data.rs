@@ -171,7 +171,7 @@ impl Hall {
 }
 
 /// The scope's condition on a hall id column `col`, with its parameter at `$n`.
-fn scope_sql(scope: &Scope, col: &str, n: usize) -> (String, Option<String>) {
+pub(crate) fn scope_sql(scope: &Scope, col: &str, n: usize) -> (String, Option<String>) {
     match scope {
         Scope::Chain => ("TRUE".into(), None),
         Scope::Region(r) => (
@@ -383,7 +383,7 @@ pub(crate) fn opened_in(
 }
 
 /// Per hall: complaints of `month` resolved, and judged (the report's resolution rate).
-async fn complaint_counts(
+pub(crate) async fn complaint_counts(
     db: &Client,
     scope: &Scope,
     month: u32,

@@ -23,7 +23,7 @@ enum LivePage {
 async fn build_live(app: &Console, u: &User, l: Lang, which: &LivePage) -> Result<Page, Fail> {
     let t = now();
     match which {
-        LivePage::Chain(m) => pages::chain(app, u, l, *m, t).await,
+        LivePage::Chain(m) => super::chain::chain(app, u, l, *m, t).await,
         LivePage::Region(r, m) => pages::region(app, u, l, r, *m, t).await,
         LivePage::Hall(h) => pages::hall(app, u, l, h, None, t).await,
     }

@@ -15,6 +15,7 @@
 //! `?csv=TABLE` for a table as CSV. Anything else, or a bad value, is a 400 with its reason in
 //! Chinese and English; nothing is stored by a bad request.
 
+mod chain;
 mod complaints;
 mod config;
 mod data;
@@ -386,7 +387,7 @@ async fn chain_page(
     }
     let t = now();
     let month = p.month.unwrap_or(pages::now_month(&app, t));
-    match pages::chain(&app, &u, l, month, t).await {
+    match chain::chain(&app, &u, l, month, t).await {
         Ok(page) => respond(l, &u, page, &p, &here("/", &p)),
         Err(f) => f.into_response(),
     }

@@ -12,7 +12,7 @@ use super::{Console, Fail};
 use crate::user::{Scope, User};
 
 /// The most halls listed in the chain page's red and offline lists (the region pages list all).
-const LIST_MAX: usize = 200;
+pub(super) const LIST_MAX: usize = 200;
 
 fn kpi_name(l: Lang, k: Kpi) -> &'static str {
     match k {
@@ -24,7 +24,7 @@ fn kpi_name(l: Lang, k: Kpi) -> &'static str {
 }
 
 /// The KPI cells of `s`, red where a target is missed, live under `key:<kpi>`.
-fn kpi_cells(c: &Console, s: &Sums, key: &str) -> Vec<Cell> {
+pub(super) fn kpi_cells(c: &Console, s: &Sums, key: &str) -> Vec<Cell> {
     Kpi::ALL
         .iter()
         .map(|k| {
@@ -35,14 +35,14 @@ fn kpi_cells(c: &Console, s: &Sums, key: &str) -> Vec<Cell> {
         .collect()
 }
 
-fn kpi_headers(l: Lang) -> Vec<String> {
+pub(super) fn kpi_headers(l: Lang) -> Vec<String> {
     Kpi::ALL
         .iter()
         .map(|k| kpi_name(l, *k).to_owned())
         .collect()
 }
 
-fn targets_line(c: &Console, l: Lang) -> Vec<Cell> {
+pub(super) fn targets_line(c: &Console, l: Lang) -> Vec<Cell> {
     let t = &c.targets;
     vec![Cell::new(format!(
         "{}: {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}% ({} {} min)",
@@ -61,7 +61,7 @@ fn targets_line(c: &Console, l: Lang) -> Vec<Cell> {
 }
 
 /// Links to the month before and after.
-fn month_links(base: &str, month: u32) -> Vec<(String, String)> {
+pub(super) fn month_links(base: &str, month: u32) -> Vec<(String, String)> {
     let next = if month % 100 == 12 {
         (month / 100 + 1) * 100 + 1
     } else {
@@ -80,12 +80,14 @@ fn month_links(base: &str, month: u32) -> Vec<(String, String)> {
     ]
 }
 
-fn waiting(h: &Hall) -> u32 {
-    h.status.as_ref().map_or(0, |(s, _)| s.waiting)
+fn status_text(l: Lang, h: &Hall, now_ms: i64, offset: i32) -> (String, bool) {
+    offline_text(l, h.offline_since(now_ms), offset)
 }
 
-fn status_text(l: Lang, h: &Hall, now_ms: i64, offset: i32) -> (String, bool) {
-    match h.offline_since(now_ms) {
+/// A hall's status as text, from since when it is offline (`None`: online; `Some(0)`: never
+/// heard from), and whether it is shown red.
+pub(super) fn offline_text(l: Lang, offline_since: Option<i64>, offset: i32) -> (String, bool) {
+    match offline_since {
         None => (l.t("在线", "online").to_owned(), false),
         Some(0) => (l.t("从未连接", "never connected").to_owned(), true),
         Some(at) => (
@@ -97,181 +99,6 @@ fn status_text(l: Lang, h: &Hall, now_ms: i64, offset: i32) -> (String, bool) {
             true,
         ),
     }
-}
-
-/// The chain page: regions with their KPIs against the targets, the halls missing one, the
-/// halls offline. A regional manager sees their region only.
-pub(crate) async fn chain(
-    c: &Console,
-    u: &User,
-    l: Lang,
-    month: u32,
-    now: Timestamp,
-) -> Result<Page, Fail> {
-    if matches!(u.scope, Scope::Hall(_)) {
-        return Err(Fail::forbidden());
-    }
-    let db = c.db().await?;
-    let halls = data::halls(&db, &u.scope, month, now, c.offset_min).await?;
-    let mut regions: BTreeMap<&str, (usize, usize, u32, Sums)> = BTreeMap::new();
-    let mut total = (0usize, 0usize, 0u32, Sums::default());
-    for h in &halls {
-        let r = regions.entry(h.region.as_str()).or_default();
-        let off = usize::from(h.offline_since(now.0).is_some());
-        for acc in [&mut *r, &mut total] {
-            acc.0 += 1;
-            acc.1 += off;
-            acc.2 += waiting(h);
-            acc.3.add(&h.sums);
-        }
-    }
-    let mut header: Vec<String> = [
-        l.t("区域", "region"),
-        l.t("营业厅", "halls"),
-        l.t("离线", "offline"),
-        l.t("正在等候", "waiting now"),
-        l.t("取号", "tickets"),
-        l.t("办结", "served"),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    header.extend(kpi_headers(l));
-    let row = |name: Cell, key: &str, r: &(usize, usize, u32, Sums)| {
-        let mut cells = vec![
-            name,
-            Cell::new(r.0.to_string()).live(format!("{key}:halls")),
-            Cell::new(r.1.to_string())
-                .red(r.1 > 0)
-                .live(format!("{key}:offline")),
-            Cell::new(r.2.to_string()).live(format!("{key}:waiting")),
-            Cell::new(r.3.tickets.to_string()).live(format!("{key}:tickets")),
-            Cell::new(r.3.served.to_string()).live(format!("{key}:served")),
-        ];
-        cells.extend(kpi_cells(c, &r.3, key));
-        cells
-    };
-    let mut rows: Vec<Vec<Cell>> = regions
-        .iter()
-        .map(|(name, r)| {
-            let label = Cell::new(data::region_label(name)).red(r.3.misses_any(&c.targets));
-            let label = if name.is_empty() {
-                label
-            } else {
-                label.link(format!("/region/{}?month={month}", enc(name)))
-            };
-            row(label, &format!("region:{name}"), r)
-        })
-        .collect();
-    if matches!(u.scope, Scope::Chain) {
-        rows.push(row(
-            Cell::new(l.t("全连锁", "whole chain")),
-            "chain",
-            &total,
-        ));
-    }
-    let hall_link =
-        |h: &Hall| Cell::new(&h.hall).link(format!("/hall/{}?month={month}", enc(&h.hall)));
-    let mut red_header: Vec<String> = [
-        l.t("营业厅", "hall"),
-        l.t("名称", "name"),
-        l.t("区域", "region"),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    red_header.extend(kpi_headers(l));
-    let red: Vec<&Hall> = halls
-        .iter()
-        .filter(|h| h.sums.misses_any(&c.targets))
-        .collect();
-    let red_rows = red
-        .iter()
-        .take(LIST_MAX)
-        .map(|h| {
-            let mut r = vec![
-                hall_link(h),
-                Cell::new(&h.name),
-                Cell::new(data::region_label(&h.region)),
-            ];
-            r.extend(kpi_cells(c, &h.sums, &format!("hall:{}", h.hall)));
-            r
-        })
-        .collect();
-    let offline: Vec<&Hall> = halls
-        .iter()
-        .filter(|h| h.offline_since(now.0).is_some())
-        .collect();
-    let off_rows = offline
-        .iter()
-        .take(LIST_MAX)
-        .map(|h| {
-            vec![
-                hall_link(h),
-                Cell::new(&h.name),
-                Cell::new(data::region_label(&h.region)),
-                Cell::new(status_text(l, h, now.0, c.offset_min).0).red(true),
-            ]
-        })
-        .collect();
-    let more = |n: usize| {
-        (n > LIST_MAX).then(|| format!("{} {LIST_MAX} / {n}", l.t("仅列出前", "first listed:")))
-    };
-    Ok(Page {
-        title: format!("{} {}", l.t("连锁总览", "The chain"), month_label(month)),
-        lines: vec![targets_line(c, l)],
-        links: month_links("/", month),
-        tables: vec![
-            Tbl {
-                name: "regions",
-                heading: l.t("各区域", "Regions").into(),
-                header,
-                rows,
-                note: Some(
-                    l.t(
-                        "红色：未达标；数字实时更新",
-                        "red: target missed; the numbers update live",
-                    )
-                    .into(),
-                ),
-            },
-            Tbl {
-                name: "missing",
-                heading: format!(
-                    "{} ({})",
-                    l.t("未达标的营业厅", "Halls missing a target"),
-                    red.len()
-                ),
-                header: red_header,
-                rows: red_rows,
-                note: more(red.len()),
-            },
-            Tbl {
-                name: "offline",
-                heading: format!(
-                    "{} ({})",
-                    l.t("离线的营业厅", "Halls offline"),
-                    offline.len()
-                ),
-                header: [
-                    l.t("营业厅", "hall"),
-                    l.t("名称", "name"),
-                    l.t("区域", "region"),
-                    l.t("状态", "status"),
-                ]
-                .map(str::to_owned)
-                .to_vec(),
-                rows: off_rows,
-                note: Some(
-                    l.t(
-                        "一分钟没有消息的营业厅视为离线",
-                        "a hall silent for a minute is offline",
-                    )
-                    .into(),
-                ),
-            },
-            super::config::behind_table(&db, l, &halls).await?,
-        ],
-        live: Some(format!("/live?page=chain&month={month}&lang={}", l.code())),
-    })
 }
 
 /// The live-floor cells of hall `h` (waiting, longest wait, counters open, devices offline,

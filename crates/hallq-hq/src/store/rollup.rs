@@ -22,6 +22,9 @@
 //!
 //! Each refold also rewrites the day's month in `rollup_months` (schema v6) as the sum of the
 //! month's day rows, in the same transaction: the chain's pages read a row per hall and month.
+//! The store's triggers (schema v7) add what the month changed by to its region as a delta row,
+//! which [`fold_regions`] folds into the region's month later: an insert, so refolds of halls of
+//! one region never wait for each other.
 //!
 //! Days are independent: the fold forgets every visit and ticket at the daily reset, whose
 //! events belong to the day they close (the journal's `day` column is the day of the last
@@ -415,8 +418,9 @@ async fn sum_month(
 
 /// Rolls up the stored events the sink left for later (an open day's newest, fewer than
 /// [`REFOLD_EVERY`]): every day in `rollup_pending`, each in a transaction that holds its
-/// journal's mark as the sink does. To be run every minute by HQ's process, so an open day's
-/// roll-up is at most that late. Returns the days refolded.
+/// journal's mark as the sink does; then folds the regions' month deltas ([`fold_regions`]).
+/// To be run every minute by HQ's process, so an open day's roll-up is at most that late.
+/// Returns the days refolded.
 pub async fn refresh(client: &mut Client, configs: &Configs) -> Result<u64, HqError> {
     let stale = client
         .query(
@@ -447,5 +451,17 @@ pub async fn refresh(client: &mut Client, configs: &Configs) -> Result<u64, HqEr
         }
         tx.commit().await?;
     }
+    fold_regions(client).await?;
     Ok(days)
+}
+
+/// Folds the regions' month deltas the refolds and the halls' moves left (schema v7) into
+/// `region_months`, in a short transaction of its own; a fold already running elsewhere makes
+/// this one a no-op. Readers add the deltas not folded yet (`region_months_now`), so this only
+/// keeps them few. Returns the delta rows folded.
+pub async fn fold_regions(client: &Client) -> Result<i64, HqError> {
+    Ok(client
+        .query_one("SELECT region_months_fold()", &[])
+        .await?
+        .get(0))
 }
