@@ -6,7 +6,9 @@
 //! code is refused and loses nothing, the first booking checks in by its code and the second by
 //! its mobile number, each ticket printed (the ESC/POS bytes decoded: its number and the booked
 //! time) and called before the walk-ins (the booking's head start: queued from 09:30); a
-//! booking of 11:30 is refused as too early.
+//! booking of 11:30 is refused as too early. Then the greeter's handheld (`hallq-counter
+//! --greeter`, 720×1440): a wrong code refused in red, check-in by code and by number in green,
+//! each one ticket and one `checked_in` in the journal.
 //!
 //! The screens are told apart by their colours where they must be (the tab in blue, the note in
 //! green, a refusal's title in red); the kiosk's touches land where the layout puts its keys,
@@ -419,4 +421,110 @@ async fn booked_customers_check_in_at_the_live_kiosk_by_code_and_by_number() {
         called[1]
     );
     assert_eq!(called[2..], walked_in[..]);
+}
+
+/// The greeter's handheld (firmware-profiles/greeter-handheld.toml).
+const GREETER: (u32, u32) = (720, 1440);
+/// Its booking field, its "check in", and "next visitor" at its foot.
+const GREETER_FIELD: (u32, u32) = (250, 215);
+const GREETER_CHECK_IN: (u32, u32) = (596, 215);
+const GREETER_NEXT: (u32, u32) = (360, 1380);
+
+/// The greeter's answer line, over "next visitor": green for a ticket, red for a refusal.
+fn greeter_line(s: &Shot, colour: [u8; 3]) -> bool {
+    s.count(Rect(0, 1000, 720, 330), colour) > 10_000
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_greeter_checks_booked_customers_in_by_code_and_by_number() {
+    let port = free_port();
+    let hall = Hall::example(&format!(
+        "\n[booking]\nlisten = \"127.0.0.1:{port}\"\ncapacity = {{ basic = 4 }}\n\
+         book_until_min = 5\nearly_min = 60\nlate_min = 15\nhead_start_min = 30\notp = \"log\"\n"
+    ));
+    let _hub = hall.start_hub_with(&["--test-start", "09:41", "--test-speed", "1"]);
+    let (walk_ins, _w) = hall.device("kiosk-2").await;
+    hallq_tests::wait_for_port(port);
+    let first = walk_ins.send(ticket("basic")).await.unwrap();
+    let day = time::local(first.at_ms, 480).0;
+    let by_code = book(&hall, port, day, &mobile(1), 10 * 60);
+    let _by_number = book(&hall, port, day, &mobile(2), 10 * 60);
+
+    let x = Xvfb::start(GREETER.0, GREETER.1);
+    let child = x
+        .command(app_bin("hallq-counter").to_str().unwrap())
+        .args([
+            "--broker",
+            &format!("127.0.0.1:{}", hall.port),
+            "--hall",
+            "demo",
+        ])
+        .args(["--device", "greeter-1", "--greeter"])
+        .env("HALLQ_DEVICE_SECRET", &hall.secrets["greeter-1"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let app = Killed(child);
+    let started = Instant::now();
+    let window = loop {
+        if let Some(w) = x.window_of(pid) {
+            break w;
+        }
+        assert!(started.elapsed() < PATIENCE, "the greeter opened no window");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let docs = (std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs"))
+        .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots"));
+    let greeter = Kiosk {
+        x,
+        window,
+        _app: app,
+        printed: PathBuf::new(),
+        docs,
+    };
+    assert_eq!(greeter.x.size(&greeter.window), GREETER);
+    greeter.x.settled(&greeter.window, Duration::from_secs(20));
+    let key_in = |keyed: &str| {
+        greeter.click(GREETER_FIELD);
+        greeter.x.key(&greeter.window, "ctrl+a");
+        greeter.x.type_text(&greeter.window, keyed);
+        greeter.click(GREETER_CHECK_IN);
+    };
+
+    // A wrong code: refused in red; nothing issued or booked.
+    let before = counts(&hall);
+    key_in("ZZZZ-ZZZZ");
+    let wrong = greeter.until("the greeter's refusal", |s| greeter_line(s, ALERT));
+    assert_eq!(counts(&hall), before, "a wrong code changed the journal");
+    if let Some(dir) = &greeter.docs {
+        wrong.save(&dir.join("greeter-checkin-unknown-zh.png"));
+    }
+
+    // By code: a ticket, in green; the journal has it and the booking's check-in.
+    key_in(&by_code);
+    let done = greeter.until("the greeter's check-in", |s| greeter_line(s, OK));
+    if let Some(dir) = &greeter.docs {
+        done.save(&dir.join("greeter-checkin-zh.png"));
+    }
+    let after = counts(&hall);
+    assert_eq!(
+        (after.0, after.1),
+        (before.0 + 1, before.1 + 1),
+        "one ticket, one check-in"
+    );
+
+    // The next visitor, by number.
+    greeter.click(GREETER_NEXT);
+    greeter.x.settled(&greeter.window, Duration::from_secs(10));
+    key_in(&mobile(2));
+    greeter.until("the check-in by number", |s| greeter_line(s, OK));
+    let last = counts(&hall);
+    assert_eq!(
+        (last.0, last.1),
+        (after.0 + 1, after.1 + 1),
+        "one ticket, one check-in"
+    );
 }
