@@ -34,6 +34,8 @@ pub enum GreeterPress {
     NextVisitor,
     /// The call-back owed for this visit (a question left open earlier) was made.
     CalledBack(VisitId),
+    /// Check in a booked customer by the code or the mobile number keyed (crate::checkin).
+    CheckIn(String),
 }
 
 /// A press on the supervisor's console.
@@ -112,6 +114,10 @@ pub struct Greeter {
     pub(crate) complaints: Option<Complaints>,
     /// Whether the hub was last seen online (its return forgets the kept revision).
     pub(crate) hub_online: bool,
+    /// The command in flight is a check-in (crate::checkin).
+    pub(crate) checkin_in_flight: bool,
+    /// The hub's own words for the last check-in: its note, or its refusal.
+    pub(crate) said: Option<LocalText>,
 }
 
 impl Greeter {
@@ -229,6 +235,7 @@ impl Greeter {
                 None
             }
             GreeterPress::CalledBack(visit) => self.called_back(visit),
+            GreeterPress::CheckIn(keyed) => self.check_in(&keyed, lang),
         }
     }
 

@@ -10,6 +10,7 @@
 //! - [`controller`]: the terminal as a pure state machine (presses and the hub's state in,
 //!   commands out); tested without a display.
 //! - [`view`]: what the screen shows, as plain data.
+//! - [`checkin`]: the greeter's check-in of a booked customer.
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
 //! - [`outcome`]: what the supervisor's console says after a command.
 //! - [`ui`]: the Slint views (`ui/counter/`) and their adapters.
@@ -17,6 +18,7 @@
 //!
 //! The `hallq-counter` binary connects them to the hall's broker.
 
+pub mod checkin;
 pub mod controller;
 pub mod feed;
 pub mod floor;

@@ -374,6 +374,11 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
                 None
             }
             FloorInput::Update(_) | FloorInput::Redraw => None,
+            FloorInput::Answer(reply) if s.greeter.checking_in() => {
+                let body = reply.as_ref().map(|r| &r.body).map_err(|_| ());
+                s.greeter.checked_in(hallq_counter::checkin::answer(body));
+                None
+            }
             FloorInput::Answer(reply) => {
                 let result = match problem(&reply) {
                     Some(p) => Err(p),

@@ -317,6 +317,8 @@ pub fn show_greeter(
             }
         }
     });
+    // A check-in's answer in the hub's own words (the note; too early: when check-in opens).
+    let (last, problem) = g.check_in_line(lang).unwrap_or((last, problem));
     a.set_last(last.into());
     a.set_last_is_problem(problem);
 }
@@ -326,6 +328,10 @@ pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPr
     use crate::floor::{DoorTouch, GreeterPress};
     let act = Rc::new(act);
     let a = window.global::<GreeterAdapter>();
+    {
+        let act = Rc::clone(&act);
+        a.on_check_in(move |keyed| act(GreeterPress::CheckIn(keyed.to_string())));
+    }
     {
         let act = Rc::clone(&act);
         a.on_choose(move |code| {

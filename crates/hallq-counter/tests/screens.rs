@@ -109,6 +109,7 @@ fn services() -> Services {
             info("repair", "故障报修", "Fault repair"),
         ],
         hours: None,
+        booking: false,
     }
 }
 

@@ -71,6 +71,8 @@ pub struct StatePublisher {
     hq_shown: Vec<AnnouncementId>,
     /// Customer notices given up today, for `state/hub`; none while every one went out.
     notices: Option<hallq_proto::state::NoticeFailures>,
+    /// Whether the hall takes appointments (`[booking]`), for `state/services`.
+    booking: bool,
 }
 
 impl StatePublisher {
@@ -95,6 +97,7 @@ impl StatePublisher {
             hq_config: None,
             hq_shown: Vec::new(),
             notices: None,
+            booking: config.booking.is_some(),
         }
     }
 
@@ -280,6 +283,7 @@ impl StatePublisher {
                 open: hh_mm(self.hours.0),
                 close: hh_mm(self.hours.1),
             }),
+            booking: self.booking,
         };
         self.push(&mut out, self.topics.services(), services, all, |s, rev| {
             s.rev = rev;

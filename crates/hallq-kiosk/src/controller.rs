@@ -18,6 +18,8 @@ use hallq_proto::reply::TicketIssued;
 use hallq_proto::state::{Services, forget_rev, keep_newer};
 use hallq_proto::{BusinessCode, Command, ErrorCode, Lang, LocalText, Phone, PriorityReason};
 
+use crate::checkin::{self, Booked, CheckInBy, CheckInFailure, Entry};
+
 /// How long screens wait, from the kiosk's firmware profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KioskTimings {
@@ -97,6 +99,32 @@ pub enum Screen {
     NoAnswer,
     /// No ticket can be taken now.
     Unavailable(Unavailable),
+    /// A booked customer keys their booking code or mobile number (only where the hall takes
+    /// appointments).
+    CheckIn {
+        /// Code or number.
+        by: CheckInBy,
+        /// As keyed, in groups: the customer checks it while keying.
+        shown: String,
+        /// Whether a whole code or mobile number is keyed.
+        complete: bool,
+    },
+    /// The check-in was sent; waiting for the hub.
+    CheckingIn {
+        /// The code, or the number masked.
+        keyed: String,
+    },
+    /// The hub refused the check-in.
+    CheckInRefused {
+        /// Why.
+        code: ErrorCode,
+        /// The hub's words (with the time check-in opens, when too early).
+        message: LocalText,
+        /// The code, or the number masked.
+        keyed: String,
+        /// A mistyped or unknown code or number: the customer may key again.
+        again: bool,
+    },
 }
 
 /// The printing of an issued ticket.
@@ -155,6 +183,10 @@ pub enum Action {
     Language(Lang),
     /// Print the ticket again (after a failed print).
     Reprint,
+    /// "I have an appointment" on the welcome screen.
+    CheckIn,
+    /// Key the booking code, or the mobile number, instead.
+    CheckInBy(CheckInBy),
 }
 
 /// Why a ticket was not issued.
@@ -186,6 +218,8 @@ pub enum Input {
     },
     /// Time passed (the app sends this about once a second).
     Tick,
+    /// The answer to the check-in.
+    CheckedIn(checkin::Answer),
 }
 
 /// What the app must do.
@@ -205,7 +239,11 @@ pub enum Effect {
         lang: Lang,
         /// Whether this is a reprint.
         reprint: bool,
+        /// The appointment it was checked in for, printed on the slip; none for a walk-in.
+        booked: Option<Booked>,
     },
+    /// Send the check-in; the reply comes back as [`Input::CheckedIn`].
+    CheckIn(hallq_proto::command::CheckIn),
 }
 
 /// One customer at the kiosk, from the first touch to the ticket or leaving.
@@ -243,6 +281,10 @@ pub struct Kiosk {
     reprinting: bool,
     /// The notice number of the ticket asked for or on screen, masked (`138****5678`).
     notice: Option<String>,
+    /// The check-in being keyed, sent or refused.
+    checkin: Option<Entry>,
+    /// The appointment the ticket on screen was checked in for.
+    booked: Option<Booked>,
 }
 
 impl Kiosk {
@@ -261,6 +303,8 @@ impl Kiosk {
             last_activity_ms: 0,
             reprinting: false,
             notice: None,
+            checkin: None,
+            booked: None,
         }
     }
 
@@ -270,7 +314,12 @@ impl Kiosk {
             // A customer being served by the kiosk finishes: the ticket on screen, the request
             // the client is retrying, the answer already given.
             (
-                Screen::Issuing | Screen::Issued { .. } | Screen::Refused { .. } | Screen::NoAnswer,
+                Screen::Issuing
+                | Screen::Issued { .. }
+                | Screen::Refused { .. }
+                | Screen::NoAnswer
+                | Screen::CheckingIn { .. }
+                | Screen::CheckInRefused { .. },
                 _,
             ) => self.screen.clone(),
             (_, Some(why)) => Screen::Unavailable(why),
@@ -318,6 +367,18 @@ impl Kiosk {
         self.services.as_ref()
     }
 
+    /// Whether the hall takes appointments, so the welcome screen offers check-in.
+    pub fn booking(&self) -> bool {
+        self.services.as_ref().is_some_and(|s| s.booking)
+    }
+
+    /// The appointment the ticket on screen was checked in for.
+    pub fn booked(&self) -> Option<&Booked> {
+        matches!(self.screen, Screen::Issued { .. })
+            .then_some(self.booked.as_ref())
+            .flatten()
+    }
+
     /// Handles `input` at `now_ms` (the app's monotonic clock) and returns what to do.
     pub fn handle(&mut self, input: Input, now_ms: u64) -> Vec<Effect> {
         let mut out = Vec::new();
@@ -346,10 +407,17 @@ impl Kiosk {
                 self.printed(result, &mut out);
             }
             Input::Tick => self.tick(now_ms, &mut out),
+            Input::CheckedIn(answer) => {
+                self.last_activity_ms = now_ms;
+                self.checked_in(answer, &mut out);
+            }
         }
         // A customer mid-flow when the kiosk became unable to issue has left it.
-        if self.session.is_some() && matches!(self.screen(), Screen::Unavailable(_)) {
+        if (self.session.is_some() || self.checkin.is_some())
+            && matches!(self.screen(), Screen::Unavailable(_))
+        {
             self.leave(&mut out);
+            self.checkin = None;
             self.screen = Screen::Welcome;
         }
         out
@@ -365,6 +433,17 @@ impl Kiosk {
         }
         match (&self.screen, action) {
             (Screen::Welcome, Action::Business(business)) => self.start(business, out),
+            (Screen::Welcome, Action::CheckIn) if self.booking() => {
+                self.checkin = Some(Entry::new(CheckInBy::Code));
+                self.screen = self.checkin_screen();
+            }
+            (Screen::CheckIn { .. }, Action::CheckInBy(by)) => {
+                self.checkin = Some(Entry::new(by));
+                self.screen = self.checkin_screen();
+            }
+            (Screen::CheckIn { .. }, Action::Key(c)) => self.edit_checkin(|e| e.key(c)),
+            (Screen::CheckIn { .. }, Action::Erase) => self.edit_checkin(Entry::erase),
+            (Screen::CheckIn { complete: true, .. }, Action::Confirm) => self.check_in(out),
             (Screen::SelfService { business, offer }, Action::UseSelfService) => {
                 let (business, offer) = (business.clone(), offer.clone());
                 if let Some(s) = self.session.take() {
@@ -570,6 +649,61 @@ impl Kiosk {
         }
     }
 
+    fn checkin_screen(&self) -> Screen {
+        let entry = self.checkin.clone().unwrap_or_default();
+        Screen::CheckIn {
+            by: entry.by,
+            shown: entry.shown(),
+            complete: entry.complete(),
+        }
+    }
+
+    fn edit_checkin(&mut self, edit: impl FnOnce(&mut Entry)) {
+        if let Some(e) = &mut self.checkin {
+            edit(e);
+        }
+        self.screen = self.checkin_screen();
+    }
+
+    fn check_in(&mut self, out: &mut Vec<Effect>) {
+        let Some(entry) = &self.checkin else {
+            return;
+        };
+        if let Some(cmd) = entry.command(self.lang) {
+            out.push(Effect::CheckIn(cmd));
+            self.screen = Screen::CheckingIn {
+                keyed: entry.confirmed(),
+            };
+        }
+    }
+
+    fn checked_in(&mut self, answer: checkin::Answer, out: &mut Vec<Effect>) {
+        let Screen::CheckingIn { keyed } = &self.screen else {
+            return;
+        };
+        match answer {
+            Ok((ticket, booked)) => {
+                self.checkin = None;
+                self.booked = Some(booked);
+                out.push(self.print(ticket.clone(), false));
+                self.reprinting = false;
+                self.screen = Screen::Issued {
+                    ticket,
+                    print: PrintState::Printing,
+                };
+            }
+            Err(CheckInFailure::Refused { code, message }) => {
+                self.screen = Screen::CheckInRefused {
+                    code,
+                    message,
+                    keyed: keyed.clone(),
+                    again: checkin::key_again(code),
+                };
+            }
+            Err(CheckInFailure::NoAnswer) => self.screen = Screen::NoAnswer,
+        }
+    }
+
     fn print(&self, ticket: TicketIssued, reprint: bool) -> Effect {
         let hall = self
             .services
@@ -580,6 +714,7 @@ impl Kiosk {
             hall,
             lang: self.lang,
             reprint,
+            booked: self.booked.clone(),
         }
     }
 
@@ -610,7 +745,7 @@ impl Kiosk {
             // The next customer, perhaps elderly, meets Chinese: English lasts as long as the
             // customer who chose it, on the welcome screen too (and under "not issuing").
             Screen::Welcome if idle >= self.timings.idle_return_ms => self.lang = Lang::Zh,
-            Screen::Welcome | Screen::Issuing => {}
+            Screen::Welcome | Screen::Issuing | Screen::CheckingIn { .. } => {}
             Screen::Issued {
                 print: PrintState::Printed,
                 ..
@@ -642,6 +777,9 @@ impl Kiosk {
         self.screen = match (&self.screen, offered) {
             (Screen::Priority, Some((business, offer))) => Screen::SelfService { business, offer },
             (Screen::GreenCode { .. } | Screen::Phone { .. }, _) => Screen::Priority,
+            // A refused check-in: the entry again, as keyed, to correct it.
+            (Screen::CheckInRefused { .. }, _) => self.checkin_screen(),
+            (Screen::CheckIn { .. }, _) => return self.home(out),
             (Screen::SelfService { .. } | Screen::Priority, _) => return self.home(out),
             _ => return,
         };
@@ -653,6 +791,8 @@ impl Kiosk {
         self.screen = Screen::Welcome;
         self.lang = Lang::Zh;
         self.notice = None;
+        self.checkin = None;
+        self.booked = None;
     }
 
     /// Records the session's customer as gone at the step on screen.
@@ -675,7 +815,12 @@ fn step_of(screen: &Screen) -> KioskStep {
         Screen::Issuing | Screen::Issued { .. } | Screen::Refused { .. } | Screen::NoAnswer => {
             KioskStep::Confirm
         }
-        Screen::Welcome | Screen::Unavailable(_) => KioskStep::ChooseBusiness,
+        // A check-in has no session: the hub journals the arrival with the ticket.
+        Screen::Welcome
+        | Screen::Unavailable(_)
+        | Screen::CheckIn { .. }
+        | Screen::CheckingIn { .. }
+        | Screen::CheckInRefused { .. } => KioskStep::ChooseBusiness,
     }
 }
 

@@ -35,6 +35,7 @@ fn services(open: bool) -> Services {
         hall_name: LocalText::new("演示营业厅", "Demo Hall"),
         services: vec![service("topup", Some("扫码充值")), service("sale", None)],
         hours: None,
+        booking: false,
     }
 }
 

@@ -10,6 +10,7 @@
 //!   the printer or the clock: inputs (a touch, the hub's state, a reply, a print result, the
 //!   time) go in, the screen to show and the effects to carry out (a command to send, a ticket
 //!   to print) come out. Tested without a display.
+//! - [`checkin`]: a booked customer's check-in (the code or number keyed, the hub's answer).
 //! - [`view`]: what the screen shows, as plain data picked in the customer's language.
 //! - [`ui`]: the Slint view (`ui/kiosk/`) and its adapter: the view data into the
 //!   `KioskAdapter` global, the global's callbacks into the controller's actions.
@@ -20,6 +21,7 @@
 //! The `hallq-kiosk` binary (`main.rs`) puts them together: the firmware profile, the printer,
 //! the device client, the runtime on tokio and the window on Slint's event loop.
 
+pub mod checkin;
 pub mod controller;
 pub mod runtime;
 pub mod sample;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use hallq_kiosk::{Kiosk, KioskHandle, KioskTimings, KioskView, PrintFn, PrintJob, Runtime, ui};
-use hallq_print::{Layout, PrintError, Printer, TicketSlip, escpos};
+use hallq_print::{Layout, PrintError, Printer, escpos};
 use hallq_ui::app::{HallArgs, wall_clock};
 use slint::ComponentHandle as _;
 
@@ -126,10 +126,7 @@ fn main() -> anyhow::Result<()> {
 /// Prints a ticket as ESC/POS bytes for `layout` on `target`.
 fn printer(target: Printer, layout: Layout, utc_offset_min: i32) -> PrintFn {
     Arc::new(move |job: &PrintJob| {
-        let mut slip = TicketSlip::new(&job.ticket, job.hall.clone(), utc_offset_min, job.lang);
-        if job.reprint {
-            slip = slip.reprinted();
-        }
+        let slip = job.slip(utc_offset_min);
         target
             .print(&escpos::encode(&slip, &layout))
             .map_err(|e| e.message().zh + " / " + &e.message().en)

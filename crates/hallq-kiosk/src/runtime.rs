@@ -17,6 +17,7 @@ use hallq_proto::{Command, ErrorCode, Lang, LocalText, ReplyBody, ReplyResult};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::checkin::{self, Booked};
 use crate::controller::{Action, Effect, Input, IssueFailure, Kiosk};
 
 /// A ticket to print.
@@ -30,6 +31,31 @@ pub struct PrintJob {
     pub lang: Lang,
     /// Whether this is a reprint.
     pub reprint: bool,
+    /// The appointment the ticket was checked in for: the slip says the booked time.
+    pub booked: Option<Booked>,
+}
+
+impl PrintJob {
+    /// The slip to print, in a hall `utc_offset_min` minutes ahead of UTC: the ticket, marked
+    /// when a reprint, with the booked time when checked in for an appointment.
+    pub fn slip(&self, utc_offset_min: i32) -> hallq_print::TicketSlip {
+        let mut slip = hallq_print::TicketSlip::new(
+            &self.ticket,
+            self.hall.clone(),
+            utc_offset_min,
+            self.lang,
+        );
+        if self.reprint {
+            slip = slip.reprinted();
+        }
+        if let Some(b) = &self.booked {
+            slip = slip.with_appointment(hallq_print::slip::Appointment {
+                start: b.start,
+                late: b.late,
+            });
+        }
+        slip
+    }
 }
 
 /// Prints a ticket, blocking; `Err` carries the printer's error for staff.
@@ -182,11 +208,28 @@ fn carry_out(
                 let _ = tx.send(Input::Issued(result));
             });
         }
+        Effect::CheckIn(req) => {
+            let (client, tx) = (client.clone(), tx.clone());
+            tokio::spawn(async move {
+                let reply = match client.send(Command::CheckIn(req)).await {
+                    Ok(reply) => Some(match reply.body {
+                        ReplyBody::Ok(r) => Ok(r),
+                        ReplyBody::Error(e) => Err(e),
+                    }),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no check-in: the hub did not answer");
+                        None
+                    }
+                };
+                let _ = tx.send(Input::CheckedIn(checkin::answer(reply)));
+            });
+        }
         Effect::Print {
             ticket,
             hall,
             lang,
             reprint,
+            booked,
         } => {
             let (print, tx) = (Arc::clone(print), tx.clone());
             let job = PrintJob {
@@ -194,6 +237,7 @@ fn carry_out(
                 hall,
                 lang,
                 reprint,
+                booked,
             };
             tokio::spawn(async move {
                 let result = tokio::task::spawn_blocking(move || print(&job))

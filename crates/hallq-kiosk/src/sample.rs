@@ -130,6 +130,7 @@ pub fn services() -> Services {
             open: "08:30".into(),
             close: "17:30".into(),
         }),
+        booking: false,
     }
 }
 

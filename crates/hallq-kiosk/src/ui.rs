@@ -7,6 +7,7 @@ use std::rc::Rc;
 use hallq_proto::{BusinessCode, Lang, PriorityReason};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
+use crate::checkin::CheckInBy;
 use crate::controller::Action;
 use crate::view::{self, KioskView, ScreenKind};
 
@@ -53,6 +54,13 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
     a.set_hours_open(view.hours_open.as_str().into());
     a.set_hours_close(view.hours_close.as_str().into());
     a.set_without_number(view.without_number);
+    a.set_booking(view.booking);
+    a.set_checkin_by_number(view.checkin_by_number);
+    a.set_checkin_keyed(view.checkin_keyed.as_str().into());
+    a.set_checkin_complete(view.checkin_complete);
+    a.set_checkin_again(view.checkin_again);
+    a.set_booked_note(view.booked_note.as_str().into());
+    a.set_booked_late(view.booked_late);
     if let Some(t) = &view.ticket {
         a.set_ticket_number(t.number.as_str().into());
         a.set_ticket_business(t.business.as_str().into());
@@ -139,6 +147,9 @@ fn screen(kind: ScreenKind) -> KioskScreen {
         ScreenKind::HubAway => KioskScreen::HubAway,
         ScreenKind::NotIssuing => KioskScreen::NotIssuing,
         ScreenKind::Maintenance => KioskScreen::Maintenance,
+        ScreenKind::CheckIn => KioskScreen::CheckIn,
+        ScreenKind::CheckingIn => KioskScreen::CheckingIn,
+        ScreenKind::CheckInRefused => KioskScreen::CheckInRefused,
     }
 }
 
@@ -193,4 +204,15 @@ pub fn wire(window: &KioskWindow, act: impl Fn(Action) + 'static) {
     a.on_back(on(Action::Back));
     a.on_home(on(Action::Home));
     a.on_reprint(on(Action::Reprint));
+    a.on_check_in(on(Action::CheckIn));
+    {
+        let act = Rc::clone(&act);
+        a.on_check_in_by(move |number| {
+            act(Action::CheckInBy(if number {
+                CheckInBy::Number
+            } else {
+                CheckInBy::Code
+            }));
+        });
+    }
 }

@@ -38,6 +38,12 @@ pub enum ScreenKind {
     NotIssuing,
     /// Staff put the kiosk in maintenance.
     Maintenance,
+    /// A booked customer keys the booking code or the mobile number.
+    CheckIn,
+    /// The check-in was sent.
+    CheckingIn,
+    /// The hub refused the check-in.
+    CheckInRefused,
 }
 
 /// How the printing of the ticket on screen stands.
@@ -130,6 +136,21 @@ pub struct KioskView {
     /// On the refused screen: the refusal was the number's daily cap, so a ticket without the
     /// number is one touch away.
     pub without_number: bool,
+    /// The hall takes appointments: the welcome screen offers check-in.
+    pub booking: bool,
+    /// On the check-in screen: the mobile number is keyed (else the booking code).
+    pub checkin_by_number: bool,
+    /// The check-in's code or number: as keyed while keying, the number masked after.
+    pub checkin_keyed: String,
+    /// Whether a whole code or number is keyed.
+    pub checkin_complete: bool,
+    /// On the refused check-in: a mistyped or unknown code or number, to key again.
+    pub checkin_again: bool,
+    /// On the issued screen of a checked-in ticket: the hub's note (the booked time, or late
+    /// and queued as a walk-in); empty for a walk-in's ticket.
+    pub booked_note: String,
+    /// The checked-in customer came late: the note is a warning.
+    pub booked_late: bool,
 }
 
 impl KioskView {
@@ -178,7 +199,18 @@ impl KioskView {
             hours_open: String::new(),
             hours_close: String::new(),
             without_number: false,
+            booking: kiosk.booking(),
+            checkin_by_number: false,
+            checkin_keyed: String::new(),
+            checkin_complete: false,
+            checkin_again: false,
+            booked_note: String::new(),
+            booked_late: false,
         };
+        if let Some(b) = kiosk.booked() {
+            view.booked_note = b.note.get(lang).to_owned();
+            view.booked_late = b.late;
+        }
         if let Some(h) = services.and_then(|s| s.hours.as_ref()) {
             view.hours_open.clone_from(&h.open);
             view.hours_close.clone_from(&h.close);
@@ -239,6 +271,31 @@ impl KioskView {
             Screen::Unavailable(Unavailable::HubAway) => ScreenKind::HubAway,
             Screen::Unavailable(Unavailable::NotIssuing) => ScreenKind::NotIssuing,
             Screen::Unavailable(Unavailable::Maintenance) => ScreenKind::Maintenance,
+            Screen::CheckIn {
+                by,
+                shown,
+                complete,
+            } => {
+                view.checkin_by_number = by == crate::checkin::CheckInBy::Number;
+                view.checkin_keyed = shown;
+                view.checkin_complete = complete;
+                ScreenKind::CheckIn
+            }
+            Screen::CheckingIn { keyed } => {
+                view.checkin_keyed = keyed;
+                ScreenKind::CheckingIn
+            }
+            Screen::CheckInRefused {
+                message,
+                keyed,
+                again,
+                ..
+            } => {
+                view.problem = message.get(lang).to_owned();
+                view.checkin_keyed = keyed;
+                view.checkin_again = again;
+                ScreenKind::CheckInRefused
+            }
         };
         view
     }

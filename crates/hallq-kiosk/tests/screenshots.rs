@@ -11,10 +11,14 @@
 
 use std::path::PathBuf;
 
+use hallq_kiosk::checkin::{self, CheckInBy};
 use hallq_kiosk::controller::{Action, Input, IssueFailure};
 use hallq_kiosk::ui::{self, KioskWindow};
 use hallq_kiosk::{Kiosk, KioskTimings, KioskView, sample};
-use hallq_proto::{BusinessCode, ErrorCode, Lang, Priority, PriorityReason};
+use hallq_proto::reply::ReplyResult;
+use hallq_proto::{
+    BusinessCode, ErrorCode, ErrorInfo, Lang, LocalText, Priority, PriorityReason, Timestamp,
+};
 use hallq_ui::{Picture, Snapshotter};
 use slint::ComponentHandle as _;
 
@@ -147,6 +151,63 @@ fn screens(lang: Lang) -> Vec<(&'static str, Kiosk)> {
     closed.rev = 2;
     k.handle(Input::Services(closed), 2);
     out.push(("not-issuing", k));
+
+    // A hall that takes appointments: check-in.
+    let booking = |lang: Lang| {
+        let mut k = ready(lang);
+        let mut s = sample::services();
+        s.booking = true;
+        s.rev = 2;
+        k.handle(Input::Services(s), 0);
+        k
+    };
+    out.push(("welcome-booking", booking(lang)));
+    let mut k = booking(lang);
+    act(&mut k, &[Action::CheckIn]);
+    "7KQ2M9"
+        .chars()
+        .for_each(|c| act(&mut k, &[Action::Key(c)]));
+    out.push(("check-in-code", k));
+    let mut k = booking(lang);
+    act(
+        &mut k,
+        &[Action::CheckIn, Action::CheckInBy(CheckInBy::Number)],
+    );
+    "1390000000"
+        .chars()
+        .for_each(|c| act(&mut k, &[Action::Key(c)]));
+    out.push(("check-in-number", k));
+    let sent = |lang: Lang| {
+        let mut k = booking(lang);
+        act(&mut k, &[Action::CheckIn]);
+        "7KQ2M9XD"
+            .chars()
+            .for_each(|c| act(&mut k, &[Action::Key(c)]));
+        act(&mut k, &[Action::Confirm]);
+        k
+    };
+    out.push(("checking-in", sent(lang)));
+    let mut k = sent(lang);
+    k.handle(
+        Input::CheckedIn(checkin::answer(Some(Ok(ReplyResult::CheckedIn {
+            booking: "7KQ2M9XD".into(),
+            slot_start_ms: Timestamp(0),
+            late: true,
+            note: LocalText::new(
+                "您已超过预约时间（10:30 时段）15 分钟以上，按现场取号排队",
+                "You are more than 15 minutes late for your 10:30 appointment: you queue as a walk-in.",
+            ),
+            ticket: sample::ticket(0, Priority::Ordinary),
+        })))),
+        2,
+    );
+    out.push(("checked-in-late", k));
+    let mut k = sent(lang);
+    let mut early = ErrorInfo::new(ErrorCode::BookingTooEarly);
+    early.zh = "签到时间未到，请于 10:00 后签到".into();
+    early.en = "Too early to check in: check-in opens at 10:00.".into();
+    k.handle(Input::CheckedIn(checkin::answer(Some(Err(early)))), 2);
+    out.push(("check-in-refused", k));
     out
 }
 
@@ -172,7 +233,7 @@ fn every_screen_renders_in_chinese_and_english() {
     let dir = out_dir();
     let zh = screens(Lang::Zh);
     let en = screens(Lang::En);
-    assert_eq!(zh.len(), 14, "one picture per screen");
+    assert_eq!(zh.len(), 20, "one picture per screen");
     for ((name, zh_kiosk), (_, en_kiosk)) in zh.iter().zip(&en) {
         let zh_pic = take(&shots, &window, zh_kiosk);
         let en_pic = take(&shots, &window, en_kiosk);

@@ -153,6 +153,9 @@ pub fn compose(slip: &TicketSlip, layout: &Layout) -> Vec<Block> {
         );
     }
     page.business(&slip.business);
+    if let Some(booked) = slip.appointment_text() {
+        page.text(&booked, body.center().bold(), body.center(), Fit::Beneath);
+    }
     page.blocks.push(Block::Rule);
 
     page.emphasis(&slip.people_ahead_text());
@@ -382,6 +385,35 @@ mod tests {
         let text = lines(&blocks);
         assert!(text.contains(&"20261123-0042"), "{text:?}");
         assert!(text.iter().any(|l| l.contains("扫码")), "{text:?}");
+    }
+
+    #[test]
+    fn a_checked_in_ticket_says_its_booked_time_and_a_late_one_that_it_is_a_walk_ins() {
+        let layout = Layout::new(PaperWidth::Mm58);
+        let slip = example(Lang::Zh);
+        // 10:30 in the example's Beijing hall: its issue time (09:05) plus 85 minutes.
+        let start = hallq_proto::Timestamp(slip.issued_at.0 + 85 * 60_000);
+        let plain = compose(&slip, &layout);
+        assert!(!lines(&plain).iter().any(|l| l.contains("预约")));
+        let booked = slip
+            .clone()
+            .with_appointment(crate::slip::Appointment { start, late: false });
+        let blocks = compose(&booked, &layout);
+        let text = lines(&blocks);
+        assert!(text.contains(&"预约时段 10:30"), "{text:?}");
+        assert!(text.contains(&"Appointment 10:30"), "{text:?}");
+        let late = slip.with_appointment(crate::slip::Appointment { start, late: true });
+        let text = lines(&compose(&late, &layout)).join("");
+        assert!(
+            text.contains("按现场取号排队") && text.contains("walk-in"),
+            "{text}"
+        );
+        for block in compose(&late, &layout) {
+            if let Block::Line { text, style } = block {
+                let w = width(&text, layout.code_page) * usize::from(style.width);
+                assert!(w <= layout.width.columns(), "{text:?} is {w}");
+            }
+        }
     }
 
     #[test]

@@ -43,6 +43,18 @@ pub struct TicketSlip {
     /// The ticket's live page (the hub's `[phone]`): when there is one, the QR code holds it
     /// instead of the ticket's id, which is still printed beneath for staff.
     pub page_url: Option<String>,
+    /// The booked appointment the ticket was checked in for (`check_in`); none for a walk-in's
+    /// ticket. The slip says the booked time, so staff see it was booked.
+    pub appointment: Option<Appointment>,
+}
+
+/// A booked appointment, on the slip of the ticket it was checked in for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appointment {
+    /// The booked slot's start.
+    pub start: Timestamp,
+    /// Checked in later than the hall's limit: the ticket queues as a walk-in's.
+    pub late: bool,
 }
 
 impl TicketSlip {
@@ -73,7 +85,28 @@ impl TicketSlip {
             reprint: false,
             footer: Self::default_footer(),
             page_url: issued.page_url.clone(),
+            appointment: None,
         }
+    }
+
+    /// The same slip, for a ticket checked in for the appointment `appointment`.
+    pub fn with_appointment(mut self, appointment: Appointment) -> Self {
+        self.appointment = Some(appointment);
+        self
+    }
+
+    /// The booked time, as a sentence: `预约时段 10:30`; late, that the ticket is a walk-in's.
+    pub fn appointment_text(&self) -> Option<LocalText> {
+        let a = self.appointment?;
+        let at = time::hhmm(a.start, self.utc_offset_min);
+        Some(if a.late {
+            LocalText::new(
+                format!("预约时段 {at}（已超时，按现场取号排队）"),
+                format!("Appointment {at} (late: queued as a walk-in)"),
+            )
+        } else {
+            LocalText::new(format!("预约时段 {at}"), format!("Appointment {at}"))
+        })
     }
 
     /// The same slip, marked as a reprint.

@@ -491,6 +491,7 @@ fn main() {
             open: "08:30".into(),
             close: "17:30".into(),
         }),
+        booking: true,
     };
     show("services", &topics.services(), &services);
 

@@ -273,6 +273,10 @@ pub struct Services {
     /// absent from a hub before it was added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<OpeningHours>,
+    /// Whether the hall takes appointments (hall.toml `[booking]`): the kiosk then offers
+    /// check-in. Absent (false) from a hub before it was added.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub booking: bool,
 }
 
 /// When the hall issues tickets, in hall-local time.
