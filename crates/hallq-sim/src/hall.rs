@@ -441,9 +441,16 @@ impl SimHall {
         let limit = plan.closes_at.plus_secs(drain * 60);
         let stop_at = options.until.map_or(limit, |u| u.min(limit));
         let ledger = Arc::new(Ledger::default());
-        // Bookings are made before the day starts, on the hub's booking API.
+        // Bookings are made before the day starts, on the hub's booking API, with the clock
+        // stopped: at ×1000 on a loaded machine they took over a simulated hour and the day
+        // began late.
         let bookings = match self.config.booking.as_ref().and_then(|b| b.listen) {
-            Some(addr) => emulate::phone::book_all(&plan, addr, &ledger).await,
+            Some(addr) => {
+                self.clock.freeze();
+                let codes = emulate::phone::book_all(&plan, addr, &ledger).await;
+                self.clock.thaw();
+                codes
+            }
             None => BTreeMap::new(),
         };
         let (closing_tx, closing_rx) = watch::channel(false);
