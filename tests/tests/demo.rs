@@ -68,13 +68,38 @@ fn demo_hall_runs_the_hub_prints_the_board_and_agrees_with_its_journal() {
     let issued: i64 = db
         .connection()
         .query_row(
-            "SELECT count(*) FROM commands WHERE kind = 'issue_ticket' AND ok = 1",
+            "SELECT count(*) FROM commands WHERE kind IN ('issue_ticket', 'check_in') AND ok = 1",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(issued, tickets, "one ticket per accepted command");
+    assert_eq!(
+        issued, tickets,
+        "one ticket per accepted command (a booked customer's: its check-in)"
+    );
     assert!(db.integrity_check().unwrap());
+    // Some customers booked on the booking API and checked in at the kiosks; the day's report
+    // beside the journal shows their figures.
+    let checked_in: i64 = db
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM commands WHERE kind = 'check_in' AND ok = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(checked_in > 0, "booked customers checked in");
+    let report = std::fs::read_to_string(data.join("report.txt")).unwrap();
+    let section = report
+        .split("── appointments 预约 ──")
+        .nth(1)
+        .expect("the report has the appointment section");
+    assert!(
+        section.contains(&format!(
+            "{checked_in} of {checked_in} booked tickets have their arrival"
+        )),
+        "{section}"
+    );
 }
 
 /// The demo prints a line to watch the hall's traffic: run as printed, it receives the hall's

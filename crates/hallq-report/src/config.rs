@@ -52,6 +52,9 @@ pub struct ReportConfig {
     pub short_service_secs: u32,
     /// A service longer than its limit times this is flagged as a forgotten "finish".
     pub forgotten_finish_factor: u32,
+    /// The booking rules (`[booking]`), for the appointment figures' bound and slot capacity;
+    /// `None`: the hall takes no bookings.
+    pub booking: Option<hallq_booking::SlotRules>,
 }
 
 impl ReportConfig {
@@ -83,6 +86,7 @@ impl ReportConfig {
             rating_timeout_secs: queue.rating_timeout_secs,
             short_service_secs: 20,
             forgotten_finish_factor: 3,
+            booking: None,
         }
     }
 

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use hallq_booking::BookingEvent;
 use hallq_proto::{ComplaintCategory, CounterNo, Priority, Score, ServiceResult, TransferTarget};
 use hallq_queue::{Event, EventKind, VisitOutcome};
 use rusqlite::Row;
@@ -53,6 +54,8 @@ pub(crate) enum What<'a> {
         visit: &'a str,
         business: &'a str,
         priority: Priority,
+        /// A booked customer's on-time check-in: the slot's start, ms.
+        booked: Option<i64>,
     },
     TicketCalled {
         ticket: &'a str,
@@ -123,6 +126,8 @@ pub(crate) enum What<'a> {
     CounterClosed(CounterNo),
     CounterPaused(CounterNo),
     CounterResumed(CounterNo),
+    /// The book of appointments changed (a few rows per booking: parsed whole).
+    Booking(Cow<'a, BookingEvent>),
     /// Changes no figure but the trail.
     Other,
 }
@@ -151,12 +156,14 @@ impl<'a> From<&'a Event> for Ev<'a> {
                 visit,
                 business,
                 priority,
+                booked,
                 ..
             } => What::TicketIssued {
                 ticket: ticket.as_str(),
                 visit: visit.as_str(),
                 business: business.as_str(),
                 priority: *priority,
+                booked: booked.map(|b| b.start.0),
             },
             E::TicketCalled {
                 ticket,
@@ -277,6 +284,7 @@ impl<'a> From<&'a Event> for Ev<'a> {
             E::CounterClosed { counter } => What::CounterClosed(*counter),
             E::CounterPaused { counter, .. } => What::CounterPaused(*counter),
             E::CounterResumed { counter } => What::CounterResumed(*counter),
+            E::Booking { booking } => What::Booking(Cow::Borrowed(booking)),
             _ => What::Other,
         };
         Ev {
@@ -314,6 +322,11 @@ struct ComplaintOpenedBody<'a> {
     responsibility: Option<Cow<'a, str>>,
     first_contact_due_ms: i64,
     due_ms: i64,
+}
+
+#[derive(Deserialize)]
+struct BookingBody {
+    booking: BookingEvent,
 }
 
 #[derive(Deserialize)]
@@ -457,12 +470,15 @@ impl<'a> Ev<'a> {
                 }
             }
             b"ticket_issued" => {
-                let [business, priority] = fields(body()?, ["business", "priority"])?;
+                // `start` is a key of the nested `booked` object only (a booked check-in's).
+                let [business, priority, start] =
+                    fields(body()?, ["business", "priority", "start"])?;
                 What::TicketIssued {
                     ticket: ticket()?,
                     visit: visit()?,
                     business: value(business, "business")?,
                     priority: value(priority, "priority")?,
+                    booked: start.map(|s| value(Some(s), "start")).transpose()?,
                 }
             }
             b"ticket_called" => What::TicketCalled {
@@ -547,6 +563,10 @@ impl<'a> Ev<'a> {
             b"counter_closed" => What::CounterClosed(counter()?),
             b"counter_paused" => What::CounterPaused(counter()?),
             b"counter_resumed" => What::CounterResumed(counter()?),
+            b"booking" => {
+                let b: BookingBody = serde_json::from_str(body()?)?;
+                What::Booking(Cow::Owned(b.booking))
+            }
             _ => What::Other,
         };
         Ok(Ev { at, touch, what })

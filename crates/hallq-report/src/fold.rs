@@ -13,6 +13,7 @@ use hallq_proto::{
 };
 use hallq_queue::Event;
 
+use crate::appointments::{AppointmentsAcc, Class};
 use crate::complaints::ComplaintCase;
 use crate::config::ReportConfig;
 use crate::event::{Ev, Target, What};
@@ -68,6 +69,10 @@ struct LiveTicket {
     /// When it joined its business type's queue, ms: issued, or re-queued after a no-show
     /// (a transfer keeps its place). The queue's aging rule orders tickets by this.
     queued: i64,
+    /// A booked customer's on-time check-in: the slot's start, ms.
+    booked: Option<i64>,
+    /// A booked customer who checked in too late: a walk-in's ticket.
+    late_booking: bool,
 }
 
 #[derive(Debug)]
@@ -134,6 +139,7 @@ pub struct Fold<'c> {
     first_at: Option<i64>,
     events: u64,
     measures: Measures,
+    appointments: AppointmentsAcc,
 }
 
 impl<'c> Fold<'c> {
@@ -155,6 +161,7 @@ impl<'c> Fold<'c> {
             first_at: None,
             events: 0,
             measures: Measures::default(),
+            appointments: AppointmentsAcc::default(),
         };
         for b in &cfg.business {
             fold.biz(b.code.as_str());
@@ -221,6 +228,7 @@ impl<'c> Fold<'c> {
                 visit,
                 business,
                 priority,
+                booked,
             } => {
                 let id = TicketId::new(*ticket)?;
                 let code = BusinessCode::new(*business)?;
@@ -262,6 +270,8 @@ impl<'c> Fold<'c> {
                         visit: (*visit).into(),
                         queue: Some(Queue::Business(biz)),
                         queued: at,
+                        booked: *booked,
+                        late_booking: false,
                     },
                 );
             }
@@ -277,6 +287,7 @@ impl<'c> Fold<'c> {
                     .is_some_and(|t| t.record.first_called.is_none());
                 if first {
                     self.overtakes(ticket);
+                    self.booking_overtakes(ticket);
                 }
                 if let Some(t) = self.ticket_mut(ticket) {
                     if let Some(tr) = t.record.transferred_at.take() {
@@ -485,6 +496,7 @@ impl<'c> Fold<'c> {
             }
             What::CounterPaused(n) => self.counter(*n).paused = true,
             What::CounterResumed(n) => self.counter(*n).paused = false,
+            What::Booking(b) => self.booking(at, b),
             // The rest (day opened, greeter and door touchpoints, prints, back office, ratings
             // skipped, announcements, sign-ins, and kinds added later) change no figure here.
             What::Other => {}
@@ -505,6 +517,7 @@ impl<'c> Fold<'c> {
         self.close_day();
         Part {
             measures: self.measures,
+            appointments: self.appointments,
             complaints: self.complaints,
             orphan_updates: self.orphan_updates,
             callbacks: self.callbacks,
@@ -677,6 +690,58 @@ impl<'c> Fold<'c> {
         }
     }
 
+    /// A booked ticket's first call: the walk-ins of its business type still waiting that took
+    /// their tickets before its check-in are overtaken (whether the queue's rule allowed it is
+    /// what the bound says).
+    fn booking_overtakes(&mut self, ticket: &str) {
+        let Some(t) = self.tickets.get(ticket) else {
+            return;
+        };
+        if t.booked.is_none() {
+            return;
+        }
+        let (business, issued, priority) = (t.business, t.queued, t.record.priority);
+        let mut n = 0;
+        let mut head_start: Option<i64> = None;
+        for o in self.tickets.values() {
+            if o.booked.is_none()
+                && o.record.priority == Priority::Ordinary
+                && o.queue == Some(Queue::Business(business))
+                && o.queued < issued
+            {
+                n += 1;
+                head_start = head_start.max(Some(issued - o.queued));
+            }
+        }
+        self.appointments
+            .overtook(n, head_start, priority, self.cfg);
+    }
+
+    /// The book's event: kept for the figures; a check-in marks its ticket (late: a walk-in's)
+    /// and looks for the arrival on its visit.
+    fn booking(&mut self, at: i64, e: &hallq_booking::BookingEvent) {
+        if let hallq_booking::BookingEvent::CheckedIn {
+            arrival,
+            ticket: Some(ticket),
+            ..
+        } = e
+        {
+            let late = matches!(arrival, hallq_booking::Arrival::Late { .. });
+            if let Some(t) = self.tickets.get_mut(ticket.as_str()) {
+                t.late_booking = late;
+                let visit = t.visit.clone();
+                self.appointments.checked_in_tickets += 1;
+                let arrived = self
+                    .visit_index
+                    .get(&*visit)
+                    .and_then(|&i| self.visits.get(i as usize))
+                    .is_some_and(|v| v.started.is_some() && v.trail.has(2));
+                self.appointments.with_arrival += u64::from(arrived);
+            }
+        }
+        self.appointments.events.push((at, e.clone()));
+    }
+
     /// Hands every visit held, and the counters' time, to the measures and forgets the day.
     fn close_day(&mut self) {
         if let Some(now) = self.last_at {
@@ -710,7 +775,15 @@ impl<'c> Fold<'c> {
                 .tickets
                 .iter()
                 .filter_map(|t| self.tickets.remove(t))
-                .map(|t| t.record)
+                .map(|t| {
+                    let class = match (t.booked, t.late_booking) {
+                        (Some(_), _) => Class::Booked,
+                        (None, true) => Class::Late,
+                        (None, false) => Class::WalkIn,
+                    };
+                    self.appointments.ticket(class, &t.record, self.cfg);
+                    t.record
+                })
                 .collect();
             tickets.sort_by_key(|t| t.issued);
             let record = VisitRecord {

@@ -19,6 +19,8 @@
 //! - [`hist`]: [`hist::Histogram`], durations to the second in a fixed array.
 //! - [`measures`]: the accumulators (KPIs, touchpoints, load grid, staff, counters, fairness,
 //!   data quality).
+//! - [`appointments`]: bookings, punctuality, booked and walk-in waits, the booking's head
+//!   start against its bound, slot utilisation.
 //! - [`complaints`]: complaint time limits, open cases with time left, monthly hot spots.
 //! - [`staffing`]: Erlang C, counters needed per hour of the week (why Erlang C: there).
 //! - [`hours`]: the week hour by hour: load classes, staffing, service level promised and
@@ -29,6 +31,7 @@
 //!   (plotters).
 //! - [`ReportError`]: the one error type.
 
+pub mod appointments;
 pub mod complaints;
 pub mod config;
 mod error;

@@ -679,6 +679,7 @@ mod tests {
             rating_timeout_secs: 0,
             short_service_secs: 0,
             forgotten_finish_factor: 0,
+            booking: None,
         };
         let mut whole = Measures::default();
         let (mut before, mut after) = (Measures::default(), Measures::default());

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use hallq_proto::Timestamp;
 
+use crate::appointments::AppointmentsAcc;
 use crate::complaints::ComplaintCase;
 use crate::config::ReportConfig;
 use crate::measures::Measures;
@@ -36,6 +37,8 @@ impl ComplaintUpdate {
 #[derive(Debug)]
 pub struct Part {
     pub(crate) measures: Measures,
+    /// The appointment figures' events and counts.
+    pub(crate) appointments: AppointmentsAcc,
     pub(crate) complaints: BTreeMap<String, ComplaintCase>,
     pub(crate) orphan_updates: Vec<ComplaintUpdate>,
     /// Call-backs still owed at the part's end: visit → when asked.
@@ -54,6 +57,7 @@ impl Part {
     /// Adds `later`, the part of the range that follows this one.
     pub fn join(&mut self, later: Part) {
         self.measures.merge(later.measures);
+        self.appointments.join(later.appointments);
         for u in later.orphan_updates {
             match self.complaints.get_mut(&u.complaint) {
                 Some(c) => u.apply(c),
@@ -104,11 +108,18 @@ impl Part {
         self.complaints.values()
     }
 
+    /// Puts the book's events from before the part's range (bookings made earlier for its
+    /// days, from [`crate::read::carried_bookings`]) ahead of its own.
+    pub fn carry_in_bookings(&mut self, events: Vec<(i64, hallq_booking::BookingEvent)>) {
+        self.appointments.carry_in(events);
+    }
+
     /// The report for `now`.
     pub fn report(self, cfg: &ReportConfig, now: Timestamp) -> crate::report::Report {
         let complaints: Vec<ComplaintCase> = self.complaints.into_values().collect();
         let owed: Vec<i64> = self.callbacks.into_values().collect();
-        crate::report::Report::build(
+        let appointments = self.appointments.section(cfg, self.span);
+        let mut report = crate::report::Report::build(
             cfg,
             &self.measures,
             &complaints,
@@ -116,6 +127,8 @@ impl Part {
             now,
             (self.rows, self.events),
             self.span,
-        )
+        );
+        report.appointments = appointments;
+        report
     }
 }

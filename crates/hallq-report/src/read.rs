@@ -84,10 +84,12 @@ pub fn report(
     };
     let total = u64::try_from(hi - lo + 1).unwrap_or(0);
     let carried = carried_complaints(journal, cfg, lo)?;
+    let bookings = carried_bookings(journal, cfg, range)?;
     let mut part = fold_range(journal, cfg, lo, hi, &mut |done| {
         progress(done, total);
     })?;
     part.carry_in(carried);
+    part.carry_in_bookings(bookings);
     progress(total, total);
     Ok(part.report(cfg, now))
 }
@@ -113,6 +115,7 @@ pub fn report_parallel(
     let total = u64::try_from(hi - lo + 1).unwrap_or(0);
     let ranges = split(&journal, lo, hi, threads.max(1))?;
     let carried = carried_complaints(&journal, cfg, lo)?;
+    let bookings = carried_bookings(&journal, cfg, range)?;
     drop(journal);
     let done = AtomicU64::new(0);
     let parts = std::thread::scope(|s| {
@@ -152,6 +155,7 @@ pub fn report_parallel(
         all.join(p);
     }
     all.carry_in(carried);
+    all.carry_in_bookings(bookings);
     Ok(all.report(cfg, now))
 }
 
@@ -180,6 +184,47 @@ pub fn carried_complaints(
         .into_values()
         .filter(|c| c.resolved.is_none())
         .collect())
+}
+
+/// The book's events of the days before `range` that its bookings can have been made on (the
+/// booking horizon, `[booking] horizon_days`): a report of some days counts the bookings for
+/// them however early they were made. Read through the day index, a week or so of events; the
+/// figures take from them only the bookings for the range's days.
+pub fn carried_bookings(
+    journal: &Journal,
+    cfg: &ReportConfig,
+    range: DayRange,
+) -> Result<Vec<(i64, hallq_booking::BookingEvent)>, ReportError> {
+    let Some(from) = range.from else {
+        return Ok(Vec::new());
+    };
+    let horizon = cfg
+        .booking
+        .as_ref()
+        .map_or(hallq_booking::SlotRules::default().horizon_days, |r| {
+            r.horizon_days
+        });
+    let day = |n: i64| {
+        let (y, m, d) = hallq_proto::time::civil_from_days(n);
+        i64::from(u32::try_from(y).unwrap_or(0) * 10_000 + m * 100 + d)
+    };
+    let first = hallq_proto::time::day_number(from);
+    let mut stmt = journal.connection().prepare(
+        "SELECT seq, at_ms, body FROM events INDEXED BY events_day
+         WHERE day BETWEEN ?1 AND ?2 AND type = 'booking' ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([day(first - i64::from(horizon)), day(first - 1)])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let (seq, at): (i64, i64) = (row.get(0)?, row.get(1)?);
+        let body: String = row.get(2)?;
+        let kind: hallq_queue::EventKind =
+            serde_json::from_str(&body).map_err(|source| ReportError::Event { seq, source })?;
+        if let hallq_queue::EventKind::Booking { booking } = kind {
+            out.push((at, booking));
+        }
+    }
+    Ok(out)
 }
 
 /// Up to `n` consecutive seq ranges covering `lo..=hi`, each ending at a daily reset (but the

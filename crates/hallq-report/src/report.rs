@@ -371,6 +371,8 @@ pub struct Report {
     pub fairness: Fairness,
     /// Data quality (the accumulator as it is).
     pub quality: crate::measures::QualityAcc,
+    /// Appointments (预约).
+    pub appointments: crate::appointments::Section,
     /// What the journal cannot tell.
     pub notes: Vec<String>,
 }
@@ -616,6 +618,7 @@ impl Report {
             complaints,
             fairness,
             quality: m.quality.clone(),
+            appointments: crate::appointments::Section::Off,
             notes,
         }
     }

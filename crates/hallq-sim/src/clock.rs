@@ -61,6 +61,19 @@ impl SimClock {
         }
     }
 
+    /// Starts a frozen clock again from where it stands: the bookings made before the day
+    /// (HTTP requests, each a journal commit: real time on a loaded machine) take no simulated
+    /// time, so they never eat into the morning.
+    pub fn thaw(&self) {
+        let mut a = self
+            .anchor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.frozen.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            *a = (Instant::now(), a.1);
+        }
+    }
+
     fn read(anchor: &(Instant, Timestamp), speed: f64) -> Timestamp {
         let real_ms = anchor.0.elapsed().as_secs_f64() * 1000.0;
         Timestamp(anchor.1.0 + (real_ms * speed) as i64)
@@ -166,5 +179,22 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         clock.freeze();
         assert_eq!(clock.now(), at);
+    }
+
+    #[test]
+    fn a_thawed_clock_runs_on_from_where_it_stood() {
+        let clock = SimClock::new(Timestamp(1_000_000), 1000.0);
+        clock.freeze();
+        let at = clock.now();
+        // A second frozen: a thousand simulated seconds that must not be counted.
+        std::thread::sleep(Duration::from_secs(1));
+        clock.thaw();
+        let after = clock.now();
+        assert!(
+            after >= at && after.0 < at.0 + 1_000_000,
+            "{at:?} → {after:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.now().0 >= after.0 + 20_000, "it runs again");
     }
 }

@@ -68,6 +68,18 @@ impl Prepared {
         if config.staff.is_empty() {
             config.hall.open_sign_in = true;
         }
+        // The simulated customers book on the hub's booking API as a phone does: on a free local
+        // port, the one-time codes by the demo sender, which they read in this process.
+        if let Some(b) = config.booking.as_mut() {
+            let free = std::net::TcpListener::bind(("127.0.0.1", 0))
+                .and_then(|l| l.local_addr())
+                .map_err(|source| SimError::Io {
+                    what: "finding a free port for the booking API".into(),
+                    source,
+                })?;
+            b.listen = Some(free);
+            b.otp = hallq_hub::booking::otp::OtpChoice::Log;
+        }
         let secrets: Vec<String> = config.devices.iter().map(|_| secret::random()).collect();
         let hashes = hash_all(&secrets, Strength::Random)?;
         let mut by_device = BTreeMap::new();
@@ -429,6 +441,18 @@ impl SimHall {
         let limit = plan.closes_at.plus_secs(drain * 60);
         let stop_at = options.until.map_or(limit, |u| u.min(limit));
         let ledger = Arc::new(Ledger::default());
+        // Bookings are made before the day starts, on the hub's booking API, with the clock
+        // stopped: at ×1000 on a loaded machine they took over a simulated hour and the day
+        // began late.
+        let bookings = match self.config.booking.as_ref().and_then(|b| b.listen) {
+            Some(addr) => {
+                self.clock.freeze();
+                let codes = emulate::phone::book_all(&plan, addr, &ledger).await;
+                self.clock.thaw();
+                codes
+            }
+            None => BTreeMap::new(),
+        };
         let (closing_tx, closing_rx) = watch::channel(false);
         let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
         let supervisor = plan.devices.supervisors.first().cloned();
@@ -456,6 +480,7 @@ impl SimHall {
                 .map(|k| (k.clone(), tokio::sync::Mutex::new(())))
                 .collect(),
             stop_at,
+            bookings,
             closing: closing_rx,
             jobs: supervisor.as_ref().map(|_| jobs_tx),
         });

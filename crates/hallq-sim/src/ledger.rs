@@ -86,6 +86,32 @@ pub struct Book {
     /// it first. Taken by [`Ledger::issued`] (dropping them lost that ticket's wait from the
     /// figures and moved the wait p50 by a neighbour's milliseconds).
     pub early_calls: BTreeMap<TicketId, Timestamp>,
+    /// Bookings, as the simulated customers made and kept them.
+    pub bookings: BookingTruth,
+}
+
+/// The simulator's truth of the bookings (issue 15 §3): what the report's appointment figures
+/// must show.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BookingTruth {
+    /// Bookings the hub accepted, by the customer's number: the slot's start (local minutes) and
+    /// how the customer kept it.
+    pub made: BTreeMap<u32, (u32, crate::plan::Keeping)>,
+    /// Bookings the hub refused, by its error code (none expected: the plan fills no slot past
+    /// its capacity).
+    pub refused: BTreeMap<String, u32>,
+    /// Check-ins the hub accepted, by customer: when (the ticket's issue), and whether it
+    /// answered `late`. The plan's [`crate::plan::Keeping`] is the intent; on a machine too
+    /// loaded for the clock's speed a customer can reach the kiosk later than planned, so the
+    /// time is the truth of punctuality.
+    pub checked_in: BTreeMap<u32, (Timestamp, bool)>,
+}
+
+impl BookingTruth {
+    /// Bookings made that were kept `keeping`.
+    pub fn planned(&self, keeping: crate::plan::Keeping) -> usize {
+        self.made.values().filter(|(_, k)| *k == keeping).count()
+    }
 }
 
 /// The shared ground truth.

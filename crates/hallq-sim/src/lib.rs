@@ -38,6 +38,7 @@ pub use clock::{SimClock, SimTime};
 pub use emulate::watcher::Heard;
 pub use figures::{Comparison, Figures, JournalExtras};
 pub use hall::{DayReport, PlayOptions, Prepared, Progress, ProgressFn, SimHall};
+pub use ledger::BookingTruth;
 pub use plan::{Plan, SimConfig};
 pub use scenario::Scenario;
 

@@ -41,6 +41,36 @@ pub struct Scenario {
     /// Minutes between two reports of the door counter, when its firmware profile does not
     /// say (a profile's `door.report_every_secs` wins).
     pub door_report_min: u32,
+    /// Customers who book a slot before they come (a hall with `[booking]` only).
+    pub bookings: BookingShares,
+}
+
+/// Who books, and how they keep the booking (docs/reports.md, "The simulator's bookings"): of
+/// the customers who would take an ordinary ticket at a kiosk for a bookable business type,
+/// `share` book the slot around their arrival on the booking API before the day starts; of
+/// those, `late` come more than the late limit after the slot's start and `absent` never come;
+/// the rest check in on time.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BookingShares {
+    /// Share of the eligible customers who book.
+    pub share: f64,
+    /// Of the booked, share who come late (queued as walk-ins).
+    pub late: f64,
+    /// Of the booked, share who do not come (no-shows).
+    pub absent: f64,
+}
+
+impl Default for BookingShares {
+    /// A quarter of the eligible book (线上预约 is new); one in eight of them late, one in ten
+    /// absent: the orders of magnitude of the no-show rates appointment systems report.
+    fn default() -> Self {
+        Self {
+            share: 0.25,
+            late: 0.125,
+            absent: 0.1,
+        }
+    }
 }
 
 impl Default for Scenario {
@@ -103,6 +133,7 @@ impl Default for Scenario {
                 en: "System upgrade tonight at 22:00; counters pause then.".into(),
             }],
             door_report_min: 10,
+            bookings: BookingShares::default(),
         }
     }
 }

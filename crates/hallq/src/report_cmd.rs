@@ -109,6 +109,13 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
         wait_target_min: args.wait_target_min.unwrap_or(hall.kpi.wait_target_min),
         ..hall.kpi.clone()
     };
+    // The appointment figures' bound and slot capacity (docs/reports.md "Appointments").
+    cfg.booking = hall
+        .booking
+        .as_ref()
+        .map(|b| b.rules(&hall))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let day = |s: &Option<String>| {
         s.as_deref()
             .map(|d| parse_day(d).context("dates are YYYY-MM-DD / 日期格式应为 YYYY-MM-DD"))

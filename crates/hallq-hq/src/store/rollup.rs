@@ -91,6 +91,7 @@ pub fn unconfigured() -> ReportConfig {
         rating_timeout_secs: 30,
         short_service_secs: 20,
         forgotten_finish_factor: 3,
+        booking: None,
     }
 }
 

@@ -12,7 +12,7 @@
 //! used once is gone (a replay is refused), and a code expires after `ttl`. A code the channel
 //! failed to send is not a code: it does not count against the hour's share and cannot be used.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use hallq_notify::SmsChannel;
@@ -51,8 +51,21 @@ impl OtpSender for LogOtpSender {
             code,
             "DEMO one-time code sender: no SMS is sent; the code is only in this log / 演示用验证码（未发送短信）"
         );
+        if let Ok(mut outbox) = DEMO_OUTBOX.lock() {
+            outbox.insert(phone.expose().to_owned(), code.to_owned());
+        }
         Ok(())
     }
+}
+
+/// The demo sender's last code per number, in this process's memory: the simulator's customers
+/// (`hallq demo`, in the hub's process) read theirs here as a phone reads its SMS. Only the
+/// demo sender writes it, one entry per number (the simulator's made-up ones).
+static DEMO_OUTBOX: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+
+/// Takes the last code the demo sender ([`LogOtpSender`]) sent to `mobile` in this process.
+pub fn take_demo_code(mobile: &str) -> Option<String> {
+    DEMO_OUTBOX.lock().ok()?.remove(mobile)
 }
 
 /// The hall's sender: one SMS per code through the SMS channel of `[notify]`, one attempt

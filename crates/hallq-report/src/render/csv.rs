@@ -130,6 +130,8 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
             c.configured_min.to_string(),
         ));
     }
+    let booking = super::appointments::csv_parts(r);
+    summary.extend(booking.summary);
     let q = &r.quality;
     for (k, v) in [
         ("quality_short_services", q.short_services),
@@ -141,7 +143,7 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     ] {
         summary.push((k.into(), v.to_string()));
     }
-    vec![
+    let mut files = vec![
         (
             "summary.csv",
             csv(
@@ -328,7 +330,12 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
             let examples = super::quality_examples(r);
             csv(&examples.header, examples.rows)
         }),
-    ]
+    ];
+    // The appointment tables as the page shows them (only when there are figures).
+    for (name, t) in booking.files {
+        files.push((name, csv(&t.header, t.rows)));
+    }
+    files
 }
 
 #[cfg(test)]

@@ -363,6 +363,29 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         esc(&super::fairness(r))
     );
     table(&mut s, &super::fairness_classes(r));
+    s.push_str("<h2>Appointments 预约</h2>");
+    match super::appointments::figures(r) {
+        None => {
+            let _ = write!(
+                s,
+                "<p>{}.</p>",
+                esc(super::appointments::absent(r).unwrap_or_default())
+            );
+        }
+        Some(a) => {
+            use super::appointments as ap;
+            let _ = write!(s, "<p>{}.</p>", esc(&ap::summary(a)));
+            for t in [
+                ap::bookings(a),
+                ap::punctuality(a),
+                ap::waits(a),
+                ap::head_start(a),
+                ap::slots(a),
+            ] {
+                table(&mut s, &t);
+            }
+        }
+    }
     let _ = write!(
         s,
         "<h2>Data quality 数据质量</h2><p>{}.</p>",

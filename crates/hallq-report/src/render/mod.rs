@@ -5,6 +5,7 @@
 //! titles. Where the two show a table differently (a word in a header, a column only the
 //! terminal has), the table's function says so with `Medium::pick` or a `match`.
 
+mod appointments;
 pub mod csv;
 pub mod html;
 pub mod text;

@@ -132,6 +132,24 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         super::fairness(r)
     );
     s.push_str(&laid_out(&super::fairness_classes(r)));
+    let _ = write!(s, "\n── appointments 预约 ──  ");
+    match super::appointments::figures(r) {
+        None => {
+            let _ = writeln!(s, "{}", super::appointments::absent(r).unwrap_or_default());
+        }
+        Some(a) => {
+            use super::appointments as ap;
+            let _ = writeln!(s, "{}", ap::summary(a));
+            s.push_str(&laid_out(&ap::bookings(a)));
+            s.push_str(&laid_out(&ap::punctuality(a)));
+            s.push_str(&laid_out(&ap::waits(a)));
+            s.push_str(&laid_out(&ap::head_start(a)));
+            // Only the slots that took bookings: the rest are in appointment_slots.csv.
+            let mut slots = ap::slots(a);
+            slots.rows.retain(|row| row[2] != "0");
+            s.push_str(&laid_out(&slots));
+        }
+    }
     let q = &r.quality;
     let _ = writeln!(s, "\n── data quality 数据质量 ──  {}", super::quality(r));
     for (what, ticket, detail) in &q.examples {

@@ -9,20 +9,28 @@
 //! if they tell the greeter, the ticket is cancelled (`cancel_ticket`, a walk-out) and they
 //! may complain about the wait; if they don't, the ticket is skipped when called (a no-show).
 
-use hallq_proto::command::{IssueTicket, TicketRef, Touch};
+use hallq_proto::command::{CheckIn, IssueTicket, TicketRef, Touch};
 use hallq_proto::{
     Command, ComplaintCategory, ErrorCode, ReplyResult, TicketId, Timestamp, VisitId,
 };
 
 use super::{Accepted, Ctx, Job, Refused};
 use crate::ledger::End;
-use crate::plan::{AtKiosk, Customer, Entry, Wish};
+use crate::plan::{AtKiosk, Customer, Entry, Keeping, Wish};
 
 /// Plays customer `idx` of the plan.
 pub(crate) async fn run(ctx: &Ctx, idx: usize) {
     let Some(c) = ctx.plan.customers.get(idx) else {
         return;
     };
+    // A customer who booked and does not come: the hub marks the booking a no-show.
+    if c.booking
+        .as_ref()
+        .is_some_and(|b| b.keeping == Keeping::Absent)
+        && ctx.bookings.contains_key(&c.n)
+    {
+        return;
+    }
     ctx.sleep_until(c.arrives_at).await;
     if ctx.over() {
         return;
@@ -64,6 +72,18 @@ async fn take_ticket(
     cmd: Command,
 ) -> Option<(TicketId, VisitId, Timestamp)> {
     match ctx.send(device, cmd).await {
+        Ok(Accepted {
+            result: ReplyResult::CheckedIn {
+                ticket: t, late, ..
+            },
+            ..
+        }) => {
+            ctx.ledger.issued(&t.ticket, c.n, t.issued_at_ms);
+            ctx.ledger
+                .note(|b| b.bookings.checked_in.insert(c.n, (t.issued_at_ms, late)));
+            ctx.floor.seat(&t.ticket, idx, t.visit.clone());
+            Some((t.ticket, t.visit, t.issued_at_ms))
+        }
         Ok(Accepted {
             result: ReplyResult::TicketIssued(t),
             ..
@@ -128,7 +148,18 @@ async fn at_kiosk(ctx: &Ctx, idx: usize, c: &Customer) -> Option<(TicketId, Visi
         }
         AtKiosk::Ticket { print_fails } => {
             ctx.sleep(secs - secs / 2).await;
-            let seated = take_ticket(ctx, idx, c, client, request(c, Some(session), None)).await?;
+            // A booked customer checks in with the booking code instead (docs/protocol.md §12).
+            let cmd = match ctx.bookings.get(&c.n) {
+                Some(code) => Command::CheckIn(CheckIn {
+                    code: Some(code.clone()),
+                    phone: None,
+                    priority_reason: None,
+                    lang: c.lang,
+                    visit: None,
+                }),
+                None => request(c, Some(session), None),
+            };
+            let seated = take_ticket(ctx, idx, c, client, cmd).await?;
             let print = |ok: bool, reprint: bool| Command::PrintResult {
                 ticket: seated.0.clone(),
                 ok,

@@ -20,6 +20,7 @@ pub(crate) mod counter;
 pub(crate) mod customer;
 pub(crate) mod door;
 pub(crate) mod evaluator;
+pub(crate) mod phone;
 pub(crate) mod supervisor;
 pub(crate) mod watcher;
 
@@ -105,6 +106,8 @@ pub(crate) struct Ctx {
     pub(crate) kiosk_turns: BTreeMap<DeviceId, Mutex<()>>,
     /// Nothing new starts from here on: `--until`, or the drain limit after closing.
     pub(crate) stop_at: Timestamp,
+    /// The booking codes the hub gave, by customer number.
+    pub(crate) bookings: BTreeMap<u32, String>,
     /// Set once the clerks have all gone: the listeners stop.
     pub(crate) closing: watch::Receiver<bool>,
     /// Complaints for the supervisor.

@@ -200,6 +200,7 @@ pub(super) fn customer(
         transfer,
         rating: None,
         complaint: None,
+        booking: None,
     };
     let r = &sc.rating;
     if rng.chance(r.share) {

@@ -23,11 +23,13 @@ use hallq_proto::{
 use crate::rng::Rng;
 use crate::scenario::Scenario;
 
+mod bookings;
 mod customers;
 mod staffing;
 #[cfg(test)]
 mod tests;
 
+pub use bookings::{Keeping, PlannedBooking, demo_section};
 use customers::{BusinessKinds, customer};
 use staffing::{door_reports, shifts};
 
@@ -209,6 +211,9 @@ pub struct Customer {
     pub rating: Option<PlannedRating>,
     /// Their complaint, if any.
     pub complaint: Option<PlannedComplaint>,
+    /// Their booking, if they book (then they check in at the kiosk instead of taking a
+    /// ticket, or do not come).
+    pub booking: Option<PlannedBooking>,
 }
 
 impl Customer {
@@ -428,7 +433,7 @@ impl Plan {
             notes.push("no kiosk and no greeter: nobody can take a ticket".into());
         }
         let green = hall.green_channel.first().map(|g| g.code.0.clone());
-        let customers: Vec<Customer> = arrivals
+        let mut customers: Vec<Customer> = arrivals
             .iter()
             .enumerate()
             .filter_map(|(i, &t)| {
@@ -438,6 +443,9 @@ impl Plan {
             .collect();
 
         let shifts = shifts(config, &devices, day, seed, &mut notes);
+        let first = shifts.iter().map(|s| s.from).min().unwrap_or(at(open));
+        let starts_at = first.min(at(open)).plus_secs(-MIN);
+        bookings::book(config, &mut customers, day, starts_at, seed, &mut notes);
         let door = door_reports(hall, sc, &devices, &customers, at(open), at(close), seed);
         let announcements = match devices.supervisors.first() {
             Some(sup) => sc
@@ -453,8 +461,6 @@ impl Plan {
                 .collect(),
             None => Vec::new(),
         };
-        let first = shifts.iter().map(|s| s.from).min().unwrap_or(at(open));
-        let starts_at = first.min(at(open)).plus_secs(-MIN);
         Self {
             seed,
             day,

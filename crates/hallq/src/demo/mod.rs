@@ -79,12 +79,18 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         code: Secret("VIP-8888".into()),
         label: "全球通钻石卡 diamond card".into(),
     });
+    // Appointments (预约): some customers book on the hub's booking API before the day and
+    // check in at the kiosks (docs/reports.md, "The simulator's bookings").
+    if config.booking.is_none() {
+        config.booking = Some(hallq_sim::plan::demo_section());
+    }
     let port = if std::net::TcpListener::bind(("127.0.0.1", args.port)).is_ok() {
         args.port
     } else {
         0
     };
     let offset = config.hall.utc_offset_min;
+    let report_cfg = report_config(&config)?;
     let today = time::local(hallq_hub::SystemClock.now(), offset).0;
     let mut sim = SimConfig {
         hall: config,
@@ -111,7 +117,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (figures, cmp) = runtime.block_on(async {
+    let (figures, cmp, bookings) = runtime.block_on(async {
         let hall = SimHall::start(prepared, args.speed, plan.starts_at.plus_secs(-3600)).await?;
         let port = hall.addr().port();
         if !args.quiet {
@@ -162,13 +168,25 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         apps::stop(children);
         hall.stop().await?;
         let figures = Figures::from_journal(&journal)?;
+        let bookings = report.as_ref().map(|r| r.book.bookings.clone());
         let cmp = report.map(|r| Comparison::new(&r.figures, &figures));
-        anyhow::Ok((figures, cmp))
+        anyhow::Ok((figures, cmp, bookings))
     })?;
     print!(
         "{}",
         summary(&figures, &JournalExtras::read(&journal)?, offset)
     );
+    if let Some(b) = bookings {
+        let late = b.checked_in.values().filter(|(_, late)| *late).count();
+        println!(
+            "bookings 预约 {} (on the booking API), checked in 签到 {} of which late 迟到 {}",
+            b.made.len(),
+            b.checked_in.len(),
+            late,
+        );
+    }
+    let written = write_report(&journal, &report_cfg, &args.data_dir, offset)?;
+    println!("the day's report 报表: {written}");
     if let Some(cmp) = cmp {
         if cmp.agrees() {
             println!("the simulator's own count agrees with the journal / 模拟计数与日志一致");
@@ -177,6 +195,47 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The report's configuration of the demo hall, as `hallq report` builds it from a hall.toml
+/// (with the demo's `[booking]`, which the example file has not).
+fn report_config(config: &HallConfig) -> anyhow::Result<hallq_report::ReportConfig> {
+    let mut cfg = hallq_report::ReportConfig::from_queue(
+        &config.hall.name.zh,
+        &config.queue,
+        config.hall.utc_offset_min,
+    );
+    cfg.targets = config.kpi.clone();
+    cfg.booking = config
+        .booking
+        .as_ref()
+        .map(|b| b.rules(config))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    Ok(cfg)
+}
+
+/// Writes the day's report beside the journal, as text and as HTML; returns where.
+fn write_report(
+    journal: &std::path::Path,
+    cfg: &hallq_report::ReportConfig,
+    dir: &std::path::Path,
+    offset: i32,
+) -> anyhow::Result<String> {
+    let j = hallq_journal::Journal::open_read_only(journal)?;
+    let now = hallq_hub::SystemClock.now();
+    let r = hallq_report::read::report(
+        &j,
+        cfg,
+        hallq_report::DayRange::default(),
+        now,
+        &mut |_, _| {},
+    )?;
+    let (text, html) = (dir.join("report.txt"), dir.join("report.html"));
+    std::fs::write(&text, hallq_report::render::text::render(&r, offset))?;
+    let title = format!("{} — demo", cfg.hall_name);
+    std::fs::write(&html, hallq_report::render::html::page(&r, &title)?)?;
+    Ok(format!("{} {}", text.display(), html.display()))
 }
 
 /// The wall display: the board, redrawn at each call.
