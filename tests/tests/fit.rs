@@ -21,9 +21,11 @@ use hallq_tests::{BrokerKind, Hall, example_queue, profile_screen};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use tokio::sync::watch;
 
-// The English board, in a file of its own.
+// The supervisor's console and the English board, in files of their own.
 #[path = "fit/board.rs"]
 mod board;
+#[path = "fit/console.rs"]
+mod console;
 
 slint::slint! {
     // One text at a design size: its natural one-line width and line height, and its height

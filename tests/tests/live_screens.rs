@@ -4,7 +4,9 @@
 //! hall of deploy/hall.example.toml on its test clock from 10:12, clerks E1001–E1004 listed
 //! without PINs) through which a morning's tickets are taken and called. The clerk of counter 1
 //! works the counter terminal with its keys (F1 call, F5 no-show, F3 start, F4 finish, F7 pause),
-//! the customer rates on the pad with a touch, the supervisor posts an announcement.
+//! the customer rates on the pad with a touch, the supervisor posts an announcement, a greeter
+//! leaves a consultation open (a call-back owed) and a clerk opens a complaint. The supervisor's
+//! console is shown in Chinese and in English (`--lang en`).
 //!
 //! Two tests, which nextest runs at once, each with a hub and an X server of its own: the
 //! counter terminal, the pad and the LED strips through the clerk's morning (the long one: every
@@ -48,13 +50,16 @@ use xwin::{Killed, Rect, Shot, Xvfb, app_bin, profile};
 const SECRET: &str = "change-me";
 
 /// Devices this test adds to the example hall: a second wall display (the 4K profile), one in
-/// English, an English LED strip, a second supervisor login that posts the announcement, and a
-/// display login the test watches the hub through.
+/// English, an English LED strip, a second supervisor login that posts the announcement, a
+/// console in English, a second greeter who leaves a consultation open, and a display login the
+/// test watches the hub through.
 const EXTRA: &[(&str, &str, &str)] = &[
     ("display-4k", "display", "display-4k"),
     ("display-en", "display", "display-1080p"),
     ("led-1-en", "led_strip", "led-strip-8"),
     ("supervisor-2", "supervisor", ""),
+    ("supervisor-en", "supervisor", "supervisor-console"),
+    ("greeter-2", "greeter", ""),
     ("display-watch", "display", ""),
 ];
 
@@ -123,16 +128,17 @@ const TIMER: Rect = Rect(30, 500, 540, 260);
 /// The line over the paused terminal's resume key, whose timer counts the break's seconds.
 const PAUSED: Rect = Rect(590, 130, 740, 110);
 
-/// Where each window goes on the test's screen (6000×3600), side by side: the 4K display, the
+/// Where each window goes on the test's screen (6000×4320), side by side: the 4K display, the
 /// 1080p displays right of it, the counter terminal and the console below it, then the
-/// greeter's handheld, the pad and the two LED strips.
-const SCREEN: (u32, u32) = (6000, 3600);
+/// greeter's handheld, the pad and the two LED strips; the English console below the Chinese.
+const SCREEN: (u32, u32) = (6000, 4320);
 const PLACES: &[(&str, (i32, i32))] = &[
     ("display-4k", (0, 0)),
     ("display-main", (3840, 0)),
     ("display-en", (3840, 1080)),
     ("counter-1", (0, 2160)),
     ("supervisor-1", (1920, 2160)),
+    ("supervisor-en", (1920, 3240)),
     ("greeter-1", (3840, 2160)),
     ("evaluator-1", (4560, 2160)),
     ("led-1", (4560, 2960)),
@@ -388,8 +394,8 @@ fn lit(s: &Shot) -> usize {
 /// runtime the clients run in last.
 struct Morning {
     apps: Apps,
-    /// The devices of the morning, kept connected.
-    _devices: Vec<(DeviceClient, tokio::task::JoinHandle<()>)>,
+    /// The devices of the morning, kept connected: counters 2 to 4, then the kiosk.
+    devices: Vec<(DeviceClient, tokio::task::JoinHandle<()>)>,
     watch: DeviceClient,
     /// Taken when the test kills it.
     hub: Option<HubProcess>,
@@ -476,7 +482,7 @@ impl Morning {
         };
         Self {
             apps,
-            _devices: devices,
+            devices,
             watch,
             hub: Some(hub),
             hall,
@@ -664,13 +670,19 @@ fn the_wall_displays_the_greeter_and_the_console_show_the_morning() {
         ),
         ("hallq-counter", "greeter-1", vec!["--greeter"]),
         ("hallq-counter", "supervisor-1", vec!["--supervisor"]),
+        (
+            "hallq-counter",
+            "supervisor-en",
+            vec!["--supervisor", "--lang", "en"],
+        ),
     ]);
-    let (display, display_en, display_4k, greeter, console) = (
+    let (display, display_en, display_4k, greeter, console, console_en) = (
         &windows["display-main"],
         &windows["display-en"],
         &windows["display-4k"],
         &windows["greeter-1"],
         &windows["supervisor-1"],
+        &windows["supervisor-en"],
     );
     let apps = &m.apps;
 
@@ -679,10 +691,45 @@ fn the_wall_displays_the_greeter_and_the_console_show_the_morning() {
         s.inked(s.all()) > 50_000
     });
     apps.keep(&greeter_zh, "greeter-zh");
+    // A consultation left open at the door and a complaint at counter 2: the greeter lists the
+    // call-back owed between visitors, the console both.
+    let (door, _door_task) = {
+        let _in_runtime = m.rt.enter();
+        DeviceClient::connect(&m.hall.client_config("greeter-2"))
+    };
+    m.rt.block_on(hallq_tests::wait_hub_online(&door));
+    m.rt.block_on(send_ok(
+        &door,
+        Command::Consultation(hallq_proto::command::Touch {
+            business: Some(hallq_proto::BusinessCode::new("complex").unwrap()),
+            resolved: Some(false),
+            ..Default::default()
+        }),
+    ));
+    m.rt.block_on(send_ok(
+        &m.devices[0].0,
+        Command::ComplaintOpen {
+            category: hallq_proto::ComplaintCategory::General,
+            summary: "话费扣费有疑问".into(),
+            visit: None,
+            ticket: None,
+            business: None,
+            responsibility: None,
+            contact: None,
+        },
+    ));
+    let between = apps.settled(greeter, "the call-back owed on the greeter", |s| {
+        s.differing(&greeter_zh, s.all()) > 5_000
+    });
+    apps.keep(&between, "greeter-between-visitors-zh");
     let console_zh = apps.settled(console, "the supervisor's console", |s| {
         s.inked(Rect(0, 110, 1920, 970)) > 20_000
     });
     apps.keep(&console_zh, "supervisor-zh");
+    let console_en = apps.settled(console_en, "the supervisor's console in English", |s| {
+        s.inked(Rect(0, 110, 1920, 970)) > 20_000 && s.differing(&console_zh, s.all()) > 20_000
+    });
+    apps.keep(&console_en, "supervisor-en");
     let board = apps.settled(display, "the board", |s| s.inked(s.all()) > 50_000);
     apps.keep(&board, "display-board-zh");
     let board_en = apps.settled(display_en, "the English board", |s| {

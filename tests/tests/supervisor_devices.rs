@@ -94,9 +94,9 @@ async fn a_device_gone_shows_offline_on_the_console(kind: BrokerKind) {
     );
     let listed = console.devices();
     assert_eq!(
-        listed.last().map(|(d, up)| (d.as_str().to_owned(), *up)),
+        listed.first().map(|(d, up)| (d.as_str().to_owned(), *up)),
         Some(("kiosk-1".to_owned(), false)),
-        "the device that is down is listed after those online: {listed:?}"
+        "the device that is down is listed before those online: {listed:?}"
     );
     drop(counter);
 }

@@ -778,14 +778,15 @@ impl Supervisor {
             .collect()
     }
 
-    /// Every device seen, online first, then by id.
+    /// Every device seen, those offline first (the console's list scrolls when a hall has many:
+    /// a device down must not be scrolled out of sight), then by id.
     pub fn devices(&self) -> Vec<(DeviceId, bool)> {
         let mut out: Vec<(DeviceId, bool)> = self
             .devices
             .iter()
             .filter_map(|(id, &up)| Some((DeviceId::new(id.as_str()).ok()?, up)))
             .collect();
-        out.sort_by_key(|(id, up)| (!up, id.to_string()));
+        out.sort_by_key(|(id, up)| (*up, id.to_string()));
         out
     }
 

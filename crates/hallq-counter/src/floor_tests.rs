@@ -97,7 +97,7 @@ fn an_announcement_needs_text_and_takes_one_language_for_both_if_given_one() {
 }
 
 #[test]
-fn devices_online_are_listed_first() {
+fn devices_offline_are_listed_first() {
     let mut s = Supervisor::default();
     for (id, up) in [
         ("kiosk-2", false),
@@ -117,7 +117,7 @@ fn devices_online_are_listed_first() {
         });
     }
     let ids: Vec<String> = s.devices().iter().map(|(d, _)| d.to_string()).collect();
-    assert_eq!(ids, ["display-main", "kiosk-1", "kiosk-2"]);
+    assert_eq!(ids, ["kiosk-2", "display-main", "kiosk-1"]);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! hallq-counter --evaluator --device evaluator-1 --counter 1
 //! hallq-counter --greeter --device greeter-1
 //! hallq-counter --supervisor --device supervisor-1
+//! hallq-counter --supervisor --lang en --device supervisor-1
 //! ```
 
 use std::sync::{Arc, Mutex};
@@ -51,6 +52,16 @@ struct Args {
     /// Run the duty supervisor's console.
     #[arg(long)]
     supervisor: bool,
+    /// The console's language (the supervisor's console only; the clerk's terminal has its
+    /// switch).
+    #[arg(long, value_enum, default_value_t = ConsoleLang::Zh)]
+    lang: ConsoleLang,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ConsoleLang {
+    Zh,
+    En,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,7 +80,7 @@ fn main() -> anyhow::Result<()> {
     } else if args.greeter {
         run_greeter(&rt, client)
     } else if args.supervisor {
-        run_supervisor(&rt, client)
+        run_supervisor(&rt, client, args.lang == ConsoleLang::En)
     } else {
         run_desk(&rt, client, counter, args.hall, &args.window)
     }
@@ -402,11 +413,15 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
     Ok(())
 }
 
-fn run_supervisor(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Result<()> {
+fn run_supervisor(
+    rt: &tokio::runtime::Runtime,
+    client: DeviceClient,
+    english: bool,
+) -> anyhow::Result<()> {
     use hallq_counter::floor::{Supervisor, SupervisorPress};
     let window = SupervisorWindow::new()?;
-    ui::set_language(false);
-    let lang = hallq_proto::Lang::Zh;
+    ui::set_language(english);
+    let lang = ui::lang(english);
     // Complaints and call-backs are due in the hub's time.
     let clock = HallClock::follow(&client);
     run_floor(

@@ -33,7 +33,6 @@ const SAMPLE_ONLY: &[&str] = &[
     "counter-closed-zh.png",
     "counter-closed-en.png",
     "counter-offline-en.png",
-    "greeter-between-visitors-zh.png",
 ];
 
 /// Where picture `name` goes: docs/screenshots/ with `HALLQ_SCREENSHOTS=docs` if it is one of
