@@ -182,7 +182,6 @@ async fn a_ticket_s_page_at_hq_follows_the_hall_takes_its_notice_and_rating_and_
     assert_eq!(now(&b, "#number").await, ours.number.0);
     let (status, body) = get(hq_port, &format!("/t/{token}")).await;
     assert!(status.contains(" 200 "), "{status}: {body}");
-    shot(&b, "hq-cut-390").await;
 
     // The line back: the page at HQ moves again, in place.
     line.restore();
