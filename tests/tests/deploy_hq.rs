@@ -255,6 +255,120 @@ async fn a_hall_under_deploy_s_nats_permissions_uses_its_own_subjects_and_no_oth
     assert_eq!(info.state.messages, 1, "{:?}", info.state);
 }
 
+/// The ticket pages at HQ under deploy/'s permissions (real nats-server nodes): hall
+/// gz-tianhe sends its pages' board on its own subject and answers HQ's page requests on its
+/// own `hallq.pagedown` subject; it cannot send another hall's board, hear another hall's
+/// requests, nor publish on a subject that is not a reply to a request it received.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_under_deploy_s_nats_permissions_sends_its_pages_and_answers_only_its_requests() {
+    use futures_util::StreamExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let auth = deploy_authorization("hq-secret", "hall-secret");
+    let cluster = hallq_hq::NatsCluster::start_with(
+        &dir.path().join("nats"),
+        &auth,
+        Some(("hq", "hq-secret")),
+    )
+    .await
+    .unwrap();
+    let hq = cluster.connect().await.unwrap();
+    let mut boards = hq.subscribe(hallq_hq::wire::PAGES_SUBJECTS).await.unwrap();
+    let mut elsewhere = hq.subscribe("hallq.pagesx.>").await.unwrap();
+    let mut hq_inboxes = hq.subscribe("_INBOX.>").await.unwrap();
+    hq.flush().await.unwrap();
+
+    let hall = cluster
+        .connect_as_hall("gz-tianhe", "hall-secret")
+        .await
+        .unwrap();
+    let mut own_requests = hall
+        .subscribe(hallq_hq::wire::page_down_subject("gz-tianhe").unwrap())
+        .await
+        .unwrap();
+    let mut their_requests = hall
+        .subscribe(hallq_hq::wire::page_down_subject("sz-futian").unwrap())
+        .await
+        .unwrap();
+    hall.flush().await.unwrap();
+    // Interest crosses the cluster's routes a moment after the subscription: the hall sends
+    // its boards (its own and a forged one) for three seconds.
+    for _ in 0..30 {
+        for h in ["gz-tianhe", "sz-futian"] {
+            hall.publish(hallq_hq::wire::pages_subject(h).unwrap(), h.into())
+                .await
+                .unwrap();
+        }
+        // Not a reply to any request: refused.
+        hall.publish("_INBOX.hq.x", "unasked".into()).await.unwrap();
+        hall.publish("hallq.pagesx.gz-tianhe", "elsewhere".into())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    hall.flush().await.unwrap();
+    let mut got = Vec::new();
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_secs(1), boards.next()).await {
+        got.push(m.subject.to_string());
+    }
+    assert!(
+        got.iter().any(|s| s == "hallq.pages.gz-tianhe"),
+        "its own board did not reach HQ: {got:?}"
+    );
+    assert!(
+        got.iter().all(|s| s == "hallq.pages.gz-tianhe"),
+        "a board as another hall reached HQ: {got:?}"
+    );
+    assert!(!heard(&mut elsewhere).await, "the hall published elsewhere");
+    assert!(
+        !heard(&mut hq_inboxes).await,
+        "the hall published on an inbox no request of HQ's named"
+    );
+
+    // HQ's page request to the hall, answered once through allow_responses.
+    let answer = hall.clone();
+    tokio::spawn(async move {
+        while let Some(m) = own_requests.next().await {
+            if let Some(reply) = m.reply {
+                let _ = answer.publish(reply, "recorded".into()).await;
+            }
+        }
+    });
+    hall.flush().await.unwrap();
+    let mut answered = None;
+    for _ in 0..30 {
+        let asked = tokio::time::timeout(
+            Duration::from_secs(1),
+            hq.request(
+                hallq_hq::wire::page_down_subject("gz-tianhe").unwrap(),
+                "rate".into(),
+            ),
+        )
+        .await;
+        if let Ok(Ok(m)) = asked {
+            answered = Some(m);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answered = answered.expect("HQ's page request was never answered");
+    assert_eq!(&answered.payload[..], b"recorded");
+    // Another hall's requests never reach it.
+    for _ in 0..10 {
+        hq.publish(
+            hallq_hq::wire::page_down_subject("sz-futian").unwrap(),
+            "rate".into(),
+        )
+        .await
+        .unwrap();
+    }
+    hq.flush().await.unwrap();
+    assert!(
+        !heard(&mut their_requests).await,
+        "the hall heard another hall's page requests"
+    );
+}
+
 /// A real `hallq hub` whose `[uplink]` logs in as its hall under deploy/'s permissions (the
 /// example hall's entry, given this test hall's id): its batches are acknowledged by JetStream
 /// and its mark is answered, both on its own inboxes — the hub's retained status shows the

@@ -33,6 +33,7 @@ pub mod engines;
 mod error;
 mod halls;
 pub mod ingest;
+pub mod phone;
 pub mod serve;
 pub mod store;
 pub mod user;

@@ -55,6 +55,9 @@ pub struct HqConfig {
     /// The chain's KPI targets (DOMAIN.md's by default), as hall.toml's `[kpi]`.
     #[serde(default)]
     pub kpi: hallq_report::Targets,
+    /// The customers' ticket pages (docs/phone.md, "At HQ"); off without `listen`.
+    #[serde(default)]
+    pub phone: crate::phone::PhoneSettings,
 }
 
 /// `[nats]`: as a hall's uplink connects, HQ does.
@@ -187,6 +190,7 @@ impl HqConfig {
             return Err("password_env 不能为空 / password_env is empty".into());
         }
         self.listen()?;
+        self.phone.listen()?;
         let w = &self.web;
         if !(1..=7 * 24 * 60).contains(&w.session_minutes) {
             return Err(
@@ -304,6 +308,8 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
 pub struct Running {
     /// Where the console listens (`[web] listen`, its port resolved if it was 0).
     pub web: Option<SocketAddr>,
+    /// Where the ticket pages listen (`[phone] listen`), if they are served.
+    pub phone: Option<SocketAddr>,
     tasks: JoinSet<()>,
 }
 
@@ -363,7 +369,33 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
             }
         });
     }
-    Ok(Running { web, tasks })
+    let phone = phone_pages(cfg, &mut tasks).await?;
+    Ok(Running { web, phone, tasks })
+}
+
+/// With `[phone] listen`: the customers' ticket pages, every hall's, on their own listener
+/// (any role: each process serves them from memory, fed from NATS).
+async fn phone_pages(
+    cfg: &HqConfig,
+    tasks: &mut JoinSet<()>,
+) -> Result<Option<SocketAddr>, HqError> {
+    let addr = cfg.phone.listen().map_err(|reason| HqError::Config {
+        path: PathBuf::from("hq.toml"),
+        reason,
+    })?;
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    let nats = cfg.connect_nats().await?;
+    let io = |source| HqError::Io {
+        path: PathBuf::from(addr.to_string()),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
+    let bound = listener.local_addr().map_err(io)?;
+    tracing::info!(addr = %bound, "ticket pages listening / 手机排队页已启动");
+    tasks.spawn(crate::phone::serve(nats, listener));
+    Ok(Some(bound))
 }
 
 /// Runs `role` until `shutdown` completes.
@@ -502,6 +534,11 @@ mod tests {
                 "password",
             ),
             (format!("{GOOD}\n[web]\nlisten = \"here\"\n"), "listen"),
+            (
+                format!("{GOOD}\n[phone]\nlisten = \"here\"\n"),
+                "[phone] listen",
+            ),
+            (format!("{GOOD}\n[phone]\nlisten_on = 1\n"), "listen_on"),
             (
                 format!("{GOOD}\n[web]\nsession_minutes = 0\n"),
                 "session_minutes",

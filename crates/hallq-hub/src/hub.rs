@@ -274,6 +274,12 @@ pub async fn run(
             metrics: Arc::clone(&metrics),
             report: Box::new(report),
             offer: Arc::new(offer),
+            // With `[phone]` on, HQ serves the same pages from the board sent up.
+            pages: phone.as_ref().map(|(board, key)| crate::uplink::Pages {
+                board: board.clone(),
+                key: Arc::clone(key),
+                source: Arc::new(crate::phone::HubTickets::new(board.clone(), &in_tx)),
+            }),
         };
         tokio::spawn(crate::uplink::run(task, uplink_stopped))
     });

@@ -9,16 +9,18 @@
 //! lead time the hall offers; the page then shows it with the same cue.
 //!
 //! Its data comes from a [`TicketSource`]: the hub's live state in a hall, HQ's copy of it
-//! later; one implementation of the page for both.
+//! ([`wire`]: a hall's board sent up, the pages' requests sent down); one implementation of
+//! the page for both.
 
 pub mod assets;
 pub mod page;
 pub mod routes;
 pub mod token;
 pub mod view;
+pub mod wire;
 
 pub use routes::router;
-pub use token::{KEY_BYTES, TokenError, TokenKey};
+pub use token::{KEY_BYTES, MAC_BYTES, TokenCheck, TokenError, TokenKey};
 pub use view::{
     Board, GoneReason, NoticeLead, NoticeView, RateError, TicketSource, TicketState, TicketView,
 };

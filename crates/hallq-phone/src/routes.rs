@@ -19,17 +19,23 @@ use hallq_proto::{CommandId, Score, TicketId};
 use maud::Markup;
 
 use crate::page;
-use crate::token::{TokenError, TokenKey};
+use crate::token::{TokenCheck, TokenError, TokenKey};
 use crate::view::{Board, NoticeLead, RateError, TicketSource, TicketState, TicketView};
 
 /// What the handlers share.
 struct Phone {
     source: Arc<dyn TicketSource>,
-    key: Arc<TokenKey>,
+    key: Arc<dyn TokenCheck>,
 }
 
-/// The page's routes over `source`, its tokens checked with `key`.
+/// The page's routes over `source`, its tokens checked with the hall's `key` (the hub).
 pub fn router(source: Arc<dyn TicketSource>, key: Arc<TokenKey>) -> Router {
+    router_with(source, key)
+}
+
+/// The page's routes over `source`, its tokens checked by `key`: the hall's key at the hub,
+/// the tokens the hall sent at HQ (`crate::wire::Listed`).
+pub fn router_with(source: Arc<dyn TicketSource>, key: Arc<dyn TokenCheck>) -> Router {
     Router::new()
         .route("/t/{token}", get(show))
         .route("/t/{token}/live", get(live))

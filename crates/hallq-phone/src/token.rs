@@ -11,7 +11,7 @@ use hallq_proto::{BusinessDay, HallId, TicketId};
 use ring::hmac;
 
 /// Bytes of the MAC kept in a token: 128 bits, beyond guessing.
-const MAC_BYTES: usize = 16;
+pub const MAC_BYTES: usize = 16;
 /// The token's bytes: day (4), serial (4), MAC.
 const TOKEN_BYTES: usize = 8 + MAC_BYTES;
 /// The key's bytes (the hub keeps them in its data directory: `phone.key`).
@@ -83,27 +83,14 @@ impl TokenKey {
     }
 
     /// The ticket a token stands for, if it is this hall's and of `today`. The MAC is compared
-    /// in constant time (ring's `verify`); the day is checked after it, so that "another day"
-    /// is said only of a genuine token.
+    /// in constant time; the day is checked after it, so that "another day" is said only of a
+    /// genuine token.
     pub fn verify(&self, token: &str, today: BusinessDay) -> Result<TicketId, TokenError> {
-        let upper = token.trim().to_ascii_uppercase();
-        let bytes = data_encoding::BASE32_NOPAD
-            .decode(upper.as_bytes())
-            .map_err(|_| TokenError::Malformed)?;
-        if bytes.len() != TOKEN_BYTES {
-            return Err(TokenError::Malformed);
-        }
-        let word = |at: usize| {
-            let mut b = [0u8; 4];
-            b.copy_from_slice(&bytes[at..at + 4]);
-            u32::from_be_bytes(b)
-        };
-        let (day, serial) = (BusinessDay(word(0)), word(4));
-        let ticket = ticket_id(day, serial);
+        let (day, ticket, mac) = parse(token)?;
         // `ring::hmac::verify` compares whole tags only; the token keeps 16 bytes of it (a
         // short QR code), so the kept bytes are compared here, in constant time.
         let full = hmac::sign(&self.key, &self.message(day, &ticket));
-        if !constant_time_eq(&full.as_ref()[..MAC_BYTES], &bytes[8..]) {
+        if !constant_time_eq(&full.as_ref()[..MAC_BYTES], &mac) {
             return Err(TokenError::Forged);
         }
         if day != today {
@@ -111,6 +98,40 @@ impl TokenKey {
         }
         Ok(ticket)
     }
+}
+
+/// How a page server checks a token: the hub with its key ([`TokenKey`]), HQ against the
+/// tokens each hall sent (`crate::wire::Listed`): one page module for both.
+pub trait TokenCheck: Send + Sync + 'static {
+    /// The ticket `token` opens on `today`, or why not.
+    fn verify(&self, token: &str, today: BusinessDay) -> Result<TicketId, TokenError>;
+}
+
+impl TokenCheck for TokenKey {
+    fn verify(&self, token: &str, today: BusinessDay) -> Result<TicketId, TokenError> {
+        TokenKey::verify(self, token, today)
+    }
+}
+
+/// A token's parts as written, unchecked: its day, its ticket and its MAC. Only the MAC's
+/// check (with the hall's key, or against the tokens the hall sent) makes them true.
+pub fn parse(token: &str) -> Result<(BusinessDay, TicketId, [u8; MAC_BYTES]), TokenError> {
+    let upper = token.trim().to_ascii_uppercase();
+    let bytes = data_encoding::BASE32_NOPAD
+        .decode(upper.as_bytes())
+        .map_err(|_| TokenError::Malformed)?;
+    if bytes.len() != TOKEN_BYTES {
+        return Err(TokenError::Malformed);
+    }
+    let word = |at: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&bytes[at..at + 4]);
+        u32::from_be_bytes(b)
+    };
+    let (day, serial) = (BusinessDay(word(0)), word(4));
+    let mut mac = [0u8; MAC_BYTES];
+    mac.copy_from_slice(&bytes[8..]);
+    Ok((day, ticket_id(day, serial), mac))
 }
 
 /// Equality of two byte strings in time that depends only on their length.

@@ -1,14 +1,14 @@
 //! What the page shows of a ticket, and where it comes from: a [`TicketSource`] (the hub's live
-//! state now; HQ's copy of a hall's status later).
+//! state in a hall; at HQ, the board the hall sends up, see `crate::wire`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use hallq_proto::{BusinessDay, CommandId, LocalText, Score, TicketId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One ticket as its page shows it. No personal data: a number, a business, a counter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketView {
     /// The number printed and called (`A012`).
     pub number: String,
@@ -29,7 +29,7 @@ pub struct TicketView {
 }
 
 /// A lead time for "tell me when my turn is near", as the page offers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeLead {
     /// When at most this many people are ahead.
@@ -59,7 +59,7 @@ impl NoticeLead {
 }
 
 /// The notice a ticket's customer chose on the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeView {
     /// The lead time chosen.
     pub lead: NoticeLead,
@@ -75,7 +75,7 @@ impl TicketView {
 }
 
 /// Where a ticket is, as its customer needs to know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TicketState {
     /// In the queue.
@@ -100,7 +100,7 @@ pub enum TicketState {
 }
 
 /// Why a ticket ended without service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GoneReason {
     /// Called and not there: staff may put it back in the queue today.
@@ -151,7 +151,7 @@ pub enum RateError {
 /// Where the pages' tickets come from, and where their ratings go.
 ///
 /// One implementation of the page serves both the hub (its live state, ratings through its
-/// single writer) and HQ later (a hall's state from its status uplink, ratings sent down).
+/// single writer) and HQ (the board the hall sends up, ratings and notices sent down).
 #[async_trait::async_trait]
 pub trait TicketSource: Send + Sync + 'static {
     /// The board now and every change to it: a page's live updates follow this.

@@ -155,6 +155,23 @@ pub fn gap_subject(hall: &str) -> Result<String, BadHallId> {
     token(hall).map(|h| format!("hallq.gap.{h}"))
 }
 
+/// The subjects the halls' ticket-page boards come on: `hallq.pages.<hall>`, plain NATS (the
+/// newest board is all a page needs; the hub sends it again every few seconds). Every HQ process
+/// serving the pages subscribes (no queue group): each serves every hall's pages from memory.
+pub const PAGES_SUBJECTS: &str = "hallq.pages.*";
+
+/// The subject a hall's hub sends its ticket pages' board on, `hallq.pages.<hall>`
+/// (docs/phone.md, "At HQ").
+pub fn pages_subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.pages.{h}"))
+}
+
+/// The subject a page at HQ sends its hall a rating or a notice on, `hallq.pagedown.<hall>`
+/// (NATS request/reply: the hall's hub answers on HQ's inbox).
+pub fn page_down_subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.pagedown.{h}"))
+}
+
 /// The hall id of a subject `<prefix>.<hall>` (`hallq.mark.gz-01` → `gz-01`), if it is one.
 pub fn hall_of(subject: &str) -> Option<&str> {
     let (_, hall) = subject.rsplit_once('.')?;
@@ -272,6 +289,13 @@ mod tests {
         assert_eq!(mark_subject("gz-01").unwrap(), "hallq.mark.gz-01");
         assert_eq!(gap_subject("gz-01").unwrap(), "hallq.gap.gz-01");
         assert_eq!(status_subject("gz-01").unwrap(), "hallq.status.gz-01");
+        assert_eq!(pages_subject("gz-01").unwrap(), "hallq.pages.gz-01");
+        assert_eq!(page_down_subject("gz-01").unwrap(), "hallq.pagedown.gz-01");
+        assert_eq!(hall_of("hallq.pages.gz-01"), Some("gz-01"));
+        for bad in ["", "gz.01", "gz*", "gz>", "gz 01"] {
+            assert!(pages_subject(bad).is_err(), "{bad:?}");
+            assert!(page_down_subject(bad).is_err(), "{bad:?}");
+        }
         assert_eq!(hall_of("hallq.mark.gz-01"), Some("gz-01"));
         assert_eq!(hall_of("hallq.mark."), None);
         assert_eq!(hall_of("nodots"), None);

@@ -50,6 +50,8 @@ pub struct Uplink {
     /// Hands HQ's configuration documents to the writer (configuration down). Never blocks: a
     /// dropped offer is made again at the next fetch.
     pub offer: Arc<dyn Fn(crate::hqconfig::Offer) + Send + Sync>,
+    /// With `[phone]` on: the ticket pages' board for HQ, and where HQ's pages' requests go.
+    pub pages: Option<super::Pages>,
 }
 
 impl std::fmt::Debug for Uplink {
@@ -95,7 +97,7 @@ const GAP_QUIET: Duration = Duration::from_secs(10);
 
 /// Runs the uplink until `stop` turns true. Failures (HQ away, a refused batch, a journal read)
 /// are logged and retried; the hall is never told to stop serving.
-pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
+pub async fn run(mut uplink: Uplink, mut stop: watch::Receiver<bool>) {
     let Some(section) = uplink.config.uplink.clone() else {
         return;
     };
@@ -132,6 +134,14 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
         Arc::clone(&uplink.offer),
         stop.clone(),
     ));
+    let pages = uplink.pages.take().map(|p| {
+        tokio::spawn(super::pages::run(
+            client.clone(),
+            hall.clone(),
+            p,
+            stop.clone(),
+        ))
+    });
     let mut gaps = match hallq_wire::gap_subject(&hall) {
         Ok(subject) => client.subscribe(subject).await.ok(),
         Err(_) => None,
@@ -223,6 +233,9 @@ pub async fn run(uplink: Uplink, mut stop: watch::Receiver<bool>) {
     }
     // Pending acknowledgements and statuses are not waited for: the mark says at the next start.
     down.abort();
+    if let Some(p) = pages {
+        p.abort();
+    }
     drop(client);
 }
 

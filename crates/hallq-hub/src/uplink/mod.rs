@@ -15,15 +15,19 @@
 //! - [`Floor`]: what the writer tells the uplink after each batch (the journal's last seq and
 //!   the floor's counts), for the live status.
 //! - [`run`]: the task.
+//! - [`Pages`]: with `[phone]` on, the ticket pages' board to HQ and their requests back
+//!   (`pages.rs`).
 
 mod config;
 mod down;
 mod link;
+mod pages;
 
 use hallq_proto::Timestamp;
 
 pub use config::{BATCH_MAX_LIMIT, UplinkSection};
 pub use link::{Uplink, run};
+pub use pages::Pages;
 
 /// What the writer publishes for the uplink after each batch, on a `watch` channel: it wakes the
 /// uplink when the journal grows and carries the floor's counts for the live status. Only what
