@@ -45,12 +45,8 @@ pub fn hallq_bin() -> &'static Path {
             .and_then(Path::parent)
             .expect("test runs from target/");
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "hallq", "--bin", "hallq"]);
-        // nextest gives the test its build's library path; cargo seeing it changed would build
-        // the hub's dependencies again instead of reusing the ones just built.
-        build.env_remove("LD_LIBRARY_PATH");
+        let mut build = cargo_build();
+        build.args(["-p", "hallq", "--bin", "hallq"]);
         if release {
             build.arg("--release");
         }
@@ -58,6 +54,42 @@ pub fn hallq_bin() -> &'static Path {
         assert!(status.success(), "building hallq failed");
         profile_dir.join("hallq")
     })
+}
+
+/// `cargo build --quiet` as the shell that started the tests would run it: without the
+/// variables cargo and nextest give a test. Build scripts ask cargo to build again when a
+/// variable they read changes — ring's reads `CARGO_PKG_NAME` and `CARGO_PKG_VERSION_*`, which
+/// are the test package's here and unset in the shell — so a build from inside a test rebuilt
+/// ring and all that uses it, and the next `cargo nextest run` rebuilt them back (minutes each
+/// time). The library path nextest sets does the same.
+pub fn cargo_build() -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet"]);
+    let given = |k: &str| {
+        [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "NEXTEST",
+        ]
+        .iter()
+        .any(|p| k.starts_with(p))
+            || [
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+                "LD_LIBRARY_PATH",
+            ]
+            .contains(&k)
+    };
+    for (k, _) in std::env::vars_os() {
+        if k.to_str().is_some_and(given) {
+            build.env_remove(k);
+        }
+    }
+    build
 }
 
 /// An ordinary ticket request for `business`, as a kiosk sends it.

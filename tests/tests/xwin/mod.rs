@@ -32,11 +32,8 @@ pub fn app_bin(bin: &str) -> PathBuf {
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_owned();
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "--bins"]);
-        // As hallq_tests::hallq_bin: the test's library path would make cargo build again.
-        build.env_remove("LD_LIBRARY_PATH");
+        let mut build = hallq_tests::cargo_build();
+        build.arg("--bins");
         for package in ["hallq-counter", "hallq-display", "hallq-kiosk"] {
             build.args(["-p", package]);
         }
