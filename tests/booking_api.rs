@@ -5,7 +5,8 @@
 use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use hallq_proto::BusinessDay;
+use serde_json::{Value, json};
 
 use crate::Hall;
 
@@ -62,4 +63,25 @@ pub fn logged_code(hall: &Hall, mobile: &str) -> String {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The example mobile number `n` (1390000nnnn).
+pub fn mobile(n: u32) -> String {
+    format!("1390000{n:04}")
+}
+
+/// Books the basic business at `start_min` of `day` for `mobile` over the hub's API at `port`,
+/// with the one-time code read from the hub's log; returns the booking code.
+#[expect(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
+pub fn book(hall: &Hall, port: u16, day: BusinessDay, mobile: &str, start_min: u32) -> String {
+    let body = json!({ "mobile": mobile }).to_string();
+    let (status, v) = http(port, "POST", "/book/api/otp", Some(&body));
+    assert_eq!(status, 200, "{v}");
+    let otp = logged_code(hall, mobile);
+    let body = json!({ "business": "basic", "day": day.0, "start_min": start_min,
+                       "mobile": mobile, "otp": otp })
+    .to_string();
+    let (status, v) = http(port, "POST", "/book/api/bookings", Some(&body));
+    assert_eq!(status, 201, "{v}");
+    v["code"].as_str().unwrap().to_owned()
 }

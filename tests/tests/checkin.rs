@@ -12,34 +12,16 @@ use std::time::{Duration, Instant};
 use hallq_client::DeviceClient;
 use hallq_proto::command::CheckIn;
 use hallq_proto::{
-    BusinessDay, Command, ErrorCode, ErrorInfo, Phone, Reply, ReplyBody, ReplyResult,
-    ServiceResult, StaffNo, time,
+    Command, ErrorCode, ErrorInfo, Phone, Reply, ReplyBody, ReplyResult, ServiceResult, StaffNo,
+    time,
 };
-use hallq_tests::booking_api::{http, logged_code};
+use hallq_tests::booking_api::{book, mobile};
 use hallq_tests::{BrokerKind, Hall, free_port, ticket};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The simulated clock's pace: two hall minutes a second.
 const SPEED: i64 = 120;
 const MIN: i64 = 60_000;
-
-fn mobile(n: u32) -> String {
-    format!("1390000{n:04}")
-}
-
-/// Books `start_min` today for `mobile` over the hub's API; returns the booking code.
-fn book(hall: &Hall, port: u16, day: BusinessDay, mobile: &str, start_min: u32) -> String {
-    let body = json!({ "mobile": mobile }).to_string();
-    let (status, v) = http(port, "POST", "/book/api/otp", Some(&body));
-    assert_eq!(status, 200, "{v}");
-    let otp = logged_code(hall, mobile);
-    let body = json!({ "business": "basic", "day": day.0, "start_min": start_min,
-                       "mobile": mobile, "otp": otp })
-    .to_string();
-    let (status, v) = http(port, "POST", "/book/api/bookings", Some(&body));
-    assert_eq!(status, 201, "{v}");
-    v["code"].as_str().unwrap().to_owned()
-}
 
 /// The hub's time as its replies tell it, run on at the clock's pace in between.
 struct HubTime {

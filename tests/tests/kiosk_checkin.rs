@@ -26,10 +26,9 @@ use std::time::{Duration, Instant};
 
 use hallq_client::DeviceClient;
 use hallq_print::escpos;
-use hallq_proto::{BusinessDay, Command, ReplyBody, ReplyResult, ServiceResult, StaffNo, time};
-use hallq_tests::booking_api::{http, logged_code};
+use hallq_proto::{Command, ReplyBody, ReplyResult, ServiceResult, StaffNo, time};
+use hallq_tests::booking_api::{book, mobile};
 use hallq_tests::{Hall, free_port, ticket};
-use serde_json::json;
 use xwin::{Killed, Rect, Shot, Xvfb, app_bin, profile};
 
 /// The standing kiosk's screen (firmware-profiles/kiosk-portrait-80mm.toml).
@@ -81,24 +80,6 @@ fn number_key(c: char) -> (u32, u32) {
 const BRAND: [u8; 3] = [0x0b, 0x4e, 0xa2];
 const OK: [u8; 3] = [0x04, 0x78, 0x57];
 const ALERT: [u8; 3] = [0xc8, 0x1e, 0x1e];
-
-fn mobile(n: u32) -> String {
-    format!("1390000{n:04}")
-}
-
-/// Books `start_min` of `day` for `mobile` over the hub's API; returns the booking code.
-fn book(hall: &Hall, port: u16, day: BusinessDay, mobile: &str, start_min: u32) -> String {
-    let body = json!({ "mobile": mobile }).to_string();
-    let (status, v) = http(port, "POST", "/book/api/otp", Some(&body));
-    assert_eq!(status, 200, "{v}");
-    let otp = logged_code(hall, mobile);
-    let body = json!({ "business": "basic", "day": day.0, "start_min": start_min,
-                       "mobile": mobile, "otp": otp })
-    .to_string();
-    let (status, v) = http(port, "POST", "/book/api/bookings", Some(&body));
-    assert_eq!(status, 201, "{v}");
-    v["code"].as_str().unwrap().to_owned()
-}
 
 fn ok(reply: &hallq_proto::Reply) -> &ReplyResult {
     match &reply.body {
