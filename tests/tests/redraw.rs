@@ -62,6 +62,62 @@ fn keep(name: &str, shots: &[&Shot]) -> String {
     dir.display().to_string()
 }
 
+/// Whether the app's log at `path` says `needle` past its first `from` bytes, waited for up to
+/// two minutes.
+fn in_log_after(path: &Path, from: u64, needle: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let text = std::fs::read(path).unwrap_or_default();
+        let after = text
+            .get(usize::try_from(from).unwrap_or(0)..)
+            .unwrap_or_default();
+        if String::from_utf8_lossy(after).contains(needle) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// Looks at `window` until `rect` of it has not changed for three seconds (at most a minute),
+/// and returns that look, saved as `path`.
+fn held_still(x: &Xvfb, window: &str, rect: Rect, path: &Path) -> Shot {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = x.look(window);
+    let mut still_since = Instant::now();
+    while still_since.elapsed() < Duration::from_secs(3) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = x.look(window);
+        if now.differing(&last, rect) > 0 {
+            still_since = Instant::now();
+        }
+        last = now;
+    }
+    saved(&last, path)
+}
+
+/// `shot` saved as `path`, and read back with that path (what [`keep`] copies).
+fn saved(shot: &Shot, path: &Path) -> Shot {
+    shot.save(path);
+    Shot::read(path)
+}
+
+/// The time of day now, UTC, as the apps' log lines give it (`HH:MM:SS.mmm`): the test's own
+/// lines are read beside the app's.
+fn utc_now() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let day_ms = ms % 86_400_000;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}Z",
+        day_ms / 3_600_000,
+        day_ms / 60_000 % 60,
+        day_ms / 1000 % 60,
+        day_ms % 1000
+    )
+}
+
 /// The hall's 11:00 on 2026-12-07, UTC+8, as the hub's clock reads it (ms since the epoch).
 const ELEVEN: i64 = 1_796_612_400_000;
 
@@ -317,6 +373,7 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
     let bin = app_bin("hallq-display");
     let x = Xvfb::start(1920, 1080);
     let dir = tempfile::tempdir().unwrap();
+    let app_log = dir.path().join("display.log");
     let broker = busy.broker();
     let _app = Killed(
         x.command(bin.to_str().unwrap())
@@ -332,9 +389,11 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
             .arg(profile("display-1080p"))
             .env("SLINT_SCALE_FACTOR", "0.5")
             .env("HALLQ_DEVICE_SECRET", &busy.secrets["display-app"])
-            .env("RUST_LOG", "warn")
+            // Each view shown and each frame drawn, with their times: kept with the pictures
+            // of a failure, they tell a view drawn late from a frame that left it unpainted.
+            .env("RUST_LOG", "warn,hallq_display=debug,hallq_ui=debug")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&app_log).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -370,14 +429,37 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
     for k in 0..4 {
         let ran_ms = (since.elapsed().as_secs_f64() * 60_000.0) as i64;
         since = Instant::now();
+        let logged = std::fs::metadata(&app_log).map_or(0, |m| m.len());
         clock.jump_to(hallq_proto::Timestamp(clock.now().0 + ran_ms + 120_000));
-        std::thread::sleep(Duration::from_secs(4));
-        let shown = x.grab(&window, &dir.path().join(format!("shown-{k}.png")));
+        let time = hallq_proto::time::hhmm(clock.now(), 480);
+        eprintln!("{} turn {k}: the hub's clock moved on to {time}", utc_now());
+        // The display has taken the hub's new time (its log says the view with that clock
+        // reached the window) and its header has held still since: whatever it was going to
+        // paint, it has. A loaded machine may take long for either; a header left unpainted
+        // stays as it is for good.
+        let seen = in_log_after(&app_log, logged, &format!("clock={time}"));
+        assert!(
+            seen,
+            "the display never showed the hub's {time} (its log is {})",
+            app_log.display()
+        );
+        let shown = held_still(
+            &x,
+            &window,
+            header,
+            &dir.path().join(format!("shown-{k}.png")),
+        );
+        eprintln!("{} turn {k}: looked, then a full redraw", utc_now());
         x.full_redraw(&window);
-        let redrawn = x.grab(&window, &dir.path().join(format!("redrawn-{k}.png")));
+        let turn = dir.path().join(format!("turn-{k}"));
+        std::fs::create_dir_all(&turn).unwrap();
+        let redrawn = repainted(&x, &window, &shown, &turn);
+        let redrawn = saved(&redrawn, &dir.path().join(format!("redrawn-{k}.png")));
         let differ = shown.differing(&redrawn, header);
         if differ > 0 {
-            stale.push((k, differ, keep("display", &[&shown, &redrawn])));
+            let kept = keep("display", &[&shown, &redrawn]);
+            let _ = std::fs::copy(&app_log, Path::new(&kept).join("display.log"));
+            stale.push((k, differ, kept));
         }
         redrawn_headers.push(redrawn);
     }

@@ -108,6 +108,7 @@ fn run_desk(
         ui::wire(
             &window,
             move |a| {
+                tracing::debug!(action = ?a, "pressed");
                 let _ = touch.send(Input::Action(a));
             },
             move |en| {
@@ -123,6 +124,7 @@ fn run_desk(
     let clock = HallClock::follow(&client);
     let to_window = hallq_ui::Newest::new(move |(view, clock, en): (DeskView, String, bool)| {
         if let Some(w) = weak.upgrade() {
+            tracing::debug!(%clock, english = en, mode = ?view.mode, "view shown");
             ui::show(&w, &view, &clock, en);
         }
     });
@@ -138,7 +140,9 @@ fn run_desk(
             for Effect::Send(cmd) in input.map(|i| desk.handle(i)).unwrap_or_default() {
                 let (client, tx) = (client.clone(), tx.clone());
                 tokio::spawn(async move {
-                    let _ = tx.send(answer(client.send(cmd).await));
+                    let reply = client.send(cmd).await;
+                    tracing::debug!(?reply, "answered");
+                    let _ = tx.send(answer(reply));
                 });
             }
             let en = english.lock().map(|e| *e).unwrap_or(false);

@@ -18,7 +18,7 @@ hallq_ui::generated_ui!();
 pub use generated::{
     CallbackRow, CaseRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow,
     EvaluatorAdapter, EvaluatorWindow, FloorQueueRow, GreeterAdapter, GreeterWindow, LimitLevel,
-    NamedRow, PadMode, QueueRow, SupervisorAdapter, SupervisorWindow, Theme,
+    NamedRow, PadMode, QueueRow, Repaint, SupervisorAdapter, SupervisorWindow, Theme,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -37,6 +37,9 @@ pub fn mmss(secs: i64) -> String {
 /// Shows `view` in `window`.
 pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool) {
     let a = window.global::<DeskAdapter>();
+    // A new minute on the clock, another language or mode repaints the whole window (`Repaint`
+    // in ui/common/widgets.slint, issue 13 §1.1).
+    let rare = (a.get_clock(), a.get_english(), a.get_mode());
     // The `@tr` labels change language here, with the texts the view brings in that language
     // (the counter's name, the queues' names): one frame shows the whole switch (issue 13 §1.1).
     if a.get_english() != english {
@@ -118,6 +121,10 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
             .iter()
             .map(|(code, name)| (code.as_str(), name.as_str(), 0)),
     ));
+    if rare != (a.get_clock(), a.get_english(), a.get_mode()) {
+        let r = window.global::<Repaint>();
+        r.set_phase(!r.get_phase());
+    }
 }
 
 fn rows<'a>(items: impl Iterator<Item = (&'a str, &'a str, u32)>) -> ModelRc<QueueRow> {

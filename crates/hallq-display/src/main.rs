@@ -173,6 +173,7 @@ fn run_display(
     let weak = window.as_weak();
     let to_window = hallq_ui::Newest::new(move |view: DisplayView| {
         if let Some(w) = weak.upgrade() {
+            tracing::debug!(clock = %view.clock, calls = view.latest.len(), "view shown");
             ui::show(&w, &view);
         }
     });

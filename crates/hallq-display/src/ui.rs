@@ -12,15 +12,19 @@ hallq_ui::generated_ui!();
 
 pub use generated::{
     Bi, CallRow, DisplayAdapter, DisplayState, DisplayWindow, LedAdapter, LedGlyph, LedWindow,
-    MarqueeRow, QueueRow, Theme,
+    MarqueeRow, QueueRow, Repaint, Theme,
 };
 
 /// The screen the layout is drawn for, in pixels: the 55" Full HD display.
 pub const DESIGN_SIZE: (u32, u32) = (1920, 1080);
 
-/// Shows `view` in `window`.
+/// Shows `view` in `window`. A new minute on the clock, another language or state repaints the
+/// whole window (`Repaint` in ui/common/widgets.slint: what is set once a minute was left
+/// unpainted while the board changed around it).
 pub fn show(window: &DisplayWindow, view: &DisplayView) {
     let a = window.global::<DisplayAdapter>();
+    let state = a.get_state();
+    let rare = (a.get_clock(), a.get_english());
     a.set_state(match view.state {
         view::DisplayState::Connecting => DisplayState::Connecting,
         view::DisplayState::Live => DisplayState::Live,
@@ -46,6 +50,10 @@ pub fn show(window: &DisplayWindow, view: &DisplayView) {
         ask: bi(&m.ask),
     })));
     a.set_notice(bi(&view.notice));
+    if rare != (a.get_clock(), a.get_english()) || state != a.get_state() {
+        let r = window.global::<Repaint>();
+        r.set_phase(!r.get_phase());
+    }
 }
 
 /// Sizes the window to a `width` × `height` screen (from the display's firmware profile) and

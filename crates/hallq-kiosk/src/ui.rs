@@ -13,11 +13,15 @@ use crate::view::{self, KioskView, ScreenKind};
 
 hallq_ui::generated_ui!();
 
-pub use generated::{KioskAdapter, KioskScreen, KioskWindow, PrintStatus, ServiceRow, Theme};
+pub use generated::{
+    KioskAdapter, KioskScreen, KioskWindow, PrintStatus, Repaint, ServiceRow, Theme,
+};
 
-/// Shows `view` in `window`.
+/// Shows `view` in `window`. A new minute on the clock, another language or screen repaints the
+/// whole window (`Repaint` in ui/common/widgets.slint, issue 13 §1.1).
 pub fn show(window: &KioskWindow, view: &KioskView) {
     let a = window.global::<KioskAdapter>();
+    let rare = (a.get_clock(), a.get_english(), a.get_screen());
     if a.get_english() != view.english {
         // Slint's translations are global to the app: every @tr text follows.
         let lang = if view.english { "" } else { "zh" };
@@ -81,6 +85,10 @@ pub fn show(window: &KioskWindow, view: &KioskView) {
             view::PrintStatus::Printed => PrintStatus::Printed,
             view::PrintStatus::Failed => PrintStatus::Failed,
         });
+    }
+    if rare != (a.get_clock(), a.get_english(), a.get_screen()) {
+        let r = window.global::<Repaint>();
+        r.set_phase(!r.get_phase());
     }
 }
 

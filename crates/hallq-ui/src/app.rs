@@ -106,6 +106,9 @@ pub fn init() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal only: a log kept in a file or the journal reads
+        // (and is searched) as plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match crate::fonts::check_cjk() {
         Ok(font) => tracing::info!(font = %font.display(), "CJK font found"),

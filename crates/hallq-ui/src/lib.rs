@@ -8,8 +8,9 @@
 //!   the hub's pace between its messages; the device's own clock before the hub has said it.
 //! - [`newest`]: views handed from the apps' tasks to the window's thread, the newest only, so
 //!   that no queue of stale views grows when drawing is slower than the views come.
-//! - [`repaint`]: why the apps force no whole-window repaint (issue 13 §1.1: what looked like
-//!   stale partial repaints under X11 was a view applied late; what was found).
+//! - [`repaint`]: how the apps keep their windows painted whole (issue 13 §1.1): a view applied
+//!   late, and an item Slint's partial renderer left unpainted; what was found, and the repaint
+//!   of the whole window at a new minute, language or screen.
 //! - [`fonts`]: the check at start that a CJK font is installed. Without one Slint draws
 //!   nothing where Chinese should be (ARCHITECTURE.md), which is easy to miss: the apps say so
 //!   in both languages instead.

@@ -268,6 +268,20 @@ impl Xvfb {
         }
     }
 
+    /// Looks at `window` until it differs from `from` in `rect` (`None` after `within`): for a
+    /// screen that never holds still (a counting timer on it).
+    pub fn changed(&self, window: &str, from: &Shot, rect: Rect, within: Duration) -> Option<Shot> {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(250));
+            let now = self.look(window);
+            if now.differing(from, rect) > 0 {
+                return Some(now);
+            }
+        }
+        None
+    }
+
     /// Looks at `window` until it differs from `from` in `rect` and then holds still for a
     /// second (`None` after `within`).
     pub fn settled_change(
