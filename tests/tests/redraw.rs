@@ -105,10 +105,7 @@ fn saved(shot: &Shot, path: &Path) -> Shot {
 /// The time of day now, UTC, as the apps' log lines give it (`HH:MM:SS.mmm`): the test's own
 /// lines are read beside the app's.
 fn utc_now() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let day_ms = ms % 86_400_000;
+    let day_ms = hallq_ui::app::wall_clock().0.rem_euclid(86_400_000);
     format!(
         "{:02}:{:02}:{:02}.{:03}Z",
         day_ms / 3_600_000,
