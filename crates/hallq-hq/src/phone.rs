@@ -3,9 +3,13 @@
 //! up, on a listener of their own (`[phone] listen` in hq.toml: the phones' public address,
 //! apart from the staff's console).
 //!
-//! Each hall's hub sends its [`UpBoard`] on `hallq.pages.<hall>` after every change and every
-//! few seconds; [`follow`] keeps, per hall, the board the pages read and the tokens that open
-//! them. A page's address is the hub's own (`/t/{token}`): the token's MAC finds its hall (128
+//! Each hall's hub sends its board on `hallq.pages.<hall>` as [`UpPart`]s: the whole board in
+//! parts now and then, the tickets changed in between, numbered, an empty one every few seconds
+//! (docs/phone.md, "At HQ"); [`follow`] puts them back together per hall ([`Mirror`]): the
+//! board the pages read and the tokens that open them. A hall whose messages HQ missed some of
+//! (HQ restarted, a message lost) is asked for its whole board ([`Resync`] on
+//! `hallq.pagedown.<hall>`), at most every [`RESYNC_GAP`] while it stays behind; its pages show
+//! what came meanwhile. A page's address is the hub's own (`/t/{token}`): the token's MAC finds its hall (128
 //! random-looking bits, unique across the chain), and that hall's router answers as the hub's
 //! does. HQ never holds a hall's phone key: a token opens a page only if its hall sent it
 //! (`hallq_phone::wire::Listed`). A rating or a notice goes down to the hall as a NATS request
@@ -14,12 +18,13 @@
 //! Every HQ process with `[phone]` subscribes (not in a queue group): each serves every hall's
 //! pages from memory; nothing of them is stored. While a hall's link is away its pages keep
 //! its last board (a rating or a notice then says it was not recorded); after HQ restarts a
-//! page opens again with the hall's next board, a few seconds later.
+//! page opens again once the hall's next message (within 5 s) showed HQ behind and the whole
+//! board it asked for came.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use async_nats::Client;
 use axum::Router;
@@ -28,7 +33,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
 use hallq_phone::token::{MAC_BYTES, parse};
-use hallq_phone::wire::{Down, DownAnswer, DownAsk, Listed, UpBoard, VERSION};
+use hallq_phone::wire::{Down, DownAnswer, DownAsk, Listed, Mirror, Resync, UpPart, VERSION};
 use hallq_phone::{Board, NoticeLead, RateError, TicketSource};
 use hallq_proto::{CommandId, Score, TicketId};
 use serde::Deserialize;
@@ -62,6 +67,10 @@ impl PhoneSettings {
 /// How long a rating or a notice waits for its hall's answer.
 const DOWN_WAIT: Duration = Duration::from_secs(10);
 
+/// A hall behind is asked for its whole board at most this often (its hub sends a message at
+/// least every 5 s, each of which shows it still behind).
+pub const RESYNC_GAP: Duration = Duration::from_secs(2);
+
 /// The chain's pages: per hall, its board and router; per token MAC, its hall.
 #[derive(Clone)]
 pub struct Pages {
@@ -79,6 +88,8 @@ struct HallPages {
     board: watch::Sender<Arc<Board>>,
     tokens: Listed,
     router: Router,
+    /// The hall's messages put together, and when it was last asked for its whole board.
+    mirror: Mutex<(Mirror, Option<Instant>)>,
 }
 
 impl std::fmt::Debug for Pages {
@@ -147,36 +158,42 @@ impl Pages {
         }
     }
 
-    /// Takes a hall's board as received on `subject`; a board that is not that hall's, or not
-    /// this version's, is refused (and nothing changes).
-    pub fn take(&self, subject: &str, body: &[u8]) -> Result<(), String> {
+    /// Takes a part of a hall's board as received on `subject` at `now`; one that is not that
+    /// hall's, or not of a version HQ knows, is refused (and nothing changes). `Ok(true)`: the
+    /// hall is behind and was not asked for its whole board within [`RESYNC_GAP`]: ask it.
+    pub fn take(&self, subject: &str, body: &[u8], now: Instant) -> Result<bool, String> {
         let hall = hallq_wire::hall_of(subject)
             .filter(|h| hallq_wire::pages_subject(h).is_ok_and(|s| s == subject))
             .ok_or_else(|| format!("{subject} is not a hall's pages subject"))?;
-        let up = UpBoard::received(hall, body)?;
-        let (board, tokens) = up.split();
+        let part = UpPart::received(hall, body)?;
         let pages = self.hall(hall);
-        let macs: Vec<[u8; MAC_BYTES]> = tokens.0.keys().copied().collect();
-        let old = std::mem::replace(&mut *write(&pages.tokens.0), tokens);
-        {
+        let mut mirror = lock(&pages.mirror);
+        let took = mirror.0.take(part);
+        if !took.closed.is_empty() || !took.opened.is_empty() {
+            let mut tokens = write(&pages.tokens.0);
             let mut index = write(&self.inner.index);
-            for mac in old.0.keys() {
+            for mac in &took.closed {
+                tokens.0.remove(mac);
                 if index.get(mac).is_some_and(|h| h == hall) {
                     index.remove(mac);
                 }
             }
-            for mac in macs {
+            for (mac, day, ticket) in took.opened {
+                tokens.0.insert(mac, (day, ticket));
                 index.insert(mac, hall.to_owned());
             }
         }
-        pages.board.send_if_modified(|was| {
-            let changed = **was != board;
-            if changed {
-                *was = Arc::new(board);
-            }
-            changed
-        });
-        Ok(())
+        if took.changed {
+            pages.board.send_replace(Arc::new(mirror.0.board().clone()));
+        }
+        let ask = took.behind
+            && mirror
+                .1
+                .is_none_or(|at| now.duration_since(at) >= RESYNC_GAP);
+        if ask {
+            mirror.1 = Some(now);
+        }
+        Ok(ask)
     }
 
     /// The hall's pages, made at its first board.
@@ -199,6 +216,7 @@ impl Pages {
                 board,
                 tokens,
                 router,
+                mirror: Mutex::new((Mirror::default(), None)),
             })
         }))
     }
@@ -207,6 +225,10 @@ impl Pages {
     pub fn router(&self) -> Router {
         Router::new().fallback(dispatch).with_state(self.clone())
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -255,8 +277,21 @@ pub async fn follow(pages: Pages) -> Result<(), HqError> {
         .await
         .map_err(|e| HqError::Nats(format!("subscribe {}: {e}", hallq_wire::PAGES_SUBJECTS)))?;
     while let Some(m) = boards.next().await {
-        if let Err(reason) = pages.take(&m.subject, &m.payload) {
-            tracing::warn!(subject = %m.subject, %reason, "not a hall's pages: dropped");
+        match pages.take(&m.subject, &m.payload, Instant::now()) {
+            Ok(false) => {}
+            Ok(true) => {
+                let hall = hallq_wire::hall_of(&m.subject).unwrap_or_default();
+                if let Ok(down) = hallq_wire::page_down_subject(hall) {
+                    tracing::debug!(%hall, "a hall's pages behind: its whole board asked for");
+                    if let Err(error) = pages.inner.nats.publish(down, Resync::body().into()).await
+                    {
+                        tracing::debug!(%error, %hall, "the whole board was not asked for");
+                    }
+                }
+            }
+            Err(reason) => {
+                tracing::warn!(subject = %m.subject, %reason, "not a hall's pages: dropped");
+            }
         }
     }
     Ok(())
@@ -282,6 +317,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use axum::body::Body;
+    use hallq_phone::wire::Feed;
     use hallq_phone::{TicketState, TicketView, TokenKey};
     use hallq_proto::{BusinessDay, HallId, LocalText};
 
@@ -316,7 +352,10 @@ mod tests {
                 notice: None,
             },
         );
-        serde_json::to_vec(&UpBoard::new(hall, &board, key)).unwrap()
+        Feed::new(hall, 1, 1 << 20)
+            .snapshot(&board, |id| key.issue_for(id))
+            .messages
+            .remove(0)
     }
 
     async fn get(pages: &Pages, path: &str) -> (StatusCode, String) {
@@ -335,8 +374,12 @@ mod tests {
         let pages = Pages::new(nowhere().await);
         let k1 = TokenKey::new(HallId::new("h1").unwrap(), &[1; 32]);
         let k2 = TokenKey::new(HallId::new("h2").unwrap(), &[2; 32]);
-        pages.take("hallq.pages.h1", &up("h1", &k1, 7)).unwrap();
-        pages.take("hallq.pages.h2", &up("h2", &k2, 8)).unwrap();
+        pages
+            .take("hallq.pages.h1", &up("h1", &k1, 7), Instant::now())
+            .unwrap();
+        pages
+            .take("hallq.pages.h2", &up("h2", &k2, 8), Instant::now())
+            .unwrap();
         let (status, body) = get(&pages, &format!("/t/{}", k1.issue(DAY, 7))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(
@@ -371,10 +414,20 @@ mod tests {
         let pages = Pages::new(nowhere().await);
         let k1 = TokenKey::new(HallId::new("h1").unwrap(), &[1; 32]);
         // Hall h2's credentials publish a board naming h1.
-        let e = pages.take("hallq.pages.h2", &up("h1", &k1, 7)).unwrap_err();
+        let e = pages
+            .take("hallq.pages.h2", &up("h1", &k1, 7), Instant::now())
+            .unwrap_err();
         assert!(e.contains("h1"), "{e}");
-        assert!(pages.take("hallq.other.h1", &up("h1", &k1, 7)).is_err());
-        assert!(pages.take("hallq.pages.h1", b"junk").is_err());
+        assert!(
+            pages
+                .take("hallq.other.h1", &up("h1", &k1, 7), Instant::now())
+                .is_err()
+        );
+        assert!(
+            pages
+                .take("hallq.pages.h1", b"junk", Instant::now())
+                .is_err()
+        );
         let (status, _) = get(&pages, &format!("/t/{}", k1.issue(DAY, 7))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
@@ -383,12 +436,45 @@ mod tests {
     async fn the_next_board_s_tokens_replace_the_last_s() {
         let pages = Pages::new(nowhere().await);
         let k1 = TokenKey::new(HallId::new("h1").unwrap(), &[1; 32]);
-        pages.take("hallq.pages.h1", &up("h1", &k1, 7)).unwrap();
-        pages.take("hallq.pages.h1", &up("h1", &k1, 9)).unwrap();
+        pages
+            .take("hallq.pages.h1", &up("h1", &k1, 7), Instant::now())
+            .unwrap();
+        pages
+            .take("hallq.pages.h1", &up("h1", &k1, 9), Instant::now())
+            .unwrap();
         let (status, _) = get(&pages, &format!("/t/{}", k1.issue(DAY, 7))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, body) = get(&pages, &format!("/t/{}", k1.issue(DAY, 9))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_hall_behind_is_asked_for_its_whole_board_at_most_every_resync_gap() {
+        let pages = Pages::new(nowhere().await);
+        let k1 = TokenKey::new(HallId::new("h1").unwrap(), &[1; 32]);
+        let board = Board {
+            day: Some(DAY),
+            ..Board::default()
+        };
+        let mut feed = Feed::new("h1", 1, 1 << 20);
+        // HQ started after the hub's snapshot: its first message is a delta.
+        let _missed = feed.snapshot(&board, |id| k1.issue_for(id));
+        let mut delta = || feed.delta(&board, |id| k1.issue_for(id)).messages.remove(0);
+        let t0 = Instant::now();
+        assert_eq!(pages.take("hallq.pages.h1", &delta(), t0), Ok(true));
+        let soon = t0 + RESYNC_GAP / 2;
+        assert_eq!(pages.take("hallq.pages.h1", &delta(), soon), Ok(false));
+        let later = t0 + RESYNC_GAP;
+        assert_eq!(pages.take("hallq.pages.h1", &delta(), later), Ok(true));
+        // The whole board: in step, nothing more asked.
+        let whole = feed
+            .snapshot(&board, |id| k1.issue_for(id))
+            .messages
+            .remove(0);
+        let much_later = t0 + 10 * RESYNC_GAP;
+        assert_eq!(pages.take("hallq.pages.h1", &whole, much_later), Ok(false));
+        let next = feed.delta(&board, |id| k1.issue_for(id)).messages.remove(0);
+        assert_eq!(pages.take("hallq.pages.h1", &next, much_later), Ok(false));
     }
 
     #[test]

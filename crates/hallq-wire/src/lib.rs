@@ -155,9 +155,10 @@ pub fn gap_subject(hall: &str) -> Result<String, BadHallId> {
     token(hall).map(|h| format!("hallq.gap.{h}"))
 }
 
-/// The subjects the halls' ticket-page boards come on: `hallq.pages.<hall>`, plain NATS (the
-/// newest board is all a page needs; the hub sends it again every few seconds). Every HQ process
-/// serving the pages subscribes (no queue group): each serves every hall's pages from memory.
+/// The subjects the halls' ticket-page boards come on: `hallq.pages.<hall>`, plain NATS, in
+/// numbered parts (whole now and then, the changes in between; an HQ process that missed one asks
+/// for the whole board again). Every HQ process serving the pages subscribes (no queue group):
+/// each serves every hall's pages from memory.
 pub const PAGES_SUBJECTS: &str = "hallq.pages.*";
 
 /// The subject a hall's hub sends its ticket pages' board on, `hallq.pages.<hall>`
@@ -167,7 +168,8 @@ pub fn pages_subject(hall: &str) -> Result<String, BadHallId> {
 }
 
 /// The subject a page at HQ sends its hall a rating or a notice on, `hallq.pagedown.<hall>`
-/// (NATS request/reply: the hall's hub answers on HQ's inbox).
+/// (NATS request/reply: the hall's hub answers on HQ's inbox); HQ asks there for a hall's whole
+/// board too (unanswered: the board comes on the pages' subject).
 pub fn page_down_subject(hall: &str) -> Result<String, BadHallId> {
     token(hall).map(|h| format!("hallq.pagedown.{h}"))
 }

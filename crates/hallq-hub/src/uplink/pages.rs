@@ -2,12 +2,14 @@
 //! HQ"): with `[phone]` and `[uplink]` both on, HQ serves the same pages as the hub.
 //!
 //! A task beside the uplink's, on its connection, never on the writer's path: it follows the
-//! writer's board (the `watch` the hub's own pages follow) and sends it, with each ticket's
-//! token, on `hallq.pages.<hall>` (plain NATS) — at once after a change when the last went
-//! [`MIN_GAP`] ago or more, otherwise at the end of that gap (a busy minute's batches then make
-//! one message per gap, carrying the latest), and every [`RESEND`] anyway, so that an HQ
-//! process that started, or a message lost while the link was down, is made good. It answers
-//! HQ's requests (`hallq.pagedown.<hall>`, NATS request/reply) through the hub's own
+//! writer's board (the `watch` the hub's own pages follow) and sends it on `hallq.pages.<hall>`
+//! (plain NATS) through a [`Feed`]: whole, in parts within the server's `max_payload`, when it
+//! starts, at a new day, when HQ asks ([`Resync`]) and every [`SNAPSHOT_EVERY`]; otherwise the
+//! tickets whose page changed — at once after a change when the last message went [`MIN_GAP`]
+//! ago or more, otherwise at the end of that gap (a busy minute's batches then make one message
+//! per gap, carrying the latest), and an empty one every [`RESEND`] anyway, numbered like the
+//! rest, so that HQ sees a message it missed and asks for the whole board. It answers HQ's
+//! requests (`hallq.pagedown.<hall>`, NATS request/reply) through the hub's own
 //! [`TicketSource`]: the writer records them as it does its own pages'.
 
 use std::collections::HashMap;
@@ -16,18 +18,31 @@ use std::time::Duration;
 
 use async_nats::{Client, Subscriber};
 use futures_util::StreamExt as _;
-use hallq_phone::wire::{UpBoard, answer_down};
+use hallq_phone::wire::{Feed, Resync, answer_down};
 use hallq_phone::{Board, TicketSource, TokenKey};
 use hallq_proto::TicketId;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-/// The shortest time between two boards sent: a bound on the uplink's bytes in a busy minute,
-/// and on the delay a page at HQ adds to a call.
+/// The shortest time between two messages sent: a bound on the uplink's bytes in a busy
+/// minute, and on the delay a page at HQ adds to a call.
 pub(super) const MIN_GAP: Duration = Duration::from_millis(200);
 
-/// A board is sent at least this often, changed or not.
+/// A message (an empty one if nothing changed) is sent at least this often: HQ learns within
+/// this time that it missed one.
 pub(super) const RESEND: Duration = Duration::from_secs(5);
+
+/// The whole board is sent at least this often, asked for or not: a bound on how long a page at
+/// HQ could be wrong should HQ fail to see a message missed.
+pub(super) const SNAPSHOT_EVERY: Duration = Duration::from_secs(300);
+
+/// HQ's requests for the whole board are not served more often than this (several HQ
+/// processes may ask at once; each asks again while it is behind).
+const SNAPSHOT_GAP: Duration = Duration::from_secs(1);
+
+/// A message's bytes at most, below the server's `max_payload` (1 MiB by default): small
+/// messages keep a snapshot from holding up the connection's other traffic.
+pub(super) const PART_BYTES: usize = 128 * 1024;
 
 /// What the task needs from the hub's `[phone]`.
 pub struct Pages {
@@ -67,10 +82,14 @@ pub(super) async fn run(
         }
     };
     let mut board = pages.board.clone();
+    let mut feed = Feed::new(&hall, rand_run(), PART_BYTES);
     // Tokens made once per ticket: an HMAC each, and a day has thousands.
     let mut tokens: HashMap<TicketId, String> = HashMap::new();
     let mut sent: Option<Instant> = None;
     let mut due = true;
+    // The next message is the whole board (the first is).
+    let mut whole = true;
+    let mut whole_at: Option<Instant> = None;
     loop {
         let wake = match sent {
             Some(at) if due => at + MIN_GAP,
@@ -81,8 +100,15 @@ pub(super) async fn run(
             biased;
             _ = stop.wait_for(|s| *s) => break,
             Some(m) = next(&mut down) => {
-                let (client, source) = (client.clone(), Arc::clone(&pages.source));
-                tokio::spawn(answer(client, source, m));
+                if Resync::is(&m.payload) {
+                    if whole_at.is_none_or(|at| at.elapsed() >= SNAPSHOT_GAP) {
+                        whole = true;
+                        due = true;
+                    }
+                } else {
+                    let (client, source) = (client.clone(), Arc::clone(&pages.source));
+                    tokio::spawn(answer(client, source, m));
+                }
                 continue;
             }
             changed = board.changed() => {
@@ -100,28 +126,54 @@ pub(super) async fn run(
             due = true;
             continue;
         }
+        let max_payload = client.server_info().max_payload;
+        if max_payload > 0 {
+            feed.set_limit(PART_BYTES.min(max_payload));
+        }
         let now = Arc::clone(&board.borrow_and_update());
-        let up = up_board(&hall, &now, &pages.key, &mut tokens);
-        match serde_json::to_vec(&up) {
-            Ok(body) => {
-                if let Err(error) = client.publish(subject.clone(), body.into()).await {
-                    tracing::debug!(%error, "the pages' board was not sent");
-                }
+        refresh_tokens(&now, &pages.key, &mut tokens);
+        if whole_at.is_some_and(|at| at.elapsed() >= SNAPSHOT_EVERY) {
+            whole = true;
+        }
+        let token_of = |id: &TicketId| tokens.get(id).cloned();
+        let out = if whole {
+            whole_at = Some(Instant::now());
+            feed.snapshot(&now, token_of)
+        } else {
+            feed.delta(&now, token_of)
+        };
+        if out.left_out > 0 {
+            tracing::warn!(
+                tickets = out.left_out,
+                "tickets too large for a message are not at HQ / 部分排队号过大，未发往总部"
+            );
+        }
+        for body in out.messages {
+            if let Err(error) = client.publish(subject.clone(), body.into()).await {
+                // HQ sees the number skipped and asks for the whole board.
+                tracing::debug!(%error, "a part of the pages' board was not sent");
             }
-            Err(error) => tracing::warn!(%error, "the pages' board cannot be written"),
         }
         sent = Some(Instant::now());
         due = false;
+        whole = false;
     }
 }
 
-/// The board with its tokens, made once per ticket and forgotten with the day.
-fn up_board(
-    hall: &str,
-    board: &Board,
-    key: &TokenKey,
-    tokens: &mut HashMap<TicketId, String>,
-) -> UpBoard {
+/// A run number for the feed: random, so a restarted hub's messages are not taken for the
+/// last run's.
+fn rand_run() -> u64 {
+    use ring::rand::{SecureRandom as _, SystemRandom};
+    let mut bytes = [0u8; 8];
+    // Without the system RNG, the process id: still unlike the last run's, most likely.
+    if SystemRandom::new().fill(&mut bytes).is_err() {
+        return (u64::from(std::process::id()) << 32) | 1;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// The tokens of the board's tickets, made once per ticket and forgotten with the day.
+fn refresh_tokens(board: &Board, key: &TokenKey, tokens: &mut HashMap<TicketId, String>) {
     tokens.retain(|id, _| board.tickets.contains_key(id));
     for id in board.tickets.keys() {
         if !tokens.contains_key(id)
@@ -130,7 +182,6 @@ fn up_board(
             tokens.insert(id.clone(), t);
         }
     }
-    UpBoard::with_tokens(hall, board, |id| tokens.get(id).cloned())
 }
 
 async fn next(down: &mut Option<Subscriber>) -> Option<async_nats::Message> {
@@ -159,7 +210,7 @@ mod tests {
     use hallq_proto::{BusinessDay, HallId, LocalText};
 
     #[test]
-    fn the_board_sent_carries_each_ticket_s_token_made_once() {
+    fn a_ticket_s_token_is_made_once_and_forgotten_with_its_day() {
         let key = TokenKey::new(HallId::new("h1").unwrap(), &[7; 32]);
         let day = BusinessDay(20261123);
         let id = TicketId::new("20261123-0001").unwrap();
@@ -179,11 +230,11 @@ mod tests {
         };
         board.tickets.insert(id.clone(), view);
         let mut tokens = HashMap::new();
-        let up = up_board("h1", &board, &key, &mut tokens);
-        assert_eq!(up.tickets.len(), 1);
-        assert_eq!(up.tickets[0].token, key.issue(day, 1));
+        refresh_tokens(&board, &key, &mut tokens);
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(tokens[&id], key.issue(day, 1));
         // The day over: its tokens are forgotten with its tickets.
-        let up = up_board("h1", &Board::default(), &key, &mut tokens);
-        assert!(up.tickets.is_empty() && tokens.is_empty());
+        refresh_tokens(&Board::default(), &key, &mut tokens);
+        assert!(tokens.is_empty());
     }
 }

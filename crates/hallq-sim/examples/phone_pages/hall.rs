@@ -17,6 +17,14 @@ use tokio::task::JoinHandle;
 /// How long a device or the hub may take to come up.
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
+/// HQ's side of the bench: where the hall's uplink goes and where HQ serves the pages.
+pub(crate) struct AtHq {
+    /// A NATS server of HQ's cluster (`nats://127.0.0.1:port`).
+    pub(crate) nats: String,
+    /// HQ's pages' port.
+    pub(crate) page_port: u16,
+}
+
 /// A hall in a temporary directory, and its hub process (killed when dropped).
 pub(crate) struct Hall {
     pub(crate) dir: tempfile::TempDir,
@@ -30,8 +38,9 @@ pub(crate) struct Hall {
 
 impl Hall {
     /// hall.toml: DOMAIN's default hall (five business types, six counters), numbers widened to
-    /// 1–9999, open all day, no rate limits; with `phone`, `[phone]` on a free loopback port.
-    pub(crate) fn create(kiosks: usize, phone: bool) -> anyhow::Result<Self> {
+    /// 1–9999, open all day, no rate limits; with `phone`, `[phone]` on a free loopback port;
+    /// with `hq`, `[uplink]` to HQ's NATS server and the QR codes naming HQ's pages.
+    pub(crate) fn create(kiosks: usize, phone: bool, hq: Option<&AtHq>) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("hallq-phones-").tempdir()?;
         let (port, page_port) = (free_port()?, free_port()?);
         let hall = HallId::new("phones")?;
@@ -60,11 +69,19 @@ impl Hall {
             secrets.insert(id, s);
         }
         let page_port = phone.then_some(page_port);
-        let phone = if let Some(page_port) = page_port {
-            format!("[phone]\nenabled = true\nlisten = \"127.0.0.1:{page_port}\"\n\n")
+        let mut phone = if let Some(page_port) = page_port {
+            format!("[phone]\nenabled = true\nlisten = \"127.0.0.1:{page_port}\"\n")
         } else {
             String::new()
         };
+        if let Some(hq) = hq {
+            phone.push_str(&format!(
+                "public_base = \"http://127.0.0.1:{}\"\n\n\
+                 [uplink]\nservers = [\"{}\"]\nregion = \"bench\"\n",
+                hq.page_port, hq.nats
+            ));
+        }
+        phone.push('\n');
         let mut queue_table = toml::Table::new();
         queue_table.insert("queue".into(), toml::Value::try_from(&queue)?);
         let config = format!(
@@ -219,7 +236,7 @@ pub(crate) fn default_hub_binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())

@@ -13,9 +13,15 @@
 //! (second phase) the SSE message that says "called" on that ticket's page. The hub process's
 //! CPU and resident memory in each phase, and idle with and without the pages.
 //!
+//! With `--at-hq` the pages are opened at HQ instead (`hq.rs`): the hub's `[uplink]` sends its
+//! pages' board to a real NATS cluster, HQ's pages serve it, the QR codes name HQ; the table's
+//! page column is then call → page at HQ, beside call → display in the same run, and the
+//! board's messages to HQ are counted.
+//!
 //! ```sh
 //! cargo build --release -p hallq -p hallq-sim --example phone_pages
 //! target/release/examples/phone_pages --pages 2000
+//! target/release/examples/phone_pages --pages 2000 --at-hq
 //! ```
 
 #![allow(
@@ -25,6 +31,7 @@
 )]
 
 mod hall;
+mod hq;
 mod pages;
 
 use std::collections::{BTreeMap, HashMap};
@@ -59,6 +66,7 @@ struct Args {
     calls: i64,
     pace: Duration,
     idle: Duration,
+    at_hq: bool,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -69,6 +77,7 @@ fn args() -> anyhow::Result<Args> {
         calls: 240,
         pace: Duration::from_millis(300),
         idle: Duration::from_secs(10),
+        at_hq: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,9 +89,10 @@ fn args() -> anyhow::Result<Args> {
             "--calls" => a.calls = value()?.parse()?,
             "--pace-ms" => a.pace = Duration::from_millis(value()?.parse()?),
             "--idle-s" => a.idle = Duration::from_secs(value()?.parse()?),
+            "--at-hq" => a.at_hq = true,
             _ => bail!(
                 "usage: phone_pages [--hub PATH] [--pages 2000] [--tickets 2400] [--calls 240] \
-                 [--pace-ms 300] [--idle-s 10]"
+                 [--pace-ms 300] [--idle-s 10] [--at-hq]"
             ),
         }
     }
@@ -316,9 +326,14 @@ struct Day {
     _keep: Vec<tokio::task::JoinHandle<()>>,
 }
 
-async fn open_day(bin: &std::path::Path, phone: bool, tickets: usize) -> anyhow::Result<Day> {
+async fn open_day(
+    bin: &std::path::Path,
+    phone: bool,
+    tickets: usize,
+    hq: Option<&hall::AtHq>,
+) -> anyhow::Result<Day> {
     let kiosks_n = 2;
-    let mut hall = Hall::create(kiosks_n, phone)?;
+    let mut hall = Hall::create(kiosks_n, phone, hq)?;
     hall.start_hub(bin).await?;
     let (display, dt) = hall.device("display-main", true).await?;
     wait_hub_online(&display).await?;
@@ -432,13 +447,20 @@ async fn main() -> anyhow::Result<()> {
     };
     // The floor: the same day on a hub without `[phone]` (no board to rebuild, no pages).
     eprintln!("floor: a hub without [phone]");
-    let floor = open_day(&bin, false, a.tickets).await?;
+    let floor = open_day(&bin, false, a.tickets, None).await?;
     let idle_floor = idle(&floor.hall, a.idle).await?;
     let p0 = floor.phase("without [phone]", None, &a).await?;
     drop(floor);
 
+    let hq = if a.at_hq {
+        eprintln!("HQ: a 3-node NATS cluster and HQ's pages");
+        Some(hq::Hq::start("phones").await?)
+    } else {
+        None
+    };
+    let at = if hq.is_some() { " at HQ" } else { "" };
     eprintln!("a hub with [phone]");
-    let day = open_day(&bin, true, a.tickets).await?;
+    let day = open_day(&bin, true, a.tickets, hq.as_ref().map(|h| &h.at)).await?;
     let idle0 = idle(&day.hall, a.idle).await?;
     eprintln!("phase 1: {} calls, no page open…", a.calls);
     let p1 = day.phase("[phone], no page open", None, &a).await?;
@@ -451,7 +473,11 @@ async fn main() -> anyhow::Result<()> {
         .filter_map(|(t, url)| Some((t.clone(), url.clone()?)))
         .take(a.pages)
         .collect();
-    eprintln!("opening {} pages…", open.len());
+    if let Some(hq) = &hq {
+        eprintln!("waiting for the board at HQ…");
+        hq.wait_page(hq::last(&open)?).await?;
+    }
+    eprintln!("opening {} pages{at}…", open.len());
     let t = Instant::now();
     let phones = Phones::open(&open, 200).await?;
     let opened = t.elapsed().as_secs_f64();
@@ -460,11 +486,43 @@ async fn main() -> anyhow::Result<()> {
         phones.seen.failed.load(Ordering::Relaxed),
     );
     let idle1 = idle(&day.hall, a.idle).await?;
-    eprintln!("phase 2: {} calls, {ok} pages open…", a.calls);
+    eprintln!("phase 2: {} calls, {ok} pages open{at}…", a.calls);
+    let wire0 = hq.as_ref().map(|h| h.wire.now());
+    let (t2, own0) = (Instant::now(), cpu_time("self")?);
     let p2 = day
-        .phase(&format!("[phone], {ok} pages open"), Some(&phones), &a)
+        .phase(&format!("[phone], {ok} pages open{at}"), Some(&phones), &a)
         .await?;
+    let own_pct =
+        100.0 * cpu_time("self")?.saturating_sub(own0).as_secs_f64() / t2.elapsed().as_secs_f64();
+    let wire = hq.as_ref().zip(wire0).map(|(h, (m0, b0))| {
+        let (m, b) = h.wire.now();
+        let secs = t2.elapsed().as_secs_f64();
+        (
+            m - m0,
+            (b - b0) as f64 / 1024.0 / secs,
+            h.wire.largest.load(Ordering::Relaxed),
+        )
+    });
     let dropped = phones.seen.failed.load(Ordering::Relaxed) - failed;
+    let wire_ms = hq.as_ref().map(|h| {
+        // Each call of phase 2 whose page was open: when its message went by on HQ's cluster.
+        let on_wire = lock(&h.wire.called);
+        let seen = lock(&day.display);
+        let mut ms = Vec::new();
+        for (ticket, (at_ms, _, _)) in &seen.events {
+            if phones
+                .seen
+                .called
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(ticket)
+                && let Some(at) = on_wire.get(ticket)
+            {
+                ms.push((*at - at_ms * 1000) as f64 / 1000.0);
+            }
+        }
+        ms
+    });
     phones.close();
 
     println!(
@@ -477,12 +535,28 @@ async fn main() -> anyhow::Result<()> {
         a.pace.as_millis()
     );
     println!(
-        "pages: {ok} opened in {opened:.1} s ({failed} refused), {dropped} dropped during phase 2"
+        "pages{at}: {ok} opened in {opened:.1} s ({failed} refused), {dropped} dropped during phase 2"
     );
+    println!(
+        "this process (the phones{}) in phase 2: CPU {own_pct:.1} % of one core",
+        if hq.is_some() { ", and HQ's pages" } else { "" }
+    );
+    if let Some(ms) = wire_ms {
+        println!(
+            "call → the board's message saying so on HQ's cluster, same calls: p50 / p99 {} ms ({})",
+            p50_p99(ms.clone()),
+            ms.len()
+        );
+    }
+    if let Some((messages, kib_s, largest)) = wire {
+        println!(
+            "the pages' board to HQ in phase 2: {messages} messages, {kib_s:.1} KiB/s; largest message of the run {largest} bytes"
+        );
+    }
     for (what, (cpu, (rss, hwm))) in [
         ("without [phone]", idle_floor),
         ("[phone], no page open", idle0),
-        (&*format!("[phone], {ok} pages open"), idle1),
+        (&*format!("[phone], {ok} pages open{at}"), idle1),
     ] {
         println!(
             "idle {} s, {what}: hub CPU {cpu:.2} %, RSS {rss:.1} MiB (peak {hwm:.1})",
