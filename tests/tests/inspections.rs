@@ -275,13 +275,14 @@ async fn inspections_recorded_over_mqtt_open_corrections_and_reach_the_report() 
 
     // A patrol with a wet floor, a critical item: the whole inspection fails.
     let r = greeter.send(patrol(&["floor"])).await.unwrap();
-    assert!(matches!(
-        ok(&r),
-        ReplyResult::Inspection {
-            critical_failed: true,
-            ..
-        }
-    ));
+    let ReplyResult::Inspection {
+        critical_failed: true,
+        corrections: wet,
+        ..
+    } = ok(&r).clone()
+    else {
+        panic!("{r:?}")
+    };
 
     // The report: 3 of 4 items, then 0 of 4 (the critical failure fails all four): 3 / 8.
     let csv = hall.dir.path().join("csv");
@@ -316,6 +317,29 @@ async fn inspections_recorded_over_mqtt_open_corrections_and_reach_the_report() 
     for t in [sup_task, greeter_task, kiosk_task] {
         t.abort();
     }
+    assert!(hub.terminate(), "the hub stopped cleanly");
+
+    // A restarted hub rebuilds the register from the journal: the wet floor's correction is
+    // still open, and the patrol still done.
+    let hub = hall.start_hub();
+    let (supervisor, task) = hall.device("supervisor-1").await;
+    let state = wait_latest(&supervisor, |l| {
+        l.inspections.clone().filter(|s| {
+            s.corrections
+                .iter()
+                .any(|c| c.correction == wet[0].correction)
+        })
+    })
+    .await;
+    assert_eq!(state.corrections.len(), 1, "{state:?}");
+    assert!(
+        state
+            .checklists
+            .iter()
+            .any(|c| c.template == "patrol" && c.last_done_ms.is_some())
+    );
+    let _ = supervisor.disconnect().await;
+    task.abort();
     assert!(hub.terminate(), "the hub stopped cleanly");
 }
 
