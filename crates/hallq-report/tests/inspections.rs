@@ -302,4 +302,18 @@ fn the_report_shows_the_fourth_kpi_and_the_section() {
     }
     let page = hallq_report::render::html::page(&report, "t").unwrap();
     assert!(page.contains("Service-standard inspections 服务监督"));
+    let files = hallq_report::render::csv::files(&report);
+    let file = |name: &str| &files.iter().find(|(n, _)| *n == name).unwrap().1;
+    let months = file("inspections_months.csv");
+    assert!(months.contains("2026-12,,4,1,18,13,72.222\r\n"), "{months}");
+    assert!(
+        months.contains("2026-12,mystery_shopper,1,0,6,5,83.333\r\n"),
+        "{months}"
+    );
+    assert!(file("inspections_schedule.csv").contains("patrol,1,0,19,1\r\n"));
+    assert_eq!(
+        file("corrections_open.csv").lines().count(),
+        3,
+        "a header and R2, R3"
+    );
 }
