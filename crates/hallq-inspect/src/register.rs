@@ -91,7 +91,9 @@ pub struct CheckedItem {
     pub note: Option<String>,
 }
 
-/// What happened in the register: one journal row each (`type` `inspection`).
+/// What happened in the register: one journal row each (`type` `inspection`). Every `note` may
+/// be absent when read: the uplink strips free text before events leave the hall
+/// (`hallq_wire::deidentify`), and headquarters still reads them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum InspectionEvent {
@@ -124,6 +126,7 @@ pub enum InspectionEvent {
         /// The item that failed.
         item: String,
         /// What is to be put right (the item's note).
+        #[serde(default)]
         note: String,
         /// By when.
         due_ms: Timestamp,
@@ -133,6 +136,7 @@ pub enum InspectionEvent {
         /// The correction.
         correction: String,
         /// What was done.
+        #[serde(default)]
         note: String,
         /// Who.
         by: String,
@@ -142,6 +146,7 @@ pub enum InspectionEvent {
         /// The correction.
         correction: String,
         /// How it was put right.
+        #[serde(default)]
         note: String,
         /// Who.
         by: String,
@@ -581,6 +586,18 @@ mod tests {
             serde_json::from_str::<InspectionEvent>(&json).unwrap(),
             journal[0].1
         );
+    }
+
+    #[test]
+    fn events_read_back_without_their_notes_as_headquarters_gets_them() {
+        for json in [
+            r#"{"event":"correction_opened","correction":"R20261207-001","inspection":"I20261207-001","template":"patrol","item":"bins","due_ms":1}"#,
+            r#"{"event":"correction_followed_up","correction":"R20261207-001","by":"E2001"}"#,
+            r#"{"event":"correction_closed","correction":"R20261207-001","by":"E2001"}"#,
+            r#"{"event":"recorded","inspection":"I20261207-001","template":"patrol","kind":"cleaning","by":"E2001","device":"greeter-1","items":[{"item":"bins","critical":false,"pass":false}]}"#,
+        ] {
+            serde_json::from_str::<InspectionEvent>(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        }
     }
 
     #[test]
