@@ -39,6 +39,8 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "complaint_open",
             "callback_done",
             "check_in",
+            "inspection_record",
+            "correction_follow_up",
         ],
         "counter" => &[
             "sign_in",
@@ -71,6 +73,9 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "callback_done",
             "announcement_post",
             "announcement_clear",
+            "inspection_record",
+            "correction_follow_up",
+            "correction_close",
         ],
         "door_counter" => &["door_count"],
         "display" => &["call_announced"],

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hallq_proto::inspection::Inspections;
 use hallq_proto::state::{
     Board, CallEvent, Complaints, CounterState, HubStatus, Liveness, Presence, Services,
 };
@@ -113,6 +114,8 @@ pub enum Update {
     Counter(Box<CounterState>),
     /// The open complaint cases.
     Complaints(Box<Complaints>),
+    /// The checklists due and overdue, and the open corrections.
+    Inspections(Box<Inspections>),
     /// The hub's status.
     Hub(HubStatus),
     /// A call to announce.
@@ -151,6 +154,8 @@ pub struct Latest {
     pub hub: Option<HubStatus>,
     /// The open complaint cases.
     pub complaints: Option<Complaints>,
+    /// The checklists due and overdue, and the open corrections.
+    pub inspections: Option<Inspections>,
     /// Each device's latest birth or will, by device id (with [`ClientConfig::watch_presence`]).
     pub presence: BTreeMap<String, Presence>,
 }
@@ -168,6 +173,7 @@ impl Latest {
                 .map(|c| Update::Counter(Box::new(c))),
         );
         out.extend(self.complaints.map(|c| Update::Complaints(Box::new(c))));
+        out.extend(self.inspections.map(|i| Update::Inspections(Box::new(i))));
         out.extend(self.presence.into_values().map(Update::Presence));
         out
     }
@@ -482,6 +488,9 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
         Topic::Complaints => serde_json::from_slice(payload)
             .ok()
             .map(|c| Update::Complaints(Box::new(c))),
+        Topic::Inspections => serde_json::from_slice(payload)
+            .ok()
+            .map(|i| Update::Inspections(Box::new(i))),
         Topic::Hub => serde_json::from_slice(payload).ok().map(Update::Hub),
         Topic::Call => serde_json::from_slice(payload).ok().map(Update::Call),
         Topic::Presence(_) => serde_json::from_slice(payload).ok().map(Update::Presence),
@@ -499,6 +508,7 @@ fn route(inner: &Inner, topic_name: &str, payload: &[u8]) {
                     }
                     Update::Hub(h) => latest.hub = Some(h.clone()),
                     Update::Complaints(c) => latest.complaints = Some((**c).clone()),
+                    Update::Inspections(i) => latest.inspections = Some((**i).clone()),
                     Update::Presence(p) => {
                         latest.presence.insert(p.device.to_string(), p.clone());
                     }

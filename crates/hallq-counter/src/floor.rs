@@ -430,7 +430,8 @@ impl Supervisor {
                 }
                 self.hub(h.status);
             }
-            Update::Services(_) | Update::Call(_) | Update::Reply(_) => {}
+            // Inspections: not yet on the console's screen (issue 16 §1 leaves the UI for later).
+            Update::Services(_) | Update::Call(_) | Update::Reply(_) | Update::Inspections(_) => {}
         }
     }
 

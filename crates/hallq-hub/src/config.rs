@@ -69,6 +69,10 @@ pub struct HallConfig {
     /// Appointments (预约, docs/booking.md); none (the default): the hall takes no bookings.
     #[serde(default)]
     pub booking: Option<crate::booking::BookingSection>,
+    /// Service-standard inspections (服务监督): the hall's checklists, DOMAIN.md's default set
+    /// when it names none (`crate::inspect`).
+    #[serde(default)]
+    pub inspections: hallq_inspect::InspectionsSection,
     /// The firmware profiles of `hub.profiles_dir`, once [`HallConfig::load_profiles`] has read
     /// them: what each device may send. Not part of the file.
     #[serde(skip)]
@@ -547,6 +551,9 @@ impl HallConfig {
         if let Some(booking) = &self.booking {
             booking.rules(self).map_err(ConfigError::Invalid)?;
         }
+        self.inspections
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if let Some(url) = &self.broker.external {
             parse_broker_url(url).map_err(ConfigError::Invalid)?;
         }
@@ -881,6 +888,8 @@ mod example_tests {
             "[[staff]]",
             "[[green_channel]]",
             "[[devices]]",
+            "[[inspections.templates]]",
+            "service_standard_pct",
         ] {
             assert!(text.contains(section), "{section} is not documented");
         }

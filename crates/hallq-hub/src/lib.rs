@@ -11,6 +11,7 @@
 //! - [`phone`]: the live ticket page on the customer's phone (`[phone]`).
 //! - [`notify`]: "your turn is near" (`[notify]`): the rule after each commit, the sender beside.
 //! - [`booking`]: appointments of a standalone hall: the book in the writer, the page and API.
+//! - [`inspect`]: service-standard inspections: the register in the writer, `state/inspections`.
 
 pub mod booking;
 pub mod broker;
@@ -21,6 +22,7 @@ pub mod datadir;
 pub mod gate;
 pub mod hqconfig;
 pub mod hub;
+pub mod inspect;
 pub mod limits;
 pub mod metrics;
 pub mod mosquitto;

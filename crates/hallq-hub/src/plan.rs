@@ -411,6 +411,31 @@ pub(crate) fn plan(
             reply: ReplyShape::Done,
             rate_ticket: None,
         }),
+        // The writer records them in the register (`crate::inspect`): no engine command here.
+        // The manager's self-inspection and a mystery shopper's findings are the supervisor's
+        // to record; the greeter's handheld does the cleaning and facility rounds.
+        W::InspectionRecord { template, .. } => {
+            use hallq_inspect::InspectionKind as K;
+            let kind = config.inspections.template(template).map(|t| t.kind);
+            if device.role == Role::Greeter
+                && matches!(kind, Some(K::SelfInspection | K::MysteryShopper))
+            {
+                return Err(refuse(
+                    ErrorCode::Forbidden,
+                    format!("checklist {template} is recorded on the supervisor's console"),
+                ));
+            }
+            Ok(Plan {
+                commands: Vec::new(),
+                reply: ReplyShape::Done,
+                rate_ticket: None,
+            })
+        }
+        W::CorrectionFollowUp { .. } | W::CorrectionClose { .. } => Ok(Plan {
+            commands: Vec::new(),
+            reply: ReplyShape::Done,
+            rate_ticket: None,
+        }),
     }
 }
 
@@ -672,6 +697,39 @@ mod tests {
                 .code,
             ErrorCode::WrongPin
         );
+    }
+
+    #[test]
+    fn a_greeter_records_the_rounds_but_not_the_manager_s_checklists() {
+        let record = |template: &str| Wire::InspectionRecord {
+            template: template.into(),
+            staff: None,
+            items: Vec::new(),
+            note: None,
+        };
+        let greeter = device(Role::Greeter, None);
+        let supervisor = device(Role::Supervisor, None);
+        for t in ["clean-open", "patrol", "water-filter"] {
+            assert!(
+                plan(&config(), &greeter, &record(t), |_, _| true).is_ok(),
+                "{t}"
+            );
+        }
+        for t in ["self-weekly", "mystery-shopper"] {
+            let err = plan(&config(), &greeter, &record(t), |_, _| true).unwrap_err();
+            assert_eq!(err.code, ErrorCode::Forbidden, "{t}");
+            assert!(plan(&config(), &supervisor, &record(t), |_, _| true).is_ok());
+        }
+        let close = Wire::CorrectionClose {
+            correction: "R20261207-001".into(),
+            note: "ok".into(),
+            staff: None,
+        };
+        let err = plan(&config(), &greeter, &close, |_, _| true).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+        let kiosk = device(Role::Kiosk, None);
+        let err = plan(&config(), &kiosk, &record("patrol"), |_, _| true).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
     }
 
     #[test]

@@ -366,6 +366,22 @@ impl StatePublisher {
         ));
     }
 
+    /// `state/inspections`, if it changed since last published (or `all`).
+    pub fn inspections(
+        &mut self,
+        state: hallq_proto::inspection::Inspections,
+        now: Timestamp,
+        all: bool,
+    ) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let topic = self.topics.inspections();
+        self.push(&mut out, topic, state, all, |s, rev| {
+            s.rev = rev;
+            s.at_ms = now;
+        });
+        out
+    }
+
     /// Sets the revision floor: the hub's clock at start, so revisions keep growing across
     /// restarts.
     pub fn set_rev_floor(&mut self, floor: u64) {

@@ -191,6 +191,8 @@ pub struct Writer {
     notifier: Option<crate::notify::Notifier>,
     /// The hall's book of appointments, with `[booking]`.
     keeper: Option<crate::booking::Keeper>,
+    /// The register of inspections and corrections (`crate::inspect`).
+    inspector: crate::inspect::Inspector,
 }
 
 impl std::fmt::Debug for Writer {
@@ -272,6 +274,7 @@ impl Writer {
         // Headquarters' configuration in force, from the journal, over hall.toml.
         let (hq, config) = crate::hqconfig::HqState::restore(config, &journal)?;
         let engine = rebuild(&config, &journal)?;
+        let inspector = crate::inspect::Inspector::open(&config, &journal)?;
         let keeper = match &config.booking {
             Some(section) => {
                 let rules = section.rules(&config).map_err(std::io::Error::other)?;
@@ -307,6 +310,7 @@ impl Writer {
             phone: None,
             notifier: None,
             keeper,
+            inspector,
         };
         let now = w.clock.now();
         let mut events = Vec::new();
@@ -442,6 +446,8 @@ impl Writer {
         self.clock_behind_min = self.clock.behind_ms().map(|ms| ms / 60_000);
         let mut out = vec![self.hub_status(now)];
         out.extend(self.publisher.state(&self.engine, now, true));
+        let inspections = self.inspector.state(&self.config, now);
+        out.extend(self.publisher.inspections(inspections, now, true));
         out
     }
 
@@ -507,6 +513,9 @@ impl Writer {
         let mut presence_changed = false;
         let mut republish = false;
         let mut uplink_changed = false;
+        // Whether `state/inspections` may have changed: a tick (a checklist turns overdue by
+        // the clock alone) or an inspection command.
+        let mut inspections_due = false;
         // Ratings from the phone pages, answered once the batch is committed (or not).
         let mut phone_done = Vec::new();
         // Booking answers, sent once the batch is committed (or refused if it is not).
@@ -605,6 +614,7 @@ impl Writer {
                 Input::Republish => republish = true,
                 Input::Uplink(state) => uplink_changed |= self.publisher.set_uplink(state),
                 Input::Tick => {
+                    inspections_due = true;
                     match self.engine.apply(&Command::Tick, now) {
                         Ok(events) => internal.extend(events),
                         Err(e) => tracing::error!(error = %e, "tick refused"),
@@ -707,6 +717,13 @@ impl Writer {
             if !events.is_empty() || presence_changed || republish || hq_turned {
                 publishes.extend(self.publisher.state(&self.engine, now, republish));
             }
+            inspections_due |= events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Inspection { .. }));
+            if inspections_due || republish {
+                let state = self.inspector.state(&self.config, now);
+                publishes.extend(self.publisher.inspections(state, now, republish));
+            }
         } else {
             for key in cached {
                 self.replies.remove(&key);
@@ -723,6 +740,9 @@ impl Writer {
             match rebuild(&self.config, &self.journal) {
                 Ok(engine) => self.engine = engine,
                 Err(e) => tracing::error!(error = %e, "cannot rebuild the queue from the journal"),
+            }
+            if let Err(e) = self.inspector.reload(&self.config, &self.journal) {
+                tracing::error!(error = %e, "cannot rebuild the inspections from the journal");
             }
             for (device, reply) in replies {
                 let id = serde_json::from_str::<Reply>(&reply)

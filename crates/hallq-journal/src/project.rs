@@ -302,7 +302,8 @@ pub(crate) fn project(
         | E::ConfigRefused { .. }
         | E::NoticeConsented { .. }
         | E::NoticeSent { .. }
-        | E::Booking { .. } => {}
+        | E::Booking { .. }
+        | E::Inspection { .. } => {}
     }
     Ok(())
 }

@@ -29,6 +29,9 @@ pub(crate) const OPEN_CALLBACK_EVENTS_BEFORE: &str = "SELECT e.seq, e.body FROM 
      WHERE c.done_at_ms IS NULL AND c.asked_seq < ?1";
 pub(crate) const COMPLAINT_EVENTS_BEFORE: &str =
     "SELECT seq, body FROM events WHERE complaint = ?1 AND seq < ?2 ORDER BY seq";
+/// Every inspection event, in order (the partial index of v5).
+pub(crate) const INSPECTION_EVENTS: &str =
+    "SELECT seq, body FROM events WHERE type = 'inspection' ORDER BY seq";
 /// The events from a seq on.
 pub(crate) const EVENTS_FROM: &str =
     "SELECT seq, body FROM events WHERE seq >= ?1 ORDER BY seq LIMIT ?2";
@@ -264,6 +267,20 @@ impl Journal {
         Ok(out)
     }
 
+    /// Every inspection event of the journal, in order: the hub's register of inspections and
+    /// open corrections is their fold (a correction outlives days, a monthly checklist is due a
+    /// month after the last). A partial index reads only them, however long the journal.
+    pub fn inspection_events(&self) -> Result<Vec<Event>, JournalError> {
+        let mut stmt = self.conn.prepare_cached(INSPECTION_EVENTS)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row?;
+            out.push(event(seq, &body)?);
+        }
+        Ok(out)
+    }
+
     /// Up to `limit` events from `seq` on, with their seqs, in order: for an uplink that sends the
     /// journal onward, and for checks.
     pub fn events_from(&self, seq: i64, limit: usize) -> Result<Vec<(i64, Event)>, JournalError> {
@@ -423,5 +440,21 @@ mod tests {
                 assert!(p.contains("INDEX events_complaint"), "{sql}\n{p}");
             }
         }
+    }
+
+    #[test]
+    fn the_inspection_events_are_read_through_their_partial_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        for v in [
+            include_str!("../sql/v1.sql"),
+            include_str!("../sql/v2.sql"),
+            include_str!("../sql/v3.sql"),
+            include_str!("../sql/v4.sql"),
+            include_str!("../sql/v5.sql"),
+        ] {
+            conn.execute_batch(v).unwrap();
+        }
+        let p = plan(&conn, INSPECTION_EVENTS, &[]);
+        assert_eq!(p, "SCAN events USING INDEX events_inspection", "{p}");
     }
 }

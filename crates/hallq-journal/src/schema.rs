@@ -26,7 +26,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::error::JournalError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Schema version 1: the first.
 const V1: &str = include_str!("../sql/v1.sql");
@@ -39,6 +39,9 @@ const V3: &str = include_str!("../sql/v3.sql");
 
 /// Schema version 4: the journal's epoch, the random id HQ keys its events by with the seq.
 const V4: &str = include_str!("../sql/v4.sql");
+
+/// Schema version 5: an index of the inspection events, which the hub reads at every start.
+const V5: &str = include_str!("../sql/v5.sql");
 
 /// How long a connection waits on another's lock before failing. Readers never block the writer
 /// in WAL mode; this covers checkpoints and a report opening while the hub migrates.
@@ -126,6 +129,7 @@ fn upgrade_from(tx: &Transaction<'_>, version: u32) -> Result<(), JournalError> 
         1 => tx.execute_batch(V2)?,
         2 => tx.execute_batch(V3)?,
         3 => tx.execute_batch(V4)?,
+        4 => tx.execute_batch(V5)?,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no migration from schema version {v}"),
     }

@@ -205,6 +205,17 @@ fn migration_from_v1_fixture() {
     // v4: the old journal got its epoch at this first start, and keeps it.
     let epoch = j.epoch().unwrap();
     assert_eq!(epoch.len(), 32, "{epoch}");
+    // v5: the inspection events' partial index, which the hub reads at every start.
+    let index: i64 = j
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_inspection'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 1);
+    assert!(j.inspection_events().unwrap().is_empty());
     // v3: the fixture's day left one consultation open, within 24 h of its last event: owed.
     let owed: Vec<(String, Option<String>)> = j
         .connection()

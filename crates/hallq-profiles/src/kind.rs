@@ -136,6 +136,11 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "callback_done",
             // a booked customer arrives (booking code)
             "check_in",
+            // cleaning and facility checklists on the floor (not the manager's self-inspection
+            // or a mystery shopper's visit: the hub refuses those from a greeter), and what
+            // was done about a correction; closing one is the supervisor's
+            "inspection_record",
+            "correction_follow_up",
         ],
         DeviceKind::Counter => &[
             "sign_in",
@@ -170,6 +175,9 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "callback_done",
             "announcement_post",
             "announcement_clear",
+            "inspection_record",
+            "correction_follow_up",
+            "correction_close",
         ],
         DeviceKind::DoorCounter => &["door_count"],
         // It watches; the broker lets it publish nothing at all.

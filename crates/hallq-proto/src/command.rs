@@ -20,6 +20,7 @@ use crate::ids::{
     AnnouncementId, BusinessCode, CommandId, ComplaintId, CounterNo, DeviceId, Phone, StaffNo,
     TicketId, Timestamp, VisitId,
 };
+use crate::inspection::InspectionAnswer;
 use crate::vocab::{
     ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score, ServiceResult,
     TransferTarget,
@@ -393,6 +394,42 @@ pub enum Command {
         passed_by: Option<u32>,
     },
 
+    // --- supervisor, greeter: service-standard inspections --------------------------------------
+    /// A checklist done (服务监督, docs/protocol.md "Inspections"): every item of the hall's
+    /// checklist `template` answered once; each failed item opens a correction with a deadline.
+    InspectionRecord {
+        /// The checklist's code (`state/inspections` lists the scheduled ones).
+        template: String,
+        /// The inspector's staff number (工号); the device's id if omitted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        staff: Option<StaffNo>,
+        /// Every item of the checklist, pass or fail, a failed one with a note.
+        items: Vec<InspectionAnswer>,
+        /// A note on the whole (a mystery shopper's case and suggestions; no personal data).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// What was done about a correction so far.
+    CorrectionFollowUp {
+        /// The correction (`R{day}-{n}`).
+        correction: String,
+        /// What was done.
+        note: String,
+        /// Who did it; the device's id if omitted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        staff: Option<StaffNo>,
+    },
+    /// A correction put right and closed (supervisor).
+    CorrectionClose {
+        /// The correction.
+        correction: String,
+        /// How it was put right.
+        note: String,
+        /// Who closed it; the device's id if omitted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        staff: Option<StaffNo>,
+    },
+
     // --- kiosk, greeter: appointments ---------------------------------------------------------
     /// A booked customer checks in (issue 15 §3, docs/booking.md): a ticket queued by the
     /// booking's head start, or a walk-in's when late, or a refusal saying when to come.
@@ -425,7 +462,7 @@ pub struct CheckIn {
 
 impl Command {
     /// Every `kind` of the contract, in documentation order.
-    pub const KINDS: [&'static str; 35] = [
+    pub const KINDS: [&'static str; 38] = [
         "issue_ticket",
         "session_started",
         "self_service_chosen",
@@ -460,6 +497,9 @@ impl Command {
         "announcement_clear",
         "call_announced",
         "door_count",
+        "inspection_record",
+        "correction_follow_up",
+        "correction_close",
         "check_in",
     ];
 
@@ -500,6 +540,9 @@ impl Command {
             Self::AnnouncementClear { .. } => "announcement_clear",
             Self::CallAnnounced { .. } => "call_announced",
             Self::DoorCount { .. } => "door_count",
+            Self::InspectionRecord { .. } => "inspection_record",
+            Self::CorrectionFollowUp { .. } => "correction_follow_up",
+            Self::CorrectionClose { .. } => "correction_close",
             Self::CheckIn(_) => "check_in",
         }
     }

@@ -61,6 +61,10 @@ pub enum ErrorCode {
     BookingTooEarly,
     BookingCheckedIn,
     BookingCancelled,
+    // Service-standard inspections.
+    UnknownChecklist,
+    ChecklistIncomplete,
+    UnknownCorrection,
 }
 
 impl ErrorCode {
@@ -176,6 +180,15 @@ impl ErrorCode {
             Self::BookingCancelled => (
                 "该预约已取消，请直接取号",
                 "This appointment was cancelled; please take a ticket.",
+            ),
+            Self::UnknownChecklist => ("本营业厅没有该检查表", "This hall has no such checklist."),
+            Self::ChecklistIncomplete => (
+                "检查表填写不完整：每项须填写一次，不合格项须写明情况",
+                "The checklist is incomplete: answer every item once, and say what was found for each failed item.",
+            ),
+            Self::UnknownCorrection => (
+                "找不到该待整改项，或已关闭",
+                "No such open correction; it may be closed already.",
             ),
         };
         LocalText::new(zh, en)

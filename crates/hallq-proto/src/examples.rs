@@ -8,6 +8,7 @@ use crate::ids::{
     AnnouncementId, BusinessCode, ComplaintId, CounterNo, Phone, StaffNo, TicketId, Timestamp,
     VisitId,
 };
+use crate::inspection::InspectionAnswer;
 use crate::vocab::{
     ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score, ServiceResult,
     TransferTarget,
@@ -23,6 +24,14 @@ fn visit() -> Option<VisitId> {
 
 fn ticket_id() -> TicketId {
     TicketId::new("20261123-0042").unwrap_or_else(|_| unreachable!("example ids are valid"))
+}
+
+fn answer(item: &str, pass: bool, note: Option<&str>) -> InspectionAnswer {
+    InspectionAnswer {
+        item: item.into(),
+        pass,
+        note: note.map(Into::into),
+    }
 }
 
 /// One command of each kind.
@@ -148,6 +157,27 @@ pub fn examples() -> Vec<Command> {
         Command::DoorCount {
             entered: 3,
             passed_by: Some(11),
+        },
+        Command::InspectionRecord {
+            template: "patrol".into(),
+            staff: StaffNo::new("E2001").ok(),
+            items: vec![
+                answer("floor", true, None),
+                answer("seats", true, None),
+                answer("bins", false, Some("门口垃圾桶已满 / bin at the door full")),
+                answer("desk", true, None),
+            ],
+            note: None,
+        },
+        Command::CorrectionFollowUp {
+            correction: "R20261123-001".into(),
+            note: "已清空，增设一个垃圾桶待审批 / emptied; a second bin requested".into(),
+            staff: None,
+        },
+        Command::CorrectionClose {
+            correction: "R20261123-001".into(),
+            note: "门口增设垃圾桶 / a second bin at the door".into(),
+            staff: StaffNo::new("E2001").ok(),
         },
         Command::CheckIn(CheckIn {
             code: Some("7KQ2-M9XD".into()),

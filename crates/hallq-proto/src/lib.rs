@@ -11,6 +11,7 @@
 //! - [`command`]: commands devices send, their envelope and the size-limited, strict decoder.
 //! - [`reply`]: the hub's answer to a command: a result, or an error with a stable code.
 //! - [`error`]: the stable error codes with their Chinese and English messages.
+//! - [`inspection`]: service-standard inspections: a checklist's answers, `state/inspections`.
 //! - [`state`]: retained state (board, counters, services, hub status), the call event, presence.
 //! - [`speech`]: the words of a voice call, built in one place.
 //!
@@ -19,6 +20,7 @@
 pub mod command;
 pub mod error;
 pub mod ids;
+pub mod inspection;
 pub mod reply;
 pub mod speech;
 pub mod state;

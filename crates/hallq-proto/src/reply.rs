@@ -119,6 +119,26 @@ pub enum ReplyResult {
         /// Its id.
         id: AnnouncementId,
     },
+    /// A checklist was recorded (`inspection_record`).
+    Inspection {
+        /// Its id (`I{day}-{n}`).
+        inspection: String,
+        /// Items checked and passed, as recorded (before the critical rule of the report).
+        items_passed: u32,
+        /// Items checked.
+        items_checked: u32,
+        /// Whether a critical item failed: the whole inspection fails (docs/reports.md).
+        critical_failed: bool,
+        /// A correction for each failed item, with its deadline.
+        corrections: Vec<crate::inspection::CorrectionOpened>,
+    },
+    /// A correction was followed up or closed.
+    Correction {
+        /// The correction.
+        correction: String,
+        /// Whether it is closed now.
+        closed: bool,
+    },
     /// Done, with nothing more to say.
     Done,
     /// A booked customer checked in (`check_in`): the ticket to print, and what they are told.

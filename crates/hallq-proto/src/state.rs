@@ -544,7 +544,13 @@ macro_rules! revised {
         }
     )*};
 }
-revised!(Board, Services, CounterState, Complaints);
+revised!(
+    Board,
+    Services,
+    CounterState,
+    Complaints,
+    crate::inspection::Inspections
+);
 
 /// Keeps `new` in `kept` by the `rev` rule: a message whose `rev` is not above the kept one's is
 /// stale (delivered late) and dropped. Returns whether `new` was taken.

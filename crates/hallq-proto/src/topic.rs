@@ -6,6 +6,8 @@
 //! hallq/v1/{hall}/state/board           hub, retained   the wall display's board
 //! hallq/v1/{hall}/state/services        hub, retained   business types on offer with waits
 //! hallq/v1/{hall}/state/counter/{no}    hub, retained   one counter's state
+//! hallq/v1/{hall}/state/complaints    hub, retained   open complaints, call-backs owed
+//! hallq/v1/{hall}/state/inspections   hub, retained   checklists due, overdue; corrections
 //! hallq/v1/{hall}/state/hub             hub, retained   the hub's status (will: offline)
 //! hallq/v1/{hall}/event/call            hub             a call to announce (not retained)
 //! hallq/v1/{hall}/presence/{device}     device, retained birth, and will (offline)
@@ -31,6 +33,8 @@ pub enum Topic {
     Counter(CounterNo),
     /// The open complaint cases (retained).
     Complaints,
+    /// Checklists due and overdue, open corrections (retained).
+    Inspections,
     /// The hub's status (retained).
     Hub,
     /// Call events for the voice and the LED strips.
@@ -84,6 +88,11 @@ impl Topics {
         format!("{}/state/complaints", self.base)
     }
 
+    /// The retained checklists due and overdue, and the open corrections.
+    pub fn inspections(&self) -> String {
+        format!("{}/state/inspections", self.base)
+    }
+
     /// The hub's retained status.
     pub fn hub(&self) -> String {
         format!("{}/state/hub", self.base)
@@ -134,6 +143,7 @@ pub fn parse(topic: &str) -> Option<(HallId, Topic)> {
         ["state", "services"] => Topic::Services,
         ["state", "hub"] => Topic::Hub,
         ["state", "complaints"] => Topic::Complaints,
+        ["state", "inspections"] => Topic::Inspections,
         ["state", "counter", n] => Topic::Counter(CounterNo(n.parse().ok()?)),
         ["event", "call"] => Topic::Call,
         ["presence", d] => Topic::Presence(device(d)?),
@@ -161,6 +171,7 @@ mod tests {
             (t.services(), Topic::Services),
             (t.counter(CounterNo(3)), Topic::Counter(CounterNo(3))),
             (t.hub(), Topic::Hub),
+            (t.inspections(), Topic::Inspections),
             (t.call(), Topic::Call),
             (t.presence(&d), Topic::Presence(d.clone())),
         ];

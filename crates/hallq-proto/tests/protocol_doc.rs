@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use hallq_proto::inspection::Inspections;
 use hallq_proto::state::{
     Board, CallEvent, Complaints, CounterState, HubStatus, Presence, Services,
 };
@@ -76,7 +77,7 @@ fn mosquitto_pubs(doc: &str) -> Vec<(usize, String, Option<String>)> {
 
 /// Every error code. [`position`] matches exhaustively: a new code breaks its build until it is
 /// listed here too, and then the doc test below asks for it in docs/protocol.md.
-const ERROR_CODES: [ErrorCode; 44] = [
+const ERROR_CODES: [ErrorCode; 47] = [
     ErrorCode::Malformed,
     ErrorCode::UnsupportedVersion,
     ErrorCode::TooLarge,
@@ -121,6 +122,9 @@ const ERROR_CODES: [ErrorCode; 44] = [
     ErrorCode::BookingTooEarly,
     ErrorCode::BookingCheckedIn,
     ErrorCode::BookingCancelled,
+    ErrorCode::UnknownChecklist,
+    ErrorCode::ChecklistIncomplete,
+    ErrorCode::UnknownCorrection,
 ];
 
 /// Where `code` stands in [`ERROR_CODES`]; exhaustive, so no code can be left out unnoticed.
@@ -171,6 +175,9 @@ fn position(code: ErrorCode) -> usize {
         E::BookingTooEarly => 41,
         E::BookingCheckedIn => 42,
         E::BookingCancelled => 43,
+        E::UnknownChecklist => 44,
+        E::ChecklistIncomplete => 45,
+        E::UnknownCorrection => 46,
     }
 }
 
@@ -263,7 +270,7 @@ fn every_mosquitto_pub_topic_is_a_topic_of_the_tree() {
 // --- replies, state, events ------------------------------------------------------------------
 
 /// Every kind of reply result, by its `kind` on the wire. [`result_kind`] matches exhaustively.
-const REPLY_KINDS: [&str; 9] = [
+const REPLY_KINDS: [&str; 11] = [
     "ticket_issued",
     "called",
     "counter",
@@ -273,6 +280,8 @@ const REPLY_KINDS: [&str; 9] = [
     "announcement",
     "done",
     "checked_in",
+    "inspection",
+    "correction",
 ];
 
 /// The wire `kind` of `r`; exhaustive, so a new result kind breaks this build until it is listed.
@@ -287,6 +296,8 @@ fn result_kind(r: &ReplyResult) -> &'static str {
         ReplyResult::Announcement { .. } => "announcement",
         ReplyResult::Done => "done",
         ReplyResult::CheckedIn { .. } => "checked_in",
+        ReplyResult::Inspection { .. } => "inspection",
+        ReplyResult::Correction { .. } => "correction",
     }
 }
 
@@ -333,6 +344,9 @@ fn every_json_example_is_a_message_of_the_contract() {
         } else if has("activity") {
             round_trip::<CounterState>(line, &v);
             "counter"
+        } else if has("checklists") {
+            round_trip::<Inspections>(line, &v);
+            "inspections"
         } else if has("cases") {
             round_trip::<Complaints>(line, &v);
             "complaints"
@@ -368,6 +382,7 @@ fn every_json_example_is_a_message_of_the_contract() {
         "services",
         "counter",
         "complaints",
+        "inspections",
         "call",
         "hub",
         "presence",
@@ -390,6 +405,7 @@ fn shape(t: &Topic) -> String {
         Topic::Services => topics.services(),
         Topic::Counter(n) => topics.counter(*n),
         Topic::Complaints => topics.complaints(),
+        Topic::Inspections => topics.inspections(),
         Topic::Hub => topics.hub(),
         Topic::Call => topics.call(),
         Topic::Presence(d) => topics.presence(d),
@@ -412,6 +428,7 @@ fn every_topic_shape_and_filter_is_documented() {
         Topic::Services,
         Topic::Counter(CounterNo(65000)),
         Topic::Complaints,
+        Topic::Inspections,
         Topic::Hub,
         Topic::Call,
         Topic::Presence(d),

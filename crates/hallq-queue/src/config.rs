@@ -384,6 +384,8 @@ pub struct Targets {
     pub within_limit_pct: f64,
     /// Complaints resolved, percent.
     pub complaint_resolution_pct: f64,
+    /// Service-standard compliance (服务规范达标率), percent: inspection items passed.
+    pub service_standard_pct: f64,
     /// The waiting-time service level: this share of tickets …
     pub wait_service_level_pct: f64,
     /// … is called within this many minutes.
@@ -396,6 +398,7 @@ impl Default for Targets {
             satisfaction_pct: 95.0,
             within_limit_pct: 98.0,
             complaint_resolution_pct: 99.0,
+            service_standard_pct: 95.0,
             wait_service_level_pct: 80.0,
             wait_target_min: 15,
         }

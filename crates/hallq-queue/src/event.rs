@@ -287,6 +287,13 @@ pub enum EventKind {
     Booking {
         booking: hallq_booking::BookingEvent,
     },
+    /// A service-standard inspection was recorded, or one of its corrections changed (issue 16
+    /// §1, docs/protocol.md "Inspections"): the hub holds the register beside the queue, in the
+    /// same writer and journal. Touchpoint 5, the hall's environment, observed by inspection
+    /// rather than per visit. The queue's own state does not change.
+    Inspection {
+        inspection: hallq_inspect::InspectionEvent,
+    },
 }
 
 impl EventKind {
@@ -316,6 +323,7 @@ impl EventKind {
             E::ComplaintOpened { .. }
             | E::ComplaintUpdated { .. }
             | E::ComplaintResolved { .. } => Touchpoint::Complaint,
+            E::Inspection { .. } => Touchpoint::Environment,
             E::TicketClosed { .. }
             | E::Rated { .. }
             | E::RatingSkipped { .. }

@@ -607,7 +607,7 @@ impl HallState {
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. } => {}
             // The hub keeps the book beside the engine (docs/booking.md).
-            E::Booking { .. } => {}
+            E::Booking { .. } | E::Inspection { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

@@ -993,7 +993,8 @@ impl Lifecycle {
             | E::ConfigRefused { .. }
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. }
-            | E::Booking { .. } => {}
+            | E::Booking { .. }
+            | E::Inspection { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(
                     self.tickets.contains_key(ticket),

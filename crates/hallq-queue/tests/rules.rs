@@ -1133,7 +1133,8 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::ConfigRefused { .. }
         | E::NoticeConsented { .. }
         | E::NoticeSent { .. }
-        | E::Booking { .. } => None,
+        | E::Booking { .. }
+        | E::Inspection { .. } => None,
     }
 }
 

@@ -22,6 +22,8 @@
 //! - [`appointments`]: bookings, punctuality, booked and walk-in waits, the booking's head
 //!   start against its bound, slot utilisation.
 //! - [`complaints`]: complaint time limits, open cases with time left, monthly hot spots.
+//! - [`inspections`]: service-standard compliance (服务规范达标率) by month and type, the
+//!   checklists kept, late and missed, the corrections open and late.
 //! - [`staffing`]: Erlang C, counters needed per hour of the week (why Erlang C: there).
 //! - [`hours`]: the week hour by hour: load classes, staffing, service level promised and
 //!   measured.
@@ -39,6 +41,7 @@ mod event;
 pub mod fold;
 pub mod hist;
 pub mod hours;
+pub mod inspections;
 pub mod measures;
 pub mod part;
 pub mod read;

@@ -373,9 +373,14 @@ pub struct Report {
     pub quality: crate::measures::QualityAcc,
     /// Appointments (预约).
     pub appointments: crate::appointments::Section,
+    /// Service-standard inspections (服务监督), once [`Report::add_inspections`] has added them.
+    pub inspections: Option<crate::inspections::Section>,
     /// What the journal cannot tell.
     pub notes: Vec<String>,
 }
+
+/// The note of a report made without the inspections section ([`Report::add_inspections`]).
+const NO_INSPECTIONS: &str = "service-standard compliance 规范服务达标率 (≥ 95 %) comes from the journal's inspection records, which this report did not read 本报表未读取检查记录: not reported 不报告";
 
 pub(crate) fn pct(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| 100.0 * num as f64 / den as f64)
@@ -578,9 +583,7 @@ impl Report {
                 never.join(", ")
             ));
         }
-        notes.push(
-            "service-standard compliance 规范服务达标率 (≥ 95 %) needs inspection records, which the journal does not hold 需要检查记录，日志中没有: not reported 不报告".into(),
-        );
+        notes.push(NO_INSPECTIONS.into());
         notes.push(
             "complaints 投诉: the KPIs and hot spots count the cases opened in the range; the open cases listed are all those open at its end, also those opened before it 往期未结案件也列出".into(),
         );
@@ -619,8 +622,32 @@ impl Report {
             fairness,
             quality: m.quality.clone(),
             appointments: crate::appointments::Section::Off,
+            inspections: None,
             notes,
         }
+    }
+
+    /// Adds the inspections section, and the fourth KPI, service-standard compliance
+    /// (服务规范达标率): items passed over items checked, every item of an inspection with a
+    /// failed critical item counted as failed (docs/reports.md).
+    pub fn add_inspections(&mut self, section: crate::inspections::Section) {
+        let t = section.total;
+        self.kpis.push(Kpi {
+            key: "service_standard",
+            label: "service-standard compliance 服务规范达标率".into(),
+            num: t.items_passed,
+            den: t.items_checked,
+            target_pct: section.target_pct,
+            note: format!(
+                "{} inspections, {} with a failed critical item (all its items count as failed)",
+                t.inspections, t.critical_failed
+            ),
+        });
+        self.notes.retain(|n| n != NO_INSPECTIONS);
+        self.notes.push(
+            "service-standard compliance 服务规范达标率 = inspection items passed / items checked; a failed critical item fails every item of its inspection 关键项不合格则该次检查全部项目计为不合格; scheduled checklists are judged from the first inspection recorded, the daily ones on days tickets were issued".into(),
+        );
+        self.inspections = Some(section);
     }
 
     /// A KPI by key.

@@ -161,7 +161,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let report = hallq_report::read::report_parallel(
+    let mut report = hallq_report::read::report_parallel(
         &path,
         &cfg,
         range,
@@ -173,6 +173,25 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
         },
     )?;
     bar.finish_and_clear();
+    // Service-standard inspections, from every inspection event (docs/reports.md).
+    let (inspections, open_days) =
+        hallq_report::inspections::read(&Journal::open_read_only(&path)?)?;
+    let setup = hallq_report::inspections::Setup {
+        templates: hall.inspections.templates.clone(),
+        hours: hallq_report::inspections::Hours {
+            open_min: hall.hours.open.minutes(),
+            close_min: hall.hours.close.minutes(),
+            utc_offset_min: offset,
+        },
+        target_pct: hall.kpi.service_standard_pct,
+    };
+    report.add_inspections(hallq_report::inspections::figures(
+        &setup,
+        &inspections,
+        &open_days,
+        range,
+        now,
+    ));
     tracing::info!(
         events = report.events,
         visits = report.visits,

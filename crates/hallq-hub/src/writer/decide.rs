@@ -260,6 +260,10 @@ impl Writer {
             let (result, events) = crate::checkin::check_in(desk, c, now)?;
             return Ok((Reply::ok(id.clone(), now, result).to_json(), events, None));
         }
+        if crate::inspect::Inspector::handles(cmd) {
+            let (result, events) = self.inspector.decide(&self.config, dev, cmd, now)?;
+            return Ok((Reply::ok(id.clone(), now, result).to_json(), events, None));
+        }
         let personal = Self::personal_value(cmd);
         if let Some((PersonalKind::NoticePhone, phone)) = personal {
             self.check_phone_cap(phone)?;

@@ -335,7 +335,91 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     for (name, t) in booking.files {
         files.push((name, csv(&t.header, t.rows)));
     }
+    if let Some(i) = &r.inspections {
+        files.extend(inspection_files(i));
+    }
     files
+}
+
+/// The inspections section (服务监督), when the report has it: compliance per month and type
+/// (an empty `kind` is the month's whole), the scheduled checklists, the open corrections.
+fn inspection_files(i: &crate::inspections::Section) -> Vec<(&'static str, String)> {
+    let tally = |t: &hallq_inspect::score::Tally| {
+        vec![
+            t.inspections.to_string(),
+            t.critical_failed.to_string(),
+            t.items_checked.to_string(),
+            t.items_passed.to_string(),
+            f3(t.compliance_pct()),
+        ]
+    };
+    let months = i.months.iter().flat_map(|m| {
+        let whole = std::iter::once((m.month.clone(), String::new(), tally(&m.total)));
+        let kinds = m
+            .by_kind
+            .iter()
+            .map(|(k, t)| (m.month.clone(), k.as_str().to_owned(), tally(t)));
+        whole.chain(kinds).map(|(month, kind, cells)| {
+            let mut row = vec![month, kind];
+            row.extend(cells);
+            row
+        })
+    });
+    vec![
+        (
+            "inspections_months.csv",
+            csv(
+                &[
+                    "month",
+                    "kind",
+                    "inspections",
+                    "critical_failed",
+                    "items_checked",
+                    "items_passed",
+                    "compliance_pct",
+                ],
+                months,
+            ),
+        ),
+        (
+            "inspections_schedule.csv",
+            csv(
+                &["checklist", "kept", "late", "missed", "overdue_now"],
+                i.schedule.iter().map(|r| {
+                    vec![
+                        r.template.clone(),
+                        r.kept.to_string(),
+                        r.late.to_string(),
+                        r.missed.to_string(),
+                        r.overdue_now.to_string(),
+                    ]
+                }),
+            ),
+        ),
+        (
+            "corrections_open.csv",
+            csv(
+                &[
+                    "correction",
+                    "checklist",
+                    "item",
+                    "note",
+                    "opened_ms",
+                    "due_ms",
+                ],
+                i.open.iter().map(|c| {
+                    vec![
+                        c.id.clone(),
+                        c.template.clone(),
+                        c.item.clone(),
+                        c.note.clone(),
+                        c.opened.0.to_string(),
+                        c.due.0.to_string(),
+                    ]
+                }),
+            ),
+        ),
+    ]
 }
 
 #[cfg(test)]

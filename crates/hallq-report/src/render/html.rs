@@ -386,6 +386,18 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
             }
         }
     }
+    if let Some(i) = super::inspections::section(r) {
+        use super::inspections as ins;
+        let _ = write!(
+            s,
+            "<h2>Service-standard inspections 服务监督</h2><p>{}.</p>",
+            esc(&ins::summary(i))
+        );
+        table(&mut s, &ins::months(i));
+        table(&mut s, &ins::schedule(i));
+        let _ = write!(s, "<p>{}.</p>", esc(&ins::corrections(i)));
+        table(&mut s, &ins::open_corrections(i, r.now));
+    }
     let _ = write!(
         s,
         "<h2>Data quality 数据质量</h2><p>{}.</p>",

@@ -8,6 +8,7 @@
 mod appointments;
 pub mod csv;
 pub mod html;
+mod inspections;
 pub mod text;
 
 use crate::report::{Durations, Period, Report};

@@ -150,6 +150,21 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
             s.push_str(&laid_out(&slots));
         }
     }
+    if let Some(i) = super::inspections::section(r) {
+        use super::inspections as ins;
+        let _ = writeln!(
+            s,
+            "\n── service-standard inspections 服务监督 ──  {}",
+            ins::summary(i)
+        );
+        s.push_str(&laid_out(&ins::months(i)));
+        s.push_str(&laid_out(&ins::schedule(i)));
+        let _ = writeln!(s, "{}", ins::corrections(i));
+        let open = ins::open_corrections(i, r.now);
+        if !open.rows.is_empty() {
+            s.push_str(&laid_out(&open));
+        }
+    }
     let q = &r.quality;
     let _ = writeln!(s, "\n── data quality 数据质量 ──  {}", super::quality(r));
     for (what, ticket, detail) in &q.examples {
