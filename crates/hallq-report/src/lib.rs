@@ -21,6 +21,8 @@
 //!   data quality).
 //! - [`appointments`]: bookings, punctuality, booked and walk-in waits, the booking's head
 //!   start against its bound, slot utilisation.
+//! - [`tiers`]: customer value tiers: waits and satisfaction by tier, and each tier's head
+//!   start against its bound.
 //! - [`complaints`]: complaint time limits, open cases with time left, monthly hot spots.
 //! - [`staffing`]: Erlang C, counters needed per hour of the week (why Erlang C: there).
 //! - [`hours`]: the week hour by hour: load classes, staffing, service level promised and
@@ -45,6 +47,7 @@ pub mod read;
 pub mod render;
 pub mod report;
 pub mod staffing;
+pub mod tiers;
 pub mod visit;
 
 pub use config::{BusinessInfo, CounterInfo, ReportConfig, Targets};

@@ -373,6 +373,9 @@ pub struct Report {
     pub quality: crate::measures::QualityAcc,
     /// Appointments (预约).
     pub appointments: crate::appointments::Section,
+    /// Value tiers (客户价值分层), highest first, then the tickets without one; empty when the
+    /// hall has none.
+    pub tiers: Vec<crate::tiers::TierRow>,
     /// What the journal cannot tell.
     pub notes: Vec<String>,
 }
@@ -619,6 +622,7 @@ impl Report {
             fairness,
             quality: m.quality.clone(),
             appointments: crate::appointments::Section::Off,
+            tiers: Vec::new(),
             notes,
         }
     }

@@ -146,6 +146,7 @@ fn ticket(rotation: usize) -> Command {
         phone: None,
         session: None,
         visit: None,
+        tier: None,
     })
 }
 
