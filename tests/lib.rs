@@ -102,6 +102,7 @@ pub fn ticket(business: &str) -> hallq_proto::Command {
         phone: None,
         session: None,
         visit: None,
+        tier: None,
     })
 }
 

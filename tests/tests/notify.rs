@@ -38,6 +38,7 @@ async fn issue(kiosk: &DeviceClient, phone: Option<&str>) -> (TicketId, String) 
             phone: phone.map(|p| Phone::parse(p).unwrap()),
             session: None,
             visit: None,
+            tier: None,
         }))
         .await
         .unwrap();

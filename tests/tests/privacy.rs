@@ -83,6 +83,7 @@ async fn a_notice_number_reaches_no_message_log_or_journal_byte_in_clear() {
             phone: Some(Phone::parse(NUMBER).unwrap()),
             session: None,
             visit: None,
+            tier: None,
         }))
         .await
         .unwrap();

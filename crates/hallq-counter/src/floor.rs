@@ -202,6 +202,7 @@ impl Greeter {
             phone: None,
             session: None,
             visit: self.visit.clone(),
+            tier: None,
         }))
     }
 

@@ -92,6 +92,7 @@ pub(crate) fn check_in(
             lang: c.lang,
             notify: false,
             visit: c.visit.clone(),
+            tier: None,
         },
     };
     let mut events = desk

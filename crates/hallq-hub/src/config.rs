@@ -57,6 +57,10 @@ pub struct HallConfig {
     /// Green-channel codes (绿色通道) and who holds them.
     #[serde(default)]
     pub green_channel: Vec<GreenChannelCode>,
+    /// Membership codes (会员码) that give a customer's ticket a value tier (issue 16 §4); taken
+    /// at the kiosk in the same field as a green-channel code.
+    #[serde(default)]
+    pub membership: Vec<MembershipCode>,
     /// The link to headquarters; none (the default): the hall talks to no one beyond itself.
     #[serde(default)]
     pub uplink: Option<crate::uplink::UplinkSection>,
@@ -351,6 +355,19 @@ pub struct GreenChannelCode {
     pub label: String,
 }
 
+/// A membership code: the customers who show it get the value tier `tier` (a level of
+/// `[[queue.tiers]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipCode {
+    /// The code the customer enters or scans.
+    pub code: Secret,
+    /// What kind of card it is (recorded with the ticket as who granted the tier).
+    pub label: String,
+    /// The tier's level.
+    pub tier: u8,
+}
+
 /// A configuration the hub cannot start with.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -609,6 +626,22 @@ impl HallConfig {
                     "[[green_channel]] codes must be unique and not empty / 绿色通道码须唯一且非空"
                         .into(),
                 );
+            }
+        }
+        // One field at the kiosk takes both kinds of code: a code may be in both lists (a
+        // diamond card gives the green channel and its tier), but once in each.
+        let mut members = HashSet::new();
+        for m in &self.membership {
+            if m.code.0.trim().is_empty() || !members.insert(&m.code.0) {
+                return invalid(
+                    "[[membership]] codes must be unique and not empty / 会员码须唯一且非空".into(),
+                );
+            }
+            if self.queue.tier(m.tier).is_none() {
+                return invalid(format!(
+                    "[[membership]] {:?} names value tier {}, which [[queue.tiers]] lacks / 会员码对应的客户等级未配置",
+                    m.label, m.tier
+                ));
             }
         }
         Ok(())
@@ -887,6 +920,8 @@ mod example_tests {
             "[[queue.counters]]",
             "[[staff]]",
             "[[green_channel]]",
+            "[[membership]]",
+            "[[queue.tiers]]",
             "[[devices]]",
             "[[inspections.templates]]",
             "service_standard_pct",

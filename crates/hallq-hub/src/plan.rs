@@ -446,24 +446,25 @@ fn free_text(text: &str) -> String {
     hallq_proto::redact_digits(text)
 }
 
-/// The engine's ticket request: priority from the reason or a known green-channel code.
+/// The engine's ticket request: priority from the reason or a known green-channel code, the
+/// value tier from a known membership code or the greeter. The kiosk's one code field takes
+/// both kinds of code; a code in neither list is refused as unknown.
 fn issue(
     config: &HallConfig,
     device: &DeviceConfig,
     t: &IssueTicket,
 ) -> Result<Command, ErrorInfo> {
-    let (priority, granted_by) = match (&t.green_channel, t.priority_reason) {
-        (Some(code), _) => {
-            let g = config
-                .green_channel
-                .iter()
-                .find(|g| g.code.0 == code.trim())
-                .ok_or_else(|| ErrorInfo::new(ErrorCode::UnknownGreenChannel))?;
-            (
-                Priority::GreenChannel,
-                Some(format!("green channel: {} (via {})", g.label, device.id)),
-            )
-        }
+    let code = t.green_channel.as_deref().map(str::trim);
+    let green = code.and_then(|c| config.green_channel.iter().find(|g| g.code.0 == c));
+    let member = code.and_then(|c| config.membership.iter().find(|m| m.code.0 == c));
+    if code.is_some() && green.is_none() && member.is_none() {
+        return Err(ErrorInfo::new(ErrorCode::UnknownGreenChannel));
+    }
+    let (priority, mut granted_by) = match (green, t.priority_reason) {
+        (Some(g), _) => (
+            Priority::GreenChannel,
+            Some(format!("green channel: {} (via {})", g.label, device.id)),
+        ),
         (None, Some(reason)) => {
             let how = if device.role == Role::Greeter {
                 "granted by greeter"
@@ -477,6 +478,30 @@ fn issue(
         }
         (None, None) => (Priority::Ordinary, None),
     };
+    // A tier is a membership's: shown as a code, or vouched for by a greeter who saw the card.
+    // A kiosk's customer cannot declare one.
+    let tier = match (member, t.tier) {
+        (_, Some(_)) if device.role != Role::Greeter => {
+            return Err(ErrorInfo::new(ErrorCode::Forbidden));
+        }
+        (_, Some(level)) => {
+            let by = format!("tier {level} (granted by greeter {})", device.id);
+            granted_by = Some(granted_by.map_or(by.clone(), |g| format!("{g}; {by}")));
+            Some(level)
+        }
+        (Some(m), None) => {
+            let by = format!("membership: {} (via {})", m.label, device.id);
+            granted_by = Some(granted_by.map_or(by.clone(), |g| format!("{g}; {by}")));
+            Some(m.tier)
+        }
+        (None, None) => None,
+    };
+    if let Some(level) = tier
+        && config.queue.tier(level).is_none()
+    {
+        return Err(ErrorInfo::new(ErrorCode::InvalidField)
+            .with_detail(format!("tier: no value tier {level} is configured")));
+    }
     Ok(Command::IssueTicket {
         business: t.business.clone(),
         priority,
@@ -485,6 +510,7 @@ fn issue(
         lang: t.lang,
         notify: t.phone.is_some(),
         visit: t.visit.clone(),
+        tier,
     })
 }
 
@@ -645,6 +671,7 @@ mod tests {
             phone: None,
             session: None,
             visit: None,
+            tier: None,
         };
         let p = plan(
             &config(),
@@ -673,6 +700,62 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code, ErrorCode::UnknownGreenChannel);
+    }
+
+    fn with_tiers() -> HallConfig {
+        let mut c = config();
+        c.queue.tiers = hallq_queue::tiers::star_levels();
+        c.membership.push(crate::config::MembershipCode {
+            code: crate::config::Secret("M-7777".into()),
+            label: "diamond member".into(),
+            tier: 7,
+        });
+        c
+    }
+
+    fn tier_of(p: &Plan) -> (Option<u8>, Priority, Option<String>) {
+        match &p.commands[0] {
+            Command::IssueTicket {
+                tier,
+                priority,
+                granted_by,
+                ..
+            } => (*tier, *priority, granted_by.clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_membership_code_gives_its_tier_and_only_a_greeter_sets_one_by_hand() {
+        let c = with_tiers();
+        let mut t = IssueTicket {
+            business: hallq_proto::BusinessCode::new("basic").unwrap(),
+            priority_reason: None,
+            green_channel: Some(" M-7777 ".into()),
+            lang: hallq_proto::Lang::Zh,
+            phone: None,
+            session: None,
+            visit: None,
+            tier: None,
+        };
+        let kiosk = device(Role::Kiosk, None);
+        let p = plan(&c, &kiosk, &Wire::IssueTicket(t.clone()), |_, _| true).unwrap();
+        let (tier, priority, by) = tier_of(&p);
+        assert_eq!((tier, priority), (Some(7), Priority::Ordinary));
+        assert!(by.unwrap().contains("diamond member"));
+
+        // A kiosk's customer cannot declare a tier …
+        t.green_channel = None;
+        t.tier = Some(7);
+        let err = plan(&c, &kiosk, &Wire::IssueTicket(t.clone()), |_, _| true).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+        // … a greeter can, of a tier the hall has.
+        let greeter = device(Role::Greeter, None);
+        let p = plan(&c, &greeter, &Wire::IssueTicket(t.clone()), |_, _| true).unwrap();
+        assert_eq!(tier_of(&p).0, Some(7));
+        t.tier = Some(3);
+        let err = plan(&c, &greeter, &Wire::IssueTicket(t), |_, _| true).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidField);
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct Reload {
     pub added: Vec<DeviceId>,
     /// Clerks added, removed, or with a new PIN.
     pub staff: Vec<String>,
-    /// Whether the green-channel codes changed.
+    /// Whether the green-channel or membership codes changed.
     pub green_channel: bool,
 }
 
@@ -47,6 +47,7 @@ impl Reload {
         config.revoked_devices = file.revoked_devices;
         config.staff = file.staff;
         config.green_channel = file.green_channel;
+        config.membership = file.membership;
         config.profiles = file.profiles;
         config.validate().map_err(|e| e.to_string())?;
         config.check_profiles().map_err(|e| e.to_string())?;
@@ -88,11 +89,16 @@ impl Reload {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let codes = |c: &HallConfig| -> BTreeSet<(String, String)> {
-            c.green_channel
+        let codes = |c: &HallConfig| -> BTreeSet<(String, String, Option<u8>)> {
+            let green = c
+                .green_channel
                 .iter()
-                .map(|g| (g.code.0.clone(), g.label.clone()))
-                .collect()
+                .map(|g| (g.code.0.clone(), g.label.clone(), None));
+            let members = c
+                .membership
+                .iter()
+                .map(|m| (m.code.0.clone(), m.label.clone(), Some(m.tier)));
+            green.chain(members).collect()
         };
         let green_channel = codes(running) != codes(&config);
         Ok(Self {
@@ -139,7 +145,7 @@ impl Reload {
             parts.push(format!("staff: {}", self.staff.join(" ")));
         }
         if self.green_channel {
-            parts.push("green-channel codes".into());
+            parts.push("green-channel or membership codes".into());
         }
         if parts.is_empty() {
             "no change to devices, staff or codes".into()

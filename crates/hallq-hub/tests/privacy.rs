@@ -152,6 +152,7 @@ fn ticket(phone: Option<&str>) -> Command {
         phone: phone.map(|p| Phone::parse(p).unwrap()),
         session: None,
         visit: None,
+        tier: None,
     })
 }
 

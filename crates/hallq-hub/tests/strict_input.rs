@@ -151,6 +151,7 @@ fn ticket() -> Command {
         phone: None,
         session: None,
         visit: None,
+        tier: None,
     })
 }
 

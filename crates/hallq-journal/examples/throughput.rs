@@ -117,6 +117,7 @@ fn busy_day(
                 lang: Lang::Zh,
                 notify: rng.below(3) == 0,
                 visit: None,
+                tier: None,
             },
         );
         if i % 97 == 0 {

@@ -54,8 +54,10 @@ pub(crate) fn project(
             granted_by,
             lang,
             notify,
-            // A booked check-in's slot stays in the event's body (the events table) only.
+            // A booked check-in's slot and a value tier stay in the event's body (the events
+            // table) only: the reports read them there, no projection needs them.
             booked: _,
+            tier: _,
         } => {
             conn.prepare_cached(
                 "INSERT INTO tickets (ticket, visit, day, number, business, origin_business,

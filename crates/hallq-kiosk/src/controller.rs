@@ -613,6 +613,7 @@ impl Kiosk {
             phone,
             session: Some(s.id.clone()),
             visit: None,
+            tier: None,
         }));
         self.screen = Screen::Issuing;
     }

@@ -170,8 +170,20 @@ fn main() {
         phone: None,
         session: None,
         visit: VisitId::new("V20261123-0007").ok(),
+        tier: None,
     };
     publisher.publish("greeter-1", Command::IssueTicket(greeter_ticket));
+    let member_ticket = IssueTicket {
+        business: code("basic"),
+        priority_reason: None,
+        green_channel: None,
+        lang: Lang::Zh,
+        phone: None,
+        session: None,
+        visit: VisitId::new("V20261123-0008").ok(),
+        tier: Some(7),
+    };
+    publisher.publish("greeter-1", Command::IssueTicket(member_ticket));
     publisher.publish(
         "supervisor-1",
         Command::OpenCounter {
@@ -213,6 +225,7 @@ fn main() {
             phone: None,
             session: None,
             visit: None,
+            tier: None,
         }),
     );
     publisher.publish(
@@ -276,6 +289,10 @@ fn main() {
                 priority: Priority::Care,
                 counter: CounterNo(3),
                 recalls: 0,
+                greeting: Some(LocalText::new(
+                    "尊敬的钻卡客户，您好！",
+                    "Welcome, valued diamond customer.",
+                )),
             },
         ),
     );

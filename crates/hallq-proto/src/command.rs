@@ -114,9 +114,15 @@ pub struct IssueTicket {
     /// Set when the customer asked for priority service; recorded with the ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_reason: Option<PriorityReason>,
-    /// A green-channel code (VIP card, agreement number); the hub checks it.
+    /// A code the customer shows: a green-channel code (VIP card, agreement number) or a
+    /// membership code that gives a value tier (hall.toml `[[membership]]`); the hub checks it
+    /// against both lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub green_channel: Option<String>,
+    /// The customer's value tier (a level of `[[queue.tiers]]`), set by a greeter who checked
+    /// the membership; a kiosk may not set it (its customers show a code instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
     /// The customer's language, for the printout and the voice.
     #[serde(default)]
     pub lang: Lang,

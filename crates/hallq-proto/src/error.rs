@@ -113,8 +113,8 @@ impl ErrorCode {
                 "This hall has no staff list yet: nobody can sign in. Please ask the administrator.",
             ),
             Self::UnknownGreenChannel => (
-                "绿色通道码无效，请联系工作人员",
-                "This green-channel code is not valid; please ask staff.",
+                "绿色通道码或会员码无效，请联系工作人员",
+                "This green-channel or membership code is not valid; please ask staff.",
             ),
             Self::HallClosed => ("营业厅已停止取号", "The hall is not issuing tickets now."),
             Self::UnknownBusiness => ("未知的业务类型", "Unknown business type."),

@@ -51,6 +51,7 @@ pub fn examples() -> Vec<Command> {
             phone: Phone::parse("13800131234").ok(),
             session: Some("k1-s0815".into()),
             visit: None,
+            tier: None,
         }),
         Command::SessionStarted {
             session: "k1-s0815".into(),

@@ -89,6 +89,10 @@ pub enum ReplyResult {
         counter: CounterNo,
         /// How many times it was recalled so far.
         recalls: u32,
+        /// The greeting of the customer's value tier, for the clerk's screen only (never a
+        /// level: the tier itself is shown nowhere). Absent for customers without a tier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        greeting: Option<LocalText>,
     },
     /// A counter command was carried out; the counter's new state.
     Counter(CounterState),

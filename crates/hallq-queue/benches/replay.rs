@@ -232,6 +232,7 @@ fn busy_day() -> Day {
                 lang: Lang::Zh,
                 notify,
                 visit,
+                tier: None,
             });
             if let Some(ticket) = issued.iter().find_map(|e| match &e.kind {
                 EventKind::TicketIssued { ticket, .. } => Some(ticket.clone()),

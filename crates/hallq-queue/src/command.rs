@@ -46,6 +46,9 @@ pub enum Command {
         notify: bool,
         /// A visit a greeter already started.
         visit: Option<VisitId>,
+        /// The customer's value tier (a level of `[[queue.tiers]]`), after the hub checked the
+        /// membership code or the greeter set it.
+        tier: Option<u8>,
     },
     /// Record a touchpoint that changes no queue (greeter, kiosk session, door, complaint).
     Touch {

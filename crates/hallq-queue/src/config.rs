@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use hallq_proto::{BusinessClass, BusinessCode, CounterNo, LocalText, Priority};
 use serde::{Deserialize, Serialize};
 
+use crate::tiers::ValueTier;
+
 /// The engine's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +34,10 @@ pub struct QueueConfig {
     /// How many recent handling times per business type feed the wait estimate.
     #[serde(default = "default_samples")]
     pub estimate_samples: usize,
+    /// Customer value tiers (`[[queue.tiers]]`, [`crate::tiers`]); none: every customer is
+    /// queued alike.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<ValueTier>,
 }
 
 fn default_rating_timeout() -> u32 {
@@ -210,6 +216,9 @@ pub enum ConfigError {
     /// A counter serving an unknown business type, or none.
     #[error("counter {0} has an unknown or empty skill list / 窗口业务配置无效: {1}")]
     BadSkills(CounterNo, String),
+    /// A value tier the engine cannot run with.
+    #[error("value tier {0}: {1} / 客户价值等级配置无效")]
+    BadTier(u8, String),
 }
 
 impl QueueConfig {
@@ -245,7 +254,13 @@ impl QueueConfig {
                 }
             }
         }
-        Ok(())
+        let numbers: Vec<CounterNo> = self.counters.iter().map(|c| c.number).collect();
+        crate::tiers::validate(&self.tiers, &numbers)
+    }
+
+    /// The value tier of `level`.
+    pub fn tier(&self, level: u8) -> Option<&ValueTier> {
+        self.tiers.iter().find(|t| t.level == level)
     }
 
     /// The business type with `code`.
@@ -346,6 +361,7 @@ impl QueueConfig {
             rating_timeout_secs: default_rating_timeout(),
             visit_idle_end_min: default_visit_idle(),
             estimate_samples: default_samples(),
+            tiers: Vec::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::config::QueueConfig;
 use crate::error::QueueError;
 use crate::event::{BookedTime, CloseReason, EventKind as E, VisitOutcome};
 use crate::state::{Act, CounterRt, HallState, TicketStatus};
+use crate::tiers::{MAX_TIER_HEAD_START_MIN, TierMark};
 
 /// The events `cmd` causes at `now`, or why it is refused.
 pub(crate) fn decide(
@@ -38,6 +39,7 @@ pub(crate) fn decide(
             lang,
             notify,
             visit,
+            tier,
         } => {
             let t = NewTicket {
                 business,
@@ -48,6 +50,7 @@ pub(crate) fn decide(
                 notify: *notify,
                 visit: visit.as_ref(),
                 booked: None,
+                tier: *tier,
             };
             issue(cfg, st, t, &mut out)?;
         }
@@ -88,6 +91,7 @@ pub(crate) fn decide(
                     start: slot.start,
                     queue_at,
                 }),
+                tier: None,
             };
             issue(cfg, st, t, &mut out)?;
         }
@@ -208,7 +212,8 @@ pub(crate) fn decide(
         }
         Command::CallNext { counter } => {
             let staff = ready_to_call(st, *counter)?;
-            let idx = pick_next(cfg, st, *counter).ok_or(QueueError::NothingWaiting(*counter))?;
+            let idx = crate::pick::pick_next(cfg, st, *counter)
+                .ok_or(QueueError::NothingWaiting(*counter))?;
             call(st, *counter, staff, idx, false, &mut out);
         }
         Command::CallTicket { counter, ticket } => {
@@ -224,7 +229,9 @@ pub(crate) fn decide(
                 .unwrap_or_default();
             let allowed = match t.directed {
                 Some(c) => c == *counter,
-                None => skills.contains(&t.business),
+                None => {
+                    skills.contains(&t.business) && crate::pick::tier_served_at(cfg, t, *counter)
+                }
             };
             if !allowed {
                 return Err(QueueError::NotInSkills(*counter));
@@ -705,22 +712,6 @@ fn end_visit_if_done(
     }
 }
 
-/// The ticket call-next gives `counter`: first those transferred to it, then, in the order of its
-/// skills, the first business type with someone waiting, and in that queue the lowest key (the
-/// earliest queue time after priority's head start).
-pub(crate) fn pick_next(cfg: &QueueConfig, st: &HallState, counter: CounterNo) -> Option<usize> {
-    if let Some(&(_, idx)) = st.directed.get(&counter).and_then(|q| q.first()) {
-        return Some(idx);
-    }
-    let skills = &cfg.counter(counter)?.skills;
-    skills.iter().find_map(|b| {
-        st.queues
-            .get(b)
-            .and_then(|q| q.first())
-            .map(|&(_, idx)| idx)
-    })
-}
-
 /// A ticket to issue: a walk-in's, or a booked customer's.
 struct NewTicket<'a> {
     business: &'a BusinessCode,
@@ -731,6 +722,7 @@ struct NewTicket<'a> {
     notify: bool,
     visit: Option<&'a VisitId>,
     booked: Option<BookedTime>,
+    tier: Option<u8>,
 }
 
 fn issue(
@@ -743,6 +735,18 @@ fn issue(
     let business = t.business;
     cfg.business(business)
         .ok_or_else(|| QueueError::UnknownBusiness(business.clone()))?;
+    let tier = match t.tier {
+        Some(level) => {
+            let tier = cfg.tier(level).ok_or_else(|| {
+                QueueError::Invalid(format!("no value tier {level} is configured"))
+            })?;
+            Some(TierMark {
+                level,
+                head_start_min: tier.head_start_min.min(MAX_TIER_HEAD_START_MIN),
+            })
+        }
+        None => None,
+    };
     let seq = next_number(cfg, st, business)?;
     let visit = match t.visit {
         Some(v) => known_visit(st, v)?,
@@ -761,6 +765,7 @@ fn issue(
         lang: t.lang,
         notify: t.notify,
         booked: t.booked,
+        tier,
     });
     Ok(())
 }

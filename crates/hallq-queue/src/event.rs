@@ -95,6 +95,10 @@ pub enum EventKind {
         /// (docs/booking.md). Absent for walk-ins.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         booked: Option<BookedTime>,
+        /// The customer's value tier and the head start it gave (issue 16 §4). Absent for
+        /// customers without one, and from journals written before tiers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<crate::tiers::TierMark>,
     },
     /// The kiosk printed the ticket, or failed to.
     TicketPrinted {

@@ -11,6 +11,9 @@
 //! - [`event`]: what happened, one journal row each, each naming its touchpoint.
 //! - [`state`]: the hall today as a fold over events.
 //! - `decide` (private): the rules.
+//! - `pick` (private): which waiting ticket call-next takes.
+//! - [`tiers`]: customer value tiers: a bounded head start, a ratio, the counters that serve
+//!   them and their greeting (issue 16 §4).
 //! - `view` (private): queues, wait estimates, counter states in the contract's terms.
 //! - [`error`]: refusals, each with its stable contract code.
 
@@ -19,7 +22,9 @@ pub mod config;
 mod decide;
 pub mod error;
 pub mod event;
+mod pick;
 pub mod state;
+pub mod tiers;
 mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -180,7 +185,7 @@ impl Engine {
 
     /// The ticket call-next would give `counter` now.
     pub fn peek_next(&self, counter: CounterNo) -> Option<&Ticket> {
-        decide::pick_next(&self.config, &self.state, counter).map(|i| &self.state.tickets[i])
+        pick::pick_next(&self.config, &self.state, counter).map(|i| &self.state.tickets[i])
     }
 
     /// Tickets ahead of `id` in its queue (0 when it is next, or not waiting).

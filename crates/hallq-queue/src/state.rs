@@ -13,6 +13,7 @@ use hallq_proto::{
 
 use crate::config::QueueConfig;
 use crate::event::{Event, EventKind};
+use crate::tiers::TierMark;
 
 /// How many calls the board keeps.
 pub const RECENT_CALLS: usize = 10;
@@ -80,6 +81,21 @@ pub struct Ticket {
     pub rated: Option<Score>,
     /// The booked slot's start, for a booked customer's on-time check-in (docs/booking.md).
     pub booked: Option<Timestamp>,
+    /// The customer's value tier and the head start it gave, if any (issue 16 §4).
+    pub tier: Option<TierMark>,
+}
+
+impl Ticket {
+    /// The head start its value tier gives, ms (0 without one).
+    pub fn tier_head_start_ms(&self) -> i64 {
+        self.tier.map_or(0, |m| m.head_start_ms())
+    }
+
+    /// Its place in the queue without its tier's head start: the order the tiers' ratio
+    /// falls back to.
+    pub fn base_key(&self) -> i64 {
+        self.key + self.tier_head_start_ms()
+    }
 }
 
 /// One of today's visits.
@@ -213,6 +229,9 @@ pub struct HallState {
     pub(crate) queues: HashMap<BusinessCode, BTreeSet<(i64, usize)>>,
     /// Tickets transferred to a counter, in call order.
     pub(crate) directed: HashMap<CounterNo, BTreeSet<(i64, usize)>>,
+    /// Per business type, the calls in a row that went to a ticket ahead only by its value
+    /// tier while a ticket it overtook waited: the tiers' ratio bounds it.
+    pub(crate) tier_streak: HashMap<BusinessCode, u32>,
     /// The counters.
     pub(crate) counters: BTreeMap<CounterNo, CounterRt>,
     /// Each clerk's figures today, by staff number (reset when the day opens).
@@ -291,6 +310,7 @@ impl HallState {
                 self.open = false;
                 self.queues.clear();
                 self.directed.clear();
+                self.tier_streak.clear();
                 self.held.clear();
                 self.recent_calls.clear();
                 self.announcements.clear();
@@ -355,14 +375,17 @@ impl HallState {
                 business,
                 priority,
                 booked,
+                tier,
                 ..
             } => {
                 let idx = self.tickets.len();
                 // The booking's rule (docs/booking.md): queued since the earlier of the
-                // check-in and the slot's start less its head start; priority's head start
-                // applies on top, as for any ticket.
+                // check-in and the slot's start less its head start; priority's and the value
+                // tier's head starts apply on top, as for any ticket.
                 let since = booked.map_or(at, |b| b.queue_at.min(at));
-                let key = since.0 - config.priority.head_start_ms(*priority);
+                let key = since.0
+                    - config.priority.head_start_ms(*priority)
+                    - tier.map_or(0, |m| m.head_start_ms());
                 self.tickets.push(Ticket {
                     id: ticket.clone(),
                     visit: visit.clone(),
@@ -380,6 +403,7 @@ impl HallState {
                     served_by: None,
                     rated: None,
                     booked: booked.map(|b| b.start),
+                    tier: *tier,
                 });
                 self.by_id.insert(ticket.clone(), idx);
                 self.queues
@@ -403,6 +427,9 @@ impl HallState {
                 by_hand: _,
             } => {
                 let Some(idx) = self.idx(ticket) else { return };
+                if *recall == 0 {
+                    self.count_tier_streak(idx);
+                }
                 self.unqueue(idx);
                 let t = &mut self.tickets[idx];
                 t.status = TicketStatus::Called(*counter);
@@ -517,7 +544,7 @@ impl HallState {
             E::TicketRequeued { ticket, visit } => {
                 let Some(idx) = self.idx(ticket) else { return };
                 let t = &mut self.tickets[idx];
-                t.key = at.0 - config.priority.head_start_ms(t.priority);
+                t.key = at.0 - config.priority.head_start_ms(t.priority) - t.tier_head_start_ms();
                 self.enqueue(idx);
                 if let Some(v) = self.visits.get_mut(visit) {
                     v.ended = false;
@@ -658,6 +685,24 @@ impl HallState {
     /// The index of ticket `id`.
     pub(crate) fn idx(&self, id: &TicketId) -> Option<usize> {
         self.by_id.get(id).copied()
+    }
+
+    /// A first call of ticket `idx` from its business type's queue: one more call in a row
+    /// won by a tier's head start if it overtook a ticket without one queued before it (the
+    /// tiers' ratio, [`crate::tiers`]), else the row ends.
+    fn count_tier_streak(&mut self, idx: usize) {
+        let t = &self.tickets[idx];
+        if t.status != TicketStatus::Waiting || t.directed.is_some() {
+            return;
+        }
+        let base = t.base_key();
+        let overtook = t.tier_head_start_ms() > 0
+            && self.queues.get(&t.business).is_some_and(|q| {
+                q.range(..(base, idx))
+                    .any(|&(_, j)| self.tickets[j].tier_head_start_ms() == 0)
+            });
+        let streak = self.tier_streak.entry(t.business.clone()).or_default();
+        *streak = if overtook { *streak + 1 } else { 0 };
     }
 
     fn set_idle(&mut self, counter: CounterNo) {

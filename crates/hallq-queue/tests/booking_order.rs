@@ -121,6 +121,7 @@ impl Day {
                 lang: Lang::Zh,
                 notify: false,
                 visit: None,
+                tier: None,
             },
             Some(start) => Command::IssueBooked {
                 business: code("basic"),

@@ -425,6 +425,7 @@ impl Driver {
                 lang: Lang::Zh,
                 notify: false,
                 visit: self.visit(*visit),
+                tier: None,
             },
             Op::Greet { visit, touchpoint } => Command::Touch {
                 visit: match self.visit(*visit) {

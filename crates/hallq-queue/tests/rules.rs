@@ -1191,6 +1191,7 @@ fn every_customer_event_names_its_touchpoint() {
                 lang: hallq_proto::Lang::Zh,
                 notify: false,
                 booked: None,
+                tier: None,
             },
             11,
         ),

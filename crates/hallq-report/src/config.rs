@@ -55,6 +55,9 @@ pub struct ReportConfig {
     /// The booking rules (`[booking]`), for the appointment figures' bound and slot capacity;
     /// `None`: the hall takes no bookings.
     pub booking: Option<hallq_booking::SlotRules>,
+    /// The customer value tiers (`[[queue.tiers]]`): their names and answer targets for the
+    /// tier figures; none: the section lists only the tiers the journal holds, if any.
+    pub tiers: Vec<hallq_queue::tiers::ValueTier>,
 }
 
 impl ReportConfig {
@@ -87,6 +90,7 @@ impl ReportConfig {
             short_service_secs: 20,
             forgotten_finish_factor: 3,
             booking: None,
+            tiers: queue.tiers.clone(),
         }
     }
 

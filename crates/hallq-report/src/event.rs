@@ -56,6 +56,8 @@ pub(crate) enum What<'a> {
         priority: Priority,
         /// A booked customer's on-time check-in: the slot's start, ms.
         booked: Option<i64>,
+        /// The customer's value tier and the head start it gave.
+        tier: Option<hallq_queue::tiers::TierMark>,
     },
     TicketCalled {
         ticket: &'a str,
@@ -157,6 +159,7 @@ impl<'a> From<&'a Event> for Ev<'a> {
                 business,
                 priority,
                 booked,
+                tier,
                 ..
             } => What::TicketIssued {
                 ticket: ticket.as_str(),
@@ -164,6 +167,7 @@ impl<'a> From<&'a Event> for Ev<'a> {
                 business: business.as_str(),
                 priority: *priority,
                 booked: booked.map(|b| b.start.0),
+                tier: *tier,
             },
             E::TicketCalled {
                 ticket,
@@ -470,15 +474,26 @@ impl<'a> Ev<'a> {
                 }
             }
             b"ticket_issued" => {
-                // `start` is a key of the nested `booked` object only (a booked check-in's).
-                let [business, priority, start] =
-                    fields(body()?, ["business", "priority", "start"])?;
+                // `start` is a key of the nested `booked` object only (a booked check-in's),
+                // `level` and `head_start_min` of the nested `tier` only.
+                let [business, priority, start, level, head_start] = fields(
+                    body()?,
+                    ["business", "priority", "start", "level", "head_start_min"],
+                )?;
+                let tier = match level {
+                    Some(l) => Some(hallq_queue::tiers::TierMark {
+                        level: value(Some(l), "level")?,
+                        head_start_min: value(head_start, "head_start_min")?,
+                    }),
+                    None => None,
+                };
                 What::TicketIssued {
                     ticket: ticket()?,
                     visit: visit()?,
                     business: value(business, "business")?,
                     priority: value(priority, "priority")?,
                     booked: start.map(|s| value(Some(s), "start")).transpose()?,
+                    tier,
                 }
             }
             b"ticket_called" => What::TicketCalled {

@@ -19,7 +19,9 @@ use crate::config::ReportConfig;
 use crate::event::{Ev, Target, What};
 use crate::measures::{CALLBACK_LIMIT_MS, Measures};
 use crate::part::{ComplaintUpdate, Part};
+use crate::tiers::TiersAcc;
 use crate::visit::{Outcome, TicketEnd, TicketRecord, Trail, VisitRecord};
+use hallq_queue::tiers::TierMark;
 
 /// FxHash (rustc's): the live maps are keyed by short ids the hub wrote, not by anything an
 /// attacker picks, and SipHash's cost per lookup showed in the profile of a year's report.
@@ -73,6 +75,8 @@ struct LiveTicket {
     booked: Option<i64>,
     /// A booked customer who checked in too late: a walk-in's ticket.
     late_booking: bool,
+    /// The customer's value tier and the head start it gave.
+    tier: Option<TierMark>,
 }
 
 #[derive(Debug)]
@@ -140,6 +144,7 @@ pub struct Fold<'c> {
     events: u64,
     measures: Measures,
     appointments: AppointmentsAcc,
+    tiers: TiersAcc,
 }
 
 impl<'c> Fold<'c> {
@@ -162,6 +167,7 @@ impl<'c> Fold<'c> {
             events: 0,
             measures: Measures::default(),
             appointments: AppointmentsAcc::default(),
+            tiers: TiersAcc::default(),
         };
         for b in &cfg.business {
             fold.biz(b.code.as_str());
@@ -229,6 +235,7 @@ impl<'c> Fold<'c> {
                 business,
                 priority,
                 booked,
+                tier,
             } => {
                 let id = TicketId::new(*ticket)?;
                 let code = BusinessCode::new(*business)?;
@@ -272,6 +279,7 @@ impl<'c> Fold<'c> {
                         queued: at,
                         booked: *booked,
                         late_booking: false,
+                        tier: *tier,
                     },
                 );
             }
@@ -288,6 +296,7 @@ impl<'c> Fold<'c> {
                 if first {
                     self.overtakes(ticket);
                     self.booking_overtakes(ticket);
+                    self.tier_overtakes(ticket);
                 }
                 if let Some(t) = self.ticket_mut(ticket) {
                     if let Some(tr) = t.record.transferred_at.take() {
@@ -518,6 +527,7 @@ impl<'c> Fold<'c> {
         Part {
             measures: self.measures,
             appointments: self.appointments,
+            tiers: self.tiers,
             complaints: self.complaints,
             orphan_updates: self.orphan_updates,
             callbacks: self.callbacks,
@@ -666,6 +676,9 @@ impl<'c> Fold<'c> {
             return;
         }
         let (business, queued) = (t.business, t.queued);
+        // A priority customer's value tier gives a head start of its own, counted in the tier
+        // figures (`tier_overtakes`): the priority's part is the rest.
+        let tier_ms = t.tier.map_or(0, |m| m.head_start_ms());
         let mut overtook = 0;
         let mut head_start: Option<i64> = None;
         for o in self.tickets.values_mut() {
@@ -675,7 +688,7 @@ impl<'c> Fold<'c> {
             {
                 o.record.overtaken += 1;
                 overtook += 1;
-                head_start = head_start.max(Some(queued - o.queued));
+                head_start = head_start.max(Some((queued - o.queued - tier_ms).max(0)));
             }
         }
         let counters = self
@@ -715,6 +728,34 @@ impl<'c> Fold<'c> {
         }
         self.appointments
             .overtook(n, head_start, priority, self.cfg);
+    }
+
+    /// A tier ticket's first call: the ordinary tickets without a tier of its business type
+    /// still waiting that were queued before it, less its priority's head start, are overtaken
+    /// by the tier (whether the rule allowed it is what the bound says).
+    fn tier_overtakes(&mut self, ticket: &str) {
+        let Some(t) = self.tickets.get(ticket) else {
+            return;
+        };
+        let Some(mark) = t.tier else {
+            return;
+        };
+        let priority_ms = self.cfg.priority.head_start_ms(t.record.priority);
+        let (business, since) = (t.business, t.queued - priority_ms);
+        let mut n = 0;
+        let mut head_start: Option<i64> = None;
+        for o in self.tickets.values() {
+            if o.tier.is_none()
+                && o.record.priority == Priority::Ordinary
+                && o.queue == Some(Queue::Business(business))
+                && o.queued < since
+            {
+                n += 1;
+                head_start = head_start.max(Some(since - o.queued));
+            }
+        }
+        self.tiers
+            .overtook(mark.level, n, head_start, mark.head_start_ms());
     }
 
     /// The book's event: kept for the figures; a check-in marks its ticket (late: a walk-in's)
@@ -782,6 +823,8 @@ impl<'c> Fold<'c> {
                         (None, false) => Class::WalkIn,
                     };
                     self.appointments.ticket(class, &t.record, self.cfg);
+                    let level = t.tier.map_or(0, |m| m.level);
+                    self.tiers.ticket(level, &t.record, self.cfg);
                     t.record
                 })
                 .collect();

@@ -21,6 +21,8 @@
 //!   data quality).
 //! - [`appointments`]: bookings, punctuality, booked and walk-in waits, the booking's head
 //!   start against its bound, slot utilisation.
+//! - [`tiers`]: customer value tiers: waits and satisfaction by tier, and each tier's head
+//!   start against its bound.
 //! - [`complaints`]: complaint time limits, open cases with time left, monthly hot spots.
 //! - [`inspections`]: service-standard compliance (服务规范达标率) by month and type, the
 //!   checklists kept, late and missed, the corrections open and late.
@@ -48,6 +50,7 @@ pub mod read;
 pub mod render;
 pub mod report;
 pub mod staffing;
+pub mod tiers;
 pub mod visit;
 
 pub use config::{BusinessInfo, CounterInfo, ReportConfig, Targets};

@@ -680,6 +680,7 @@ mod tests {
             short_service_secs: 0,
             forgotten_finish_factor: 0,
             booking: None,
+            tiers: Vec::new(),
         };
         let mut whole = Measures::default();
         let (mut before, mut after) = (Measures::default(), Measures::default());

@@ -39,6 +39,8 @@ pub struct Part {
     pub(crate) measures: Measures,
     /// The appointment figures' events and counts.
     pub(crate) appointments: AppointmentsAcc,
+    /// The value tiers' counts.
+    pub(crate) tiers: crate::tiers::TiersAcc,
     pub(crate) complaints: BTreeMap<String, ComplaintCase>,
     pub(crate) orphan_updates: Vec<ComplaintUpdate>,
     /// Call-backs still owed at the part's end: visit → when asked.
@@ -58,6 +60,7 @@ impl Part {
     pub fn join(&mut self, later: Part) {
         self.measures.merge(later.measures);
         self.appointments.join(later.appointments);
+        self.tiers.join(later.tiers);
         for u in later.orphan_updates {
             match self.complaints.get_mut(&u.complaint) {
                 Some(c) => u.apply(c),
@@ -129,6 +132,7 @@ impl Part {
             self.span,
         );
         report.appointments = appointments;
+        report.tiers = self.tiers.rows(cfg);
         report
     }
 }

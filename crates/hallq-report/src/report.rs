@@ -375,6 +375,9 @@ pub struct Report {
     pub appointments: crate::appointments::Section,
     /// Service-standard inspections (服务监督), once [`Report::add_inspections`] has added them.
     pub inspections: Option<crate::inspections::Section>,
+    /// Value tiers (客户价值分层), highest first, then the tickets without one; empty when the
+    /// hall has none.
+    pub tiers: Vec<crate::tiers::TierRow>,
     /// What the journal cannot tell.
     pub notes: Vec<String>,
 }
@@ -623,6 +626,7 @@ impl Report {
             quality: m.quality.clone(),
             appointments: crate::appointments::Section::Off,
             inspections: None,
+            tiers: Vec::new(),
             notes,
         }
     }

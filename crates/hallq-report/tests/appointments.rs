@@ -84,6 +84,7 @@ fn check_in(s: &mut Script, n: u32, start: Timestamp, now: Timestamp, late: bool
             lang: Lang::Zh,
             notify: false,
             booked: (!late).then_some(BookedTime { start, queue_at }),
+            tier: None,
         },
     );
     let arrival = if late {

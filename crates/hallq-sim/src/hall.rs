@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hallq_client::{ClientConfig, DeviceClient};
-use hallq_hub::config::{GreenChannelCode, Role, Secret};
+use hallq_hub::config::{GreenChannelCode, MembershipCode, Role, Secret};
 use hallq_hub::secret::{self, Strength};
 use hallq_hub::{Clock as _, HallConfig, RunOptions};
 use hallq_proto::{DeviceId, StaffNo, Timestamp, time};
@@ -34,6 +34,9 @@ use crate::timings;
 
 /// The green-channel code the simulated VIP customers show, added when the hall has none.
 pub const SIM_GREEN_CODE: &str = "SIM-VIP-8888";
+
+/// The membership code the simulated members show, added when the hall has tiers and no code.
+pub const SIM_MEMBER_CODE: &str = "SIM-MEMBER-7777";
 
 /// A hall's configuration, made ready for a simulation.
 #[derive(Debug, Clone)]
@@ -124,12 +127,27 @@ impl Prepared {
 }
 
 /// Adds the simulated VIP customers' green-channel code when the hall has none (the plan's
-/// green-channel customers show the hall's first code).
+/// green-channel customers show the hall's first code), and the simulated members' code
+/// ([`with_member_code`]).
 pub fn with_green_code(config: &mut HallConfig) {
     if config.green_channel.is_empty() {
         config.green_channel.push(GreenChannelCode {
             code: Secret(SIM_GREEN_CODE.into()),
             label: "模拟钻石卡 simulated diamond card".into(),
+        });
+    }
+    with_member_code(config);
+}
+
+/// Adds the simulated members' code when the hall has value tiers and no membership code: the
+/// plan's members show it and get the highest tier.
+pub fn with_member_code(config: &mut HallConfig) {
+    let top = config.queue.tiers.iter().map(|t| t.level).max();
+    if let (true, Some(tier)) = (config.membership.is_empty(), top) {
+        config.membership.push(MembershipCode {
+            code: Secret(SIM_MEMBER_CODE.into()),
+            label: "模拟会员卡 simulated member card".into(),
+            tier,
         });
     }
 }

@@ -222,6 +222,9 @@ pub struct PriorityShares {
     pub pregnant: f64,
     /// Green-channel customers (VIP, enterprise agreements); only where the hall has a code.
     pub green_channel: f64,
+    /// Members who show a membership code at the kiosk (a value tier, issue 16 §4); only where
+    /// the hall has a `[[membership]]` code.
+    pub member: f64,
 }
 
 impl Default for PriorityShares {
@@ -231,6 +234,7 @@ impl Default for PriorityShares {
             disabled: 0.01,
             pregnant: 0.01,
             green_channel: 0.03,
+            member: 0.04,
         }
     }
 }

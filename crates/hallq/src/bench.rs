@@ -506,6 +506,7 @@ fn ticket(rotation: usize) -> Command {
         phone: None,
         session: None,
         visit: None,
+        tier: None,
     })
 }
 

@@ -92,6 +92,7 @@ pub fn unconfigured() -> ReportConfig {
         short_service_secs: 20,
         forgotten_finish_factor: 3,
         booking: None,
+        tiers: Vec::new(),
     }
 }
 

@@ -123,6 +123,10 @@ impl Writer {
                         priority: t.priority,
                         counter: *counter,
                         recalls,
+                        greeting: t
+                            .tier
+                            .and_then(|m| self.engine.config().tier(m.level))
+                            .map(|tier| tier.greeting.clone()),
                     },
                     None => ReplyResult::Done,
                 }

@@ -55,6 +55,7 @@ pub(crate) fn issue(business: &str, priority: Priority) -> Command {
         lang: Lang::Zh,
         notify: true,
         visit: None,
+        tier: None,
     }
 }
 

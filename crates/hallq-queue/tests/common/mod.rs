@@ -76,6 +76,7 @@ pub(crate) fn issue(business: &str, priority: Priority) -> Command {
         lang: Lang::Zh,
         notify: false,
         visit: None,
+        tier: None,
     }
 }
 
@@ -98,6 +99,7 @@ pub(crate) fn issue_for(business: &str, visit: VisitId) -> Command {
             lang,
             notify,
             visit: Some(visit),
+            tier: None,
         },
         _ => unreachable!(),
     }
@@ -217,6 +219,7 @@ pub(crate) fn small_hall() -> QueueConfig {
         rating_timeout_secs: 90,
         visit_idle_end_min: 15,
         estimate_samples: 5,
+        tiers: Vec::new(),
     }
 }
 

@@ -338,6 +338,47 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
     if let Some(i) = &r.inspections {
         files.extend(inspection_files(i));
     }
+    // The value tiers, in figures a spreadsheet reads (only when the hall has tiers).
+    if !r.tiers.is_empty() {
+        let f3 = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
+        files.push((
+            "tiers.csv",
+            csv(
+                &[
+                    "level",
+                    "tickets",
+                    "called",
+                    "mean_wait_min",
+                    "answer_target_min",
+                    "within_target",
+                    "served",
+                    "rated",
+                    "satisfied",
+                    "overtakes",
+                    "head_start_max_used_min",
+                    "head_start_configured_min",
+                    "beyond_bound",
+                ],
+                r.tiers.iter().map(|t| {
+                    vec![
+                        t.level.to_string(),
+                        t.acc.tickets.to_string(),
+                        t.acc.called.to_string(),
+                        f3(t.mean_wait_min()),
+                        t.target_min.to_string(),
+                        t.acc.within_target.to_string(),
+                        t.acc.served.to_string(),
+                        t.acc.rated.to_string(),
+                        t.acc.satisfied.to_string(),
+                        t.acc.overtakes.to_string(),
+                        f3(t.max_head_start_min()),
+                        t.configured_min.map_or(String::new(), |m| m.to_string()),
+                        t.acc.beyond_bound.to_string(),
+                    ]
+                }),
+            ),
+        ));
+    }
     files
 }
 

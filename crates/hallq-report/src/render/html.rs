@@ -363,6 +363,12 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         esc(&super::fairness(r))
     );
     table(&mut s, &super::fairness_classes(r));
+    if !r.tiers.is_empty() {
+        s.push_str(
+            "<h2>Value tiers 客户价值分层</h2><p>Waits against each tier's answer target, satisfaction, and the tier's head start against its bound 各等级等候、满意度及提前量上限.</p>",
+        );
+        table(&mut s, &super::tiers(r));
+    }
     s.push_str("<h2>Appointments 预约</h2>");
     match super::appointments::figures(r) {
         None => {

@@ -497,6 +497,63 @@ pub(crate) fn fairness_classes(r: &Report) -> Table {
     }
 }
 
+/// The value tiers beside the fairness figures: each tier's waits against its answer target,
+/// its satisfaction, and its head start against the configured bound.
+pub(crate) fn tiers(r: &Report) -> Table {
+    let pct = |p: Option<f64>| p.map_or("-".into(), |p| format!("{p:.1}"));
+    Table {
+        header: vec![
+            "tier 客户等级",
+            "tickets 取号",
+            "mean wait 平均等候 (min)",
+            "longest 最长 (min)",
+            "answer target 应答目标 (min)",
+            "within 达标 (%)",
+            "rated 评价",
+            "satisfied 满意 (%)",
+            "overtakes 超过",
+            "largest head start used 实际最大提前 (min)",
+            "configured 配置 (min)",
+            "bound 上限",
+        ],
+        rows: r
+            .tiers
+            .iter()
+            .map(|t| {
+                let tiered = t.configured_min.is_some();
+                vec![
+                    t.name.clone(),
+                    t.acc.tickets.to_string(),
+                    t.mean_wait_min().map_or("-".into(), |m| format!("{m:.1}")),
+                    if t.acc.called > 0 {
+                        format!("{:.1}", t.acc.max_wait_ms as f64 / 6e4)
+                    } else {
+                        "-".into()
+                    },
+                    t.target_min.to_string(),
+                    pct(t.within_target_pct()),
+                    t.acc.rated.to_string(),
+                    pct(t.satisfied_pct()),
+                    if tiered {
+                        t.acc.overtakes.to_string()
+                    } else {
+                        "-".into()
+                    },
+                    t.max_head_start_min()
+                        .map_or("-".into(), |m| format!("{m:.1}")),
+                    t.configured_min.map_or("-".into(), |m| m.to_string()),
+                    match (tiered, t.held()) {
+                        (false, _) => "-",
+                        (true, true) => "held 守住",
+                        (true, false) => "EXCEEDED 超出",
+                    }
+                    .into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// The data-quality section's sentence.
 pub(crate) fn quality(r: &Report) -> String {
     let q = &r.quality;

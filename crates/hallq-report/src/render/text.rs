@@ -132,6 +132,13 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         super::fairness(r)
     );
     s.push_str(&laid_out(&super::fairness_classes(r)));
+    if !r.tiers.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n── value tiers 客户价值分层 ──  waits against each tier's answer target, satisfaction, and the tier's head start against its bound 各等级等候、满意度及提前量上限"
+        );
+        s.push_str(&laid_out(&super::tiers(r)));
+    }
     let _ = write!(s, "\n── appointments 预约 ──  ");
     match super::appointments::figures(r) {
         None => {

@@ -76,6 +76,7 @@ pub fn config() -> ReportConfig {
         short_service_secs: 20,
         forgotten_finish_factor: 3,
         booking: None,
+        tiers: Vec::new(),
     }
 }
 
@@ -117,6 +118,7 @@ impl Script {
                 lang: Lang::Zh,
                 notify: false,
                 booked: None,
+                tier: None,
             },
         )
     }

@@ -156,6 +156,7 @@ fn ticket(rotation: usize) -> Command {
         phone: None,
         session: None,
         visit: None,
+        tier: None,
     })
 }
 

@@ -49,7 +49,7 @@ fn request(c: &Customer, session: Option<String>, visit: Option<VisitId>) -> Com
     let (priority_reason, green_channel) = match &c.wish {
         Wish::Ordinary => (None, None),
         Wish::Care(r) => (Some(*r), None),
-        Wish::GreenChannel(code) => (None, Some(code.clone())),
+        Wish::GreenChannel(code) | Wish::Member(code) => (None, Some(code.clone())),
     };
     Command::IssueTicket(IssueTicket {
         business: c.business.clone(),
@@ -59,6 +59,7 @@ fn request(c: &Customer, session: Option<String>, visit: Option<VisitId>) -> Com
         phone: None,
         session,
         visit,
+        tier: None,
     })
 }
 

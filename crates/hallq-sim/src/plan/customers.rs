@@ -70,6 +70,14 @@ fn service(rng: &mut Rng, h: &Handling, results: &Results, back_office: f64) -> 
     }
 }
 
+/// The codes the hall's customers can show at the kiosk: its first green-channel code and its
+/// first membership code, if it has them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Codes<'a> {
+    pub(super) green: Option<&'a str>,
+    pub(super) member: Option<&'a str>,
+}
+
 /// One customer, from their own stream of the seed: adding a field to one customer's draws
 /// leaves every other customer as they were.
 pub(super) fn customer(
@@ -78,28 +86,36 @@ pub(super) fn customer(
     sc: &Scenario,
     kinds: &BusinessKinds,
     devices: &Devices,
-    green: Option<&str>,
+    codes: Codes<'_>,
     seed: u64,
 ) -> Option<Customer> {
     let mut rng = Rng::new(seed, 1_000_000 + u64::from(n));
     let b = &sc.behaviour;
     let (business, class, self_service_offer) = kinds.kinds.get(rng.weighted(&kinds.weights))?;
     let p = &sc.priority;
+    let member = if codes.member.is_some() {
+        p.member
+    } else {
+        0.0
+    };
     let wish = match rng.weighted(&[
         p.elderly,
         p.disabled,
         p.pregnant,
-        if green.is_some() {
+        if codes.green.is_some() {
             p.green_channel
         } else {
             0.0
         },
-        (1.0 - p.elderly - p.disabled - p.pregnant - p.green_channel).max(0.0),
+        (1.0 - p.elderly - p.disabled - p.pregnant - p.green_channel - member).max(0.0),
+        // Last, so that a hall without members draws every other customer as before.
+        member,
     ]) {
         0 => Wish::Care(PriorityReason::Elderly),
         1 => Wish::Care(PriorityReason::Disabled),
         2 => Wish::Care(PriorityReason::Pregnant),
-        3 => Wish::GreenChannel(green.unwrap_or_default().to_owned()),
+        3 => Wish::GreenChannel(codes.green.unwrap_or_default().to_owned()),
+        5 => Wish::Member(codes.member.unwrap_or_default().to_owned()),
         _ => Wish::Ordinary,
     };
     let lang = if rng.chance(b.english) {

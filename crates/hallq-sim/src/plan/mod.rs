@@ -90,6 +90,8 @@ pub enum Wish {
     Care(PriorityReason),
     /// The green channel, with the code the customer shows.
     GreenChannel(String),
+    /// A member, with the membership code the customer shows (a value tier).
+    Member(String),
 }
 
 /// What happens at the kiosk.
@@ -433,12 +435,17 @@ impl Plan {
             notes.push("no kiosk and no greeter: nobody can take a ticket".into());
         }
         let green = hall.green_channel.first().map(|g| g.code.0.clone());
+        let member = hall.membership.first().map(|m| m.code.0.clone());
+        let codes = customers::Codes {
+            green: green.as_deref(),
+            member: member.as_deref(),
+        };
         let mut customers: Vec<Customer> = arrivals
             .iter()
             .enumerate()
             .filter_map(|(i, &t)| {
                 let n = i as u32 + 1;
-                customer(n, t, sc, &kinds, &devices, green.as_deref(), seed)
+                customer(n, t, sc, &kinds, &devices, codes, seed)
             })
             .collect();
 
