@@ -653,6 +653,7 @@ impl Supervisor {
         self.send(Command::ComplaintResolve {
             complaint,
             resolution: resolution.to_owned(),
+            answer: None,
         })
     }
 
