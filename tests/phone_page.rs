@@ -41,6 +41,7 @@ pub async fn serve_next(counter: &DeviceClient) {
     let finish = Command::Finish {
         result: ServiceResult::Done,
         note: None,
+        missing: vec![],
     };
     send_ok(counter, finish).await;
 }

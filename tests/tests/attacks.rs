@@ -99,6 +99,7 @@ impl Service {
             Command::Finish {
                 result: ServiceResult::Done,
                 note: None,
+                missing: vec![],
             },
         ] {
             let reply = self.counter.send(cmd).await.unwrap_or_else(|e| {
@@ -284,6 +285,7 @@ async fn devices_out_of_their_role_are_refused_and_journaled(kind: BrokerKind) {
             Command::Finish {
                 result: ServiceResult::Done,
                 note: None,
+                missing: vec![],
             },
         ),
         ("kiosk-1", Command::CallNext {}),

@@ -65,6 +65,7 @@ impl Load {
                     Command::Finish {
                         result: hallq_proto::ServiceResult::Done,
                         note: None,
+                        missing: vec![],
                     },
                 ] {
                     let _turn = counter_gate.read().await;

@@ -101,6 +101,7 @@ async fn call_next(counter: &DeviceClient) -> String {
         .send(Command::Finish {
             result: ServiceResult::Done,
             note: None,
+            missing: vec![],
         })
         .await;
     match ok(&counter.send(Command::CallNext {}).await.unwrap()) {

@@ -126,6 +126,7 @@ async fn a_clock_set_back_never_turns_the_hubs_time_back() {
     let finished = Command::Finish {
         result: ServiceResult::Done,
         note: None,
+        missing: vec![],
     };
     ok(&counter.send(finished).await.unwrap());
     let called = counter.send(Command::CallNext {}).await.unwrap();

@@ -52,6 +52,7 @@ async fn counter_loop(client: DeviceClient) {
             Command::Finish {
                 result: hallq_proto::ServiceResult::Done,
                 note: None,
+                missing: vec![],
             },
         ] {
             if client.send(cmd).await.is_err() {

@@ -91,6 +91,7 @@ async fn a_visit_end_to_end(kind: BrokerKind) {
         .send(Command::Finish {
             result: ServiceResult::Done,
             note: None,
+            missing: vec![],
         })
         .await
         .unwrap());

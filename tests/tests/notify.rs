@@ -59,6 +59,7 @@ async fn serve_next(counter: &DeviceClient) -> String {
         Command::Finish {
             result: ServiceResult::Done,
             note: None,
+            missing: vec![],
         },
     ] {
         let r = counter.send(cmd).await.unwrap();

@@ -129,6 +129,7 @@ async fn the_ticket_page_follows_the_ticket_from_the_queue_to_the_rating() {
     let finish = Command::Finish {
         result: ServiceResult::Done,
         note: None,
+        missing: vec![],
     };
     send_ok(&counter, finish).await;
     until(&big, "#rate", "the rating offered", |t| t.contains("满意")).await;

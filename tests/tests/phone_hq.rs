@@ -210,6 +210,7 @@ async fn a_ticket_s_page_at_hq_follows_the_hall_takes_its_notice_and_rating_and_
     let finish = Command::Finish {
         result: ServiceResult::Done,
         note: None,
+        missing: vec![],
     };
     send_ok(&counter, finish).await;
     until(&b, "#rate", "the rating offered at HQ", |t| {

@@ -147,6 +147,7 @@ async fn the_lead_time_chosen_on_the_page_fires_once_when_reached_and_never_afte
     let finish = Command::Finish {
         result: ServiceResult::Done,
         note: None,
+        missing: vec![],
     };
     send_ok(&counter, finish).await;
     until(&b, "#status", "served", |t| t.contains("业务已办结")).await;

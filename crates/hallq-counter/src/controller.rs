@@ -276,7 +276,11 @@ impl Desk {
             Action::NoShow if calling => Command::NoShow {},
             Action::Start if calling => Command::StartService {},
             Action::BackOffice(waiting) if serving => Command::BackOffice { waiting },
-            Action::Finish(result) if serving => Command::Finish { result, note: None },
+            Action::Finish(result) if serving => Command::Finish {
+                result,
+                note: None,
+                missing: vec![],
+            },
             Action::Transfer { to, note } if busy => Command::Transfer {
                 to,
                 note: (!note.trim().is_empty()).then(|| note.trim().to_owned()),

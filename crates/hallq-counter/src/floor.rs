@@ -655,6 +655,7 @@ impl Supervisor {
         self.send(Command::ComplaintResolve {
             complaint,
             resolution: resolution.to_owned(),
+            answer: None,
         })
     }
 

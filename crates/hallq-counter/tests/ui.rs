@@ -190,7 +190,8 @@ fn a_service_finishes_with_its_result() {
         rig.sent(),
         vec![Command::Finish {
             result: ServiceResult::Sale,
-            note: None
+            note: None,
+            missing: vec![],
         }]
     );
 }
@@ -326,6 +327,7 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
             Command::ComplaintResolve {
                 complaint: second,
                 resolution: "多收费用已退回".into(),
+                answer: None,
             },
         ],
         "nothing is sent without its note"

@@ -62,6 +62,12 @@ fn events_with_free_text_leave_it_in_the_hall() {
             complaint,
             visit: Some(visit.clone()),
             resolution: format!("refunded {PERSONAL}"),
+            answer: Some(hallq_proto::ComplaintAnswer {
+                cause: format!("{PERSONAL} was misinformed"),
+                solution: format!("refunded {PERSONAL}"),
+                compensation: Some(format!("credit for {PERSONAL}")),
+                promise: format!("{PERSONAL} is told first"),
+            }),
         },
         EventKind::CallbackMade {
             visit: visit.clone(),

@@ -4,7 +4,9 @@
 //! Pure: it reads the configuration and the command, nothing else.
 
 use hallq_proto::command::{Command as Wire, IssueTicket, Touch};
-use hallq_proto::{CounterNo, ErrorCode, ErrorInfo, Priority, TicketId, Touchpoint};
+use hallq_proto::{
+    ComplaintAnswer, CounterNo, ErrorCode, ErrorInfo, Priority, TicketId, Touchpoint,
+};
 use hallq_queue::{Command, VisitRef};
 
 use crate::config::{DeviceConfig, HallConfig, Role};
@@ -265,10 +267,13 @@ pub(crate) fn plan(
             },
             ReplyShape::Counter(own),
         ),
-        W::Finish { result, .. } => one(
+        W::Finish {
+            result, missing, ..
+        } => one(
             Command::Finish {
                 counter: own,
                 result: *result,
+                missing: missing.clone(),
             },
             ReplyShape::Counter(own),
         ),
@@ -336,10 +341,17 @@ pub(crate) fn plan(
         W::ComplaintResolve {
             complaint,
             resolution,
+            answer,
         } => {
             let command = Command::ComplaintResolve {
                 complaint: complaint.clone(),
                 resolution: free_text(resolution),
+                answer: answer.as_ref().map(|a| ComplaintAnswer {
+                    cause: free_text(&a.cause),
+                    solution: free_text(&a.solution),
+                    compensation: a.compensation.as_deref().map(free_text),
+                    promise: free_text(&a.promise),
+                }),
             };
             one(command, ReplyShape::Complaint)
         }

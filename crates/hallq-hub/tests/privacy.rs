@@ -65,6 +65,10 @@ role = "greeter"
 id = "counter-1"
 role = "counter"
 counter = 1
+
+[[devices]]
+id = "supervisor-1"
+role = "supervisor"
 "#;
 
 impl Hub {
@@ -366,6 +370,89 @@ fn numbers_are_purged_when_their_retention_ends_and_the_touchpoints_stay() {
             .is_none()
     );
     assert!(j.complaint_row(&complaint).unwrap().is_some());
+}
+
+/// The hall code's retention, as a known answer: the complaint archive (the case, its business
+/// type and responsibility, its written result) is kept at least 3 years and nothing of it is
+/// purged sooner; the complainant's number, sealed apart, goes when its own retention ends.
+#[test]
+fn a_three_year_old_complaint_survives_the_purge_and_its_number_does_not() {
+    let mut hub = Hub::new();
+    let reply = hub.send(
+        "greeter-1",
+        Command::ComplaintOpen {
+            category: ComplaintCategory::General,
+            summary: "charged twice".into(),
+            visit: None,
+            ticket: None,
+            business: Some(BusinessCode::new("basic").unwrap()),
+            responsibility: Some("billing".into()),
+            contact: Some(Phone::parse("13900139000").unwrap()),
+        },
+    );
+    let complaint = match &reply.body {
+        ReplyBody::Ok(ReplyResult::Complaint { complaint, .. }) => complaint.clone(),
+        other => panic!("{other:?}"),
+    };
+    let answer = hallq_proto::ComplaintAnswer {
+        cause: "套餐变更次月生效".into(),
+        solution: "已退还差额".into(),
+        compensation: Some("赠送 10 元话费".into()),
+        // A number typed into the answer never reaches the journal.
+        promise: "如有疑问请拨 13900139000 联系我们".into(),
+    };
+    let resolved = hub.send(
+        "supervisor-1",
+        Command::ComplaintResolve {
+            complaint: complaint.clone(),
+            resolution: "refunded".into(),
+            answer: Some(answer),
+        },
+    );
+    assert!(matches!(resolved.body, ReplyBody::Ok(_)), "{resolved:?}");
+    let id = complaint.to_string();
+
+    // A day short of 3 years: everything is kept, the number too.
+    hub.advance((3 * 365 - 1) * DAY_MS);
+    assert!(
+        hub.journal()
+            .personal(PersonalKind::ComplaintContact, &id)
+            .unwrap()
+            .is_some(),
+        "nothing is purged before 3 years"
+    );
+    // Past 3 years: the number is purged; the case, its classification and its written result
+    // stay.
+    hub.advance(2 * DAY_MS);
+    let j = hub.journal();
+    assert!(
+        j.personal(PersonalKind::ComplaintContact, &id)
+            .unwrap()
+            .is_none()
+    );
+    let row = j.complaint_row(&id).unwrap().unwrap();
+    assert_eq!(row.business.as_deref(), Some("basic"));
+    assert_eq!(row.responsibility.as_deref(), Some("billing"));
+    assert_eq!(row.resolution.as_deref(), Some("refunded"));
+    let body: String = j
+        .connection()
+        .query_row(
+            "SELECT body FROM events WHERE type = 'complaint_resolved' AND complaint = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let kind: hallq_queue::EventKind = serde_json::from_str(&body).unwrap();
+    let hallq_queue::EventKind::ComplaintResolved {
+        answer: Some(kept), ..
+    } = kind
+    else {
+        panic!("{body}");
+    };
+    assert_eq!(kept.cause, "套餐变更次月生效");
+    assert_eq!(kept.compensation.as_deref(), Some("赠送 10 元话费"));
+    assert_eq!(kept.promise, "如有疑问请拨 … 联系我们");
+    assert!(!all_text(&j).contains("13900139000"));
 }
 
 #[test]

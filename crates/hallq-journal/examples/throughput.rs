@@ -154,7 +154,14 @@ fn busy_day(
                     } else {
                         ServiceResult::Done
                     };
-                    d.apply(&device, Command::Finish { counter, result });
+                    d.apply(
+                        &device,
+                        Command::Finish {
+                            counter,
+                            result,
+                            missing: vec![],
+                        },
+                    );
                     if rng.below(3) > 0 {
                         let score = Score::VerySatisfied;
                         d.apply(&format!("evaluator-{n}"), Command::Rate { counter, score });

@@ -62,6 +62,7 @@ fn projections_follow_the_events() {
     let finish = Command::Finish {
         counter: C1,
         result: ServiceResult::Done,
+        missing: vec![],
     };
     hall.at_counter(1, finish, 460);
     let rate = Command::Rate {
@@ -202,6 +203,7 @@ fn projections_follow_the_events() {
     let resolve = Command::ComplaintResolve {
         complaint: k.clone(),
         resolution: "explained the tariff".into(),
+        answer: None,
     };
     hall.ok("supervisor-1", resolve, 1400);
     let c = hall.journal.complaint_row(k.as_str()).unwrap().unwrap();

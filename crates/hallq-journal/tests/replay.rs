@@ -74,6 +74,7 @@ fn morning(hall: &mut Hall) {
         Command::Finish {
             counter: C1,
             result: ServiceResult::Done,
+            missing: vec![],
         },
         400,
     );
@@ -117,6 +118,7 @@ fn morning(hall: &mut Hall) {
     let sale = Command::Finish {
         counter: C5,
         result: ServiceResult::Sale,
+        missing: vec![],
     };
     hall.at_counter(5, sale, 520);
     hall.at_counter(5, Command::CallNext { counter: C5 }, 525);
@@ -259,6 +261,7 @@ fn replay_starts_at_the_last_day_and_keeps_open_complaints() {
     let resolve = Command::ComplaintResolve {
         complaint: k2.clone(),
         resolution: "refunded".into(),
+        answer: None,
     };
     hall.ok("supervisor-1", resolve, 300);
     hall.at_counter(1, Command::CallNext { counter: C1 }, 400);
@@ -266,6 +269,7 @@ fn replay_starts_at_the_last_day_and_keeps_open_complaints() {
     let done = Command::Finish {
         counter: C1,
         result: ServiceResult::Done,
+        missing: vec![],
     };
     hall.at_counter(1, done, 700);
     for i in 0..50 {
@@ -404,6 +408,7 @@ fn replay_keeps_the_call_backs_still_owed_from_earlier_days() {
     let finish = Command::Finish {
         counter: C1,
         result: ServiceResult::Done,
+        missing: vec![],
     };
     hall.at_counter(1, finish, 4_300);
     let projected: i64 = hall

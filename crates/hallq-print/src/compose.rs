@@ -51,25 +51,29 @@ impl Style {
         height: 1,
     };
 
-    fn center(self) -> Self {
+    /// The same style, centred.
+    pub fn center(self) -> Self {
         Self {
             align: Align::Center,
             ..self
         }
     }
 
-    fn bold(self) -> Self {
+    /// The same style, emphasised.
+    pub fn bold(self) -> Self {
         Self { bold: true, ..self }
     }
 
-    fn reverse(self) -> Self {
+    /// The same style, white on black.
+    pub fn reverse(self) -> Self {
         Self {
             reverse: true,
             ..self
         }
     }
 
-    fn size(self, width: u8, height: u8) -> Self {
+    /// The same style at `width` × `height` the normal character size.
+    pub fn size(self, width: u8, height: u8) -> Self {
         Self {
             width,
             height,
@@ -196,7 +200,7 @@ pub fn compose(slip: &TicketSlip, layout: &Layout) -> Vec<Block> {
 
 /// Where a Chinese text's English goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fit {
+pub(crate) enum Fit {
     /// Always on lines of its own beneath: sentences read better whole.
     Beneath,
     /// On the same line when both fit (labels: `重打 REPRINT`), else beneath.
@@ -204,15 +208,68 @@ enum Fit {
 }
 
 /// The blocks being built, with what every line needs to know.
-struct Page<'a> {
-    layout: &'a Layout,
-    lang: Lang,
-    blocks: Vec<Block>,
+/// The other slips ([`crate::receipt`], [`crate::documents`]) are laid out with the same page.
+pub(crate) struct Page<'a> {
+    pub(crate) layout: &'a Layout,
+    pub(crate) lang: Lang,
+    pub(crate) blocks: Vec<Block>,
 }
 
-impl Page<'_> {
+impl<'a> Page<'a> {
+    /// An empty page for `layout`'s printer in `lang`.
+    pub(crate) fn new(layout: &'a Layout, lang: Lang) -> Self {
+        Self {
+            layout,
+            lang,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// A slip's heading: the hall's name, then the slip's title, large when it fits, then a
+    /// rule. The receipt and the document list open so, so that a paper taken home says where
+    /// it came from and what it is.
+    pub(crate) fn heading(&mut self, hall: &LocalText, title: &LocalText) {
+        let body = Style::BODY;
+        self.text(hall, body.center().bold(), body.center(), Fit::Beneath);
+        self.blocks.push(Block::Rule);
+        let primary = self.primary(title);
+        let style = self.big_or_bold(primary, body.center());
+        self.line(primary, style);
+        if self.lang == Lang::Zh {
+            self.line(&title.en, body.center());
+        }
+        self.blocks.push(Block::Rule);
+    }
+
+    /// A note under a list item (how to get a missing document): indented past the bullet,
+    /// after an arrow, in Chinese with its English beneath.
+    pub(crate) fn note(&mut self, text: &LocalText) {
+        let cp = self.layout.code_page;
+        // A code page without Chinese has no arrow either.
+        let arrow = if cp.chinese_mode() { "  → " } else { "  -> " };
+        let indent = " ".repeat(width(arrow, cp));
+        let columns = self.layout.columns(1).saturating_sub(indent.len());
+        let texts = match self.lang {
+            Lang::Zh => vec![&text.zh, &text.en],
+            Lang::En => vec![&text.en],
+        };
+        for (n, text) in texts.into_iter().enumerate() {
+            for (i, line) in wrap(text, columns, cp).into_iter().enumerate() {
+                let lead = if n == 0 && i == 0 { arrow } else { &indent };
+                self.blocks.push(Block::Line {
+                    text: format!("{lead}{line}"),
+                    style: Style::BODY,
+                });
+            }
+        }
+    }
+
+    /// The blocks laid out.
+    pub(crate) fn finish(self) -> Vec<Block> {
+        self.blocks
+    }
     /// `text` wrapped to the paper at `style`'s width, one block per line.
-    fn line(&mut self, text: &str, style: Style) {
+    pub(crate) fn line(&mut self, text: &str, style: Style) {
         let columns = self.layout.columns(style.width);
         for line in wrap(text, columns, self.layout.code_page) {
             // Reverse labels get a space either side, so the white text does not touch the edge.
@@ -227,7 +284,7 @@ impl Page<'_> {
 
     /// A text in the customer's language: Chinese with English per `fit`, or English alone.
     /// `secondary` is the English line's style beneath Chinese.
-    fn text(&mut self, text: &LocalText, primary: Style, secondary: Style, fit: Fit) {
+    pub(crate) fn text(&mut self, text: &LocalText, primary: Style, secondary: Style, fit: Fit) {
         match self.lang {
             Lang::En => self.line(&text.en, primary),
             Lang::Zh => {
@@ -245,7 +302,7 @@ impl Page<'_> {
     }
 
     /// The text in the customer's language, as the printer would take it.
-    fn primary<'t>(&self, text: &'t LocalText) -> &'t str {
+    pub(crate) fn primary<'t>(&self, text: &'t LocalText) -> &'t str {
         match self.lang {
             Lang::Zh => &text.zh,
             Lang::En => &text.en,
@@ -254,7 +311,7 @@ impl Page<'_> {
 
     /// Double size when the text fits on one line so, else bold at normal size: a text wrapped
     /// at double size reads worse than a whole one in bold.
-    fn big_or_bold(&self, text: &str, style: Style) -> Style {
+    pub(crate) fn big_or_bold(&self, text: &str, style: Style) -> Style {
         if width(text, self.layout.code_page) <= self.layout.columns(2) {
             style.bold().size(2, 2)
         } else {
@@ -263,7 +320,7 @@ impl Page<'_> {
     }
 
     /// The business name, centred, large when it fits; its English beneath in normal size.
-    fn business(&mut self, name: &LocalText) {
+    pub(crate) fn business(&mut self, name: &LocalText) {
         let primary = self.primary(name);
         let style = self.big_or_bold(primary, Style::BODY.center());
         self.line(primary, style);
@@ -273,14 +330,14 @@ impl Page<'_> {
     }
 
     /// A sentence that matters most after the number (how many are ahead): large when it fits.
-    fn emphasis(&mut self, text: &LocalText) {
+    pub(crate) fn emphasis(&mut self, text: &LocalText) {
         let style = self.big_or_bold(self.primary(text), Style::BODY);
         self.text(text, style, Style::BODY, Fit::Beneath);
     }
 
     /// A list item: a bullet and a hanging indent; in Chinese, the English under the Chinese
     /// at the same indent.
-    fn item(&mut self, text: &LocalText) {
+    pub(crate) fn item(&mut self, text: &LocalText) {
         let bullet = "· ";
         let cp = self.layout.code_page;
         let indent = " ".repeat(width(bullet, cp));

@@ -189,10 +189,13 @@ fn hardware(p: &Profile, out: &mut Problems) {
         "screen",
         "屏幕",
     );
+    // A counter may have a receipt printer: the complaint receipt and the list of documents
+    // still needed are handed over where the customer sits (hallq-print's `receipt` and
+    // `documents`).
     refuse(
         p.printer.is_some(),
         "printer",
-        matches!(kind, K::Kiosk | K::Greeter),
+        matches!(kind, K::Kiosk | K::Greeter | K::Counter),
         "ticket printer",
         "小票打印机",
     );

@@ -203,6 +203,7 @@ fn main() {
         Command::Finish {
             result: ServiceResult::Sale,
             note: Some("5G plan with handset".into()),
+            missing: vec![],
         },
     );
     publisher.publish("counter-3", Command::BackOffice { waiting: false });
@@ -241,6 +242,7 @@ fn main() {
         Command::Finish {
             result: ServiceResult::Done,
             note: None,
+            missing: vec![],
         },
     ] {
         publisher.publish("counter-3", cmd);

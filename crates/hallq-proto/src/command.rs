@@ -22,8 +22,8 @@ use crate::ids::{
 };
 use crate::inspection::InspectionAnswer;
 use crate::vocab::{
-    ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score, ServiceResult,
-    TransferTarget,
+    ComplaintAnswer, ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score,
+    ServiceResult, TransferTarget,
 };
 use crate::{MAX_COMMAND_BYTES, SCHEMA_VERSION};
 
@@ -266,6 +266,11 @@ pub enum Command {
         /// A note (no personal data).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// With `needs_documents`: which documents of the business type's list are missing
+        /// (positions, from 0), journaled with the result and printed for the customer as the
+        /// list of documents still needed (《补充材料清单》).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        missing: Vec<u8>,
     },
     /// The called customer did not come: the ticket is skipped.
     NoShow {},
@@ -337,12 +342,17 @@ pub enum Command {
         #[serde(default)]
         contacted: bool,
     },
-    /// Close a complaint with its resolution.
+    /// Close a complaint with its resolution and, as the hall code asks, the written result the
+    /// customer is told: cause, solution, compensation, follow-up promise.
     ComplaintResolve {
         /// The case.
         complaint: ComplaintId,
-        /// How it was resolved.
+        /// How it was resolved (a line for the supervisor's list).
         resolution: String,
+        /// The written result (原因、解决方案、补偿措施、后续承诺), journaled with the
+        /// resolution and shown in the report's complaint section.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answer: Option<ComplaintAnswer>,
     },
     /// The call or SMS back owed for a consultation not answered on the spot (a `consultation`
     /// with `resolved: false`) was made: DOMAIN.md's 24 h limit.
@@ -679,6 +689,17 @@ pub fn decode_command(payload: &[u8]) -> Result<CommandEnvelope, Undecodable> {
     let cmd = Command::deserialize(Value::Object(obj)).map_err(|e: serde_json::Error| {
         id_for(DecodeError::InvalidField(redact_digits(&e.to_string())))
     })?;
+    // The written result is told to the customer: each part says something, none is a novel.
+    if let Command::ComplaintResolve {
+        answer: Some(a), ..
+    } = &cmd
+        && let Some(part) = a.invalid_part()
+    {
+        return Err(id_for(DecodeError::InvalidField(format!(
+            "`answer.{part}` must be 1 to {} characters",
+            ComplaintAnswer::MAX_PART_CHARS
+        ))));
+    }
     Ok(CommandEnvelope {
         v: SCHEMA_VERSION,
         id,

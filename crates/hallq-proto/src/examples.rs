@@ -10,8 +10,8 @@ use crate::ids::{
 };
 use crate::inspection::InspectionAnswer;
 use crate::vocab::{
-    ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score, ServiceResult,
-    TransferTarget,
+    ComplaintAnswer, ComplaintCategory, Lang, LocalText, PauseReason, PriorityReason, Score,
+    ServiceResult, TransferTarget,
 };
 
 fn code(s: &str) -> BusinessCode {
@@ -98,6 +98,7 @@ pub fn examples() -> Vec<Command> {
         Command::Finish {
             result: ServiceResult::Done,
             note: None,
+            missing: vec![],
         },
         Command::NoShow {},
         Command::Transfer {
@@ -132,6 +133,12 @@ pub fn examples() -> Vec<Command> {
         Command::ComplaintResolve {
             complaint: ComplaintId::new("K20261123-001").unwrap_or_else(|_| unreachable!()),
             resolution: "refund issued".into(),
+            answer: Some(ComplaintAnswer {
+                cause: "套餐变更次月生效，当月仍按原套餐计费".into(),
+                solution: "已退还当月差额".into(),
+                compensation: Some("赠送 10 元话费".into()),
+                promise: "办理变更时当场告知生效时间".into(),
+            }),
         },
         Command::CallbackDone {
             visit: visit().unwrap_or_else(|| unreachable!()),

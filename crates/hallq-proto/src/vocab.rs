@@ -241,6 +241,70 @@ impl ComplaintCategory {
     }
 }
 
+/// The written result of a complaint (书面答复), recorded with its resolution: what the hall code
+/// asks the customer be told in writing or by SMS. Free text typed by staff, so the hub cuts
+/// digit runs out of it as from every note (no phone or ID number reaches the journal).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintAnswer {
+    /// 原因: what caused it.
+    pub cause: String,
+    /// 解决方案: what was done about it.
+    pub solution: String,
+    /// 补偿措施: the compensation given; none when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensation: Option<String>,
+    /// 后续承诺: what the hall promises from now on.
+    pub promise: String,
+}
+
+impl ComplaintAnswer {
+    /// The longest answer part accepted, in characters: an SMS-sized paragraph each, so the
+    /// whole answer stays a few messages long.
+    pub const MAX_PART_CHARS: usize = 300;
+
+    /// The empty or over-long part, if any, by its field name: every part but the compensation
+    /// must say something.
+    pub fn invalid_part(&self) -> Option<&'static str> {
+        let parts = [
+            ("cause", Some(&self.cause)),
+            ("solution", Some(&self.solution)),
+            ("compensation", self.compensation.as_ref()),
+            ("promise", Some(&self.promise)),
+        ];
+        parts.into_iter().find_map(|(name, text)| match text {
+            Some(t) if t.trim().is_empty() && name != "compensation" => Some(name),
+            Some(t) if t.chars().count() > Self::MAX_PART_CHARS => Some(name),
+            _ => None,
+        })
+    }
+
+    /// The answer as the customer reads it, one labelled part a line: 原因：… 解决方案：…
+    /// 补偿措施：… (无 when none) 后续承诺：….
+    pub fn text(&self) -> LocalText {
+        let comp = self
+            .compensation
+            .as_deref()
+            .filter(|c| !c.trim().is_empty());
+        LocalText::new(
+            format!(
+                "原因：{}\n解决方案：{}\n补偿措施：{}\n后续承诺：{}",
+                self.cause,
+                self.solution,
+                comp.unwrap_or("无"),
+                self.promise
+            ),
+            format!(
+                "Cause: {}\nSolution: {}\nCompensation: {}\nFollow-up: {}",
+                self.cause,
+                self.solution,
+                comp.unwrap_or("none"),
+                self.promise
+            ),
+        )
+    }
+}
+
 /// The 16 customer touchpoints (客户接触点) of DOMAIN.md, numbered as there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

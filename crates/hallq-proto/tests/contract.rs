@@ -190,3 +190,40 @@ fn a_long_number_in_another_field_is_redacted_from_the_detail() {
         u.error
     );
 }
+
+#[test]
+fn a_written_result_with_an_empty_or_overlong_part_is_refused_by_name() {
+    let ok = r#"{"v":1,"id":"r1","device":"supervisor-1","kind":"complaint_resolve","complaint":"K20261123-001","resolution":"refund","answer":{"cause":"计费错误","solution":"已退款","promise":"核对后再扣费"}}"#;
+    let env = decode_command(ok.as_bytes()).unwrap();
+    let Command::ComplaintResolve {
+        answer: Some(a), ..
+    } = &env.cmd
+    else {
+        panic!("{env:?}");
+    };
+    assert_eq!(a.compensation, None, "no compensation is a valid answer");
+    assert_eq!(
+        a.text().zh,
+        "原因：计费错误\n解决方案：已退款\n补偿措施：无\n后续承诺：核对后再扣费"
+    );
+    let long = "长".repeat(301);
+    for (answer, part) in [
+        (
+            r#"{"cause":" ","solution":"s","promise":"p"}"#.to_owned(),
+            "cause",
+        ),
+        (
+            format!(r#"{{"cause":"c","solution":"s","promise":"p","compensation":"{long}"}}"#),
+            "compensation",
+        ),
+        (r#"{"cause":"c","solution":"s"}"#.to_owned(), "promise"),
+    ] {
+        let payload = format!(
+            r#"{{"v":1,"id":"r2","device":"supervisor-1","kind":"complaint_resolve","complaint":"K20261123-001","resolution":"r","answer":{answer}}}"#
+        );
+        let u = refusal(&payload);
+        assert_eq!(u.error.code(), ErrorCode::InvalidField, "{payload}");
+        let detail = u.error.to_info().detail.unwrap();
+        assert!(detail.contains(part), "{part}: {detail}");
+    }
+}

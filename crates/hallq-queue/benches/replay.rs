@@ -385,7 +385,11 @@ fn busy_day() -> Day {
                             30..32 => ServiceResult::Failed,
                             _ => ServiceResult::Done,
                         };
-                        sim.apply(Command::Finish { counter: c, result });
+                        sim.apply(Command::Finish {
+                            counter: c,
+                            result,
+                            missing: vec![],
+                        });
                         // Most customers press a key within seconds; the clerk tidies up
                         // meanwhile, and now and then calls the next one before they do.
                         if sim.rng.chance(75) {

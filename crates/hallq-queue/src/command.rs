@@ -3,9 +3,9 @@
 
 use hallq_proto::command::TicketRef;
 use hallq_proto::{
-    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
-    LocalText, PauseReason, Priority, PriorityReason, Score, ServiceResult, StaffNo, TicketId,
-    Timestamp, Touchpoint, TransferTarget, VisitId,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintAnswer, ComplaintCategory, ComplaintId,
+    CounterNo, Lang, LocalText, PauseReason, Priority, PriorityReason, Score, ServiceResult,
+    StaffNo, TicketId, Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 
 /// Which visit a touchpoint belongs to.
@@ -152,6 +152,9 @@ pub enum Command {
         counter: CounterNo,
         /// The result.
         result: ServiceResult,
+        /// With "needs more documents": which of the business type's documents are missing
+        /// (positions in its list), for the list printed for the customer (《补充材料清单》).
+        missing: Vec<u8>,
     },
     /// The called customer did not come.
     NoShow {
@@ -216,6 +219,8 @@ pub enum Command {
         complaint: ComplaintId,
         /// How.
         resolution: String,
+        /// The written result told to the customer (cause, solution, compensation, promise).
+        answer: Option<ComplaintAnswer>,
     },
     /// The call-back owed for the visit's open consultation was made.
     CallbackDone {

@@ -77,9 +77,24 @@ pub struct BusinessType {
     /// Documents to have ready (one-time notification, 一次性告知).
     #[serde(default)]
     pub documents: Vec<LocalText>,
+    /// How to get a document of `documents` that a customer lacks, printed under it on the list
+    /// of documents still needed (《补充材料清单》) when a service ends with "needs more
+    /// documents".
+    #[serde(default)]
+    pub document_help: Vec<DocumentHelp>,
     /// A self-service or app alternative the kiosk offers first (channel diversion, 渠道分流).
     #[serde(default)]
     pub self_service: Option<LocalText>,
+}
+
+/// How to get one document of a business type's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentHelp {
+    /// The document, by its Chinese name in the business type's `documents`.
+    pub document: String,
+    /// How to get it: "身份证复印件可在厅内自助复印机免费打印".
+    pub how: LocalText,
 }
 
 fn default_first() -> u32 {
@@ -90,6 +105,27 @@ fn default_last() -> u32 {
 }
 
 impl BusinessType {
+    /// The documents at `picked` (positions in `documents`, as the clerk ticked them) in the
+    /// list's order, each with how to get it when the hall says; `None` when a position is
+    /// not in the list.
+    pub fn missing(&self, picked: &[usize]) -> Option<Vec<(LocalText, Option<LocalText>)>> {
+        let mut picked = picked.to_vec();
+        picked.sort_unstable();
+        picked.dedup();
+        picked
+            .into_iter()
+            .map(|i| {
+                let doc = self.documents.get(i)?;
+                let how = self
+                    .document_help
+                    .iter()
+                    .find(|h| h.document == doc.zh)
+                    .map(|h| h.how.clone());
+                Some((doc.clone(), how))
+            })
+            .collect()
+    }
+
     /// The handling-time limit in minutes.
     pub fn limit_min(&self) -> u32 {
         self.limit_min
@@ -213,6 +249,11 @@ pub enum ConfigError {
     /// Two counters with one number.
     #[error("counter {0} is defined twice / 窗口重复")]
     DuplicateCounter(CounterNo),
+    /// Help for a document the business type does not list.
+    #[error(
+        "business type {0:?}: document_help names {1:?}, which is not in its documents / 材料说明所指材料不在该业务的材料清单中"
+    )]
+    UnknownDocument(String, String),
     /// A counter serving an unknown business type, or none.
     #[error("counter {0} has an unknown or empty skill list / 窗口业务配置无效: {1}")]
     BadSkills(CounterNo, String),
@@ -238,6 +279,16 @@ impl QueueConfig {
             }
             if b.first_number > b.last_number {
                 return Err(ConfigError::BadRange(b.code.to_string()));
+            }
+            if let Some(h) = b
+                .document_help
+                .iter()
+                .find(|h| !b.documents.iter().any(|d| d.zh == h.document))
+            {
+                return Err(ConfigError::UnknownDocument(
+                    b.code.to_string(),
+                    h.document.clone(),
+                ));
             }
         }
         let mut counters = HashSet::new();
@@ -384,6 +435,7 @@ fn biz(
         limit_min: None,
         default_handling_min: None,
         documents,
+        document_help: Vec::new(),
         self_service,
     }
 }

@@ -5,7 +5,8 @@ use hallq_proto::command::TicketRef;
 use hallq_proto::state::Announcement;
 use hallq_proto::{
     AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
-    Priority, PriorityReason, StaffNo, TicketId, TicketNo, Timestamp, TransferTarget, VisitId,
+    LocalText, Priority, PriorityReason, ServiceResult, StaffNo, TicketId, TicketNo, Timestamp,
+    TransferTarget, VisitId,
 };
 
 use crate::command::{Command, VisitRef};
@@ -284,12 +285,17 @@ pub(crate) fn decide(
                 });
             }
         }
-        Command::Finish { counter, result } => {
+        Command::Finish {
+            counter,
+            result,
+            missing,
+        } => {
             let c = counter_rt(st, *counter)?;
             let Act::Serving { idx, since, .. } = c.act else {
                 return Err(QueueError::NotServing(*counter));
             };
             let t = &st.tickets[idx];
+            let missing = missing_documents(cfg, &t.business, *result, missing)?;
             out.push(E::ServiceFinished {
                 ticket: t.id.clone(),
                 visit: t.visit.clone(),
@@ -298,6 +304,7 @@ pub(crate) fn decide(
                 business: t.business.clone(),
                 result: *result,
                 handling_secs: u32::try_from(now.secs_since(since).max(0)).unwrap_or(u32::MAX),
+                missing,
             });
             if cfg.rating_timeout_secs == 0 {
                 end_visit_if_done(st, &t.visit, idx, VisitOutcome::Served, &mut out);
@@ -443,12 +450,14 @@ pub(crate) fn decide(
         Command::ComplaintResolve {
             complaint,
             resolution,
+            answer,
         } => {
             let c = open_complaint(st, complaint)?;
             out.push(E::ComplaintResolved {
                 complaint: complaint.clone(),
                 visit: c.visit.clone(),
                 resolution: resolution.clone(),
+                answer: answer.clone(),
             });
         }
         Command::CallbackDone { visit, note } => {
@@ -811,6 +820,31 @@ fn known_visit(st: &HallState, v: &VisitId) -> Result<VisitId, QueueError> {
         .contains_key(v)
         .then(|| v.clone())
         .ok_or_else(|| QueueError::UnknownVisit(v.to_string()))
+}
+
+/// The documents at positions `picked` of `business`'s list: only a "needs more documents"
+/// finish lists any, and only documents the list has.
+fn missing_documents(
+    cfg: &QueueConfig,
+    business: &BusinessCode,
+    result: ServiceResult,
+    picked: &[u8],
+) -> Result<Vec<LocalText>, QueueError> {
+    if picked.is_empty() {
+        return Ok(Vec::new());
+    }
+    if result != ServiceResult::NeedsDocuments {
+        return Err(QueueError::Invalid(
+            "missing documents are listed only with needs_documents".into(),
+        ));
+    }
+    let picked: Vec<usize> = picked.iter().map(|&i| usize::from(i)).collect();
+    cfg.business(business)
+        .and_then(|b| b.missing(&picked))
+        .map(|docs| docs.into_iter().map(|(doc, _)| doc).collect())
+        .ok_or_else(|| {
+            QueueError::Invalid(format!("a missing document is not in {business}'s list"))
+        })
 }
 
 fn open_complaint<'a>(

@@ -2,9 +2,9 @@
 
 use hallq_proto::state::Announcement;
 use hallq_proto::{
-    AnnouncementId, BusinessCode, BusinessDay, ComplaintCategory, ComplaintId, CounterNo, Lang,
-    LocalText, PauseReason, Priority, PriorityReason, Score, ServiceResult, StaffNo, TicketId,
-    TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
+    AnnouncementId, BusinessCode, BusinessDay, ComplaintAnswer, ComplaintCategory, ComplaintId,
+    CounterNo, Lang, LocalText, PauseReason, Priority, PriorityReason, Score, ServiceResult,
+    StaffNo, TicketId, TicketNo, Timestamp, Touchpoint, TransferTarget, VisitId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -148,6 +148,10 @@ pub enum EventKind {
         result: ServiceResult,
         /// Seconds from service start to finish: the handling time.
         handling_secs: u32,
+        /// With "needs more documents": the documents listed as missing for the customer
+        /// (《补充材料清单》), as the business type named them then.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        missing: Vec<LocalText>,
     },
     /// The called customer did not come; the ticket is skipped.
     NoShow {
@@ -228,6 +232,9 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         visit: Option<VisitId>,
         resolution: String,
+        /// The written result told to the customer; none from before it was asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answer: Option<ComplaintAnswer>,
     },
     /// The call-back owed for a consultation not answered on the spot was made (touchpoint 7,
     /// usually after the visit ended).

@@ -36,7 +36,7 @@ use hallq_proto::{
 };
 
 pub use command::{BookedSlot, Command, VisitRef};
-pub use config::{ConfigError, QueueConfig};
+pub use config::{ConfigError, DocumentHelp, QueueConfig};
 pub use error::QueueError;
 pub use event::{BookedTime, Event, EventKind, VisitOutcome};
 

@@ -180,6 +180,7 @@ impl Day {
             Command::Finish {
                 counter: c,
                 result: ServiceResult::Done,
+                missing: vec![],
             },
         ] {
             if let Ok(events) = self.engine.apply(&cmd, now) {

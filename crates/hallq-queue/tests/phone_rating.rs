@@ -18,6 +18,7 @@ fn serve_next(e: &mut hallq_queue::Engine, from: i64) {
     let finish = Command::Finish {
         counter: C1,
         result: ServiceResult::Done,
+        missing: vec![],
     };
     ok(e, &finish, from + 60);
 }

@@ -479,6 +479,7 @@ impl Driver {
             Op::Finish { counter, result } => Command::Finish {
                 counter: self.counter(*counter, serving),
                 result: *result,
+                missing: vec![],
             },
             Op::NoShow { counter } => Command::NoShow {
                 counter: self.counter(*counter, calling),
@@ -541,6 +542,7 @@ impl Driver {
                     Command::ComplaintResolve {
                         complaint,
                         resolution: "explained".into(),
+                        answer: None,
                     }
                 } else {
                     Command::ComplaintUpdate {

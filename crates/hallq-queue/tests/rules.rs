@@ -35,6 +35,17 @@ fn finish(n: u16, result: ServiceResult) -> Command {
     Command::Finish {
         counter: CounterNo(n),
         result,
+        missing: vec![],
+    }
+}
+
+/// The written result a supervisor records with a resolution.
+fn answer() -> hallq_proto::ComplaintAnswer {
+    hallq_proto::ComplaintAnswer {
+        cause: "合约条款未当场说明".into(),
+        solution: "合约已更正".into(),
+        compensation: Some("赠送 10 元话费".into()),
+        promise: "签约时逐条说明".into(),
     }
 }
 
@@ -90,6 +101,89 @@ fn one_finished_ticket() -> Engine {
     ok(&mut e, &start(1), 30);
     ok(&mut e, &finish(1, ServiceResult::Done), 100);
     e
+}
+
+#[test]
+fn a_needs_documents_finish_journals_the_documents_missing_from_the_business_list() {
+    let mut config = QueueConfig::telecom_default();
+    let basic = config
+        .business
+        .iter_mut()
+        .find(|b| b.code.as_str() == "basic")
+        .unwrap();
+    basic
+        .documents
+        .push(LocalText::new("服务密码", "The service password"));
+    basic.document_help.push(hallq_queue::DocumentHelp {
+        document: "本人有效身份证件原件".into(),
+        how: LocalText::new("请携带原件", "Bring the original"),
+    });
+    config.validate().unwrap();
+    let mut e = opened(config);
+    sign_in(&mut e, 1, 0);
+    take(&mut e, "basic", Priority::Ordinary, 10);
+    ok(&mut e, &call_next(1), 20);
+    ok(&mut e, &start(1), 30);
+    let finish = |result, missing: Vec<u8>| Command::Finish {
+        counter: CounterNo(1),
+        result,
+        missing,
+    };
+    // Only a "needs more documents" finish lists documents, and only the business type's.
+    assert!(matches!(
+        refused(&mut e, &finish(ServiceResult::Done, vec![0]), 90),
+        QueueError::Invalid(_)
+    ));
+    assert!(matches!(
+        refused(&mut e, &finish(ServiceResult::NeedsDocuments, vec![2]), 90),
+        QueueError::Invalid(_)
+    ));
+    let events = ok(
+        &mut e,
+        &finish(ServiceResult::NeedsDocuments, vec![1, 0, 1]),
+        100,
+    );
+    let missing = events
+        .iter()
+        .find_map(|ev| match &ev.kind {
+            E::ServiceFinished { missing, .. } => Some(missing.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        missing,
+        vec![
+            LocalText::new("本人有效身份证件原件", "Your original ID card"),
+            LocalText::new("服务密码", "The service password"),
+        ],
+        "in the list's order, once each"
+    );
+    let tp = events
+        .iter()
+        .find(|ev| matches!(ev.kind, E::ServiceFinished { .. }))
+        .unwrap()
+        .kind
+        .touchpoint();
+    assert_eq!(
+        tp,
+        Some(Touchpoint::HandlingResult),
+        "touchpoint 14's result"
+    );
+}
+
+#[test]
+fn help_for_a_document_the_business_does_not_list_is_refused() {
+    let mut config = QueueConfig::telecom_default();
+    config.business[1]
+        .document_help
+        .push(hallq_queue::DocumentHelp {
+            document: "户口本".into(),
+            how: LocalText::new("…", "…"),
+        });
+    assert!(matches!(
+        config.validate(),
+        Err(hallq_queue::ConfigError::UnknownDocument(_, d)) if d == "户口本"
+    ));
 }
 
 #[test]
@@ -1158,6 +1252,7 @@ fn every_customer_event_names_its_touchpoint() {
         business: code("complex"),
         result,
         handling_secs: 600,
+        missing: vec![],
     };
     let visit_events: Vec<(E, u8)> = vec![
         (
@@ -1342,6 +1437,7 @@ fn every_customer_event_names_its_touchpoint() {
                 complaint: complaint.clone(),
                 visit: Some(visit.clone()),
                 resolution: "refund".into(),
+                answer: None,
             },
             15,
         ),
@@ -1803,6 +1899,7 @@ fn open_complaint_survives_daily_reset_until_resolved() {
     let resolve = Command::ComplaintResolve {
         complaint: k.clone(),
         resolution: "contract corrected".into(),
+        answer: Some(answer()),
     };
     assert_eq!(
         ok(&mut e, &resolve, 90_000),
@@ -1812,6 +1909,7 @@ fn open_complaint_survives_daily_reset_until_resolved() {
                 complaint: k.clone(),
                 visit: Some(vid(1)),
                 resolution: "contract corrected".into(),
+                answer: Some(answer()),
             }
         )]
     );

@@ -77,6 +77,7 @@ fn waits_in_one_pass_are_wait_of_for_every_ticket() {
                 _ => Command::Finish {
                     counter: c,
                     result: ServiceResult::Done,
+                    missing: vec![],
                 },
             };
             ok(&mut e, &done, secs + 60);

@@ -1,10 +1,11 @@
 //! Complaint cases: their time limits (first contact 2 h; solution 24 h for a general case,
-//! progress feedback 72 h for a complex one), the open ones with the time they have left, and
-//! the monthly hot spots by business type and responsibility.
+//! progress feedback 72 h for a complex one), the open ones with the time they have left, the
+//! resolved ones with the written result the customer was told, and the monthly hot spots by
+//! business type and responsibility.
 
 use std::collections::BTreeMap;
 
-use hallq_proto::{Timestamp, time};
+use hallq_proto::{ComplaintAnswer, Timestamp, time};
 
 /// One complaint case as the events tell it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub struct ComplaintCase {
     pub first_update: Option<Timestamp>,
     /// Resolved.
     pub resolved: Option<Timestamp>,
+    /// The written result recorded with the resolution (cause, solution, compensation,
+    /// promise); none when resolved without one.
+    pub answer: Option<ComplaintAnswer>,
     /// Opened before the report's range and still open when it began: listed with the open
     /// cases, not counted by the range's KPIs and hot spots (the months it was opened in did).
     pub carried: bool,
@@ -92,6 +96,25 @@ pub struct OpenComplaint {
     pub contacted: bool,
 }
 
+/// A case resolved in the range, with the written result the customer was told: the
+/// service-quality department reads these beside the hot spots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedComplaint {
+    /// Its id.
+    pub id: String,
+    /// Its business type.
+    pub business: String,
+    /// Who was responsible.
+    pub responsibility: String,
+    /// When it was resolved.
+    pub resolved: Timestamp,
+    /// The same, on the hall's clock (`YYYY-MM-DD HH:MM`).
+    pub resolved_local: String,
+    /// The written result; none when the resolution had none (the report says so: the hall
+    /// code asks for one).
+    pub answer: Option<ComplaintAnswer>,
+}
+
 /// The complaint section.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComplaintSummary {
@@ -115,6 +138,8 @@ pub struct ComplaintSummary {
     pub limit_judged: u64,
     /// The open ones, soonest due first.
     pub open: Vec<OpenComplaint>,
+    /// The ones resolved in the range (also those carried in), in order of resolution.
+    pub answered: Vec<ResolvedComplaint>,
     /// (month YYYYMM, business, responsibility) → complaints opened, most first per month.
     pub hot_spots: Vec<(u32, String, String, u64)>,
 }
@@ -141,6 +166,16 @@ impl ComplaintSummary {
                     opened_month: month,
                     hours_left: (c.due.0 - now.0) as f64 / 3_600_000.0,
                     contacted: c.contacted.is_some(),
+                });
+            }
+            if let Some(resolved) = c.resolved {
+                s.answered.push(ResolvedComplaint {
+                    id: c.id.clone(),
+                    business: c.business.clone().unwrap_or_else(|| "-".into()),
+                    responsibility: c.responsibility.clone().unwrap_or_else(|| "-".into()),
+                    resolved,
+                    resolved_local: time::iso_minute(resolved, utc_offset_min),
+                    answer: c.answer.clone(),
                 });
             }
             if c.carried {
@@ -175,6 +210,8 @@ impl ComplaintSummary {
                 .or_default() += 1;
         }
         s.open.sort_by(|a, b| a.hours_left.total_cmp(&b.hours_left));
+        s.answered
+            .sort_by(|a, b| a.resolved.cmp(&b.resolved).then(a.id.cmp(&b.id)));
         let mut hot: Vec<(u32, String, String, u64)> = spots
             .into_iter()
             .map(|((m, b, r), n)| (m, b, r, n))

@@ -9,7 +9,9 @@
 use std::borrow::Cow;
 
 use hallq_booking::BookingEvent;
-use hallq_proto::{ComplaintCategory, CounterNo, Priority, Score, ServiceResult, TransferTarget};
+use hallq_proto::{
+    ComplaintAnswer, ComplaintCategory, CounterNo, Priority, Score, ServiceResult, TransferTarget,
+};
 use hallq_queue::{Event, EventKind, VisitOutcome};
 use rusqlite::Row;
 use serde::Deserialize;
@@ -115,6 +117,8 @@ pub(crate) enum What<'a> {
     },
     ComplaintResolved {
         complaint: &'a str,
+        /// The written result told to the customer (rare: read whole).
+        answer: Option<ComplaintAnswer>,
     },
     /// A consultation not answered on the spot: a call-back is owed within 24 h.
     ConsultationLeftOpen {
@@ -270,8 +274,11 @@ impl<'a> From<&'a Event> for Ev<'a> {
                 complaint: complaint.as_str(),
                 contacted: *contacted,
             },
-            E::ComplaintResolved { complaint, .. } => What::ComplaintResolved {
+            E::ComplaintResolved {
+                complaint, answer, ..
+            } => What::ComplaintResolved {
                 complaint: complaint.as_str(),
+                answer: answer.clone(),
             },
             E::Touched {
                 visit: Some(visit),
@@ -331,6 +338,12 @@ struct ComplaintOpenedBody<'a> {
 #[derive(Deserialize)]
 struct BookingBody {
     booking: BookingEvent,
+}
+
+#[derive(Deserialize)]
+struct ComplaintResolvedBody {
+    #[serde(default)]
+    answer: Option<ComplaintAnswer>,
 }
 
 #[derive(Deserialize)]
@@ -565,9 +578,13 @@ impl<'a> Ev<'a> {
                     contacted: b.contacted,
                 }
             }
-            b"complaint_resolved" => What::ComplaintResolved {
-                complaint: complaint()?,
-            },
+            b"complaint_resolved" => {
+                let b: ComplaintResolvedBody = serde_json::from_str(body()?)?;
+                What::ComplaintResolved {
+                    complaint: complaint()?,
+                    answer: b.answer,
+                }
+            }
             // Of the greeter's and the kiosk's touchpoints only a consultation left open counts.
             b"touched" if tp == Some(CONSULTATION) => match fields(body()?, ["resolved"])? {
                 [Some("false")] => What::ConsultationLeftOpen { visit: visit()? },

@@ -464,6 +464,7 @@ impl<'c> Fold<'c> {
                         contacted: None,
                         first_update: None,
                         resolved: None,
+                        answer: None,
                         carried: false,
                     },
                 );
@@ -477,15 +478,17 @@ impl<'c> Fold<'c> {
                     at: at_ms,
                     contacted: *contacted,
                     resolved: false,
+                    answer: None,
                 };
                 self.complaint_update(u);
             }
-            What::ComplaintResolved { complaint } => {
+            What::ComplaintResolved { complaint, answer } => {
                 let u = ComplaintUpdate {
                     complaint: (*complaint).to_owned(),
                     at: at_ms,
                     contacted: false,
                     resolved: true,
+                    answer: answer.clone(),
                 };
                 self.complaint_update(u);
             }

@@ -17,11 +17,16 @@ pub(crate) struct ComplaintUpdate {
     pub(crate) at: Timestamp,
     pub(crate) contacted: bool,
     pub(crate) resolved: bool,
+    /// The written result, with a resolution.
+    pub(crate) answer: Option<hallq_proto::ComplaintAnswer>,
 }
 
 impl ComplaintUpdate {
     pub(crate) fn apply(&self, c: &mut ComplaintCase) {
         if self.resolved {
+            if c.resolved.is_none() {
+                c.answer.clone_from(&self.answer);
+            }
             c.resolved.get_or_insert(self.at);
         } else {
             c.first_update.get_or_insert(self.at);

@@ -442,3 +442,115 @@ fn a_range_lists_the_complaints_open_at_its_end_whenever_they_were_opened() {
         hallq_report::read::report_parallel(&path, &cfg, day(2), now, 2, &mut |_, _| {}).unwrap();
     assert_eq!(parallel, third);
 }
+
+#[test]
+fn a_months_report_lists_overdue_cases_of_earlier_months_and_the_written_results_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let nov = DAY;
+    let dec = BusinessDay(20261202);
+    let dec_at = |min: f64| at_day(9, min);
+    let mut s = Script::default();
+    // 23 November: a general case (24 h) never resolved, and one resolved the same day.
+    s.push(at_day(0, -60.0), EventKind::DayOpened { day: nov });
+    s.complaint(
+        "K-NOV",
+        ComplaintCategory::General,
+        "basic",
+        "billing",
+        at_day(0, 30.0),
+    );
+    s.complaint(
+        "K-DONE",
+        ComplaintCategory::General,
+        "basic",
+        "staff",
+        at_day(0, 40.0),
+    );
+    s.complaint_resolved("K-DONE", at_day(0, 90.0));
+    s.push(at_day(0, 600.0), EventKind::DayClosed { day: nov });
+    // 2 December: a complex case opened and answered in writing.
+    s.push(dec_at(-60.0), EventKind::DayOpened { day: dec });
+    s.complaint(
+        "K-DEC",
+        ComplaintCategory::Complex,
+        "complex",
+        "network",
+        dec_at(10.0),
+    );
+    let answer = hallq_proto::ComplaintAnswer {
+        cause: "基站检修导致信号中断".into(),
+        solution: "检修已完成，信号恢复".into(),
+        compensation: Some("减免当月月租 20 元".into()),
+        promise: "检修前短信提前告知".into(),
+    };
+    s.complaint_answered("K-DEC", answer.clone(), dec_at(120.0));
+    s.push(dec_at(600.0), EventKind::DayClosed { day: dec });
+    let mut writer = Journal::open(&path, Durability::Normal).unwrap();
+    writer
+        .commit(&[Entry::Internal {
+            events: s.events.clone(),
+        }])
+        .unwrap();
+    drop(writer);
+
+    let journal = Journal::open_read_only(&path).unwrap();
+    let december = DayRange {
+        from: Some(BusinessDay(20261201)),
+        to: Some(BusinessDay(20261231)),
+    };
+    let now = at_day(10, 0.0);
+    let r = hallq_report::read::report(&journal, &config(), december, now, &mut |_, _| {}).unwrap();
+    let c = &r.complaints;
+    // November's overdue case is listed with its month; the one resolved in November is not.
+    let open: Vec<(&str, u32)> = c
+        .open
+        .iter()
+        .map(|o| (o.id.as_str(), o.opened_month))
+        .collect();
+    assert_eq!(open, vec![("K-NOV", 202611)]);
+    assert!(
+        c.open[0].hours_left < -24.0 * 8.0,
+        "overdue since 24 November"
+    );
+    assert_eq!((c.opened, c.carried_open), (1, 1));
+    // December's own case counts in its hot spots and shows its written result.
+    assert_eq!(
+        c.hot_spots,
+        vec![(202612, "complex".to_owned(), "network".to_owned(), 1)]
+    );
+    let answered: Vec<_> = c
+        .answered
+        .iter()
+        .map(|a| (a.id.as_str(), a.answer.as_ref()))
+        .collect();
+    assert_eq!(answered, vec![("K-DEC", Some(&answer))]);
+    assert_eq!(c.answered[0].resolved_local, "2026-12-02 11:00");
+    let text = hallq_report::render::text::render(&r, common::CST);
+    for part in [
+        "K-NOV",
+        "2026-11",
+        "基站检修导致信号中断",
+        "减免当月月租 20 元",
+        "检修前短信提前告知",
+    ] {
+        assert!(
+            text.contains(part),
+            "{part} missing from the text report:\n{text}"
+        );
+    }
+    let html = hallq_report::render::html::page(&r, "测试厅").unwrap();
+    assert!(html.contains("检修已完成，信号恢复"), "{html}");
+
+    // November's report: the case resolved without a written result is marked so.
+    let november = DayRange {
+        from: Some(BusinessDay(20261101)),
+        to: Some(BusinessDay(20261130)),
+    };
+    let r = hallq_report::read::report(&journal, &config(), november, now, &mut |_, _| {}).unwrap();
+    let text = hallq_report::render::text::render(&r, common::CST);
+    assert!(
+        text.contains("K-DONE") && text.contains("NO written result 无书面答复"),
+        "{text}"
+    );
+}

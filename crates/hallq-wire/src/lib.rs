@@ -38,10 +38,11 @@ pub const STREAM: &str = "HALLQ_UPLINK";
 pub const SUBJECTS: &str = "hallq.uplink.>";
 
 /// The event fields written by people in free text (a complaint's summary, a note, a
-/// resolution, a responsibility). The hub already blanks phone numbers in them, but a name or
-/// an address typed by a clerk would still identify a customer: they stay in the hall, like the
-/// sealed numbers. Every other field is an id, a code, a number, a flag or a time.
-pub const FREE_TEXT: &[&str] = &["summary", "note", "resolution", "responsibility"];
+/// resolution, a responsibility, a complaint's written answer). The hub already blanks phone
+/// numbers in them, but a name or an address typed by a clerk would still identify a customer:
+/// they stay in the hall, like the sealed numbers. Every other field is an id, a code, a number,
+/// a flag or a time.
+pub const FREE_TEXT: &[&str] = &["summary", "note", "resolution", "responsibility", "answer"];
 
 /// One journal event as it leaves the hall: its key within the journal, its time, business day
 /// and type, and its body (the engine event's JSON) de-identified by [`deidentify`].
@@ -257,7 +258,9 @@ mod tests {
             json!({"type": "complaint_updated", "complaint": "C20261123-0001",
                    "note": "called 王先生 back", "contacted": true}),
             json!({"type": "complaint_resolved", "complaint": "C20261123-0001",
-                   "resolution": "refunded to 王先生"}),
+                   "resolution": "refunded to 王先生",
+                   "answer": {"cause": "张三 misread the plan", "solution": "refunded 王先生",
+                              "promise": "王先生 is told the date"}}),
             json!({"type": "callback_made", "visit": "V20261123-0007", "note": "told 王先生"}),
             json!({"type": "ticket_transferred", "ticket": "20261123-0042",
                    "visit": "V20261123-0007", "counter": 2, "to": {"counter": 3},

@@ -180,6 +180,7 @@ pub(crate) fn business(
         limit_min: None,
         default_handling_min: None,
         documents: vec![],
+        document_help: vec![],
         self_service: None,
     }
 }

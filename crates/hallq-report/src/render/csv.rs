@@ -316,6 +316,11 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                 }),
             ),
         ),
+        ("complaints_answered.csv", {
+            // The page's table, column for column.
+            let answered = super::answered_complaints(r, super::Medium::Html);
+            csv(&answered.header, answered.rows)
+        }),
         (
             "complaint_hot_spots.csv",
             csv(

@@ -356,6 +356,7 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
         esc(&super::complaint_counts(r))
     );
     table(&mut s, &super::open_complaints(r, Medium::Html));
+    table(&mut s, &super::answered_complaints(r, Medium::Html));
     table(&mut s, &super::complaint_hot_spots(r, Medium::Html));
     let _ = write!(
         s,

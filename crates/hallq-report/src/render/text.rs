@@ -122,6 +122,19 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
             );
         }
     }
+    let mut answered = super::answered_complaints(r, Medium::Text);
+    // The latest; all of them are in the CSV file.
+    let older = answered.rows.len().saturating_sub(OPEN_SHOWN);
+    answered.rows.drain(..older);
+    if !answered.rows.is_empty() {
+        if older > 0 {
+            let _ = writeln!(
+                s,
+                "… {older} resolved before these (complaints_answered.csv)"
+            );
+        }
+        s.push_str(&laid_out(&answered));
+    }
     let hot_spots = super::complaint_hot_spots(r, Medium::Text);
     if !hot_spots.rows.is_empty() {
         s.push_str(&laid_out(&hot_spots));

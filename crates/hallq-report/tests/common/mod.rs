@@ -167,6 +167,7 @@ impl Script {
                 business: b(business),
                 result: ServiceResult::Done,
                 handling_secs: 0,
+                missing: vec![],
             },
         )
     }
@@ -317,6 +318,25 @@ impl Script {
                 complaint: ComplaintId::new(id).unwrap(),
                 visit: None,
                 resolution: "r".into(),
+                answer: None,
+            },
+        )
+    }
+
+    /// The case resolved with the written result the customer is told.
+    pub fn complaint_answered(
+        &mut self,
+        id: &str,
+        answer: hallq_proto::ComplaintAnswer,
+        at: Timestamp,
+    ) -> &mut Self {
+        self.push(
+            at,
+            E::ComplaintResolved {
+                complaint: ComplaintId::new(id).unwrap(),
+                visit: None,
+                resolution: "r".into(),
+                answer: Some(answer),
             },
         )
     }

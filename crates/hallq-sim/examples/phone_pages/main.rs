@@ -195,6 +195,7 @@ async fn counter_loop(
         let finish = Command::Finish {
             result: ServiceResult::Done,
             note: None,
+            missing: vec![],
         };
         expect_ok(counter.send(finish).await?)?;
         issue(&kiosk, rotation.fetch_add(1, Ordering::Relaxed)).await?;

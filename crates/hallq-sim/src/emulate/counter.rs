@@ -222,6 +222,7 @@ async fn serve(
     let finish = Command::Finish {
         result: service.result,
         note: None,
+        missing: vec![],
     };
     let prompt = match ctx.send(client, finish).await {
         Ok(Accepted {

@@ -191,6 +191,12 @@ pub(crate) async fn run(ctx: &Ctx, device: &DeviceId, mut jobs: mpsc::UnboundedR
                         let resolve = Command::ComplaintResolve {
                             complaint: id,
                             resolution: "explained and corrected / 已解释并处理".into(),
+                            answer: Some(hallq_proto::ComplaintAnswer {
+                                cause: "规则未当场说明 / the rule was not explained".into(),
+                                solution: "已解释并处理 / explained and corrected".into(),
+                                compensation: None,
+                                promise: "今后当场说明 / explained on the spot from now on".into(),
+                            }),
                         };
                         if ctx.send(client, resolve).await.is_ok() {
                             ctx.ledger.note(|b| b.complaints.2 += 1);
