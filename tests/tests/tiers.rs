@@ -204,6 +204,7 @@ async fn a_members_tier_orders_the_queue_greets_at_the_counter_and_shows_nowhere
             Command::Finish {
                 result: hallq_proto::ServiceResult::Done,
                 note: None,
+                missing: vec![],
             },
         ] {
             let r = counter.send(cmd).await.unwrap();

@@ -265,7 +265,11 @@ proptest! {
                     if let Ok(ev) = engine.apply(&Command::StartService { counter }, t) {
                         events.extend(ev);
                     }
-                    let finish = Command::Finish { counter, result: ServiceResult::Done };
+                    let finish = Command::Finish {
+                        counter,
+                        result: ServiceResult::Done,
+                        missing: vec![],
+                    };
                     if let Ok(ev) = engine.apply(&finish, t) {
                         events.extend(ev);
                     }
@@ -321,6 +325,7 @@ fn call_next(e: &mut Engine, counter: u16, secs: i64) -> TicketId {
     let finish = Command::Finish {
         counter,
         result: ServiceResult::Done,
+        missing: vec![],
     };
     let _ = e.apply(&finish, at(secs));
     let events = e.apply(&Command::CallNext { counter }, at(secs)).unwrap();
@@ -382,6 +387,7 @@ fn a_tier_served_at_some_counters_waits_for_them_and_others_go_on() {
     let finish = Command::Finish {
         counter: c1,
         result: ServiceResult::Done,
+        missing: vec![],
     };
     e.apply(&finish, at(160)).unwrap();
     let err = e
