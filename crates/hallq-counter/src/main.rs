@@ -94,6 +94,9 @@ fn run_desk(
     place: &hallq_ui::app::WindowArgs,
 ) -> anyhow::Result<()> {
     let window = CounterWindow::new()?;
+    if let Some((width, height)) = place.window_size {
+        ui::fit(&window, width, height);
+    }
     place.place(window.window());
     ui::set_language(false);
     let english = Arc::new(Mutex::new(false));

@@ -149,6 +149,19 @@ fn named<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
     T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name)).ok()
 }
 
+/// The screen the terminal's layout is drawn for, in pixels: the counter PC's 1920×1080.
+pub const DESIGN_SIZE: (u32, u32) = (1920, 1080);
+
+/// Sizes the window to `width` × `height` pixels and scales the layout to fill it (every length
+/// in the view is in units of the design screen), as the display and the kiosk do.
+pub fn fit(window: &CounterWindow, width: u32, height: u32) {
+    let scale = (width as f32 / DESIGN_SIZE.0 as f32).min(height as f32 / DESIGN_SIZE.1 as f32);
+    window.global::<Theme>().set_scale(scale);
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(width as f32, height as f32));
+}
+
 /// Sends every press on `window` to `act`; `language` is told when the clerk switches.
 pub fn wire(
     window: &CounterWindow,

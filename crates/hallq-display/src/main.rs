@@ -160,7 +160,11 @@ fn run_display(
         .clone()
         .context("the display's profile has no [screen] / 综合屏配置缺少屏幕")?;
     let window = ui::DisplayWindow::new()?;
-    ui::fit(&window, screen.width_px, screen.height_px);
+    let (width, height) = args
+        .window
+        .window_size
+        .unwrap_or((screen.width_px, screen.height_px));
+    ui::fit(&window, width, height);
     args.window.place(window.window());
     window.window().set_fullscreen(args.fullscreen);
     ui::select_language(&window, lang == Lang::En);

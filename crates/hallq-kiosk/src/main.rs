@@ -88,7 +88,11 @@ fn main() -> anyhow::Result<()> {
     let (client, _client_task) = hallq_client::DeviceClient::connect(&config);
 
     let window = ui::KioskWindow::new()?;
-    ui::fit(&window, screen.width_px, screen.height_px);
+    let (width, height) = args
+        .window
+        .window_size
+        .unwrap_or((screen.width_px, screen.height_px));
+    ui::fit(&window, width, height);
     args.window.place(window.window());
     window.window().set_fullscreen(args.fullscreen);
     ui::start_in_chinese(&window);

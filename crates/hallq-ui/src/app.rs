@@ -34,6 +34,11 @@ pub struct WindowArgs {
     /// windows side by side). Default: where the window manager puts it.
     #[arg(long, value_name = "X,Y", value_parser = parse_position, allow_hyphen_values = true)]
     pub window_position: Option<(i32, i32)>,
+    /// Lay the screen out at this size in pixels instead of the profile's screen: the whole
+    /// design, scaled to fit (`hallq demo` shrinks its three windows onto one screen this way;
+    /// Slint's SLINT_SCALE_FACTOR grew the wall display's window past the screen under X11).
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub window_size: Option<(u32, u32)>,
 }
 
 impl WindowArgs {
@@ -43,6 +48,19 @@ impl WindowArgs {
             window.set_position(slint::PhysicalPosition::new(x, y));
         }
     }
+}
+
+/// `WxH` in pixels, each at least 1.
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let bad =
+        || format!("{s:?}: expected WxH in pixels, such as 736x414 / 应为 宽x高 像素，如 736x414");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if w == 0 || h == 0 {
+        return Err(bad());
+    }
+    Ok((w, h))
 }
 
 /// `X,Y` in pixels.
@@ -185,6 +203,15 @@ mod tests {
         assert_eq!(parse_position("1280,40"), Ok((1280, 40)));
         assert_eq!(parse_position("-10, 0"), Ok((-10, 0)));
         assert!(parse_position("1280").unwrap_err().contains("X,Y"));
+    }
+
+    #[test]
+    fn a_window_size_is_two_positive_numbers() {
+        assert_eq!(parse_size("736x414"), Ok((736, 414)));
+        assert_eq!(parse_size("1080X1920"), Ok((1080, 1920)));
+        for bad in ["736", "0x414", "736x", "axb"] {
+            assert!(parse_size(bad).unwrap_err().contains("WxH"), "{bad}");
+        }
     }
 
     #[test]

@@ -184,7 +184,17 @@ pub(crate) fn spawn(secrets: &[(&'static str, String)], to: &Target<'_>) -> Vec<
             .args(["--device", app.device])
             .env("HALLQ_DEVICE_SECRET", secret)
             .args(["--window-position", &format!("{x},{y}")])
-            .env("SLINT_SCALE_FACTOR", format!("{scale:.3}"))
+            // The app lays its whole design out at this size (its own scale), not Slint's
+            // SLINT_SCALE_FACTOR: under X11 that grew the wall display's window past the screen
+            // (issue 13 §1.12).
+            .args([
+                "--window-size",
+                &format!(
+                    "{}x{}",
+                    (app.size.0 as f32 * scale).floor(),
+                    (app.size.1 as f32 * scale).floor()
+                ),
+            ])
             .env("RUST_LOG", "warn");
         let profile = profiles.join(format!("{}.toml", app.profile));
         match app.role {
