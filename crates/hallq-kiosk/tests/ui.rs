@@ -230,7 +230,7 @@ fn the_mobile_number_is_seen_while_keyed_confirmed_by_a_labelled_button_and_mask
 fn the_example_halls_green_channel_code_can_be_keyed_and_a_wrong_one_keyed_again() {
     let rig = Rig::ready();
     rig.press("复杂业务（终端销售、合约办理）");
-    rig.press("绿色通道（VIP 码）");
+    rig.press("绿色通道 / 会员卡");
     for k in ["V", "I", "P", "-", "8", "8", "8", "8"] {
         rig.press(k);
     }
