@@ -9,6 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hallq_client::DeviceClient;
 use hallq_proto::reply::TicketIssued;
 use hallq_proto::{Command, ReplyBody, ReplyResult, ServiceResult};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 #[path = "../crates/hallq-hq/tests/webdriver/mod.rs"]
 mod webdriver;
@@ -110,4 +111,21 @@ pub async fn shot(b: &Client, name: &str) {
         .join(format!("phone-{name}.png"));
     std::fs::write(&out, png).unwrap();
     eprintln!("wrote {}", out.display());
+}
+
+/// The status line and body of a plain HTTP/1.0 GET of `path` on `port`.
+pub async fn get(port: u16, path: &str) -> (String, String) {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("the page's port answers");
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: phone\r\n\r\n").as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut text = String::new();
+    s.read_to_string(&mut text)
+        .await
+        .expect("the answer is read");
+    let status = text.lines().next().unwrap_or_default().to_owned();
+    let body = text.split_once("\r\n\r\n").map(|x| x.1).unwrap_or_default();
+    (status, body.to_owned())
 }

@@ -21,25 +21,10 @@ use hallq_hq::NatsCluster;
 use hallq_hq::engines::LinkProxy;
 use hallq_proto::{Command, ServiceResult, StaffNo, TicketId};
 use hallq_queue::EventKind;
+use hallq_tests::phone_page::get;
 use hallq_tests::phone_page::{PATIENCE, now, phone, send_ok, serve_next, shot, take, until};
 use hallq_tests::{Hall, free_port, wait_for_port};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use webdriver::driver;
-
-/// The status line and body of a plain HTTP/1.0 GET of `path` on `port`.
-async fn get(port: u16, path: &str) -> (String, String) {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: phone\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).await.unwrap();
-    let status = text.lines().next().unwrap_or_default().to_owned();
-    let body = text.split_once("\r\n\r\n").map(|x| x.1).unwrap_or_default();
-    (status, body.to_owned())
-}
 
 /// Waits (bounded) until `check` holds of the journal's events.
 fn until_journal(hall: &Hall, what: &str, check: impl Fn(&[(i64, hallq_queue::Event)]) -> bool) {

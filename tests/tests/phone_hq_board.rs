@@ -22,27 +22,11 @@ use hallq_hq::NatsCluster;
 use hallq_hq::engines::LinkProxy;
 use hallq_phone::wire::{Kind, Resync, UpPart};
 use hallq_proto::Command;
-use hallq_tests::phone_page::{PATIENCE, send_ok, take};
+use hallq_tests::phone_page::{PATIENCE, get, send_ok, take};
 use hallq_tests::{BrokerKind, Hall, free_port, wait_for_port};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Tickets of the day: above what one message of the whole board holds.
 const TICKETS: usize = 3000;
-
-/// The status line and body of a plain HTTP/1.0 GET of `path` on `port`.
-async fn get(port: u16, path: &str) -> (String, String) {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: phone\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).await.unwrap();
-    let status = text.lines().next().unwrap_or_default().to_owned();
-    let body = text.split_once("\r\n\r\n").map(|x| x.1).unwrap_or_default();
-    (status, body.to_owned())
-}
 
 /// HQ's pages on `port`, fed from `nats`, and their NATS client.
 async fn hq_pages(nats: &str, port: u16) -> (tokio::task::JoinHandle<()>, async_nats::Client) {
