@@ -244,24 +244,13 @@ impl<'a> Page<'a> {
     /// A note under a list item (how to get a missing document): indented past the bullet,
     /// after an arrow, in Chinese with its English beneath.
     pub(crate) fn note(&mut self, text: &LocalText) {
-        let cp = self.layout.code_page;
         // A code page without Chinese has no arrow either.
-        let arrow = if cp.chinese_mode() { "  → " } else { "  -> " };
-        let indent = " ".repeat(width(arrow, cp));
-        let columns = self.layout.columns(1).saturating_sub(indent.len());
-        let texts = match self.lang {
-            Lang::Zh => vec![&text.zh, &text.en],
-            Lang::En => vec![&text.en],
+        let arrow = if self.layout.code_page.chinese_mode() {
+            "  → "
+        } else {
+            "  -> "
         };
-        for (n, text) in texts.into_iter().enumerate() {
-            for (i, line) in wrap(text, columns, cp).into_iter().enumerate() {
-                let lead = if n == 0 && i == 0 { arrow } else { &indent };
-                self.blocks.push(Block::Line {
-                    text: format!("{lead}{line}"),
-                    style: Style::BODY,
-                });
-            }
-        }
+        self.hanging(arrow, text);
     }
 
     /// The blocks laid out.
@@ -338,9 +327,14 @@ impl<'a> Page<'a> {
     /// A list item: a bullet and a hanging indent; in Chinese, the English under the Chinese
     /// at the same indent.
     pub(crate) fn item(&mut self, text: &LocalText) {
-        let bullet = "· ";
+        self.hanging("· ", text);
+    }
+
+    /// `text` after `lead`, wrapped with a hanging indent as wide as the lead; in Chinese, the
+    /// English under the Chinese at the same indent.
+    fn hanging(&mut self, lead: &str, text: &LocalText) {
         let cp = self.layout.code_page;
-        let indent = " ".repeat(width(bullet, cp));
+        let indent = " ".repeat(width(lead, cp));
         let columns = self.layout.columns(1).saturating_sub(indent.len());
         let texts = match self.lang {
             Lang::Zh => vec![&text.zh, &text.en],
@@ -348,9 +342,9 @@ impl<'a> Page<'a> {
         };
         for (n, text) in texts.into_iter().enumerate() {
             for (i, line) in wrap(text, columns, cp).into_iter().enumerate() {
-                let lead = if n == 0 && i == 0 { bullet } else { &indent };
+                let first = if n == 0 && i == 0 { lead } else { &indent };
                 self.blocks.push(Block::Line {
-                    text: format!("{lead}{line}"),
+                    text: format!("{first}{line}"),
                     style: Style::BODY,
                 });
             }
