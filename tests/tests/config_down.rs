@@ -273,6 +273,23 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
     })
     .await;
     assert_eq!(journal_events(&hall, "config_refused").len(), 1);
+    // The supervisor's console learns it from state/hub: which revision, why, and the one kept.
+    let mut said = None;
+    for _ in 0..100 {
+        said = kiosk.latest().hub;
+        if said.as_ref().is_some_and(|h| h.config_refused.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let said = said.expect("state/hub");
+    let refused = said.config_refused.expect("state/hub names the refusal");
+    assert_eq!(u64::try_from(rev2).ok(), Some(refused.rev));
+    assert!(
+        refused.reason.zh.contains("等候") && refused.reason.en.contains("broadband"),
+        "{refused:?}"
+    );
+    assert_eq!(said.config.map(|c| c.rev), u64::try_from(rev1).ok());
     let reply = kiosk.send(ticket("broadband")).await.unwrap();
     assert!(
         matches!(reply.body, hallq_proto::ReplyBody::Ok(_)),
@@ -306,6 +323,19 @@ async fn configuration_published_at_hq_is_taken_refused_kept_and_caught_up() {
     })
     .await;
     wait_hq(db, "rev3 in force", |rev, _, _| rev == rev3).await;
+    let mut refused = None;
+    for _ in 0..100 {
+        let hub_now = kiosk.latest().hub.expect("state/hub");
+        refused = hub_now.config_refused;
+        if hub_now.config.map(|c| c.rev) == u64::try_from(rev3).ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        refused, None,
+        "rev2's refusal is history once rev3 is in force"
+    );
     assert_eq!(journal_events(&hall, "config_applied").len(), 2);
     assert_eq!(
         journal_events(&hall, "config_refused").len(),

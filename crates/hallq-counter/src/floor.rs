@@ -396,6 +396,14 @@ pub struct Supervisor {
     pub(crate) clock_behind_ms: Option<i64>,
     /// The hall's link to headquarters (`state/hub`), when the hall has one.
     pub(crate) uplink: Option<UplinkState>,
+    /// HQ's configuration revision in force, and the newer one refused (`state/hub`).
+    pub(crate) hq_config: (
+        Option<hallq_proto::state::ConfigInForce>,
+        Option<hallq_proto::state::ConfigRefused>,
+    ),
+    /// The hall's local time is UTC plus this (`--utc-offset-min`), for the times it shows;
+    /// none: China's (480), the command line's default.
+    pub(crate) utc_offset_min: Option<i32>,
     /// Why the hub cannot write its journal (`state/hub`), while it cannot.
     pub(crate) storage: Option<Storage>,
     /// Customer notices ("your turn is near") given up today (`state/hub`), if any.
@@ -414,6 +422,11 @@ impl Supervisor {
         config.watch_presence = true;
     }
 
+    /// Shows the hall's times at UTC plus `minutes` (`--utc-offset-min`).
+    pub fn set_utc_offset_min(&mut self, minutes: i32) {
+        self.utc_offset_min = Some(minutes);
+    }
+
     /// Takes in what the hub and the devices published.
     pub fn feed(&mut self, update: hallq_client::Update) {
         use hallq_client::Update;
@@ -428,6 +441,7 @@ impl Supervisor {
                 self.notices = h.notices;
                 if h.status == Liveness::Online {
                     self.uplink = h.uplink;
+                    self.hq_config = (h.config, h.config_refused);
                 }
                 self.hub(h.status);
             }
@@ -499,12 +513,14 @@ impl Supervisor {
         ))
     }
 
-    /// The line about the hall's link to headquarters, and whether the link is up; none for a
-    /// hall without one. The hall serves the same either way: the line says so when it is down.
+    /// The line about the hall's link to headquarters and the configuration it sent, and
+    /// whether all is well; none for a hall without a link. The hall serves the same either
+    /// way: the line says so when the link is down. A revision this hall refused is named with
+    /// its reason (the hall keeps the one before), so the supervisor can tell HQ what to change.
     pub fn uplink_line(&self) -> Option<(LocalText, bool)> {
         let u = self.uplink?;
         let n = u.behind;
-        let text = match (u.connected, n) {
+        let link = match (u.connected, n) {
             (true, 0) => LocalText::new(
                 "总部连接正常，记录已全部上传",
                 "HQ link up: everything uploaded",
@@ -518,7 +534,32 @@ impl Supervisor {
                 format!("HQ link down: {n} events to upload (the hall serves as usual)"),
             ),
         };
-        Some((text, u.connected))
+        let (in_force, refused) = &self.hq_config;
+        let config = match in_force {
+            Some(c) => {
+                let offset = self.utc_offset_min.unwrap_or(480);
+                let since = hallq_proto::time::hhmm(c.since_ms, offset);
+                LocalText::new(
+                    format!("总部配置第 {} 版（{since} 起生效）", c.rev),
+                    format!("HQ configuration rev {} (in force since {since})", c.rev),
+                )
+            }
+            None => LocalText::new(
+                "未收到总部配置（按本厅配置运行）",
+                "no HQ configuration (hall.toml only)",
+            ),
+        };
+        let mut text = LocalText::new(
+            format!("{} · {}", link.zh, config.zh),
+            format!("{} · {}", link.en, config.en),
+        );
+        if let Some(r) = refused {
+            text = LocalText::new(
+                format!("{}；第 {} 版未采用：{}", text.zh, r.rev, r.reason.zh),
+                format!("{}; rev {} not taken: {}", text.en, r.rev, r.reason.en),
+            );
+        }
+        Some((text, u.connected && refused.is_none()))
     }
 
     /// A counter's retained state.

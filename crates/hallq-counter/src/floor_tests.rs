@@ -396,6 +396,77 @@ fn the_console_has_a_line_for_the_link_to_hq_when_the_hall_has_one() {
         down.en.contains("HQ link down: 412 events to upload"),
         "{down:?}"
     );
+    assert!(down.zh.contains("未收到总部配置"), "{down:?}");
+}
+
+#[test]
+fn the_console_names_hq_s_revision_in_force_and_one_the_hall_refused() {
+    use hallq_proto::state::{ConfigInForce, ConfigRefused, HubClock, HubStatus, UplinkState};
+    let mut s = Supervisor::default();
+    s.set_utc_offset_min(480);
+    // 2026-11-23 02:31 UTC: 10:31 in the hall.
+    let since = hallq_proto::Timestamp(1_763_865_060_000);
+    let status = |config, config_refused| HubStatus {
+        v: 1,
+        status: Liveness::Online,
+        hall: hallq_proto::HallId::new("h1").unwrap(),
+        at_ms: Some(since),
+        version: "t".into(),
+        reason: None,
+        clock_behind_ms: None,
+        uplink: Some(UplinkState {
+            connected: true,
+            behind: 0,
+            last_ack_ms: None,
+        }),
+        clock: Some(HubClock {
+            now_ms: since,
+            rate: 1.0,
+        }),
+        storage: None,
+        config,
+        config_refused,
+        notices: None,
+    };
+    let rev12 = ConfigInForce {
+        rev: 12,
+        since_ms: since,
+    };
+    s.feed(hallq_client::Update::Hub(status(Some(rev12), None)));
+    let (line, ok) = s.uplink_line().unwrap();
+    assert!(ok, "{line:?}");
+    assert!(
+        line.zh.contains("总部配置第 12 版（10:31 起生效）"),
+        "{line:?}"
+    );
+    assert!(
+        line.en
+            .contains("HQ configuration rev 12 (in force since 10:31)"),
+        "{line:?}"
+    );
+    // Revision 13 removes a business type with tickets waiting: the hall keeps 12, and says why.
+    let refused = ConfigRefused {
+        rev: 13,
+        reason: LocalText::new(
+            "业务类型 C 仍有人排队",
+            "business type C has tickets waiting",
+        ),
+    };
+    s.feed(hallq_client::Update::Hub(status(
+        Some(rev12),
+        Some(refused),
+    )));
+    let (line, ok) = s.uplink_line().unwrap();
+    assert!(!ok, "a refused revision is shown as a problem: {line:?}");
+    assert!(
+        line.zh.contains("第 12 版") && line.zh.contains("第 13 版未采用：业务类型 C 仍有人排队"),
+        "{line:?}"
+    );
+    assert!(
+        line.en
+            .contains("rev 13 not taken: business type C has tickets waiting"),
+        "{line:?}"
+    );
 }
 
 #[test]

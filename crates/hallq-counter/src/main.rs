@@ -80,7 +80,12 @@ fn main() -> anyhow::Result<()> {
     } else if args.greeter {
         run_greeter(&rt, client)
     } else if args.supervisor {
-        run_supervisor(&rt, client, args.lang == ConsoleLang::En)
+        run_supervisor(
+            &rt,
+            client,
+            args.lang == ConsoleLang::En,
+            args.hall.utc_offset_min,
+        )
     } else {
         run_desk(&rt, client, counter, args.hall, &args.window)
     }
@@ -424,8 +429,11 @@ fn run_supervisor(
     rt: &tokio::runtime::Runtime,
     client: DeviceClient,
     english: bool,
+    utc_offset_min: i32,
 ) -> anyhow::Result<()> {
     use hallq_counter::floor::{Supervisor, SupervisorPress};
+    let mut console = Supervisor::default();
+    console.set_utc_offset_min(utc_offset_min);
     let window = SupervisorWindow::new()?;
     ui::set_language(english);
     let lang = ui::lang(english);
@@ -435,7 +443,7 @@ fn run_supervisor(
         rt,
         client,
         &window,
-        Supervisor::default(),
+        console,
         ui::wire_supervisor,
         |s: &mut Supervisor, input: FloorInput<SupervisorPress>, _| match input {
             FloorInput::Press(p) => s.press(p),

@@ -200,6 +200,18 @@ impl HqState {
             })
     }
 
+    /// The last revision refused, for `state/hub`, while it is newer than the one in force (a
+    /// later revision taken since makes it history).
+    pub fn refusal(&self) -> Option<hallq_proto::state::ConfigRefused> {
+        self.refused
+            .as_ref()
+            .filter(|(r, _)| *r > self.rev())
+            .map(|(rev, reason)| hallq_proto::state::ConfigRefused {
+                rev: *rev,
+                reason: reason.clone(),
+            })
+    }
+
     /// HQ's announcements in force, as the wall display's board carries them (every one,
     /// whatever its window: the board shows those whose window holds the time it is published
     /// at, [`StatePublisher`](crate::publish::StatePublisher) decides). Their ids are `hq:` and
@@ -262,14 +274,10 @@ impl HqState {
         };
         ConfigReport {
             rev: self.rev(),
-            refused: self
-                .refused
-                .as_ref()
-                .filter(|(r, _)| *r > self.rev())
-                .map(|(rev, why)| Refusal {
-                    rev: *rev,
-                    reason: text(why),
-                }),
+            refused: self.refusal().map(|r| Refusal {
+                rev: r.rev,
+                reason: text(&r.reason),
+            }),
             business: running
                 .queue
                 .business
@@ -470,6 +478,7 @@ mod tests {
         let r = s.report(&base());
         assert_eq!(r.rev, 0);
         assert_eq!(r.refused.as_ref().unwrap().rev, 7);
+        assert_eq!(s.refusal().unwrap().rev, 7, "for the console, in state/hub");
         assert!(
             r.business
                 .iter()
@@ -481,6 +490,7 @@ mod tests {
             s.report(&base()).refused.is_none(),
             "refusal below the one in force"
         );
+        assert_eq!(s.refusal(), None);
     }
 
     #[test]

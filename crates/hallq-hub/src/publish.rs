@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hallq_proto::state::{
-    Announcement, Board, CallbackCase, ComplaintCase, Complaints, ConfigInForce, CounterState,
-    HubClock, HubStatus, Liveness, Notice, NoticeKind, OpeningHours, Services, Storage,
-    UplinkState,
+    Announcement, Board, CallbackCase, ComplaintCase, Complaints, ConfigInForce, ConfigRefused,
+    CounterState, HubClock, HubStatus, Liveness, Notice, NoticeKind, OpeningHours, Services,
+    Storage, UplinkState,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{
@@ -67,6 +67,8 @@ pub struct StatePublisher {
     hq_announcements: Vec<Announcement>,
     /// HQ's configuration in force, for `state/hub`; none: hall.toml alone.
     hq_config: Option<ConfigInForce>,
+    /// HQ's newest revision, when this hall refused it, for `state/hub`.
+    hq_refused: Option<ConfigRefused>,
     /// The ids of those within their window when last asked ([`Self::hq_window_turned`]).
     hq_shown: Vec<AnnouncementId>,
     /// Customer notices given up today, for `state/hub`; none while every one went out.
@@ -95,16 +97,23 @@ impl StatePublisher {
             storage: None,
             hq_announcements: Vec::new(),
             hq_config: None,
+            hq_refused: None,
             hq_shown: Vec::new(),
             notices: None,
             booking: config.booking.is_some(),
         }
     }
 
-    /// Records HQ's configuration in force for the hub's status; returns whether it changed.
-    pub fn set_hq_config(&mut self, config: Option<ConfigInForce>) -> bool {
-        let changed = self.hq_config != config;
+    /// Records HQ's configuration in force, and the newer revision refused if any, for the
+    /// hub's status; returns whether either changed.
+    pub fn set_hq_config(
+        &mut self,
+        config: Option<ConfigInForce>,
+        refused: Option<ConfigRefused>,
+    ) -> bool {
+        let changed = self.hq_config != config || self.hq_refused != refused;
         self.hq_config = config;
+        self.hq_refused = refused;
         changed
     }
 
@@ -237,6 +246,10 @@ impl StatePublisher {
             notices: self.notices.clone().filter(|_| status == Liveness::Online),
             clock,
             config: self.hq_config.filter(|_| status == Liveness::Online),
+            config_refused: self
+                .hq_refused
+                .clone()
+                .filter(|_| status == Liveness::Online),
         };
         Outgoing::new(
             self.topics.hub(),

@@ -284,7 +284,7 @@ impl Writer {
         };
         let mut publisher = StatePublisher::new(&config);
         publisher.set_hq_announcements(hq.announcements(config.hall.utc_offset_min));
-        publisher.set_hq_config(hq.in_force());
+        publisher.set_hq_config(hq.in_force(), hq.refusal());
         // Revisions keep growing across restarts: start above any this hub gave before.
         publisher.set_rev_floor(u64::try_from(clock.now().0).unwrap_or(0));
         let mut w = Self {
@@ -762,7 +762,9 @@ impl Writer {
         let (rate, mono) = (self.clock.rate(), self.mono_ms());
         let news = self.clock_news.due(now, rate, mono);
         // HQ's configuration in force changed (taken, or a failed commit put the last back).
-        let hq_changed = self.publisher.set_hq_config(self.hq.in_force());
+        let hq_changed = self
+            .publisher
+            .set_hq_config(self.hq.in_force(), self.hq.refusal());
         if behind_min != self.clock_behind_min
             || uplink_changed
             || storage_changed

@@ -571,6 +571,7 @@ fn main() {
             rate: 1.0,
         }),
         config: None,
+        config_refused: None,
     };
     show(
         "hub online",

@@ -401,6 +401,11 @@ pub struct HubStatus {
     /// absent while the hall runs on hall.toml alone (no `[uplink]`, or no document taken).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ConfigInForce>,
+    /// Set in `online` while HQ's newest configuration revision is one this hall refused (it
+    /// runs on the one before, or on hall.toml): the supervisor's console says which and why.
+    /// Absent once a later revision is taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_refused: Option<ConfigRefused>,
     /// Set in `online` once a customer notice ("your turn is near", docs/notify.md) failed
     /// after its retries this business day: a supervisor's console shows it. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -414,6 +419,15 @@ pub struct ConfigInForce {
     pub rev: u64,
     /// When the hub took it (the hub's clock).
     pub since_ms: Timestamp,
+}
+
+/// HQ's configuration revision this hall refused (`config_refused` in `state/hub`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRefused {
+    /// HQ's revision refused.
+    pub rev: u64,
+    /// Why, as the hub journaled it in `config_refused` (and reported to HQ).
+    pub reason: LocalText,
 }
 
 /// Customer notices that could not be sent today (`notices` in `state/hub`).

@@ -191,6 +191,7 @@ mod tests {
             uplink: None,
             clock: Some(said(1_000_000, 0.0)),
             config: None,
+            config_refused: None,
         };
         clock.observe(&status);
         assert_eq!(clock.now(), Timestamp(1_000_000));
