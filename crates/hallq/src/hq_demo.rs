@@ -45,7 +45,8 @@ pub(crate) struct HqDemoArgs {
     #[arg(long, default_value_t = 90)]
     cut_for_s: u64,
     /// Stop once every hall's day is over and HQ holds every event of it (for tests and
-    /// scripts), instead of running on until Ctrl-C.
+    /// scripts), instead of running on until Ctrl-C; not while the cut is under way (a cut due
+    /// after that does not hold it up).
     #[arg(long)]
     exit_when_done: bool,
 }
@@ -173,7 +174,7 @@ async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
             after_the_day(hall).await?;
         }
         if args.exit_when_done
-            && now >= restore_at
+            && !cut_pending(now, cut_at, restore_at, proxy.is_cut())
             && halls.iter().all(|h| h.child.is_none())
             && all_at_hq(&cfg, &mut store, &halls).await?
         {
@@ -195,6 +196,13 @@ async fn chain(args: &HqDemoArgs) -> anyhow::Result<()> {
     drop(pg);
     drop(nats);
     Ok(())
+}
+
+/// Whether the demo's cut is still to come or under way at `now`, for `--exit-when-done`: a
+/// cut set for after every hall's day is over does not hold the demo up (a benchmark playing
+/// the days without a cut sets it far away).
+fn cut_pending<T: PartialOrd>(now: T, cut_at: T, restore_at: T, is_cut: bool) -> bool {
+    is_cut || (now >= cut_at && now < restore_at)
 }
 
 /// `dir`, made empty: a folder this demo made before (it holds `hq.toml`) is cleared; any other
@@ -415,4 +423,19 @@ async fn all_at_hq(
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_pending;
+
+    #[test]
+    fn the_demo_waits_for_a_cut_under_way_but_not_for_one_due_after_the_days() {
+        // Cut from 5 to 20.
+        assert!(!cut_pending(3, 5, 20, false), "before it: done may stop the demo");
+        assert!(cut_pending(5, 5, 20, false), "it starts at the next tick");
+        assert!(cut_pending(12, 5, 20, true));
+        assert!(cut_pending(20, 5, 20, true), "restored only at the next tick");
+        assert!(!cut_pending(21, 5, 20, false));
+    }
 }
