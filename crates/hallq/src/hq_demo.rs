@@ -432,10 +432,16 @@ mod tests {
     #[test]
     fn the_demo_waits_for_a_cut_under_way_but_not_for_one_due_after_the_days() {
         // Cut from 5 to 20.
-        assert!(!cut_pending(3, 5, 20, false), "before it: done may stop the demo");
+        assert!(
+            !cut_pending(3, 5, 20, false),
+            "before it: done may stop the demo"
+        );
         assert!(cut_pending(5, 5, 20, false), "it starts at the next tick");
         assert!(cut_pending(12, 5, 20, true));
-        assert!(cut_pending(20, 5, 20, true), "restored only at the next tick");
+        assert!(
+            cut_pending(20, 5, 20, true),
+            "restored only at the next tick"
+        );
         assert!(!cut_pending(21, 5, 20, false));
     }
 }
