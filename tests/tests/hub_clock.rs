@@ -123,7 +123,6 @@ impl App {
             ])
             .args(&self.args)
             .env("TZ", "UTC")
-            .env("SLINT_SCALE_FACTOR", "0.5")
             .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
             .env("HALLQ_DEVICE_SECRET", &hall.secrets[self.device])
             .env("RUST_LOG", "warn")
@@ -195,6 +194,8 @@ fn the_display_and_the_kiosk_show_the_hubs_simulated_time_not_the_walls() {
             "none".into(),
             "--profile".into(),
             profile("display-1080p").display().to_string(),
+            "--window-size".into(),
+            "960x540".into(),
         ],
         title: "^hallq wall display$",
         position,
@@ -211,6 +212,8 @@ fn the_display_and_the_kiosk_show_the_hubs_simulated_time_not_the_walls() {
                 "file:{}",
                 dir.path().join(format!("{device}.escpos")).display()
             ),
+            "--window-size".into(),
+            "540x960".into(),
         ],
         title: "^hallq kiosk$",
         position,

@@ -11,8 +11,8 @@
 //! and a snapshot per minute held its UI thread; hallq-ui's `repaint` module says what was
 //! found). Once the window holds still it is compared with its full redraw.
 //!
-//! The wall display is watched as the demo shows it, where the freeze was seen: scale factor 0.5
-//! (`SLINT_SCALE_FACTOR`, the demo's), the example hall's day played by the simulator against the
+//! The wall display is watched as the demo shows it, where the freeze was seen: at half its
+//! profile's size (`--window-size 960x540`, as `hallq demo` lays it out), the example hall's day played by the simulator against the
 //! hub at the demo's speed (calls every few seconds). The display shows the hub's time, so the
 //! test stops the hub's clock and moves it on by minutes, one look at a time. The window is
 //! grabbed with ImageMagick's `import`; the full redraw is forced by resizing the window and back
@@ -382,9 +382,8 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
                 "--device",
                 "display-app",
             ])
-            .args(["--voice", "none", "--profile"])
+            .args(["--voice", "none", "--window-size", "960x540", "--profile"])
             .arg(profile("display-1080p"))
-            .env("SLINT_SCALE_FACTOR", "0.5")
             .env("HALLQ_DEVICE_SECRET", &busy.secrets["display-app"])
             // Each view shown and each frame drawn, with their times: kept with the pictures
             // of a failure, they tell a view drawn late from a frame that left it unpainted.
@@ -396,7 +395,11 @@ fn the_wall_display_s_clock_follows_every_minute_while_a_busy_day_is_called() {
     );
     let window = x.window("^hallq wall display$");
     let (width, height) = x.size(&window);
-    assert_eq!((width, height), (960, 540), "1920×1080 at scale factor 0.5");
+    assert_eq!(
+        (width, height),
+        (960, 540),
+        "1920×1080 laid out at half size"
+    );
     // The header (hall name and clock) is the top 128 of the design's 1080 rows.
     let header = Rect(0, 0, width as usize, (height * 120 / 1080) as usize);
     let body = Rect(
