@@ -455,25 +455,9 @@ impl Book {
         day: BusinessDay,
         now: Timestamp,
     ) -> Vec<SlotView> {
-        let Some(capacity) = rules.capacity_of(business) else {
-            return Vec::new();
-        };
-        if !rules.is_open_day(day) {
-            return Vec::new();
-        }
-        rules
-            .starts()
-            .map(|start_min| {
-                let booked = self.held(business, day, start_min);
-                SlotView {
-                    start_min,
-                    capacity,
-                    booked,
-                    open: booked < capacity
-                        && rules.bookable(business, day, start_min, now).is_ok(),
-                }
-            })
-            .collect()
+        rules.slot_views(business, day, now, |start_min| {
+            self.held(business, day, start_min)
+        })
     }
 
     /// A booking still open, held by `person`.

@@ -14,16 +14,24 @@
 //! - [`rules`]: the slots a hall offers, their capacity, the limits, the check-in window.
 //! - [`book`]: the bookings, the commands on them and the events they make.
 //! - [`arrival`]: what a check-in means for the queue: early, on time, or late (a walk-in).
+//! - [`master`]: a hall whose booking master is HQ — the changes HQ sends down and the events
+//!   the hub journals for them.
+//! - `web` (feature `web`): the booking API's shapes and errors, the one-time codes and the
+//!   page, shared by the hub and HQ.
 //!
 //! No personal data enters here: a customer is a [`PersonKey`], an opaque keyed hash of the
 //! sealed mobile number made by whoever holds the number.
 
 pub mod arrival;
 pub mod book;
+pub mod master;
 pub mod rules;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use arrival::Arrival;
 pub use book::{Book, Booking, BookingCommand, BookingError, BookingEvent, BookingStatus};
+pub use master::{MasterChange, MasterStatus};
 pub use rules::{RulesError, SlotRules, SlotView};
 
 use serde::{Deserialize, Serialize};

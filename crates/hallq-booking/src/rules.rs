@@ -137,8 +137,9 @@ impl SlotRules {
         self.capacity.get(business).copied().filter(|&c| c > 0)
     }
 
-    /// Checks that (`business`, `day`, `start_min`) is a slot that can be booked at `now`.
-    pub(crate) fn bookable(
+    /// Checks that (`business`, `day`, `start_min`) is a slot that can be booked at `now`, and
+    /// gives its capacity. HQ's book (PostgreSQL) asks this before it takes a place.
+    pub fn bookable(
         &self,
         business: &BusinessCode,
         day: BusinessDay,
@@ -165,8 +166,36 @@ impl SlotRules {
         Ok(capacity)
     }
 
+    /// The slots of `business` on `day` as the booking page shows them at `now`, with the
+    /// places `held(start_min)` says each has sold (the hub's book, or HQ's `booking_slot`).
+    pub fn slot_views(
+        &self,
+        business: &BusinessCode,
+        day: BusinessDay,
+        now: Timestamp,
+        held: impl Fn(u32) -> u32,
+    ) -> Vec<SlotView> {
+        let Some(capacity) = self.capacity_of(business) else {
+            return Vec::new();
+        };
+        if !self.is_open_day(day) {
+            return Vec::new();
+        }
+        self.starts()
+            .map(|start_min| {
+                let booked = held(start_min);
+                SlotView {
+                    start_min,
+                    capacity,
+                    booked,
+                    open: booked < capacity && self.bookable(business, day, start_min, now).is_ok(),
+                }
+            })
+            .collect()
+    }
+
     /// Checks a slot is far enough ahead of `now` to be booked, changed or cancelled.
-    pub(crate) fn still_changeable(
+    pub fn still_changeable(
         &self,
         day: BusinessDay,
         start_min: u32,

@@ -12,6 +12,8 @@
 //!   ([`store::sink`]) that stores one batch in one transaction and reports gaps, and the
 //!   roll-ups ([`store::rollup`]) per hall × business day × business type, folded by
 //!   hallq-report's own fold.
+//! - [`booking`]: HQ as the booking master of its halls — the book in PostgreSQL, the page and
+//!   API, the changes sent down to each hall's hub.
 //! - [`bus`]: JetStream helpers for what async-nats cannot do against nats-server 2.9 (a KV
 //!   bucket).
 //! - [`config`]: configuration down, HQ's side — checking and publishing documents per scope,
@@ -26,6 +28,7 @@
 //! - [`user`]: the console's users (HQ staff, regional and hall managers) and sessions.
 //! - [`HqError`]: the one error type.
 
+pub mod booking;
 pub mod bus;
 pub mod config;
 pub mod console;

@@ -58,6 +58,9 @@ pub struct HqConfig {
     /// The customers' ticket pages (docs/phone.md, "At HQ"); off without `listen`.
     #[serde(default)]
     pub phone: crate::phone::PhoneSettings,
+    /// HQ as the booking master of halls (docs/booking.md, "At HQ"); none without `halls`.
+    #[serde(default)]
+    pub booking: crate::booking::BookingSettings,
 }
 
 /// `[nats]`: as a hall's uplink connects, HQ does.
@@ -191,6 +194,8 @@ impl HqConfig {
         }
         self.listen()?;
         self.phone.listen()?;
+        self.booking.check()?;
+        self.booking.listen()?;
         let w = &self.web;
         if !(1..=7 * 24 * 60).contains(&w.session_minutes) {
             return Err(
@@ -310,6 +315,8 @@ pub struct Running {
     pub web: Option<SocketAddr>,
     /// Where the ticket pages listen (`[phone] listen`), if they are served.
     pub phone: Option<SocketAddr>,
+    /// Where the booking pages listen (`[booking] listen`), if they are served.
+    pub booking: Option<SocketAddr>,
     tasks: JoinSet<()>,
 }
 
@@ -343,6 +350,8 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
         tasks.spawn(dispatcher(consumer, queues));
         tasks.spawn(refresh_loop(pg.clone(), configs.clone()));
         uplink_tasks(&nats, &pg, &mut tasks);
+        // The bookings down to the halls: every ingest process runs a publisher, one publishes.
+        tasks.spawn(crate::booking::publish::publisher(pg.clone(), js.clone()));
     }
     let mut web = None;
     if role.serves_web() {
@@ -370,7 +379,42 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
         });
     }
     let phone = phone_pages(cfg, &mut tasks).await?;
-    Ok(Running { web, phone, tasks })
+    let booking = booking_pages(cfg, &pg, &mut tasks).await?;
+    Ok(Running {
+        web,
+        phone,
+        booking,
+        tasks,
+    })
+}
+
+/// With `[booking] listen` and halls: the booking pages and API of the halls HQ is booking
+/// master of (any role: every process decides in the one database).
+async fn booking_pages(
+    cfg: &HqConfig,
+    pg: &tokio_postgres::Config,
+    tasks: &mut JoinSet<()>,
+) -> Result<Option<SocketAddr>, HqError> {
+    let addr = cfg.booking.listen().map_err(|reason| HqError::Config {
+        path: PathBuf::from("hq.toml"),
+        reason,
+    })?;
+    let Some(addr) = addr.filter(|_| !cfg.booking.halls.is_empty()) else {
+        return Ok(None);
+    };
+    let api = std::sync::Arc::new(crate::booking::api::Bookings::new(
+        &cfg.booking,
+        pg.clone(),
+    )?);
+    let io = |source| HqError::Io {
+        path: PathBuf::from(addr.to_string()),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
+    let bound = listener.local_addr().map_err(io)?;
+    tracing::info!(addr = %bound, "booking pages listening / 总部预约页已启动");
+    tasks.spawn(crate::booking::api::serve(listener, api));
+    Ok(Some(bound))
 }
 
 /// With `[phone] listen`: the customers' ticket pages, every hall's, on their own listener

@@ -29,6 +29,9 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
     assert_eq!(
         tables(&c).await,
         [
+            "booking",
+            "booking_outbox",
+            "booking_slot",
             "config_published",
             "events",
             "gaps",

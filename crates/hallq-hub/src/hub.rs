@@ -267,6 +267,24 @@ pub async fn run(
                 let _ = tx.try_send(Input::Config(offer));
             }
         };
+        // With HQ as the booking master, HQ's bookings come down to the writer.
+        let at_hq = config
+            .booking
+            .as_ref()
+            .is_some_and(|b| b.master == crate::booking::Master::Hq);
+        let writer_input = in_tx.downgrade();
+        let bookings: Option<crate::uplink::bookings::Hand> = at_hq.then(|| {
+            let hand = move |from| match writer_input.upgrade() {
+                Some(tx) => {
+                    tokio::spawn(async move {
+                        let _ = tx.send(Input::HqBooking(from)).await;
+                    });
+                    true
+                }
+                None => false,
+            };
+            Arc::new(hand) as crate::uplink::bookings::Hand
+        });
         let task = crate::uplink::Uplink {
             config: Arc::clone(&config),
             clock: Arc::clone(&options.clock),
@@ -280,6 +298,7 @@ pub async fn run(
                 key: Arc::clone(key),
                 source: Arc::new(crate::phone::HubTickets::new(board.clone(), &in_tx)),
             }),
+            bookings,
         };
         tokio::spawn(crate::uplink::run(task, uplink_stopped))
     });

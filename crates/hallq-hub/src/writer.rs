@@ -102,6 +102,9 @@ pub enum Input<T> {
     /// A booking request from the booking page or API (`crate::booking`): decided in order
     /// with everything else, answered after the commit.
     Booking(crate::booking::Asked),
+    /// A booking change from HQ, the hall's booking master (`crate::uplink::bookings`):
+    /// journaled once under `hq-booking-<stream seq>`, told after the commit.
+    HqBooking(crate::uplink::bookings::FromHq),
     /// "Tell me when my turn is near", chosen on a ticket's page (`crate::page_notice`):
     /// journaled as the customer's consent, answered after the commit.
     PhoneNotice(crate::phone::PhoneNotice),
@@ -518,6 +521,7 @@ impl Writer {
         let mut inspections_due = false;
         // Ratings from the phone pages, answered once the batch is committed (or not).
         let mut phone_done = Vec::new();
+        let mut hq_done = Vec::new();
         // Booking answers, sent once the batch is committed (or refused if it is not).
         let mut booking_answers = Vec::new();
         // The configuration before an HQ document was taken in this batch: restored if the
@@ -600,6 +604,10 @@ impl Writer {
                     let (answer, events) = self.booking(asked.request, now);
                     internal.extend(events);
                     booking_answers.push((asked.answer, answer));
+                }
+                Input::HqBooking(from) => {
+                    entries.extend(self.hq_booking(&from, now, &mut cached));
+                    hq_done.push(from.done);
                 }
                 Input::PhoneNotice(ask) => {
                     let (events, result) = match &self.phone {
@@ -693,6 +701,9 @@ impl Writer {
             } else if let Err(e) = keeper.reload(&self.journal, now) {
                 tracing::error!(error = %e, "cannot rebuild the book from the journal");
             }
+        }
+        for done in hq_done {
+            let _ = done.send(committed);
         }
         for (tx, answer) in booking_answers {
             let answer = if committed {

@@ -133,6 +133,23 @@ pub fn subject(hall: &str) -> Result<String, BadHallId> {
     token(hall).map(|h| format!("hallq.uplink.{h}"))
 }
 
+/// The stream HQ sends each hall its bookings on, where HQ is the hall's booking master
+/// (docs/booking.md, "At HQ"): every committed booking, change and cancellation, in order.
+pub const BOOKINGS_STREAM: &str = "HALLQ_BOOKINGS";
+
+/// The subjects of [`BOOKINGS_STREAM`]: one per hall, `hallq.booking.<hall>`.
+pub const BOOKING_SUBJECTS: &str = "hallq.booking.*";
+
+/// The subject HQ publishes a hall's booking changes on, `hallq.booking.<hall>`.
+pub fn booking_subject(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("hallq.booking.{h}"))
+}
+
+/// The durable consumer a hall's hub reads its bookings with, `booking-<hall>`.
+pub fn booking_consumer(hall: &str) -> Result<String, BadHallId> {
+    token(hall).map(|h| format!("booking-{h}"))
+}
+
 /// The subjects HQ answers mark requests on: `hallq.mark.<hall>`, plain NATS request/reply.
 pub const MARK_SUBJECTS: &str = "hallq.mark.*";
 

@@ -8,8 +8,8 @@
 //!   commands and are decided there in arrival order, so two requests for a slot's last place
 //!   can never both win; the events go into the same journal commit as everything else of the
 //!   batch, and the book is rebuilt from the journal at start.
-//! - [`otp`], [`api`] and [`page`]: the one-time codes, the JSON API and the booking page under
-//!   `/book`, served on `[booking] listen`.
+//! - [`otp`] and [`api`]: the one-time codes and the JSON API and booking page under `/book`,
+//!   served on `[booking] listen` (the API's shapes and the page are hallq-booking's `web`).
 //!
 //! A mobile number never reaches the journal or the log: the writer turns it into the
 //! [`PersonKey`], the vault's keyed hash in its own domain (`booking_person`), and the
@@ -17,7 +17,6 @@
 
 pub mod api;
 pub mod otp;
-pub mod page;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -71,6 +70,23 @@ pub struct BookingSection {
     /// How one-time codes go out: `"sms"` (the default) through `[notify]`'s SMS channel,
     /// `"log"` only into the hub's log (the demo's; a hall's customers would get no code).
     pub otp: otp::OtpChoice,
+    /// Who sells this hall's bookings: `"hub"` (the default, a standalone hall) or `"hq"`
+    /// (headquarters; the hub's API then refuses with `409 booking_at_hq`, and the bookings
+    /// come down from HQ over `[uplink]`, docs/booking.md "At HQ").
+    pub master: Master,
+    /// HQ's booking page for this hall, told to customers who ask the hub (with `master = "hq"`).
+    pub hq_url: Option<String>,
+}
+
+/// Who holds a hall's book: one master per hall, never two.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Master {
+    /// The hub (a standalone hall).
+    #[default]
+    Hub,
+    /// Headquarters.
+    Hq,
 }
 
 impl Default for BookingSection {
@@ -93,6 +109,8 @@ impl Default for BookingSection {
             otp_attempts: 5,
             otp_ttl_secs: 300,
             otp: otp::OtpChoice::Sms,
+            master: Master::Hub,
+            hq_url: None,
         }
     }
 }
@@ -154,8 +172,17 @@ impl BookingSection {
         if self.otp_per_hour == 0 || self.otp_attempts == 0 || self.otp_ttl_secs < 60 {
             return Err("[booking] otp_per_hour and otp_attempts must be at least 1, otp_ttl_secs at least 60 / 验证码设置无效".into());
         }
-        // Codes are sent only where the page and API are served.
-        if self.listen.is_some() {
+        if self.master == Master::Hq {
+            let url_ok = self.hq_url.as_deref().is_some_and(|u| {
+                (u.starts_with("https://") || u.starts_with("http://"))
+                    && !u.contains(char::is_whitespace)
+            });
+            if !url_ok || config.uplink.is_none() {
+                return Err("[booking] master = \"hq\" needs hq_url (HQ's booking page, https://…) and [uplink] / 总部预约须配置 hq_url（总部预约页地址）和 [uplink]".into());
+            }
+        }
+        // Codes are sent only where the page and API are served, and only by the master.
+        if self.listen.is_some() && self.master == Master::Hub {
             self.otp_sender(config)?;
         }
         Ok(rules)
@@ -183,6 +210,15 @@ impl BookingSection {
             otp::OtpChoice::Log => Box::new(otp::LogOtpSender),
         })
     }
+}
+
+/// The device id HQ's booking changes are journaled under (`hq-booking-<stream seq>` their
+/// command ids): with the journal's UNIQUE (device, command id), each change is applied once.
+pub const HQ_DEVICE: &str = "hq-booking";
+
+/// [`HQ_DEVICE`] as a device id.
+pub fn hq_device() -> hallq_proto::DeviceId {
+    hallq_proto::DeviceId::new(HQ_DEVICE).unwrap_or_else(|_| unreachable!("a topic-safe literal"))
 }
 
 /// What a booking page or the kiosk asks of the writer. The number travels in memory only: the
@@ -299,6 +335,26 @@ impl Keeper {
             .collect())
     }
 
+    /// A change from HQ, the hall's booking master: the `booking` events that bring the book to
+    /// HQ's state (none if it is there already), applied; the caller journals them.
+    pub fn take_from_hq(
+        &mut self,
+        change: &hallq_booking::MasterChange,
+        now: Timestamp,
+    ) -> Vec<Event> {
+        let events = change.events(&self.book);
+        for e in &events {
+            self.book.apply(e);
+        }
+        events
+            .into_iter()
+            .map(|booking| Event {
+                at_ms: now,
+                kind: EventKind::Booking { booking },
+            })
+            .collect()
+    }
+
     /// A booking by code.
     pub fn get(&self, code: &BookingCode) -> Option<&hallq_booking::Booking> {
         self.book.get(code)
@@ -367,8 +423,12 @@ pub fn start<T: Send + 'static>(
     writer: &tokio::sync::mpsc::Sender<crate::writer::Input<T>>,
 ) -> Result<std::sync::Arc<api::Api>, String> {
     let section = config.booking.clone().unwrap_or_default();
-    let sender = section.otp_sender(config)?;
-    if section.otp == otp::OtpChoice::Log {
+    let sender: Box<dyn otp::OtpSender> = match section.master {
+        Master::Hub => section.otp_sender(config)?,
+        // HQ sends the codes; the hub's API refuses before any is asked.
+        Master::Hq => Box::new(otp::LogOtpSender),
+    };
+    if section.otp == otp::OtpChoice::Log && section.master == Master::Hub {
         tracing::warn!(
             "[booking] otp = \"log\": one-time codes go only to this log, no SMS is sent (demo only) / 验证码仅写入日志，不发短信（仅供演示）"
         );
@@ -407,6 +467,7 @@ pub fn start<T: Send + 'static>(
             ttl_secs: section.otp_ttl_secs,
         }),
         sender,
+        at_hq: (section.master == Master::Hq).then(|| section.hq_url.clone().unwrap_or_default()),
     }))
 }
 
@@ -457,6 +518,13 @@ mod tests {
         check("otp = \"log\"\n").unwrap();
         check(
             "[notify]\nchannel = \"webhook\"\n[notify.webhook]\nurl = \"http://127.0.0.1:9/sms\"\n",
+        )
+        .unwrap();
+        // With HQ as master the hub sends no codes: no channel needed, but HQ's page and a link.
+        let err = check("master = \"hq\"\n").unwrap_err();
+        assert!(err.contains("hq_url") && err.contains("总部"), "{err}");
+        check(
+            "master = \"hq\"\nhq_url = \"https://hq.example/book/demo\"\n[uplink]\nservers = [\"nats://127.0.0.1:4222\"]\n",
         )
         .unwrap();
         let err = check("otp = \"email\"\n").unwrap_err();

@@ -52,6 +52,8 @@ pub struct Uplink {
     pub offer: Arc<dyn Fn(crate::hqconfig::Offer) + Send + Sync>,
     /// With `[phone]` on: the ticket pages' board for HQ, and where HQ's pages' requests go.
     pub pages: Option<super::Pages>,
+    /// With `[booking] master = "hq"`: where the bookings from HQ go (the writer).
+    pub bookings: Option<super::bookings::Hand>,
 }
 
 impl std::fmt::Debug for Uplink {
@@ -139,6 +141,14 @@ pub async fn run(mut uplink: Uplink, mut stop: watch::Receiver<bool>) {
             client.clone(),
             hall.clone(),
             p,
+            stop.clone(),
+        ))
+    });
+    let bookings = uplink.bookings.take().map(|hand| {
+        tokio::spawn(super::bookings::run(
+            client.clone(),
+            hall.clone(),
+            hand,
             stop.clone(),
         ))
     });
@@ -235,6 +245,9 @@ pub async fn run(mut uplink: Uplink, mut stop: watch::Receiver<bool>) {
     down.abort();
     if let Some(p) = pages {
         p.abort();
+    }
+    if let Some(b) = bookings {
+        b.abort();
     }
     drop(client);
 }

@@ -15,9 +15,12 @@
 //! - [`Floor`]: what the writer tells the uplink after each batch (the journal's last seq and
 //!   the floor's counts), for the live status.
 //! - [`run`]: the task.
+//! - [`bookings`]: with `[booking] master = "hq"`, the hall's bookings from HQ's stream, each
+//!   journaled once and acknowledged after the commit.
 //! - [`Pages`]: with `[phone]` on, the ticket pages' board to HQ and their requests back
 //!   (`pages.rs`).
 
+pub mod bookings;
 mod config;
 mod down;
 mod link;

@@ -116,6 +116,63 @@ impl Writer {
         }
     }
 
+    /// A booking change from HQ (the hall's booking master): the journal entry that records
+    /// it under the command id `hq-booking-<stream seq>`, with the `booking` events that bring
+    /// the book to HQ's state; nothing when that command id is in the journal already (the
+    /// message came again: its ack was lost, or the hub stopped before acknowledging).
+    pub(super) fn hq_booking(
+        &mut self,
+        from: &crate::uplink::bookings::FromHq,
+        now: Timestamp,
+        cached: &mut Vec<(DeviceId, String)>,
+    ) -> Vec<Entry> {
+        let device = crate::booking::hq_device();
+        let Ok(command_id) = CommandId::new(format!("hq-booking-{}", from.seq)) else {
+            return Vec::new();
+        };
+        let key = (device.clone(), command_id.to_string());
+        let answered = self.replies.contains_key(&key)
+            || self
+                .journal
+                .reply_for(&device, &command_id)
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "dedupe lookup failed");
+                    None
+                })
+                .is_some();
+        if answered {
+            self.metrics.duplicates.inc();
+            return Vec::new();
+        }
+        let events = match self.keeper.as_mut() {
+            Some(keeper) => keeper.take_from_hq(&from.change, now),
+            None => {
+                tracing::warn!(
+                    seq = from.seq,
+                    "a booking from HQ, but the hall has no [booking]: recorded, not applied / 收到总部预约，但本厅未配置预约"
+                );
+                Vec::new()
+            }
+        };
+        let reply =
+            serde_json::json!({ "hq_booking": from.seq, "code": from.change.code.as_str() })
+                .to_string();
+        if self.replies.len() >= REPLY_CACHE {
+            self.replies.clear();
+        }
+        self.replies.insert(key.clone(), reply.clone());
+        cached.push(key);
+        vec![Entry::Command {
+            device,
+            command_id,
+            kind: "hq_booking".into(),
+            at: now,
+            ok: Ok(()),
+            reply_json: reply,
+            events,
+        }]
+    }
+
     /// A rating from a phone page: what to journal (nothing for a command id answered before,
     /// or for a refusal: the page shows where the ticket is) and how it ended.
     pub(super) fn phone_rate(

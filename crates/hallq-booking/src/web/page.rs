@@ -1,13 +1,9 @@
-//! The booking page (`GET /book`): one page for a phone, Chinese first with the English under
+//! The booking page (`GET /book` at the hub, `GET /book/<hall>` at HQ): one page for a phone, Chinese first with the English under
 //! it, no external assets. A small inline script talks to the JSON API beside it; every text a
 //! person reads from the API comes in both languages.
 
-use std::sync::Arc;
-
-use axum::extract::State;
+use hallq_proto::LocalText;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-
-use super::api::Api;
 
 const STYLE: &str = r"
 body{font-family:sans-serif;margin:0;padding:12px;font-size:18px;background:#f5f7fa;color:#111}
@@ -28,37 +24,38 @@ button.ghost{background:#fff;color:#0a5bd3;border:1px solid #0a5bd3}
 ";
 
 const SCRIPT: &str = r#"
-const $=id=>document.getElementById(id);let chosen=null;
+const $=id=>document.getElementById(id);const B=document.body.dataset.base;let chosen=null;
 function say(kind,zh,en){const m=$('msg');m.className=kind;m.innerHTML='';const a=document.createElement('span');a.textContent=zh;const b=document.createElement('span');b.className='en';b.textContent=en;m.append(a,b);m.scrollIntoView({block:'center'});}
 async function call(path,body){const r=await fetch(path,body?{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body)}:{});const j=await r.json();if(!r.ok){const e=j.error||{};say('err',e.zh||'出错了',e.en||'Something went wrong.');throw e;}return j;}
-async function load(){const o=await call('/book/api/options');const b=$('business'),d=$('day');
+async function load(){const o=await call(B+'/api/options');const b=$('business'),d=$('day');
 o.business.forEach(x=>{const e=document.createElement('option');e.value=x.code;e.textContent=x.zh+' / '+x.en;b.append(e);});
 o.days.forEach(x=>{const s=String(x);const e=document.createElement('option');e.value=x;e.textContent=s.slice(0,4)+'-'+s.slice(4,6)+'-'+s.slice(6);d.append(e);});
 b.onchange=d.onchange=slots;await slots();}
-async function slots(){chosen=null;const j=await call('/book/api/slots?business='+encodeURIComponent($('business').value)+'&day='+$('day').value);const g=$('slots');g.innerHTML='';
+async function slots(){chosen=null;const j=await call(B+'/api/slots?business='+encodeURIComponent($('business').value)+'&day='+$('day').value);const g=$('slots');g.innerHTML='';
 j.slots.forEach(s=>{const e=document.createElement('button');e.type='button';e.textContent=s.time+' ('+s.left+')';e.dataset.start=s.start_min;e.disabled=!s.open;e.onclick=()=>{chosen=s.start_min;[...g.children].forEach(c=>c.classList.remove('on'));e.classList.add('on');};g.append(e);});}
-async function otp(){const j=await call('/book/api/otp',{mobile:$('mobile').value});say('ok','验证码已发送至 '+j.to,'A code was sent to '+j.to+'.');}
+async function otp(){const j=await call(B+'/api/otp',{mobile:$('mobile').value});say('ok','验证码已发送至 '+j.to,'A code was sent to '+j.to+'.');}
 async function book(){if(chosen===null){say('err','请选择时段','Choose a time slot.');return;}
-const j=await call('/book/api/bookings',{business:$('business').value,day:Number($('day').value),start_min:chosen,mobile:$('mobile').value,otp:$('otp').value});
+const j=await call(B+'/api/bookings',{business:$('business').value,day:Number($('day').value),start_min:chosen,mobile:$('mobile').value,otp:$('otp').value});
 say('ok','预约成功，请凭预约码到厅签到','Booked: check in at the hall with this code.');const c=document.createElement('div');c.id='code';c.textContent=j.code;$('msg').append(c);c.scrollIntoView({block:'center'});}
-async function cancel(){const j=await call('/book/api/bookings/'+encodeURIComponent($('ccode').value)+'/cancel',{mobile:$('cmobile').value});say('ok','预约 '+j.code+' 已取消','Booking '+j.code+' is cancelled.');await slots();}
+async function cancel(){const j=await call(B+'/api/bookings/'+encodeURIComponent($('ccode').value)+'/cancel',{mobile:$('cmobile').value});say('ok','预约 '+j.code+' 已取消','Booking '+j.code+' is cancelled.');await slots();}
 $('send').onclick=()=>otp().catch(()=>{});$('book').onclick=()=>book().catch(()=>{});$('cancel').onclick=()=>cancel().catch(()=>{});
 load().catch(()=>{});
 "#;
 
-/// The page.
-pub(super) async fn page(State(api): State<Arc<Api>>) -> Markup {
+/// The page of hall `hall`, whose API is under `base` (`/book` at the hub, `/book/<hall>` at
+/// HQ).
+pub fn page(base: &str, hall: &LocalText) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "预约取号 · " (api.hall.zh) }
+                title { "预约取号 · " (hall.zh) }
                 style { (PreEscaped(STYLE)) }
             }
-            body {
-                h1 { "预约取号 · " (api.hall.zh) span.en { "Book a visit · " (api.hall.en) } }
+            body data-base=(base) {
+                h1 { "预约取号 · " (hall.zh) span.en { "Book a visit · " (hall.en) } }
                 label for="business" { "业务" span.en { "Business" } }
                 select #business {}
                 label for="day" { "日期" span.en { "Day" } }

@@ -1,0 +1,399 @@
+//! HQ's booking page and JSON API, one per hall it is booking master of, under `/book/<hall>`:
+//! the hub's routes and shapes (hallq-booking's `web`) with the hall in the path. Every change
+//! is one PostgreSQL transaction ([`super::store`]), answered after its commit; any number of HQ
+//! processes may serve the same halls on one database.
+//!
+//! The one-time codes live in each process's memory, as at the hub: a code asked from one HQ
+//! process is taken by that process only (behind a load balancer, keep a customer on one
+//! process, e.g. by the client's address).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hallq_booking::web::otp::{OtpGuard, OtpLimits, OtpSender};
+use hallq_booking::web::{
+    self, ApiError, BookBody, CancelBody, ChangeBody, OtpBody, SlotsQuery, body, booking_response,
+    code, phone,
+};
+use hallq_booking::{BookingCode, BookingError, SlotRules};
+use hallq_proto::{BusinessCode, BusinessDay, LocalText, Timestamp};
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use super::store::{Failed, HallBook, Slot};
+use super::{BookingSettings, Keys};
+use crate::error::HqError;
+
+/// One hall's side of the API.
+#[derive(Debug)]
+struct Hall {
+    /// Its name.
+    name: LocalText,
+    /// Its bookable types with their names, in code order.
+    business: Vec<(BusinessCode, LocalText)>,
+    /// Its rules.
+    rules: SlotRules,
+    /// Where its codes go (signed with its name).
+    sender: Box<dyn OtpSender>,
+}
+
+/// What the routes share.
+#[derive(Debug)]
+pub struct Bookings {
+    halls: BTreeMap<String, Hall>,
+    keys: Keys,
+    otp: OtpGuard,
+    db: Pool,
+}
+
+impl Bookings {
+    /// The API of `settings`' halls on the store `pg`; `Err` says what cannot be used.
+    pub fn new(settings: &BookingSettings, pg: tokio_postgres::Config) -> Result<Self, HqError> {
+        let bad = |reason: String| HqError::Config {
+            path: "hq.toml".into(),
+            reason,
+        };
+        let key_file = settings
+            .key_file
+            .as_deref()
+            .ok_or_else(|| bad("[booking] key_file 未设置 / [booking] needs key_file".into()))?;
+        let keys = Keys::load(key_file)?;
+        if settings.otp == super::OtpChoice::Log {
+            tracing::warn!(
+                "[booking] otp = \"log\": one-time codes go only to this log, no SMS is sent (demo only) / 验证码仅写入日志，不发短信（仅供演示）"
+            );
+        }
+        let mut halls = BTreeMap::new();
+        for (id, h) in &settings.halls {
+            let business = h
+                .rules
+                .capacity
+                .keys()
+                .filter(|b| h.rules.capacity_of(b).is_some())
+                .map(|b| {
+                    let name = h.business.get(b).cloned().unwrap_or_else(|| LocalText {
+                        zh: b.as_str().into(),
+                        en: b.as_str().into(),
+                    });
+                    (b.clone(), name)
+                })
+                .collect();
+            let sender = settings.otp_sender(&h.name.zh).map_err(bad)?;
+            halls.insert(
+                id.clone(),
+                Hall {
+                    name: h.name.clone(),
+                    business,
+                    rules: h.rules.clone(),
+                    sender,
+                },
+            );
+        }
+        Ok(Self {
+            halls,
+            keys,
+            otp: OtpGuard::new(OtpLimits {
+                per_hour: settings.otp_per_hour,
+                attempts: settings.otp_attempts,
+                ttl_secs: settings.otp_ttl_secs,
+            }),
+            db: Pool::new(pg),
+        })
+    }
+
+    fn hall(&self, id: &str) -> Result<(&str, &Hall), ApiError> {
+        self.halls
+            .get_key_value(id)
+            .map(|(k, h)| (k.as_str(), h))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_hall",
+                    "没有这个营业厅的预约",
+                    "No bookings are taken here for such a hall.",
+                )
+            })
+    }
+}
+
+/// The routes, all under `/book/<hall>`.
+pub fn router(api: Arc<Bookings>) -> Router {
+    Router::new()
+        .route("/book/{hall}", get(page))
+        .route("/book/{hall}/api/options", get(options))
+        .route("/book/{hall}/api/slots", get(slots))
+        .route("/book/{hall}/api/otp", post(otp))
+        .route("/book/{hall}/api/bookings", post(book))
+        .route("/book/{hall}/api/bookings/{code}/cancel", post(cancel))
+        .route("/book/{hall}/api/bookings/{code}/change", post(change))
+        .fallback(|| async { web::not_found() })
+        .with_state(api)
+}
+
+/// Serves the routes on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, api: Arc<Bookings>) {
+    if let Err(error) = axum::serve(listener, router(api)).await {
+        tracing::error!(%error, "the booking pages stopped");
+    }
+}
+
+/// HQ's clock: bookings are decided at HQ's time (the hall's clock is the hall's; HQ is the
+/// booking master here).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "HQ's own clock decides HQ's bookings, as the hub's clock decides the hub's"
+)]
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    Timestamp(ms)
+}
+
+impl From<Failed> for ApiError {
+    fn from(f: Failed) -> Self {
+        match f {
+            Failed::Book(e) => e.into(),
+            Failed::Store(e) => {
+                tracing::warn!(error = %e, "a booking could not be stored / 预约未能保存");
+                web::internal()
+            }
+        }
+    }
+}
+
+async fn page(State(api): State<Arc<Bookings>>, Path(hall): Path<String>) -> Response {
+    match api.hall(&hall) {
+        Ok((id, h)) => web::page::page(&format!("/book/{id}"), &h.name).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn options(
+    State(api): State<Arc<Bookings>>,
+    Path(hall): Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, h) = api.hall(&hall)?;
+    Ok(axum::Json(web::options_json(&h.rules, &h.name, &h.business, now())).into_response())
+}
+
+async fn slots(
+    State(api): State<Arc<Bookings>>,
+    Path(hall): Path<String>,
+    Query(q): Query<SlotsQuery>,
+) -> Result<Response, ApiError> {
+    let (id, h) = api.hall(&hall)?;
+    let now = now();
+    let (business, day) = q.read(&h.rules, now)?;
+    let db = api.db.get().await?;
+    let book = HallBook {
+        hall: id,
+        rules: &h.rules,
+    };
+    let views = book
+        .slots(db.client(), &business, day, now)
+        .await
+        .map_err(|e| ApiError::from(Failed::Store(e)))?;
+    Ok(axum::Json(web::slots_json(&business, day, &views)).into_response())
+}
+
+async fn otp(
+    State(api): State<Arc<Bookings>>,
+    Path(hall): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let (_, h) = api.hall(&hall)?;
+    let b: OtpBody = body(&bytes)?;
+    let phone = phone(&b.mobile)?;
+    api.otp.issue(&phone, now(), h.sender.as_ref()).await?;
+    Ok(axum::Json(json!({ "sent": true, "to": phone.masked() })).into_response())
+}
+
+/// How many fresh codes a booking draws before giving up: a collision in 40 random bits is
+/// rare, two in a row a fault.
+const CODE_DRAWS: usize = 4;
+
+async fn book(
+    State(api): State<Arc<Bookings>>,
+    Path(hall): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let (id, h) = api.hall(&hall)?;
+    let b: BookBody = body(&bytes)?;
+    let phone = phone(&b.mobile)?;
+    let business = b.business()?;
+    api.otp.take(&phone, &b.otp, now())?;
+    let person = api.keys.person(id, &phone);
+    let book = HallBook {
+        hall: id,
+        rules: &h.rules,
+    };
+    let slot = Slot {
+        business,
+        day: BusinessDay(b.day),
+        start_min: b.start_min,
+    };
+    let mut db = api.db.get().await?;
+    for _ in 0..CODE_DRAWS {
+        let code = BookingCode::from_random(random_u64()?);
+        let made = book
+            .book(db.client_mut(), now(), &code, &person, &slot)
+            .await;
+        match made {
+            Err(Failed::Book(BookingError::CodeTaken)) => continue,
+            made => return Ok(booking_response(StatusCode::CREATED, &made?)),
+        }
+    }
+    Err(web::internal())
+}
+
+async fn cancel(
+    State(api): State<Arc<Bookings>>,
+    Path((hall, c)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let (id, h) = api.hall(&hall)?;
+    let b: CancelBody = body(&bytes)?;
+    let (code, phone) = (code(&c)?, phone(&b.mobile)?);
+    let book = HallBook {
+        hall: id,
+        rules: &h.rules,
+    };
+    let mut db = api.db.get().await?;
+    let done = book
+        .cancel(db.client_mut(), now(), &code, &api.keys.person(id, &phone))
+        .await?;
+    Ok(booking_response(StatusCode::OK, &done))
+}
+
+async fn change(
+    State(api): State<Arc<Bookings>>,
+    Path((hall, c)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let (id, h) = api.hall(&hall)?;
+    let b: ChangeBody = body(&bytes)?;
+    let (code, phone) = (code(&c)?, phone(&b.mobile)?);
+    let book = HallBook {
+        hall: id,
+        rules: &h.rules,
+    };
+    let mut db = api.db.get().await?;
+    let done = book
+        .change(
+            db.client_mut(),
+            now(),
+            &code,
+            &api.keys.person(id, &phone),
+            BusinessDay(b.day),
+            b.start_min,
+        )
+        .await?;
+    Ok(booking_response(StatusCode::OK, &done))
+}
+
+/// 64 random bits from the system, for a booking code.
+fn random_u64() -> Result<u64, ApiError> {
+    let mut bytes = [0u8; 8];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| web::internal())?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
+/// The most connections the booking API holds to PostgreSQL at once: requests beyond wait
+/// their turn (each transaction is a few statements).
+const CONNECTIONS: usize = 8;
+
+/// A small pool of PostgreSQL connections (a transaction needs a connection of its own).
+struct Pool {
+    pg: tokio_postgres::Config,
+    idle: Mutex<Vec<tokio_postgres::Client>>,
+    permits: Arc<Semaphore>,
+}
+
+/// A connection taken from the [`Pool`]; back in it when dropped, unless it closed.
+struct Pooled<'a> {
+    pool: &'a Pool,
+    client: Option<tokio_postgres::Client>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Pooled<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pooled")
+    }
+}
+
+impl Pool {
+    fn new(pg: tokio_postgres::Config) -> Self {
+        Self {
+            pg,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(CONNECTIONS)),
+        }
+    }
+
+    async fn get(&self) -> Result<Pooled<'_>, ApiError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| web::internal())?;
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let client = match idle {
+            Some(c) if !c.is_closed() => c,
+            _ => crate::serve::connect_pg(&self.pg).await.map_err(|e| {
+                tracing::warn!(error = %e, "no database for the booking API / 预约无法连接数据库");
+                web::internal()
+            })?,
+        };
+        Ok(Pooled {
+            pool: self,
+            client: Some(client),
+            _permit: permit,
+        })
+    }
+}
+
+impl Pooled<'_> {
+    fn client(&self) -> &tokio_postgres::Client {
+        self.client
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+
+    fn client_mut(&mut self) -> &mut tokio_postgres::Client {
+        self.client
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.take()
+            && !c.is_closed()
+        {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(c);
+        }
+    }
+}
