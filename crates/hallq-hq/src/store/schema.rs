@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 use crate::error::HqError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 9;
 
 /// Schema version 1: events by month, marks, gaps.
 const V1: &str = include_str!("../../sql/v1.sql");
@@ -32,6 +32,15 @@ const V6: &str = include_str!("../../sql/v6.sql");
 
 /// Schema version 7: the month's sums per region, kept by triggers, for the chain page.
 const V7: &str = include_str!("../../sql/v7.sql");
+
+/// Schema version 8: the booking helper's (issue 15, HQ's booking tables). Not in this tree yet:
+/// an empty step keeps the numbering; **the merger replaces it with that branch's
+/// `include_str!("../../sql/v8.sql")`** (a store migrated by this build alone is a test's, made
+/// fresh).
+const V8: &str = "";
+
+/// Schema version 9: the service-standard KPI per hall journal × month × inspection type.
+const V9: &str = include_str!("../../sql/v9.sql");
 
 /// The advisory lock key migrations serialise on (any constant; "hqschema" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6871_7363_6865_6d61;
@@ -95,6 +104,8 @@ fn step(version: i32) -> &'static str {
         4 => V5,
         5 => V6,
         6 => V7,
+        7 => V8,
+        8 => V9,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),
     }
