@@ -176,6 +176,42 @@ fn the_report_of_a_simulated_day_agrees_with_the_simulators_ground_truth() {
         (estimate - truth).abs() <= 3.0_f64.max(truth / 3.0),
         "silent walk-outs: the simulator's {truth}, the report's estimate {estimate}"
     );
+    // The door and the kiosk (touchpoints 2–4 and 9): what the simulator's door counter reported
+    // and its customers did at the kiosks, against the report's counts.
+    let truth: BTreeMap<&str, u64> = {
+        let line = sim
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("door and kiosk 门口与自助终端:"))
+            .unwrap_or_else(|| panic!("no door and kiosk truth in\n{sim}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        words
+            .chunks(2)
+            .map(|kv| (kv[0], kv[1].parse().unwrap()))
+            .collect()
+    };
+    for (key, mine) in [
+        ("door_entered", "door_entered"),
+        ("door_passed_by", "door_passed_by"),
+        ("kiosk_sessions", "kiosk_sessions"),
+        ("kiosk_self_service", "kiosk_self_service"),
+    ] {
+        assert_eq!(
+            truth[key].to_string(),
+            n(mine),
+            "{key}: the simulator's truth against the report"
+        );
+    }
+    assert!(
+        truth["door_entered"] > 100,
+        "a day's door counts: {truth:?}"
+    );
+    let steps = std::fs::read_to_string(csv.join("kiosk_steps.csv")).unwrap();
+    for line in steps.lines().filter(|l| l.starts_with("left_at_")) {
+        let (step, count) = line.split_once(',').unwrap();
+        let want = truth.get(step).copied().unwrap_or(0);
+        assert_eq!(count, want.to_string(), "{step}: the simulator's give-ups");
+    }
+    assert_eq!(n("door_counter"), "yes");
     let (sat, rated) = kpi(&csv, "satisfaction");
     assert_eq!(
         sat,

@@ -44,6 +44,8 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
             "region_months",
             "rollup_business",
             "rollup_days",
+            "rollup_inspections",
+            "rollup_inspections_pending",
             "rollup_months",
             "rollup_pending",
             "sessions",
@@ -367,4 +369,116 @@ async fn region_months(c: &tokio_postgres::Client) -> Vec<(String, i32, i64, i64
     .iter()
     .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
     .collect()
+}
+
+#[tokio::test]
+async fn a_version_7_store_s_inspections_are_rolled_up_by_the_refresh() {
+    use hallq_inspect::register::CheckedItem;
+    use hallq_inspect::{InspectionEvent, InspectionKind};
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let mut c = pg.connect().await.unwrap();
+    for v in [
+        include_str!("../sql/v1.sql"),
+        include_str!("../sql/v2.sql"),
+        include_str!("../sql/v3.sql"),
+        include_str!("../sql/v4.sql"),
+        include_str!("../sql/v5.sql"),
+        include_str!("../sql/v6.sql"),
+        include_str!("../sql/v7.sql"),
+    ] {
+        c.batch_execute(v).await.unwrap();
+    }
+    c.batch_execute(
+        "CREATE TABLE hq_schema (one integer PRIMARY KEY CHECK (one = 1), version integer NOT NULL);
+         INSERT INTO hq_schema VALUES (1, 7);
+         SELECT events_month('2026-12-01');
+         INSERT INTO marks (hall, epoch, seq) VALUES ('h', 'e', 2);",
+    )
+    .await
+    .unwrap();
+    // A patrol of 4 items with a wet floor (critical: 0 of 4) and the seats (2 of 2), stored
+    // at v7 on 2 December (local time, UTC+8).
+    let item = |item: &str, critical, pass| CheckedItem {
+        item: item.into(),
+        critical,
+        pass,
+        note: None,
+    };
+    let recorded = |n: u32, kind, items| hallq_queue::EventKind::Inspection {
+        inspection: InspectionEvent::Recorded {
+            inspection: format!("I20261202-{n}"),
+            template: "t".into(),
+            kind,
+            by: "E1".into(),
+            device: "greeter-1".into(),
+            items,
+            note: None,
+        },
+    };
+    let events = [
+        recorded(
+            1,
+            InspectionKind::Cleaning,
+            vec![
+                item("floor", true, false),
+                item("seats", false, true),
+                item("bins", false, true),
+                item("desk", false, true),
+            ],
+        ),
+        recorded(
+            2,
+            InspectionKind::Facility,
+            vec![item("sound", true, true), item("clean", false, true)],
+        ),
+    ];
+    for (i, e) in events.iter().enumerate() {
+        let seq = i as i64 + 1;
+        let body = serde_json::to_string(e).unwrap();
+        c.execute(
+            "INSERT INTO events (hall, epoch, seq, at, day, type, body)
+             VALUES ('h', 'e', $1, '2026-12-02 02:00:00+00', 20261202, 'inspection', $2::text::jsonb)",
+            &[&seq, &body],
+        )
+        .await
+        .unwrap();
+    }
+    migrate(&mut c).await.unwrap();
+    let pending: i64 = c
+        .query_one("SELECT count(*) FROM rollup_inspections_pending", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        pending, 1,
+        "the journal with inspections waits for the refresh"
+    );
+    hallq_hq::store::rollup::refresh(&mut c, &hallq_hq::store::Configs::default())
+        .await
+        .unwrap();
+    let rows: Vec<(i32, String, i64, i64, i64, i64)> = c
+        .query(
+            "SELECT month, kind, inspections, critical_failed, items_checked, items_passed
+             FROM rollup_inspections ORDER BY kind",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (202612, "cleaning".to_owned(), 1, 1, 4, 0),
+            (202612, "facility".to_owned(), 1, 0, 2, 2),
+        ]
+    );
+    let pending: i64 = c
+        .query_one("SELECT count(*) FROM rollup_inspections_pending", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pending, 0);
 }

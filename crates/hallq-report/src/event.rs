@@ -134,6 +134,19 @@ pub(crate) enum What<'a> {
     CounterResumed(CounterNo),
     /// The book of appointments changed (a few rows per booking: parsed whole).
     Booking(Cow<'a, BookingEvent>),
+    /// The door counter's people since its last report: entering (touchpoint 4) or passing
+    /// by (touchpoint 3).
+    Door {
+        passed_by: bool,
+        count: u32,
+    },
+    /// A kiosk session began (touchpoint 9, before any visit).
+    KioskSession,
+    /// A kiosk session ended without a ticket at this step of [`crate::door::KIOSK_STEPS`]
+    /// (`None`: a step this build does not know).
+    KioskLeft(Option<usize>),
+    /// The customer took the kiosk's self-service offer (touchpoint 9).
+    SelfServiceChosen,
     /// Changes no figure but the trail.
     Other,
 }
@@ -288,6 +301,7 @@ impl<'a> From<&'a Event> for Ev<'a> {
             } => What::ConsultationLeftOpen {
                 visit: visit.as_str(),
             },
+            E::Touched { what, count, .. } => device_touch(what, *count),
             E::CallbackMade { visit, .. } => What::CallbackMade {
                 visit: visit.as_str(),
             },
@@ -308,6 +322,31 @@ impl<'a> From<&'a Event> for Ev<'a> {
 
 /// The consultation touchpoint's number, as the `touchpoint` column holds it.
 const CONSULTATION: i64 = 7;
+
+/// The touchpoints the door counter and the kiosk journal (in front of the hall, entering,
+/// self-service): their `what` says which figure.
+const DEVICE_TOUCHPOINTS: [i64; 3] = [3, 4, 9];
+
+/// A door counter's or a kiosk's touch by its `what` (docs/protocol.md); any other touch
+/// changes no figure but the trail.
+fn device_touch<'a>(what: &str, count: Option<u32>) -> What<'a> {
+    match what {
+        "door_entered" => What::Door {
+            passed_by: false,
+            count: count.unwrap_or(0),
+        },
+        "door_passed_by" => What::Door {
+            passed_by: true,
+            count: count.unwrap_or(0),
+        },
+        "session_started" => What::KioskSession,
+        "self_service_chosen" => What::SelfServiceChosen,
+        _ => match what.strip_prefix("session_abandoned:") {
+            Some(step) => What::KioskLeft(crate::door::step_index(step)),
+            None => What::Other,
+        },
+    }
+}
 
 /// The columns [`Ev::from_row`] reads, in its order, after `FROM events`' WHERE clause has
 /// chosen the rows.
@@ -590,6 +629,12 @@ impl<'a> Ev<'a> {
                 [Some("false")] => What::ConsultationLeftOpen { visit: visit()? },
                 _ => What::Other,
             },
+            b"touched" if tp.is_some_and(|tp| DEVICE_TOUCHPOINTS.contains(&tp)) => {
+                let [what, count] = fields(body()?, ["what", "count"])?;
+                let what: Cow<'_, str> = value(what, "what")?;
+                let count: Option<u32> = count.map(|c| value(Some(c), "count")).transpose()?;
+                device_touch(&what, count)
+            }
             b"callback_made" => What::CallbackMade { visit: visit()? },
             b"counter_opened" => What::CounterOpened(counter()?),
             b"counter_closed" => What::CounterClosed(counter()?),

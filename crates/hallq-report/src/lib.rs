@@ -23,6 +23,8 @@
 //!   start against its bound, slot utilisation.
 //! - [`tiers`]: customer value tiers: waits and satisfaction by tier, and each tier's head
 //!   start against its bound.
+//! - [`door`]: the door counter and the kiosk as touchpoints: entry → ticket conversion per
+//!   hour, the kiosk's loss by step, the touchpoints nothing observed.
 //! - [`complaints`]: complaint time limits, open cases with time left, monthly hot spots.
 //! - [`inspections`]: service-standard compliance (服务规范达标率) by month and type, the
 //!   checklists kept, late and missed, the corrections open and late.
@@ -38,6 +40,7 @@
 pub mod appointments;
 pub mod complaints;
 pub mod config;
+pub mod door;
 mod error;
 mod event;
 pub mod fold;

@@ -46,6 +46,8 @@ pub struct Part {
     pub(crate) appointments: AppointmentsAcc,
     /// The value tiers' counts.
     pub(crate) tiers: crate::tiers::TiersAcc,
+    /// The door counter's and the kiosk's counts.
+    pub(crate) door: crate::door::DoorAcc,
     pub(crate) complaints: BTreeMap<String, ComplaintCase>,
     pub(crate) orphan_updates: Vec<ComplaintUpdate>,
     /// Call-backs still owed at the part's end: visit → when asked.
@@ -66,6 +68,7 @@ impl Part {
         self.measures.merge(later.measures);
         self.appointments.join(later.appointments);
         self.tiers.join(later.tiers);
+        self.door.join(&later.door);
         for u in later.orphan_updates {
             match self.complaints.get_mut(&u.complaint) {
                 Some(c) => u.apply(c),
@@ -138,6 +141,8 @@ impl Part {
         );
         report.appointments = appointments;
         report.tiers = self.tiers.rows(cfg);
+        report.tier_ratio = self.tiers.ratio_rows();
+        crate::door::apply(&mut report, self.door.section());
         report
     }
 }

@@ -48,16 +48,17 @@ pub fn seq_range(journal: &Journal, range: DayRange) -> Result<Option<(i64, i64)
     Ok(lo.zip(hi))
 }
 
-/// The events the fold reads, chosen by their columns alone: the door counter's counts
-/// (touchpoints without a visit: two in five events of a day), print results, announcements
-/// and sign-ins change no figure. Each row is read as [`Ev::from_row`] reads it. Written as
+/// The events the fold reads, chosen by their columns alone: print results, announcements
+/// and sign-ins change no figure, nor do touchpoints without a visit other than the door
+/// counter's and the kiosk's (3, 4 and 9: the door and kiosk figures, [`crate::door`]). Each
+/// row is read as [`Ev::from_row`] reads it. Written as
 /// comparisons: SQLite makes a `NOT IN (…)` list a temporary index probed for every row (and a
 /// `CASE` on `visit` measured slower than this).
 fn folded_sql() -> String {
     format!(
         "SELECT {COLUMNS} FROM events
          WHERE seq BETWEEN ?1 AND ?2
-           AND CASE type WHEN 'touched' THEN visit IS NOT NULL
+           AND CASE type WHEN 'touched' THEN visit IS NOT NULL OR touchpoint IN (3, 4, 9)
                          WHEN 'ticket_printed' THEN 0 WHEN 'announcement_posted' THEN 0
                          WHEN 'announcement_cleared' THEN 0 WHEN 'signed_in' THEN 0
                          WHEN 'signed_out' THEN 0 ELSE 1 END

@@ -110,6 +110,11 @@ pub struct TouchRow {
     pub mean_secs: Option<f64>,
     /// Share of rated visits rated 一般/不满意, percent.
     pub low_rating_pct: Option<f64>,
+    /// What a device counted here without a visit (touchpoints 2–4 and 9: the door counter's
+    /// people, the kiosk's sessions; [`crate::door`]); `None` elsewhere or when nothing did.
+    pub counted: Option<u64>,
+    /// What [`TouchRow::counted`] counts, in words (Chinese and English); empty without it.
+    pub counted_what: String,
 }
 
 /// A clerk's line.
@@ -316,8 +321,9 @@ pub struct Report {
     pub now: Timestamp,
     /// The journal's rows in the range (every event recorded) …
     pub rows: u64,
-    /// … of which the report read (the kinds that change a figure; the door counter's counts,
-    /// prints, announcements and sign-ins are skipped by their columns).
+    /// … of which the report read (the kinds that change a figure; prints, announcements,
+    /// sign-ins and touches without a visit but the door's and the kiosk's are skipped by their
+    /// columns).
     pub events: u64,
     /// The first and last event's time.
     pub span: Option<(Timestamp, Timestamp)>,
@@ -378,12 +384,38 @@ pub struct Report {
     /// Value tiers (客户价值分层), highest first, then the tickets without one; empty when the
     /// hall has none.
     pub tiers: Vec<crate::tiers::TierRow>,
+    /// The tiers' ratio per business type: the calls where a tier ticket and one without both
+    /// waited, who got them, and the rows of calls won by a tier against its ratio.
+    pub tier_ratio: Vec<(String, crate::tiers::RatioAcc)>,
+    /// The door counter and the kiosk (touchpoints 2–4 and 9).
+    pub door: crate::door::Section,
+    /// The touchpoints nothing observed in the range, and why.
+    pub unobserved: Vec<crate::door::Unobserved>,
     /// What the journal cannot tell.
     pub notes: Vec<String>,
 }
 
 /// The note of a report made without the inspections section ([`Report::add_inspections`]).
 const NO_INSPECTIONS: &str = "service-standard compliance 规范服务达标率 (≥ 95 %) comes from the journal's inspection records, which this report did not read 本报表未读取检查记录: not reported 不报告";
+
+/// The note listing the touchpoints nothing observed (neither a visit nor a device's count).
+pub(crate) fn never_note(touchpoints: &[TouchRow]) -> Option<String> {
+    let never: Vec<String> = touchpoints
+        .iter()
+        .filter(|r| r.reached == 0 && r.counted.is_none_or(|n| n == 0))
+        .map(|r| format!("{} {}", r.number, r.name))
+        .collect();
+    (!never.is_empty()).then(|| {
+        format!(
+            "{NEVER_OBSERVED} (no device observes them, or the hall has none 无设备记录或本厅没有; why: the unobserved touchpoints' table): {}",
+            never.join(", ")
+        )
+    })
+}
+
+/// The start of [`never_note`]'s note.
+pub(crate) const NEVER_OBSERVED: &str =
+    "touchpoints nothing observed in this journal 本日志中无任何记录的接触点";
 
 pub(crate) fn pct(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| 100.0 * num as f64 / den as f64)
@@ -504,6 +536,8 @@ impl Report {
                     ended_without_ticket: a.ended_here_without_ticket,
                     mean_secs: (a.reached > 0).then(|| a.time_ms as f64 / a.reached as f64 / 1e3),
                     low_rating_pct: pct(a.low_rated, a.rated),
+                    counted: None,
+                    counted_what: String::new(),
                 }
             })
             .collect::<Vec<_>>();
@@ -575,16 +609,8 @@ impl Report {
             priority_wait: (&f.priority_wait).into(),
         };
         let mut notes = Vec::new();
-        let never: Vec<String> = touchpoints
-            .iter()
-            .filter(|r| r.reached == 0)
-            .map(|r| format!("{} {}", r.number, r.name))
-            .collect();
-        if !never.is_empty() {
-            notes.push(format!(
-                "touchpoints never recorded per visit in this journal 本日志中未按到访记录的接触点 (no device observes them, or the hall has none 无设备记录或本厅没有): {}",
-                never.join(", ")
-            ));
+        if let Some(note) = never_note(&touchpoints) {
+            notes.push(note);
         }
         notes.push(NO_INSPECTIONS.into());
         notes.push(
@@ -627,6 +653,9 @@ impl Report {
             appointments: crate::appointments::Section::Off,
             inspections: None,
             tiers: Vec::new(),
+            tier_ratio: Vec::new(),
+            door: crate::door::DoorAcc::default().section(),
+            unobserved: Vec::new(),
             notes,
         }
     }

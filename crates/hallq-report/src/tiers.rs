@@ -41,12 +41,53 @@ pub struct TierAcc {
     pub configured_ms: i64,
     /// … and overtakes beyond it.
     pub beyond_bound: u64,
+    /// Calls this tier's head start won over a ticket without a tier queued before it (the
+    /// calls the ratio counts) …
+    pub ratio_wins: u64,
+    /// … of which beyond the tier's ratio: more wins in a row than `ratio` allows.
+    pub beyond_ratio: u64,
+}
+
+/// A call from a business type's queue, as the tiers' ratio sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Call {
+    /// A ticket with a tier and one without waited (the called one among them).
+    pub(crate) contested: bool,
+    /// The called ticket has a tier.
+    pub(crate) to_tier: bool,
+    /// The call was won by the tier's head start over a ticket without a tier queued before
+    /// it: the tier's level.
+    pub(crate) won: Option<u8>,
+    /// Such wins in a row in this queue, this one included (0: not a win).
+    pub(crate) run: u32,
+    /// The win is beyond the tier's ratio.
+    pub(crate) beyond: bool,
+}
+
+/// Per business type: the calls where a tier ticket and one without a tier both waited, who
+/// got them, and the rows of calls won by a tier's head start against the tiers' ratio.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RatioAcc {
+    /// Calls from the queue while a ticket with a tier and one without waited …
+    pub contested: u64,
+    /// … that went to a ticket with a tier …
+    pub to_tier: u64,
+    /// … and to one without.
+    pub to_plain: u64,
+    /// Calls won by a tier's head start over a ticket without a tier queued before it.
+    pub tier_wins: u64,
+    /// The longest row of such wins.
+    pub longest_run: u32,
+    /// Wins beyond the ratio of the winning ticket's tier.
+    pub beyond_ratio: u64,
 }
 
 /// What the fold gathers for the tier figures, by level.
 #[derive(Debug, Clone, Default)]
 pub struct TiersAcc {
     pub(crate) levels: BTreeMap<u8, TierAcc>,
+    /// The ratio's figures by business type (code).
+    pub(crate) calls: BTreeMap<String, RatioAcc>,
 }
 
 impl TiersAcc {
@@ -90,6 +131,35 @@ impl TiersAcc {
         }
     }
 
+    /// A call from business type `business`'s queue (the tiers' ratio).
+    pub(crate) fn call(&mut self, business: &str, c: Call) {
+        if let Some(level) = c.won {
+            let acc = self.levels.entry(level).or_default();
+            acc.ratio_wins += 1;
+            acc.beyond_ratio += u64::from(c.beyond);
+        }
+        if !c.contested && c.won.is_none() {
+            return;
+        }
+        let r = match self.calls.get_mut(business) {
+            Some(r) => r,
+            None => self.calls.entry(business.to_owned()).or_default(),
+        };
+        if c.contested {
+            r.contested += 1;
+            if c.to_tier {
+                r.to_tier += 1;
+            } else {
+                r.to_plain += 1;
+            }
+        }
+        if c.won.is_some() {
+            r.tier_wins += 1;
+            r.longest_run = r.longest_run.max(c.run);
+            r.beyond_ratio += u64::from(c.beyond);
+        }
+    }
+
     /// Adds the counts of a later range of days.
     pub(crate) fn join(&mut self, later: TiersAcc) {
         for (level, b) in later.levels {
@@ -106,7 +176,24 @@ impl TiersAcc {
             a.max_head_start_ms = a.max_head_start_ms.max(b.max_head_start_ms);
             a.configured_ms = a.configured_ms.max(b.configured_ms);
             a.beyond_bound += b.beyond_bound;
+            a.ratio_wins += b.ratio_wins;
+            a.beyond_ratio += b.beyond_ratio;
         }
+        // The ranges are cut at daily resets, where every row of wins ends.
+        for (business, b) in later.calls {
+            let a = self.calls.entry(business).or_default();
+            a.contested += b.contested;
+            a.to_tier += b.to_tier;
+            a.to_plain += b.to_plain;
+            a.tier_wins += b.tier_wins;
+            a.longest_run = a.longest_run.max(b.longest_run);
+            a.beyond_ratio += b.beyond_ratio;
+        }
+    }
+
+    /// The ratio's rows, by business type, those with a contested call or a tier's win.
+    pub(crate) fn ratio_rows(&self) -> Vec<(String, RatioAcc)> {
+        self.calls.iter().map(|(b, r)| (b.clone(), *r)).collect()
     }
 
     /// The report's rows: one per configured tier and per tier seen, highest first, then the
@@ -140,6 +227,7 @@ impl TiersAcc {
                     target_min: tier.map_or(cfg.targets.wait_target_min, |t| t.answer_target_min),
                     acc: a,
                     configured_min: (level > 0).then_some(configured_min),
+                    ratio: tier.map(|t| t.ratio),
                 }
             })
             .collect()
@@ -159,6 +247,10 @@ pub struct TierRow {
     pub acc: TierAcc,
     /// Its configured head start, minutes (`None` for no tier).
     pub configured_min: Option<i64>,
+    /// Its configured ratio: calls in a row its head start may win while a ticket it overtook
+    /// waits (0: no limit; `None`: no tier, or a tier the configuration lacks: the journal does
+    /// not record the ratio).
+    pub ratio: Option<u32>,
 }
 
 impl TierRow {
@@ -186,5 +278,10 @@ impl TierRow {
     /// Whether no overtake took more than the configured head start.
     pub fn held(&self) -> bool {
         self.acc.beyond_bound == 0
+    }
+
+    /// Whether no call was won beyond the tier's ratio.
+    pub fn ratio_held(&self) -> bool {
+        self.acc.beyond_ratio == 0
     }
 }

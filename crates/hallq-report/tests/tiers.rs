@@ -140,6 +140,102 @@ fn check(r: &Report) {
     let care = &r.fairness.classes[0];
     assert_eq!(care.overtakes, 1);
     assert!(care.held());
+
+    // The ratio: g1's call (o1, o2 waiting) went to a tier and was won by its head start;
+    // d1's (o3 waiting) went to a tier, but by priority, not by the tier; o3's (d2 waiting)
+    // went to no tier. The other calls had one kind waiting only.
+    let basic = r.tier_ratio.iter().find(|(b, _)| b == "basic").unwrap().1;
+    assert_eq!(
+        (basic.contested, basic.to_tier, basic.to_plain),
+        (3, 2, 1),
+        "{basic:?}"
+    );
+    assert_eq!(
+        (basic.tier_wins, basic.longest_run, basic.beyond_ratio),
+        (1, 1, 0)
+    );
+    assert_eq!((five.acc.ratio_wins, seven.acc.ratio_wins), (1, 0));
+    assert_eq!(
+        five.ratio,
+        Some(0),
+        "no ratio configured: the head start alone rules"
+    );
+    assert!(five.ratio_held() && seven.ratio_held());
+}
+
+/// Five-star tickets g1–g3 (head start 10 min, ratio 2) taken after o1 and o2, called in the
+/// order `calls` (name, minute).
+fn ratio_day(calls: &[(&str, f64)]) -> Report {
+    let five = Some(TierMark {
+        level: 5,
+        head_start_min: 10,
+    });
+    let mut s = Script::default();
+    s.push(at(-30.0), E::DayOpened { day: DAY });
+    issue(&mut s, "o1", Priority::Ordinary, None, 0.0);
+    issue(&mut s, "o2", Priority::Ordinary, None, 1.0);
+    issue(&mut s, "g1", Priority::Ordinary, five, 5.0);
+    issue(&mut s, "g2", Priority::Ordinary, five, 6.0);
+    issue(&mut s, "g3", Priority::Ordinary, five, 7.0);
+    for (name, min) in calls {
+        serve(&mut s, name, *min, None);
+    }
+    s.push(at(600.0), E::DayClosed { day: DAY });
+    let mut cfg = tiered();
+    cfg.tiers[0].ratio = 2;
+    s.report(&cfg, at(700.0))
+}
+
+#[test]
+fn three_tier_calls_in_a_row_exceed_a_ratio_of_two() {
+    // g1, g2, g3 each called while o1 and o2 waited: three wins in a row, the third beyond 2.
+    let r = ratio_day(&[
+        ("g1", 10.0),
+        ("g2", 11.0),
+        ("g3", 12.0),
+        ("o1", 13.0),
+        ("o2", 14.0),
+    ]);
+    let basic = r.tier_ratio.iter().find(|(b, _)| b == "basic").unwrap().1;
+    assert_eq!(
+        (basic.contested, basic.to_tier, basic.to_plain),
+        (3, 3, 0),
+        "o1's call had no tier ticket waiting"
+    );
+    assert_eq!(
+        (basic.tier_wins, basic.longest_run, basic.beyond_ratio),
+        (3, 3, 1)
+    );
+    let five = r.tiers.iter().find(|t| t.level == 5).unwrap();
+    assert_eq!((five.ratio, five.acc.ratio_wins), (Some(2), 3));
+    assert!(!five.ratio_held());
+    let text = hallq_report::render::text::render(&r, common::CST);
+    assert!(text.contains("EXCEEDED 超出 (1)"), "{text}");
+    let csv = hallq_report::render::csv::files(&r);
+    let ratio = &csv.iter().find(|(n, _)| *n == "tier_ratio.csv").unwrap().1;
+    assert!(ratio.contains("\r\nbasic,3,3,0,3,3,1\r\n"), "{ratio}");
+}
+
+#[test]
+fn an_ordinary_call_between_tier_wins_keeps_the_ratio() {
+    // g1, g2 (a row of 2), then o1 (ends it), then g3 over o2 (a row of 1): held.
+    let r = ratio_day(&[
+        ("g1", 10.0),
+        ("g2", 11.0),
+        ("o1", 12.0),
+        ("g3", 13.0),
+        ("o2", 14.0),
+    ]);
+    let basic = r.tier_ratio.iter().find(|(b, _)| b == "basic").unwrap().1;
+    assert_eq!((basic.contested, basic.to_tier, basic.to_plain), (4, 3, 1));
+    assert_eq!(
+        (basic.tier_wins, basic.longest_run, basic.beyond_ratio),
+        (3, 2, 0)
+    );
+    let five = r.tiers.iter().find(|t| t.level == 5).unwrap();
+    assert!(five.ratio_held());
+    let html = hallq_report::render::html::page(&r, "t").unwrap();
+    assert!(html.contains("The tiers' ratio 等级比例"), "{html}");
 }
 
 #[test]

@@ -75,8 +75,16 @@ pub struct Book {
     pub ratings: Vec<Score>,
     /// Complaints opened, contacted, resolved.
     pub complaints: (u32, u32, u32),
-    /// Door reports accepted.
+    /// Door reports accepted …
     pub door_reports: u32,
+    /// … the people they counted entering …
+    pub door_entered: u64,
+    /// … and passing by.
+    pub door_passed_by: u64,
+    /// Kiosk sessions started (`session_started` accepted).
+    pub kiosk_sessions: u32,
+    /// Give-ups at the kiosk by the step's key (`choose_business`, `phone`, …).
+    pub abandoned_at: BTreeMap<String, u32>,
     /// Greeter touchpoints recorded (wandering, consultation, experience, pre-check).
     pub greeter_touches: u32,
     /// Announcements posted.

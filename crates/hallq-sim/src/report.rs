@@ -101,6 +101,22 @@ pub fn summary(
         "  greeter touchpoints {}, door reports {}, announcements {}, complaints contacted {}",
         b.greeter_touches, b.door_reports, b.announcements, b.complaints.1
     );
+    // The door's and the kiosk's truth, as `key value` pairs the report's figures are checked
+    // against (tests/tests/report.rs in hallq-tests).
+    let left: Vec<String> = b
+        .abandoned_at
+        .iter()
+        .map(|(step, n)| format!("left_at_{step} {n}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  door and kiosk 门口与自助终端: door_entered {} door_passed_by {} kiosk_sessions {} kiosk_self_service {} {}",
+        b.door_entered,
+        b.door_passed_by,
+        b.kiosk_sessions,
+        b.self_service,
+        left.join(" ")
+    );
     let tps: Vec<String> = extras.touchpoints.iter().map(u8::to_string).collect();
     let _ = writeln!(
         s,

@@ -175,25 +175,21 @@ async fn regions_of(db: &Client, halls: &[&str]) -> Result<BTreeMap<String, Stri
 
 /// The halls in `scope` missing a target in `month` (at most [`LIST_MAX`], by region and hall)
 /// and how many there are: those whose month's sums miss satisfaction or within-limit, chosen
-/// in SQL by the same arithmetic as [`Sums::misses`], and `by_complaints` (their complaint
-/// resolution misses: folded from the events beforehand).
+/// in SQL by the same arithmetic as [`Sums::misses`], and `by_folded` (their complaint
+/// resolution or service-standard compliance misses: computed beforehand).
 async fn red(
     c: &Console,
     db: &Client,
     scope: &Scope,
     month: u32,
-    by_complaints: &[&str],
+    by_folded: &[&str],
 ) -> Result<(Vec<Listed>, usize), HqError> {
     let (cond, p) = data::scope_sql(scope, "m.hall", 5);
     let month = month as i32;
     let t = &c.targets;
     let limit = LIST_MAX as i64;
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![
-        &month,
-        &t.satisfaction_pct,
-        &t.within_limit_pct,
-        &by_complaints,
-    ];
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        vec![&month, &t.satisfaction_pct, &t.within_limit_pct, &by_folded];
     if let Some(p) = &p {
         params.push(p);
     }
@@ -303,32 +299,43 @@ pub(crate) async fn chain(
     // Complaint resolution depends on the time now (a case still within its limit is not
     // judged): folded from the month's complaint events per hall, as the other pages do.
     let complaints = data::complaint_counts(&db, &u.scope, month, now, c.offset_min).await?;
-    let ids: Vec<&str> = complaints.keys().map(String::as_str).collect();
+    // Service-standard compliance: per hall from its inspections' roll-up (schema v9), a few
+    // rows per hall that inspected this month.
+    let inspected = data::inspection_sums(&db, &u.scope, month).await?;
+    let mut ids: Vec<&str> = complaints.keys().map(String::as_str).collect();
+    ids.extend(inspected.keys().map(String::as_str));
+    ids.sort_unstable();
+    ids.dedup();
     let region_of = regions_of(&db, &ids).await?;
-    let mut by_complaints = Vec::new();
-    for (hall, (resolved, judged)) in &complaints {
+    let folded = |hall: &str| {
+        let (resolved, complaints_judged) = complaints.get(hall).copied().unwrap_or_default();
+        let (items_passed, items_checked) = inspected.get(hall).copied().unwrap_or_default();
+        Sums {
+            resolved,
+            complaints_judged,
+            items_passed,
+            items_checked,
+            ..Sums::default()
+        }
+    };
+    let mut by_folded = Vec::new();
+    for &hall in &ids {
+        let s = folded(hall);
         let region = region_of.get(hall).map_or("", String::as_str);
         if let Some(r) = regions.get_mut(region) {
-            r.sums.resolved += resolved;
-            r.sums.complaints_judged += judged;
+            r.sums.add(&s);
         }
-        let s = Sums {
-            resolved: *resolved,
-            complaints_judged: *judged,
-            ..Sums::default()
-        };
-        if s.misses(Kpi::ComplaintResolution, &c.targets) == Some(true) {
-            by_complaints.push(hall.as_str());
+        if s.misses(Kpi::ComplaintResolution, &c.targets) == Some(true)
+            || s.misses(Kpi::ServiceStandard, &c.targets) == Some(true)
+        {
+            by_folded.push(hall);
         }
     }
     let mut total = Region::default();
     regions.values().for_each(|r| total.add(r));
-    let (mut red, red_n) = red(c, &db, &u.scope, month, &by_complaints).await?;
+    let (mut red, red_n) = red(c, &db, &u.scope, month, &by_folded).await?;
     for h in &mut red {
-        if let Some((resolved, judged)) = complaints.get(&h.hall) {
-            h.sums.resolved = *resolved;
-            h.sums.complaints_judged = *judged;
-        }
+        h.sums.add(&folded(h.hall.as_str()));
     }
     let (offline, offline_n) = offline(&db, &u.scope, now.0).await?;
     let behind = super::config::behind_table(&db, l, &u.scope).await?;

@@ -47,6 +47,11 @@ pub(crate) struct Sums {
     pub(crate) resolved: i64,
     /// … of those judged (opened, less those open and still within their limit).
     pub(crate) complaints_judged: i64,
+    /// Inspection items that count as passed (服务规范达标率: none of an inspection with a
+    /// failed critical item) …
+    pub(crate) items_passed: i64,
+    /// … of the items checked.
+    pub(crate) items_checked: i64,
 }
 
 impl Sums {
@@ -63,6 +68,8 @@ impl Sums {
         self.sl_judged += o.sl_judged;
         self.resolved += o.resolved;
         self.complaints_judged += o.complaints_judged;
+        self.items_passed += o.items_passed;
+        self.items_checked += o.items_checked;
     }
 
     /// KPI `k` in percent; `None` with nothing to judge.
@@ -71,6 +78,7 @@ impl Sums {
             Kpi::Satisfaction => (self.satisfied, self.rated),
             Kpi::WithinLimit => (self.within, self.judged),
             Kpi::ComplaintResolution => (self.resolved, self.complaints_judged),
+            Kpi::ServiceStandard => (self.items_passed, self.items_checked),
             Kpi::WaitServiceLevel => (self.sl_within, self.sl_judged),
         };
         (den > 0).then(|| 100.0 * num as f64 / den as f64)
@@ -81,7 +89,7 @@ impl Sums {
         self.pct(k).map(|p| p < k.target(t))
     }
 
-    /// Whether any of the three assessed KPIs misses its target.
+    /// Whether any of the four assessed KPIs misses its target.
     pub(crate) fn misses_any(&self, t: &Targets) -> bool {
         Kpi::ASSESSED
             .iter()
@@ -98,22 +106,26 @@ pub(crate) enum Kpi {
     WithinLimit,
     /// 投诉解决率.
     ComplaintResolution,
+    /// 服务规范达标率: inspection items passed / checked.
+    ServiceStandard,
     /// 等候达标率.
     WaitServiceLevel,
 }
 
 impl Kpi {
-    /// The three the operator is assessed on (DOMAIN.md): a hall missing one is shown red.
-    pub(crate) const ASSESSED: [Kpi; 3] = [
+    /// The four the operator is assessed on (DOMAIN.md): a hall missing one is shown red.
+    pub(crate) const ASSESSED: [Kpi; 4] = [
         Self::Satisfaction,
         Self::WithinLimit,
         Self::ComplaintResolution,
+        Self::ServiceStandard,
     ];
     /// Every one, in the order of the tables.
-    pub(crate) const ALL: [Kpi; 4] = [
+    pub(crate) const ALL: [Kpi; 5] = [
         Self::Satisfaction,
         Self::WithinLimit,
         Self::ComplaintResolution,
+        Self::ServiceStandard,
         Self::WaitServiceLevel,
     ];
 
@@ -123,6 +135,7 @@ impl Kpi {
             Self::Satisfaction => "satisfaction",
             Self::WithinLimit => "within_limit",
             Self::ComplaintResolution => "complaint_resolution",
+            Self::ServiceStandard => "service_standard",
             Self::WaitServiceLevel => "wait_service_level",
         }
     }
@@ -138,6 +151,7 @@ impl Kpi {
             Self::Satisfaction => t.satisfaction_pct,
             Self::WithinLimit => t.within_limit_pct,
             Self::ComplaintResolution => t.complaint_resolution_pct,
+            Self::ServiceStandard => t.service_standard_pct,
             Self::WaitServiceLevel => t.wait_service_level_pct,
         }
     }
@@ -254,9 +268,14 @@ pub(crate) async fn halls(
         .collect();
     let sums = month_sums(db, scope, month).await?;
     let complaints = complaint_counts(db, scope, month, now, offset_min).await?;
+    let inspected = inspection_sums(db, scope, month).await?;
     for h in &mut halls {
         if let Some(s) = sums.get(&h.hall) {
             h.sums = *s;
+        }
+        if let Some((passed, checked)) = inspected.get(&h.hall) {
+            h.sums.items_passed = *passed;
+            h.sums.items_checked = *checked;
         }
         if let Some((resolved, judged)) = complaints.get(&h.hall) {
             h.sums.resolved = *resolved;
@@ -309,6 +328,66 @@ async fn month_sums(
                     sl_within: v(8),
                     sl_judged: v(9),
                     ..Sums::default()
+                },
+            )
+        })
+        .collect())
+}
+
+/// Per hall in `scope`: the inspection items passed and checked in `month` (the
+/// service-standard roll-up, schema v9; every journal epoch and inspection type summed).
+pub(crate) async fn inspection_sums(
+    db: &Client,
+    scope: &Scope,
+    month: u32,
+) -> Result<BTreeMap<String, (i64, i64)>, HqError> {
+    let (cond, param) = scope_sql(scope, "i.hall", 2);
+    let month = month as i32;
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&month];
+    if let Some(p) = &param {
+        params.push(p);
+    }
+    let rows = db
+        .query(
+            &format!(
+                "SELECT i.hall, sum(items_passed)::bigint, sum(items_checked)::bigint
+                 FROM rollup_inspections i WHERE i.month = $1 AND {cond} GROUP BY i.hall"
+            ),
+            &params,
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect())
+}
+
+/// Hall `hall`'s inspection lines of `month`: per inspection type (as the journal names it),
+/// its counts summed over the hall's journal epochs.
+pub(crate) async fn inspection_lines(
+    db: &Client,
+    hall: &str,
+    month: u32,
+) -> Result<Vec<(String, hallq_inspect::score::Tally)>, HqError> {
+    let rows = db
+        .query(
+            "SELECT kind, sum(inspections)::bigint, sum(critical_failed)::bigint,
+                    sum(items_checked)::bigint, sum(items_passed)::bigint
+             FROM rollup_inspections WHERE hall = $1 AND month = $2 GROUP BY kind",
+            &[&hall, &(month as i32)],
+        )
+        .await?;
+    let u = |x: i64| u64::try_from(x).unwrap_or(0);
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                hallq_inspect::score::Tally {
+                    inspections: u(r.get(1)),
+                    critical_failed: u(r.get(2)),
+                    items_checked: u(r.get(3)),
+                    items_passed: u(r.get(4)),
                 },
             )
         })
@@ -400,11 +479,14 @@ pub(crate) async fn complaint_counts(
         .collect())
 }
 
-/// The months (`yyyymm`, newest first, at most 12) hall `hall` has roll-ups for.
+/// The months (`yyyymm`, newest first, at most 12) hall `hall` has roll-ups for: of its
+/// business days, or of its inspections (a month of inspections only is a month of the KPI).
 pub(crate) async fn hall_months(db: &Client, hall: &str) -> Result<Vec<u32>, HqError> {
     let rows = db
         .query(
-            "SELECT DISTINCT month FROM rollup_months WHERE hall = $1 ORDER BY 1 DESC LIMIT 12",
+            "SELECT month FROM rollup_months WHERE hall = $1
+             UNION SELECT month FROM rollup_inspections WHERE hall = $1
+             ORDER BY 1 DESC LIMIT 12",
             &[&hall],
         )
         .await?;

@@ -4,6 +4,9 @@
 //! business tables are the report's own ([`hallq_report::render::kpis`],
 //! [`hallq_report::render::business`]), not a second copy.
 //!
+//! The service-standard KPI comes from the month's inspection roll-up (schema v9) through the
+//! report's own [`Report::add_inspections`].
+//!
 //! What the roll-ups do not hold is left out and said so: the wait and service distributions
 //! (their means are in the business table), the touchpoint map, the hours, staff, counters,
 //! fairness and consultation call-backs; `hallq report` on the hall's journal has them.
@@ -108,13 +111,43 @@ pub(crate) async fn report(
         .unwrap_or_default();
     let cases = data::opened_in(&cases, month, offset);
     let events = f("events");
-    Ok(Report::build(
-        cfg,
-        &m,
-        &cases,
-        &[],
-        now,
-        (events, events),
-        None,
-    ))
+    let mut report = Report::build(cfg, &m, &cases, &[], now, (events, events), None);
+    let lines = data::inspection_lines(db, hall, month).await?;
+    if !lines.is_empty() {
+        report.add_inspections(inspections(cfg, &lines));
+    }
+    Ok(report)
+}
+
+/// The report's inspections section from a month's inspection lines (schema v9): the
+/// compliance KPI and its types; the schedule and the corrections are not rolled up (`hallq
+/// report` in the hall has them).
+fn inspections(
+    cfg: &ReportConfig,
+    lines: &[(String, hallq_inspect::score::Tally)],
+) -> hallq_report::inspections::Section {
+    let mut total = hallq_inspect::score::Tally::default();
+    let mut by_kind: Vec<(hallq_inspect::InspectionKind, hallq_inspect::score::Tally)> = lines
+        .iter()
+        .filter_map(|(kind, t)| {
+            total.merge(t);
+            let kind = hallq_inspect::InspectionKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == kind)?;
+            Some((kind, *t))
+        })
+        .collect();
+    by_kind.sort_by_key(|(k, _)| *k);
+    hallq_report::inspections::Section {
+        target_pct: cfg.targets.service_standard_pct,
+        utc_offset_min: cfg.utc_offset_min,
+        total,
+        by_kind,
+        months: Vec::new(),
+        schedule: Vec::new(),
+        corrections_opened: 0,
+        corrections_closed: (0, 0),
+        open: Vec::new(),
+        open_late: 0,
+    }
 }

@@ -19,6 +19,7 @@ fn kpi_name(l: Lang, k: Kpi) -> &'static str {
         Kpi::Satisfaction => l.t("满意率", "satisfaction"),
         Kpi::WithinLimit => l.t("及时率", "within limit"),
         Kpi::ComplaintResolution => l.t("投诉解决率", "complaints resolved"),
+        Kpi::ServiceStandard => l.t("服务规范达标率", "service standard"),
         Kpi::WaitServiceLevel => l.t("等候达标率", "wait service level"),
     }
 }
@@ -45,7 +46,7 @@ pub(super) fn kpi_headers(l: Lang) -> Vec<String> {
 pub(super) fn targets_line(c: &Console, l: Lang) -> Vec<Cell> {
     let t = &c.targets;
     vec![Cell::new(format!(
-        "{}: {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}% ({} {} min)",
+        "{}: {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}%, {} ≥ {:.0}% ({} {} min)",
         l.t("目标", "targets"),
         kpi_name(l, Kpi::Satisfaction),
         t.satisfaction_pct,
@@ -53,6 +54,8 @@ pub(super) fn targets_line(c: &Console, l: Lang) -> Vec<Cell> {
         t.within_limit_pct,
         kpi_name(l, Kpi::ComplaintResolution),
         t.complaint_resolution_pct,
+        kpi_name(l, Kpi::ServiceStandard),
+        t.service_standard_pct,
         kpi_name(l, Kpi::WaitServiceLevel),
         t.wait_service_level_pct,
         l.t("叫号等候", "called within"),
@@ -292,6 +295,7 @@ pub(crate) async fn hall(
     cfg.utc_offset_min = c.offset_min;
     cfg.hall_name = h.name.clone();
     let report = super::month::report(&db, hall, month, now, &cfg).await?;
+    let inspections = inspections_table(c, l, &data::inspection_lines(&db, hall, month).await?);
     let cases = data::complaint_cases(
         &db,
         &Scope::Hall(hall.to_owned()),
@@ -317,6 +321,7 @@ pub(crate) async fn hall(
             Tbl { name: "months", heading: l.t("各月指标", "KPIs by month").into(), header: month_header, rows: month_rows, note: None },
             report_table("kpis", format!("{} {}", l.t("指标", "KPIs"), month_label(month)), render::kpis(&report)),
             report_table("business", format!("{} {}", l.t("业务类型", "Business types"), month_label(month)), render::business(&report, Medium::Html)),
+            Tbl { heading: format!("{} {}", l.t("服务监督", "Service-standard inspections"), month_label(month)), ..inspections },
             Tbl {
                 name: "complaints",
                 heading: l.t("未结投诉", "Open complaints").into(),
@@ -330,6 +335,61 @@ pub(crate) async fn hall(
         ],
         live: Some(format!("/live?page=hall&id={}&lang={}", enc(hall), l.code())),
     })
+}
+
+/// A hall's month of inspections per type (the service-standard roll-up, schema v9): the
+/// compliance of each type and of all, red below the target.
+fn inspections_table(c: &Console, l: Lang, lines: &[(String, hallq_inspect::score::Tally)]) -> Tbl {
+    use hallq_inspect::InspectionKind;
+    use hallq_inspect::score::Tally;
+    let target = c.targets.service_standard_pct;
+    let row = |name: String, t: &Tally| {
+        let pct_now = t.compliance_pct();
+        vec![
+            Cell::new(name),
+            Cell::new(t.inspections.to_string()),
+            Cell::new(t.critical_failed.to_string()),
+            Cell::new(t.items_checked.to_string()),
+            Cell::new(t.items_passed.to_string()),
+            Cell::new(pct(pct_now)).red(pct_now.is_some_and(|p| p < target)),
+        ]
+    };
+    let mut total = Tally::default();
+    let mut rows = Vec::new();
+    for kind in InspectionKind::ALL {
+        let Some((_, t)) = lines.iter().find(|(k, _)| k == kind.as_str()) else {
+            continue;
+        };
+        total.merge(t);
+        let n = kind.name();
+        rows.push(row(l.t(&n.zh, &n.en).to_owned(), t));
+    }
+    if !rows.is_empty() {
+        rows.push(row(l.t("合计", "all").to_owned(), &total));
+    }
+    Tbl {
+        name: "inspections",
+        heading: String::new(),
+        header: [
+            l.t("检查类型", "inspection type"),
+            l.t("检查次数", "inspections"),
+            l.t("关键项不合格", "critical failed"),
+            l.t("检查项", "items checked"),
+            l.t("合格项", "items passed"),
+            l.t("服务规范达标率", "service standard"),
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+        note: Some(format!(
+            "{} ≥ {target:.0}%; {}",
+            l.t("目标", "target"),
+            l.t(
+                "关键项不合格则该次检查全部项目计为不合格",
+                "a failed critical item fails every item of its inspection",
+            )
+        )),
+    }
 }
 
 /// Halls ranked by KPI `kpi` in `month`, beside their value and rank the month before.

@@ -1,5 +1,7 @@
-//! The HQ store in PostgreSQL: [`migrate`] its schema, [`sink`] a batch, its [`rollup`]s.
+//! The HQ store in PostgreSQL: [`migrate`] its schema, [`sink`] a batch, its [`rollup`]s and
+//! the service-standard KPI's ([`inspections`]).
 
+pub mod inspections;
 pub mod rollup;
 mod schema;
 mod sink;

@@ -453,6 +453,7 @@ pub async fn refresh(client: &mut Client, configs: &Configs) -> Result<u64, HqEr
         }
         tx.commit().await?;
     }
+    super::inspections::refresh(client, configs).await?;
     fold_regions(client).await?;
     Ok(days)
 }

@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 use crate::error::HqError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 8;
+pub const SCHEMA_VERSION: i32 = 9;
 
 /// Schema version 1: events by month, marks, gaps.
 const V1: &str = include_str!("../../sql/v1.sql");
@@ -35,6 +35,9 @@ const V7: &str = include_str!("../../sql/v7.sql");
 
 /// Schema version 8: HQ as the booking master — slots, bookings and their outbox.
 const V8: &str = include_str!("../../sql/v8.sql");
+
+/// Schema version 9: the service-standard KPI per hall journal × month × inspection type.
+const V9: &str = include_str!("../../sql/v9.sql");
 
 /// The advisory lock key migrations serialise on (any constant; "hqschema" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6871_7363_6865_6d61;
@@ -99,6 +102,7 @@ fn step(version: i32) -> &'static str {
         5 => V6,
         6 => V7,
         7 => V8,
+        8 => V9,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),
     }

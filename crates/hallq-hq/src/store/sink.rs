@@ -163,6 +163,17 @@ pub async fn sink(
         }
     }
     let cfg = configs.get(&batch.hall);
+    // The local months of the batch's inspections: their service-standard roll-up is rewritten.
+    let months: std::collections::BTreeSet<i32> = batch
+        .events
+        .iter()
+        .filter(|e| e.seq > mark && e.kind == "inspection")
+        .map(|e| super::inspections::month_of(e.at_ms, cfg.utc_offset_min))
+        .collect();
+    if !months.is_empty() {
+        let journal = (batch.hall.as_str(), batch.epoch.as_str());
+        super::inspections::refold(&tx, journal, Some(&months), cfg).await?;
+    }
     for (day, to, closes) in days {
         let done = rollup::folded_to(&tx, &batch.hall, &batch.epoch, day).await?;
         let key = (batch.hall.as_str(), batch.epoch.as_str(), day);

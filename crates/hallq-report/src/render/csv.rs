@@ -130,6 +130,26 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
             c.configured_min.to_string(),
         ));
     }
+    let d = &r.door.total;
+    let k = &r.door.kiosk;
+    summary.push((
+        "door_counter".into(),
+        if r.door.has_door() { "yes" } else { "none" }.into(),
+    ));
+    for (key, n) in [
+        ("door_entered", d.entered),
+        ("door_passed_by", d.passed_by),
+        ("door_tickets", d.tickets),
+        ("door_tickets_counted", d.tickets_with_door),
+        ("kiosk_sessions", k.sessions),
+        ("kiosk_left", k.left()),
+        ("kiosk_self_service", k.self_service),
+        ("kiosk_went_on", k.went_on()),
+    ] {
+        summary.push((key.into(), n.to_string()));
+    }
+    summary.push(("door_conversion_pct".into(), f3(d.conversion_pct())));
+    summary.push(("door_entry_rate_pct".into(), f3(d.entry_rate_pct())));
     let booking = super::appointments::csv_parts(r);
     summary.extend(booking.summary);
     let q = &r.quality;
@@ -217,6 +237,8 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                     "ended_without_ticket",
                     "mean_secs",
                     "low_rating_pct",
+                    "counted",
+                    "counted_what",
                 ],
                 r.touchpoints.iter().map(|t| {
                     vec![
@@ -228,9 +250,73 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                         t.ended_without_ticket.to_string(),
                         f3(t.mean_secs),
                         f3(t.low_rating_pct),
+                        opt(t.counted),
+                        t.counted_what.clone(),
                     ]
                 }),
             ),
+        ),
+        (
+            "touchpoints_unobserved.csv",
+            csv(
+                &["touchpoint", "name", "why"],
+                r.unobserved
+                    .iter()
+                    .map(|u| vec![u.number.to_string(), u.name.clone(), u.why.to_owned()]),
+            ),
+        ),
+        (
+            "door_hours.csv",
+            csv(
+                &[
+                    "hour",
+                    "entered",
+                    "passed_by",
+                    "entry_rate_pct",
+                    "tickets",
+                    "tickets_counted",
+                    "door_days",
+                    "days_without_door",
+                    "conversion_pct",
+                ],
+                r.door
+                    .hours
+                    .iter()
+                    .map(|(h, a)| (h.to_string(), a))
+                    .chain([("all".to_owned(), &r.door.total)])
+                    .map(|(hour, h)| {
+                        vec![
+                            hour,
+                            h.entered.to_string(),
+                            h.passed_by.to_string(),
+                            f3(h.entry_rate_pct()),
+                            h.tickets.to_string(),
+                            h.tickets_with_door.to_string(),
+                            h.door_days.to_string(),
+                            h.days_without_door.to_string(),
+                            // Empty without a door count: never a conversion of 0 % for want
+                            // of data (`door_counter` in summary.csv says whether any reported).
+                            f3(h.conversion_pct()),
+                        ]
+                    }),
+            ),
+        ),
+        (
+            "kiosk_steps.csv",
+            csv(&["step", "sessions"], {
+                let k = &r.door.kiosk;
+                let mut rows = vec![vec!["started".to_owned(), k.sessions.to_string()]];
+                for (step, n) in crate::door::KIOSK_STEPS.iter().zip(k.left_at) {
+                    rows.push(vec![
+                        format!("left_at_{}", crate::door::step_name(*step).0),
+                        n.to_string(),
+                    ]);
+                }
+                rows.push(vec!["left_at_unknown".into(), k.left_unknown.to_string()]);
+                rows.push(vec!["self_service".into(), k.self_service.to_string()]);
+                rows.push(vec!["went_on".into(), k.went_on().to_string()]);
+                rows
+            }),
         ),
         (
             "hours.csv",
@@ -363,6 +449,9 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                     "head_start_max_used_min",
                     "head_start_configured_min",
                     "beyond_bound",
+                    "ratio",
+                    "ratio_wins",
+                    "beyond_ratio",
                 ],
                 r.tiers.iter().map(|t| {
                     vec![
@@ -379,6 +468,34 @@ pub fn files(r: &Report) -> Vec<(&'static str, String)> {
                         f3(t.max_head_start_min()),
                         t.configured_min.map_or(String::new(), |m| m.to_string()),
                         t.acc.beyond_bound.to_string(),
+                        opt(t.ratio),
+                        t.acc.ratio_wins.to_string(),
+                        t.acc.beyond_ratio.to_string(),
+                    ]
+                }),
+            ),
+        ));
+        files.push((
+            "tier_ratio.csv",
+            csv(
+                &[
+                    "business",
+                    "contested_calls",
+                    "to_tier",
+                    "to_no_tier",
+                    "tier_wins",
+                    "longest_run",
+                    "beyond_ratio",
+                ],
+                r.tier_ratio.iter().map(|(b, a)| {
+                    vec![
+                        b.clone(),
+                        a.contested.to_string(),
+                        a.to_tier.to_string(),
+                        a.to_plain.to_string(),
+                        a.tier_wins.to_string(),
+                        a.longest_run.to_string(),
+                        a.beyond_ratio.to_string(),
                     ]
                 }),
             ),

@@ -319,7 +319,7 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
     );
     let _ = writeln!(
         s,
-        "<p>{} visits 到访, {} tickets 取号, {} served 办结; journal 日志: {} rows, of which {} read by the report 报表读取 (the rest change no figure: door counts, prints, announcements, sign-ins).</p>",
+        "<p>{} visits 到访, {} tickets 取号, {} served 办结; journal 日志: {} rows, of which {} read by the report 报表读取 (the rest change no figure: prints, announcements, sign-ins).</p>",
         r.visits, r.tickets, r.served, r.rows, r.events
     );
     s.push_str("<h2>KPIs 指标</h2>");
@@ -339,6 +339,17 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
     s.push_str("<h2>Touchpoint map 接触点</h2>");
     s.push_str(&touchpoint_chart(r)?);
     table(&mut s, &super::touchpoints(r, Medium::Html));
+    let _ = write!(
+        s,
+        "<h2>The door and the kiosk 门口与自助终端</h2><p>Touchpoints 2–4 and 9: {}.</p>",
+        esc(&super::door::summary(r))
+    );
+    table(&mut s, &super::door::conversion(r));
+    table(&mut s, &super::door::kiosk(r));
+    if !r.unobserved.is_empty() {
+        s.push_str("<h3>Touchpoints not observed 未观察的接触点</h3>");
+        table(&mut s, &super::door::unobserved(r));
+    }
     s.push_str("<h2>Load and staffing 客流与弹性排班</h2>");
     s.push_str(&heat_map(r)?);
     s.push_str(&staffing_chart(r)?);
@@ -369,6 +380,10 @@ pub fn page(r: &Report, title: &str) -> Result<String, ReportError> {
             "<h2>Value tiers 客户价值分层</h2><p>Waits against each tier's answer target, satisfaction, and the tier's head start against its bound 各等级等候、满意度及提前量上限.</p>",
         );
         table(&mut s, &super::tiers(r));
+        if !r.tier_ratio.is_empty() {
+            s.push_str("<p>The tiers' ratio 等级比例: calls in a row a tier's head start may win while a ticket it overtook waits 等级提前连续胜出次数上限.</p>");
+            table(&mut s, &super::door::tier_ratio(r));
+        }
     }
     s.push_str("<h2>Appointments 预约</h2>");
     match super::appointments::figures(r) {

@@ -7,6 +7,7 @@
 
 mod appointments;
 pub mod csv;
+mod door;
 pub mod html;
 mod inspections;
 pub mod text;
@@ -225,6 +226,7 @@ pub(crate) fn touchpoints(r: &Report, m: Medium) -> Table {
             m.pick("ended, no ticket", "ended without ticket"),
             m.pick("min", "mean min"),
             "low rated",
+            "counted by a device 设备计数",
         ],
         rows: r
             .touchpoints
@@ -241,6 +243,8 @@ pub(crate) fn touchpoints(r: &Report, m: Medium) -> Table {
                     t.ended_without_ticket.to_string(),
                     min1(t.mean_secs),
                     pct1(t.low_rating_pct),
+                    t.counted
+                        .map_or(String::new(), |n| format!("{n} {}", t.counted_what)),
                 ]
             })
             .collect(),
@@ -557,6 +561,9 @@ pub(crate) fn tiers(r: &Report) -> Table {
             "largest head start used 实际最大提前 (min)",
             "configured 配置 (min)",
             "bound 上限",
+            "ratio 比例",
+            "wins by head start 提前胜出",
+            "ratio held 比例",
         ],
         rows: r
             .tiers
@@ -585,6 +592,22 @@ pub(crate) fn tiers(r: &Report) -> Table {
                         .map_or("-".into(), |m| format!("{m:.1}")),
                     t.configured_min.map_or("-".into(), |m| m.to_string()),
                     match (tiered, t.held()) {
+                        (false, _) => "-",
+                        (true, true) => "held 守住",
+                        (true, false) => "EXCEEDED 超出",
+                    }
+                    .into(),
+                    match t.ratio {
+                        None => "-".into(),
+                        Some(0) => "no limit 不限".into(),
+                        Some(n) => n.to_string(),
+                    },
+                    if tiered {
+                        t.acc.ratio_wins.to_string()
+                    } else {
+                        "-".into()
+                    },
+                    match (tiered, t.ratio_held()) {
                         (false, _) => "-",
                         (true, true) => "held 守住",
                         (true, false) => "EXCEEDED 超出",

@@ -70,7 +70,7 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
         Some((a, b)) => {
             let _ = writeln!(
                 s,
-                "journal rows {} from {} to {}, of which {} read 读取 (the rest change no figure: door counts, prints, announcements, sign-ins); report time {}",
+                "journal rows {} from {} to {}, of which {} read 读取 (the rest change no figure: prints, announcements, sign-ins); report time {}",
                 r.rows,
                 day(a),
                 day(b),
@@ -97,6 +97,18 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
     s.push_str(&laid_out(&super::business(r, Medium::Text)));
     let _ = writeln!(s, "\n── touchpoint map 接触点 ──");
     s.push_str(&laid_out(&super::touchpoints(r, Medium::Text)));
+    let _ = writeln!(
+        s,
+        "\n── the door and the kiosk 门口与自助终端 (touchpoints 2–4, 9) ──  {}",
+        super::door::summary(r)
+    );
+    s.push_str(&laid_out(&super::door::conversion(r)));
+    s.push('\n');
+    s.push_str(&laid_out(&super::door::kiosk(r)));
+    if !r.unobserved.is_empty() {
+        s.push('\n');
+        s.push_str(&laid_out(&super::door::unobserved(r)));
+    }
     let _ = writeln!(
         s,
         "\n── load and staffing 客流与排班 (per day of that weekday; Erlang C) ──"
@@ -151,6 +163,13 @@ pub fn render(r: &Report, utc_offset_min: i32) -> String {
             "\n── value tiers 客户价值分层 ──  waits against each tier's answer target, satisfaction, and the tier's head start against its bound 各等级等候、满意度及提前量上限"
         );
         s.push_str(&laid_out(&super::tiers(r)));
+        if !r.tier_ratio.is_empty() {
+            let _ = writeln!(
+                s,
+                "the tiers' ratio 等级比例: calls in a row a tier's head start may win while a ticket it overtook waits 等级提前连续胜出次数上限"
+            );
+            s.push_str(&laid_out(&super::door::tier_ratio(r)));
+        }
     }
     let _ = write!(s, "\n── appointments 预约 ──  ");
     match super::appointments::figures(r) {

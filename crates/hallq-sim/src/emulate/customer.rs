@@ -117,7 +117,7 @@ async fn at_kiosk(ctx: &Ctx, idx: usize, c: &Customer) -> Option<(TicketId, Visi
         None => None,
     };
     let session = format!("{kiosk}-s{}", c.n);
-    let _ = ctx
+    let started = ctx
         .send(
             client,
             Command::SessionStarted {
@@ -125,6 +125,9 @@ async fn at_kiosk(ctx: &Ctx, idx: usize, c: &Customer) -> Option<(TicketId, Visi
             },
         )
         .await;
+    if started.is_ok() {
+        ctx.ledger.note(|b| b.kiosk_sessions += 1);
+    }
     ctx.sleep(secs / 2).await;
     match outcome {
         AtKiosk::SelfService => {
@@ -143,7 +146,14 @@ async fn at_kiosk(ctx: &Ctx, idx: usize, c: &Customer) -> Option<(TicketId, Visi
                 step: *step,
             };
             if ctx.send(client, cmd).await.is_ok() {
-                ctx.ledger.note(|b| b.abandoned += 1);
+                let key = serde_json::to_value(step)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                ctx.ledger.note(|b| {
+                    b.abandoned += 1;
+                    *b.abandoned_at.entry(key).or_default() += 1;
+                });
             }
             None
         }

@@ -19,7 +19,11 @@ pub(crate) async fn run(ctx: &Ctx) {
             passed_by: report.passed_by,
         };
         if ctx.send(client, cmd).await.is_ok() {
-            ctx.ledger.note(|b| b.door_reports += 1);
+            ctx.ledger.note(|b| {
+                b.door_reports += 1;
+                b.door_entered += u64::from(report.entered);
+                b.door_passed_by += u64::from(report.passed_by.unwrap_or(0));
+            });
         }
     }
 }

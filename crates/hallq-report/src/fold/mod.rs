@@ -3,52 +3,35 @@
 //! [`Measures`] when its business day closes, then forgets it: memory follows one day of the
 //! hall, never the journal. A visit is closed at the daily reset rather than at its
 //! `visit_ended`, because a skipped ticket can be re-queued and reopen its visit the same day.
+//!
+//! Parts: `counters` (the counters' state, open and idle time), `overtakes` (priority, booked
+//! and value-tier tickets against those they went before, the tiers' ratio), `ids` (the live
+//! maps' hasher); the door's and the kiosk's counts are [`crate::door`]'s.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 use hallq_proto::{
-    BusinessCode, ComplaintCategory, CounterNo, InvalidId, Priority, StaffNo, TicketId, Timestamp,
-    VisitId,
+    BusinessCode, ComplaintCategory, CounterNo, InvalidId, StaffNo, TicketId, Timestamp, VisitId,
 };
 use hallq_queue::Event;
 
 use crate::appointments::{AppointmentsAcc, Class};
 use crate::complaints::ComplaintCase;
 use crate::config::ReportConfig;
+use crate::door::DoorAcc;
 use crate::event::{Ev, Target, What};
 use crate::measures::{CALLBACK_LIMIT_MS, Measures};
 use crate::part::{ComplaintUpdate, Part};
 use crate::tiers::TiersAcc;
 use crate::visit::{Outcome, TicketEnd, TicketRecord, Trail, VisitRecord};
+
 use hallq_queue::tiers::TierMark;
 
-/// FxHash (rustc's): the live maps are keyed by short ids the hub wrote, not by anything an
-/// attacker picks, and SipHash's cost per lookup showed in the profile of a year's report.
-#[derive(Debug, Default, Clone, Copy)]
-struct IdHasher(u64);
+mod counters;
+mod ids;
+mod overtakes;
 
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A map keyed by an id as text, looked up by `&str` borrowed from the event.
-type IdMap<V> = HashMap<Box<str>, V, BuildHasherDefault<IdHasher>>;
+use ids::IdMap;
 
 /// A business type, as its index in [`Fold::businesses`].
 type Biz = u16;
@@ -145,6 +128,14 @@ pub struct Fold<'c> {
     measures: Measures,
     appointments: AppointmentsAcc,
     tiers: TiersAcc,
+    /// The door counter's and the kiosk's counts.
+    door: DoorAcc,
+    /// The tiers' ratio: per business type (index: [`Biz`]), the calls in a row won by a tier's
+    /// head start over a ticket without a tier, as the queue counts them.
+    tier_streak: Vec<u32>,
+    /// Whether a ticket with a tier was issued: the ratio's figures are gathered then, also
+    /// for a hall whose configuration (given to the report) has no tiers.
+    tiers_seen: bool,
 }
 
 impl<'c> Fold<'c> {
@@ -168,6 +159,9 @@ impl<'c> Fold<'c> {
             measures: Measures::default(),
             appointments: AppointmentsAcc::default(),
             tiers: TiersAcc::default(),
+            door: DoorAcc::default(),
+            tier_streak: Vec::new(),
+            tiers_seen: false,
         };
         for b in &cfg.business {
             fold.biz(b.code.as_str());
@@ -240,6 +234,8 @@ impl<'c> Fold<'c> {
                 let id = TicketId::new(*ticket)?;
                 let code = BusinessCode::new(*business)?;
                 let biz = self.biz(business);
+                self.door.ticket(at, self.cfg.utc_offset_min);
+                self.tiers_seen |= tier.is_some();
                 let v = self.visit_mut(visit, at_ms)?;
                 v.tickets.push((*ticket).into());
                 // A re-issue reopens the visit, as the engine does.
@@ -288,6 +284,12 @@ impl<'c> Fold<'c> {
                 counter,
                 staff,
             } => {
+                // A call from its business type's queue (not one directed to a counter) is one
+                // the tiers' ratio counts.
+                let from_queue = match self.tickets.get(*ticket).and_then(|t| t.queue) {
+                    Some(Queue::Business(b)) => Some(b),
+                    _ => None,
+                };
                 self.leave_queue(ticket);
                 let first = self
                     .tickets
@@ -297,6 +299,9 @@ impl<'c> Fold<'c> {
                     self.overtakes(ticket);
                     self.booking_overtakes(ticket);
                     self.tier_overtakes(ticket);
+                }
+                if let Some(b) = from_queue {
+                    self.tier_ratio(ticket, b);
                 }
                 if let Some(t) = self.ticket_mut(ticket) {
                     if let Some(tr) = t.record.transferred_at.take() {
@@ -509,6 +514,14 @@ impl<'c> Fold<'c> {
             What::CounterPaused(n) => self.counter(*n).paused = true,
             What::CounterResumed(n) => self.counter(*n).paused = false,
             What::Booking(b) => self.booking(at, b),
+            What::Door { passed_by, count } => {
+                self.door
+                    .door(at, *passed_by, *count, self.cfg.utc_offset_min);
+            }
+            What::KioskSession => self.door.kiosk.sessions += 1,
+            What::KioskLeft(Some(step)) => self.door.kiosk.left_at[*step] += 1,
+            What::KioskLeft(None) => self.door.kiosk.left_unknown += 1,
+            What::SelfServiceChosen => self.door.kiosk.self_service += 1,
             // The rest (day opened, greeter and door touchpoints, prints, back office, ratings
             // skipped, announcements, sign-ins, and kinds added later) change no figure here.
             What::Other => {}
@@ -531,6 +544,7 @@ impl<'c> Fold<'c> {
             measures: self.measures,
             appointments: self.appointments,
             tiers: self.tiers,
+            door: self.door,
             complaints: self.complaints,
             orphan_updates: self.orphan_updates,
             callbacks: self.callbacks,
@@ -551,41 +565,6 @@ impl<'c> Fold<'c> {
     /// The index of business type `code`, added when first seen.
     fn biz(&mut self, code: &str) -> Biz {
         intern(&mut self.businesses, &mut self.waiting, code)
-    }
-
-    /// Counter `n`'s live state, made when first seen.
-    fn counter(&mut self, n: CounterNo) -> &mut LiveCounter {
-        let Self {
-            counters,
-            businesses,
-            waiting,
-            cfg,
-            ..
-        } = self;
-        counters.entry(n).or_insert_with(|| LiveCounter {
-            open: false,
-            paused: false,
-            busy: None,
-            directed: 0,
-            prompt_until: None,
-            skills: cfg.skills(n).map(|s| {
-                s.iter()
-                    .map(|b| intern(businesses, waiting, b.as_str()))
-                    .collect()
-            }),
-            open_ms: 0,
-            idle_ms: 0,
-            seen_open: false,
-        })
-    }
-
-    /// Counter `n` called or serves `ticket` (a call ends the rating prompt).
-    fn busy(&mut self, n: CounterNo, ticket: &str) {
-        let c = self.counter(n);
-        c.prompt_until = None;
-        if c.busy.as_deref() != Some(ticket) {
-            c.busy = Some(ticket.into());
-        }
     }
 
     fn visit_mut(&mut self, visit: &str, at: Timestamp) -> Result<&mut LiveVisit, InvalidId> {
@@ -632,133 +611,6 @@ impl<'c> Fold<'c> {
         if let Some(n) = n {
             *n = n.saturating_sub(1);
         }
-    }
-
-    fn free_counter(&mut self, counter: CounterNo, ticket: &str) {
-        if let Some(c) = self.counters.get_mut(&counter)
-            && c.busy.as_deref() == Some(ticket)
-        {
-            c.busy = None;
-        }
-    }
-
-    /// Moves the clock to `at`: counters' open time and idle time while work waited.
-    fn advance(&mut self, at: i64) {
-        let Some(last) = self.last_at.replace(at) else {
-            return;
-        };
-        if at <= last {
-            self.last_at = Some(last);
-            return;
-        }
-        let dt = at - last;
-        let mut open = 0;
-        let waiting = &self.waiting;
-        for c in self.counters.values_mut() {
-            if serving(c) {
-                open += 1;
-                c.seen_open = true;
-                c.open_ms += dt;
-                if c.busy.is_none() && has_work(c, waiting) {
-                    // Idle from the end of the rating prompt on, if it showed.
-                    let from = c.prompt_until.map_or(last, |u| u.clamp(last, at));
-                    c.idle_ms += at - from;
-                }
-            }
-        }
-        self.measures.counters_open(open, last, at, self.cfg);
-    }
-
-    /// A ticket's first call: ordinary tickets of its business type queued before it and still
-    /// waiting are overtaken, if it is a priority ticket.
-    fn overtakes(&mut self, ticket: &str) {
-        let Some(t) = self.tickets.get(ticket) else {
-            return;
-        };
-        if t.record.priority == Priority::Ordinary {
-            return;
-        }
-        let (business, queued) = (t.business, t.queued);
-        // A priority customer's value tier gives a head start of its own, counted in the tier
-        // figures (`tier_overtakes`): the priority's part is the rest.
-        let tier_ms = t.tier.map_or(0, |m| m.head_start_ms());
-        let mut overtook = 0;
-        let mut head_start: Option<i64> = None;
-        for o in self.tickets.values_mut() {
-            if o.record.priority == Priority::Ordinary
-                && o.queue == Some(Queue::Business(business))
-                && o.queued < queued
-            {
-                o.record.overtaken += 1;
-                overtook += 1;
-                head_start = head_start.max(Some((queued - o.queued - tier_ms).max(0)));
-            }
-        }
-        let counters = self
-            .counters
-            .values()
-            .filter(|c| serving(c) && c.skills.as_ref().is_none_or(|s| s.contains(&business)))
-            .count() as u32;
-        if let Some(t) = self.tickets.get_mut(ticket) {
-            t.record.overtook = overtook;
-            t.record.counters_at_call = counters;
-            t.record.head_start_used_ms = head_start;
-        }
-    }
-
-    /// A booked ticket's first call: the walk-ins of its business type still waiting that took
-    /// their tickets before its check-in are overtaken (whether the queue's rule allowed it is
-    /// what the bound says).
-    fn booking_overtakes(&mut self, ticket: &str) {
-        let Some(t) = self.tickets.get(ticket) else {
-            return;
-        };
-        if t.booked.is_none() {
-            return;
-        }
-        let (business, issued, priority) = (t.business, t.queued, t.record.priority);
-        let mut n = 0;
-        let mut head_start: Option<i64> = None;
-        for o in self.tickets.values() {
-            if o.booked.is_none()
-                && o.record.priority == Priority::Ordinary
-                && o.queue == Some(Queue::Business(business))
-                && o.queued < issued
-            {
-                n += 1;
-                head_start = head_start.max(Some(issued - o.queued));
-            }
-        }
-        self.appointments
-            .overtook(n, head_start, priority, self.cfg);
-    }
-
-    /// A tier ticket's first call: the ordinary tickets without a tier of its business type
-    /// still waiting that were queued before it, less its priority's head start, are overtaken
-    /// by the tier (whether the rule allowed it is what the bound says).
-    fn tier_overtakes(&mut self, ticket: &str) {
-        let Some(t) = self.tickets.get(ticket) else {
-            return;
-        };
-        let Some(mark) = t.tier else {
-            return;
-        };
-        let priority_ms = self.cfg.priority.head_start_ms(t.record.priority);
-        let (business, since) = (t.business, t.queued - priority_ms);
-        let mut n = 0;
-        let mut head_start: Option<i64> = None;
-        for o in self.tickets.values() {
-            if o.tier.is_none()
-                && o.record.priority == Priority::Ordinary
-                && o.queue == Some(Queue::Business(business))
-                && o.queued < since
-            {
-                n += 1;
-                head_start = head_start.max(Some(since - o.queued));
-            }
-        }
-        self.tiers
-            .overtook(mark.level, n, head_start, mark.head_start_ms());
     }
 
     /// The book's event: kept for the figures; a check-in marks its ticket (late: a walk-in's)
@@ -846,6 +698,8 @@ impl<'c> Fold<'c> {
         // Tickets of visits never seen (cannot happen with the engine's events): dropped.
         self.tickets.clear();
         self.waiting.fill(0);
+        self.tier_streak.clear();
+        self.door.close_day();
     }
 }
 
@@ -865,21 +719,4 @@ fn set_staff(slot: &mut Option<StaffNo>, staff: &str) -> Result<(), InvalidId> {
         *slot = Some(StaffNo::new(staff)?);
     }
     Ok(())
-}
-
-fn serving(c: &LiveCounter) -> bool {
-    c.open && !c.paused
-}
-
-/// Whether counter `c` could serve a ticket waiting now.
-fn has_work(c: &LiveCounter, waiting: &[u32]) -> bool {
-    if c.directed > 0 {
-        return true;
-    }
-    match &c.skills {
-        Some(skills) => skills
-            .iter()
-            .any(|&b| waiting.get(usize::from(b)).is_some_and(|&k| k > 0)),
-        None => waiting.iter().any(|&k| k > 0),
-    }
 }
