@@ -468,3 +468,52 @@ pub async fn fold_regions(client: &Client) -> Result<i64, HqError> {
         .await?
         .get(0))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use hallq_inspect::InspectionEvent;
+    use hallq_inspect::register::CheckedItem;
+    use hallq_proto::Timestamp;
+    use hallq_queue::{Event, EventKind};
+
+    /// An inspection as the hub journals it, after the uplink took its notes out.
+    fn up(inspection: InspectionEvent) -> String {
+        let e = Event {
+            at_ms: Timestamp(1_795_390_000_000),
+            kind: EventKind::Inspection { inspection },
+        };
+        let body = serde_json::to_value(&e).unwrap();
+        hallq_wire::deidentify(body).to_string()
+    }
+
+    #[test]
+    fn inspections_stripped_of_their_notes_are_read_at_hq() {
+        let recorded = up(InspectionEvent::Recorded {
+            inspection: "I20261207-1".into(),
+            template: "patrol".into(),
+            kind: hallq_inspect::InspectionKind::Cleaning,
+            by: "E1001".into(),
+            device: "supervisor-1".into(),
+            items: vec![CheckedItem {
+                item: "floor".into(),
+                critical: true,
+                pass: false,
+                note: Some("王先生 slipped on water".into()),
+            }],
+            note: Some("see 王先生".into()),
+        });
+        assert!(!recorded.contains("王先生"), "{recorded}");
+        let read = super::event(&recorded);
+        assert!(
+            matches!(
+                read,
+                Some(Event {
+                    kind: EventKind::Inspection { .. },
+                    ..
+                })
+            ),
+            "{recorded} → {read:?}"
+        );
+    }
+}
