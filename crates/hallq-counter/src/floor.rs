@@ -445,7 +445,7 @@ impl Supervisor {
                 }
                 self.hub(h.status);
             }
-            // Inspections: not yet on the console's screen (issue 16 §1 leaves the UI for later).
+            // Inspections: the console's own part (crate::inspect), fed beside this one.
             Update::Services(_) | Update::Call(_) | Update::Reply(_) | Update::Inspections(_) => {}
         }
     }

@@ -12,8 +12,11 @@
 //! - [`view`]: what the screen shows, as plain data.
 //! - [`checkin`]: the greeter's check-in of a booked customer.
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
+//! - [`inspect`]: service-standard inspections on the console and the handheld (checklists due,
+//!   a checklist done item by item, corrections followed up and closed), a pure state machine.
 //! - [`outcome`]: what the supervisor's console says after a command.
-//! - [`ui`]: the Slint views (`ui/counter/`) and their adapters.
+//! - [`ui`]: the Slint views (`ui/counter/`) and their adapters; [`inspect_ui`] the
+//!   inspections' adapter.
 //! - [`words`]: Chinese words kept whole where a long queue name wraps.
 //!
 //! The `hallq-counter` binary connects them to the hall's broker.
@@ -22,6 +25,8 @@ pub mod checkin;
 pub mod controller;
 pub mod feed;
 pub mod floor;
+pub mod inspect;
+pub mod inspect_ui;
 pub mod outcome;
 pub mod ui;
 pub mod view;

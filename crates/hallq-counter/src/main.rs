@@ -7,16 +7,20 @@
 //! hallq-counter --device counter-1 --counter 1
 //! hallq-counter --evaluator --device evaluator-1 --counter 1
 //! hallq-counter --greeter --device greeter-1
+//! hallq-counter --greeter --lang en --device greeter-1
 //! hallq-counter --supervisor --device supervisor-1
 //! hallq-counter --supervisor --lang en --device supervisor-1
 //! ```
 
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
 use hallq_client::{DeviceClient, Update};
 use hallq_counter::feed::{answer, desk_input};
+use hallq_counter::inspect::{Inspect, InspectPress, Role};
+use hallq_counter::inspect_ui;
 use hallq_counter::ui::{
     self, CounterWindow, EvaluatorWindow, GreeterWindow, Pad, SupervisorWindow,
 };
@@ -52,8 +56,8 @@ struct Args {
     /// Run the duty supervisor's console.
     #[arg(long)]
     supervisor: bool,
-    /// The console's language (the supervisor's console only; the clerk's terminal has its
-    /// switch).
+    /// The language of the supervisor's console and the greeter's handheld (the clerk's
+    /// terminal has its switch).
     #[arg(long, value_enum, default_value_t = ConsoleLang::Zh)]
     lang: ConsoleLang,
 }
@@ -78,7 +82,7 @@ fn main() -> anyhow::Result<()> {
     if args.evaluator {
         run_pad(&rt, client, counter)
     } else if args.greeter {
-        run_greeter(&rt, client)
+        run_greeter(&rt, client, args.lang == ConsoleLang::En)
     } else if args.supervisor {
         run_supervisor(
             &rt,
@@ -281,7 +285,39 @@ enum FloorInput<P> {
     Redraw,
     Press(P),
     Update(Update),
-    Answer(Result<hallq_proto::Reply, hallq_client::ClientError>),
+    /// The answer to a command of this kind: the role's own, or an inspection's, each with its
+    /// own command in flight.
+    Answer(
+        &'static str,
+        Result<hallq_proto::Reply, hallq_client::ClientError>,
+    ),
+}
+
+/// A press on a floor role's screen: the role's own, or on its inspections.
+enum FloorPress<P> {
+    Role(P),
+    Inspect(InspectPress),
+}
+
+/// Whether a command of `kind` is the inspections' (its answer goes to them).
+fn inspection_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "inspection_record" | "correction_follow_up" | "correction_close"
+    )
+}
+
+/// The hub's answer to an inspection command, for [`Inspect::answered`].
+fn inspect_answer(
+    reply: Result<hallq_proto::Reply, hallq_client::ClientError>,
+) -> Result<ReplyResult, Problem> {
+    match problem(&reply) {
+        Some(p) => Err(p),
+        None => match reply.map(|r| r.body) {
+            Ok(ReplyBody::Ok(r)) => Ok(r),
+            _ => Err(Problem::NoAnswer),
+        },
+    }
 }
 
 /// Runs a floor role: presses and the hub's updates go to `step`, which returns a command to
@@ -336,7 +372,8 @@ where
             if let Some(cmd) = step(&mut state, input, &client) {
                 let (client, tx) = (client.clone(), tx.clone());
                 tokio::spawn(async move {
-                    let _ = tx.send(FloorInput::Answer(client.send(cmd).await));
+                    let kind = cmd.kind();
+                    let _ = tx.send(FloorInput::Answer(kind, client.send(cmd).await));
                 });
             }
             to_window.show(state.clone());
@@ -356,18 +393,23 @@ fn problem(reply: &Result<hallq_proto::Reply, hallq_client::ClientError>) -> Opt
     }
 }
 
-fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Result<()> {
+fn run_greeter(
+    rt: &tokio::runtime::Runtime,
+    client: DeviceClient,
+    english: bool,
+) -> anyhow::Result<()> {
     use hallq_counter::floor::{Greeter, GreeterPress};
-    /// The greeter's state and the business types on offer (code, name).
+    /// The greeter's state, its checklists and the business types on offer (code, name).
     #[derive(Clone)]
     struct State {
         greeter: Greeter,
+        inspect: Inspect,
         businesses: Vec<(String, String)>,
     }
     let window = GreeterWindow::new()?;
-    ui::set_language(false);
-    let lang = hallq_proto::Lang::Zh;
-    // Call-backs are due in the hub's time.
+    ui::set_language(english);
+    let lang = ui::lang(english);
+    // Call-backs and checklists are due in the hub's time.
     let clock = HallClock::follow(&client);
     run_floor(
         rt,
@@ -375,11 +417,18 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
         &window,
         State {
             greeter: Greeter::default(),
+            inspect: Inspect::new(Role::Greeter),
             businesses: Vec::new(),
         },
-        ui::wire_greeter,
-        move |s: &mut State, input: FloorInput<GreeterPress>, _| match input {
-            FloorInput::Press(p) => s.greeter.press(p, lang),
+        |w: &GreeterWindow, act: Box<dyn Fn(FloorPress<GreeterPress>)>| {
+            let act: Rc<dyn Fn(FloorPress<GreeterPress>)> = Rc::from(act);
+            let inspect = Rc::clone(&act);
+            ui::wire_greeter(w, move |p| act(FloorPress::Role(p)));
+            inspect_ui::wire_inspect(w, move |p| inspect(FloorPress::Inspect(p)));
+        },
+        move |s: &mut State, input: FloorInput<FloorPress<GreeterPress>>, _| match input {
+            FloorInput::Press(FloorPress::Role(p)) => s.greeter.press(p, lang),
+            FloorInput::Press(FloorPress::Inspect(p)) => s.inspect.press(p),
             FloorInput::Update(Update::Services(svc)) => {
                 s.businesses = svc
                     .services
@@ -392,17 +441,26 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
                 s.greeter.complaints(*c);
                 None
             }
+            FloorInput::Update(Update::Inspections(i)) => {
+                s.inspect.inspections(*i);
+                None
+            }
             FloorInput::Update(Update::Hub(h)) => {
                 s.greeter.hub(h.status);
+                s.inspect.hub(h.status);
                 None
             }
             FloorInput::Update(_) | FloorInput::Redraw => None,
-            FloorInput::Answer(reply) if s.greeter.checking_in() => {
+            FloorInput::Answer(kind, reply) if inspection_kind(kind) => {
+                s.inspect.answered(inspect_answer(reply));
+                None
+            }
+            FloorInput::Answer(_, reply) if s.greeter.checking_in() => {
                 let body = reply.as_ref().map(|r| &r.body).map_err(|_| ());
                 s.greeter.checked_in(hallq_counter::checkin::answer(body));
                 None
             }
-            FloorInput::Answer(reply) => {
+            FloorInput::Answer(_, reply) => {
                 let result = match problem(&reply) {
                     Some(p) => Err(p),
                     None => Ok(match reply.map(|r| r.body) {
@@ -418,7 +476,9 @@ fn run_greeter(rt: &tokio::runtime::Runtime, client: DeviceClient) -> anyhow::Re
             }
         },
         move |w: &GreeterWindow, s: &State| {
-            ui::show_greeter(w, &s.greeter, &s.businesses, clock.now(), lang);
+            let now = clock.now();
+            ui::show_greeter(w, &s.greeter, &s.businesses, now, lang);
+            inspect_ui::show_inspect(w, &s.inspect, now, lang);
         },
     )?;
     window.run()?;
@@ -432,33 +492,61 @@ fn run_supervisor(
     utc_offset_min: i32,
 ) -> anyhow::Result<()> {
     use hallq_counter::floor::{Supervisor, SupervisorPress};
-    let mut console = Supervisor::default();
-    console.set_utc_offset_min(utc_offset_min);
+    /// The console's floor and its inspections.
+    #[derive(Clone)]
+    struct State {
+        floor: Supervisor,
+        inspect: Inspect,
+    }
+    let mut floor = Supervisor::default();
+    floor.set_utc_offset_min(utc_offset_min);
     let window = SupervisorWindow::new()?;
     ui::set_language(english);
     let lang = ui::lang(english);
-    // Complaints and call-backs are due in the hub's time.
+    // Complaints, call-backs and checklists are due in the hub's time.
     let clock = HallClock::follow(&client);
     run_floor(
         rt,
         client,
         &window,
-        console,
-        ui::wire_supervisor,
-        |s: &mut Supervisor, input: FloorInput<SupervisorPress>, _| match input {
-            FloorInput::Press(p) => s.press(p),
+        State {
+            floor,
+            inspect: Inspect::new(Role::Supervisor),
+        },
+        |w: &SupervisorWindow, act: Box<dyn Fn(FloorPress<SupervisorPress>)>| {
+            let act: Rc<dyn Fn(FloorPress<SupervisorPress>)> = Rc::from(act);
+            let inspect = Rc::clone(&act);
+            ui::wire_supervisor(w, move |p| act(FloorPress::Role(p)));
+            inspect_ui::wire_inspect(w, move |p| inspect(FloorPress::Inspect(p)));
+        },
+        |s: &mut State, input: FloorInput<FloorPress<SupervisorPress>>, _| match input {
+            FloorInput::Press(FloorPress::Role(p)) => s.floor.press(p),
+            FloorInput::Press(FloorPress::Inspect(p)) => s.inspect.press(p),
+            FloorInput::Update(Update::Inspections(i)) => {
+                s.inspect.inspections(*i);
+                None
+            }
             FloorInput::Update(u) => {
-                s.feed(u);
+                if let Update::Hub(h) = &u {
+                    s.inspect.hub(h.status);
+                }
+                s.floor.feed(u);
                 None
             }
             FloorInput::Redraw => None,
-            FloorInput::Answer(reply) => {
-                s.answered(problem(&reply).map_or(Ok(()), Err));
+            FloorInput::Answer(kind, reply) if inspection_kind(kind) => {
+                s.inspect.answered(inspect_answer(reply));
+                None
+            }
+            FloorInput::Answer(_, reply) => {
+                s.floor.answered(problem(&reply).map_or(Ok(()), Err));
                 None
             }
         },
-        move |w: &SupervisorWindow, s: &Supervisor| {
-            ui::show_supervisor(w, s, clock.now(), lang);
+        move |w: &SupervisorWindow, s: &State| {
+            let now = clock.now();
+            ui::show_supervisor(w, &s.floor, now, lang);
+            inspect_ui::show_inspect(w, &s.inspect, now, lang);
         },
     )?;
     window.run()?;

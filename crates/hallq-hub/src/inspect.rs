@@ -18,7 +18,7 @@ use hallq_inspect::{Register, Status};
 use hallq_journal::{Journal, JournalError};
 use hallq_proto::command::Command as Wire;
 use hallq_proto::inspection::{
-    ChecklistDue, CorrectionCase, CorrectionOpened, DueStatus, Inspections,
+    ChecklistDue, ChecklistItem, CorrectionCase, CorrectionOpened, DueStatus, Inspections,
 };
 use hallq_proto::{ErrorCode, ErrorInfo, LocalText, ReplyResult, SCHEMA_VERSION, Timestamp};
 use hallq_queue::{Event, EventKind};
@@ -178,6 +178,15 @@ impl Inspector {
                 due_at_ms: o.due_at,
                 deadline_ms: o.deadline,
                 last_done_ms: self.register.done(&t.code).last().copied(),
+                items: t
+                    .items
+                    .iter()
+                    .map(|i| ChecklistItem {
+                        item: i.code.clone(),
+                        text: i.text.clone(),
+                        critical: i.critical,
+                    })
+                    .collect(),
             })
             .collect();
         let mut corrections: Vec<CorrectionCase> = self

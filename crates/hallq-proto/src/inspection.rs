@@ -62,6 +62,22 @@ pub struct ChecklistDue {
     /// When it was last done, if within the hub's memory (about a month).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_done_ms: Option<Timestamp>,
+    /// Its items, in the order they are checked: what the console and the handheld ask item by
+    /// item (a device has no hall.toml to read them from).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ChecklistItem>,
+}
+
+/// One item of a scheduled checklist, as the devices ask it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    /// Its code (what an answer names).
+    pub item: String,
+    /// What is checked.
+    pub text: LocalText,
+    /// A failed critical item fails the whole inspection (docs/reports.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub critical: bool,
 }
 
 /// One open correction.

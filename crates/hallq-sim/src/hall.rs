@@ -534,6 +534,11 @@ impl SimHall {
             }));
         }
         if let Some(device) = supervisor {
+            let (inspectors, boss) = (Arc::clone(&ctx), device.clone());
+            let greeter = plan.devices.greeters.first().cloned();
+            helpers.push(tokio::spawn(async move {
+                emulate::inspector::run(&inspectors, &boss, greeter.as_ref()).await
+            }));
             let ctx = Arc::clone(&ctx);
             helpers.push(tokio::spawn(async move {
                 emulate::supervisor::run(&ctx, &device, jobs_rx).await

@@ -89,6 +89,11 @@ pub struct Book {
     pub greeter_touches: u32,
     /// Announcements posted.
     pub announcements: u32,
+    /// Inspections recorded: checklists, items checked, items passed as the report counts them
+    /// (none of an inspection with a failed critical item).
+    pub inspections: (u32, u32, u32),
+    /// Corrections opened, closed.
+    pub corrections: (u32, u32),
     /// First calls of tickets whose issue the kiosk had not yet recorded: the hub publishes
     /// the board with a new ticket before the kiosk reads its reply, and a counter may call
     /// it first. Taken by [`Ledger::issued`] (dropping them lost that ticket's wait from the

@@ -117,6 +117,11 @@ pub fn summary(
         b.self_service,
         left.join(" ")
     );
+    let _ = writeln!(
+        s,
+        "  inspections 服务检查 {}: items passed {} of {}; corrections opened {}, closed {}",
+        b.inspections.0, b.inspections.2, b.inspections.1, b.corrections.0, b.corrections.1
+    );
     let tps: Vec<String> = extras.touchpoints.iter().map(u8::to_string).collect();
     let _ = writeln!(
         s,

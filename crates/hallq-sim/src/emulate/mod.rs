@@ -8,6 +8,8 @@
 //!   serve, back office, transfer, finish, breaks, sign out; complaints opened at the counter.
 //! - [`evaluator`]: the rating pad: when its counter asks for a rating, the customer's key.
 //! - [`supervisor`]: announcements, complaints opened, contacted and resolved.
+//! - [`inspector`]: the day's inspections (the greeter's cleanings and facility checks, the
+//!   supervisor's self-inspection), their corrections followed up and closed.
 //! - [`door`]: the door counter's reports.
 //! - [`watcher`]: the wall display and the LED strips, which only listen: calls heard, boards
 //!   seen, revisions in order.
@@ -20,6 +22,7 @@ pub(crate) mod counter;
 pub(crate) mod customer;
 pub(crate) mod door;
 pub(crate) mod evaluator;
+pub(crate) mod inspector;
 pub(crate) mod phone;
 pub(crate) mod supervisor;
 pub(crate) mod watcher;
