@@ -13,6 +13,8 @@
 //! - [`checkin`]: the greeter's check-in of a booked customer.
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
 //! - [`outcome`]: what the supervisor's console says after a command.
+//! - [`paper`]: the complaint receipt and the list of documents still needed, printed on the
+//!   counter's printer after the hub's answer.
 //! - [`ui`]: the Slint views (`ui/counter/`) and their adapters.
 //! - [`words`]: Chinese words kept whole where a long queue name wraps.
 //!
@@ -23,6 +25,7 @@ pub mod controller;
 pub mod feed;
 pub mod floor;
 pub mod outcome;
+pub mod paper;
 pub mod ui;
 pub mod view;
 pub mod words;
