@@ -110,7 +110,7 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
             })
             .collect::<Vec<_>>(),
     )));
-    show_documents(&a, &view.documents);
+    show_documents(&a, &view.number, &view.documents);
     a.set_businesses_names(ModelRc::new(VecModel::from(
         view.businesses
             .iter()
@@ -128,24 +128,33 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
     }
 }
 
-/// The served ticket's documents as boxes: the same list keeps the clerk's ticks (the view
-/// holds them until the finish, the desk knows only the finish's positions), another starts
-/// unticked.
-fn show_documents(a: &DeskAdapter<'_>, names: &[String]) {
+/// The served ticket's documents as boxes: the same ticket keeps the clerk's ticks, whatever
+/// the language (the view holds them until the finish; the desk knows only the finish's
+/// positions); another ticket starts unticked.
+fn show_documents(a: &DeskAdapter<'_>, ticket: &str, names: &[String]) {
     use slint::Model as _;
     let shown = a.get_documents();
+    let kept: Vec<bool> = if a.get_documents_ticket() == ticket && shown.row_count() == names.len()
+    {
+        shown.iter().map(|row| row.ticked).collect()
+    } else {
+        vec![false; names.len()]
+    };
     let same = shown.row_count() == names.len()
         && shown
             .iter()
             .zip(names)
-            .all(|(row, name)| row.name == name.as_str());
+            .zip(&kept)
+            .all(|((row, name), &t)| row.name.as_str() == name && row.ticked == t);
+    a.set_documents_ticket(ticket.into());
     if !same {
         a.set_documents(ModelRc::new(VecModel::from(
             names
                 .iter()
-                .map(|n| DocumentRow {
+                .zip(kept)
+                .map(|(n, ticked)| DocumentRow {
                     name: n.as_str().into(),
-                    ticked: false,
+                    ticked,
                 })
                 .collect::<Vec<_>>(),
         )));
