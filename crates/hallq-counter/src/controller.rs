@@ -5,14 +5,18 @@
 //! from what the terminal guessed. The terminal only keeps what the clerk is typing, which
 //! command is in flight (so a double press sends nothing twice), and the last refusal to show.
 
+use hallq_print::documents::{DocumentList, Missing};
+use hallq_print::receipt::Opened;
 use hallq_proto::command::{Pin, TicketRef};
 use hallq_proto::state::{
     Activity, Board, Complaints, CounterState, Services, forget_rev, keep_newer,
 };
 use hallq_proto::{
-    Command, ComplaintCategory, CounterNo, ErrorCode, PauseReason, Phone, ServiceResult, StaffNo,
-    TransferTarget,
+    Command, ComplaintCategory, CounterNo, ErrorCode, Lang, LocalText, PauseReason, Phone,
+    ServiceResult, StaffNo, TransferTarget,
 };
+
+use crate::paper::ToPrint;
 
 /// A press on the terminal (a button, a shortcut key or the hardware keypad).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +52,10 @@ pub enum Action {
     BackOffice(bool),
     /// Finish with a result.
     Finish(ServiceResult),
+    /// Finish with "needs more documents" (资料不全), naming the documents of the business
+    /// type's list that are missing (positions, as `state/services` lists them): the hub
+    /// journals them and the counter prints them for the customer (《补充材料清单》).
+    FinishMissing(Vec<u8>),
     /// Send the ticket to another business type or a counter, with a note for the next clerk.
     Transfer {
         /// Where.
@@ -94,14 +102,14 @@ pub enum Problem {
 
 impl Problem {
     /// What the person at the terminal reads, in both languages.
-    pub fn message(self) -> hallq_proto::LocalText {
+    pub fn message(self) -> LocalText {
         match self {
             Problem::Refused(code) => code.message(),
-            Problem::NoAnswer => hallq_proto::LocalText::new(
+            Problem::NoAnswer => LocalText::new(
                 "中枢未响应，请稍后再试",
                 "The hub did not answer; try again in a moment.",
             ),
-            Problem::BadNumber => hallq_proto::LocalText::new(
+            Problem::BadNumber => LocalText::new(
                 "手机号格式不正确（11 位，以 1 开头）",
                 "Not a mobile number (11 digits, starting with 1).",
             ),
@@ -127,6 +135,9 @@ pub enum Input {
     /// The answer to the command in flight: `Ok` with a line to show (e.g. a complaint's id), or
     /// why not.
     Answered(Result<Option<String>, Problem>),
+    /// Whether the paper the answer made (a complaint receipt, a list of documents still
+    /// needed) printed: a failure is the line the clerk reads (crate::paper).
+    Printed(Result<(), LocalText>),
 }
 
 /// What the app must do.
@@ -154,6 +165,9 @@ pub struct Desk {
     pub(crate) problem: Option<Problem>,
     /// A line from the last answer (a complaint's id and limits).
     pub(crate) info: Option<String>,
+    /// The paper of the last answer that did not print, and why, until dismissed or the next
+    /// command: the clerk must hand the customer the case number or the list by other means.
+    pub(crate) not_printed: Option<LocalText>,
 }
 
 impl Desk {
@@ -170,6 +184,7 @@ impl Desk {
             in_flight: None,
             problem: None,
             info: None,
+            not_printed: None,
         }
     }
 
@@ -219,6 +234,7 @@ impl Desk {
                     Err(p) => self.problem = Some(p),
                 }
             }
+            Input::Printed(result) => self.not_printed = result.err(),
         }
         Vec::new()
     }
@@ -227,6 +243,7 @@ impl Desk {
         if action == Action::Dismiss {
             self.problem = None;
             self.info = None;
+            self.not_printed = None;
             return None;
         }
         if self.in_flight.is_some() || !self.reachable {
@@ -242,6 +259,7 @@ impl Desk {
         let command = self.command(action)?;
         self.problem = None;
         self.info = None;
+        self.not_printed = None;
         self.in_flight = Some(command.kind());
         Some(Effect::Send(command))
     }
@@ -281,6 +299,11 @@ impl Desk {
                 note: None,
                 missing: vec![],
             },
+            Action::FinishMissing(missing) if serving => Command::Finish {
+                result: ServiceResult::NeedsDocuments,
+                note: None,
+                missing,
+            },
             Action::Transfer { to, note } if busy => Command::Transfer {
                 to,
                 note: (!note.trim().is_empty()).then(|| note.trim().to_owned()),
@@ -308,6 +331,80 @@ impl Desk {
             }
             _ => return None,
         })
+    }
+
+    /// The paper `cmd` makes once the hub answers it, as far as the terminal knows it now
+    /// (before the answer changes the counter's state): the complaint receipt for a
+    /// `complaint_open`, the list of documents still needed for a `finish` with `missing`.
+    pub fn to_print(&self, cmd: &Command) -> Option<ToPrint> {
+        let state = self.state.as_ref()?;
+        let ticket = match &state.activity {
+            Activity::Calling(t) | Activity::Serving { ticket: t, .. } => Some(t),
+            _ => None,
+        };
+        let service = |code: &hallq_proto::BusinessCode| {
+            self.services
+                .as_ref()
+                .and_then(|s| s.services.iter().find(|i| &i.business == code))
+        };
+        let hall = self.services.as_ref().map_or_else(
+            || LocalText::new("营业厅", "Business hall"),
+            |s| s.hall_name.clone(),
+        );
+        match cmd {
+            Command::ComplaintOpen {
+                category,
+                summary,
+                contact,
+                ..
+            } => Some(ToPrint::Receipt {
+                opened: Opened {
+                    channel: LocalText::new(
+                        format!("营业厅 {}", state.name.zh),
+                        format!("{} at the hall", state.name.en),
+                    ),
+                    category: *category,
+                    business: ticket
+                        .and_then(|t| service(&t.business))
+                        .map(|s| s.name.clone()),
+                    summary: summary.clone(),
+                    contact_given: contact.is_some(),
+                },
+                hall,
+            }),
+            Command::Finish {
+                result: ServiceResult::NeedsDocuments,
+                missing,
+                ..
+            } if !missing.is_empty() => {
+                let ticket = ticket?;
+                let info = service(&ticket.business)?;
+                let mut picked: Vec<usize> = missing.iter().map(|&i| usize::from(i)).collect();
+                picked.sort_unstable();
+                picked.dedup();
+                let missing = picked
+                    .into_iter()
+                    .map(|i| {
+                        Some(Missing {
+                            document: info.documents.get(i)?.clone(),
+                            how: info.help(i).cloned(),
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(ToPrint::Documents(DocumentList {
+                    number: ticket.number.clone(),
+                    business: info.name.clone(),
+                    counter: self.counter,
+                    // The reply's time and the hall's offset, once answered (ToPrint::paper).
+                    at: hallq_proto::Timestamp(0),
+                    missing,
+                    hall,
+                    utc_offset_min: 0,
+                    lang: Lang::Zh,
+                }))
+            }
+            _ => None,
+        }
     }
 
     fn paused(&self) -> bool {

@@ -340,3 +340,118 @@ fn a_complaint_carries_the_call_back_number_and_a_bad_one_is_caught_here() {
     // A typed number never shows in a log line.
     assert!(!format!("{:?}", complaint("13800131234")).contains("13800131234"));
 }
+
+/// The hub's services with basic's two documents, the second with its help.
+fn services_with_documents() -> Services {
+    use hallq_proto::state::ServiceInfo;
+    Services {
+        v: 1,
+        rev: 1,
+        at_ms: Timestamp(T0),
+        open: true,
+        hall_name: LocalText::new("示范营业厅", "Demo hall"),
+        services: vec![ServiceInfo {
+            business: BusinessCode::new("basic").unwrap(),
+            name: LocalText::new("基础业务", "Basic"),
+            prefix: "A".into(),
+            class: hallq_proto::BusinessClass::Basic,
+            waiting: 0,
+            estimated_wait_min: None,
+            counters_open: 1,
+            limit_min: 15,
+            documents: vec![
+                LocalText::new("本人有效身份证件原件", "Your original ID card"),
+                LocalText::new("本人身份证复印件", "A copy of your ID card"),
+            ],
+            document_help: vec![
+                None,
+                Some(LocalText::new(
+                    "身份证复印件可在厅内自助复印机免费打印",
+                    "Copy it free at the hall's copier",
+                )),
+            ],
+            self_service: None,
+        }],
+        hours: None,
+        booking: false,
+        tiers: vec![],
+    }
+}
+
+fn serving() -> Activity {
+    Activity::Serving {
+        ticket: ticket(),
+        since_ms: Timestamp(T0),
+        limit_min: 15,
+        back_office: false,
+    }
+}
+
+#[test]
+fn a_finish_with_missing_documents_prints_them_with_their_help_at_the_replys_time() {
+    let mut d = desk(serving());
+    d.handle(Input::Services(Box::new(services_with_documents())));
+    let view = DeskView::of(&d, Timestamp(T0), Lang::Zh);
+    assert_eq!(view.documents, ["本人有效身份证件原件", "本人身份证复印件"]);
+    let sent = press(&mut d, Action::FinishMissing(vec![1]));
+    let [cmd] = sent.as_slice() else {
+        panic!("{sent:?}")
+    };
+    assert!(matches!(
+        cmd,
+        Command::Finish { result: ServiceResult::NeedsDocuments, missing, .. } if missing == &[1]
+    ));
+    let Some(ToPrint::Documents(list)) = d.to_print(cmd) else {
+        panic!("a list to print")
+    };
+    assert_eq!(list.number, TicketNo("A012".into()));
+    assert_eq!(list.counter, CounterNo(3));
+    assert_eq!(list.missing.len(), 1);
+    assert_eq!(list.missing[0].document.zh, "本人身份证复印件");
+    assert_eq!(
+        list.missing[0].how.as_ref().map(|h| h.zh.as_str()),
+        Some("身份证复印件可在厅内自助复印机免费打印")
+    );
+    let at = Timestamp(T0 + 60_000);
+    let reply = hallq_proto::Reply::ok(
+        hallq_proto::CommandId::new("counter-3-0001").unwrap(),
+        at,
+        hallq_proto::ReplyResult::Counter(state(2, true, true, Activity::Idle)),
+    );
+    let Some(crate::paper::Paper::Documents(list)) = ToPrint::Documents(list).paper(&reply, 480)
+    else {
+        panic!("the answer makes the list")
+    };
+    assert_eq!((list.at, list.utc_offset_min), (at, 480));
+    // Nothing ticked, or another result: no paper.
+    let plain = Command::Finish {
+        result: ServiceResult::NeedsDocuments,
+        note: None,
+        missing: vec![],
+    };
+    assert!(d.to_print(&plain).is_none());
+}
+
+#[test]
+fn a_paper_that_does_not_print_is_the_clerks_problem_until_dismissed() {
+    let mut d = desk(serving());
+    d.handle(Input::Answered(Ok(Some("投诉已登记 K1".into()))));
+    d.handle(Input::Printed(Err(crate::paper::not_printed(
+        &hallq_print::ComplaintReceipt::title(),
+        &LocalText::new("打印机缺纸", "out of paper"),
+    ))));
+    let view = DeskView::of(&d, Timestamp(T0), Lang::Zh);
+    assert!(
+        view.problem.contains("《投诉受理回执》未能打印") && view.problem.contains("打印机缺纸"),
+        "{}",
+        view.problem
+    );
+    let en = DeskView::of(&d, Timestamp(T0), Lang::En);
+    assert!(
+        en.problem.contains("complaint receipt did not print"),
+        "{}",
+        en.problem
+    );
+    press(&mut d, Action::Dismiss);
+    assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).problem, "");
+}

@@ -15,8 +15,8 @@ use hallq_proto::state::{
     forget_rev, keep_newer,
 };
 use hallq_proto::{
-    AnnouncementId, BusinessCode, Command, ComplaintCategory, ComplaintId, CounterNo, DeviceId,
-    Lang, LocalText, PriorityReason, Timestamp, VisitId,
+    AnnouncementId, BusinessCode, Command, ComplaintAnswer, ComplaintCategory, ComplaintId,
+    CounterNo, DeviceId, Lang, LocalText, PriorityReason, Timestamp, VisitId,
 };
 
 use crate::controller::Problem;
@@ -30,6 +30,9 @@ pub enum GreeterPress {
     Touch(DoorTouch),
     /// A ticket, with priority if asked.
     Ticket(Option<PriorityReason>),
+    /// The visitor's value tier (a level of `[[queue.tiers]]`), checked by the greeter; `None`
+    /// takes it back. Goes with the visitor's ticket, and nowhere public.
+    Tier(Option<u8>),
     /// The next visitor.
     NextVisitor,
     /// The call-back owed for this visit (a question left open earlier) was made.
@@ -68,12 +71,12 @@ pub enum SupervisorPress {
         /// The visit.
         visit: String,
     },
-    /// Close a complaint case.
+    /// Close a complaint case with the written result told to the customer.
     Resolve {
         /// The case id.
         complaint: String,
-        /// How it was resolved.
-        resolution: String,
+        /// 原因, 解决方案, 补偿措施 (empty: none), 后续承诺, as typed.
+        answer: ComplaintAnswer,
     },
 }
 
@@ -103,6 +106,8 @@ pub struct Greeter {
     pub(crate) visit: Option<VisitId>,
     /// The business the visitor came for, once known.
     pub(crate) business: Option<BusinessCode>,
+    /// The visitor's value tier, when the greeter set one.
+    pub(crate) tier: Option<u8>,
     /// The command in flight.
     pub(crate) in_flight: bool,
     /// What the last answer said: a ticket's number, or a refusal.
@@ -159,6 +164,11 @@ impl Greeter {
         Some(Command::CallbackDone { visit, note: None })
     }
 
+    /// The value tier set for the visitor, if any.
+    pub fn tier(&self) -> Option<u8> {
+        self.tier
+    }
+
     /// The business the visitor came for.
     pub fn choose(&mut self, business: BusinessCode) {
         self.business = Some(business);
@@ -202,7 +212,7 @@ impl Greeter {
             phone: None,
             session: None,
             visit: self.visit.clone(),
-            tier: None,
+            tier: self.tier,
         }))
     }
 
@@ -231,6 +241,10 @@ impl Greeter {
             }
             GreeterPress::Touch(t) => self.touch(t),
             GreeterPress::Ticket(care) => self.ticket(care, lang),
+            GreeterPress::Tier(level) => {
+                self.tier = level;
+                None
+            }
             GreeterPress::NextVisitor => {
                 self.next_visitor();
                 None
@@ -343,6 +357,21 @@ pub fn callback_lines(
             }
         })
         .collect()
+}
+
+/// Why a written result was not sent: the part (by its field name) that is empty or too long.
+fn answer_part_problem(part: &str) -> LocalText {
+    let (zh, en) = match part {
+        "cause" => ("原因", "cause"),
+        "solution" => ("解决方案", "solution"),
+        "compensation" => ("补偿措施", "compensation"),
+        _ => ("后续承诺", "follow-up promise"),
+    };
+    let max = ComplaintAnswer::MAX_PART_CHARS;
+    LocalText::new(
+        format!("处理结果未发送：请填写{zh}（不超过 {max} 字）"),
+        format!("The result was not sent: fill in the {en} (at most {max} characters)"),
+    )
 }
 
 /// `minutes` as hours and minutes.
@@ -686,17 +715,31 @@ impl Supervisor {
         })
     }
 
-    /// Closes a complaint case with its resolution, which may not be empty.
-    pub fn resolve(&mut self, id: &str, resolution: &str) -> Option<Command> {
+    /// Closes a complaint case with the written result the customer is told (the hall code's
+    /// 原因、解决方案、补偿措施、后续承诺); the solution is also the case's resolution line. Every
+    /// part but the compensation must say something, and none may be longer than an SMS-sized
+    /// paragraph: otherwise nothing is sent and the console says which part.
+    pub fn resolve(&mut self, id: &str, answer: &ComplaintAnswer) -> Option<Command> {
         let complaint = ComplaintId::new(id).ok()?;
-        let resolution = resolution.trim();
-        if resolution.is_empty() {
+        let answer = ComplaintAnswer {
+            cause: answer.cause.trim().to_owned(),
+            solution: answer.solution.trim().to_owned(),
+            compensation: answer
+                .compensation
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
+            promise: answer.promise.trim().to_owned(),
+        };
+        if let Some(part) = answer.invalid_part() {
+            self.last = Some(Err(answer_part_problem(part)));
             return None;
         }
         self.send(Command::ComplaintResolve {
             complaint,
-            resolution: resolution.to_owned(),
-            answer: None,
+            resolution: answer.solution.clone(),
+            answer: Some(answer),
         })
     }
 
@@ -744,10 +787,7 @@ impl Supervisor {
                 note,
                 contacted,
             } => self.update(&complaint, &note, contacted),
-            SupervisorPress::Resolve {
-                complaint,
-                resolution,
-            } => self.resolve(&complaint, &resolution),
+            SupervisorPress::Resolve { complaint, answer } => self.resolve(&complaint, &answer),
             SupervisorPress::CalledBack { visit } => self.called_back(&visit),
         }
     }

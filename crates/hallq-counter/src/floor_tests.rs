@@ -215,8 +215,14 @@ fn a_complaint_update_needs_a_note_unless_it_records_the_first_contact() {
         "progress needs a note"
     );
     assert!(
-        s.resolve("K20261130-001", "").is_none(),
-        "a resolution needs its text"
+        s.resolve("K20261130-001", &answer("", "退费", ""))
+            .is_none(),
+        "a written result needs its cause"
+    );
+    assert!(
+        s.last_line(Lang::Zh)
+            .is_some_and(|(l, problem)| problem && l.contains("原因")),
+        "the console says which part is missing"
     );
     assert!(
         s.update("", "x", true).is_none(),
@@ -227,14 +233,35 @@ fn a_complaint_update_needs_a_note_unless_it_records_the_first_contact() {
         matches!(&contact, Command::ComplaintUpdate { contacted: true, note, .. } if note.contains("contacted"))
     );
     assert!(
-        s.resolve("K20261130-001", "退费").is_none(),
+        s.resolve("K20261130-001", &answer("计费错误", "退费", ""))
+            .is_none(),
         "one at a time"
     );
     s.answered(Ok(()));
-    assert!(matches!(
-        s.resolve("K20261130-001", " 退费 "),
-        Some(Command::ComplaintResolve { resolution, .. }) if resolution == "退费"
-    ));
+    let Some(Command::ComplaintResolve {
+        resolution,
+        answer: Some(a),
+        ..
+    }) = s.resolve("K20261130-001", &answer(" 计费错误 ", " 退费 ", " "))
+    else {
+        panic!("a whole written result is sent");
+    };
+    assert_eq!(resolution, "退费", "the solution is the case's line");
+    assert_eq!(
+        (a.cause.as_str(), a.compensation, a.promise.as_str()),
+        ("计费错误", None, "下月起按新套餐计费"),
+        "trimmed, and an empty compensation is none"
+    );
+}
+
+/// A written result with `cause`, `solution` and `compensation` typed, and a promise.
+fn answer(cause: &str, solution: &str, compensation: &str) -> ComplaintAnswer {
+    ComplaintAnswer {
+        cause: cause.into(),
+        solution: solution.into(),
+        compensation: Some(compensation.into()),
+        promise: "下月起按新套餐计费".into(),
+    }
 }
 
 #[test]

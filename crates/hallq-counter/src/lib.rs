@@ -15,6 +15,8 @@
 //! - [`inspect`]: service-standard inspections on the console and the handheld (checklists due,
 //!   a checklist done item by item, corrections followed up and closed), a pure state machine.
 //! - [`outcome`]: what the supervisor's console says after a command.
+//! - [`paper`]: the complaint receipt and the list of documents still needed, printed on the
+//!   counter's printer after the hub's answer.
 //! - [`ui`]: the Slint views (`ui/counter/`) and their adapters; [`inspect_ui`] the
 //!   inspections' adapter.
 //! - [`words`]: Chinese words kept whole where a long queue name wraps.
@@ -28,6 +30,7 @@ pub mod floor;
 pub mod inspect;
 pub mod inspect_ui;
 pub mod outcome;
+pub mod paper;
 pub mod ui;
 pub mod view;
 pub mod words;

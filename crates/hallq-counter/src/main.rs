@@ -1,10 +1,13 @@
 //! `hallq-counter`: the counter terminal; with `--evaluator` the counter's rating pad, with
 //! `--greeter` the greeter's handheld, with `--supervisor` the duty supervisor's console. It
 //! connects to the hall's broker as its device (secret from `HALLQ_DEVICE_SECRET`), runs the
-//! controller on tokio and the window on Slint's event loop.
+//! controller on tokio and the window on Slint's event loop. A counter whose firmware profile
+//! has a `[printer]` (counter-pc.toml) prints the complaint receipt and the list of documents
+//! still needed there (`--printer`).
 //!
 //! ```sh
 //! hallq-counter --device counter-1 --counter 1
+//! hallq-counter --device counter-1 --counter 1 --printer tcp://192.168.1.51:9100
 //! hallq-counter --evaluator --device evaluator-1 --counter 1
 //! hallq-counter --greeter --device greeter-1
 //! hallq-counter --greeter --lang en --device greeter-1
@@ -12,19 +15,23 @@
 //! hallq-counter --supervisor --lang en --device supervisor-1
 //! ```
 
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::Parser;
 use hallq_client::{DeviceClient, Update};
-use hallq_counter::feed::{answer, desk_input};
+use hallq_counter::feed::desk_input;
 use hallq_counter::inspect::{Inspect, InspectPress, Role};
 use hallq_counter::inspect_ui;
+use hallq_counter::paper::{self, Papers};
 use hallq_counter::ui::{
     self, CounterWindow, EvaluatorWindow, GreeterWindow, Pad, SupervisorWindow,
 };
 use hallq_counter::{Desk, DeskView, Effect, Input, Problem};
+use hallq_print::{Layout, Printer};
 use hallq_proto::state::Liveness;
 use hallq_proto::{Command, CounterNo, ReplyBody, ReplyResult};
 use hallq_ui::HallClock;
@@ -60,6 +67,20 @@ struct Args {
     /// terminal has its switch).
     #[arg(long, value_enum, default_value_t = ConsoleLang::Zh)]
     lang: ConsoleLang,
+    /// The clerk's terminal's firmware profile: with a `[printer]`, the counter prints the
+    /// complaint receipt and the list of documents still needed (default: counter-pc.toml from
+    /// firmware-profiles/, /etc/hallq/firmware-profiles/ or /usr/share/hallq/firmware-profiles/,
+    /// the first that has it; none found: no printing).
+    #[arg(long, env = "HALLQ_PROFILE")]
+    profile: Option<PathBuf>,
+    /// Where the counter's papers print: `tcp://IP[:9100]`, `device:/dev/usb/lp0` or
+    /// `file:PATH`.
+    #[arg(
+        long,
+        env = "HALLQ_PRINTER",
+        default_value = "file:hallq-data/counter-papers.escpos"
+    )]
+    printer: Printer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -91,8 +112,45 @@ fn main() -> anyhow::Result<()> {
             args.hall.utc_offset_min,
         )
     } else {
-        run_desk(&rt, client, counter, args.hall, &args.window)
+        let papers = papers(&args)?.map(Arc::new);
+        run_desk(&rt, client, counter, args.hall, &args.window, papers)
     }
+}
+
+/// The counter's printer, when its profile has one: the profile named, or counter-pc.toml where
+/// it is installed (a terminal without a profile installed prints nothing).
+fn papers(args: &Args) -> anyhow::Result<Option<Papers>> {
+    let path = match &args.profile {
+        Some(p) => p.clone(),
+        None => {
+            let p = hallq_profiles::installed("counter-pc.toml");
+            if !p.exists() {
+                tracing::info!("no counter profile installed: the counter prints nothing");
+                return Ok(None);
+            }
+            p
+        }
+    };
+    let profile = hallq_profiles::load_file(&path).with_context(|| {
+        format!(
+            "the counter's profile {} / 找不到窗口终端配置文件",
+            path.display()
+        )
+    })?;
+    anyhow::ensure!(
+        profile.kind() == hallq_profiles::DeviceKind::Counter,
+        "{} is the profile of a {}, not a counter terminal / 该配置文件不是窗口终端的",
+        path.display(),
+        profile.kind().en()
+    );
+    let Some(paper) = profile.printer else {
+        return Ok(None);
+    };
+    Ok(Some(Papers {
+        printer: args.printer.clone(),
+        layout: Layout::from_profile(paper.width_mm, "gb18030", paper.cutter)?,
+        utc_offset_min: args.hall.utc_offset_min,
+    }))
 }
 
 fn run_desk(
@@ -101,6 +159,7 @@ fn run_desk(
     counter: CounterNo,
     hall: HallArgs,
     place: &hallq_ui::app::WindowArgs,
+    papers: Option<Arc<Papers>>,
 ) -> anyhow::Result<()> {
     let window = CounterWindow::new()?;
     if let Some((width, height)) = place.window_size {
@@ -150,11 +209,16 @@ fn run_desk(
                 () = relanguage.notified() => None,
             };
             for Effect::Send(cmd) in input.map(|i| desk.handle(i)).unwrap_or_default() {
+                // What the paper needs of the counter's state, taken before the answer moves it.
+                let print = papers
+                    .as_ref()
+                    .and_then(|p| Some((Arc::clone(p), desk.to_print(&cmd)?)));
                 let (client, tx) = (client.clone(), tx.clone());
                 tokio::spawn(async move {
-                    let reply = client.send(cmd).await;
-                    tracing::debug!(?reply, "answered");
-                    let _ = tx.send(answer(reply));
+                    for input in paper::send(&client, cmd, print).await {
+                        tracing::debug!(?input, "answered");
+                        let _ = tx.send(input);
+                    }
                 });
             }
             let en = english.lock().map(|e| *e).unwrap_or(false);
@@ -399,12 +463,14 @@ fn run_greeter(
     english: bool,
 ) -> anyhow::Result<()> {
     use hallq_counter::floor::{Greeter, GreeterPress};
-    /// The greeter's state, its checklists and the business types on offer (code, name).
+    /// The greeter's state, its checklists, the business types on offer (code, name) and the
+    /// hall's value tiers (level, name).
     #[derive(Clone)]
     struct State {
         greeter: Greeter,
         inspect: Inspect,
         businesses: Vec<(String, String)>,
+        tiers: Vec<(u8, String)>,
     }
     let window = GreeterWindow::new()?;
     ui::set_language(english);
@@ -419,6 +485,7 @@ fn run_greeter(
             greeter: Greeter::default(),
             inspect: Inspect::new(Role::Greeter),
             businesses: Vec::new(),
+            tiers: Vec::new(),
         },
         |w: &GreeterWindow, act: Box<dyn Fn(FloorPress<GreeterPress>)>| {
             let act: Rc<dyn Fn(FloorPress<GreeterPress>)> = Rc::from(act);
@@ -434,6 +501,11 @@ fn run_greeter(
                     .services
                     .iter()
                     .map(|i| (i.business.to_string(), i.name.get(lang).to_owned()))
+                    .collect();
+                s.tiers = svc
+                    .tiers
+                    .iter()
+                    .map(|t| (t.level, t.name.get(lang).to_owned()))
                     .collect();
                 None
             }
@@ -478,6 +550,7 @@ fn run_greeter(
         move |w: &GreeterWindow, s: &State| {
             let now = clock.now();
             ui::show_greeter(w, &s.greeter, &s.businesses, now, lang);
+            ui::show_tiers(w, &s.tiers, s.greeter.tier());
             inspect_ui::show_inspect(w, &s.inspect, now, lang);
         },
     )?;

@@ -17,7 +17,7 @@ hallq_ui::generated_ui!();
 
 pub use generated::{
     CallbackRow, CaseRow, CheckRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow,
-    DueRow, EvaluatorAdapter, EvaluatorWindow, FixRow, FloorQueueRow, GreeterAdapter,
+    DocumentRow, DueRow, EvaluatorAdapter, EvaluatorWindow, FixRow, FloorQueueRow, GreeterAdapter,
     GreeterWindow, InspectAdapter, LimitLevel, NamedRow, PadMode, QueueRow, Repaint,
     SupervisorAdapter, SupervisorWindow, Theme,
 };
@@ -111,6 +111,7 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
             })
             .collect::<Vec<_>>(),
     )));
+    show_documents(&a, &view.number, &view.documents);
     a.set_businesses_names(ModelRc::new(VecModel::from(
         view.businesses
             .iter()
@@ -126,6 +127,52 @@ pub fn show(window: &CounterWindow, view: &DeskView, clock: &str, english: bool)
         let r = window.global::<Repaint>();
         r.set_phase(!r.get_phase());
     }
+}
+
+/// The served ticket's documents as boxes: the same ticket keeps the clerk's ticks, whatever
+/// the language (the view holds them until the finish; the desk knows only the finish's
+/// positions); another ticket starts unticked.
+fn show_documents(a: &DeskAdapter<'_>, ticket: &str, names: &[String]) {
+    use slint::Model as _;
+    let shown = a.get_documents();
+    let kept: Vec<bool> = if a.get_documents_ticket() == ticket && shown.row_count() == names.len()
+    {
+        shown.iter().map(|row| row.ticked).collect()
+    } else {
+        vec![false; names.len()]
+    };
+    let same = shown.row_count() == names.len()
+        && shown
+            .iter()
+            .zip(names)
+            .zip(&kept)
+            .all(|((row, name), &t)| row.name.as_str() == name && row.ticked == t);
+    a.set_documents_ticket(ticket.into());
+    if !same {
+        a.set_documents(ModelRc::new(VecModel::from(
+            names
+                .iter()
+                .zip(kept)
+                .map(|(n, ticked)| DocumentRow {
+                    name: n.as_str().into(),
+                    ticked,
+                })
+                .collect::<Vec<_>>(),
+        )));
+    }
+}
+
+/// The positions of the documents ticked, as `finish`'s `missing` names them.
+pub fn ticked_documents(window: &CounterWindow) -> Vec<u8> {
+    use slint::Model as _;
+    window
+        .global::<DeskAdapter>()
+        .get_documents()
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.ticked)
+        .filter_map(|(i, _)| u8::try_from(i).ok())
+        .collect()
 }
 
 fn rows<'a>(items: impl Iterator<Item = (&'a str, &'a str, u32)>) -> ModelRc<QueueRow> {
@@ -205,6 +252,28 @@ pub fn wire(
         a.on_finish(move |result| {
             if let Some(r) = named::<ServiceResult>(&result) {
                 act(Action::Finish(r));
+            }
+        });
+    }
+    {
+        let weak = window.as_weak();
+        a.on_toggle_document(move |i| {
+            use slint::Model as _;
+            let Some(w) = weak.upgrade() else { return };
+            let docs = w.global::<DeskAdapter>().get_documents();
+            let Ok(i) = usize::try_from(i) else { return };
+            if let Some(mut row) = docs.row_data(i) {
+                row.ticked = !row.ticked;
+                docs.set_row_data(i, row);
+            }
+        });
+    }
+    {
+        let act = Rc::clone(&act);
+        let weak = window.as_weak();
+        a.on_finish_missing(move || {
+            if let Some(w) = weak.upgrade() {
+                act(Action::FinishMissing(ticked_documents(&w)));
             }
         });
     }
@@ -344,6 +413,20 @@ pub fn show_greeter(
     a.set_last_is_problem(problem);
 }
 
+/// Shows the hall's value tiers, `(level, name)`, on the greeter's handheld, with the one set
+/// for the visitor.
+pub fn show_tiers(window: &GreeterWindow, tiers: &[(u8, String)], chosen: Option<u8>) {
+    let a = window.global::<GreeterAdapter>();
+    let levels: Vec<String> = tiers.iter().map(|(l, _)| l.to_string()).collect();
+    a.set_tiers(named_rows(
+        levels
+            .iter()
+            .zip(tiers)
+            .map(|(l, (_, n))| (l.as_str(), n.as_str())),
+    ));
+    a.set_tier(chosen.map(|l| l.to_string()).unwrap_or_default().into());
+}
+
 /// Sends the greeter's presses to `act`.
 pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPress) + 'static) {
     use crate::floor::{DoorTouch, GreeterPress};
@@ -375,6 +458,10 @@ pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPr
             };
             act(GreeterPress::Touch(touch));
         });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_choose_tier(move |level| act(GreeterPress::Tier(level.parse().ok())));
     }
     {
         let act = Rc::clone(&act);
@@ -513,10 +600,15 @@ pub fn wire_supervisor(
     }
     {
         let act = Rc::clone(&act);
-        a.on_resolve(move |id, resolution| {
+        a.on_resolve(move |id, cause, solution, compensation, promise| {
             act(SupervisorPress::Resolve {
                 complaint: id.to_string(),
-                resolution: resolution.to_string(),
+                answer: hallq_proto::ComplaintAnswer {
+                    cause: cause.to_string(),
+                    solution: solution.to_string(),
+                    compensation: Some(compensation.to_string()),
+                    promise: promise.to_string(),
+                },
             });
         });
     }

@@ -140,6 +140,9 @@ pub struct DeskView {
     pub businesses: Vec<(String, String)>,
     /// The open complaint cases with the time left to their next limit.
     pub cases: Vec<crate::floor::CaseLine>,
+    /// The documents of the served ticket's business type (`state/services`), in `lang`: the
+    /// boxes the clerk ticks when the service ends with "needs more documents".
+    pub documents: Vec<String>,
 }
 
 impl DeskView {
@@ -192,9 +195,12 @@ impl DeskView {
                 .and_then(|s| s.clerk_today.as_ref())
                 .map(ClerkLine::of),
             busy: desk.in_flight.is_some(),
+            // A refusal first; else a paper that did not print (the answer itself was fine).
             problem: desk
                 .problem
-                .map(|p| p.message().get(lang).to_owned())
+                .map(|p| p.message())
+                .or_else(|| desk.not_printed.clone())
+                .map(|t| t.get(lang).to_owned())
                 .unwrap_or_default(),
             info: desk.info.clone().unwrap_or_default(),
             awaiting_rating: state
@@ -231,6 +237,7 @@ impl DeskView {
                 .as_ref()
                 .map(|c| crate::floor::case_lines(c, now, lang))
                 .unwrap_or_default(),
+            documents: Vec::new(),
         };
         let Some(state) = state.filter(|_| desk.reachable) else {
             return view;
@@ -258,6 +265,12 @@ impl DeskView {
                 },
             ) => {
                 view.ticket(ticket, &name_of(&ticket.business), lang);
+                view.documents = desk
+                    .services
+                    .as_ref()
+                    .and_then(|s| s.services.iter().find(|i| i.business == ticket.business))
+                    .map(|i| i.documents.iter().map(|d| d.get(lang).to_owned()).collect())
+                    .unwrap_or_default();
                 view.elapsed_secs = now.secs_since(*since_ms).max(0);
                 view.limit_min = *limit_min;
                 view.back_office = *back_office;

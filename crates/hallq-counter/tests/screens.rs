@@ -85,6 +85,7 @@ fn services() -> Services {
         counters_open: 1,
         limit_min: 15,
         documents: vec![],
+        document_help: vec![],
         self_service: None,
     };
     Services {
@@ -109,6 +110,7 @@ fn services() -> Services {
         ],
         hours: None,
         booking: false,
+        tiers: vec![],
     }
 }
 

@@ -300,13 +300,24 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
         "only the case not yet contacted"
     );
     buttons("已联系客户")[0].invoke_accessible_default_action();
-    // The contacted one: progress needs a note, and so does a resolution.
-    buttons("办结")[1].invoke_accessible_default_action();
+    // The contacted one: progress needs a note; a resolution needs its written result (the
+    // cause, the solution and the promise; the compensation may stay empty).
     buttons("记录进展")[0].invoke_accessible_default_action();
     note("已电话回访，核查中");
     buttons("记录进展")[0].invoke_accessible_default_action();
-    note("多收费用已退回");
     buttons("办结")[1].invoke_accessible_default_action();
+    buttons("办结并告知客户")[0].invoke_accessible_default_action();
+    let part = |label: &str, text: &str| {
+        ElementHandle::find_by_accessible_label(&window, label)
+            .find(|e| e.accessible_role() == Some(AccessibleRole::TextInput))
+            .unwrap_or_else(|| panic!("no field {label:?}"))
+            .set_accessible_value(text);
+    };
+    part("原因", "计费系统未及时同步套餐变更");
+    part("解决方案", "多收费用已退回");
+    buttons("办结并告知客户")[0].invoke_accessible_default_action();
+    part("后续承诺", "今后变更当日生效");
+    buttons("办结并告知客户")[0].invoke_accessible_default_action();
 
     let sent = sent.borrow();
     let first = ComplaintId::new("K20261130-001").unwrap();
@@ -327,7 +338,12 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
             Command::ComplaintResolve {
                 complaint: second,
                 resolution: "多收费用已退回".into(),
-                answer: None,
+                answer: Some(hallq_proto::ComplaintAnswer {
+                    cause: "计费系统未及时同步套餐变更".into(),
+                    solution: "多收费用已退回".into(),
+                    compensation: None,
+                    promise: "今后变更当日生效".into(),
+                }),
             },
         ],
         "nothing is sent without its note"

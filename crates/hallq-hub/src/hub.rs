@@ -157,6 +157,18 @@ pub async fn run(
     let notify_to = notify
         .as_ref()
         .map(|(channel, tx, _)| (tx.clone(), channel.kind()));
+    // A resolved complaint's written result, on the same SMS channel (crate::complaint_sms).
+    let results = if config.notify.enabled {
+        let sms = Arc::new(config.notify.sms_channel().map_err(HubError::Config)?);
+        let (tx, rx) = mpsc::unbounded_channel();
+        Some((sms, tx, rx))
+    } else {
+        None
+    };
+    let results_to = results.as_ref().map(|(sms, tx, _)| {
+        use hallq_notify::NoticeChannel as _;
+        (tx.clone(), sms.kind())
+    });
     let mut writer = {
         let (config, clock, metrics) = (
             Arc::clone(&config),
@@ -167,6 +179,9 @@ pub async fn run(
             let mut w = Writer::open(config, clock, metrics)?;
             if let Some((tx, kind)) = notify_to {
                 w.set_notifier(crate::notify::Notifier::new(tx, kind))?;
+            }
+            if let Some((tx, kind)) = results_to {
+                w.set_result_sms(crate::complaint_sms::ResultSms::new(tx, kind));
             }
             Ok::<_, WriterError>(w)
         })
@@ -246,6 +261,22 @@ pub async fn run(
         tokio::spawn(crate::notify::run_sender(
             jobs,
             channel,
+            config.notify.retry,
+            report,
+        ));
+    }
+    if let Some((sms, _, jobs)) = results {
+        let writer_input = in_tx.downgrade();
+        let report = move |r| {
+            if let Some(tx) = writer_input.upgrade() {
+                tokio::spawn(async move {
+                    let _ = tx.send(Input::ComplaintResult(r)).await;
+                });
+            }
+        };
+        tokio::spawn(crate::complaint_sms::run_sender(
+            jobs,
+            sms,
             config.notify.retry,
             report,
         ));

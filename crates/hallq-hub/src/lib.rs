@@ -10,6 +10,7 @@
 //! - [`hqconfig`]: headquarters' configuration documents, taken or refused by the writer.
 //! - [`phone`]: the live ticket page on the customer's phone (`[phone]`).
 //! - [`notify`]: "your turn is near" (`[notify]`): the rule after each commit, the sender beside.
+//! - [`complaint_sms`]: a resolved complaint's written result by SMS on `[notify]`'s channel.
 //! - [`booking`]: appointments of a standalone hall: the book in the writer, the page and API.
 //! - [`inspect`]: service-standard inspections: the register in the writer, `state/inspections`.
 
@@ -17,6 +18,7 @@ pub mod booking;
 pub mod broker;
 mod checkin;
 pub mod clock;
+pub mod complaint_sms;
 pub mod config;
 pub mod datadir;
 pub mod gate;

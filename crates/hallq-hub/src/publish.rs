@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use hallq_proto::state::{
     Announcement, Board, CallbackCase, ComplaintCase, Complaints, ConfigInForce, ConfigRefused,
     CounterState, HubClock, HubStatus, Liveness, Notice, NoticeKind, OpeningHours, Services,
-    Storage, UplinkState,
+    Storage, TierChoice, UplinkState,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{
@@ -297,6 +297,15 @@ impl StatePublisher {
                 close: hh_mm(self.hours.1),
             }),
             booking: self.booking,
+            tiers: engine
+                .config()
+                .tiers
+                .iter()
+                .map(|t| TierChoice {
+                    level: t.level,
+                    name: t.name.clone(),
+                })
+                .collect(),
         };
         self.push(&mut out, self.topics.services(), services, all, |s, rev| {
             s.rev = rev;

@@ -99,6 +99,9 @@ pub enum Input<T> {
     /// One attempt to send a customer notice, from the sender (`crate::notify`): journaled as
     /// `notice_sent`, and a last failure shown to supervisors.
     Notice(crate::notify::Report),
+    /// One attempt to send a resolved complaint's written result (`crate::complaint_sms`):
+    /// journaled as `complaint_result_sent`.
+    ComplaintResult(crate::complaint_sms::Report),
     /// A booking request from the booking page or API (`crate::booking`): decided in order
     /// with everything else, answered after the commit.
     Booking(crate::booking::Asked),
@@ -192,6 +195,9 @@ pub struct Writer {
     phone: Option<crate::phone::PhoneLink>,
     /// "Your turn is near", when `[notify]` is enabled ([`Writer::set_notifier`]).
     notifier: Option<crate::notify::Notifier>,
+    /// Complaints' written results by SMS, when `[notify]` is enabled
+    /// ([`Writer::set_result_sms`]).
+    result_sms: Option<crate::complaint_sms::ResultSms>,
     /// The hall's book of appointments, with `[booking]`.
     keeper: Option<crate::booking::Keeper>,
     /// The register of inspections and corrections (`crate::inspect`).
@@ -312,6 +318,7 @@ impl Writer {
             write_failing: false,
             phone: None,
             notifier: None,
+            result_sms: None,
             keeper,
             inspector,
         };
@@ -363,6 +370,39 @@ impl Writer {
         notifier.restore(&self.journal.replay()?, &self.engine);
         self.notifier = Some(notifier);
         Ok(())
+    }
+
+    /// Sends complaints' written results by SMS from now on.
+    pub fn set_result_sms(&mut self, sms: crate::complaint_sms::ResultSms) {
+        self.result_sms = Some(sms);
+    }
+
+    /// After a committed batch: each complaint it resolved with a written result goes to the
+    /// complainant's number, unsealed for that send only.
+    fn results_after(&mut self, events: &[Event], now: Timestamp) {
+        use crate::complaint_sms::Contact;
+        let Some(sms) = &mut self.result_sms else {
+            return;
+        };
+        let (journal, vault) = (&self.journal, &self.vault);
+        sms.after_commit(events, &self.config.hall.name, now, |complaint| {
+            let sealed = match journal.personal(PersonalKind::ComplaintContact, complaint.as_str())
+            {
+                Ok(Some(s)) => s,
+                Ok(None) => return Contact::None,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read a sealed number");
+                    return Contact::Unavailable;
+                }
+            };
+            match vault.open(&sealed) {
+                Ok(phone) => Contact::Open(phone),
+                Err(e) => {
+                    tracing::error!(error = %e, %complaint, "a sealed number does not open");
+                    Contact::Unavailable
+                }
+            }
+        });
     }
 
     /// After a committed batch: the notices its changes made due, each number unsealed for its
@@ -533,6 +573,9 @@ impl Writer {
         if let Some(n) = &mut self.notifier {
             internal.extend(n.take_pending());
         }
+        if let Some(r) = &mut self.result_sms {
+            internal.extend(r.take_pending());
+        }
         if let Some(p) = &mut self.phone {
             internal.extend(p.notices().take_pending());
         }
@@ -600,6 +643,7 @@ impl Writer {
                         internal.push(n.report(report, now));
                     }
                 }
+                Input::ComplaintResult(report) => internal.push(report.event(now)),
                 Input::Booking(asked) => {
                     let (answer, events) = self.booking(asked.request, now);
                     internal.extend(events);
@@ -719,6 +763,7 @@ impl Writer {
             }
             publishes.extend(self.calls(&events));
             storage_changed |= self.notify_after(&events, now);
+            self.results_after(&events, now);
             if let Some(p) = &mut self.phone {
                 let stall = self.config.notify.stall_after_min;
                 p.notices().after_commit(&events, &self.engine, stall, now);

@@ -304,6 +304,7 @@ pub(crate) fn project(
         | E::ConfigRefused { .. }
         | E::NoticeConsented { .. }
         | E::NoticeSent { .. }
+        | E::ComplaintResultSent { .. }
         | E::Booking { .. }
         | E::Inspection { .. } => {}
     }

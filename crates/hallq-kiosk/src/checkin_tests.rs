@@ -29,10 +29,12 @@ fn services(booking: bool) -> Services {
             counters_open: 2,
             limit_min: 15,
             documents: vec![],
+            document_help: vec![],
             self_service: None,
         }],
         hours: None,
         booking,
+        tiers: vec![],
     }
 }
 

@@ -22,6 +22,7 @@ fn service(business: &str, offer: Option<&str>) -> ServiceInfo {
         counters_open: 2,
         limit_min: 15,
         documents: vec![LocalText::new("身份证", "ID card")],
+        document_help: vec![],
         self_service: offer.map(|o| LocalText::new(o, o)),
     }
 }
@@ -36,6 +37,7 @@ fn services(open: bool) -> Services {
         services: vec![service("topup", Some("扫码充值")), service("sale", None)],
         hours: None,
         booking: false,
+        tiers: vec![],
     }
 }
 

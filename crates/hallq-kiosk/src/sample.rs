@@ -40,6 +40,7 @@ fn service(
             15
         },
         documents,
+        document_help: vec![],
         self_service: None,
     }
 }
@@ -131,6 +132,7 @@ pub fn services() -> Services {
             close: "17:30".into(),
         }),
         booking: false,
+        tiers: vec![],
     }
 }
 

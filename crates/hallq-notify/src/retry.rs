@@ -59,12 +59,27 @@ pub async fn deliver_with_retry(
     channel: &dyn NoticeChannel,
     notice: &Outgoing,
     policy: RetryPolicy,
-    mut report: impl FnMut(&Attempt),
+    report: impl FnMut(&Attempt),
 ) -> Attempt {
+    retry(policy, || channel.deliver(notice), report).await
+}
+
+/// Makes `send` up to the policy's limit, pausing between failures; `report` is told of every
+/// attempt as it ends. For a text that is not a ticket's notice (a complaint's written result,
+/// sent with [`SmsChannel::send_sms`](crate::SmsChannel::send_sms)). Returns the last attempt.
+pub async fn retry<F, Fut>(
+    policy: RetryPolicy,
+    mut send: F,
+    mut report: impl FnMut(&Attempt),
+) -> Attempt
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), SendError>>,
+{
     let attempts = policy.attempts.max(1);
     let mut attempt = 1;
     loop {
-        let result = channel.deliver(notice).await;
+        let result = send().await;
         let last = result.is_ok() || attempt >= attempts || result == Err(SendError::NoNumber);
         let a = Attempt {
             attempt,

@@ -1,7 +1,7 @@
 //! The texts of the notices, in the ticket's language. Short: a Chinese text of 70 characters
 //! or less fits one SMS.
 
-use hallq_proto::{Lang, TicketNo};
+use hallq_proto::{ComplaintAnswer, Lang, TicketNo};
 
 use crate::rule::Notice;
 
@@ -51,6 +51,16 @@ pub fn otp_text(hall: &str, code: &str, valid_min: u32) -> String {
     )
 }
 
+/// The written result of complaint `case` (原因、解决方案、补偿措施、后续承诺), as the SMS to the
+/// complainant: the case named, each part on its line, and where to ask. Chinese, as the
+/// supervisor writes the parts; several messages long (it goes in `message_payload` over SMPP).
+pub fn complaint_result_text(hall: &str, case: &str, answer: &ComplaintAnswer) -> String {
+    format!(
+        "【{hall}】您的投诉（受理编号 {case}）已处理完毕，处理结果如下：\n{}\n如有疑问，请凭受理编号到厅咨询。",
+        answer.text().zh
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use hallq_proto::CounterNo;
@@ -96,5 +106,28 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("Booking code 042917, valid 5 min"), "{t}");
+    }
+
+    #[test]
+    fn a_complaint_result_names_the_case_and_every_part() {
+        let answer = ComplaintAnswer {
+            cause: "套餐变更未及时生效".into(),
+            solution: "已按新套餐重新计费".into(),
+            compensation: None,
+            promise: "今后变更当日生效".into(),
+        };
+        let text = complaint_result_text("示范营业厅", "K20261123-001", &answer);
+        assert!(
+            text.starts_with("【示范营业厅】您的投诉（受理编号 K20261123-001）"),
+            "{text}"
+        );
+        for part in [
+            "原因：套餐变更未及时生效",
+            "解决方案：已按新套餐重新计费",
+            "补偿措施：无",
+            "后续承诺：今后变更当日生效",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use hallq_proto::reply::TicketIssued;
 use hallq_proto::state::{
     Activity, Announcement, Board, CallEntry, CallEvent, CounterState, HubClock, HubStatus,
     Liveness, Notice, NoticeKind, OpeningHours, Presence, QueueInfo, RatingPrompt, ServiceInfo,
-    Services, TicketAtCounter,
+    Services, TicketAtCounter, TierChoice,
 };
 use hallq_proto::topic::Topics;
 use hallq_proto::{
@@ -485,6 +485,10 @@ fn main() {
                 counters_open: 2,
                 limit_min: 15,
                 documents: documents.clone(),
+                document_help: vec![Some(text(
+                    "身份证遗失可先到派出所办理临时身份证",
+                    "A lost ID card: get a temporary one at the police station first",
+                ))],
                 self_service: Some(text(
                     "话费充值、账单查询可在自助终端或手机营业厅 App 办理，无需排队",
                     "Top-up and bill queries need no queue: use the self-service terminal or the app",
@@ -503,6 +507,7 @@ fn main() {
                     text("本人有效身份证件原件", "Your original ID card"),
                     text("故障设备及购机凭证", "The faulty device and its receipt"),
                 ],
+                document_help: vec![],
                 self_service: None,
             },
         ],
@@ -511,6 +516,10 @@ fn main() {
             close: "17:30".into(),
         }),
         booking: true,
+        tiers: vec![TierChoice {
+            level: 7,
+            name: text("五星钻卡客户", "Five-star diamond customer"),
+        }],
     };
     show("services", &topics.services(), &services);
 

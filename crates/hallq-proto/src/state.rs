@@ -277,6 +277,20 @@ pub struct Services {
     /// check-in. Absent (false) from a hub before it was added.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub booking: bool,
+    /// The hall's value tiers (hall.toml `[[queue.tiers]]`), for the greeter's tier picker: a
+    /// level and its staff-facing name, never a customer's tier. Absent when the hall has none
+    /// (and from a hub before it was added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierChoice>,
+}
+
+/// A value tier a greeter may set on a ticket (`issue_ticket`'s `tier`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierChoice {
+    /// Its level, as `issue_ticket` names it.
+    pub level: u8,
+    /// Its name, for staff only.
+    pub name: LocalText,
 }
 
 /// When the hall issues tickets, in hall-local time.
@@ -309,8 +323,21 @@ pub struct ServiceInfo {
     pub limit_min: u32,
     /// Documents to have ready (one-time notification).
     pub documents: Vec<LocalText>,
+    /// How to get each document of `documents` that a customer lacks (hall.toml
+    /// `document_help`), by position, `null` where the hall says nothing: the counter prints it
+    /// under the document on the list of documents still needed (《补充材料清单》). Empty when the
+    /// hall gives no help for any document, and absent from a hub before it was added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub document_help: Vec<Option<LocalText>>,
     /// The self-service or app alternative offered first (channel diversion), if any.
     pub self_service: Option<LocalText>,
+}
+
+impl ServiceInfo {
+    /// How to get the document at `i` of `documents`, when the hall says.
+    pub fn help(&self, i: usize) -> Option<&LocalText> {
+        self.document_help.get(i).and_then(Option::as_ref)
+    }
 }
 
 /// The open complaint cases, on `…/state/complaints` (retained): the supervisor's and the

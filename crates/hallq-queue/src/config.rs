@@ -126,6 +126,23 @@ impl BusinessType {
             .collect()
     }
 
+    /// How to get each document of `documents`, by position (`None` where the hall says
+    /// nothing), as `state/services` publishes it; empty when the hall says nothing at all.
+    pub fn document_help_by_position(&self) -> Vec<Option<LocalText>> {
+        if self.document_help.is_empty() {
+            return Vec::new();
+        }
+        self.documents
+            .iter()
+            .map(|d| {
+                self.document_help
+                    .iter()
+                    .find(|h| h.document == d.zh)
+                    .map(|h| h.how.clone())
+            })
+            .collect()
+    }
+
     /// The handling-time limit in minutes.
     pub fn limit_min(&self) -> u32 {
         self.limit_min

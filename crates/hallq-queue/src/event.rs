@@ -292,6 +292,19 @@ pub enum EventKind {
         error: Option<String>,
         last: bool,
     },
+    /// One attempt to send a resolved complaint's written result (原因、解决方案、补偿措施、
+    /// 后续承诺) to the number the complainant left (docs/notify.md): `channel` `smpp` or
+    /// `webhook`, `attempt` from 1, `result` `sent` or `failed` (then `error` says why, without
+    /// the number); `last` on the attempt that ended the tries.
+    ComplaintResultSent {
+        complaint: ComplaintId,
+        channel: String,
+        attempt: u32,
+        result: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        last: bool,
+    },
     /// The hall's book of appointments changed (issue 15 §3, docs/booking.md): the hub holds
     /// the book of a standalone hall and decides its commands in its single writer. The queue's
     /// own state does not change; a check-in on time issues its ticket through the queue.
@@ -355,6 +368,7 @@ impl EventKind {
             // they were.
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. }
+            | E::ComplaintResultSent { .. }
             | E::Booking { .. } => return None,
         })
     }

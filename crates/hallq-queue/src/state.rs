@@ -632,7 +632,8 @@ impl HallState {
             E::ConfigApplied { .. }
             | E::ConfigRefused { .. }
             | E::NoticeConsented { .. }
-            | E::NoticeSent { .. } => {}
+            | E::NoticeSent { .. }
+            | E::ComplaintResultSent { .. } => {}
             // The hub keeps the book beside the engine (docs/booking.md).
             E::Booking { .. } | E::Inspection { .. } => {}
             E::ComplaintOpened {

@@ -123,6 +123,7 @@ pub(crate) fn service_infos(cfg: &QueueConfig, st: &HallState, ex: &Expected) ->
                 counters_open: capacity(cfg, st, &b.code).1,
                 limit_min: b.limit_min(),
                 documents: b.documents.clone(),
+                document_help: b.document_help_by_position(),
                 self_service: b.self_service.clone(),
             }
         })

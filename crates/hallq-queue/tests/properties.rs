@@ -996,6 +996,7 @@ impl Lifecycle {
             | E::ConfigRefused { .. }
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. }
+            | E::ComplaintResultSent { .. }
             | E::Booking { .. }
             | E::Inspection { .. } => {}
             E::CallAnnounced { ticket, .. } => {

@@ -1227,6 +1227,7 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::ConfigRefused { .. }
         | E::NoticeConsented { .. }
         | E::NoticeSent { .. }
+        | E::ComplaintResultSent { .. }
         | E::Booking { .. }
         | E::Inspection { .. } => None,
     }

@@ -211,7 +211,16 @@ pub(crate) fn spawn(secrets: &[(&'static str, String)], to: &Target<'_>) -> Vec<
                 cmd.arg("--profile").arg(&profile);
             }
             Role::Counter => {
-                cmd.args(["--counter", &counter.to_string()]);
+                // The counter's papers (complaint receipt, documents still needed) beside the
+                // kiosk's tickets.
+                cmd.args(["--counter", &counter.to_string()])
+                    .arg("--profile")
+                    .arg(&profile)
+                    .arg("--printer")
+                    .arg(format!(
+                        "file:{}",
+                        data_dir.join("counter-papers.escpos").display()
+                    ));
             }
             _ => {}
         }
