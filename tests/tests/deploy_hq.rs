@@ -446,3 +446,124 @@ async fn a_hub_under_deploy_s_nats_permissions_uploads_and_hears_its_answers() {
         hall.hub_log()
     );
 }
+
+/// HQ as a hall's booking master under deploy/'s permissions (real nats-server nodes): hall
+/// gz-tianhe makes its durable consumer on its own subject of `HALLQ_BOOKINGS` as its hub does
+/// (`hallq-hub`'s `uplink::bookings`: durable `booking-<hall>`, filtered on
+/// `hallq.booking.<hall>`, explicit acks), reads its booking and acknowledges it; a consumer
+/// filtered on another hall's subject, another hall's consumer and its messages are refused by
+/// the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_under_deploy_s_nats_permissions_reads_its_own_bookings_and_no_other_hall_s() {
+    use async_nats::jetstream::{self, consumer};
+    use futures_util::StreamExt;
+    use hallq_hq::wire;
+
+    let dir = tempfile::tempdir().unwrap();
+    let auth = deploy_authorization("hq-secret", "hall-secret");
+    let cluster = hallq_hq::NatsCluster::start_with(
+        &dir.path().join("nats"),
+        &auth,
+        Some(("hq", "hq-secret")),
+    )
+    .await
+    .unwrap();
+    // HQ's side: the stream, one booking for each of two halls, and the other hall's consumer.
+    let hq = cluster.connect().await.unwrap();
+    let hq_js = jetstream::new(hq.clone());
+    let hq_stream = hallq_hq::booking::publish::stream(&hq_js).await.unwrap();
+    for hall in ["gz-tianhe", "sz-futian"] {
+        hq_js
+            .publish(
+                wire::booking_subject(hall).unwrap(),
+                format!("a booking of {hall}").into(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let config = |hall: &str| consumer::pull::Config {
+        durable_name: Some(wire::booking_consumer(hall).unwrap()),
+        filter_subject: wire::booking_subject(hall).unwrap(),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ..Default::default()
+    };
+    let theirs = wire::booking_consumer("sz-futian").unwrap();
+    hq_stream
+        .get_or_create_consumer(&theirs, config("sz-futian"))
+        .await
+        .unwrap();
+
+    let hall = cluster
+        .connect_as_hall("gz-tianhe", "hall-secret")
+        .await
+        .unwrap();
+    let js = jetstream::new(hall.clone());
+    let stream = js
+        .get_stream(wire::BOOKINGS_STREAM)
+        .await
+        .expect("the bookings stream's info");
+    let name = wire::booking_consumer("gz-tianhe").unwrap();
+    let refused = |what: &str, allowed: bool| {
+        assert!(!allowed, "{what} was allowed under deploy's permissions");
+    };
+    // Its own consumer's name on another hall's subject.
+    let forged = consumer::pull::Config {
+        filter_subject: wire::booking_subject("sz-futian").unwrap(),
+        ..config("gz-tianhe")
+    };
+    let wait = Duration::from_secs(5);
+    refused(
+        "a consumer on another hall's bookings",
+        tokio::time::timeout(wait, stream.create_consumer(forged))
+            .await
+            .is_ok_and(|r| r.is_ok()),
+    );
+    // Another hall's consumer, made or read.
+    refused(
+        "making another hall's consumer",
+        tokio::time::timeout(
+            wait,
+            stream.create_consumer(consumer::pull::Config {
+                durable_name: Some(wire::booking_consumer("sz-futian").unwrap()),
+                ..config("sz-futian")
+            }),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok()),
+    );
+    refused(
+        "reading another hall's consumer",
+        tokio::time::timeout(wait, stream.get_consumer::<consumer::pull::Config>(&theirs))
+            .await
+            .is_ok_and(|r| r.is_ok()),
+    );
+
+    // Its own: made, read, acknowledged.
+    let own: consumer::PullConsumer = stream
+        .get_or_create_consumer(&name, config("gz-tianhe"))
+        .await
+        .expect("its own consumer");
+    let mut batch = own
+        .fetch()
+        .max_messages(10)
+        .expires(Duration::from_secs(2))
+        .messages()
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while let Some(m) = batch.next().await {
+        let m = m.unwrap();
+        got.push(String::from_utf8(m.payload.to_vec()).unwrap());
+        m.double_ack().await.expect("its acknowledgement is taken");
+    }
+    assert_eq!(got, ["a booking of gz-tianhe"]);
+    let info = hq_stream.consumer_info(&name).await.unwrap();
+    assert_eq!(info.ack_floor.consumer_sequence, 1, "{info:?}");
+    assert_eq!(info.num_ack_pending, 0, "{info:?}");
+    assert_eq!(info.num_pending, 0, "{info:?}");
+    // The other hall's booking is still waiting for its own hall.
+    let info = hq_stream.consumer_info(&theirs).await.unwrap();
+    assert_eq!(info.num_pending, 1, "{info:?}");
+}

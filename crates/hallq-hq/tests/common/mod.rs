@@ -91,6 +91,23 @@ pub(crate) fn example_report_config() -> hallq_report::ReportConfig {
     cfg
 }
 
+/// What `hallq report` reads the inspections with for the example hall (its templates, hours
+/// and target; crates/hallq/src/report_cmd.rs).
+pub(crate) fn example_inspections_setup() -> hallq_report::inspections::Setup {
+    let toml =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/hall.example.toml");
+    let hall = hallq_hub::HallConfig::load(&toml).unwrap();
+    hallq_report::inspections::Setup {
+        templates: hall.inspections.templates.clone(),
+        hours: hallq_report::inspections::Hours {
+            open_min: hall.hours.open.minutes(),
+            close_min: hall.hours.close.minutes(),
+            utc_offset_min: hall.hall.utc_offset_min,
+        },
+        target_pct: hall.kpi.service_standard_pct,
+    }
+}
+
 /// Plays 09:00 to `until_min` (minutes after midnight, hall time) of `day` at ×1000 with `seed`
 /// in `dir`, and extends the journal backwards over 3 days; returns its path and the report
 /// configuration `hallq report` builds from the same hall.toml and
