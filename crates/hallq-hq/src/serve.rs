@@ -350,8 +350,12 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
         tasks.spawn(dispatcher(consumer, queues));
         tasks.spawn(refresh_loop(pg.clone(), configs.clone()));
         uplink_tasks(&nats, &pg, &mut tasks);
-        // The bookings down to the halls: every ingest process runs a publisher, one publishes.
-        tasks.spawn(crate::booking::publish::publisher(pg.clone(), js.clone()));
+        // The bookings down to the halls: every ingest process of a chain that is some hall's
+        // booking master runs a publisher, one publishes. Without `[booking.halls]` nothing
+        // writes the outbox, and no process polls it (the processes share one hq.toml).
+        if !cfg.booking.halls.is_empty() {
+            tasks.spawn(crate::booking::publish::publisher(pg.clone(), js.clone()));
+        }
     }
     let mut web = None;
     if role.serves_web() {
