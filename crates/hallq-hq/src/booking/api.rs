@@ -107,6 +107,15 @@ impl Bookings {
         })
     }
 
+    /// The book of hall `id`, for a booking, a change or a cancellation.
+    fn book(&self, id: &str) -> Result<HallBook<'_>, ApiError> {
+        let (hall, h) = self.hall(id)?;
+        Ok(HallBook {
+            hall,
+            rules: &h.rules,
+        })
+    }
+
     fn hall(&self, id: &str) -> Result<(&str, &Hall), ApiError> {
         self.halls
             .get_key_value(id)
@@ -188,14 +197,10 @@ async fn slots(
     Path(hall): Path<String>,
     Query(q): Query<SlotsQuery>,
 ) -> Result<Response, ApiError> {
-    let (id, h) = api.hall(&hall)?;
+    let book = api.book(&hall)?;
     let now = now();
-    let (business, day) = q.read(&h.rules, now)?;
+    let (business, day) = q.read(book.rules, now)?;
     let db = api.db.get().await?;
-    let book = HallBook {
-        hall: id,
-        rules: &h.rules,
-    };
     let views = book
         .slots(db.client(), &business, day, now)
         .await
@@ -224,16 +229,12 @@ async fn book(
     Path(hall): Path<String>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let (id, h) = api.hall(&hall)?;
+    let book = api.book(&hall)?;
     let b: BookBody = body(&bytes)?;
     let phone = phone(&b.mobile)?;
     let business = b.business()?;
     api.otp.take(&phone, &b.otp, now())?;
-    let person = api.keys.person(id, &phone);
-    let book = HallBook {
-        hall: id,
-        rules: &h.rules,
-    };
+    let person = api.keys.person(book.hall, &phone);
     let slot = Slot {
         business,
         day: BusinessDay(b.day),
@@ -258,16 +259,17 @@ async fn cancel(
     Path((hall, c)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let (id, h) = api.hall(&hall)?;
+    let book = api.book(&hall)?;
     let b: CancelBody = body(&bytes)?;
     let (code, phone) = (code(&c)?, phone(&b.mobile)?);
-    let book = HallBook {
-        hall: id,
-        rules: &h.rules,
-    };
     let mut db = api.db.get().await?;
     let done = book
-        .cancel(db.client_mut(), now(), &code, &api.keys.person(id, &phone))
+        .cancel(
+            db.client_mut(),
+            now(),
+            &code,
+            &api.keys.person(book.hall, &phone),
+        )
         .await?;
     Ok(booking_response(StatusCode::OK, &done))
 }
@@ -277,20 +279,16 @@ async fn change(
     Path((hall, c)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let (id, h) = api.hall(&hall)?;
+    let book = api.book(&hall)?;
     let b: ChangeBody = body(&bytes)?;
     let (code, phone) = (code(&c)?, phone(&b.mobile)?);
-    let book = HallBook {
-        hall: id,
-        rules: &h.rules,
-    };
     let mut db = api.db.get().await?;
     let done = book
         .change(
             db.client_mut(),
             now(),
             &code,
-            &api.keys.person(id, &phone),
+            &api.keys.person(book.hall, &phone),
             BusinessDay(b.day),
             b.start_min,
         )
