@@ -13,7 +13,7 @@ use hallq_proto::state::{
 };
 use hallq_proto::{
     Command, ComplaintCategory, CounterNo, ErrorCode, Lang, LocalText, PauseReason, Phone,
-    ServiceResult, StaffNo, TransferTarget,
+    ServiceResult, StaffNo, TicketNo, TransferTarget,
 };
 
 use crate::paper::ToPrint;
@@ -168,6 +168,13 @@ pub struct Desk {
     /// The paper of the last answer that did not print, and why, until dismissed or the next
     /// command: the clerk must hand the customer the case number or the list by other means.
     pub(crate) not_printed: Option<LocalText>,
+    /// The kind of the last command this terminal sent: whether a call that ended was ended
+    /// here (the clerk's no-show, start, transfer) or by the hub.
+    pub(crate) last_sent: Option<&'static str>,
+    /// A ticket this counter was calling that the hub skipped by itself (its automatic no-show,
+    /// `auto_no_show_after_secs` after the call), until the next press: without it the number
+    /// just vanishes from the clerk's screen.
+    pub(crate) skipped: Option<TicketNo>,
 }
 
 impl Desk {
@@ -185,6 +192,8 @@ impl Desk {
             problem: None,
             info: None,
             not_printed: None,
+            last_sent: None,
+            skipped: None,
         }
     }
 
@@ -205,7 +214,10 @@ impl Desk {
             Input::Counter(c) => {
                 self.known_counters.insert(c.counter.0);
                 if c.counter == self.counter {
-                    keep_newer(&mut self.state, *c);
+                    let skipped = self.skipped_by_hub(&c);
+                    if keep_newer(&mut self.state, *c) && skipped.is_some() {
+                        self.skipped = skipped;
+                    }
                 }
             }
             Input::Board(b) => {
@@ -244,6 +256,7 @@ impl Desk {
             self.problem = None;
             self.info = None;
             self.not_printed = None;
+            self.skipped = None;
             return None;
         }
         if self.in_flight.is_some() || !self.reachable {
@@ -260,8 +273,28 @@ impl Desk {
         self.problem = None;
         self.info = None;
         self.not_printed = None;
+        self.skipped = None;
         self.in_flight = Some(command.kind());
+        self.last_sent = self.in_flight;
         Some(Effect::Send(command))
+    }
+
+    /// The number this counter was calling, if `new` says the call ended without this terminal
+    /// ending it: no command of its own in flight, and its last one not one that ends a call.
+    fn skipped_by_hub(&self, new: &CounterState) -> Option<TicketNo> {
+        let Some(Activity::Calling(called)) = self.state.as_ref().map(|s| &s.activity) else {
+            return None;
+        };
+        let still_there = match &new.activity {
+            Activity::Calling(t) | Activity::Serving { ticket: t, .. } => t.ticket == called.ticket,
+            Activity::Idle | Activity::Paused { .. } => false,
+        };
+        let ended_here = self.in_flight.is_some()
+            || matches!(
+                self.last_sent,
+                Some("no_show" | "transfer" | "start_service")
+            );
+        (!still_there && !ended_here).then(|| called.number.clone())
     }
 
     /// The command `action` asks for, if it makes sense in the counter's state.

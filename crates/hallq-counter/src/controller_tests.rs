@@ -455,3 +455,72 @@ fn a_paper_that_does_not_print_is_the_clerks_problem_until_dismissed() {
     press(&mut d, Action::Dismiss);
     assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).problem, "");
 }
+
+#[test]
+fn a_clerk_with_nothing_finished_has_no_average_yet() {
+    let mut s = state(2, true, true, Activity::Idle);
+    s.clerk_today = Some(hallq_proto::state::ClerkToday::default());
+    let mut d = Desk::new(CounterNo(3));
+    d.handle(Input::HubReachable(true));
+    d.handle(Input::Counter(Box::new(s)));
+    let c = DeskView::of(&d, Timestamp(T0), Lang::Zh).clerk.unwrap();
+    assert_eq!(
+        (c.avg_handling.as_str(), c.within_limit.as_str()),
+        ("—", "—")
+    );
+}
+
+#[test]
+fn a_call_the_hub_skipped_by_itself_is_said_until_the_next_press() {
+    let mut d = desk(Activity::Calling(ticket()));
+    d.handle(Input::Counter(Box::new(state(
+        2,
+        true,
+        true,
+        Activity::Idle,
+    ))));
+    let v = DeskView::of(&d, Timestamp(T0), Lang::Zh);
+    assert_eq!(v.info, "A012 呼叫后未到，已由系统自动过号");
+    let en = DeskView::of(&d, Timestamp(T0), Lang::En);
+    assert_eq!(
+        en.info,
+        "A012 did not come after the call: the hub skipped it"
+    );
+    assert_eq!(press(&mut d, Action::CallNext).len(), 1);
+    assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).info, "");
+}
+
+#[test]
+fn a_call_the_clerk_ended_is_not_said_to_be_skipped_by_the_hub() {
+    // The clerk's own no-show: its answer may come before or after the new state.
+    for answer_first in [true, false] {
+        let mut d = desk(Activity::Calling(ticket()));
+        assert_eq!(press(&mut d, Action::NoShow).len(), 1);
+        if answer_first {
+            d.handle(Input::Answered(Ok(None)));
+        }
+        d.handle(Input::Counter(Box::new(state(
+            2,
+            true,
+            true,
+            Activity::Idle,
+        ))));
+        d.handle(Input::Answered(Ok(None)));
+        assert_eq!(
+            DeskView::of(&d, Timestamp(T0), Lang::Zh).info,
+            "",
+            "{answer_first}"
+        );
+    }
+    // A call that goes on (a recall's new state) is not skipped either.
+    let mut d = desk(Activity::Calling(ticket()));
+    let mut again = ticket();
+    again.recalls = 2;
+    d.handle(Input::Counter(Box::new(state(
+        2,
+        true,
+        true,
+        Activity::Calling(again),
+    ))));
+    assert_eq!(DeskView::of(&d, Timestamp(T0), Lang::Zh).info, "");
+}

@@ -2,7 +2,7 @@
 //! (the hub's clock as the terminal knows it) and picks the hub's texts in `lang`.
 
 use hallq_proto::state::Activity;
-use hallq_proto::{Lang, Timestamp};
+use hallq_proto::{Lang, LocalText, Timestamp};
 
 use crate::controller::Desk;
 
@@ -72,13 +72,17 @@ impl ClerkLine {
                 )
             }
         };
-        let avg = t
+        // Nothing finished yet has no average: "—" as the shares say, not "00:00".
+        let avg_handling = t
             .handling_secs
             .checked_div(u64::from(t.served))
-            .unwrap_or(0);
+            .map_or_else(
+                || "—".to_owned(),
+                |avg| format!("{:02}:{:02}", avg / 60, avg % 60),
+            );
         Self {
             served: t.served,
-            avg_handling: format!("{:02}:{:02}", avg / 60, avg % 60),
+            avg_handling,
             within_limit: pct(t.within_limit, t.served),
             satisfied: if t.rated == 0 {
                 "—".to_owned()
@@ -87,6 +91,14 @@ impl ClerkLine {
             },
         }
     }
+}
+
+/// What the clerk reads when the hub skipped the ticket this counter was calling.
+fn skipped_line(number: &hallq_proto::TicketNo) -> LocalText {
+    LocalText::new(
+        format!("{number} 呼叫后未到，已由系统自动过号"),
+        format!("{number} did not come after the call: the hub skipped it"),
+    )
 }
 
 /// Everything the terminal shows.
@@ -202,7 +214,15 @@ impl DeskView {
                 .or_else(|| desk.not_printed.clone())
                 .map(|t| t.get(lang).to_owned())
                 .unwrap_or_default(),
-            info: desk.info.clone().unwrap_or_default(),
+            info: desk
+                .info
+                .clone()
+                .or_else(|| {
+                    desk.skipped
+                        .as_ref()
+                        .map(|n| skipped_line(n).get(lang).to_owned())
+                })
+                .unwrap_or_default(),
             awaiting_rating: state
                 .and_then(|s| s.awaiting_rating.as_ref())
                 .map(|r| r.number.to_string())
