@@ -90,6 +90,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         0
     };
     let offset = config.hall.utc_offset_min;
+    let auto_skip_s = config.queue.recall.auto_no_show_after_secs;
     let report_cfg = report_config(&config)?;
     let today = time::local(hallq_hub::SystemClock.now(), offset).0;
     let mut sim = SimConfig {
@@ -140,8 +141,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
                 if !args.quiet && !children.is_empty() {
                     println!(
                         "windows: the wall display, a kiosk and the terminal of counter {counter} (sign in with any staff number); \
-                         what you do there is not in the simulator's plan, so its count may differ from the journal's\n"
+                         what you do there is not in the simulator's plan, so its count may differ from the journal's"
                     );
+                    println!("{}\n", own_pace_hint(auto_skip_s, args.speed));
                 }
                 children
             }
@@ -307,4 +309,35 @@ fn summary(f: &Figures, extras: &JournalExtras, offset: i32) -> String {
         f.satisfaction_pct().unwrap_or(0.0),
         extras.events,
     )
+}
+
+/// What someone staffing the demo's extra counter must know: on the accelerated clock the hub
+/// skips a ticket called there after `auto_skip_s` of the hall's time, which at ×120 is 2.5 s
+/// of theirs; press F3 at once, or play slower.
+fn own_pace_hint(auto_skip_s: u32, speed: f64) -> String {
+    if auto_skip_s == 0 {
+        return "叫号后请按 F3 开始办理 / after a call, press F3 to start the service".to_owned();
+    }
+    let real_s = f64::from(auto_skip_s) / speed;
+    format!(
+        "叫号后 {real_s:.1} 秒内未按 F3 开始办理，中枢将自动过号；想按自己的节奏办理请用 --speed 5 / \
+         after a call you have {real_s:.1} s to press F3 (start) before the hub skips the ticket; \
+         to serve at your own pace run with --speed 5"
+    )
+}
+
+#[cfg(test)]
+mod own_pace_tests {
+    use super::own_pace_hint;
+
+    #[test]
+    fn the_hint_says_the_seconds_of_the_users_own_time() {
+        let at_120 = own_pace_hint(300, 120.0);
+        assert!(
+            at_120.contains("2.5 秒") && at_120.contains("2.5 s to press F3"),
+            "{at_120}"
+        );
+        assert!(own_pace_hint(300, 5.0).contains("60.0 s"));
+        assert!(!own_pace_hint(0, 120.0).contains("skips"));
+    }
 }
