@@ -298,6 +298,15 @@ pub async fn run(
                 let _ = tx.try_send(Input::Config(offer));
             }
         };
+        // With `[booking]`, HQ's booking key for the hall (check-in by number of HQ's bookings).
+        let writer_input = in_tx.downgrade();
+        let booking_key = config.booking.as_ref().map(|_| {
+            Arc::new(move |key| {
+                if let Some(tx) = writer_input.upgrade() {
+                    let _ = tx.try_send(Input::HqBookingKey(key));
+                }
+            }) as Arc<dyn Fn(hallq_wire::HallBookingKey) + Send + Sync>
+        });
         // With HQ as the booking master, HQ's bookings come down to the writer.
         let at_hq = config
             .booking
@@ -323,6 +332,7 @@ pub async fn run(
             metrics: Arc::clone(&metrics),
             report: Box::new(report),
             offer: Arc::new(offer),
+            booking_key,
             // With `[phone]` on, HQ serves the same pages from the board sent up.
             pages: phone.as_ref().map(|(board, key)| crate::uplink::Pages {
                 board: board.clone(),

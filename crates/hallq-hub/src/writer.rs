@@ -85,6 +85,8 @@ pub enum Input<T> {
     /// taken or refused against the live queue, and journaled either way (a revision decided
     /// already changes nothing).
     Config(crate::hqconfig::Offer),
+    /// HQ's booking key for this hall as the uplink fetched it (`crate::booking::hqkey`).
+    HqBookingKey(hallq_wire::HallBookingKey),
     /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
     /// from the next command on; `summary` says what changed, for the audit trail.
     Reload {
@@ -287,7 +289,9 @@ impl Writer {
         let keeper = match &config.booking {
             Some(section) => {
                 let rules = section.rules(&config).map_err(std::io::Error::other)?;
-                Some(crate::booking::Keeper::open(rules, &journal, clock.now())?)
+                let mut keeper = crate::booking::Keeper::open(rules, &journal, clock.now())?;
+                crate::booking::hqkey::restore(&mut keeper, &vault, &config);
+                Some(keeper)
             }
             None => None,
         };
@@ -633,6 +637,13 @@ impl Writer {
                     }
                     internal.extend(self.take_config(&offer, now));
                 }
+                Input::HqBookingKey(offered) => entries.extend(crate::booking::hqkey::take(
+                    self.keeper.as_mut(),
+                    &self.vault,
+                    &self.config,
+                    &offered,
+                    now,
+                )),
                 Input::PhoneRate(rate) => {
                     let (written, result) = self.phone_rate(&rate, now, &mut cached);
                     entries.extend(written);

@@ -8,6 +8,7 @@
 //!   commands and are decided there in arrival order, so two requests for a slot's last place
 //!   can never both win; the events go into the same journal commit as everything else of the
 //!   batch, and the book is rebuilt from the journal at start.
+//! - [`hqkey`]: HQ's booking key for this hall, so that check-in by number finds HQ's bookings.
 //! - [`otp`] and [`api`]: the one-time codes and the JSON API and booking page under `/book`,
 //!   served on `[booking] listen` (the API's shapes and the page are hallq-booking's `web`).
 //!
@@ -16,6 +17,7 @@
 //! one-time codes are kept in memory under a keyed hash of their own.
 
 pub mod api;
+pub mod hqkey;
 pub mod otp;
 
 use std::collections::BTreeMap;
@@ -288,6 +290,9 @@ pub struct Keeper {
     rules: SlotRules,
     book: Book,
     view: tokio::sync::watch::Sender<std::sync::Arc<Book>>,
+    /// HQ's booking key for this hall, once HQ handed it down ([`hqkey`]): HQ's bookings know
+    /// their customer by a hash under it.
+    hq_key: Option<hqkey::HqKey>,
 }
 
 impl Keeper {
@@ -303,7 +308,22 @@ impl Keeper {
             book.apply(&event);
         }
         let (view, _) = tokio::sync::watch::channel(std::sync::Arc::new(book.clone()));
-        Ok(Self { rules, book, view })
+        Ok(Self {
+            rules,
+            book,
+            view,
+            hq_key: None,
+        })
+    }
+
+    /// HQ's booking key for this hall in force, if any.
+    pub fn hq_key(&self) -> Option<&hqkey::HqKey> {
+        self.hq_key.as_ref()
+    }
+
+    /// Puts HQ's booking key in force.
+    pub fn set_hq_key(&mut self, key: Option<hqkey::HqKey>) {
+        self.hq_key = key;
     }
 
     /// The rules.
