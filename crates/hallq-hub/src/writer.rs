@@ -291,6 +291,7 @@ impl Writer {
                 let rules = section.rules(&config).map_err(std::io::Error::other)?;
                 let mut keeper = crate::booking::Keeper::open(rules, &journal, clock.now())?;
                 crate::booking::hqkey::restore(&mut keeper, &vault, &config);
+                crate::booking::switch::refresh(&mut keeper, &config, clock.now());
                 Some(keeper)
             }
             None => None,
@@ -535,13 +536,10 @@ impl Writer {
     }
 
     /// The book's view and rules for the booking page, with `[booking]`.
-    pub fn booking_view(
-        &self,
-    ) -> Option<(
-        hallq_booking::SlotRules,
-        tokio::sync::watch::Receiver<Arc<hallq_booking::Book>>,
-    )> {
-        self.keeper.as_ref().map(|k| (k.rules().clone(), k.view()))
+    pub fn booking_view(&self) -> Option<crate::booking::WebSide> {
+        self.keeper
+            .as_ref()
+            .map(|k| (k.rules().clone(), k.view(), k.at_hq_view()))
     }
 
     /// Read access to the engine, for tests and metrics.
@@ -685,6 +683,7 @@ impl Writer {
                     if let Some(keeper) = self.keeper.as_mut() {
                         let close = hallq_booking::BookingCommand::CloseWindows;
                         internal.extend(keeper.decide(now, &close).unwrap_or_default());
+                        crate::booking::switch::refresh(keeper, &self.config, now);
                     }
                     self.limiter.forget_idle(now);
                 }

@@ -15,9 +15,11 @@
 
 use serde::{Deserialize, Serialize};
 
+mod booking_doc;
 mod booking_key;
 mod config;
 
+pub use booking_doc::{BookingDoc, BookingMaster};
 pub use booking_key::{BOOKING_KEY_BYTES, HallBookingKey, booking_key_key, booking_key_subject};
 
 pub use config::{

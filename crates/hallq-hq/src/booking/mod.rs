@@ -92,9 +92,9 @@ pub enum OtpChoice {
 
 /// `[booking.halls.<hall>]`: one hall's bookings at HQ.
 ///
-/// Chosen (docs/booking.md): the rules are HQ's own per-hall configuration, not yet read from
-/// the hall's published configuration (the configuration document has no `[booking]` yet);
-/// they are hallq-booking's [`SlotRules`], the same type the hub derives from its hall.toml, so
+/// Chosen (docs/booking.md): the rules are HQ's own per-hall configuration, not read from the
+/// hall's published configuration (whose `[booking]` says only who sells, and from when); they
+/// are hallq-booking's [`SlotRules`], the same type the hub derives from its hall.toml, so
 /// the same code decides them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
