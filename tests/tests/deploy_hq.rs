@@ -567,3 +567,89 @@ async fn a_hall_under_deploy_s_nats_permissions_reads_its_own_bookings_and_no_ot
     let info = hq_stream.consumer_info(&theirs).await.unwrap();
     assert_eq!(info.num_pending, 1, "{info:?}");
 }
+
+/// Each hall's booking key under deploy/'s permissions (real nats-server nodes): HQ puts the
+/// keys of two halls it sells for (`hallq_hq::booking::keys_down`, as `hallq hq serve` does);
+/// hall gz-tianhe reads its own, as its hub does (a direct get, and woken by a put on its
+/// subject), and it is the key HQ hashes that hall's customers under; the other hall's key is
+/// refused by the server, read or heard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hall_under_deploy_s_nats_permissions_reads_its_own_booking_key_and_no_other_hall_s() {
+    use async_nats::jetstream;
+    use hallq_hq::wire;
+
+    let dir = tempfile::tempdir().unwrap();
+    let auth = deploy_authorization("hq-secret", "hall-secret");
+    let cluster = hallq_hq::NatsCluster::start_with(
+        &dir.path().join("nats"),
+        &auth,
+        Some(("hq", "hq-secret")),
+    )
+    .await
+    .unwrap();
+    let hq = cluster.connect().await.unwrap();
+    let hq_js = jetstream::new(hq.clone());
+    let keys = hallq_hq::booking::Keys::from_bytes(&[9; 32]);
+    let halls = ["gz-tianhe".to_owned(), "sz-futian".to_owned()];
+    let put = hallq_hq::booking::keys_down::put_keys(&hq_js, &keys, &halls)
+        .await
+        .unwrap();
+    assert_eq!(put, 2);
+    // Put again: the keys are in place, nothing is put.
+    let put = hallq_hq::booking::keys_down::put_keys(&hq_js, &keys, &halls)
+        .await
+        .unwrap();
+    assert_eq!(put, 0);
+
+    let hall = cluster
+        .connect_as_hall("gz-tianhe", "hall-secret")
+        .await
+        .unwrap();
+    let js = jetstream::new(hall.clone());
+    let config = js
+        .get_key_value(wire::CONFIG_BUCKET)
+        .await
+        .expect("its configuration bucket opens");
+    let own = config
+        .get(wire::booking_key_key("gz-tianhe"))
+        .await
+        .expect("its own booking key is read")
+        .expect("its own booking key is there");
+    let own: wire::HallBookingKey = serde_json::from_slice(&own).unwrap();
+    assert_eq!(own.hall, "gz-tianhe");
+    assert_eq!(own.bytes(), Some(keys.hall_key("gz-tianhe")));
+    let read = config.get(wire::booking_key_key("sz-futian")).await;
+    assert!(
+        !matches!(read, Ok(Some(_))),
+        "another hall's booking key was read: {read:?}"
+    );
+    // Woken by a put of its own key, never by another hall's.
+    let mut own_wake = hall
+        .subscribe(wire::booking_key_subject("gz-tianhe"))
+        .await
+        .unwrap();
+    let mut their_wake = hall
+        .subscribe(wire::booking_key_subject("sz-futian"))
+        .await
+        .unwrap();
+    hall.flush().await.unwrap();
+    let kv = hallq_hq::bus::key_value(&hq_js, wire::CONFIG_BUCKET, 16)
+        .await
+        .unwrap();
+    // Interest crosses the cluster's routes a moment after the subscription: HQ puts a few times.
+    for _ in 0..10 {
+        for hall in &halls {
+            let value =
+                serde_json::to_vec(&wire::HallBookingKey::new(hall, &keys.hall_key(hall))).unwrap();
+            kv.put(wire::booking_key_key(hall), value.into())
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(heard(&mut own_wake).await, "its own key's put woke nothing");
+    assert!(
+        !heard(&mut their_wake).await,
+        "the hall heard another hall's booking key"
+    );
+}

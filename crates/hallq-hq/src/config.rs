@@ -15,7 +15,7 @@ use crate::error::HqError;
 
 /// Values kept per key in the bucket: the latest is what the halls read, the rest a record
 /// (`config_published` holds every one).
-const HISTORY: i64 = 16;
+pub(crate) const HISTORY: i64 = 16;
 
 /// Reads and checks a document file (TOML, the sections of docs/chain.md): a file that cannot
 /// be read, has an unknown key, or a value the halls would refuse anyway is an error in Chinese

@@ -355,6 +355,16 @@ pub async fn start(cfg: &HqConfig, role: Role) -> Result<Running, HqError> {
         // writes the outbox, and no process polls it (the processes share one hq.toml).
         if !cfg.booking.halls.is_empty() {
             tasks.spawn(crate::booking::publish::publisher(pg.clone(), js.clone()));
+            // And each hall's booking key, where only that hall reads it.
+            if let Some(key_file) = &cfg.booking.key_file {
+                let keys = crate::booking::Keys::load(key_file)?;
+                let halls = cfg.booking.halls.keys().cloned().collect();
+                tasks.spawn(crate::booking::keys_down::hand_down(
+                    js.clone(),
+                    keys,
+                    halls,
+                ));
+            }
         }
     }
     let mut web = None;

@@ -2,7 +2,8 @@
 //! the writer's part, called from its single writer for a kiosk's or greeter's `check_in`.
 //!
 //! The booking is found by its code, or by the person's key made from the mobile number (the
-//! number is used for the hash and dropped). The book classifies the arrival
+//! number is used for the hash and dropped): the hub's own hash, or HQ's for the bookings HQ
+//! sold (`crate::booking::hqkey`). The book classifies the arrival
 //! (`hallq_booking::arrival`): too early is refused with the time the window opens; on time
 //! gives a ticket queued by the booking's bounded head start (`hallq_queue::Command::IssueBooked`);
 //! late gives a walk-in's ticket and says so. The book changes only once the queue has issued
@@ -196,12 +197,17 @@ fn find(
             BookingCode::parse(code).map_err(|_| ErrorInfo::new(ErrorCode::BadBookingCode))
         }
         (None, Some(phone)) => {
-            let person = PersonKey::new(vault.person_key(phone))
-                .map_err(|_| ErrorInfo::new(ErrorCode::UnknownBooking))?;
+            // The hub's own bookings know the number by the vault's hash, HQ's by the hash
+            // under HQ's key for this hall (once HQ handed it down): either is this customer.
+            let persons: Vec<PersonKey> = PersonKey::new(vault.person_key(phone))
+                .ok()
+                .into_iter()
+                .chain(keeper.hq_key().and_then(|k| k.person(phone)))
+                .collect();
             let mut mine: Vec<_> = keeper
                 .book()
                 .bookings()
-                .filter(|b| b.person == person)
+                .filter(|b| persons.contains(&b.person))
                 .collect();
             // Today's open ones first, then today's others, then the nearest other day.
             mine.sort_by_key(|b| {

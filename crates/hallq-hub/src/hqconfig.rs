@@ -158,6 +158,8 @@ impl HqState {
         let doc = ConfigDoc::merge(&docs);
         doc.check().map_err(both)?;
         let config = effective(&self.base, &doc).map_err(both)?;
+        let in_force = self.applied.as_ref().and_then(|(_, d)| d.booking.as_ref());
+        crate::booking::switch::no_way_back(in_force, doc.booking.as_ref()).map_err(both)?;
         // Business types removed while someone holds a ticket of theirs: nobody could call it.
         for b in &engine.config().business {
             if config.queue.business(&b.code).is_some() {
@@ -385,6 +387,9 @@ pub fn effective(base: &HallConfig, doc: &ConfigDoc) -> Result<HallConfig, Strin
             .unwrap_or(t.complaint_resolution_pct);
         t.wait_service_level_pct = k.wait_service_level_pct.unwrap_or(t.wait_service_level_pct);
         t.wait_target_min = k.wait_target_min.unwrap_or(t.wait_target_min);
+    }
+    if let Some(b) = &doc.booking {
+        crate::booking::switch::lay_over(&mut config, b)?;
     }
     config.queue.validate().map_err(|e| e.to_string())?;
     config.validate().map_err(|e| e.to_string())?;

@@ -298,11 +298,19 @@ pub async fn run(
                 let _ = tx.try_send(Input::Config(offer));
             }
         };
-        // With HQ as the booking master, HQ's bookings come down to the writer.
-        let at_hq = config
-            .booking
-            .as_ref()
-            .is_some_and(|b| b.master == crate::booking::Master::Hq);
+        // With `[booking]`, HQ's booking key for the hall (check-in by number of HQ's bookings).
+        let writer_input = in_tx.downgrade();
+        let booking_key = config.booking.as_ref().map(|_| {
+            Arc::new(move |key| {
+                if let Some(tx) = writer_input.upgrade() {
+                    let _ = tx.try_send(Input::HqBookingKey(key));
+                }
+            }) as Arc<dyn Fn(hallq_wire::HallBookingKey) + Send + Sync>
+        });
+        // HQ's bookings come down to the writer where HQ sells them: with hall.toml's
+        // `master = "hq"`, or once HQ's published document switches the hall, so the consumer
+        // runs for every hall with `[booking]` (until HQ sells, it reads nothing).
+        let at_hq = config.booking.is_some();
         let writer_input = in_tx.downgrade();
         let bookings: Option<crate::uplink::bookings::Hand> = at_hq.then(|| {
             let hand = move |from| match writer_input.upgrade() {
@@ -323,6 +331,7 @@ pub async fn run(
             metrics: Arc::clone(&metrics),
             report: Box::new(report),
             offer: Arc::new(offer),
+            booking_key,
             // With `[phone]` on, HQ serves the same pages from the board sent up.
             pages: phone.as_ref().map(|(board, key)| crate::uplink::Pages {
                 board: board.clone(),
@@ -429,12 +438,18 @@ pub async fn run(
         })
     };
     let booking_task = match (booking_view, config.booking.as_ref().and_then(|b| b.listen)) {
-        (Some((rules, view)), Some(addr)) => {
+        (Some((rules, view, at_hq)), Some(addr)) => {
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(addr = %listener.local_addr()?, "booking page listening at /book");
-            let api =
-                crate::booking::start(&config, rules, view, Arc::clone(&options.clock), &in_tx)
-                    .map_err(HubError::Config)?;
+            let api = crate::booking::start(
+                &config,
+                rules,
+                view,
+                at_hq,
+                Arc::clone(&options.clock),
+                &in_tx,
+            )
+            .map_err(HubError::Config)?;
             Some(tokio::spawn(crate::booking::api::serve(listener, api)))
         }
         _ => None,

@@ -228,6 +228,39 @@ impl Vault {
         })
     }
 
+    /// Seals a secret that is no customer's (HQ's booking key for this hall, `crate::booking::hqkey`)
+    /// under the same key, bound to `label`: the nonce, then the sealed bytes.
+    pub fn seal_secret(&self, label: &str, plain: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng.fill(&mut nonce).map_err(|_| VaultError::Random)?;
+        let mut sealed = plain.to_vec();
+        self.aead
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(secret_aad(label)),
+                &mut sealed,
+            )
+            .map_err(|_| VaultError::Open)?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens what [`Self::seal_secret`] sealed with `label`.
+    pub fn open_secret(&self, label: &str, blob: &[u8]) -> Result<Vec<u8>, VaultError> {
+        if blob.len() < NONCE_LEN {
+            return Err(VaultError::Open);
+        }
+        let (nonce, sealed) = blob.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Open)?;
+        let mut buf = sealed.to_vec();
+        let plain = self
+            .aead
+            .open_in_place(nonce, Aad::from(secret_aad(label)), &mut buf)
+            .map_err(|_| VaultError::Open)?;
+        Ok(plain.to_vec())
+    }
+
     /// Opens a sealed value: the one way back to a number, for the notice that needs it.
     pub fn open(&self, s: &Sealed) -> Result<String, VaultError> {
         let nonce = Nonce::try_assume_unique_for_key(&s.nonce).map_err(|_| VaultError::Open)?;
@@ -285,6 +318,13 @@ pub fn key_file(path: &Path, header: &str, len: usize) -> Result<(Vec<u8>, bool)
         }
         Err(e) => Err(io(e)),
     }
+}
+
+/// A secret's associated data: apart from every personal value's (those start with their kind).
+fn secret_aad(label: &str) -> Vec<u8> {
+    let mut aad = b"secret\0".to_vec();
+    aad.extend_from_slice(label.as_bytes());
+    aad
 }
 
 fn aad(kind: PersonalKind, owner: &str) -> Vec<u8> {

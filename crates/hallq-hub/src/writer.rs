@@ -85,6 +85,8 @@ pub enum Input<T> {
     /// taken or refused against the live queue, and journaled either way (a revision decided
     /// already changes nothing).
     Config(crate::hqconfig::Offer),
+    /// HQ's booking key for this hall as the uplink fetched it (`crate::booking::hqkey`).
+    HqBookingKey(hallq_wire::HallBookingKey),
     /// hall.toml reloaded (SIGHUP): the devices, staff and green-channel codes of `config` hold
     /// from the next command on; `summary` says what changed, for the audit trail.
     Reload {
@@ -287,7 +289,10 @@ impl Writer {
         let keeper = match &config.booking {
             Some(section) => {
                 let rules = section.rules(&config).map_err(std::io::Error::other)?;
-                Some(crate::booking::Keeper::open(rules, &journal, clock.now())?)
+                let mut keeper = crate::booking::Keeper::open(rules, &journal, clock.now())?;
+                crate::booking::hqkey::restore(&mut keeper, &vault, &config);
+                crate::booking::switch::refresh(&mut keeper, &config, clock.now());
+                Some(keeper)
             }
             None => None,
         };
@@ -531,13 +536,10 @@ impl Writer {
     }
 
     /// The book's view and rules for the booking page, with `[booking]`.
-    pub fn booking_view(
-        &self,
-    ) -> Option<(
-        hallq_booking::SlotRules,
-        tokio::sync::watch::Receiver<Arc<hallq_booking::Book>>,
-    )> {
-        self.keeper.as_ref().map(|k| (k.rules().clone(), k.view()))
+    pub fn booking_view(&self) -> Option<crate::booking::WebSide> {
+        self.keeper
+            .as_ref()
+            .map(|k| (k.rules().clone(), k.view(), k.at_hq_view()))
     }
 
     /// Read access to the engine, for tests and metrics.
@@ -633,6 +635,13 @@ impl Writer {
                     }
                     internal.extend(self.take_config(&offer, now));
                 }
+                Input::HqBookingKey(offered) => entries.extend(crate::booking::hqkey::take(
+                    self.keeper.as_mut(),
+                    &self.vault,
+                    &self.config,
+                    &offered,
+                    now,
+                )),
                 Input::PhoneRate(rate) => {
                     let (written, result) = self.phone_rate(&rate, now, &mut cached);
                     entries.extend(written);
@@ -674,6 +683,7 @@ impl Writer {
                     if let Some(keeper) = self.keeper.as_mut() {
                         let close = hallq_booking::BookingCommand::CloseWindows;
                         internal.extend(keeper.decide(now, &close).unwrap_or_default());
+                        crate::booking::switch::refresh(keeper, &self.config, now);
                     }
                     self.limiter.forget_idle(now);
                 }

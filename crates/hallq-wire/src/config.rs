@@ -112,6 +112,9 @@ pub struct ConfigDoc {
     /// Announcements for the wall display.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub announcements: Vec<AnnouncementDoc>,
+    /// Who sells the hall's bookings, and from which day (docs/booking.md, "At HQ").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<crate::BookingDoc>,
 }
 
 /// hall.toml's `[kpi]`, each key optional.
@@ -262,6 +265,9 @@ impl ConfigDoc {
             if d.business.is_some() {
                 out.business.clone_from(&d.business);
             }
+            if let Some(b) = &d.booking {
+                out.booking.get_or_insert_with(Default::default).merge(b);
+            }
             for a in &d.announcements {
                 match out.announcements.iter_mut().find(|x| x.id == a.id) {
                     Some(x) => *x = a.clone(),
@@ -349,6 +355,9 @@ impl ConfigDoc {
                     b.code, b.code
                 ));
             }
+        }
+        if let Some(b) = &self.booking {
+            b.check()?;
         }
         Ok(())
     }

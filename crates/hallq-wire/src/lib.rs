@@ -11,10 +11,16 @@
 //! - [`deidentify`]: what never leaves the hall.
 //! - [`ConfigDoc`], [`Scope`], [`ConfigReport`]: configuration down (HQ's documents per scope in
 //!   the KV bucket [`CONFIG_BUCKET`], and what a hall has in force).
+//! - [`HallBookingKey`]: the hall's booking key, `bookingkey.<hall>` in the same bucket.
 
 use serde::{Deserialize, Serialize};
 
+mod booking_doc;
+mod booking_key;
 mod config;
+
+pub use booking_doc::{BookingDoc, BookingMaster};
+pub use booking_key::{BOOKING_KEY_BYTES, HallBookingKey, booking_key_key, booking_key_subject};
 
 pub use config::{
     AnnouncementDoc, BadScope, BusinessDoc, BusinessInForce, CONFIG_BUCKET, ConfigDoc,

@@ -15,10 +15,13 @@
 //!   `web`), on `[booking] listen`.
 //! - [`publish`]: the outbox published to the stream `HALLQ_BOOKINGS`, one subject per hall,
 //!   for the hall's hub to journal.
+//! - [`keys_down`]: each hall's key put where only that hall reads it (`bookingkey.<hall>`),
+//!   so that its kiosk finds HQ's bookings by mobile number.
 //! - [`Keys`]: who booked, without the number: HMAC-SHA256 under the hall's booking key
 //!   `k_h = HMAC(HQ's booking key, "booking|" + hall)`.
 
 pub mod api;
+pub mod keys_down;
 pub mod publish;
 pub mod store;
 
@@ -89,9 +92,9 @@ pub enum OtpChoice {
 
 /// `[booking.halls.<hall>]`: one hall's bookings at HQ.
 ///
-/// Chosen (docs/booking.md): the rules are HQ's own per-hall configuration, not yet read from
-/// the hall's published configuration (the configuration document has no `[booking]` yet);
-/// they are hallq-booking's [`SlotRules`], the same type the hub derives from its hall.toml, so
+/// Chosen (docs/booking.md): the rules are HQ's own per-hall configuration, not read from the
+/// hall's published configuration (whose `[booking]` says only who sells, and from when); they
+/// are hallq-booking's [`SlotRules`], the same type the hub derives from its hall.toml, so
 /// the same code decides them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -42,15 +42,16 @@ pub struct Api {
     pub otp: OtpGuard,
     /// Where codes go.
     pub sender: Box<dyn OtpSender>,
-    /// With `[booking] master = "hq"`: HQ's booking page; booking, changing, cancelling and
-    /// codes are refused with `409 booking_at_hq` naming it.
-    pub at_hq: Option<String>,
+    /// While HQ sells this hall's bookings (hall.toml's `master = "hq"`, or HQ's published
+    /// document from its day on: the writer says): HQ's booking page; booking, changing,
+    /// cancelling and codes are refused with `409 booking_at_hq` naming it.
+    pub at_hq: watch::Receiver<Option<String>>,
 }
 
 impl Api {
     /// `409 booking_at_hq` when HQ is this hall's booking master.
     fn here(&self) -> Result<(), ApiError> {
-        match &self.at_hq {
+        match self.at_hq.borrow().as_deref() {
             Some(url) => Err(web::at_hq(url)),
             None => Ok(()),
         }
@@ -86,6 +87,7 @@ impl From<Refused> for ApiError {
         match r {
             Refused::Book(e) => e.into(),
             Refused::Off => web::off(),
+            Refused::AtHq(url) => web::at_hq(&url),
             Refused::Internal => web::internal(),
         }
     }

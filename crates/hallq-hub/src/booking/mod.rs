@@ -8,6 +8,9 @@
 //!   commands and are decided there in arrival order, so two requests for a slot's last place
 //!   can never both win; the events go into the same journal commit as everything else of the
 //!   batch, and the book is rebuilt from the journal at start.
+//! - [`hqkey`]: HQ's booking key for this hall, so that check-in by number finds HQ's bookings.
+//! - [`switch`]: HQ's published `[booking]` (HQ as the master from a business day) laid over
+//!   hall.toml's, and the master in force each day.
 //! - [`otp`] and [`api`]: the one-time codes and the JSON API and booking page under `/book`,
 //!   served on `[booking] listen` (the API's shapes and the page are hallq-booking's `web`).
 //!
@@ -16,7 +19,9 @@
 //! one-time codes are kept in memory under a keyed hash of their own.
 
 pub mod api;
+pub mod hqkey;
 pub mod otp;
+pub mod switch;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -76,6 +81,10 @@ pub struct BookingSection {
     pub master: Master,
     /// HQ's booking page for this hall, told to customers who ask the hub (with `master = "hq"`).
     pub hq_url: Option<String>,
+    /// With `master = "hq"` from HQ's published document: the first business day HQ sells
+    /// (the hub sells until it begins). Not a hall.toml key: there `master = "hq"` holds at once.
+    #[serde(skip)]
+    pub hq_from: Option<BusinessDay>,
 }
 
 /// Who holds a hall's book: one master per hall, never two.
@@ -111,11 +120,19 @@ impl Default for BookingSection {
             otp: otp::OtpChoice::Sms,
             master: Master::Hub,
             hq_url: None,
+            hq_from: None,
         }
     }
 }
 
 impl BookingSection {
+    /// HQ's booking page if HQ sells the hall's bookings on business day `day`; none while the
+    /// hub sells them.
+    pub fn at_hq_on(&self, day: BusinessDay) -> Option<String> {
+        (self.master == Master::Hq && self.hq_from.is_none_or(|from| day >= from))
+            .then(|| self.hq_url.clone().unwrap_or_default())
+    }
+
     /// The rules of the hall's book: this section with the hall's time zone, hours and counters.
     pub fn rules(&self, config: &HallConfig) -> Result<SlotRules, String> {
         let mut capacity = self.capacity.clone();
@@ -265,6 +282,9 @@ pub enum Refused {
     /// The hall takes no bookings.
     #[error("the hall takes no bookings")]
     Off,
+    /// HQ sells this hall's bookings (on its page, the URL).
+    #[error("the hall's bookings are made at HQ")]
+    AtHq(String),
     /// The journal could not keep it: nothing was booked.
     #[error("the hub could not record it")]
     Internal,
@@ -282,12 +302,26 @@ pub struct Asked {
     pub answer: tokio::sync::oneshot::Sender<Answer>,
 }
 
+/// What the web side reads of the writer's book: the rules, the book as last committed, and
+/// HQ's booking page while HQ sells (see [`Keeper::at_hq_view`]).
+pub type WebSide = (
+    SlotRules,
+    tokio::sync::watch::Receiver<std::sync::Arc<Book>>,
+    tokio::sync::watch::Receiver<Option<String>>,
+);
+
 /// The writer's part: the rules, the book, and the view the web side reads.
 #[derive(Debug)]
 pub struct Keeper {
     rules: SlotRules,
     book: Book,
     view: tokio::sync::watch::Sender<std::sync::Arc<Book>>,
+    /// HQ's booking key for this hall, once HQ handed it down ([`hqkey`]): HQ's bookings know
+    /// their customer by a hash under it.
+    hq_key: Option<hqkey::HqKey>,
+    /// HQ's booking page while HQ sells this hall's bookings (the web side refuses with
+    /// `409 booking_at_hq` naming it); none while the hub sells. Set by [`switch::refresh`].
+    at_hq: tokio::sync::watch::Sender<Option<String>>,
 }
 
 impl Keeper {
@@ -303,7 +337,42 @@ impl Keeper {
             book.apply(&event);
         }
         let (view, _) = tokio::sync::watch::channel(std::sync::Arc::new(book.clone()));
-        Ok(Self { rules, book, view })
+        Ok(Self {
+            rules,
+            book,
+            view,
+            hq_key: None,
+            at_hq: tokio::sync::watch::channel(None).0,
+        })
+    }
+
+    /// HQ's booking page while HQ sells this hall's bookings.
+    pub fn at_hq(&self) -> Option<String> {
+        self.at_hq.borrow().clone()
+    }
+
+    /// The same, as the web side reads it.
+    pub fn at_hq_view(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.at_hq.subscribe()
+    }
+
+    /// Says who sells from now on; returns whether that changed.
+    pub fn set_at_hq(&mut self, at_hq: Option<String>) -> bool {
+        self.at_hq.send_if_modified(|now| {
+            let changed = *now != at_hq;
+            *now = at_hq;
+            changed
+        })
+    }
+
+    /// HQ's booking key for this hall in force, if any.
+    pub fn hq_key(&self) -> Option<&hqkey::HqKey> {
+        self.hq_key.as_ref()
+    }
+
+    /// Puts HQ's booking key in force.
+    pub fn set_hq_key(&mut self, key: Option<hqkey::HqKey>) {
+        self.hq_key = key;
     }
 
     /// The rules.
@@ -419,6 +488,7 @@ pub fn start<T: Send + 'static>(
     config: &HallConfig,
     rules: SlotRules,
     view: tokio::sync::watch::Receiver<std::sync::Arc<Book>>,
+    at_hq: tokio::sync::watch::Receiver<Option<String>>,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     writer: &tokio::sync::mpsc::Sender<crate::writer::Input<T>>,
 ) -> Result<std::sync::Arc<api::Api>, String> {
@@ -467,7 +537,7 @@ pub fn start<T: Send + 'static>(
             ttl_secs: section.otp_ttl_secs,
         }),
         sender,
-        at_hq: (section.master == Master::Hq).then(|| section.hq_url.clone().unwrap_or_default()),
+        at_hq,
     }))
 }
 

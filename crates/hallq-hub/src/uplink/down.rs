@@ -1,7 +1,9 @@
 //! Configuration down: fetching headquarters' documents for this hall (docs/chain.md,
 //! "Configuration down"). Runs beside the uplink on its connection and hands every fetch to the
 //! writer as an [`Offer`]; the writer decides (a revision decided already changes nothing, so a
-//! fetch may be handed over any number of times).
+//! fetch may be handed over any number of times). With `[booking]`, HQ's booking key for the
+//! hall (`bookingkey.<hall>`, docs/booking.md "At HQ") is fetched at the same moments and handed
+//! over the same way (the writer takes a key it has already as nothing).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +12,7 @@ use async_nats::Client;
 use async_nats::connection::State;
 use async_nats::jetstream::{self, kv};
 use futures_util::StreamExt;
-use hallq_wire::{CONFIG_BUCKET, Scope};
+use hallq_wire::{CONFIG_BUCKET, HallBookingKey, Scope};
 use tokio::sync::watch;
 
 use crate::hqconfig::Offer;
@@ -24,19 +26,24 @@ const RETRY: Duration = Duration::from_secs(5);
 
 /// Fetches the documents of `hall`'s scopes (the chain, `region`, the hall) at start, at every
 /// reconnect, whenever HQ puts one of them (a plain subscription to their subjects wakes it: no
-/// consumer per hall on the server), and every [`POLL`]; hands each to `offer`. Runs until
-/// `stop` turns true.
+/// consumer per hall on the server), and every [`POLL`]; hands each to `offer`, and the hall's
+/// booking key to `booking_key` if given. Runs until `stop` turns true.
 pub(super) async fn watch(
     client: Client,
     hall: String,
     region: String,
     offer: Arc<dyn Fn(Offer) + Send + Sync>,
+    booking_key: Option<Arc<dyn Fn(HallBookingKey) + Send + Sync>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let scopes = Scope::of_hall(&hall, &region);
+    let mut subjects: Vec<String> = scopes.iter().map(Scope::subject).collect();
+    if booking_key.is_some() {
+        subjects.push(hallq_wire::booking_key_subject(&hall));
+    }
     let mut wakes = Vec::new();
-    for s in &scopes {
-        match client.subscribe(s.subject()).await {
+    for s in subjects {
+        match client.subscribe(s).await {
             Ok(sub) => wakes.push(sub),
             Err(error) => tracing::warn!(%error, "cannot subscribe to HQ's configuration"),
         }
@@ -65,6 +72,13 @@ pub(super) async fn watch(
             store = js.get_key_value(CONFIG_BUCKET).await.ok();
         }
         let Some(kv) = &store else { continue };
+        if let Some(hand) = &booking_key {
+            match fetch_key(kv, &hall).await {
+                Ok(Some(key)) => hand(key),
+                Ok(None) => {}
+                Err(error) => tracing::debug!(%error, "HQ's booking key not fetched; trying again"),
+            }
+        }
         match fetch(kv, &scopes).await {
             Ok(Some(o)) => {
                 offer(o);
@@ -95,4 +109,21 @@ async fn fetch(kv: &kv::Store, scopes: &[Scope]) -> Result<Option<Offer>, String
         docs.push((s.to_string(), value.flatten()));
     }
     Ok((rev > 0).then_some(Offer { rev, docs }))
+}
+
+/// HQ's booking key for `hall`, if HQ put one.
+async fn fetch_key(kv: &kv::Store, hall: &str) -> Result<Option<HallBookingKey>, String> {
+    let entry = tokio::time::timeout(
+        Duration::from_secs(10),
+        kv.entry(hallq_wire::booking_key_key(hall)),
+    )
+    .await
+    .map_err(|_| "no answer".to_owned())?
+    .map_err(|e| e.to_string())?;
+    let Some(entry) = entry.filter(|e| e.operation == kv::Operation::Put) else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&entry.value)
+        .map(Some)
+        .map_err(|e| format!("HQ's booking key cannot be read: {e}"))
 }

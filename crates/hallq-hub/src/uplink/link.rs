@@ -50,6 +50,9 @@ pub struct Uplink {
     /// Hands HQ's configuration documents to the writer (configuration down). Never blocks: a
     /// dropped offer is made again at the next fetch.
     pub offer: Arc<dyn Fn(crate::hqconfig::Offer) + Send + Sync>,
+    /// With `[booking]`: hands HQ's booking key for the hall to the writer
+    /// (`crate::booking::hqkey`). Never blocks, like `offer`.
+    pub booking_key: Option<Arc<dyn Fn(hallq_wire::HallBookingKey) + Send + Sync>>,
     /// With `[phone]` on: the ticket pages' board for HQ, and where HQ's pages' requests go.
     pub pages: Option<super::Pages>,
     /// With `[booking] master = "hq"`: where the bookings from HQ go (the writer).
@@ -134,6 +137,7 @@ pub async fn run(mut uplink: Uplink, mut stop: watch::Receiver<bool>) {
         hall.clone(),
         section.region.clone(),
         Arc::clone(&uplink.offer),
+        uplink.booking_key.clone(),
         stop.clone(),
     ));
     let pages = uplink.pages.take().map(|p| {

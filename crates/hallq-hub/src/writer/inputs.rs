@@ -51,6 +51,10 @@ impl Writer {
         let Some(keeper) = self.keeper.as_mut() else {
             return (Err(Refused::Off), Vec::new());
         };
+        // The web side refused already, unless the switch came between.
+        if let Some(url) = keeper.at_hq() {
+            return (Err(Refused::AtHq(url)), Vec::new());
+        }
         let person = |phone: &hallq_proto::Phone| {
             PersonKey::new(self.vault.person_key(phone)).map_err(Refused::Book)
         };
