@@ -93,7 +93,7 @@ impl From<OtpError> for ApiError {
     fn from(e: OtpError) -> Self {
         let status = match e {
             OtpError::Flood | OtpError::Exhausted => StatusCode::TOO_MANY_REQUESTS,
-            OtpError::NotSent => StatusCode::SERVICE_UNAVAILABLE,
+            OtpError::NotSent | OtpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             OtpError::NoCode | OtpError::Wrong => StatusCode::UNAUTHORIZED,
         };
         let en = e.to_string();
