@@ -7,7 +7,8 @@
 //!   [`BookingError`] and [`otp::OtpError`];
 //! - the request bodies and the answers' JSON ([`booking_json`], [`slots_json`],
 //!   [`options_json`]);
-//! - [`otp`]: the one-time codes' guard and the demo's sender;
+//! - [`otp`]: the one-time codes' guard (its rules) over a store (memory at the hub, PostgreSQL
+//!   at HQ) and the demo's sender;
 //! - [`page`]: the booking page, on any base path (`/book` at the hub, `/book/<hall>` at HQ).
 
 pub mod otp;
