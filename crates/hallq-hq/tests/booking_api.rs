@@ -1,7 +1,9 @@
 //! HQ's booking page and API (`/book/<hall>`) served by two HQ processes on one real PostgreSQL:
 //! 24 customers at once for a slot's last three places, split over both, get exactly three
 //! bookings; the rest `slot_full`; bad input gets a clear error in both languages and stores
-//! nothing; cancel and change with the code and the number.
+//! nothing; cancel and change with the code and the number. The one-time codes are shared
+//! through the database: a code asked at one process books at the other, once, also when both
+//! take it at the same moment, and a flood spread over both stops where it stops at one.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -265,4 +267,168 @@ async fn the_holder_changes_and_cancels_with_code_and_number_and_nobody_else_can
     // The page is the hub's, on this hall's path.
     let page = reqwest::get(&hq.base).await.unwrap().text().await.unwrap();
     assert!(page.contains("天河营业厅") && page.contains(&format!("data-base=\"/book/{HALL}\"")));
+}
+
+/// Every row of every table of the store, as text.
+async fn every_row(pg: &Postgres) -> String {
+    let db = pg.connect().await.unwrap();
+    let tables = db
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut all = String::new();
+    for t in tables {
+        let table: String = t.get(0);
+        for row in db
+            .query(&format!("SELECT t::text FROM \"{table}\" t"), &[])
+            .await
+            .unwrap()
+        {
+            all.push_str(&format!("{table}: {}\n", row.get::<_, String>(0)));
+        }
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_code_asked_at_one_process_books_at_the_other_and_then_at_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let cfg = config(&pg, &dir.path().join("booking.key"));
+    let (a, b) = (start(&cfg).await, start(&cfg).await);
+    let day = tomorrow();
+    let mobile = "13900000021";
+    let otp = code_for(&a, mobile).await;
+    // While the code lives, the store holds neither the number nor the code.
+    let rows = every_row(&pg).await;
+    assert!(rows.contains("booking_otp: "), "{rows}");
+    assert!(!rows.contains(mobile) && !rows.contains(&otp), "{rows}");
+    let (status, made) = book(&b, mobile, &otp, day, 600).await;
+    assert_eq!(status, 201, "{made}");
+    for hq in [&a, &b] {
+        let (status, body) = book(hq, mobile, &otp, day, 630).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (401, "otp_missing"),
+            "a replay is refused at either process"
+        );
+        assert_eq!(body["error"]["zh"], "验证码无效或已过期，请重新获取");
+    }
+    // Wrong tries count at both: the fifth, wherever it is made, voids the code.
+    let otp = code_for(&b, mobile).await;
+    let wrong = if otp == "000000" { "000001" } else { "000000" };
+    for n in 0..4 {
+        let hq = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            error_code(&book(hq, mobile, wrong, day, 630).await.1),
+            "otp_wrong"
+        );
+    }
+    assert_eq!(
+        error_code(&book(&a, mobile, wrong, day, 630).await.1),
+        "otp_exhausted"
+    );
+    assert_eq!(
+        error_code(&book(&b, mobile, &otp, day, 630).await.1),
+        "otp_exhausted",
+        "void at the other process too, even if right"
+    );
+    let rows = every_row(&pg).await;
+    assert!(!rows.contains(mobile), "no number in any table: {rows}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_code_taken_at_two_processes_at_once_books_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let cfg = config(&pg, &dir.path().join("booking.key"));
+    let (a, b) = (start(&cfg).await, start(&cfg).await);
+    let day = tomorrow();
+    for n in 0..4 {
+        let mobile = format!("1370000000{n}");
+        let otp = code_for(if n % 2 == 0 { &a } else { &b }, &mobile).await;
+        // Twelve requests with the one code, half at each process, at once.
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let base = if i % 2 == 0 { &a.base } else { &b.base }.clone();
+                let (mobile, otp) = (mobile.clone(), otp.clone());
+                tokio::spawn(async move {
+                    post(
+                        &format!("{base}/api/bookings"),
+                        json!({ "business": "basic", "day": day, "start_min": 660 + 30 * (i % 2),
+                                "mobile": mobile, "otp": otp }),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut made = 0;
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            match status {
+                201 => made += 1,
+                _ => assert_eq!((status, error_code(&body)), (401, "otp_missing"), "{body}"),
+            }
+        }
+        assert_eq!(made, 1, "the code of {mobile} booked once");
+    }
+    let db = pg.connect().await.unwrap();
+    let n: i64 = db
+        .query_one("SELECT count(*) FROM booking", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_codes_spread_over_two_processes_stops_at_one_process_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(dir.path()).await.unwrap();
+    let cfg = config(&pg, &dir.path().join("booking.key"));
+    let (a, b) = (start(&cfg).await, start(&cfg).await);
+    let mobile = "13900000031";
+    // otp_per_hour = 3 in all: two at A, one at B.
+    for hq in [&a, &b, &a] {
+        code_for(hq, mobile).await;
+    }
+    for hq in [&b, &a] {
+        let (status, body) =
+            post(&format!("{}/api/otp", hq.base), json!({ "mobile": mobile })).await;
+        assert_eq!((status, error_code(&body)), (429, "otp_flood"), "{body}");
+        assert!(
+            body["error"]["en"]
+                .as_str()
+                .unwrap()
+                .contains("Too many codes")
+        );
+    }
+    // Asked at once at both, a fresh number gets its three and no more.
+    let other = "13900000032";
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let base = if i % 2 == 0 { &a.base } else { &b.base }.clone();
+            tokio::spawn(async move {
+                post(&format!("{base}/api/otp"), json!({ "mobile": other }))
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => sent += 1,
+            status => assert_eq!(status, 429),
+        }
+    }
+    assert_eq!(sent, 3);
+    let rows = every_row(&pg).await;
+    assert!(
+        !rows.contains(mobile) && !rows.contains(other),
+        "no number in any table: {rows}"
+    );
 }

@@ -64,6 +64,7 @@ fn status(hall: &str, region: &str, config: ConfigReport) -> LiveStatus {
         counters_open: 0,
         devices_offline: 0,
         config: Some(config),
+        bookings: None,
     }
 }
 

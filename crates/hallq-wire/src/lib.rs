@@ -125,6 +125,18 @@ pub struct LiveStatus {
     /// The configuration in force (configuration down); absent from a hub before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<ConfigReport>,
+    /// Where HQ is the hall's booking master: how far the hall has journaled HQ's bookings.
+    /// Absent from other halls and from hubs before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bookings: Option<BookingsReport>,
+}
+
+/// How far a hall has journaled the booking changes HQ sent it (docs/chain.md, "Live status").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingsReport {
+    /// The last sequence of the stream [`BOOKINGS_STREAM`] whose change is in the hall's
+    /// journal (read from the journal, so it survives a restart); 0 before the first.
+    pub seq: u64,
 }
 
 /// The subject a hall's live status is sent on, `hallq.status.<hall>` (the same hall ids as

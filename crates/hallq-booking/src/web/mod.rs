@@ -7,7 +7,8 @@
 //!   [`BookingError`] and [`otp::OtpError`];
 //! - the request bodies and the answers' JSON ([`booking_json`], [`slots_json`],
 //!   [`options_json`]);
-//! - [`otp`]: the one-time codes' guard and the demo's sender;
+//! - [`otp`]: the one-time codes' guard (its rules) over a store (memory at the hub, PostgreSQL
+//!   at HQ) and the demo's sender;
 //! - [`page`]: the booking page, on any base path (`/book` at the hub, `/book/<hall>` at HQ).
 
 pub mod otp;
@@ -93,7 +94,7 @@ impl From<OtpError> for ApiError {
     fn from(e: OtpError) -> Self {
         let status = match e {
             OtpError::Flood | OtpError::Exhausted => StatusCode::TOO_MANY_REQUESTS,
-            OtpError::NotSent => StatusCode::SERVICE_UNAVAILABLE,
+            OtpError::NotSent | OtpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             OtpError::NoCode | OtpError::Wrong => StatusCode::UNAUTHORIZED,
         };
         let en = e.to_string();

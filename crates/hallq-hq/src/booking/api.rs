@@ -3,12 +3,11 @@
 //! is one PostgreSQL transaction ([`super::store`]), answered after its commit; any number of HQ
 //! processes may serve the same halls on one database.
 //!
-//! The one-time codes live in each process's memory, as at the hub: a code asked from one HQ
-//! process is taken by that process only (behind a load balancer, keep a customer on one
-//! process, e.g. by the client's address).
+//! The one-time codes are hallq-booking's guard (the hub's rules) over PostgreSQL
+//! ([`super::otp`]): a code asked at one HQ process is taken at any, once.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -24,8 +23,9 @@ use hallq_booking::web::{
 use hallq_booking::{BookingCode, BookingError, SlotRules};
 use hallq_proto::{BusinessCode, BusinessDay, LocalText, Timestamp};
 use serde_json::json;
-use tokio::sync::Semaphore;
 
+use super::otp::PgOtpStore;
+use super::pool::Pool;
 use super::store::{Failed, HallBook, Slot};
 use super::{BookingSettings, Keys};
 use crate::error::HqError;
@@ -48,8 +48,9 @@ struct Hall {
 pub struct Bookings {
     halls: BTreeMap<String, Hall>,
     keys: Keys,
+    /// The one-time codes, shared with every HQ process through the database.
     otp: OtpGuard,
-    db: Pool,
+    db: Arc<Pool>,
 }
 
 impl Bookings {
@@ -95,15 +96,21 @@ impl Bookings {
                 },
             );
         }
-        Ok(Self {
-            halls,
-            keys,
-            otp: OtpGuard::new(OtpLimits {
+        let db = Arc::new(Pool::new(pg));
+        let otp = OtpGuard::with_store(
+            OtpLimits {
                 per_hour: settings.otp_per_hour,
                 attempts: settings.otp_attempts,
                 ttl_secs: settings.otp_ttl_secs,
-            }),
-            db: Pool::new(pg),
+            },
+            &keys.otp_key(),
+            Arc::new(PgOtpStore::new(Arc::clone(&db))),
+        );
+        Ok(Self {
+            halls,
+            keys,
+            otp,
+            db,
         })
     }
 
@@ -213,10 +220,10 @@ async fn otp(
     Path(hall): Path<String>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let (_, h) = api.hall(&hall)?;
+    let (id, h) = api.hall(&hall)?;
     let b: OtpBody = body(&bytes)?;
     let phone = phone(&b.mobile)?;
-    api.otp.issue(&phone, now(), h.sender.as_ref()).await?;
+    api.otp.issue(id, &phone, now(), h.sender.as_ref()).await?;
     Ok(axum::Json(json!({ "sent": true, "to": phone.masked() })).into_response())
 }
 
@@ -233,7 +240,7 @@ async fn book(
     let b: BookBody = body(&bytes)?;
     let phone = phone(&b.mobile)?;
     let business = b.business()?;
-    api.otp.take(&phone, &b.otp, now())?;
+    api.otp.take(book.hall, &phone, &b.otp, now()).await?;
     let person = api.keys.person(book.hall, &phone);
     let slot = Slot {
         business,
@@ -302,96 +309,4 @@ fn random_u64() -> Result<u64, ApiError> {
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
         .map_err(|_| web::internal())?;
     Ok(u64::from_le_bytes(bytes))
-}
-
-/// The most connections the booking API holds to PostgreSQL at once: requests beyond wait
-/// their turn (each transaction is a few statements).
-const CONNECTIONS: usize = 8;
-
-/// A small pool of PostgreSQL connections (a transaction needs a connection of its own).
-struct Pool {
-    pg: tokio_postgres::Config,
-    idle: Mutex<Vec<tokio_postgres::Client>>,
-    permits: Arc<Semaphore>,
-}
-
-/// A connection taken from the [`Pool`]; back in it when dropped, unless it closed.
-struct Pooled<'a> {
-    pool: &'a Pool,
-    client: Option<tokio_postgres::Client>,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-impl std::fmt::Debug for Pool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pool").finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for Pooled<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Pooled")
-    }
-}
-
-impl Pool {
-    fn new(pg: tokio_postgres::Config) -> Self {
-        Self {
-            pg,
-            idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(CONNECTIONS)),
-        }
-    }
-
-    async fn get(&self) -> Result<Pooled<'_>, ApiError> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| web::internal())?;
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let client = match idle {
-            Some(c) if !c.is_closed() => c,
-            _ => crate::serve::connect_pg(&self.pg).await.map_err(|e| {
-                tracing::warn!(error = %e, "no database for the booking API / 预约无法连接数据库");
-                web::internal()
-            })?,
-        };
-        Ok(Pooled {
-            pool: self,
-            client: Some(client),
-            _permit: permit,
-        })
-    }
-}
-
-impl Pooled<'_> {
-    fn client(&self) -> &tokio_postgres::Client {
-        self.client
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("taken only on drop"))
-    }
-
-    fn client_mut(&mut self) -> &mut tokio_postgres::Client {
-        self.client
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("taken only on drop"))
-    }
-}
-
-impl Drop for Pooled<'_> {
-    fn drop(&mut self) {
-        if let Some(c) = self.client.take()
-            && !c.is_closed()
-        {
-            self.pool
-                .idle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(c);
-        }
-    }
 }

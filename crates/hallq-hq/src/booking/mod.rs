@@ -12,7 +12,8 @@
 //! - [`store`]: the book in PostgreSQL (schema v8): book, change, cancel, the slots' counts,
 //!   each change into the outbox in its own transaction.
 //! - [`api`]: the page and JSON API under `/book/<hall>` (the hub's shapes, hallq-booking's
-//!   `web`), on `[booking] listen`.
+//!   `web`), on `[booking] listen`; [`pool`], its PostgreSQL connections.
+//! - [`otp`]: the one-time codes in PostgreSQL (schema v10), shared by every HQ process.
 //! - [`publish`]: the outbox published to the stream `HALLQ_BOOKINGS`, one subject per hall,
 //!   for the hall's hub to journal.
 //! - [`keys_down`]: each hall's key put where only that hall reads it (`bookingkey.<hall>`),
@@ -22,6 +23,8 @@
 
 pub mod api;
 pub mod keys_down;
+pub mod otp;
+pub mod pool;
 pub mod publish;
 pub mod store;
 
@@ -61,6 +64,10 @@ pub struct BookingSettings {
     pub otp_ttl_secs: u32,
     /// The halls HQ is booking master of, by hall id.
     pub halls: BTreeMap<String, HallBooking>,
+    /// The console shows a hall's booking line red once the hall has not journaled a change
+    /// HQ sent it for this long, in seconds (default 600: a hub's link may blink; ten minutes
+    /// behind is a hall whose kiosk may miss a customer's booking).
+    pub behind_alert_s: u32,
 }
 
 impl Default for BookingSettings {
@@ -75,6 +82,7 @@ impl Default for BookingSettings {
             otp_attempts: 5,
             otp_ttl_secs: 300,
             halls: BTreeMap::new(),
+            behind_alert_s: 600,
         }
     }
 }
@@ -250,6 +258,15 @@ impl Keys {
     /// to hash a number typed at its kiosk the same way.
     pub fn hall_key(&self, hall: &str) -> [u8; 32] {
         let tag = hmac::sign(&self.master, format!("booking|{hall}").as_bytes());
+        let mut key = [0u8; 32];
+        key.copy_from_slice(tag.as_ref());
+        key
+    }
+
+    /// The key of the one-time codes (`HMAC(HQ's key, "otp")`): the same at every HQ process,
+    /// so a code asked at one is found at another; neither the hall's nor the person's key.
+    pub fn otp_key(&self) -> [u8; 32] {
+        let tag = hmac::sign(&self.master, b"otp");
         let mut key = [0u8; 32];
         key.copy_from_slice(tag.as_ref());
         key

@@ -64,7 +64,7 @@ pub async fn publish_pending(db: &Client, js: &jetstream::Context) -> Result<usi
             .await
             .map_err(|e| HqError::Nats(format!("booking change {id} not acknowledged: {e}")))?;
         db.execute(
-            "UPDATE booking_outbox SET stream_seq = $2 WHERE id = $1",
+            "UPDATE booking_outbox SET stream_seq = $2, published_at = now() WHERE id = $1",
             &[&id, &(ack.sequence as i64)],
         )
         .await?;

@@ -15,6 +15,7 @@
 //! `?csv=TABLE` for a table as CSV. Anything else, or a bad value, is a 400 with its reason in
 //! Chinese and English; nothing is stored by a bad request.
 
+mod bookings;
 mod chain;
 mod complaints;
 mod config;
@@ -58,6 +59,11 @@ pub struct Console {
     session: Duration,
     offset_min: i32,
     changes: watch::Sender<u64>,
+    /// The halls HQ sells bookings for (`[booking.halls]`): their pages show the booking line
+    /// even before the first booking.
+    booking_halls: std::collections::BTreeSet<String>,
+    /// `[booking] behind_alert_s`, ms: a hall's booking line turns red past it.
+    booking_alert_ms: i64,
 }
 
 /// A request that cannot be answered as asked: status and reason in both languages.
@@ -263,6 +269,8 @@ impl Console {
             session: Duration::from_secs(u64::from(cfg.web.session_minutes) * 60),
             offset_min: cfg.web.utc_offset_min,
             changes: watch::channel(0).0,
+            booking_halls: cfg.booking.halls.keys().cloned().collect(),
+            booking_alert_ms: i64::from(cfg.booking.behind_alert_s) * 1000,
         })
     }
 
@@ -291,8 +299,8 @@ impl Console {
     }
 
     /// Watches the store for what the pages show and wakes the live streams: a status received,
-    /// a batch stored (a mark moved), a roll-up refreshed; and every 15 s, as "offline since"
-    /// changes with time alone. One cheap query a second, whatever the number of viewers.
+    /// a batch stored (a mark moved), a roll-up refreshed, a booking change sent; and every
+    /// 15 s, as "offline since" and a hall's booking line change with time alone. One cheap query a second, whatever the number of viewers.
     pub async fn watch_changes(self: App) {
         let mut last: Option<String> = None;
         let mut beat = 0u32;
@@ -304,7 +312,8 @@ impl Console {
                     .query_one(
                         "SELECT concat_ws('/', (SELECT max(received_at) FROM hall_status),
                                 (SELECT max(updated_at) FROM marks), (SELECT count(*) FROM hall_status),
-                                (SELECT count(*) FROM rollup_pending))",
+                                (SELECT count(*) FROM rollup_pending),
+                                (SELECT max(stream_seq) FROM booking_outbox))",
                         &[],
                     )
                     .await

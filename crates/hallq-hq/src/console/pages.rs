@@ -307,6 +307,13 @@ pub(crate) async fn hall(
     .unwrap_or_default();
     let (ch, crow) =
         super::complaints::complaint_rows(c, l, &[(h.hall.clone(), h.region.clone(), cases)], now);
+    let reported = h
+        .status
+        .as_ref()
+        .and_then(|(s, _)| s.bookings.map(|b| b.seq));
+    let booking_line = super::bookings::line(&db, hall, reported, c.booking_halls.contains(hall))
+        .await?
+        .map(|b| vec![b.cell(l, hall, now.0, c.booking_alert_ms, c.offset_min)]);
     let base = format!("/hall/{}", enc(hall));
     Ok(Page {
         title: format!("{} {} {}", l.t("营业厅", "Hall"), h.hall, h.name),
@@ -314,7 +321,10 @@ pub(crate) async fn hall(
             vec![Cell::new(format!("{}: {}", l.t("区域", "region"), data::region_label(&h.region)))],
             targets_line(c, l),
             super::config::hall_line(l, &config),
-        ],
+        ]
+        .into_iter()
+        .chain(booking_line)
+        .collect(),
         links: month_links(&base, month),
         tables: vec![
             Tbl { name: "floor", heading: l.t("现场实况", "Live floor").into(), header: floor_headers(l), rows: vec![floor_cells(l, &h, now.0, c.offset_min)], note: None },

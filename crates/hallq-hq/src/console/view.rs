@@ -56,6 +56,8 @@ pub(crate) struct Cell {
     pub(crate) href: Option<String>,
     /// The key under which the live stream updates it.
     pub(crate) key: Option<String>,
+    /// Its red is updated live too (under `<key>!red`), for a state that turns with time.
+    pub(crate) live_red: bool,
 }
 
 impl Cell {
@@ -79,6 +81,12 @@ impl Cell {
     /// Updated live under `key`.
     pub(crate) fn live(mut self, key: String) -> Self {
         self.key = Some(key);
+        self
+    }
+    /// Updated live under `key`, its red as well.
+    pub(crate) fn live_red(mut self, key: String) -> Self {
+        self.key = Some(key);
+        self.live_red = true;
         self
     }
 }
@@ -121,9 +129,16 @@ impl Page {
             .iter()
             .flatten()
             .chain(self.tables.iter().flat_map(|t| t.rows.iter().flatten()));
-        cells
-            .filter_map(|c| c.key.clone().map(|k| (k, c.text.clone())))
-            .collect()
+        let mut values = BTreeMap::new();
+        for c in cells {
+            if let Some(k) = &c.key {
+                if c.live_red {
+                    values.insert(format!("{k}!red"), if c.red { "1" } else { "0" }.to_owned());
+                }
+                values.insert(k.clone(), c.text.clone());
+            }
+        }
+        values
     }
 
     /// Table `name`.
@@ -160,7 +175,8 @@ const LIVE_JS: &str = "
 (function(){var u=document.body.dataset.live;if(!u)return;var es=new EventSource(u);
 es.onmessage=function(m){var v=JSON.parse(m.data);var n=0;
 document.querySelectorAll('[data-k]').forEach(function(e){var k=e.dataset.k;
-if(k in v&&e.textContent!==v[k]){e.textContent=v[k];n++;}});
+if(k in v&&e.textContent!==v[k]){e.textContent=v[k];n++;}
+if((k+'!red') in v){e.parentElement.classList.toggle('red',v[k+'!red']==='1');}});
 document.body.dataset.updates=String((+document.body.dataset.updates||0)+1);};})();
 ";
 

@@ -58,6 +58,7 @@ pub(crate) fn status(i: usize, epoch: &str, last_seq: i64, waiting: u32) -> Live
         counters_open: 4,
         devices_offline: 0,
         config: None,
+        bookings: None,
     }
 }
 

@@ -80,8 +80,11 @@ struct Link {
     backoff: Duration,
     /// What the retained status last said, and when.
     reported: Option<(UplinkState, Instant)>,
-    /// When the live status was last sent, and what it said of the floor.
-    status_sent: Option<(Instant, Floor, bool)>,
+    /// When the live status was last sent, and what it said of the floor, the link and the
+    /// bookings journaled.
+    status_sent: Option<(Instant, Floor, bool, Option<u64>)>,
+    /// With HQ as booking master: the last stream sequence of HQ's bookings journaled.
+    bookings_seq: Option<super::bookings::Journaled>,
     /// This run of the uplink (random) and how many times it has started again from HQ's
     /// mark: part of each batch's `Nats-Msg-Id` (see [`publish`]).
     run: String,
@@ -148,14 +151,31 @@ pub async fn run(mut uplink: Uplink, mut stop: watch::Receiver<bool>) {
             stop.clone(),
         ))
     });
-    let bookings = uplink.bookings.take().map(|hand| {
-        tokio::spawn(super::bookings::run(
-            client.clone(),
-            hall.clone(),
-            hand,
-            stop.clone(),
-        ))
-    });
+    let mut bookings_seq = None;
+    let bookings = match uplink.bookings.take() {
+        Some(hand) => {
+            let journaled = match read(&journal, super::bookings::journaled_seq).await {
+                Ok(seq) => {
+                    let j = Arc::new(std::sync::atomic::AtomicU64::new(seq));
+                    bookings_seq = Some(Arc::clone(&j));
+                    j
+                }
+                Err(error) => {
+                    // Not reported rather than reported wrong: the console says so.
+                    tracing::warn!(%error, "the journaled bookings cannot be read; not reported to HQ");
+                    Arc::default()
+                }
+            };
+            Some(tokio::spawn(super::bookings::run(
+                client.clone(),
+                hall.clone(),
+                hand,
+                journaled,
+                stop.clone(),
+            )))
+        }
+        None => None,
+    };
     let mut gaps = match hallq_wire::gap_subject(&hall) {
         Ok(subject) => client.subscribe(subject).await.ok(),
         Err(_) => None,
@@ -174,6 +194,7 @@ pub async fn run(mut uplink: Uplink, mut stop: watch::Receiver<bool>) {
         backoff: FIRST_BACKOFF,
         reported: None,
         status_sent: None,
+        bookings_seq,
         run: crate::secret::random(),
         round: 0,
         round_from: None,
@@ -505,10 +526,14 @@ async fn send_status(
         return;
     }
     let behind_zero = link.state(connected).behind == 0;
+    let bookings = link
+        .bookings_seq
+        .as_ref()
+        .map(|s| s.load(std::sync::atomic::Ordering::Relaxed));
     let due = match &link.status_sent {
         None => true,
-        Some((at, was, was_zero)) => {
-            let changed = *was != floor || *was_zero != behind_zero;
+        Some((at, was, was_zero, was_bookings)) => {
+            let changed = *was != floor || *was_zero != behind_zero || *was_bookings != bookings;
             at.elapsed() >= link.section.status_interval()
                 || (changed && at.elapsed() >= Duration::from_secs(1))
         }
@@ -536,11 +561,12 @@ async fn send_status(
         counters_open: floor.counters_open,
         devices_offline: floor.devices_offline,
         config: Some(floor.config.clone()),
+        bookings: bookings.map(|seq| hallq_wire::BookingsReport { seq }),
     };
     let body = serde_json::to_vec(&status).unwrap_or_default();
     if let Err(error) = client.publish(subject, body.into()).await {
         tracing::debug!(%error, "live status not sent");
         return;
     }
-    link.status_sent = Some((Instant::now(), floor, behind_zero));
+    link.status_sent = Some((Instant::now(), floor, behind_zero, bookings));
 }
