@@ -9,13 +9,13 @@
 //! The console records a patrol with a failed item, sees its correction appear, and closes it;
 //! it records a mystery shopper's visit, told afterwards, with its time, shopper and findings
 //! (the greeter's handheld neither offers it nor may send it), which `hallq report` counts under
-//! `mystery_shopper`; the handheld records the cleaning before opening. `HALLQ_SCREENSHOTS=docs`
-//! also writes the pictures into docs/screenshots/ (inspect-*.png), Chinese and English.
+//! `mystery_shopper`; the handheld records the cleaning before opening. Each picture drawn here is
+//! checked not to be blank; the docs' pictures of these screens (docs/screenshots/inspect-*.png)
+//! come from the real app processes on the demo's day (tests/tests/inspect_screens.rs).
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
 use std::cell::{Cell, RefCell};
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -41,12 +41,6 @@ fn hall_at_10_41() -> (Hall, HubProcess) {
     let hall = Hall::example("");
     let hub = hall.start_hub_with(&["--test-start", "10:41", "--test-speed", "1"]);
     (hall, hub)
-}
-
-/// Where pictures go: docs/screenshots/ with `HALLQ_SCREENSHOTS=docs`, else nowhere.
-fn docs() -> Option<PathBuf> {
-    (std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs"))
-        .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots"))
 }
 
 /// Sends `cmd` and expects it done.
@@ -224,13 +218,10 @@ where
             .any(|e| e.accessible_role() == Some(AccessibleRole::Text) && e.size().height > 0.0)
     }
 
-    /// Draws the window; saves it as docs/screenshots/NAME.png with `HALLQ_SCREENSHOTS=docs`.
+    /// Draws the window (`name` says which screen, for a failure).
     fn picture(&self, name: &str) -> Picture {
         let p = self.snap.take(self.size.0, self.size.1);
         assert!(p.inked() > 10_000, "{name}: the window is blank");
-        if let Some(dir) = docs() {
-            p.save(&dir.join(format!("{name}.png"))).unwrap();
-        }
         p
     }
 
