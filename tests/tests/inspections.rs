@@ -34,6 +34,8 @@ fn patrol(failed: &[&str]) -> Command {
             })
             .collect(),
         note: None,
+        visited_at_ms: None,
+        shopper: None,
     }
 }
 
@@ -176,6 +178,8 @@ async fn inspections_recorded_over_mqtt_open_corrections_and_reach_the_report() 
         staff: None,
         items: vec![],
         note: None,
+        visited_at_ms: None,
+        shopper: None,
     };
     let (code, ..) = refused(&greeter.send(self_check).await.unwrap());
     assert_eq!(code, ErrorCode::Forbidden);
@@ -215,6 +219,8 @@ async fn inspections_recorded_over_mqtt_open_corrections_and_reach_the_report() 
         staff: None,
         items: vec![answer("floor", true, None)],
         note: None,
+        visited_at_ms: None,
+        shopper: None,
     };
     let (code, zh, en) = refused(&greeter.send(unknown).await.unwrap());
     assert_eq!(code, ErrorCode::UnknownChecklist);

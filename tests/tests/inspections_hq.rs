@@ -45,6 +45,8 @@ fn checklist(template: &str, items: &[&str], failed: &[&str]) -> Command {
             })
             .collect(),
         note: None,
+        visited_at_ms: None,
+        shopper: None,
     }
 }
 

@@ -7,13 +7,15 @@
 //! pressed).
 //!
 //! The console records a patrol with a failed item, sees its correction appear, and closes it;
-//! the handheld records the cleaning before opening. `HALLQ_SCREENSHOTS=docs` also writes the
-//! pictures into docs/screenshots/ (inspect-*.png), Chinese and English.
+//! it records a mystery shopper's visit, told afterwards, with its time, shopper and findings
+//! (the greeter's handheld neither offers it nor may send it), which `hallq report` counts under
+//! `mystery_shopper`; the handheld records the cleaning before opening. Each picture drawn here is
+//! checked not to be blank; the docs' pictures of these screens (docs/screenshots/inspect-*.png)
+//! come from the real app processes on the demo's day (tests/tests/inspect_screens.rs).
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is a failed test")]
 
 use std::cell::{Cell, RefCell};
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -39,12 +41,6 @@ fn hall_at_10_41() -> (Hall, HubProcess) {
     let hall = Hall::example("");
     let hub = hall.start_hub_with(&["--test-start", "10:41", "--test-speed", "1"]);
     (hall, hub)
-}
-
-/// Where pictures go: docs/screenshots/ with `HALLQ_SCREENSHOTS=docs`, else nowhere.
-fn docs() -> Option<PathBuf> {
-    (std::env::var("HALLQ_SCREENSHOTS").as_deref() == Ok("docs"))
-        .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots"))
 }
 
 /// Sends `cmd` and expects it done.
@@ -156,6 +152,8 @@ where
     fn handle_presses(&self) {
         let presses: Vec<InspectPress> = self.pressed.borrow_mut().drain(..).collect();
         for p in presses {
+            // As the app does: a visit's time is read against the hall's time now.
+            self.inspect.borrow_mut().tick(self.clock.now());
             let cmd = self.inspect.borrow_mut().press(p);
             if let Some(cmd) = cmd {
                 let reply = self.rt.block_on(self.client.send(cmd));
@@ -220,13 +218,10 @@ where
             .any(|e| e.accessible_role() == Some(AccessibleRole::Text) && e.size().height > 0.0)
     }
 
-    /// Draws the window; saves it as docs/screenshots/NAME.png with `HALLQ_SCREENSHOTS=docs`.
+    /// Draws the window (`name` says which screen, for a failure).
     fn picture(&self, name: &str) -> Picture {
         let p = self.snap.take(self.size.0, self.size.1);
         assert!(p.inked() > 10_000, "{name}: the window is blank");
-        if let Some(dir) = docs() {
-            p.save(&dir.join(format!("{name}.png"))).unwrap();
-        }
         p
     }
 
@@ -285,6 +280,8 @@ fn the_supervisor_records_a_failed_patrol_on_the_console_and_closes_its_correcti
                     })
                     .collect(),
                 note: None,
+                visited_at_ms: None,
+                shopper: None,
             },
         );
     }
@@ -486,6 +483,11 @@ fn the_greeter_records_the_cleaning_before_opening_on_the_handheld() {
         !shown.iter().any(|t| t == "self-weekly"),
         "the manager's self-inspection on the greeter's: {shown:?}"
     );
+    assert_eq!(
+        handheld.inspect.borrow().anytime(Lang::Zh),
+        [],
+        "a mystery shopper's visit is the supervisor's to record"
+    );
 
     // The cleaning before opening overdue (the water filter too, after its day of the month).
     let overdue = handheld.inspect.borrow().overdue();
@@ -523,4 +525,215 @@ fn the_greeter_records_the_cleaning_before_opening_on_the_handheld() {
     handheld.until("the cleaning done", |i| i.overdue() == overdue - 1);
     handheld.language(Lang::En);
     handheld.picture("inspect-greeter-en");
+}
+
+/// `hallq report`'s inspections_months.csv of `hall` on the hub's day at `now`: `(kind,
+/// [inspections, critical failed, items checked, items passed])` per row (kind "" is the
+/// month's whole).
+fn report_kinds(hall: &Hall, now: Timestamp) -> Vec<(String, [i64; 4])> {
+    let csv = hall.dir.path().join("csv");
+    // The hub's business day and time (its test clock, not the machine's): no ticket opened
+    // the day in the journal, and the report leaves out what is after its time.
+    use hallq_proto::time;
+    let day = time::iso_date(time::local(now, 480).0);
+    let at = time::iso_minute(now.plus_secs(120), 480);
+    let out = std::process::Command::new(hallq_tests::hallq_bin())
+        .current_dir(hall.dir.path())
+        .args(["report", "--config"])
+        .arg(&hall.config_path)
+        .args([
+            "--hall", "demo", "--from", &day, "--to", &day, "--at", &at, "--csv",
+        ])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(csv.join("inspections_months.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let n = |i: usize| c[i].parse::<i64>().unwrap();
+            (c[1].to_owned(), [n(2), n(3), n(4), n(5)])
+        })
+        .collect()
+}
+
+#[test]
+fn the_supervisor_records_a_mystery_shopper_s_visit_and_the_report_counts_it() {
+    let (hall, _hub) = hall_at_10_41();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (client, _task) = rt.block_on(hall.device("supervisor-1"));
+    let (greeter, _g) = rt.block_on(hall.device("greeter-1"));
+
+    // The greeter's handheld may not send one: refused, in words that say whose it is.
+    let items = [
+        "greeting",
+        "answer",
+        "notice",
+        "time",
+        "farewell",
+        "real-name",
+    ];
+    let from_greeter = Command::InspectionRecord {
+        template: "mystery-shopper".into(),
+        staff: None,
+        items: items
+            .iter()
+            .map(|i| InspectionAnswer {
+                item: (*i).into(),
+                pass: true,
+                note: None,
+            })
+            .collect(),
+        note: None,
+        visited_at_ms: None,
+        shopper: Some("暗访组 / visit team".into()),
+    };
+    match rt.block_on(greeter.send(from_greeter)).unwrap().body {
+        ReplyBody::Error(e) => {
+            assert_eq!(e.code, hallq_proto::ErrorCode::Forbidden);
+            assert!(
+                e.zh.contains("由值班主管在主管台记录") && e.en.contains("duty supervisor"),
+                "{e:?}"
+            );
+        }
+        other => panic!("a greeter recorded a visit: {other:?}"),
+    }
+
+    let snap = Snapshotter::install().unwrap();
+    let window = SupervisorWindow::new().unwrap();
+    let floor = RefCell::new(Supervisor::default());
+    let console = Screen::new(
+        snap,
+        window,
+        "supervisor-console",
+        Role::Supervisor,
+        client,
+        rt,
+        Box::new(move |w: &SupervisorWindow, updates: &[Update], now, lang| {
+            let mut s = floor.borrow_mut();
+            for u in updates {
+                s.feed(u.clone());
+            }
+            ui::show_supervisor(w, &s, now, lang);
+        }),
+    );
+    console.until("the checklists recorded at any time", |i| {
+        !i.anytime(Lang::Zh).is_empty()
+    });
+    assert_eq!(console.size, (1920, 1080));
+    let overdue = console.inspect.borrow().overdue();
+    console.click(&format!("服务检查 · {overdue} 项逾期"));
+
+    // Told at 10:41 of a visit this morning: its time, who made it, item by item, the whole.
+    console.click("记录一次暗访");
+    assert_eq!(console.adapter().get_form_name(), "暗访");
+    assert!(console.adapter().get_form_visit());
+    assert_eq!(console.adapter().get_missing(), "还需填写暗访人员或机构");
+    console.type_into("暗访人员或机构", "省公司服务质量部 暗访二组");
+    // A time ahead of the hall's clock is not a visit that happened.
+    console.type_into("到访时间", "23:50");
+    assert_eq!(console.adapter().get_missing(), "到访时间不能晚于现在");
+    console.type_into("到访时间", "09:40");
+    assert_eq!(console.adapter().get_missing(), "还有 6 项未检查");
+    let texts: Vec<(String, bool)> = console
+        .inspect
+        .borrow()
+        .form()
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| (i.text.zh.clone(), i.critical))
+        .collect();
+    assert!(
+        texts.contains(&("实名制核验".into(), true)),
+        "the items with their critical flags: {texts:?}"
+    );
+    for (text, _) in &texts {
+        if text == "一次性告知材料" {
+            console.click(&format!("不合格：{text}"));
+            console.type_into(
+                &format!("不合格情况：{text}"),
+                "未一次性告知携带户口本 / household register not told",
+            );
+        } else {
+            console.click(&format!("合格：{text}"));
+        }
+    }
+    console.type_into(
+        "暗访情况及建议",
+        "接待热情，但材料告知不全；建议柜台张贴告知卡 / warm welcome, documents told piecemeal; a card at each counter",
+    );
+    assert_eq!(console.adapter().get_missing(), "");
+    console.picture("inspect-console-visit-zh");
+    console.click("提交检查");
+    let said = console.adapter().get_last().to_string();
+    assert!(!console.adapter().get_last_is_problem(), "{said}");
+    assert!(
+        said.starts_with("暗访已记录（I") && said.contains("6 项中 5 项合格；已生成整改项 R"),
+        "{said}"
+    );
+    // Its failure is a correction due in 3 days, followed up like the others.
+    let id = said.rsplit("整改项 ").next().unwrap().to_owned();
+    console.until("the visit's correction", |i| {
+        i.corrections(Timestamp(0), Lang::Zh)
+            .iter()
+            .any(|c| c.correction == id)
+    });
+    let line = console
+        .inspect
+        .borrow()
+        .corrections(console.clock.now(), Lang::Zh)
+        .into_iter()
+        .find(|c| c.correction == id)
+        .unwrap();
+    assert!(
+        line.text.starts_with(&format!(
+            "{id} · 一次性告知材料：未一次性告知携带户口本 / household register not told · 整改剩余 "
+        )),
+        "{:?}",
+        line.text
+    );
+
+    // In English: another visit, every item passed.
+    console.language(Lang::En);
+    console.click("Record a visit");
+    assert_eq!(console.adapter().get_form_name(), "Mystery shopper visit");
+    console.type_into("Visit time", "10:05");
+    console.type_into("Shopper's name or organisation", "Quality dept., team 2");
+    let texts: Vec<String> = console
+        .inspect
+        .borrow()
+        .form()
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.text.en.clone())
+        .collect();
+    for text in &texts {
+        console.click(&format!("Pass: {text}"));
+    }
+    console.type_into("The case and suggestions", "All to standard.");
+    console.picture("inspect-console-visit-en");
+    console.click("Submit inspection");
+    let said = console.adapter().get_last().to_string();
+    assert!(
+        said.starts_with("Mystery shopper visit recorded (I")
+            && said.ends_with("6 of 6 items passed"),
+        "{said}"
+    );
+
+    // The report counts both under the mystery shopper: 11 of 12 items.
+    let kinds = report_kinds(&hall, console.clock.now());
+    let visits = kinds
+        .iter()
+        .find(|(k, _)| k == "mystery_shopper")
+        .unwrap_or_else(|| panic!("{kinds:?}"));
+    assert_eq!(visits.1, [2, 0, 12, 11], "{kinds:?}");
 }

@@ -17,6 +17,7 @@ use hallq_proto::state::{Liveness, forget_rev, keep_newer};
 use hallq_proto::{Command, Lang, LocalText, ReplyResult, Timestamp};
 
 use crate::controller::Problem;
+use crate::inspect_visit::{VisitForm, record_label};
 
 /// Who is inspecting: what they see and may do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,6 +67,12 @@ pub enum InspectPress {
     Submit,
     /// Put the checklist away unsent.
     Cancel,
+    /// The visit's time as typed (a checklist recorded at any time).
+    VisitTime(String),
+    /// The mystery shopper's name or organisation.
+    Shopper(String),
+    /// The note on the whole: the case and the suggestions.
+    WholeNote(String),
     /// Record what was done about a correction.
     FollowUp {
         /// The correction.
@@ -106,12 +113,17 @@ pub struct Form {
     pub name: LocalText,
     /// Its items, in order.
     pub items: Vec<FormItem>,
+    /// A checklist recorded at any time: its visit's time, shopper and note on the whole.
+    pub visit: Option<VisitForm>,
 }
 
 impl Form {
     /// What still keeps it from being sent, if anything: items not looked at, failed items with
     /// nothing said.
     pub fn missing(&self) -> Option<LocalText> {
+        if let Some(m) = self.visit.as_ref().and_then(VisitForm::missing) {
+            return Some(m);
+        }
         let open = self.items.iter().filter(|i| i.pass.is_none()).count();
         let silent = self
             .items
@@ -173,6 +185,19 @@ pub struct Inspect {
     pub(crate) pending: Option<Command>,
     /// What the last answer means: what was done, or why not.
     pub(crate) last: Option<Result<LocalText, LocalText>>,
+    /// The hall's time as last told ([`Inspect::tick`]): a visit's time is read against it.
+    pub(crate) now: Option<Timestamp>,
+    /// The hall's local time is UTC plus this; none: China's (480).
+    pub(crate) utc_offset_min: Option<i32>,
+}
+
+/// A checklist recorded at any time, as the screen offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnytimeLine {
+    /// Its code.
+    pub template: String,
+    /// The button's words: "记录一次暗访".
+    pub label: String,
 }
 
 impl Inspect {
@@ -197,6 +222,40 @@ impl Inspect {
             forget_rev(&mut self.state);
         }
         self.hub_online = online;
+    }
+
+    /// The hall's time now (the app's clock following the hub's), for a visit's time.
+    pub fn tick(&mut self, now: Timestamp) {
+        self.now = Some(now);
+    }
+
+    /// Reads the hall's times at UTC plus `minutes` (`--utc-offset-min`).
+    pub fn set_utc_offset_min(&mut self, minutes: i32) {
+        self.utc_offset_min = Some(minutes);
+    }
+
+    fn offset(&self) -> i32 {
+        self.utc_offset_min.unwrap_or(480)
+    }
+
+    fn on_demand_of_role(
+        &self,
+    ) -> impl Iterator<Item = &hallq_proto::inspection::OnDemandChecklist> {
+        self.state
+            .iter()
+            .flat_map(|s| s.on_demand.iter())
+            .filter(|c| self.role.records(&c.kind))
+    }
+
+    /// The checklists this role records at any time (the supervisor's: a mystery shopper's
+    /// visit), each with its button's words.
+    pub fn anytime(&self, lang: Lang) -> Vec<AnytimeLine> {
+        self.on_demand_of_role()
+            .map(|c| AnytimeLine {
+                template: c.template.clone(),
+                label: record_label(c, lang),
+            })
+            .collect()
     }
 
     /// Whether a command is in flight.
@@ -290,6 +349,13 @@ impl Inspect {
                 .iter()
                 .find(|c| c.template == template)
                 .map(|c| c.kind.as_str())
+                .or_else(|| {
+                    state
+                        .on_demand
+                        .iter()
+                        .find(|c| c.template == template)
+                        .map(|c| c.kind.as_str())
+                })
         };
         state
             .corrections
@@ -308,14 +374,20 @@ impl Inspect {
         if self.form.as_ref().is_some_and(|f| f.template == template) {
             return;
         }
-        let Some(c) = self.checklists_of_role().find(|c| c.template == template) else {
-            return;
-        };
+        let (name, items, visit) =
+            if let Some(c) = self.checklists_of_role().find(|c| c.template == template) {
+                (c.name.clone(), &c.items, None)
+            } else if let Some(c) = self.on_demand_of_role().find(|c| c.template == template) {
+                let visit = VisitForm::new(&c.kind, self.now, self.offset());
+                (c.name.clone(), &c.items, Some(visit))
+            } else {
+                return;
+            };
         self.form = Some(Form {
-            template: c.template.clone(),
-            name: c.name.clone(),
-            items: c
-                .items
+            template: template.to_owned(),
+            name,
+            visit,
+            items: items
                 .iter()
                 .map(|i| FormItem {
                     item: i.item.clone(),
@@ -336,6 +408,10 @@ impl Inspect {
             .find(|i| i.item == item)
     }
 
+    fn visit_mut(&mut self) -> Option<&mut VisitForm> {
+        self.form.as_mut()?.visit.as_mut()
+    }
+
     /// Sends the checklist when every item is answered and every failure described.
     pub fn submit(&mut self) -> Option<Command> {
         let form = self.form.as_ref()?;
@@ -343,6 +419,11 @@ impl Inspect {
             return None;
         }
         let template = form.template.clone();
+        let (visited_at_ms, shopper, note) = form
+            .visit
+            .as_ref()
+            .map(VisitForm::fields)
+            .unwrap_or_default();
         let items = form
             .items
             .iter()
@@ -356,7 +437,9 @@ impl Inspect {
             template,
             staff: None,
             items,
-            note: None,
+            note,
+            visited_at_ms,
+            shopper,
         })
     }
 
@@ -425,6 +508,25 @@ impl Inspect {
                 // Not while it is being sent: its answer is still to come.
                 if self.pending.is_none() {
                     self.form = None;
+                }
+                None
+            }
+            InspectPress::VisitTime(text) => {
+                let (now, offset) = (self.now, self.offset());
+                if let (Some(v), Some(now)) = (self.visit_mut(), now) {
+                    v.set_time(&text, now, offset);
+                }
+                None
+            }
+            InspectPress::Shopper(text) => {
+                if let Some(v) = self.visit_mut() {
+                    v.shopper = text;
+                }
+                None
+            }
+            InspectPress::WholeNote(text) => {
+                if let Some(v) = self.visit_mut() {
+                    v.note = text;
                 }
                 None
             }

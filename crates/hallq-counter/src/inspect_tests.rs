@@ -1,4 +1,4 @@
-use hallq_proto::inspection::{ChecklistItem, CorrectionOpened, Inspections};
+use hallq_proto::inspection::{ChecklistItem, CorrectionOpened, Inspections, OnDemandChecklist};
 use hallq_proto::{ErrorCode, SCHEMA_VERSION};
 
 use super::*;
@@ -59,6 +59,15 @@ fn state(rev: u64) -> Inspections {
             correction("R20261123-001", "patrol", -5 * MIN),
             correction("R20261123-002", "self", 2 * 24 * 60 * MIN),
         ],
+        on_demand: vec![OnDemandChecklist {
+            template: "visit".into(),
+            name: LocalText::new("暗访", "Mystery shopper visit"),
+            kind: "mystery_shopper".into(),
+            items: vec![
+                item("greeting", "进厅有问候", false),
+                item("real-name", "实名制核验", true),
+            ],
+        }],
     }
 }
 
@@ -155,6 +164,8 @@ fn a_checklist_goes_only_when_every_item_is_answered_and_each_failure_described(
                 },
             ],
             note: None,
+            visited_at_ms: None,
+            shopper: None,
         }
     );
     assert!(i.busy());

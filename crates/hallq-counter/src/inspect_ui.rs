@@ -9,7 +9,7 @@ use hallq_proto::{Lang, Timestamp};
 use slint::{ComponentHandle, Model as _, ModelRc, VecModel};
 
 use crate::inspect::{Inspect, InspectPress};
-use crate::ui::{CheckRow, DueRow, FixRow, InspectAdapter};
+use crate::ui::{AnytimeRow, CheckRow, DueRow, FixRow, InspectAdapter};
 
 /// Shows `inspect` at `now` in `window`'s `InspectAdapter`.
 pub fn show_inspect<W>(window: &W, inspect: &Inspect, now: Timestamp, lang: Lang)
@@ -76,6 +76,22 @@ where
             .unwrap_or_default()
             .into(),
     );
+    a.set_anytime(ModelRc::new(VecModel::from(
+        inspect
+            .anytime(lang)
+            .into_iter()
+            .map(|l| AnytimeRow {
+                template: l.template.into(),
+                label: l.label.into(),
+            })
+            .collect::<Vec<_>>(),
+    )));
+    let visit = form.and_then(|f| f.visit.as_ref());
+    a.set_form_anytime(visit.is_some());
+    a.set_form_visit(visit.is_some_and(|v| v.shopper_visit));
+    a.set_visit_time(visit.map(|v| v.time.as_str()).unwrap_or_default().into());
+    a.set_shopper(visit.map(|v| v.shopper.as_str()).unwrap_or_default().into());
+    a.set_whole_note(visit.map(|v| v.note.as_str()).unwrap_or_default().into());
     a.set_can_close(inspect.role.closes());
     a.set_overdue(i32::try_from(inspect.overdue()).unwrap_or(i32::MAX));
     a.set_busy(inspect.busy());
@@ -138,6 +154,18 @@ where
     {
         let act = Rc::clone(&act);
         a.on_cancel(move || act(InspectPress::Cancel));
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_visit_time_edited(move |t| act(InspectPress::VisitTime(t.to_string())));
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_shopper_edited(move |t| act(InspectPress::Shopper(t.to_string())));
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_whole_note_edited(move |t| act(InspectPress::WholeNote(t.to_string())));
     }
     {
         let act = Rc::clone(&act);

@@ -14,6 +14,8 @@
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
 //! - [`inspect`]: service-standard inspections on the console and the handheld (checklists due,
 //!   a checklist done item by item, corrections followed up and closed), a pure state machine.
+//! - [`inspect_visit`]: a checklist recorded at any time (a mystery shopper's visit): its time,
+//!   shopper and note on the whole.
 //! - [`outcome`]: what the supervisor's console says after a command.
 //! - [`paper`]: the complaint receipt and the list of documents still needed, printed on the
 //!   counter's printer after the hub's answer.
@@ -29,6 +31,7 @@ pub mod feed;
 pub mod floor;
 pub mod inspect;
 pub mod inspect_ui;
+pub mod inspect_visit;
 pub mod outcome;
 pub mod paper;
 pub mod ui;

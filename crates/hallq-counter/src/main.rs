@@ -578,13 +578,18 @@ fn run_supervisor(
     let lang = ui::lang(english);
     // Complaints, call-backs and checklists are due in the hub's time.
     let clock = HallClock::follow(&client);
+    let press_clock = clock.clone();
     run_floor(
         rt,
         client,
         &window,
         State {
             floor,
-            inspect: Inspect::new(Role::Supervisor),
+            inspect: {
+                let mut i = Inspect::new(Role::Supervisor);
+                i.set_utc_offset_min(utc_offset_min);
+                i
+            },
         },
         |w: &SupervisorWindow, act: Box<dyn Fn(FloorPress<SupervisorPress>)>| {
             let act: Rc<dyn Fn(FloorPress<SupervisorPress>)> = Rc::from(act);
@@ -592,9 +597,13 @@ fn run_supervisor(
             ui::wire_supervisor(w, move |p| act(FloorPress::Role(p)));
             inspect_ui::wire_inspect(w, move |p| inspect(FloorPress::Inspect(p)));
         },
-        |s: &mut State, input: FloorInput<FloorPress<SupervisorPress>>, _| match input {
+        move |s: &mut State, input: FloorInput<FloorPress<SupervisorPress>>, _| match input {
             FloorInput::Press(FloorPress::Role(p)) => s.floor.press(p),
-            FloorInput::Press(FloorPress::Inspect(p)) => s.inspect.press(p),
+            FloorInput::Press(FloorPress::Inspect(p)) => {
+                // A visit's time is read against the hall's time now.
+                s.inspect.tick(press_clock.now());
+                s.inspect.press(p)
+            }
             FloorInput::Update(Update::Inspections(i)) => {
                 s.inspect.inspections(*i);
                 None

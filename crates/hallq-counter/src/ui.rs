@@ -16,10 +16,10 @@ use crate::view::{DeskView, Limit, Mode};
 hallq_ui::generated_ui!();
 
 pub use generated::{
-    CallbackRow, CaseRow, CheckRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow,
-    DocumentRow, DueRow, EvaluatorAdapter, EvaluatorWindow, FixRow, FloorQueueRow, GreeterAdapter,
-    GreeterWindow, InspectAdapter, LimitLevel, NamedRow, PadMode, QueueRow, Repaint,
-    SupervisorAdapter, SupervisorWindow, Theme,
+    AnytimeRow, CallbackRow, CaseRow, CheckRow, CounterRow, CounterWindow, DeskAdapter, DeskMode,
+    DeviceRow, DocumentRow, DueRow, EvaluatorAdapter, EvaluatorWindow, FixRow, FloorQueueRow,
+    GreeterAdapter, GreeterWindow, InspectAdapter, LimitLevel, NamedRow, PadMode, QueueRow,
+    Repaint, SupervisorAdapter, SupervisorWindow, Theme,
 };
 
 /// The language the views show, set through Slint's bundled translations.

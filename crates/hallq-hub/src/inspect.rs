@@ -8,8 +8,9 @@
 //!   go into the same journal commit as the rest of the batch, as `inspection` events. The
 //!   register is rebuilt from the journal at start (the v5 index reads only those events) and
 //!   after a failed commit.
-//! - [`Inspector::state`]: `state/inspections`, the checklists due and overdue and the open
-//!   corrections, for the supervisor's console and the greeter's handheld. The writer publishes
+//! - [`Inspector::state`]: `state/inspections`, the checklists due and overdue, the open
+//!   corrections and the checklists recorded at any time (a mystery shopper's visit), for the
+//!   supervisor's console and the greeter's handheld. The writer publishes
 //!   it when a batch held a tick or an inspection, so a checklist turning overdue shows without
 //!   any command.
 
@@ -19,6 +20,7 @@ use hallq_journal::{Journal, JournalError};
 use hallq_proto::command::Command as Wire;
 use hallq_proto::inspection::{
     ChecklistDue, ChecklistItem, CorrectionCase, CorrectionOpened, DueStatus, Inspections,
+    OnDemandChecklist,
 };
 use hallq_proto::{ErrorCode, ErrorInfo, LocalText, ReplyResult, SCHEMA_VERSION, Timestamp};
 use hallq_queue::{Event, EventKind};
@@ -37,8 +39,18 @@ fn refusal(e: InspectError) -> ErrorInfo {
         InspectError::UnknownTemplate(_) => ErrorCode::UnknownChecklist,
         InspectError::Incomplete(_) => ErrorCode::ChecklistIncomplete,
         InspectError::UnknownCorrection(_) => ErrorCode::UnknownCorrection,
+        InspectError::BadVisit(_) => ErrorCode::InvalidField,
     };
-    ErrorInfo::new(code).with_detail(hallq_proto::redact_digits(&e.to_string()))
+    let mut info = ErrorInfo::new(code);
+    if matches!(e, InspectError::BadVisit(_)) {
+        // The field's general words would not tell the supervisor what to put right.
+        info.zh =
+            "到访时间须在近 31 天内且不晚于现在，暗访人员或机构不超过 60 字；定期检查不填这两项"
+                .into();
+        info.en = "The visit's time must be within the last 31 days and not in the future, the shopper at most 60 characters; a scheduled checklist has neither."
+            .into();
+    }
+    info.with_detail(hallq_proto::redact_digits(&e.to_string()))
 }
 
 /// The hall's opening hours as the schedules read them.
@@ -103,6 +115,8 @@ impl Inspector {
                 staff,
                 items,
                 note,
+                visited_at_ms,
+                shopper,
             } => InspectCommand::Record(Record {
                 template: template.clone(),
                 items: items
@@ -114,6 +128,8 @@ impl Inspector {
                     })
                     .collect(),
                 note: note.as_deref().map(text).filter(|n| !n.is_empty()),
+                visited_at: *visited_at_ms,
+                shopper: shopper.as_deref().map(text).filter(|n| !n.is_empty()),
                 by: who(staff),
                 device: dev.id.to_string(),
             }),
@@ -178,15 +194,16 @@ impl Inspector {
                 due_at_ms: o.due_at,
                 deadline_ms: o.deadline,
                 last_done_ms: self.register.done(&t.code).last().copied(),
-                items: t
-                    .items
-                    .iter()
-                    .map(|i| ChecklistItem {
-                        item: i.code.clone(),
-                        text: i.text.clone(),
-                        critical: i.critical,
-                    })
-                    .collect(),
+                items: items(t),
+            })
+            .collect();
+        let on_demand = section
+            .on_demand()
+            .map(|t| OnDemandChecklist {
+                template: t.code.clone(),
+                name: t.name.clone(),
+                kind: t.kind.as_str().into(),
+                items: items(t),
             })
             .collect();
         let mut corrections: Vec<CorrectionCase> = self
@@ -219,8 +236,21 @@ impl Inspector {
             at_ms: Timestamp(0),
             checklists,
             corrections,
+            on_demand,
         }
     }
+}
+
+/// A checklist's items as the devices ask them.
+fn items(t: &hallq_inspect::Template) -> Vec<ChecklistItem> {
+    t.items
+        .iter()
+        .map(|i| ChecklistItem {
+            item: i.code.clone(),
+            text: i.text.clone(),
+            critical: i.critical,
+        })
+        .collect()
 }
 
 /// The reply to a command whose events are `events`.

@@ -432,10 +432,15 @@ pub(crate) fn plan(
             if device.role == Role::Greeter
                 && matches!(kind, Some(K::SelfInspection | K::MysteryShopper))
             {
-                return Err(refuse(
+                // Forbidden, in words that say whose it is: the greeter's handheld does the
+                // rounds, never the manager's own checks.
+                let mut e = refuse(
                     ErrorCode::Forbidden,
                     format!("checklist {template} is recorded on the supervisor's console"),
-                ));
+                );
+                e.zh = "服务自查和暗访由值班主管在主管台记录，引导员手持机不能记录".into();
+                e.en = "The self-inspection and mystery-shopper visits are recorded by the duty supervisor on the console, not on the greeter's handheld.".into();
+                return Err(e);
             }
             Ok(Plan {
                 commands: Vec::new(),
@@ -801,6 +806,8 @@ mod tests {
             staff: None,
             items: Vec::new(),
             note: None,
+            visited_at_ms: None,
+            shopper: None,
         };
         let greeter = device(Role::Greeter, None);
         let supervisor = device(Role::Supervisor, None);
@@ -813,6 +820,7 @@ mod tests {
         for t in ["self-weekly", "mystery-shopper"] {
             let err = plan(&config(), &greeter, &record(t), |_, _| true).unwrap_err();
             assert_eq!(err.code, ErrorCode::Forbidden, "{t}");
+            assert!(err.zh.contains("值班主管") && err.en.contains("duty supervisor"));
             assert!(plan(&config(), &supervisor, &record(t), |_, _| true).is_ok());
         }
         let close = Wire::CorrectionClose {

@@ -15,7 +15,7 @@ use hallq_proto::{Timestamp, time};
 use serde::{Deserialize, Serialize};
 
 use crate::schedule::{self, Hours, Occasion, Status};
-use crate::template::{InspectionKind, InspectionsSection, Template};
+use crate::template::{InspectionKind, InspectionsSection, ScheduleKind, Template};
 
 /// How long the register keeps the times inspections were done: enough for the longest
 /// schedule's window (a month).
@@ -23,6 +23,16 @@ const KEEP_DONE_MS: i64 = 40 * 86_400_000;
 
 /// The most characters of a note; longer notes are refused, not cut.
 pub const MAX_NOTE_CHARS: usize = 500;
+
+/// The most characters of a shopper's name or organisation.
+pub const MAX_SHOPPER_CHARS: usize = 60;
+
+/// How far back a visit may be told: a mystery shopper's report reaches the hall days after the
+/// visit, within the month the operator's quality department scores.
+pub const MAX_VISIT_AGE_MS: i64 = 31 * 86_400_000;
+
+/// How far ahead of the hub's clock a visit's time may be (a device's clock a little fast).
+const VISIT_AHEAD_MS: i64 = 5 * 60_000;
 
 /// One item's answer in a recorded checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +56,10 @@ pub struct Record {
     pub items: Vec<ItemAnswer>,
     /// A note on the whole (a mystery shopper's case and suggestions).
     pub note: Option<String>,
+    /// When the visit took place (an `on_demand` checklist told afterwards).
+    pub visited_at: Option<Timestamp>,
+    /// The mystery shopper's name or organisation (an `on_demand` checklist).
+    pub shopper: Option<String>,
     /// Who inspected: the staff number given, else the device.
     pub by: String,
     /// The device it was recorded on.
@@ -114,6 +128,13 @@ pub enum InspectionEvent {
         /// A note on the whole.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// When the visit took place, if told afterwards (an `on_demand` checklist); the
+        /// event's own time is when it was recorded, which the report counts by.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visited_at_ms: Option<Timestamp>,
+        /// Who made the visit (free text: stays in the hall, `hallq_wire::FREE_TEXT`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shopper: Option<String>,
     },
     /// A failed item became a correction.
     CorrectionOpened {
@@ -165,6 +186,9 @@ pub enum InspectError {
     /// No open correction with that id.
     #[error("no open correction {0:?}")]
     UnknownCorrection(String),
+    /// A visit's time or shopper where they do not belong, or out of range.
+    #[error("{0}")]
+    BadVisit(String),
 }
 
 /// A correction not yet closed.
@@ -267,6 +291,7 @@ impl Register {
         if let Some(n) = &r.note {
             check_note(n)?;
         }
+        check_visit(t, r, now)?;
         let day = time::local(now, utc_offset_min).0;
         let (ins, mut cor) = match self.serial {
             (d, i, c) if d == day.0 => (i, c),
@@ -296,6 +321,8 @@ impl Register {
                 device: r.device.clone(),
                 items,
                 note: r.note.clone(),
+                visited_at_ms: r.visited_at,
+                shopper: r.shopper.clone(),
             },
         );
         Ok(out)
@@ -375,6 +402,35 @@ impl Register {
     }
 }
 
+/// A visit's time and shopper: only for a checklist recorded at any time, the time neither
+/// ahead of the hub's clock nor older than [`MAX_VISIT_AGE_MS`], the shopper's name short.
+fn check_visit(t: &Template, r: &Record, now: Timestamp) -> Result<(), InspectError> {
+    let bad = |m: String| Err(InspectError::BadVisit(m));
+    if t.schedule != ScheduleKind::OnDemand && (r.visited_at.is_some() || r.shopper.is_some()) {
+        return bad(format!(
+            "checklist {} is scheduled: a visit's time and shopper go only with a checklist recorded at any time",
+            t.code
+        ));
+    }
+    if let Some(at) = r.visited_at {
+        if at.0 > now.0 + VISIT_AHEAD_MS {
+            return bad("the visit's time is in the future".into());
+        }
+        if at.0 < now.0 - MAX_VISIT_AGE_MS {
+            return bad("the visit is more than 31 days ago".into());
+        }
+    }
+    if r.shopper
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SHOPPER_CHARS)
+    {
+        return bad(format!(
+            "the shopper's name or organisation is over {MAX_SHOPPER_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
 /// The answers of `answers` checked against template `t`: every item once, a failed one with
 /// a note; in the template's order.
 fn checked_items(t: &Template, answers: &[ItemAnswer]) -> Result<Vec<CheckedItem>, InspectError> {
@@ -442,6 +498,8 @@ mod tests {
             template: "patrol".into(),
             items,
             note: None,
+            visited_at: None,
+            shopper: None,
             by: "E2001".into(),
             device: "supervisor-1".into(),
         })
@@ -551,6 +609,8 @@ mod tests {
             template: "polish".into(),
             items: vec![],
             note: None,
+            visited_at: None,
+            shopper: None,
             by: "x".into(),
             device: "x".into(),
         });
@@ -598,6 +658,90 @@ mod tests {
         ] {
             serde_json::from_str::<InspectionEvent>(json).unwrap_or_else(|e| panic!("{json}: {e}"));
         }
+    }
+
+    fn visit(at_ms: Option<Timestamp>, shopper: Option<&str>, failed: &[&str]) -> InspectCommand {
+        let t = InspectionsSection::default();
+        let items = t.template("mystery-shopper").unwrap().items.iter();
+        InspectCommand::Record(Record {
+            template: "mystery-shopper".into(),
+            items: items
+                .map(|i| {
+                    let fail = failed.contains(&i.code.as_str());
+                    answer(&i.code, !fail, fail.then_some("未告知所需材料"))
+                })
+                .collect(),
+            note: Some("整体礼貌，材料告知不全；建议制作告知卡".into()),
+            visited_at: at_ms,
+            shopper: shopper.map(Into::into),
+            by: "E2001".into(),
+            device: "supervisor-1".into(),
+        })
+    }
+
+    #[test]
+    fn a_mystery_shopper_s_visit_is_recorded_afterwards_with_its_time_and_shopper() {
+        let mut reg = Register::default();
+        let cmd = visit(Some(at(9, 40)), Some("某某咨询公司 张三"), &["notice"]);
+        let events = run(&mut reg, &cmd, at(15, 0));
+        let InspectionEvent::Recorded {
+            kind,
+            visited_at_ms,
+            shopper,
+            note,
+            ..
+        } = &events[0]
+        else {
+            panic!("{events:?}")
+        };
+        assert_eq!(*kind, InspectionKind::MysteryShopper);
+        assert_eq!(*visited_at_ms, Some(at(9, 40)));
+        assert_eq!(shopper.as_deref(), Some("某某咨询公司 张三"));
+        assert!(note.as_deref().unwrap().contains("建议"));
+        assert!(
+            matches!(&events[1], InspectionEvent::CorrectionOpened { item, .. } if item == "notice")
+        );
+        // Never due, whenever it was done.
+        let hours = Hours {
+            open_min: 510,
+            close_min: 1050,
+            utc_offset_min: CST,
+        };
+        let s = InspectionsSection::default();
+        assert!(
+            reg.due(&s, &hours, at(15, 1))
+                .iter()
+                .all(|(t, ..)| t.code != "mystery-shopper")
+        );
+        assert_eq!(
+            s.on_demand().map(|t| t.code.as_str()).collect::<Vec<_>>(),
+            ["mystery-shopper"]
+        );
+    }
+
+    #[test]
+    fn a_visit_s_time_and_shopper_are_refused_out_of_place_or_range() {
+        let reg = Register::default();
+        let s = InspectionsSection::default();
+        let refused = |cmd: &InspectCommand| match reg.decide(&s, CST, cmd, at(15, 0)) {
+            Err(InspectError::BadVisit(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert!(refused(&visit(Some(at(16, 0)), None, &[])).contains("in the future"));
+        let old = Timestamp(at(15, 0).0 - MAX_VISIT_AGE_MS - 60_000);
+        assert!(refused(&visit(Some(old), None, &[])).contains("31 days"));
+        let long = "店".repeat(MAX_SHOPPER_CHARS + 1);
+        assert!(refused(&visit(None, Some(&long), &[])).contains("over 60"));
+        let InspectCommand::Record(mut r) = patrol(all_pass()) else {
+            unreachable!()
+        };
+        r.shopper = Some("张三".into());
+        assert!(refused(&InspectCommand::Record(r)).contains("scheduled"));
+        // A few minutes ahead (a device's clock) is taken.
+        assert!(
+            reg.decide(&s, CST, &visit(Some(at(15, 3)), None, &[]), at(15, 0))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -253,6 +253,14 @@ impl InspectionsSection {
     pub fn template(&self, code: &str) -> Option<&Template> {
         self.templates.iter().find(|t| t.code == code)
     }
+
+    /// The checklists recorded at any time rather than on a schedule (`on_demand`: the mystery
+    /// shopper's visit, an ad-hoc self-inspection a hall adds), in the hall's order.
+    pub fn on_demand(&self) -> impl Iterator<Item = &Template> {
+        self.templates
+            .iter()
+            .filter(|t| t.schedule == ScheduleKind::OnDemand)
+    }
 }
 
 fn item(code: &str, zh: &str, en: &str, critical: bool) -> ItemSpec {

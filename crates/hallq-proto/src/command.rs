@@ -424,6 +424,14 @@ pub enum Command {
         /// A note on the whole (a mystery shopper's case and suggestions; no personal data).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// When the visit took place, for a checklist recorded at any time (`on_demand`, a
+        /// mystery shopper's visit told afterwards); not in the future, at most 31 days ago.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visited_at_ms: Option<Timestamp>,
+        /// Who made the visit: the shopper's name or organisation (free text, kept in the
+        /// hall; no customer's data), for an `on_demand` checklist.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shopper: Option<String>,
     },
     /// What was done about a correction so far.
     CorrectionFollowUp {

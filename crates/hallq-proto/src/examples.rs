@@ -176,6 +176,8 @@ pub fn examples() -> Vec<Command> {
                 answer("desk", true, None),
             ],
             note: None,
+            visited_at_ms: None,
+            shopper: None,
         },
         Command::CorrectionFollowUp {
             correction: "R20261123-001".into(),

@@ -68,7 +68,21 @@ pub struct ChecklistDue {
     pub items: Vec<ChecklistItem>,
 }
 
-/// One item of a scheduled checklist, as the devices ask it.
+/// A checklist recorded when it happens rather than on a schedule (`on_demand`: a mystery
+/// shopper's visit, an ad-hoc self-inspection), as the supervisor's console offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnDemandChecklist {
+    /// The checklist's code (what `inspection_record` names).
+    pub template: String,
+    /// Its name.
+    pub name: LocalText,
+    /// `mystery_shopper`, `self_inspection`, `cleaning` or `facility`: who may record it.
+    pub kind: String,
+    /// Its items, in the order they are checked.
+    pub items: Vec<ChecklistItem>,
+}
+
+/// One item of a checklist, as the devices ask it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistItem {
     /// Its code (what an answer names).
@@ -119,4 +133,8 @@ pub struct Inspections {
     pub checklists: Vec<ChecklistDue>,
     /// The corrections not yet closed, oldest first.
     pub corrections: Vec<CorrectionCase>,
+    /// The checklists recorded at any time (schedule `on_demand`), in the hall's order; absent
+    /// when the hall has none (additive: an older device ignores it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_demand: Vec<OnDemandChecklist>,
 }

@@ -44,11 +44,18 @@ pub const STREAM: &str = "HALLQ_UPLINK";
 pub const SUBJECTS: &str = "hallq.uplink.>";
 
 /// The event fields written by people in free text (a complaint's summary, a note, a
-/// resolution, a responsibility, a complaint's written answer). The hub already blanks phone
-/// numbers in them, but a name or an address typed by a clerk would still identify a customer:
-/// they stay in the hall, like the sealed numbers. Every other field is an id, a code, a number,
-/// a flag or a time.
-pub const FREE_TEXT: &[&str] = &["summary", "note", "resolution", "responsibility", "answer"];
+/// resolution, a responsibility, a complaint's written answer, a mystery shopper's name or
+/// organisation). The hub already blanks phone numbers in them, but a name or an address typed
+/// by a clerk would still identify a person: they stay in the hall, like the sealed numbers.
+/// Every other field is an id, a code, a number, a flag or a time.
+pub const FREE_TEXT: &[&str] = &[
+    "summary",
+    "note",
+    "resolution",
+    "responsibility",
+    "answer",
+    "shopper",
+];
 
 /// One journal event as it leaves the hall: its key within the journal, its time, business day
 /// and type, and its body (the engine event's JSON) de-identified by [`deidentify`].

@@ -151,6 +151,8 @@ async fn inspect(
         staff: None,
         items,
         note: None,
+        visited_at_ms: None,
+        shopper: None,
     };
     match ctx.send(by, cmd).await {
         Ok(Accepted {
