@@ -326,7 +326,10 @@ fn a_complaint_carries_the_call_back_number_and_a_bad_one_is_caught_here() {
                 contact, ticket, ..
             },
         ] => {
-            assert_eq!(contact.as_ref().map(Phone::expose), Some("13800131234"));
+            assert_eq!(
+                contact.as_ref().map(hallq_proto::Phone::expose),
+                Some("13800131234")
+            );
             assert!(ticket.is_some(), "about the ticket being served");
         }
         other => panic!("{other:?}"),

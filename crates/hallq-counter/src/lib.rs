@@ -11,6 +11,7 @@
 //!   commands out); tested without a display.
 //! - [`view`]: what the screen shows, as plain data.
 //! - [`checkin`]: the greeter's check-in of a booked customer.
+//! - [`complaint`]: the complaint form's rules and receipt, the counter's and the greeter's.
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
 //! - [`inspect`]: service-standard inspections on the console and the handheld (checklists due,
 //!   a checklist done item by item, corrections followed up and closed), a pure state machine.
@@ -24,6 +25,7 @@
 //! The `hallq-counter` binary connects them to the hall's broker.
 
 pub mod checkin;
+pub mod complaint;
 pub mod controller;
 pub mod feed;
 pub mod floor;

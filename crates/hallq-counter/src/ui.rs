@@ -409,6 +409,8 @@ pub fn show_greeter(
     });
     // A check-in's answer in the hub's own words (the note; too early: when check-in opens).
     let (last, problem) = g.check_in_line(lang).unwrap_or((last, problem));
+    // A complaint's answer, or its receipt not printed (crate::complaint).
+    let (last, problem) = g.complaint_line(lang).unwrap_or((last, problem));
     a.set_last(last.into());
     a.set_last_is_problem(problem);
 }
@@ -435,6 +437,18 @@ pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPr
     {
         let act = Rc::clone(&act);
         a.on_check_in(move |keyed| act(GreeterPress::CheckIn(keyed.to_string())));
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_complaint(move |category, summary, contact| {
+            if let Some(category) = named::<ComplaintCategory>(&category) {
+                act(GreeterPress::Complaint(
+                    category,
+                    summary.to_string(),
+                    crate::controller::TypedNumber(contact.to_string()),
+                ));
+            }
+        });
     }
     {
         let act = Rc::clone(&act);
