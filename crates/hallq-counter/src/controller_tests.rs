@@ -186,6 +186,7 @@ fn the_desk_shows_the_open_complaints_counting_down() {
     use hallq_proto::{ComplaintCategory, ComplaintId};
     let mut d = desk(Activity::Idle);
     d.handle(Input::Complaints(Box::new(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(T0),

@@ -74,6 +74,8 @@ pub enum SupervisorPress {
         /// The visit.
         visit: String,
     },
+    /// Send a resolved case's written result again, its SMS having failed (crate::result_sms).
+    Resend(String),
     /// Close a complaint case with the written result told to the customer.
     Resolve {
         /// The case id.
@@ -758,7 +760,7 @@ impl Supervisor {
         })
     }
 
-    fn send(&mut self, command: Command) -> Option<Command> {
+    pub(crate) fn send(&mut self, command: Command) -> Option<Command> {
         if self.in_flight {
             return None;
         }
@@ -803,6 +805,7 @@ impl Supervisor {
                 contacted,
             } => self.update(&complaint, &note, contacted),
             SupervisorPress::Resolve { complaint, answer } => self.resolve(&complaint, &answer),
+            SupervisorPress::Resend(complaint) => self.resend(&complaint),
             SupervisorPress::CalledBack { visit } => self.called_back(&visit),
         }
     }

@@ -16,6 +16,7 @@
 //! - [`inspect`]: service-standard inspections on the console and the handheld (checklists due,
 //!   a checklist done item by item, corrections followed up and closed), a pure state machine.
 //! - [`outcome`]: what the supervisor's console says after a command.
+//! - [`result_sms`]: a written result whose SMS failed, red on the console, with its resend.
 //! - [`paper`]: the complaint receipt and the list of documents still needed, printed on the
 //!   counter's printer after the hub's answer.
 //! - [`ui`]: the Slint views (`ui/counter/`) and their adapters; [`inspect_ui`] the
@@ -33,6 +34,7 @@ pub mod inspect;
 pub mod inspect_ui;
 pub mod outcome;
 pub mod paper;
+pub mod result_sms;
 pub mod ui;
 pub mod view;
 pub mod words;

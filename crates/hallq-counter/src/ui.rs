@@ -19,7 +19,7 @@ pub use generated::{
     CallbackRow, CaseRow, CheckRow, CounterRow, CounterWindow, DeskAdapter, DeskMode, DeviceRow,
     DocumentRow, DueRow, EvaluatorAdapter, EvaluatorWindow, FixRow, FloorQueueRow, GreeterAdapter,
     GreeterWindow, InspectAdapter, LimitLevel, NamedRow, PadMode, QueueRow, Repaint,
-    SupervisorAdapter, SupervisorWindow, Theme,
+    SupervisorAdapter, SupervisorWindow, Theme, UndeliveredRow,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -508,6 +508,16 @@ pub fn show_supervisor(
     lang: Lang,
 ) {
     let a = window.global::<SupervisorAdapter>();
+    a.set_undelivered(ModelRc::new(VecModel::from(
+        s.undelivered(lang)
+            .into_iter()
+            .map(|u| UndeliveredRow {
+                id: u.complaint.into(),
+                text: u.text.into(),
+                resend: u.resend,
+            })
+            .collect::<Vec<_>>(),
+    )));
     a.set_cases(ModelRc::new(VecModel::from(
         s.cases(now, lang)
             .into_iter()
@@ -625,6 +635,10 @@ pub fn wire_supervisor(
                 },
             });
         });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_resend(move |id| act(SupervisorPress::Resend(id.to_string())));
     }
     {
         let act = Rc::clone(&act);
