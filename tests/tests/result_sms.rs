@@ -199,7 +199,7 @@ fn a_failed_result_sms_is_red_on_the_console_and_the_resend_delivers_it_once() {
     }
     let mut s = Supervisor::default();
     let now = hallq_ui::app::wall_clock();
-    let mut refresh = |s: &mut Supervisor, lang: Lang| {
+    let refresh = |s: &mut Supervisor, lang: Lang| {
         for u in client.latest().into_updates() {
             s.feed(u);
         }

@@ -212,9 +212,11 @@ mod tests {
 
     #[test]
     fn the_greeters_complaint_names_the_visit_and_the_business_chosen() {
-        let mut g = Greeter::default();
-        g.visit = Some(VisitId::new("V20261207-0001").unwrap());
-        g.business = Some(BusinessCode::new("complex").unwrap());
+        let mut g = Greeter {
+            visit: Some(VisitId::new("V20261207-0001").unwrap()),
+            business: Some(BusinessCode::new("complex").unwrap()),
+            ..Greeter::default()
+        };
         let cmd = g
             .complaint(
                 ComplaintCategory::Complex,
@@ -262,8 +264,10 @@ mod tests {
 
     #[test]
     fn a_printer_fault_is_the_greeters_line_and_the_case_stands() {
-        let mut g = Greeter::default();
-        g.complaint = Some(Taken::Opened("K20261207-001".into()));
+        let mut g = Greeter {
+            complaint: Some(Taken::Opened("K20261207-001".into())),
+            ..Greeter::default()
+        };
         g.complaint_printed(Err(LocalText::new(
             "《投诉受理回执》未能打印",
             "did not print",

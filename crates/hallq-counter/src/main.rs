@@ -401,6 +401,10 @@ fn inspect_answer(
 
 /// Runs a floor role: presses and the hub's updates go to `step`, which returns a command to
 /// send; after each, `show` redraws the window from the state.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the floor roles' parts, each a closure of its own"
+)]
 fn run_floor<P, S, W>(
     rt: &tokio::runtime::Runtime,
     client: DeviceClient,
