@@ -70,6 +70,7 @@ fn allowed(role: &str) -> &'static [&'static str] {
             "complaint_open",
             "complaint_update",
             "complaint_resolve",
+            "complaint_result_resend",
             "callback_done",
             "announcement_post",
             "announcement_clear",

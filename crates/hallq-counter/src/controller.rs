@@ -6,14 +6,13 @@
 //! command is in flight (so a double press sends nothing twice), and the last refusal to show.
 
 use hallq_print::documents::{DocumentList, Missing};
-use hallq_print::receipt::Opened;
 use hallq_proto::command::{Pin, TicketRef};
 use hallq_proto::state::{
     Activity, Board, Complaints, CounterState, Services, forget_rev, keep_newer,
 };
 use hallq_proto::{
-    Command, ComplaintCategory, CounterNo, ErrorCode, Lang, LocalText, PauseReason, Phone,
-    ServiceResult, StaffNo, TicketNo, TransferTarget,
+    Command, ComplaintCategory, CounterNo, ErrorCode, Lang, LocalText, PauseReason, ServiceResult,
+    StaffNo, TicketNo, TransferTarget,
 };
 
 use crate::paper::ToPrint;
@@ -263,8 +262,7 @@ impl Desk {
             return None;
         }
         if let Action::Complaint { contact, .. } = &action
-            && !contact.0.trim().is_empty()
-            && Phone::parse(&contact.0).is_err()
+            && !crate::complaint::number_ok(contact)
         {
             self.problem = Some(Problem::BadNumber);
             return None;
@@ -345,22 +343,18 @@ impl Desk {
                 category,
                 summary,
                 contact,
-            } if signed_in && !summary.trim().is_empty() => {
+            } if signed_in => {
                 let ticket = match activity {
                     Some(Activity::Calling(t)) | Some(Activity::Serving { ticket: t, .. }) => {
                         Some(TicketRef(t.ticket.to_string()))
                     }
                     _ => None,
                 };
-                Command::ComplaintOpen {
-                    category,
-                    summary: summary.trim().to_owned(),
-                    visit: None,
+                let context = crate::complaint::Context {
                     ticket,
-                    business: None,
-                    responsibility: None,
-                    contact: Phone::parse(&contact.0).ok(),
-                }
+                    ..Default::default()
+                };
+                crate::complaint::command(category, &summary, &contact, context)?
             }
             _ => return None,
         })
@@ -385,26 +379,15 @@ impl Desk {
             |s| s.hall_name.clone(),
         );
         match cmd {
-            Command::ComplaintOpen {
-                category,
-                summary,
-                contact,
-                ..
-            } => Some(ToPrint::Receipt {
-                opened: Opened {
-                    channel: LocalText::new(
-                        format!("营业厅 {}", state.name.zh),
-                        format!("{} at the hall", state.name.en),
-                    ),
-                    category: *category,
-                    business: ticket
-                        .and_then(|t| service(&t.business))
-                        .map(|s| s.name.clone()),
-                    summary: summary.clone(),
-                    contact_given: contact.is_some(),
-                },
-                hall,
-            }),
+            Command::ComplaintOpen { .. } => crate::complaint::receipt(
+                cmd,
+                LocalText::new(
+                    format!("营业厅 {}", state.name.zh),
+                    format!("{} at the hall", state.name.en),
+                ),
+                ticket.map(|t| &t.business),
+                self.services.as_ref(),
+            ),
             Command::Finish {
                 result: ServiceResult::NeedsDocuments,
                 missing,

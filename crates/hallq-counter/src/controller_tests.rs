@@ -186,6 +186,7 @@ fn the_desk_shows_the_open_complaints_counting_down() {
     use hallq_proto::{ComplaintCategory, ComplaintId};
     let mut d = desk(Activity::Idle);
     d.handle(Input::Complaints(Box::new(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(T0),
@@ -326,7 +327,10 @@ fn a_complaint_carries_the_call_back_number_and_a_bad_one_is_caught_here() {
                 contact, ticket, ..
             },
         ] => {
-            assert_eq!(contact.as_ref().map(Phone::expose), Some("13800131234"));
+            assert_eq!(
+                contact.as_ref().map(hallq_proto::Phone::expose),
+                Some("13800131234")
+            );
             assert!(ticket.is_some(), "about the ticket being served");
         }
         other => panic!("{other:?}"),

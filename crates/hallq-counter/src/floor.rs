@@ -39,6 +39,9 @@ pub enum GreeterPress {
     CalledBack(VisitId),
     /// Check in a booked customer by the code or the mobile number keyed (crate::checkin).
     CheckIn(String),
+    /// A complaint taken on the floor (crate::complaint): the form's category, what it is
+    /// about, and the mobile for the call back as typed.
+    Complaint(ComplaintCategory, String, crate::controller::TypedNumber),
 }
 
 /// A press on the supervisor's console.
@@ -71,6 +74,8 @@ pub enum SupervisorPress {
         /// The visit.
         visit: String,
     },
+    /// Send a resolved case's written result again, its SMS having failed (crate::result_sms).
+    Resend(String),
     /// Close a complaint case with the written result told to the customer.
     Resolve {
         /// The case id.
@@ -123,6 +128,10 @@ pub struct Greeter {
     pub(crate) checkin_in_flight: bool,
     /// The hub's own words for the last check-in: its note, or its refusal.
     pub(crate) said: Option<LocalText>,
+    /// The last complaint taken on the floor (crate::complaint), and why its receipt did not
+    /// print, if it did not.
+    pub(crate) complaint: Option<crate::complaint::Taken>,
+    pub(crate) not_printed: Option<LocalText>,
 }
 
 impl Greeter {
@@ -234,6 +243,11 @@ impl Greeter {
 
     /// Handles a press; returns the command to send, if any.
     pub fn press(&mut self, press: GreeterPress, lang: Lang) -> Option<Command> {
+        // The greeter moved on: the last complaint's line gives way.
+        if !matches!(press, GreeterPress::Complaint(..)) && !self.in_flight {
+            self.complaint = None;
+            self.not_printed = None;
+        }
         match press {
             GreeterPress::Choose(b) => {
                 self.choose(b);
@@ -251,6 +265,9 @@ impl Greeter {
             }
             GreeterPress::CalledBack(visit) => self.called_back(visit),
             GreeterPress::CheckIn(keyed) => self.check_in(&keyed, lang),
+            GreeterPress::Complaint(category, summary, contact) => {
+                self.complaint(category, &summary, &contact)
+            }
         }
     }
 
@@ -743,7 +760,7 @@ impl Supervisor {
         })
     }
 
-    fn send(&mut self, command: Command) -> Option<Command> {
+    pub(crate) fn send(&mut self, command: Command) -> Option<Command> {
         if self.in_flight {
             return None;
         }
@@ -788,6 +805,7 @@ impl Supervisor {
                 contacted,
             } => self.update(&complaint, &note, contacted),
             SupervisorPress::Resolve { complaint, answer } => self.resolve(&complaint, &answer),
+            SupervisorPress::Resend(complaint) => self.resend(&complaint),
             SupervisorPress::CalledBack { visit } => self.called_back(&visit),
         }
     }

@@ -135,6 +135,7 @@ fn a_complaint_counts_down_to_its_next_limit_and_says_when_it_is_overdue() {
     };
     let mut s = Supervisor::default();
     s.complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(t0),
@@ -277,6 +278,7 @@ fn a_call_back_owed_counts_down_from_24_hours_and_is_recorded_in_one_press() {
     let mut s = Supervisor::default();
     s.board(board_with(&[("complex", "复杂业务", 0, None, 1)]));
     s.complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(t0),
@@ -330,6 +332,7 @@ fn a_greeters_call_back_does_not_change_the_visitor_being_helped() {
     assert_eq!(g.visit, Some(now));
     // The hall's call-backs outlast the visitor.
     g.complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(0),
@@ -352,6 +355,7 @@ fn a_greeters_call_back_does_not_change_the_visitor_being_helped() {
     // it.
     g.hub(Liveness::Online);
     g.complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(0),

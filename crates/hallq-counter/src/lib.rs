@@ -11,12 +11,14 @@
 //!   commands out); tested without a display.
 //! - [`view`]: what the screen shows, as plain data.
 //! - [`checkin`]: the greeter's check-in of a booked customer.
+//! - [`complaint`]: the complaint form's rules and receipt, the counter's and the greeter's.
 //! - [`feed`]: the hub's updates and replies as the desk's inputs.
 //! - [`inspect`]: service-standard inspections on the console and the handheld (checklists due,
 //!   a checklist done item by item, corrections followed up and closed), a pure state machine.
 //! - [`inspect_visit`]: a checklist recorded at any time (a mystery shopper's visit): its time,
 //!   shopper and note on the whole.
 //! - [`outcome`]: what the supervisor's console says after a command.
+//! - [`result_sms`]: a written result whose SMS failed, red on the console, with its resend.
 //! - [`paper`]: the complaint receipt and the list of documents still needed, printed on the
 //!   counter's printer after the hub's answer.
 //! - [`ui`]: the Slint views (`ui/counter/`) and their adapters; [`inspect_ui`] the
@@ -26,6 +28,7 @@
 //! The `hallq-counter` binary connects them to the hall's broker.
 
 pub mod checkin;
+pub mod complaint;
 pub mod controller;
 pub mod feed;
 pub mod floor;
@@ -34,6 +37,7 @@ pub mod inspect_ui;
 pub mod inspect_visit;
 pub mod outcome;
 pub mod paper;
+pub mod result_sms;
 pub mod ui;
 pub mod view;
 pub mod words;

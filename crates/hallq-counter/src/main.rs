@@ -3,7 +3,8 @@
 //! connects to the hall's broker as its device (secret from `HALLQ_DEVICE_SECRET`), runs the
 //! controller on tokio and the window on Slint's event loop. A counter whose firmware profile
 //! has a `[printer]` (counter-pc.toml) prints the complaint receipt and the list of documents
-//! still needed there (`--printer`).
+//! still needed there (`--printer`); the greeter's handheld (greeter-handheld.toml, 58 mm)
+//! prints the complaint receipt of a complaint taken on the floor.
 //!
 //! ```sh
 //! hallq-counter --device counter-1 --counter 1
@@ -67,14 +68,15 @@ struct Args {
     /// terminal has its switch).
     #[arg(long, value_enum, default_value_t = ConsoleLang::Zh)]
     lang: ConsoleLang,
-    /// The clerk's terminal's firmware profile: with a `[printer]`, the counter prints the
-    /// complaint receipt and the list of documents still needed (default: counter-pc.toml from
+    /// The terminal's firmware profile: with a `[printer]`, the counter prints the complaint
+    /// receipt and the list of documents still needed, the greeter's handheld the complaint
+    /// receipt (default: counter-pc.toml, or greeter-handheld.toml with `--greeter`, from
     /// firmware-profiles/, /etc/hallq/firmware-profiles/ or /usr/share/hallq/firmware-profiles/,
     /// the first that has it; none found: no printing).
     #[arg(long, env = "HALLQ_PROFILE")]
     profile: Option<PathBuf>,
-    /// Where the counter's papers print: `tcp://IP[:9100]`, `device:/dev/usb/lp0` or
-    /// `file:PATH`.
+    /// Where the counter's (or the greeter's) papers print: `tcp://IP[:9100]`,
+    /// `device:/dev/usb/lp0` or `file:PATH`.
     #[arg(
         long,
         env = "HALLQ_PRINTER",
@@ -103,7 +105,8 @@ fn main() -> anyhow::Result<()> {
     if args.evaluator {
         run_pad(&rt, client, counter)
     } else if args.greeter {
-        run_greeter(&rt, client, args.lang == ConsoleLang::En)
+        let papers = papers(&args, "greeter-handheld.toml")?.map(Arc::new);
+        run_greeter(&rt, client, args.lang == ConsoleLang::En, papers)
     } else if args.supervisor {
         run_supervisor(
             &rt,
@@ -112,20 +115,24 @@ fn main() -> anyhow::Result<()> {
             args.hall.utc_offset_min,
         )
     } else {
-        let papers = papers(&args)?.map(Arc::new);
+        let papers = papers(&args, "counter-pc.toml")?.map(Arc::new);
         run_desk(&rt, client, counter, args.hall, &args.window, papers)
     }
 }
 
-/// The counter's printer, when its profile has one: the profile named, or counter-pc.toml where
-/// it is installed (a terminal without a profile installed prints nothing).
-fn papers(args: &Args) -> anyhow::Result<Option<Papers>> {
+/// The device's printer, when its profile has one: the profile named, or `default` (the
+/// counter's counter-pc.toml, the greeter's greeter-handheld.toml) where it is installed (a
+/// device without a profile installed prints nothing).
+fn papers(args: &Args, default: &str) -> anyhow::Result<Option<Papers>> {
     let path = match &args.profile {
         Some(p) => p.clone(),
         None => {
-            let p = hallq_profiles::installed("counter-pc.toml");
+            let p = hallq_profiles::installed(default);
             if !p.exists() {
-                tracing::info!("no counter profile installed: the counter prints nothing");
+                tracing::info!(
+                    profile = default,
+                    "no profile installed: nothing is printed"
+                );
                 return Ok(None);
             }
             p
@@ -133,15 +140,21 @@ fn papers(args: &Args) -> anyhow::Result<Option<Papers>> {
     };
     let profile = hallq_profiles::load_file(&path).with_context(|| {
         format!(
-            "the counter's profile {} / 找不到窗口终端配置文件",
+            "the device's profile {} / 找不到终端配置文件",
             path.display()
         )
     })?;
+    let kind = if args.greeter {
+        hallq_profiles::DeviceKind::Greeter
+    } else {
+        hallq_profiles::DeviceKind::Counter
+    };
     anyhow::ensure!(
-        profile.kind() == hallq_profiles::DeviceKind::Counter,
-        "{} is the profile of a {}, not a counter terminal / 该配置文件不是窗口终端的",
+        profile.kind() == kind,
+        "{} is the profile of a {}, not a {} / 该配置文件不属于本终端",
         path.display(),
-        profile.kind().en()
+        profile.kind().en(),
+        kind.en()
     );
     let Some(paper) = profile.printer else {
         return Ok(None);
@@ -355,6 +368,8 @@ enum FloorInput<P> {
         &'static str,
         Result<hallq_proto::Reply, hallq_client::ClientError>,
     ),
+    /// Whether the paper the last answer made printed (the greeter's complaint receipt).
+    Printed(Result<(), hallq_proto::LocalText>),
 }
 
 /// A press on a floor role's screen: the role's own, or on its inspections.
@@ -386,6 +401,10 @@ fn inspect_answer(
 
 /// Runs a floor role: presses and the hub's updates go to `step`, which returns a command to
 /// send; after each, `show` redraws the window from the state.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the floor roles' parts, each a closure of its own"
+)]
 fn run_floor<P, S, W>(
     rt: &tokio::runtime::Runtime,
     client: DeviceClient,
@@ -394,6 +413,7 @@ fn run_floor<P, S, W>(
     wire: impl FnOnce(&W, Box<dyn Fn(P)>),
     mut step: impl FnMut(&mut S, FloorInput<P>, &DeviceClient) -> Option<Command> + Send + 'static,
     show: impl Fn(&W, &S) + Send + Sync + 'static,
+    print: impl Fn(&S, &Command) -> Option<(Arc<Papers>, paper::ToPrint)> + Send + 'static,
 ) -> anyhow::Result<()>
 where
     P: Send + 'static,
@@ -435,9 +455,14 @@ where
             };
             if let Some(cmd) = step(&mut state, input, &client) {
                 let (client, tx) = (client.clone(), tx.clone());
+                let print = print(&state, &cmd);
                 tokio::spawn(async move {
                     let kind = cmd.kind();
-                    let _ = tx.send(FloorInput::Answer(kind, client.send(cmd).await));
+                    let (reply, printed) = paper::send_printing(&client, cmd, print).await;
+                    let _ = tx.send(FloorInput::Answer(kind, reply));
+                    if let Some(p) = printed {
+                        let _ = tx.send(FloorInput::Printed(p));
+                    }
                 });
             }
             to_window.show(state.clone());
@@ -461,6 +486,7 @@ fn run_greeter(
     rt: &tokio::runtime::Runtime,
     client: DeviceClient,
     english: bool,
+    papers: Option<Arc<Papers>>,
 ) -> anyhow::Result<()> {
     use hallq_counter::floor::{Greeter, GreeterPress};
     /// The greeter's state, its checklists, the business types on offer (code, name) and the
@@ -471,6 +497,8 @@ fn run_greeter(
         inspect: Inspect,
         businesses: Vec<(String, String)>,
         tiers: Vec<(u8, String)>,
+        /// The hall's name and business types, for the complaint receipt.
+        services: Option<Box<hallq_proto::state::Services>>,
     }
     let window = GreeterWindow::new()?;
     ui::set_language(english);
@@ -486,6 +514,7 @@ fn run_greeter(
             inspect: Inspect::new(Role::Greeter),
             businesses: Vec::new(),
             tiers: Vec::new(),
+            services: None,
         },
         |w: &GreeterWindow, act: Box<dyn Fn(FloorPress<GreeterPress>)>| {
             let act: Rc<dyn Fn(FloorPress<GreeterPress>)> = Rc::from(act);
@@ -507,6 +536,7 @@ fn run_greeter(
                     .iter()
                     .map(|t| (t.level, t.name.get(lang).to_owned()))
                     .collect();
+                s.services = Some(svc);
                 None
             }
             FloorInput::Update(Update::Complaints(c)) => {
@@ -525,6 +555,14 @@ fn run_greeter(
             FloorInput::Update(_) | FloorInput::Redraw => None,
             FloorInput::Answer(kind, reply) if inspection_kind(kind) => {
                 s.inspect.answered(inspect_answer(reply));
+                None
+            }
+            FloorInput::Answer(_, reply) if s.greeter.complaint_in_flight() => {
+                s.greeter.complaint_answered(reply.as_ref().map_err(|_| ()));
+                None
+            }
+            FloorInput::Printed(p) => {
+                s.greeter.complaint_printed(p);
                 None
             }
             FloorInput::Answer(_, reply) if s.greeter.checking_in() => {
@@ -552,6 +590,16 @@ fn run_greeter(
             ui::show_greeter(w, &s.greeter, &s.businesses, now, lang);
             ui::show_tiers(w, &s.tiers, s.greeter.tier());
             inspect_ui::show_inspect(w, &s.inspect, now, lang);
+        },
+        // The complaint receipt on the handheld's 58 mm printer (crate::complaint).
+        move |s: &State, cmd: &Command| {
+            let what = hallq_counter::complaint::receipt(
+                cmd,
+                hallq_counter::complaint::greeter_channel(),
+                None,
+                s.services.as_deref(),
+            )?;
+            Some((Arc::clone(papers.as_ref()?), what))
         },
     )?;
     window.run()?;
@@ -615,7 +663,7 @@ fn run_supervisor(
                 s.floor.feed(u);
                 None
             }
-            FloorInput::Redraw => None,
+            FloorInput::Redraw | FloorInput::Printed(_) => None,
             FloorInput::Answer(kind, reply) if inspection_kind(kind) => {
                 s.inspect.answered(inspect_answer(reply));
                 None
@@ -630,6 +678,7 @@ fn run_supervisor(
             ui::show_supervisor(w, &s.floor, now, lang);
             inspect_ui::show_inspect(w, &s.inspect, now, lang);
         },
+        |_: &State, _: &Command| None,
     )?;
     window.run()?;
     Ok(())

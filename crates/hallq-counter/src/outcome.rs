@@ -39,6 +39,10 @@ pub fn done(cmd: &Command) -> LocalText {
             format!("投诉 {complaint} 已办结"),
             format!("Complaint {complaint} resolved"),
         ),
+        Command::ComplaintResultResend { complaint } => LocalText::new(
+            format!("投诉 {complaint}：结果短信重发中"),
+            format!("Complaint {complaint}: result SMS being sent again"),
+        ),
         Command::CallbackDone { visit, .. } => LocalText::new(
             format!("{visit} 已回电"),
             format!("{visit}: call back recorded"),

@@ -132,20 +132,34 @@ pub async fn send(
     cmd: Command,
     print: Option<(Arc<Papers>, ToPrint)>,
 ) -> Vec<Input> {
+    let (reply, printed) = send_printing(client, cmd, print).await;
+    let mut inputs = vec![answer(reply)];
+    inputs.extend(printed.map(Input::Printed));
+    inputs
+}
+
+/// Sends `cmd` and, when `print` is given and the hub's answer makes a paper, prints it:
+/// the answer, and whether the paper printed (the greeter's handheld, whose answers are not
+/// the desk's).
+pub async fn send_printing(
+    client: &DeviceClient,
+    cmd: Command,
+    print: Option<(Arc<Papers>, ToPrint)>,
+) -> (
+    Result<Reply, hallq_client::ClientError>,
+    Option<Result<(), LocalText>>,
+) {
     let reply = client.send(cmd).await;
-    let mut inputs = Vec::new();
+    let mut printed = None;
     if let (Ok(r), Some((papers, what))) = (&reply, print) {
         let r = r.clone();
-        let printed = tokio::task::spawn_blocking(move || papers.print(what, &r)).await;
-        inputs.extend(match printed {
-            Ok(Some(result)) => Some(Input::Printed(result)),
-            Ok(None) => None,
-            Err(_) => Some(Input::Printed(Err(not_printed(
+        printed = match tokio::task::spawn_blocking(move || papers.print(what, &r)).await {
+            Ok(result) => result,
+            Err(_) => Some(Err(not_printed(
                 &LocalText::new("小票", "paper"),
                 &LocalText::new("打印任务中断", "the print job stopped"),
-            )))),
-        });
+            ))),
+        };
     }
-    inputs.insert(0, answer(reply));
-    inputs
+    (reply, printed)
 }

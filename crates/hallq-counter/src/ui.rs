@@ -19,7 +19,7 @@ pub use generated::{
     AnytimeRow, CallbackRow, CaseRow, CheckRow, CounterRow, CounterWindow, DeskAdapter, DeskMode,
     DeviceRow, DocumentRow, DueRow, EvaluatorAdapter, EvaluatorWindow, FixRow, FloorQueueRow,
     GreeterAdapter, GreeterWindow, InspectAdapter, LimitLevel, NamedRow, PadMode, QueueRow,
-    Repaint, SupervisorAdapter, SupervisorWindow, Theme,
+    Repaint, SupervisorAdapter, SupervisorWindow, Theme, UndeliveredRow,
 };
 
 /// The language the views show, set through Slint's bundled translations.
@@ -409,6 +409,8 @@ pub fn show_greeter(
     });
     // A check-in's answer in the hub's own words (the note; too early: when check-in opens).
     let (last, problem) = g.check_in_line(lang).unwrap_or((last, problem));
+    // A complaint's answer, or its receipt not printed (crate::complaint).
+    let (last, problem) = g.complaint_line(lang).unwrap_or((last, problem));
     a.set_last(last.into());
     a.set_last_is_problem(problem);
 }
@@ -435,6 +437,18 @@ pub fn wire_greeter(window: &GreeterWindow, act: impl Fn(crate::floor::GreeterPr
     {
         let act = Rc::clone(&act);
         a.on_check_in(move |keyed| act(GreeterPress::CheckIn(keyed.to_string())));
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_complaint(move |category, summary, contact| {
+            if let Some(category) = named::<ComplaintCategory>(&category) {
+                act(GreeterPress::Complaint(
+                    category,
+                    summary.to_string(),
+                    crate::controller::TypedNumber(contact.to_string()),
+                ));
+            }
+        });
     }
     {
         let act = Rc::clone(&act);
@@ -494,6 +508,16 @@ pub fn show_supervisor(
     lang: Lang,
 ) {
     let a = window.global::<SupervisorAdapter>();
+    a.set_undelivered(ModelRc::new(VecModel::from(
+        s.undelivered(lang)
+            .into_iter()
+            .map(|u| UndeliveredRow {
+                id: u.complaint.into(),
+                text: u.text.into(),
+                resend: u.resend,
+            })
+            .collect::<Vec<_>>(),
+    )));
     a.set_cases(ModelRc::new(VecModel::from(
         s.cases(now, lang)
             .into_iter()
@@ -611,6 +635,10 @@ pub fn wire_supervisor(
                 },
             });
         });
+    }
+    {
+        let act = Rc::clone(&act);
+        a.on_resend(move |id| act(SupervisorPress::Resend(id.to_string())));
     }
     {
         let act = Rc::clone(&act);

@@ -235,6 +235,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
     g.answered(Ok((None, Some("B007".into()))));
     // An earlier visitor's question, left open: the call-back is owed.
     g.complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(T0),
@@ -323,6 +324,7 @@ fn every_terminal_mode_and_the_pad_render_in_both_languages() {
         });
     }
     s.complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(T0),

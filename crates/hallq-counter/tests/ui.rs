@@ -252,6 +252,7 @@ fn the_supervisor_records_first_contact_progress_and_resolution_of_complaints() 
         contacted,
     };
     supervisor.borrow_mut().complaints(Complaints {
+        undelivered: Vec::new(),
         v: 1,
         rev: 1,
         at_ms: Timestamp(T0),

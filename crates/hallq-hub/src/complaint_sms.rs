@@ -8,8 +8,24 @@
 //! tries it on the `[notify]` SMS channel with the section's retries and reports every attempt
 //! back to the writer ([`Input::ComplaintResult`](crate::writer::Input::ComplaintResult)),
 //! which journals it as `complaint_result_sent`: time, case, channel, attempt, result, never the
-//! number. A hub stopped during the retries does not send again after its restart: the case's
-//! journal then shows no last attempt, and the supervisor tells the customer by phone.
+//! number.
+//!
+//! What the journal says of each case is kept in a [`Ledger`] (crate::complaint_ledger):
+//! - a result whose tries all failed is listed in `state/complaints` (`undelivered`) for the
+//!   supervisor's console, red, with whether the number is still sealed; the console's resend
+//!   (`complaint_result_resend`, journaled) starts a new round here after its commit;
+//! - a hub stopped during the retries (attempts journaled, none the last) tries again when it
+//!   starts, with the attempts left ([`ResultSms::resume`]); a result delivered or failed for
+//!   good is not sent again.
+//!
+//! At least once, not at most once: an attempt the gateway accepted is journaled only when its
+//! report reaches the writer, so a hub killed between the two sends that result again after its
+//! restart, and the customer may get the same SMS twice. That is the right side to err on: the
+//! hall code asks that the customer be told the result, a second identical SMS costs a few fen
+//! and an apology at worst, while a result lost silently leaves a complaint the customer was
+//! never told the end of — the very thing the receipt promised. A hub stopped before the first
+//! attempt's report (the window of one send) journaled nothing for the case, and does not send
+//! it: this ledger cannot tell it from a case resolved while the hall had no SMS channel.
 
 use std::sync::Arc;
 
@@ -17,6 +33,8 @@ use hallq_notify::{ChannelKind, RetryPolicy, SendError, SmsChannel};
 use hallq_proto::{ComplaintAnswer, ComplaintId, LocalText, Timestamp};
 use hallq_queue::{Event, EventKind};
 use tokio::sync::mpsc;
+
+pub use crate::complaint_ledger::Ledger;
 
 /// One written result for the sender. `Debug` never shows the number.
 pub struct Job {
@@ -26,6 +44,10 @@ pub struct Job {
     pub phone: String,
     /// The text.
     pub text: String,
+    /// Attempts of this round already journaled (a resumed round's count goes on from them).
+    pub tried: u32,
+    /// Attempts left for this round.
+    pub attempts: u32,
 }
 
 impl std::fmt::Debug for Job {
@@ -81,6 +103,10 @@ pub struct ResultSms {
     channel: ChannelKind,
     /// A number that would not open: journaled at the next commit.
     pending: Vec<Event>,
+    /// Where each case's result stands, from the journal.
+    ledger: Ledger,
+    /// Attempts in a round (`[notify.retry] attempts`).
+    attempts: u32,
 }
 
 /// What a number lookup found for a case. `Debug` never shows the number.
@@ -104,17 +130,119 @@ impl std::fmt::Debug for Contact {
 }
 
 impl ResultSms {
-    /// Sends to `jobs` over `channel`.
-    pub fn new(jobs: mpsc::UnboundedSender<Job>, channel: ChannelKind) -> Self {
+    /// Sends to `jobs` over `channel`, `attempts` tries a round, knowing what `ledger` (the
+    /// journal's) says of each case.
+    pub fn new(
+        jobs: mpsc::UnboundedSender<Job>,
+        channel: ChannelKind,
+        attempts: u32,
+        ledger: Ledger,
+    ) -> Self {
         Self {
             jobs,
             channel,
             pending: Vec::new(),
+            ledger,
+            attempts: attempts.max(1),
         }
     }
 
+    /// What the journal says of each case.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// At start: each case whose round a stop cut short is tried again with the attempts left
+    /// (at least one). One whose number no longer opens ends as failed at the next commit.
+    pub fn resume(
+        &mut self,
+        hall: &LocalText,
+        now: Timestamp,
+        mut contact: impl FnMut(&ComplaintId) -> Contact,
+    ) {
+        for (complaint, tried) in self.ledger.interrupted() {
+            let Some(answer) = self.ledger.answer(&complaint).cloned() else {
+                continue;
+            };
+            tracing::info!(%complaint, tried, "a complaint result's SMS was cut short by a stop: trying again");
+            let attempts = self.attempts.saturating_sub(tried).max(1);
+            self.start(
+                &complaint,
+                &answer,
+                hall,
+                now,
+                tried,
+                attempts,
+                &mut contact,
+            );
+        }
+    }
+
+    /// One round for `complaint`: its number looked up, the job sent, or (no number) its end
+    /// owed to the next commit.
+    #[allow(clippy::too_many_arguments, reason = "one private step of two callers")]
+    fn start(
+        &mut self,
+        complaint: &ComplaintId,
+        answer: &ComplaintAnswer,
+        hall: &LocalText,
+        now: Timestamp,
+        tried: u32,
+        attempts: u32,
+        contact: &mut impl FnMut(&ComplaintId) -> Contact,
+    ) {
+        let phone = match contact(complaint) {
+            Contact::None => {
+                self.ledger.forget(complaint);
+                return;
+            }
+            Contact::Open(p) => p,
+            Contact::Unavailable => {
+                self.pending.push(
+                    Report {
+                        complaint: complaint.clone(),
+                        channel: self.channel,
+                        attempt: tried,
+                        result: Err(SendError::NoNumber),
+                        last: true,
+                    }
+                    .event(now),
+                );
+                return;
+            }
+        };
+        let text = hallq_notify::text::complaint_result_text(&hall.zh, complaint.as_str(), answer);
+        let job = Job {
+            complaint: complaint.clone(),
+            phone,
+            text,
+            tried,
+            attempts,
+        };
+        if self.jobs.send(job).is_err() {
+            tracing::error!(%complaint, "the result sender has stopped; result not sent");
+        }
+    }
+
+    /// The results whose SMS failed for good, for `state/complaints`; `sealed` says whether a
+    /// case's number is still held.
+    pub fn undelivered(
+        &self,
+        mut sealed: impl FnMut(&ComplaintId) -> bool,
+    ) -> Vec<hallq_proto::state::UndeliveredResult> {
+        self.ledger
+            .undelivered()
+            .into_iter()
+            .map(|(complaint, at)| hallq_proto::state::UndeliveredResult {
+                resendable: sealed(&complaint),
+                complaint,
+                failed_at_ms: at,
+            })
+            .collect()
+    }
+
     /// After a committed batch of `events`: each case resolved with a written result gets it
-    /// by SMS if `contact` finds its number.
+    /// by SMS if `contact` finds its number, and so does each case a resend was asked for.
     pub fn after_commit(
         &mut self,
         events: &[Event],
@@ -122,34 +250,22 @@ impl ResultSms {
         now: Timestamp,
         mut contact: impl FnMut(&ComplaintId) -> Contact,
     ) {
+        for e in events {
+            self.ledger.apply(e);
+        }
+        let attempts = self.attempts;
         for (complaint, answer) in resolved(events) {
-            let phone = match contact(complaint) {
-                Contact::None => continue,
-                Contact::Open(p) => p,
-                Contact::Unavailable => {
-                    self.pending.push(
-                        Report {
-                            complaint: complaint.clone(),
-                            channel: self.channel,
-                            attempt: 0,
-                            result: Err(SendError::NoNumber),
-                            last: true,
-                        }
-                        .event(now),
-                    );
-                    continue;
-                }
+            self.start(complaint, answer, hall, now, 0, attempts, &mut contact);
+        }
+        for complaint in events.iter().filter_map(|e| match &e.kind {
+            EventKind::ComplaintResultResend { complaint, .. } => Some(complaint),
+            _ => None,
+        }) {
+            let Some(answer) = self.ledger.answer(complaint).cloned() else {
+                tracing::error!(%complaint, "a resend without a written result; nothing sent");
+                continue;
             };
-            let text =
-                hallq_notify::text::complaint_result_text(&hall.zh, complaint.as_str(), answer);
-            let job = Job {
-                complaint: complaint.clone(),
-                phone,
-                text,
-            };
-            if self.jobs.send(job).is_err() {
-                tracing::error!(%complaint, "the result sender has stopped; result not sent");
-            }
+            self.start(complaint, &answer, hall, now, 0, attempts, &mut contact);
         }
     }
 
@@ -171,8 +287,8 @@ pub fn resolved(events: &[Event]) -> impl Iterator<Item = (&ComplaintId, &Compla
     })
 }
 
-/// The sender: takes each job, tries it with the policy's retries on its own task, and reports
-/// every attempt through `report`.
+/// The sender: takes each job, tries it with the job's attempts (the policy's pauses) on its own
+/// task, and reports every attempt through `report`, counted on from the job's `tried`.
 pub async fn run_sender(
     mut jobs: mpsc::UnboundedReceiver<Job>,
     sms: Arc<SmsChannel>,
@@ -189,7 +305,10 @@ pub async fn run_sender(
                 complaint,
                 phone,
                 text,
+                tried,
+                attempts,
             } = job;
+            let policy = RetryPolicy { attempts, ..policy };
             hallq_notify::retry(
                 policy,
                 || sms.send_sms(&phone, &text),
@@ -200,7 +319,7 @@ pub async fn run_sender(
                     report(Report {
                         complaint: complaint.clone(),
                         channel,
-                        attempt: a.attempt,
+                        attempt: tried + a.attempt,
                         result: a.result.clone(),
                         last: a.last,
                     });

@@ -167,7 +167,7 @@ pub async fn run(
     };
     let results_to = results.as_ref().map(|(sms, tx, _)| {
         use hallq_notify::NoticeChannel as _;
-        (tx.clone(), sms.kind())
+        (tx.clone(), sms.kind(), config.notify.retry.attempts)
     });
     let mut writer = {
         let (config, clock, metrics) = (
@@ -180,8 +180,8 @@ pub async fn run(
             if let Some((tx, kind)) = notify_to {
                 w.set_notifier(crate::notify::Notifier::new(tx, kind))?;
             }
-            if let Some((tx, kind)) = results_to {
-                w.set_result_sms(crate::complaint_sms::ResultSms::new(tx, kind));
+            if let Some((tx, kind, attempts)) = results_to {
+                w.set_result_sms(tx, kind, attempts)?;
             }
             Ok::<_, WriterError>(w)
         })

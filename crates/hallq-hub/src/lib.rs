@@ -18,6 +18,7 @@ pub mod booking;
 pub mod broker;
 mod checkin;
 pub mod clock;
+pub mod complaint_ledger;
 pub mod complaint_sms;
 pub mod config;
 pub mod datadir;

@@ -417,6 +417,13 @@ pub(crate) fn plan(
                 rate_ticket: None,
             })
         }
+        // The writer decides it against the result SMS ledger (`writer/resend.rs`): no engine
+        // command here.
+        W::ComplaintResultResend { .. } => Ok(Plan {
+            commands: Vec::new(),
+            reply: ReplyShape::Done,
+            rate_ticket: None,
+        }),
         // The writer checks it in against the book (`crate::checkin`): no engine command here.
         W::CheckIn(_) => Ok(Plan {
             commands: Vec::new(),

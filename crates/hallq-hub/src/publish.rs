@@ -75,6 +75,9 @@ pub struct StatePublisher {
     notices: Option<hallq_proto::state::NoticeFailures>,
     /// Whether the hall takes appointments (`[booking]`), for `state/services`.
     booking: bool,
+    /// Written results whose SMS failed for good, for `state/complaints`
+    /// (`crate::complaint_ledger`).
+    undelivered: Vec<hallq_proto::state::UndeliveredResult>,
 }
 
 impl StatePublisher {
@@ -101,7 +104,13 @@ impl StatePublisher {
             hq_shown: Vec::new(),
             notices: None,
             booking: config.booking.is_some(),
+            undelivered: Vec::new(),
         }
+    }
+
+    /// Records the written results whose SMS failed for good, for `state/complaints`.
+    pub fn set_undelivered(&mut self, undelivered: Vec<hallq_proto::state::UndeliveredResult>) {
+        self.undelivered = undelivered;
     }
 
     /// Records HQ's configuration in force, and the newer revision refused if any, for the
@@ -337,6 +346,7 @@ impl StatePublisher {
                     due_ms: c.due(),
                 })
                 .collect(),
+            undelivered: self.undelivered.clone(),
         };
         self.push(
             &mut out,

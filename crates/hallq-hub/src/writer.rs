@@ -41,6 +41,7 @@ use crate::uplink::Floor;
 mod decide;
 mod inputs;
 mod reply;
+mod results;
 
 /// What the MQTT side hands the writer.
 #[derive(Debug)]
@@ -375,39 +376,6 @@ impl Writer {
         notifier.restore(&self.journal.replay()?, &self.engine);
         self.notifier = Some(notifier);
         Ok(())
-    }
-
-    /// Sends complaints' written results by SMS from now on.
-    pub fn set_result_sms(&mut self, sms: crate::complaint_sms::ResultSms) {
-        self.result_sms = Some(sms);
-    }
-
-    /// After a committed batch: each complaint it resolved with a written result goes to the
-    /// complainant's number, unsealed for that send only.
-    fn results_after(&mut self, events: &[Event], now: Timestamp) {
-        use crate::complaint_sms::Contact;
-        let Some(sms) = &mut self.result_sms else {
-            return;
-        };
-        let (journal, vault) = (&self.journal, &self.vault);
-        sms.after_commit(events, &self.config.hall.name, now, |complaint| {
-            let sealed = match journal.personal(PersonalKind::ComplaintContact, complaint.as_str())
-            {
-                Ok(Some(s)) => s,
-                Ok(None) => return Contact::None,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read a sealed number");
-                    return Contact::Unavailable;
-                }
-            };
-            match vault.open(&sealed) {
-                Ok(phone) => Contact::Open(phone),
-                Err(e) => {
-                    tracing::error!(error = %e, %complaint, "a sealed number does not open");
-                    Contact::Unavailable
-                }
-            }
-        });
     }
 
     /// After a committed batch: the notices its changes made due, each number unsealed for its

@@ -305,6 +305,7 @@ pub(crate) fn project(
         | E::NoticeConsented { .. }
         | E::NoticeSent { .. }
         | E::ComplaintResultSent { .. }
+        | E::ComplaintResultResend { .. }
         | E::Booking { .. }
         | E::Inspection { .. } => {}
     }

@@ -282,8 +282,16 @@ mod tests {
             let layout = Layout::new(paper);
             for lang in [Lang::Zh, Lang::En] {
                 let mut receipt = example(lang);
-                for category in [ComplaintCategory::General, ComplaintCategory::Complex] {
+                // The counter's channel, and the greeter's handheld's (58 mm) on the floor.
+                for (category, channel) in [
+                    (ComplaintCategory::General, receipt.channel.clone()),
+                    (
+                        ComplaintCategory::Complex,
+                        LocalText::new("营业厅引导员", "Greeter at the hall"),
+                    ),
+                ] {
                     receipt.category = category;
+                    receipt.channel = channel;
                     for block in compose(&receipt, &layout) {
                         if let Block::Line { text, style } = block {
                             let w = width(&text, layout.code_page) * usize::from(style.width);

@@ -172,6 +172,7 @@ pub fn allowed_kinds(kind: DeviceKind) -> &'static [&'static str] {
             "complaint_open",
             "complaint_update",
             "complaint_resolve",
+            "complaint_result_resend",
             "callback_done",
             "announcement_post",
             "announcement_clear",

@@ -354,6 +354,13 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         answer: Option<ComplaintAnswer>,
     },
+    /// Send a resolved case's written result again after its SMS failed for good
+    /// (`state/complaints`' `undelivered`); refused when the number was purged. Idempotent by
+    /// command id, like every command: a redelivery sends nothing twice.
+    ComplaintResultResend {
+        /// The case.
+        complaint: ComplaintId,
+    },
     /// The call or SMS back owed for a consultation not answered on the spot (a `consultation`
     /// with `resolved: false`) was made: DOMAIN.md's 24 h limit.
     CallbackDone {
@@ -486,7 +493,7 @@ pub struct CheckIn {
 
 impl Command {
     /// Every `kind` of the contract, in documentation order.
-    pub const KINDS: [&'static str; 38] = [
+    pub const KINDS: [&'static str; 39] = [
         "issue_ticket",
         "session_started",
         "self_service_chosen",
@@ -516,6 +523,7 @@ impl Command {
         "complaint_open",
         "complaint_update",
         "complaint_resolve",
+        "complaint_result_resend",
         "callback_done",
         "announcement_post",
         "announcement_clear",
@@ -559,6 +567,7 @@ impl Command {
             Self::ComplaintOpen { .. } => "complaint_open",
             Self::ComplaintUpdate { .. } => "complaint_update",
             Self::ComplaintResolve { .. } => "complaint_resolve",
+            Self::ComplaintResultResend { .. } => "complaint_result_resend",
             Self::CallbackDone { .. } => "callback_done",
             Self::AnnouncementPost { .. } => "announcement_post",
             Self::AnnouncementClear { .. } => "announcement_clear",

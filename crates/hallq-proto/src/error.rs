@@ -65,6 +65,9 @@ pub enum ErrorCode {
     UnknownChecklist,
     ChecklistIncomplete,
     UnknownCorrection,
+    // Complaints' written results (issue 16 §2).
+    NoUndeliveredResult,
+    ContactPurged,
 }
 
 impl ErrorCode {
@@ -189,6 +192,14 @@ impl ErrorCode {
             Self::UnknownCorrection => (
                 "找不到该待整改项，或已关闭",
                 "No such open correction; it may be closed already.",
+            ),
+            Self::NoUndeliveredResult => (
+                "该投诉没有发送失败的结果短信",
+                "This complaint has no result SMS that failed.",
+            ),
+            Self::ContactPurged => (
+                "客户留下的号码已按规定删除，无法重发短信，请以其他方式告知客户",
+                "The customer's number was purged as the rules require: the SMS cannot be sent again; tell the customer another way.",
             ),
         };
         LocalText::new(zh, en)

@@ -140,6 +140,9 @@ pub fn examples() -> Vec<Command> {
                 promise: "办理变更时当场告知生效时间".into(),
             }),
         },
+        Command::ComplaintResultResend {
+            complaint: ComplaintId::new("K20261123-002").unwrap_or_else(|_| unreachable!()),
+        },
         Command::CallbackDone {
             visit: visit().unwrap_or_else(|| unreachable!()),
             note: Some("explained the 5G plan by phone".into()),

@@ -356,6 +356,22 @@ pub struct Complaints {
     /// The call-backs owed for consultations not answered on the spot, oldest first.
     #[serde(default)]
     pub callbacks: Vec<CallbackCase>,
+    /// Resolved cases whose written result's SMS failed for good (issue 16 §2): the supervisor
+    /// calls the customer, or asks for `complaint_result_resend` while the number is sealed.
+    /// Additive: absent while there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undelivered: Vec<UndeliveredResult>,
+}
+
+/// A written result the customer did not get by SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndeliveredResult {
+    /// The case (resolved).
+    pub complaint: ComplaintId,
+    /// When the last attempt failed.
+    pub failed_at_ms: Timestamp,
+    /// Whether the number is still sealed, so that the hub can try again.
+    pub resendable: bool,
 }
 
 /// A call or SMS back owed to a visitor whose question was not answered at once (24 h).
@@ -646,6 +662,7 @@ mod rev_tests {
 
     fn complaints(rev: u64, at: i64) -> Complaints {
         Complaints {
+            undelivered: Vec::new(),
             v: SCHEMA_VERSION,
             rev,
             at_ms: Timestamp(at),

@@ -77,7 +77,7 @@ fn mosquitto_pubs(doc: &str) -> Vec<(usize, String, Option<String>)> {
 
 /// Every error code. [`position`] matches exhaustively: a new code breaks its build until it is
 /// listed here too, and then the doc test below asks for it in docs/protocol.md.
-const ERROR_CODES: [ErrorCode; 47] = [
+const ERROR_CODES: [ErrorCode; 49] = [
     ErrorCode::Malformed,
     ErrorCode::UnsupportedVersion,
     ErrorCode::TooLarge,
@@ -125,6 +125,8 @@ const ERROR_CODES: [ErrorCode; 47] = [
     ErrorCode::UnknownChecklist,
     ErrorCode::ChecklistIncomplete,
     ErrorCode::UnknownCorrection,
+    ErrorCode::NoUndeliveredResult,
+    ErrorCode::ContactPurged,
 ];
 
 /// Where `code` stands in [`ERROR_CODES`]; exhaustive, so no code can be left out unnoticed.
@@ -178,6 +180,8 @@ fn position(code: ErrorCode) -> usize {
         E::UnknownChecklist => 44,
         E::ChecklistIncomplete => 45,
         E::UnknownCorrection => 46,
+        E::NoUndeliveredResult => 47,
+        E::ContactPurged => 48,
     }
 }
 

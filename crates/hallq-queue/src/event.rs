@@ -305,6 +305,10 @@ pub enum EventKind {
         error: Option<String>,
         last: bool,
     },
+    /// The supervisor asked that a resolved complaint's written result be sent again after its
+    /// SMS failed for good (`complaint_result_resend`, by device `by`): a new round of attempts,
+    /// which a hub restarted before its last one resumes.
+    ComplaintResultResend { complaint: ComplaintId, by: String },
     /// The hall's book of appointments changed (issue 15 §3, docs/booking.md): the hub holds
     /// the book of a standalone hall and decides its commands in its single writer. The queue's
     /// own state does not change; a check-in on time issues its ticket through the queue.
@@ -369,6 +373,7 @@ impl EventKind {
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. }
             | E::ComplaintResultSent { .. }
+            | E::ComplaintResultResend { .. }
             | E::Booking { .. } => return None,
         })
     }

@@ -633,7 +633,8 @@ impl HallState {
             | E::ConfigRefused { .. }
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. }
-            | E::ComplaintResultSent { .. } => {}
+            | E::ComplaintResultSent { .. }
+            | E::ComplaintResultResend { .. } => {}
             // The hub keeps the book beside the engine (docs/booking.md).
             E::Booking { .. } | E::Inspection { .. } => {}
             E::ComplaintOpened {

@@ -997,6 +997,7 @@ impl Lifecycle {
             | E::NoticeConsented { .. }
             | E::NoticeSent { .. }
             | E::ComplaintResultSent { .. }
+            | E::ComplaintResultResend { .. }
             | E::Booking { .. }
             | E::Inspection { .. } => {}
             E::CallAnnounced { ticket, .. } => {

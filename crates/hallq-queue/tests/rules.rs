@@ -1228,6 +1228,7 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::NoticeConsented { .. }
         | E::NoticeSent { .. }
         | E::ComplaintResultSent { .. }
+        | E::ComplaintResultResend { .. }
         | E::Booking { .. }
         | E::Inspection { .. } => None,
     }

@@ -260,6 +260,9 @@ impl Writer {
             let (result, events) = crate::checkin::check_in(desk, c, now)?;
             return Ok((Reply::ok(id.clone(), now, result).to_json(), events, None));
         }
+        if let hallq_proto::Command::ComplaintResultResend { complaint } = cmd {
+            return self.resend_result(dev, complaint, id, now);
+        }
         if crate::inspect::Inspector::handles(cmd) {
             let (result, events) = self.inspector.decide(&self.config, dev, cmd, now)?;
             return Ok((Reply::ok(id.clone(), now, result).to_json(), events, None));
