@@ -287,6 +287,21 @@ fn the_greeter_takes_a_complaint_on_the_floor_and_prints_its_receipt_on_58_mm() 
         "the business types on the handheld",
     );
 
+    // In English the visitor's screen is as wide as the handheld: its longest label wraps and
+    // "Check in" lies inside the window (it was cut off at the right edge).
+    ui::set_language(true);
+    h.show(Lang::En);
+    element(&h.window, "Check in", AccessibleRole::Button);
+    element(&h.window, "Register a complaint", AccessibleRole::Button);
+    for label in [
+        "Booked customer: booking code or mobile number",
+        "Value tier (staff only, never shown in public)",
+    ] {
+        element(&h.window, label, AccessibleRole::Text);
+    }
+    ui::set_language(false);
+    h.show(Lang::Zh);
+
     // The visitor came for a contract: the complaint is about that business type.
     click(&h.window, COMPLEX);
     h.step();

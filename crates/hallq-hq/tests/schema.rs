@@ -415,6 +415,8 @@ async fn a_version_7_store_s_inspections_are_rolled_up_by_the_refresh() {
             device: "greeter-1".into(),
             items,
             note: None,
+            visited_at_ms: None,
+            shopper: None,
         },
     };
     let events = [

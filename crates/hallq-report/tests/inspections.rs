@@ -34,6 +34,8 @@ fn recorded(template: &str, kind: InspectionKind, items: &[(&str, bool, bool)]) 
             })
             .collect(),
         note: None,
+        visited_at_ms: None,
+        shopper: None,
     }
 }
 

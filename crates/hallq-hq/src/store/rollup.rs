@@ -502,6 +502,8 @@ mod tests {
                 note: Some("王先生 slipped on water".into()),
             }],
             note: Some("see 王先生".into()),
+            visited_at_ms: None,
+            shopper: Some("王先生's visit firm".into()),
         });
         assert!(!recorded.contains("王先生"), "{recorded}");
         let read = super::event(&recorded);
