@@ -306,6 +306,7 @@ pub(crate) fn project(
         | E::NoticeSent { .. }
         | E::ComplaintResultSent { .. }
         | E::Booking { .. }
+        | E::BookingHandover { .. }
         | E::Inspection { .. } => {}
     }
     Ok(())

@@ -635,7 +635,7 @@ impl HallState {
             | E::NoticeSent { .. }
             | E::ComplaintResultSent { .. } => {}
             // The hub keeps the book beside the engine (docs/booking.md).
-            E::Booking { .. } | E::Inspection { .. } => {}
+            E::Booking { .. } | E::BookingHandover { .. } | E::Inspection { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

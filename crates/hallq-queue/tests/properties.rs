@@ -998,6 +998,7 @@ impl Lifecycle {
             | E::NoticeSent { .. }
             | E::ComplaintResultSent { .. }
             | E::Booking { .. }
+            | E::BookingHandover { .. }
             | E::Inspection { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(

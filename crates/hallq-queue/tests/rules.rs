@@ -1229,6 +1229,7 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::NoticeSent { .. }
         | E::ComplaintResultSent { .. }
         | E::Booking { .. }
+        | E::BookingHandover { .. }
         | E::Inspection { .. } => None,
     }
 }

@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 use crate::error::HqError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 11;
 
 /// Schema version 1: events by month, marks, gaps.
 const V1: &str = include_str!("../../sql/v1.sql");
@@ -38,6 +38,14 @@ const V8: &str = include_str!("../../sql/v8.sql");
 
 /// Schema version 9: the service-standard KPI per hall journal × month × inspection type.
 const V9: &str = include_str!("../../sql/v9.sql");
+
+/// Schema version 10 is another branch's (one-time codes at HQ, its `sql/v10.sql`): a step
+/// that changes nothing on this one, so that v11 comes after it. At the merge this becomes
+/// that branch's `include_str!("../../sql/v10.sql")`.
+const V10: &str = "SELECT 1;";
+
+/// Schema version 11: the halls' bookings handed to HQ at their switch (`booking_handover`).
+const V11: &str = include_str!("../../sql/v11.sql");
 
 /// The advisory lock key migrations serialise on (any constant; "hqschema" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6871_7363_6865_6d61;
@@ -103,6 +111,8 @@ fn step(version: i32) -> &'static str {
         6 => V7,
         7 => V8,
         8 => V9,
+        9 => V10,
+        10 => V11,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),
     }
