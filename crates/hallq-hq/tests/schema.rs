@@ -30,6 +30,7 @@ async fn a_fresh_database_gets_the_latest_schema_once() {
         tables(&c).await,
         [
             "booking",
+            "booking_handover",
             "booking_otp",
             "booking_outbox",
             "booking_slot",

@@ -652,6 +652,12 @@ impl Writer {
                         let close = hallq_booking::BookingCommand::CloseWindows;
                         internal.extend(keeper.decide(now, &close).unwrap_or_default());
                         crate::booking::switch::refresh(keeper, &self.config, now);
+                        internal.extend(crate::booking::handover::due(
+                            keeper,
+                            &self.journal,
+                            &self.config,
+                            now,
+                        ));
                     }
                     self.limiter.forget_idle(now);
                 }

@@ -307,6 +307,7 @@ pub(crate) fn project(
         | E::ComplaintResultSent { .. }
         | E::ComplaintResultResend { .. }
         | E::Booking { .. }
+        | E::BookingHandover { .. }
         | E::Inspection { .. } => {}
     }
     Ok(())

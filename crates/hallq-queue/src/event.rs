@@ -315,6 +315,15 @@ pub enum EventKind {
     Booking {
         booking: hallq_booking::BookingEvent,
     },
+    /// The hub hands its open bookings to HQ, which sells the hall's bookings from business day
+    /// `from` on (docs/booking.md "At HQ", the import at the switch): every booking still
+    /// booked whose slot had not begun, journaled once at the writer's first tick of `from`
+    /// (or later, had the hub been down), so it reaches HQ through the uplink like any event.
+    /// The hub's own book does not change.
+    BookingHandover {
+        from: BusinessDay,
+        bookings: Vec<hallq_booking::Booking>,
+    },
     /// A service-standard inspection was recorded, or one of its corrections changed (issue 16
     /// §1, docs/protocol.md "Inspections"): the hub holds the register beside the queue, in the
     /// same writer and journal. Touchpoint 5, the hall's environment, observed by inspection
@@ -374,7 +383,8 @@ impl EventKind {
             | E::NoticeSent { .. }
             | E::ComplaintResultSent { .. }
             | E::ComplaintResultResend { .. }
-            | E::Booking { .. } => return None,
+            | E::Booking { .. }
+            | E::BookingHandover { .. } => return None,
         })
     }
 

@@ -636,7 +636,7 @@ impl HallState {
             | E::ComplaintResultSent { .. }
             | E::ComplaintResultResend { .. } => {}
             // The hub keeps the book beside the engine (docs/booking.md).
-            E::Booking { .. } | E::Inspection { .. } => {}
+            E::Booking { .. } | E::BookingHandover { .. } | E::Inspection { .. } => {}
             E::ComplaintOpened {
                 complaint,
                 category,

@@ -999,6 +999,7 @@ impl Lifecycle {
             | E::ComplaintResultSent { .. }
             | E::ComplaintResultResend { .. }
             | E::Booking { .. }
+            | E::BookingHandover { .. }
             | E::Inspection { .. } => {}
             E::CallAnnounced { ticket, .. } => {
                 prop_assert!(

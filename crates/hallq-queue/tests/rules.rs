@@ -1230,6 +1230,7 @@ fn domain_touchpoint(kind: &E) -> Option<u8> {
         | E::ComplaintResultSent { .. }
         | E::ComplaintResultResend { .. }
         | E::Booking { .. }
+        | E::BookingHandover { .. }
         | E::Inspection { .. } => None,
     }
 }

@@ -207,6 +207,7 @@ async fn slots(
     let book = api.book(&hall)?;
     let now = now();
     let (business, day) = q.read(book.rules, now)?;
+    handover_done(&api, book.hall, day).await?;
     let db = api.db.get().await?;
     let views = book
         .slots(db.client(), &business, day, now)
@@ -240,6 +241,7 @@ async fn book(
     let b: BookBody = body(&bytes)?;
     let phone = phone(&b.mobile)?;
     let business = b.business()?;
+    handover_done(&api, book.hall, BusinessDay(b.day)).await?;
     api.otp.take(book.hall, &phone, &b.otp, now()).await?;
     let person = api.keys.person(book.hall, &phone);
     let slot = Slot {
@@ -289,6 +291,7 @@ async fn change(
     let book = api.book(&hall)?;
     let b: ChangeBody = body(&bytes)?;
     let (code, phone) = (code(&c)?, phone(&b.mobile)?);
+    handover_done(&api, book.hall, BusinessDay(b.day)).await?;
     let mut db = api.db.get().await?;
     let done = book
         .change(
@@ -301,6 +304,24 @@ async fn change(
         )
         .await?;
     Ok(booking_response(StatusCode::OK, &done))
+}
+
+/// Refuses `day` of `hall` with `503 handover_pending` while HQ waits for the hall's open
+/// bookings ([`super::handover::pending`]): HQ's counts of those days are not whole yet.
+async fn handover_done(api: &Bookings, hall: &str, day: BusinessDay) -> Result<(), ApiError> {
+    let db = api.db.get().await?;
+    let from = super::handover::pending(db.client(), hall)
+        .await
+        .map_err(|e| ApiError::from(Failed::Store(e)))?;
+    match from {
+        Some(from) if day >= from => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "handover_pending",
+            "该厅预约正在移交总部，请稍后再试",
+            "This hall's bookings are moving to the chain's page; try again shortly.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// 64 random bits from the system, for a booking code.

@@ -16,12 +16,15 @@
 //! - [`otp`]: the one-time codes in PostgreSQL (schema v10), shared by every HQ process.
 //! - [`publish`]: the outbox published to the stream `HALLQ_BOOKINGS`, one subject per hall,
 //!   for the hall's hub to journal.
+//! - [`handover`]: a hall's open bookings counted in when it switches to HQ (schema v11), and
+//!   its days refused until then.
 //! - [`keys_down`]: each hall's key put where only that hall reads it (`bookingkey.<hall>`),
 //!   so that its kiosk finds HQ's bookings by mobile number.
 //! - [`Keys`]: who booked, without the number: HMAC-SHA256 under the hall's booking key
 //!   `k_h = HMAC(HQ's booking key, "booking|" + hall)`.
 
 pub mod api;
+pub mod handover;
 pub mod keys_down;
 pub mod otp;
 pub mod pool;

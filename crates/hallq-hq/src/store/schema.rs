@@ -10,7 +10,7 @@ use tokio_postgres::Client;
 use crate::error::HqError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 10;
+pub const SCHEMA_VERSION: i32 = 11;
 
 /// Schema version 1: events by month, marks, gaps.
 const V1: &str = include_str!("../../sql/v1.sql");
@@ -42,6 +42,9 @@ const V9: &str = include_str!("../../sql/v9.sql");
 /// Schema version 10: the one-time codes of HQ's booking pages; when each booking change was
 /// published.
 const V10: &str = include_str!("../../sql/v10.sql");
+
+/// Schema version 11: the halls' bookings handed to HQ at their switch (`booking_handover`).
+const V11: &str = include_str!("../../sql/v11.sql");
 
 /// The advisory lock key migrations serialise on (any constant; "hqschema" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6871_7363_6865_6d61;
@@ -108,6 +111,7 @@ fn step(version: i32) -> &'static str {
         7 => V8,
         8 => V9,
         9 => V10,
+        10 => V11,
         // Reached only if SCHEMA_VERSION was raised without a step: a bug, caught by every test.
         v => unreachable!("no HQ migration from schema version {v}"),
     }

@@ -183,6 +183,14 @@ pub async fn sink(
             rollup::pending(&tx, key, to).await?;
         }
     }
+    // A hall's open bookings handed to HQ at its switch: counted in with the event, once.
+    for e in batch
+        .events
+        .iter()
+        .filter(|e| e.seq > mark && e.kind == crate::booking::handover::EVENT)
+    {
+        crate::booking::handover::import(&tx, &batch.hall, &e.body, e.at_ms).await?;
+    }
     tx.execute(
         "UPDATE marks SET seq = $3, updated_at = now() WHERE hall = $1 AND epoch = $2",
         &[&batch.hall, &batch.epoch, &last],

@@ -11,6 +11,7 @@
 //! - [`hqkey`]: HQ's booking key for this hall, so that check-in by number finds HQ's bookings.
 //! - [`switch`]: HQ's published `[booking]` (HQ as the master from a business day) laid over
 //!   hall.toml's, and the master in force each day.
+//! - [`handover`]: at that day, the hub's open bookings handed to HQ in its journal.
 //! - [`otp`] and [`api`]: the one-time codes and the JSON API and booking page under `/book`,
 //!   served on `[booking] listen` (the API's shapes and the page are hallq-booking's `web`).
 //!
@@ -19,6 +20,7 @@
 //! one-time codes are kept in memory under a keyed hash of their own.
 
 pub mod api;
+pub mod handover;
 pub mod hqkey;
 pub mod otp;
 pub mod switch;
@@ -322,6 +324,9 @@ pub struct Keeper {
     /// HQ's booking page while HQ sells this hall's bookings (the web side refuses with
     /// `409 booking_at_hq` naming it); none while the hub sells. Set by [`switch::refresh`].
     at_hq: tokio::sync::watch::Sender<Option<String>>,
+    /// Whether the journal holds the hub's `booking_handover` ([`handover`]); none: not asked
+    /// since the start or a failed commit.
+    handed_over: Option<bool>,
 }
 
 impl Keeper {
@@ -343,6 +348,7 @@ impl Keeper {
             view,
             hq_key: None,
             at_hq: tokio::sync::watch::channel(None).0,
+            handed_over: None,
         })
     }
 
@@ -477,6 +483,8 @@ impl Keeper {
     pub fn reload(&mut self, journal: &Journal, now: Timestamp) -> Result<(), JournalError> {
         let fresh = Self::open(self.rules.clone(), journal, now)?;
         self.book = fresh.book;
+        // The batch that failed may have held the handover.
+        self.handed_over = None;
         Ok(())
     }
 }
