@@ -334,8 +334,10 @@ fn aad(kind: PersonalKind, owner: &str) -> Vec<u8> {
     aad
 }
 
+/// Writes `bytes` to a new file (never over one) only its owner can read, flushed to the disk:
+/// the vault's key, and the hall's booking key from HQ sealed by it (crate::booking::hqkey).
 #[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -347,7 +349,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

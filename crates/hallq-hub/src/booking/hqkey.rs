@@ -123,7 +123,7 @@ impl HqKey {
         let hex: String = blob.iter().map(|b| format!("{b:02x}")).collect();
         let tmp = path.with_extension("key.new");
         let _ = std::fs::remove_file(&tmp);
-        write_new_private(&tmp, format!("{HEADER}\n{hex}\n").as_bytes()).map_err(io)?;
+        crate::privacy::write_private(&tmp, format!("{HEADER}\n{hex}\n").as_bytes()).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)
     }
 }
@@ -197,24 +197,6 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-#[cfg(unix)]
-fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]
