@@ -111,23 +111,27 @@ pub async fn pending(db: &impl GenericClient, hall: &str) -> Result<Option<Busin
         return Ok(None);
     }
     let region: String = row.get(1);
-    let mut docs = Vec::new();
-    for scope in [
+    // The newest document of each of the hall's scopes, in one question, broadest first.
+    let scopes = [
         "chain".to_owned(),
         format!("region:{region}"),
         format!("hall:{hall}"),
-    ] {
-        let doc = db
-            .query_opt(
-                "SELECT doc::text FROM config_published WHERE scope = $1 ORDER BY rev DESC LIMIT 1",
-                &[&scope],
-            )
-            .await?;
-        if let Some(doc) = doc {
-            match serde_json::from_str::<ConfigDoc>(&doc.get::<_, String>(0)) {
-                Ok(d) => docs.push(d),
-                Err(error) => tracing::warn!(%scope, %error, "a published document does not read"),
-            }
+    ];
+    let rows = db
+        .query(
+            "SELECT DISTINCT ON (scope) scope, doc::text FROM config_published
+             WHERE scope = ANY($1) ORDER BY scope, rev DESC",
+            &[&&scopes[..]],
+        )
+        .await?;
+    let mut docs = Vec::new();
+    for scope in &scopes {
+        let Some(row) = rows.iter().find(|r| r.get::<_, &str>(0) == scope) else {
+            continue;
+        };
+        match serde_json::from_str::<ConfigDoc>(row.get::<_, &str>(1)) {
+            Ok(d) => docs.push(d),
+            Err(error) => tracing::warn!(%scope, %error, "a published document does not read"),
         }
     }
     Ok(switched_from(&docs))
